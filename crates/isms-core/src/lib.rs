@@ -1,2 +1,126 @@
-//! isms-core (work in progress: being written in this commit series).
-#![allow(missing_docs)]
+//! # isms-core
+//!
+//! The domain of ISO/IEC 27001:2022 clause 10, "Improvement", as a pure,
+//! event-sourced library:
+//!
+//! - **10.2 Nonconformity and corrective action**: a register of
+//!   [`Nonconformity`] records carried through correction and containment
+//!   (a), root-cause analysis with the check for similar cases (b),
+//!   [`CorrectiveAction`]s with owners, due dates and reschedules (c),
+//!   verification of effectiveness on a [`VerificationSchedule`] (d), and
+//!   closure with the [`IsmsChange`]s it caused (e); every step is an
+//!   [`Event`], which is the documented evidence (f, g).
+//! - **10.1 Continual improvement**: a register of [`Improvement`]
+//!   opportunities with their own lifecycle.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use isms_core::*;
+//!
+//! let policy = Policy::default();
+//! let at = |d| Utc.with_ymd_and_hms(2026, 3, d, 9, 0, 0).unwrap();
+//! let manager = Actor::new(ActorId::new("maria")?);
+//! let mut register = Register::new();
+//! let nc = NonconformityId::v7_from_parts(1, [1; 10]);
+//!
+//! register.execute(
+//!     &Command::ReportNonconformity(ReportNonconformity {
+//!         id: nc,
+//!         title: "Procedure out of date".into(),
+//!         description: "The access review procedure predates the new IAM system.".into(),
+//!         source: Source::InternalAudit,
+//!         severity: Severity::Minor,
+//!         requirements: vec!["iso27001:2022/7.5.3".parse()?],
+//!         owner: ActorId::new("omar")?,
+//!         detected_at: at(1),
+//!         external_deadline: None,
+//!         links: vec![],
+//!         extensions: Default::default(),
+//!     }),
+//!     &Context::new(at(2), manager.clone(), &policy),
+//! )?;
+//!
+//! // Closing now is refused, with the rule that was broken.
+//! let err = register
+//!     .decide(
+//!         &Command::CloseNonconformity { nonconformity: nc, isms_changes: vec![], notes: None },
+//!         &Context::new(at(3), manager, &policy),
+//!     )
+//!     .unwrap_err();
+//! assert!(err.to_string().starts_with("cannot close NC-0001: it is reported"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Design decisions
+//!
+//! - **No clock, no randomness, no I/O.** Time, the acting party and the
+//!   entropy for event identifiers come in through [`Context`], so every
+//!   outcome is reproducible and property-testable. Storage lives in other
+//!   crates (`isms-store-sqlite`).
+//! - **Pure `decide`, infallible `apply`.** [`decide`] turns a [`Command`]
+//!   into events or a typed [`DecisionError`] naming the broken rule, and
+//!   changes nothing; [`apply`] folds an event into the [`Register`]. The
+//!   live state always equals the fold of its events.
+//! - **The workflow is data.** [`NC_TRANSITIONS`] and
+//!   [`IMPROVEMENT_TRANSITIONS`] list every allowed command per state; the
+//!   docs diagram and the property tests are derived from them.
+//! - **Policy is a value.** What an organisation may tune (segregation of
+//!   duties, containment before analysis, a closure approver, time limits)
+//!   is a [`Policy`]; the rules clause 10 itself imposes cannot be turned off.
+//! - **Requirement references are typed but not resolved here.** A
+//!   [`RequirementRef`] such as `iso27001:2022/A.8.13` is checked for shape;
+//!   the catalogue crate resolves it. The core does not depend on it.
+//! - **Serialised shapes are API.** Every public type derives serde and
+//!   `schemars::JsonSchema`; the JSON Schema bundle is the compatibility
+//!   promise. Event payload tags carry a version (`action_completed.v1`).
+//!
+//! ## Features
+//!
+//! - `proptest`: the [`testkit`] module with proptest strategies for every
+//!   domain type, command and policy, a driver that generates meaningful
+//!   command sequences, and the reference model built from the transition
+//!   table, for embedding products' own property tests.
+
+mod command;
+mod error;
+mod event;
+mod ids;
+mod invariants;
+mod model;
+mod policy;
+mod reference;
+mod register;
+mod schedule;
+pub mod workflow;
+
+#[cfg(feature = "proptest")]
+pub mod testkit;
+
+pub use command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
+pub use error::{DecisionError, IdError, ReferenceError, ScheduleError, Subject};
+pub use event::{Event, EventPayload, StreamId};
+pub use ids::{
+    ActionId, ActionRef, Actor, ActorId, EventId, ImprovementId, ImprovementRef, NcRef,
+    NonconformityId, RefKind, Role,
+};
+pub use invariants::{Violation, check_invariants};
+pub use model::{
+    ActionDecision, ActionStatus, AnalysisMethod, Closure, Correction, CorrectiveAction,
+    EffectivenessConclusion, EvidenceRef, Extensions, ExternalLink, Improvement, ImprovementSource,
+    IsmsChange, IsmsChangeKind, LinkKind, Nonconformity, Priority, Rejection, RejectionReason,
+    Reschedule, RootCause, RootCauseAnalysis, RootCauseCategory, Severity, Source, Transition,
+    VerificationPlan, VerificationResult,
+};
+pub use policy::{Enforcement, Policy, PolicyWarning, TimeLimit};
+pub use reference::{REQUIREMENT_REF_PATTERN, RequirementRef};
+pub use register::{
+    Context, Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Register, apply, decide,
+};
+pub use schedule::{
+    CheckState, DueCheck, MAX_CHECKS, MAX_SPAN_DAYS, Period, PeriodUnit, RecurrenceEnd,
+    VerificationSchedule,
+};
+pub use workflow::{
+    IMPROVEMENT_TRANSITIONS, ImprovementCommandKind, ImprovementState, NC_TRANSITIONS,
+    NcCommandKind, NcState, TransitionRule, render_workflow_markdown,
+};

@@ -1,0 +1,460 @@
+//! Errors, one enum per concern. Each variant names the rule that was broken
+//! and carries the offending values, so its message needs no lookup.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::ids::{ActionRef, ActorId, ImprovementRef, NcRef, RefKind, Role};
+use crate::model::{ActionStatus, Severity};
+use crate::workflow::{ImprovementCommandKind, ImprovementState, NcCommandKind, NcState};
+
+/// A malformed identifier, human reference or name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdError {
+    /// Not a UUID.
+    #[error(
+        "{value:?} is not a valid {kind} (expected a UUID such as 0190f5c2-7b1e-7c3a-9d4e-2f6a8b0c1d2e)"
+    )]
+    NotAUuid {
+        /// Which identifier was expected.
+        kind: &'static str,
+        /// The input.
+        value: String,
+    },
+    /// Not a human reference of the expected kind.
+    #[error("{value:?} is not a valid {} reference (expected {}-<number>, e.g. {}-0007)", kind.prefix(), kind.prefix(), kind.prefix())]
+    BadReference {
+        /// Which reference was expected.
+        kind: RefKind,
+        /// The input.
+        value: String,
+    },
+    /// References are numbered from 1.
+    #[error("{}-0 is not a valid reference: numbers start at 1", kind.prefix())]
+    ZeroReference {
+        /// Which reference.
+        kind: RefKind,
+    },
+    /// An actor or role name that breaks the naming rules.
+    #[error(
+        "{kind} name {value:?} {problem}; use 1 to 128 characters with no control characters or surrounding spaces"
+    )]
+    BadName {
+        /// `actor` or `role`.
+        kind: &'static str,
+        /// The input.
+        value: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+}
+
+/// A malformed requirement reference.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReferenceError {
+    /// No `/` between framework and item.
+    #[error(
+        "requirement reference {input:?} has no '/': write FRAMEWORK[:VERSION]/ITEM, e.g. iso27001:2022/A.8.13 or nis2/21.2.c"
+    )]
+    MissingSlash {
+        /// The input.
+        input: String,
+    },
+    /// A part breaks the grammar.
+    #[error(
+        "requirement reference {input:?}: the {part} {problem} (grammar: FRAMEWORK[:VERSION]/ITEM, e.g. iso27001:2022/A.8.13)"
+    )]
+    Malformed {
+        /// The input.
+        input: String,
+        /// `framework`, `version` or `item`.
+        part: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// A verification schedule that cannot be carried out.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleError {
+    /// A period of zero or more than 1000 units.
+    #[error("a schedule period of {count} units is not allowed: use 1 to 1000")]
+    BadPeriod {
+        /// The count given.
+        count: u32,
+    },
+    /// Zero checks or too many.
+    #[error("a recurring schedule with {count} checks is not allowed: use 1 to {max}")]
+    BadCount {
+        /// The count given (or reached).
+        count: u32,
+        /// The maximum.
+        max: u32,
+    },
+    /// The end precedes the start.
+    #[error("the schedule ends on {until}, before its first check on {first}")]
+    EndsBeforeStart {
+        /// First check.
+        first: NaiveDate,
+        /// End date.
+        until: NaiveDate,
+    },
+    /// Longer than allowed.
+    #[error("the schedule runs from {from} to {to}, longer than {max_days} days")]
+    TooLong {
+        /// Start.
+        from: NaiveDate,
+        /// End.
+        to: NaiveDate,
+        /// The limit.
+        max_days: i64,
+    },
+    /// Past the end of the calendar.
+    #[error("the schedule starting {from} runs past the end of the supported calendar")]
+    OutOfCalendar {
+        /// Start.
+        from: NaiveDate,
+    },
+}
+
+/// Which item a refused command was about, for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// A nonconformity.
+    Nonconformity(NcRef),
+    /// An improvement.
+    Improvement(ImprovementRef),
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Nonconformity(r) => r.fmt(f),
+            Subject::Improvement(r) => r.fmt(f),
+        }
+    }
+}
+
+/// Why `decide` refused a command. A refused command changes nothing.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecisionError {
+    /// No nonconformity with this identifier.
+    #[error("no nonconformity with id {id} in this register")]
+    UnknownNonconformity {
+        /// The identifier given.
+        id: String,
+    },
+    /// No improvement with this identifier.
+    #[error("no improvement with id {id} in this register")]
+    UnknownImprovement {
+        /// The identifier given.
+        id: String,
+    },
+    /// The identifier is already used.
+    #[error("id {id} is already used in this register: generate a new one")]
+    DuplicateId {
+        /// The identifier.
+        id: String,
+    },
+    /// The command is not allowed in the nonconformity's state.
+    #[error(
+        "cannot {command} {reference}: it is {state}; allowed now: {}",
+        list(allowed)
+    )]
+    TransitionNotAllowed {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Its state.
+        state: NcState,
+        /// The command refused.
+        command: NcCommandKind,
+        /// What would be allowed.
+        allowed: Vec<NcCommandKind>,
+    },
+    /// The command is not allowed in the improvement's state.
+    #[error(
+        "cannot {command} {reference}: it is {state}; allowed now: {}",
+        list(allowed)
+    )]
+    ImprovementTransitionNotAllowed {
+        /// The improvement.
+        reference: ImprovementRef,
+        /// Its state.
+        state: ImprovementState,
+        /// The command refused.
+        command: ImprovementCommandKind,
+        /// What would be allowed.
+        allowed: Vec<ImprovementCommandKind>,
+    },
+    /// Events on one item must not go back in time.
+    #[error(
+        "cannot record at {at} on {subject}: its last event is at {last}, and history must not go backwards"
+    )]
+    TimeWentBackwards {
+        /// The item.
+        subject: Subject,
+        /// The command's time.
+        at: DateTime<Utc>,
+        /// The item's last event time.
+        last: DateTime<Utc>,
+    },
+    /// Detection cannot lie in the future.
+    #[error("detected_at {detected_at} is after the time of reporting {at}")]
+    DetectedInFuture {
+        /// Detection time.
+        detected_at: DateTime<Utc>,
+        /// Report time.
+        at: DateTime<Utc>,
+    },
+    /// A required text is empty.
+    #[error("{field} must not be empty")]
+    EmptyField {
+        /// Which field.
+        field: &'static str,
+    },
+    /// A text is too long or contains control characters.
+    #[error("{field} {problem}")]
+    BadText {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The same requirement listed twice.
+    #[error("requirement {requirement} is listed twice")]
+    DuplicateRequirement {
+        /// The duplicate.
+        requirement: String,
+    },
+    /// A date before the nonconformity was detected.
+    #[error("{field} {date} is before {reference} was detected ({detected})")]
+    DateBeforeDetection {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Which date.
+        field: &'static str,
+        /// The date given.
+        date: NaiveDate,
+        /// Detection date.
+        detected: NaiveDate,
+    },
+    /// Containment first, for this severity.
+    #[error(
+        "{reference} is {severity:?}: the policy requires containment to be recorded before root-cause analysis"
+    )]
+    ContainmentRequired {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Its severity.
+        severity: Severity,
+    },
+    /// Root-cause analysis needs at least one cause.
+    #[error("root-cause analysis of {reference} names no root cause: record at least one")]
+    NoRootCause {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// The analysis decided no action is needed.
+    #[error("cannot plan an action on {reference}: its analysis decided no action is required")]
+    NoActionDecided {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// The action does not belong to this nonconformity.
+    #[error("{reference} has no corrective action with id {action}")]
+    UnknownAction {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The identifier given.
+        action: String,
+    },
+    /// The action is not in a state that allows this.
+    #[error("cannot {command} action {action} of {reference}: it is {status:?}")]
+    ActionNotOpen {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The action.
+        action: ActionRef,
+        /// Its status.
+        status: ActionStatus,
+        /// The command refused.
+        command: NcCommandKind,
+    },
+    /// Rescheduling to the date already in force.
+    #[error("action {action} of {reference} is already due on {due}")]
+    SameDueDate {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The action.
+        action: ActionRef,
+        /// The date.
+        due: NaiveDate,
+    },
+    /// An open action blocks closure.
+    #[error("cannot close {reference}: action {action} is still open (due {due})")]
+    ActionStillOpen {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The open action.
+        action: ActionRef,
+        /// Its due date.
+        due: NaiveDate,
+    },
+    /// Closure needs a passing verification after the last completion.
+    #[error(
+        "cannot close {reference}: no passing verification of effectiveness dated at or after the last completion"
+    )]
+    NotVerifiedEffective {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// Segregation of duties (Annex A 5.3).
+    #[error(
+        "{actor} cannot verify {reference}: they own action {action} (segregation of duties, ISO/IEC 27001 A.5.3); choose another verifier or waive it in the policy"
+    )]
+    SegregationOfDuties {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The actor who would verify their own work.
+        actor: ActorId,
+        /// The action they own.
+        action: ActionRef,
+    },
+    /// No plan to record results against.
+    #[error(
+        "{reference} has no verification plan for the current attempt: plan verification first"
+    )]
+    NoVerificationPlan {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// Only the planned verifier records results.
+    #[error("{actor} is not the verifier of {reference} ({verifier} is)")]
+    NotTheVerifier {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Who tried.
+        actor: ActorId,
+        /// The planned verifier.
+        verifier: ActorId,
+    },
+    /// The plan cannot change once results exist.
+    #[error(
+        "cannot re-plan verification of {reference}: results are already recorded for this attempt"
+    )]
+    VerificationStarted {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// No such check in the schedule.
+    #[error("{reference}'s schedule has {checks} checks (0 to {}); there is no check {check}", checks.saturating_sub(1))]
+    NoSuchCheck {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The index given.
+        check: u32,
+        /// How many checks there are.
+        checks: u32,
+    },
+    /// A check already has a result.
+    #[error("check {check} of {reference} already has a result")]
+    CheckAlreadyRecorded {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The check.
+        check: u32,
+    },
+    /// A check cannot be recorded before its date.
+    #[error(
+        "check {check} of {reference} is scheduled for {due}; it cannot be recorded on {today}"
+    )]
+    CheckNotYetDue {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The check.
+        check: u32,
+        /// Its date.
+        due: NaiveDate,
+        /// The command's date.
+        today: NaiveDate,
+    },
+    /// An invalid schedule.
+    #[error("invalid verification schedule: {0}")]
+    Schedule(#[from] ScheduleError),
+    /// The policy requires an approver role.
+    #[error("{actor} cannot close {reference}: the policy requires the role {role}")]
+    ApproverRoleMissing {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Who tried.
+        actor: ActorId,
+        /// The role required.
+        role: Role,
+    },
+    /// A time limit enforced as a refusal.
+    #[error(
+        "{what} on {reference} after {elapsed_days} days exceeds the policy limit of {limit_days} days: give a late_justification"
+    )]
+    TimeLimitExceeded {
+        /// The nonconformity.
+        reference: NcRef,
+        /// `containment` or `planning`.
+        what: &'static str,
+        /// The limit.
+        limit_days: u32,
+        /// Days elapsed.
+        elapsed_days: i64,
+    },
+    /// A nonconformity cannot point at itself.
+    #[error("{reference} cannot be linked to itself")]
+    SelfReference {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// Recurrence must point at an earlier nonconformity.
+    #[error("{reference} cannot be a recurrence of {other}: {problem}")]
+    BadRecurrence {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The target.
+        other: NcRef,
+        /// Why not.
+        problem: &'static str,
+    },
+    /// Already linked.
+    #[error("{reference} is already linked as a recurrence of {other}")]
+    AlreadyLinked {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The existing link.
+        other: NcRef,
+    },
+    /// The register is full.
+    #[error("the register has reached its maximum of {max} items of this kind")]
+    RegisterFull {
+        /// The limit.
+        max: u32,
+    },
+    /// The extension field name is not usable.
+    #[error(
+        "extension field name {name:?} is not allowed: use 1 to 64 characters with no control characters"
+    )]
+    BadExtensionName {
+        /// The name.
+        name: String,
+    },
+}
+
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "nothing (terminal state)".to_owned();
+    }
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,346 @@
+//! Events: the record of truth and the documented evidence that 10.2 f)
+//! and g) ask for. State is a fold over events.
+//!
+//! Payloads are tagged with a versioned type name (`"type":
+//! "action_completed.v1"`). A later change of a payload's shape adds a new
+//! version beside the old one and upcasts the old one on reading, so that
+//! every stored event stays readable for ever.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{
+    ActionId, ActionRef, ActorId, EventId, ImprovementId, ImprovementRef, NcRef, NonconformityId,
+};
+use crate::model::{
+    ActionDecision, AnalysisMethod, EvidenceRef, Extensions, ExternalLink, ImprovementSource,
+    IsmsChange, Priority, RejectionReason, RootCause, Severity, Source,
+};
+use crate::reference::RequirementRef;
+use crate::schedule::VerificationSchedule;
+
+/// The stream an event belongs to: one per nonconformity or improvement.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum StreamId {
+    /// A nonconformity's stream.
+    Nonconformity(NonconformityId),
+    /// An improvement's stream.
+    Improvement(ImprovementId),
+}
+
+impl fmt::Display for StreamId {
+    /// `nonconformity/<uuid>` or `improvement/<uuid>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamId::Nonconformity(id) => write!(f, "nonconformity/{id}"),
+            StreamId::Improvement(id) => write!(f, "improvement/{id}"),
+        }
+    }
+}
+
+impl std::str::FromStr for StreamId {
+    type Err = crate::error::IdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(id) = s.strip_prefix("nonconformity/") {
+            return Ok(StreamId::Nonconformity(id.parse()?));
+        }
+        if let Some(id) = s.strip_prefix("improvement/") {
+            return Ok(StreamId::Improvement(id.parse()?));
+        }
+        Err(crate::error::IdError::NotAUuid {
+            kind: "stream id",
+            value: s.to_owned(),
+        })
+    }
+}
+
+/// One recorded fact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// Identifier of the event.
+    pub id: EventId,
+    /// The item it belongs to.
+    pub stream: StreamId,
+    /// Position in its stream, from 1, without gaps.
+    pub sequence: u64,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: ActorId,
+    /// What happened.
+    pub payload: EventPayload,
+}
+
+/// What happened. Every variant's tag carries its version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum EventPayload {
+    /// A nonconformity was reported.
+    #[serde(rename = "nonconformity_reported.v1")]
+    NonconformityReported {
+        /// Its human reference.
+        reference: NcRef,
+        /// Short title.
+        title: String,
+        /// What was found.
+        description: String,
+        /// Where it came from.
+        source: Source,
+        /// Major or minor.
+        severity: Severity,
+        /// Requirements not fulfilled.
+        #[serde(default)]
+        requirements: Vec<RequirementRef>,
+        /// Owner.
+        owner: ActorId,
+        /// Detection time.
+        detected_at: DateTime<Utc>,
+        /// External deadline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_deadline: Option<NaiveDate>,
+        /// Links into the embedding product.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        links: Vec<ExternalLink>,
+        /// Extension fields.
+        #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+        extensions: Extensions,
+    },
+    /// Correction and containment recorded.
+    #[serde(rename = "containment_recorded.v1")]
+    ContainmentRecorded {
+        /// What was done.
+        action_taken: String,
+        /// Consequences dealt with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consequences: Option<String>,
+        /// Why late.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        late_justification: Option<String>,
+    },
+    /// Root cause analysed.
+    #[serde(rename = "root_cause_analysed.v1")]
+    RootCauseAnalysed {
+        /// Attempt number.
+        attempt: u32,
+        /// Method.
+        method: AnalysisMethod,
+        /// Causes.
+        causes: Vec<RootCause>,
+        /// Similar nonconformities.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        similar: Vec<NonconformityId>,
+        /// Notes on the check for similar ones.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        similar_notes: Option<String>,
+        /// The decision.
+        decision: ActionDecision,
+    },
+    /// A corrective action planned.
+    #[serde(rename = "action_planned.v1")]
+    ActionPlanned {
+        /// Its identifier.
+        action: ActionId,
+        /// Its reference within the nonconformity.
+        reference: ActionRef,
+        /// What will be done.
+        description: String,
+        /// Owner.
+        owner: ActorId,
+        /// Due date.
+        due: NaiveDate,
+        /// Why late.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        late_justification: Option<String>,
+    },
+    /// Work on an action started.
+    #[serde(rename = "action_started.v1")]
+    ActionStarted {
+        /// Which action.
+        action: ActionId,
+    },
+    /// An action's due date changed.
+    #[serde(rename = "action_rescheduled.v1")]
+    ActionRescheduled {
+        /// Which action.
+        action: ActionId,
+        /// Previous due date.
+        from: NaiveDate,
+        /// New due date.
+        to: NaiveDate,
+        /// Why.
+        reason: String,
+    },
+    /// An action was completed.
+    #[serde(rename = "action_completed.v1")]
+    ActionCompleted {
+        /// Which action.
+        action: ActionId,
+        /// Evidence.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        evidence: Vec<EvidenceRef>,
+    },
+    /// An action was cancelled.
+    #[serde(rename = "action_cancelled.v1")]
+    ActionCancelled {
+        /// Which action.
+        action: ActionId,
+        /// Why.
+        reason: String,
+    },
+    /// Verification of effectiveness planned.
+    #[serde(rename = "verification_planned.v1")]
+    VerificationPlanned {
+        /// Attempt number.
+        attempt: u32,
+        /// Method.
+        method: String,
+        /// Criteria.
+        criteria: String,
+        /// Schedule.
+        schedule: VerificationSchedule,
+        /// Verifier.
+        verifier: ActorId,
+    },
+    /// A check's result recorded.
+    #[serde(rename = "verification_recorded.v1")]
+    VerificationRecorded {
+        /// Attempt number.
+        attempt: u32,
+        /// Check index.
+        check: u32,
+        /// Passed or not.
+        passed: bool,
+        /// Observations.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notes: Option<String>,
+        /// Evidence.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        evidence: Vec<EvidenceRef>,
+    },
+    /// Effectiveness concluded for an attempt.
+    #[serde(rename = "effectiveness_concluded.v1")]
+    EffectivenessConcluded {
+        /// Attempt number.
+        attempt: u32,
+        /// Effective or not.
+        effective: bool,
+    },
+    /// The nonconformity was closed.
+    #[serde(rename = "nonconformity_closed.v1")]
+    NonconformityClosed {
+        /// ISMS changes.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        isms_changes: Vec<IsmsChange>,
+        /// Remarks.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notes: Option<String>,
+    },
+    /// The nonconformity was rejected.
+    #[serde(rename = "nonconformity_rejected.v1")]
+    NonconformityRejected {
+        /// Why.
+        reason: RejectionReason,
+        /// In words.
+        explanation: String,
+    },
+    /// Linked as a recurrence of an earlier nonconformity.
+    #[serde(rename = "recurrence_linked.v1")]
+    RecurrenceLinked {
+        /// The earlier nonconformity.
+        recurrence_of: NonconformityId,
+    },
+    /// An improvement was proposed.
+    #[serde(rename = "improvement_proposed.v1")]
+    ImprovementProposed {
+        /// Human reference.
+        reference: ImprovementRef,
+        /// Source.
+        source: ImprovementSource,
+        /// Originating nonconformity.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonconformity: Option<NonconformityId>,
+        /// Title.
+        title: String,
+        /// Description.
+        description: String,
+        /// Expected benefit.
+        expected_benefit: String,
+        /// Priority.
+        priority: Priority,
+        /// Owner.
+        owner: ActorId,
+        /// Target date.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<NaiveDate>,
+        /// Links.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        links: Vec<ExternalLink>,
+        /// Extension fields.
+        #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+        extensions: Extensions,
+    },
+    /// An improvement was approved.
+    #[serde(rename = "improvement_approved.v1")]
+    ImprovementApproved {},
+    /// Work on an improvement started.
+    #[serde(rename = "improvement_started.v1")]
+    ImprovementStarted {},
+    /// An improvement was realised.
+    #[serde(rename = "improvement_realised.v1")]
+    ImprovementRealised {
+        /// ISMS changes.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        isms_changes: Vec<IsmsChange>,
+        /// Measured effect.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        measured_effect: Option<String>,
+    },
+    /// An improvement was rejected.
+    #[serde(rename = "improvement_rejected.v1")]
+    ImprovementRejected {
+        /// Why.
+        reason: String,
+    },
+    /// The measured effect of a realised improvement was recorded.
+    #[serde(rename = "improvement_effect_recorded.v1")]
+    ImprovementEffectRecorded {
+        /// The effect.
+        measured_effect: String,
+    },
+}
+
+impl EventPayload {
+    /// The versioned type name, as in JSON (`action_completed.v1`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventPayload::NonconformityReported { .. } => "nonconformity_reported.v1",
+            EventPayload::ContainmentRecorded { .. } => "containment_recorded.v1",
+            EventPayload::RootCauseAnalysed { .. } => "root_cause_analysed.v1",
+            EventPayload::ActionPlanned { .. } => "action_planned.v1",
+            EventPayload::ActionStarted { .. } => "action_started.v1",
+            EventPayload::ActionRescheduled { .. } => "action_rescheduled.v1",
+            EventPayload::ActionCompleted { .. } => "action_completed.v1",
+            EventPayload::ActionCancelled { .. } => "action_cancelled.v1",
+            EventPayload::VerificationPlanned { .. } => "verification_planned.v1",
+            EventPayload::VerificationRecorded { .. } => "verification_recorded.v1",
+            EventPayload::EffectivenessConcluded { .. } => "effectiveness_concluded.v1",
+            EventPayload::NonconformityClosed { .. } => "nonconformity_closed.v1",
+            EventPayload::NonconformityRejected { .. } => "nonconformity_rejected.v1",
+            EventPayload::RecurrenceLinked { .. } => "recurrence_linked.v1",
+            EventPayload::ImprovementProposed { .. } => "improvement_proposed.v1",
+            EventPayload::ImprovementApproved {} => "improvement_approved.v1",
+            EventPayload::ImprovementStarted {} => "improvement_started.v1",
+            EventPayload::ImprovementRealised { .. } => "improvement_realised.v1",
+            EventPayload::ImprovementRejected { .. } => "improvement_rejected.v1",
+            EventPayload::ImprovementEffectRecorded { .. } => "improvement_effect_recorded.v1",
+        }
+    }
+}
