@@ -354,7 +354,14 @@ fn check_nc(nc: &Nonconformity, policy: &Policy, out: &mut Vec<Violation>) {
         });
     }
     // Verification: results by the planned verifier, and segregation of duties.
-    for plan in &nc.verification_plans {
+    // A re-plan before the first result supersedes the earlier plan of the
+    // same attempt, so only the last plan of each attempt counts.
+    let plans = nc.verification_plans.iter().enumerate().filter(|(i, p)| {
+        !nc.verification_plans[i + 1..]
+            .iter()
+            .any(|later| later.attempt == p.attempt)
+    });
+    for (_, plan) in plans {
         let owners = nc
             .actions
             .iter()

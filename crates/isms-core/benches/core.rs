@@ -1,0 +1,199 @@
+//! Benchmarks of the core: one full lifecycle through decide + apply, and
+//! replay (fold) of 1,000,000 events. Run with `cargo bench -p isms-core`.
+#![allow(missing_docs)] // benchmark code
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use divan::{Bencher, black_box};
+use isms_core::*;
+
+fn main() {
+    divan::main();
+}
+
+fn actor(name: &str) -> Actor {
+    Actor::new(ActorId::new(name).unwrap())
+}
+
+/// Runs one nonconformity from report to closure: 11 events.
+fn lifecycle(
+    register: &mut Register,
+    events: &mut Vec<Event>,
+    policy: &Policy,
+    n: u64,
+    start: DateTime<Utc>,
+) {
+    let owner = actor("owner");
+    let doer = actor("doer");
+    let verifier = actor("verifier");
+    let id = NonconformityId::v7_from_parts(n, [1; 10]);
+    let a1 = ActionId::v7_from_parts(n, [2; 10]);
+    let a2 = ActionId::v7_from_parts(n, [3; 10]);
+    let mut t = start;
+    let mut run = |who: &Actor, at: DateTime<Utc>, c: Command| {
+        let d = register
+            .execute(
+                &c,
+                &Context::new(at, who.clone(), policy).with_entropy(u128::from(n)),
+            )
+            .expect("lifecycle commands are valid");
+        events.extend(d.events);
+    };
+    run(
+        &owner,
+        t,
+        Command::ReportNonconformity(ReportNonconformity {
+            id,
+            title: "Backup failed".into(),
+            description: "Nightly backup failed".into(),
+            source: Source::Monitoring,
+            severity: Severity::Major,
+            requirements: vec!["iso27001:2022/A.8.13".parse().unwrap()],
+            owner: owner.id.clone(),
+            detected_at: t,
+            external_deadline: None,
+            links: vec![],
+            extensions: Default::default(),
+        }),
+    );
+    t += Duration::hours(2);
+    run(
+        &owner,
+        t,
+        Command::RecordContainment {
+            nonconformity: id,
+            action_taken: "manual backup".into(),
+            consequences: None,
+            late_justification: None,
+        },
+    );
+    t += Duration::days(1);
+    run(
+        &owner,
+        t,
+        Command::AnalyseRootCause {
+            nonconformity: id,
+            method: AnalysisMethod::FiveWhys,
+            causes: vec![RootCause {
+                category: RootCauseCategory::Technology,
+                statement: "single target".into(),
+            }],
+            similar: vec![],
+            similar_notes: None,
+            decision: ActionDecision::ActionRequired,
+        },
+    );
+    for a in [a1, a2] {
+        run(
+            &owner,
+            t,
+            Command::PlanAction {
+                nonconformity: id,
+                action: a,
+                description: "fix".into(),
+                owner: doer.id.clone(),
+                due: (t + Duration::days(30)).date_naive(),
+                late_justification: None,
+            },
+        );
+    }
+    run(
+        &owner,
+        t,
+        Command::PlanVerification {
+            nonconformity: id,
+            method: "restore test".into(),
+            criteria: "restore works".into(),
+            schedule: VerificationSchedule::once((t + Duration::days(40)).date_naive()),
+            verifier: verifier.id.clone(),
+        },
+    );
+    t += Duration::days(10);
+    for a in [a1, a2] {
+        run(
+            &doer,
+            t,
+            Command::CompleteAction {
+                nonconformity: id,
+                action: a,
+                evidence: vec![],
+            },
+        );
+    }
+    t += Duration::days(31);
+    run(
+        &verifier,
+        t,
+        Command::RecordVerification {
+            nonconformity: id,
+            check: 0,
+            passed: true,
+            notes: None,
+            evidence: vec![],
+        },
+    );
+    run(
+        &owner,
+        t,
+        Command::CloseNonconformity {
+            nonconformity: id,
+            isms_changes: vec![],
+            notes: None,
+        },
+    );
+}
+
+fn million_events() -> &'static Vec<Event> {
+    static EVENTS: OnceLock<Vec<Event>> = OnceLock::new();
+    EVENTS.get_or_init(|| {
+        let policy = Policy::default();
+        let mut register = Register::new();
+        let mut events = Vec::with_capacity(1_000_010);
+        let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let mut n = 0;
+        while events.len() < 1_000_000 {
+            n += 1;
+            lifecycle(
+                &mut register,
+                &mut events,
+                &policy,
+                n,
+                start + Duration::minutes(n as i64),
+            );
+        }
+        events.truncate(1_000_000);
+        events
+    })
+}
+
+/// Decide + apply of one whole lifecycle (11 commands, 12 events) on a
+/// register that already holds 1,000 nonconformities.
+#[divan::bench]
+fn full_lifecycle(bencher: Bencher) {
+    let policy = Policy::default();
+    let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let mut base = Register::new();
+    let mut sink = Vec::new();
+    for n in 0..1_000 {
+        lifecycle(&mut base, &mut sink, &policy, n, start);
+    }
+    let mut n = 10_000;
+    bencher
+        .with_inputs(|| base.clone())
+        .bench_local_refs(|register| {
+            n += 1;
+            let mut events = Vec::with_capacity(16);
+            lifecycle(register, &mut events, &policy, n, start);
+            black_box(events.len())
+        });
+}
+
+/// Folding 1,000,000 events into a fresh register.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn replay_1m_events(bencher: Bencher) {
+    let events = million_events();
+    bencher
+        .counter(divan::counter::ItemsCount::new(events.len()))
+        .bench(|| black_box(Register::from_events(events.iter())).events_applied());
+}

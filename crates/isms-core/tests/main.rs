@@ -1,0 +1,10 @@
+//! The integration tests of isms-core, in one binary to keep link times down.
+#![allow(missing_docs)] // test code: the items are not a public API
+
+mod docs;
+mod errors;
+mod roundtrip;
+mod schedule;
+mod seed;
+mod state_machine;
+mod support;
