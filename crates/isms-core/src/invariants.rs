@@ -289,15 +289,14 @@ fn check_nc(nc: &Nonconformity, policy: &Policy, out: &mut Vec<Violation>) {
             .filter(|a| a.attempt == r.attempt)
             .filter_map(|a| a.completed_at)
             .max()
+            && r.at < c
         {
-            if r.at < c {
-                out.push(Violation::TimeWentBackwards {
-                    reference: text.clone(),
-                    what: "verification result",
-                    at: r.at,
-                    after: c,
-                });
-            }
+            out.push(Violation::TimeWentBackwards {
+                reference: text.clone(),
+                what: "verification result",
+                at: r.at,
+                after: c,
+            });
         }
     }
     // Implemented and later: every action of the attempt finished, one done

@@ -483,17 +483,17 @@ impl Register {
                 check_text("action_taken", action_taken, MAX_TEXT_CHARS)?;
                 check_opt_text("consequences", consequences.as_ref())?;
                 check_opt_text("late_justification", late_justification.as_ref())?;
-                if nc.corrections.is_empty() {
-                    if let Some(w) = check_limit(
+                if nc.corrections.is_empty()
+                    && let Some(w) = check_limit(
                         policy.max_days_to_contain,
                         nc.reported_at,
                         ctx.at,
                         "containment",
                         reference,
                         late_justification.as_ref(),
-                    )? {
-                        em.warnings.push(w);
-                    }
+                    )?
+                {
+                    em.warnings.push(w);
                 }
                 em.emit(EventPayload::ContainmentRecorded {
                     action_taken: action_taken.clone(),
@@ -568,16 +568,15 @@ impl Register {
                 date_after_detection("due", *due)?;
                 let action_ref = ActionRef::new(nc.actions.len() as u32 + 1)
                     .map_err(|_| DecisionError::RegisterFull { max: MAX_ITEMS })?;
-                if policy.segregation_of_duties {
-                    if let Some(plan) = nc.current_plan() {
-                        if plan.verifier == *owner {
-                            return Err(DecisionError::SegregationOfDuties {
-                                reference,
-                                actor: owner.clone(),
-                                action: action_ref,
-                            });
-                        }
-                    }
+                if policy.segregation_of_duties
+                    && let Some(plan) = nc.current_plan()
+                    && plan.verifier == *owner
+                {
+                    return Err(DecisionError::SegregationOfDuties {
+                        reference,
+                        actor: owner.clone(),
+                        action: action_ref,
+                    });
                 }
                 if nc.current_actions().next().is_none() {
                     let start = attempt_start(nc);
@@ -592,13 +591,13 @@ impl Register {
                         em.warnings.push(w);
                     }
                 }
-                if let Some(deadline) = nc.external_deadline {
-                    if *due > deadline {
-                        em.warnings.push(PolicyWarning::DueAfterExternalDeadline {
-                            due: *due,
-                            deadline,
-                        });
-                    }
+                if let Some(deadline) = nc.external_deadline
+                    && *due > deadline
+                {
+                    em.warnings.push(PolicyWarning::DueAfterExternalDeadline {
+                        due: *due,
+                        deadline,
+                    });
                 }
                 em.emit(EventPayload::ActionPlanned {
                     action: *action,
@@ -629,13 +628,13 @@ impl Register {
                     });
                 }
                 date_after_detection("due", *due)?;
-                if let Some(deadline) = nc.external_deadline {
-                    if *due > deadline {
-                        em.warnings.push(PolicyWarning::DueAfterExternalDeadline {
-                            due: *due,
-                            deadline,
-                        });
-                    }
+                if let Some(deadline) = nc.external_deadline
+                    && *due > deadline
+                {
+                    em.warnings.push(PolicyWarning::DueAfterExternalDeadline {
+                        due: *due,
+                        deadline,
+                    });
                 }
                 em.emit(EventPayload::ActionRescheduled {
                     action: *action,
@@ -680,18 +679,17 @@ impl Register {
                 if nc.current_results().next().is_some() {
                     return Err(DecisionError::VerificationStarted { reference });
                 }
-                if policy.segregation_of_duties {
-                    if let Some(a) = nc
+                if policy.segregation_of_duties
+                    && let Some(a) = nc
                         .actions
                         .iter()
                         .find(|a| a.status != ActionStatus::Cancelled && a.owner == *verifier)
-                    {
-                        return Err(DecisionError::SegregationOfDuties {
-                            reference,
-                            actor: verifier.clone(),
-                            action: a.reference,
-                        });
-                    }
+                {
+                    return Err(DecisionError::SegregationOfDuties {
+                        reference,
+                        actor: verifier.clone(),
+                        action: a.reference,
+                    });
                 }
                 em.emit(EventPayload::VerificationPlanned {
                     attempt: nc.attempt,
@@ -718,18 +716,17 @@ impl Register {
                         verifier: plan.verifier.clone(),
                     });
                 }
-                if policy.segregation_of_duties {
-                    if let Some(a) = nc
+                if policy.segregation_of_duties
+                    && let Some(a) = nc
                         .actions
                         .iter()
                         .find(|a| a.status != ActionStatus::Cancelled && a.owner == ctx.actor.id)
-                    {
-                        return Err(DecisionError::SegregationOfDuties {
-                            reference,
-                            actor: ctx.actor.id.clone(),
-                            action: a.reference,
-                        });
-                    }
+                {
+                    return Err(DecisionError::SegregationOfDuties {
+                        reference,
+                        actor: ctx.actor.id.clone(),
+                        action: a.reference,
+                    });
                 }
                 let dates = plan.schedule.check_dates()?;
                 let checks = dates.len() as u32;
@@ -784,14 +781,14 @@ impl Register {
                 notes,
                 ..
             } => {
-                if let Some(role) = &policy.closure_approver_role {
-                    if !ctx.actor.has_role(role) {
-                        return Err(DecisionError::ApproverRoleMissing {
-                            reference,
-                            actor: ctx.actor.id.clone(),
-                            role: role.clone(),
-                        });
-                    }
+                if let Some(role) = &policy.closure_approver_role
+                    && !ctx.actor.has_role(role)
+                {
+                    return Err(DecisionError::ApproverRoleMissing {
+                        reference,
+                        actor: ctx.actor.id.clone(),
+                        role: role.clone(),
+                    });
                 }
                 // Clause 10.2 d) and the table already make these hold; they
                 // are checked again here because closure is the one step an
@@ -892,10 +889,10 @@ impl Register {
         check_text("title", &p.title, MAX_TITLE_CHARS)?;
         check_text("description", &p.description, MAX_TEXT_CHARS)?;
         check_text("expected_benefit", &p.expected_benefit, MAX_TEXT_CHARS)?;
-        if let Some(nc) = p.nonconformity {
-            if self.nonconformity(nc).is_none() {
-                return Err(DecisionError::UnknownNonconformity { id: nc.to_string() });
-            }
+        if let Some(nc) = p.nonconformity
+            && self.nonconformity(nc).is_none()
+        {
+            return Err(DecisionError::UnknownNonconformity { id: nc.to_string() });
         }
         check_links(&p.links)?;
         check_extensions(&p.extensions)?;

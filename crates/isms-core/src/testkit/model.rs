@@ -348,8 +348,9 @@ impl Model {
                 decision,
                 ..
             } => {
-                let ok = !(nc.state == NcState::Reported
-                    && policy.containment_required_for.contains(&nc.severity))
+                let containment_missing = nc.state == NcState::Reported
+                    && policy.containment_required_for.contains(&nc.severity);
+                let ok = !containment_missing
                     && !causes.is_empty()
                     && causes.iter().all(|c| text_ok(&c.statement, MAX_TEXT_CHARS))
                     && similar_ok
