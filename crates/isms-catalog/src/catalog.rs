@@ -1,6 +1,7 @@
 //! The catalogue: frameworks, crosswalks, indexes and queries.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::error::{CatalogError, ResolveError};
@@ -11,6 +12,31 @@ use crate::mapping::{
 };
 use crate::model::{Framework, Item};
 use crate::shipped;
+
+/// FNV-1a: the indexes hold short identifier strings, for which SipHash's
+/// flood resistance buys nothing and costs most of a look-up.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Index<K> = HashMap<K, u32, BuildHasherDefault<Fnv>>;
 
 /// Aliases of the shipped frameworks, after [`normalise_framework`].
 const SHIPPED_ALIASES: &[(&str, &[&str])] = &[
@@ -66,22 +92,25 @@ const SHIPPED_ALIASES: &[(&str, &[&str])] = &[
 
 /// Lower-case, without whitespace, `ISO/IEC` shortened to `iso`, `_` as `-`.
 fn normalise_framework(s: &str) -> String {
-    let lower: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect();
-    lower
-        .replace("iso/iec", "iso")
-        .replace("iso-iec", "iso")
-        .replace('_', "-")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().filter(|c| !c.is_whitespace()) {
+        out.push(if c == '_' {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        });
+    }
+    if out.contains("iso/iec") || out.contains("iso-iec") {
+        out = out.replace("iso/iec", "iso").replace("iso-iec", "iso");
+    }
+    out
 }
 
 /// Loose form of an item identifier: lower-case, common words dropped, brackets,
 /// spaces and hyphens as dots (`Article 21(2)(c)` and `21.2.c` agree; `A 8.13`,
 /// `A8.13` and `a.8.13` agree).
 pub(crate) fn loose_item(s: &str) -> String {
-    let mut t = s.trim().to_lowercase();
+    let mut t = s.trim().to_ascii_lowercase();
     for prefix in [
         "annex a",
         "article",
@@ -167,13 +196,13 @@ pub struct Catalog {
     crosswalks: Vec<Crosswalk>,
     shipped_crosswalks: usize,
     /// Canonical keys and aliases (normalised) to framework index.
-    framework_keys: HashMap<String, u16>,
+    framework_keys: HashMap<String, u16, BuildHasherDefault<Fnv>>,
     /// First node of each framework; node = first + item index.
     first_node: Vec<u32>,
     node_framework: Vec<u16>,
     node_refs: Vec<ItemRef>,
-    exact: Vec<HashMap<Box<str>, u32>>,
-    loose: Vec<HashMap<String, u32>>,
+    exact: Vec<Index<Box<str>>>,
+    loose: Vec<Index<String>>,
     parent: Vec<Option<u32>>,
     children: Vec<Vec<u32>>,
     edges: Vec<Vec<Edge>>,
@@ -280,12 +309,12 @@ impl Catalog {
         crosswalks: Vec<Crosswalk>,
         shipped_crosswalks: usize,
     ) -> Result<Catalog, CatalogError> {
-        let mut framework_keys: HashMap<String, u16> = HashMap::new();
+        let mut framework_keys: HashMap<String, u16, BuildHasherDefault<Fnv>> = HashMap::default();
         let total: usize = frameworks.iter().map(|f| f.items.len()).sum();
         let mut cat = Catalog {
             shipped_frameworks,
             shipped_crosswalks,
-            framework_keys: HashMap::new(),
+            framework_keys: HashMap::default(),
             first_node: Vec::with_capacity(frameworks.len()),
             node_framework: Vec::with_capacity(total),
             node_refs: Vec::with_capacity(total),
@@ -306,12 +335,11 @@ impl Catalog {
                 fw.id.as_str().to_owned(),
                 normalise_framework(fw.id.as_str()),
             ];
-            if fi < shipped_frameworks {
-                if let Some((_, aliases)) =
+            if fi < shipped_frameworks
+                && let Some((_, aliases)) =
                     SHIPPED_ALIASES.iter().find(|(k, _)| *k == fw.id.as_str())
-                {
-                    keys.extend(aliases.iter().map(|a| (*a).to_owned()));
-                }
+            {
+                keys.extend(aliases.iter().map(|a| (*a).to_owned()));
             }
             for key in keys {
                 match framework_keys.get(&key) {
@@ -328,8 +356,10 @@ impl Catalog {
             }
             let first = u32::try_from(cat.node_refs.len()).unwrap_or(u32::MAX);
             cat.first_node.push(first);
-            let mut exact: HashMap<Box<str>, u32> = HashMap::with_capacity(fw.items.len());
-            let mut loose: HashMap<String, u32> = HashMap::with_capacity(fw.items.len());
+            let mut exact: Index<Box<str>> =
+                Index::with_capacity_and_hasher(fw.items.len(), Default::default());
+            let mut loose: Index<String> =
+                Index::with_capacity_and_hasher(fw.items.len(), Default::default());
             for (ii, item) in fw.items.iter().enumerate() {
                 let ii = u32::try_from(ii).unwrap_or(u32::MAX);
                 if exact.insert(item.id.as_str().into(), ii).is_some() {

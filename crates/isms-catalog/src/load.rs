@@ -192,16 +192,16 @@ pub fn framework_from_csv(
         ));
     }
     for (line, item) in &items {
-        if let Some(p) = &item.parent {
-            if !lines.contains_key(p.as_str()) || p == &item.id {
-                return Err(invalid(
-                    file,
-                    Some(*line),
-                    "parent",
-                    p.as_str(),
-                    "no item with this id in the file; list the parent as its own row",
-                ));
-            }
+        if let Some(p) = &item.parent
+            && (!lines.contains_key(p.as_str()) || p == &item.id)
+        {
+            return Err(invalid(
+                file,
+                Some(*line),
+                "parent",
+                p.as_str(),
+                "no item with this id in the file; list the parent as its own row",
+            ));
         }
     }
     Ok(Framework {
@@ -245,16 +245,16 @@ pub fn framework_from_json(file: &str, text: &str) -> Result<Framework, LoadErro
         }
     }
     for (i, item) in fw.items.iter().enumerate() {
-        if let Some(p) = &item.parent {
-            if !seen.contains_key(p.as_str()) || p == &item.id {
-                return Err(invalid(
-                    file,
-                    None,
-                    &format!("items[{i}].parent"),
-                    p.as_str(),
-                    "no item with this id in the framework",
-                ));
-            }
+        if let Some(p) = &item.parent
+            && (!seen.contains_key(p.as_str()) || p == &item.id)
+        {
+            return Err(invalid(
+                file,
+                None,
+                &format!("items[{i}].parent"),
+                p.as_str(),
+                "no item with this id in the framework",
+            ));
         }
     }
     Ok(fw)

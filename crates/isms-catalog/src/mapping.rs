@@ -357,7 +357,8 @@ impl MappingPath {
             .collect()
     }
 
-    /// Whether any step was inferred rather than stated by its source.
+    /// Whether the path rests on inference: a step marked `inferred`, or more than one
+    /// step (composing edges is itself an inference).
     pub fn inferred(&self) -> bool {
         self.steps.iter().any(|m| m.provenance.inferred) || self.steps.len() > 1
     }

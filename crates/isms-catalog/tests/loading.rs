@@ -207,3 +207,16 @@ fn json_errors_name_file_line_and_field() {
     let err = load::read("/nonexistent/acme.csv").unwrap_err();
     assert!(err.to_string().contains("/nonexistent/acme.csv"));
 }
+
+#[test]
+fn json_schemas_generate_for_exchanged_documents() {
+    let fw = serde_json::to_value(schemars::schema_for!(isms_catalog::Framework)).unwrap();
+    assert!(fw["properties"]["items"].is_object(), "{fw}");
+    let cw = serde_json::to_value(schemars::schema_for!(isms_catalog::Crosswalk)).unwrap();
+    let text = cw.to_string();
+    assert!(
+        text.contains("intersects_with") && text.contains("subset_of"),
+        "{text}"
+    );
+    let _ = schemars::schema_for!(isms_catalog::Coverage);
+}
