@@ -84,6 +84,7 @@
 mod command;
 mod error;
 mod event;
+mod hash;
 mod ids;
 mod invariants;
 mod model;

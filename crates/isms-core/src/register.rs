@@ -2,7 +2,9 @@
 //! the pure `decide` (command to events, or a typed refusal) and the
 //! infallible `apply` (event to state).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::hash::{IdMap, IdSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -10,7 +12,8 @@ use crate::command::{Command, CommandTarget, ProposeImprovement, ReportNonconfor
 use crate::error::{DecisionError, Subject};
 use crate::event::{Event, EventPayload, StreamId};
 use crate::ids::{
-    ActionId, ActionRef, Actor, EventId, ImprovementId, ImprovementRef, NcRef, NonconformityId,
+    ActionId, ActionRef, Actor, ActorId, EventId, ImprovementId, ImprovementRef, NcRef,
+    NonconformityId,
 };
 use crate::model::{
     ActionDecision, ActionStatus, Closure, Correction, CorrectiveAction, EffectivenessConclusion,
@@ -110,10 +113,10 @@ pub struct Decision {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Register {
     nonconformities: Vec<Nonconformity>,
-    nc_index: HashMap<NonconformityId, u32>,
+    nc_index: IdMap<NonconformityId, u32>,
     improvements: Vec<Improvement>,
-    imp_index: HashMap<ImprovementId, u32>,
-    actions: HashSet<ActionId>,
+    imp_index: IdMap<ImprovementId, u32>,
+    actions: IdSet<ActionId>,
     events_applied: u64,
 }
 
@@ -263,6 +266,16 @@ impl Register {
         let mut r = Self::new();
         for e in events {
             r.apply(e);
+        }
+        r
+    }
+
+    /// Folds owned events into a new register, without copying their text:
+    /// the fast way to replay a log just loaded from storage.
+    pub fn from_events_owned(events: impl IntoIterator<Item = Event>) -> Self {
+        let mut r = Self::new();
+        for e in events {
+            r.apply_owned(e);
         }
         r
     }
@@ -983,79 +996,100 @@ impl Register {
     /// produces) is counted and otherwise ignored, so that replay of any log
     /// terminates with a well-formed register.
     pub fn apply(&mut self, event: &Event) {
+        self.apply_owned(event.clone());
+    }
+
+    /// Applies one event it owns: the same as [`Register::apply`], without
+    /// copying the event's text (the way to replay a loaded log).
+    pub fn apply_owned(&mut self, event: Event) {
         self.events_applied += 1;
-        match event.stream {
-            StreamId::Nonconformity(id) => self.apply_nc(id, event),
-            StreamId::Improvement(id) => self.apply_improvement(id, event),
+        let Event {
+            stream,
+            sequence,
+            at,
+            actor,
+            payload,
+            ..
+        } = event;
+        match stream {
+            StreamId::Nonconformity(id) => self.apply_nc(id, sequence, at, actor, payload),
+            StreamId::Improvement(id) => self.apply_improvement(id, sequence, at, actor, payload),
         }
     }
 
-    fn apply_nc(&mut self, id: NonconformityId, event: &Event) {
-        let at = event.at;
-        if let EventPayload::NonconformityReported {
-            reference,
-            title,
-            description,
-            source,
-            severity,
-            requirements,
-            owner,
-            detected_at,
-            external_deadline,
-            links,
-            extensions,
-        } = &event.payload
-        {
-            if self.nc_index.contains_key(&id) {
+    fn apply_nc(
+        &mut self,
+        id: NonconformityId,
+        sequence: u64,
+        at: DateTime<Utc>,
+        actor: ActorId,
+        payload: EventPayload,
+    ) {
+        let payload = match payload {
+            EventPayload::NonconformityReported {
+                reference,
+                title,
+                description,
+                source,
+                severity,
+                requirements,
+                owner,
+                detected_at,
+                external_deadline,
+                links,
+                extensions,
+            } => {
+                if self.nc_index.contains_key(&id) {
+                    return;
+                }
+                let index = self.nonconformities.len() as u32;
+                self.nc_index.insert(id, index);
+                self.nonconformities.push(Nonconformity {
+                    id,
+                    reference: reference,
+                    title: title,
+                    description: description,
+                    source: source,
+                    severity: severity,
+                    requirements: requirements,
+                    reported_by: actor,
+                    owner: owner,
+                    detected_at: detected_at,
+                    reported_at: at,
+                    external_deadline: external_deadline,
+                    links: links,
+                    extensions: extensions,
+                    state: NcState::Reported,
+                    attempt: 0,
+                    corrections: Vec::new(),
+                    analyses: Vec::new(),
+                    actions: Vec::new(),
+                    verification_plans: Vec::new(),
+                    verification_results: Vec::new(),
+                    conclusions: Vec::new(),
+                    closure: None,
+                    rejection: None,
+                    recurrence_of: None,
+                    recurrence_linked_at: None,
+                    history: vec![Transition {
+                        from: None,
+                        to: NcState::Reported,
+                        at,
+                    }],
+                    last_event_at: at,
+                    version: sequence,
+                });
                 return;
             }
-            let index = self.nonconformities.len() as u32;
-            self.nc_index.insert(id, index);
-            self.nonconformities.push(Nonconformity {
-                id,
-                reference: *reference,
-                title: title.clone(),
-                description: description.clone(),
-                source: *source,
-                severity: *severity,
-                requirements: requirements.clone(),
-                reported_by: event.actor.clone(),
-                owner: owner.clone(),
-                detected_at: *detected_at,
-                reported_at: at,
-                external_deadline: *external_deadline,
-                links: links.clone(),
-                extensions: extensions.clone(),
-                state: NcState::Reported,
-                attempt: 0,
-                corrections: Vec::new(),
-                analyses: Vec::new(),
-                actions: Vec::new(),
-                verification_plans: Vec::new(),
-                verification_results: Vec::new(),
-                conclusions: Vec::new(),
-                closure: None,
-                rejection: None,
-                recurrence_of: None,
-                recurrence_linked_at: None,
-                history: vec![Transition {
-                    from: None,
-                    to: NcState::Reported,
-                    at,
-                }],
-                last_event_at: at,
-                version: event.sequence,
-            });
-            return;
-        }
+            other => other,
+        };
         let Some(&index) = self.nc_index.get(&id) else {
             return;
         };
         let nc = &mut self.nonconformities[index as usize];
         nc.last_event_at = nc.last_event_at.max(at);
-        nc.version = event.sequence;
-        let by = || event.actor.clone();
-        match &event.payload {
+        nc.version = sequence;
+        match payload {
             EventPayload::NonconformityReported { .. } => {}
             EventPayload::ContainmentRecorded {
                 action_taken,
@@ -1063,11 +1097,11 @@ impl Register {
                 late_justification,
             } => {
                 nc.corrections.push(Correction {
-                    action_taken: action_taken.clone(),
-                    consequences: consequences.clone(),
-                    late_justification: late_justification.clone(),
+                    action_taken: action_taken,
+                    consequences: consequences,
+                    late_justification: late_justification,
                     at,
-                    by: by(),
+                    by: actor,
                 });
                 if nc.state == NcState::Reported {
                     move_to(nc, NcState::Contained, at);
@@ -1081,20 +1115,20 @@ impl Register {
                 similar_notes,
                 decision,
             } => {
-                nc.attempt = *attempt;
+                nc.attempt = attempt;
                 let target = match decision {
                     ActionDecision::ActionRequired => NcState::Analysed,
                     ActionDecision::NoActionRequired { .. } => NcState::Implemented,
                 };
                 nc.analyses.push(RootCauseAnalysis {
-                    attempt: *attempt,
-                    method: *method,
-                    causes: causes.clone(),
-                    similar: similar.clone(),
-                    similar_notes: similar_notes.clone(),
-                    decision: decision.clone(),
+                    attempt: attempt,
+                    method: method,
+                    causes: causes,
+                    similar: similar,
+                    similar_notes: similar_notes,
+                    decision: decision,
                     at,
-                    by: by(),
+                    by: actor,
                 });
                 move_to(nc, target, at);
             }
@@ -1107,13 +1141,13 @@ impl Register {
                 ..
             } => {
                 nc.actions.push(CorrectiveAction {
-                    id: *action,
-                    reference: *reference,
+                    id: action,
+                    reference: reference,
                     attempt: nc.attempt,
-                    description: description.clone(),
-                    owner: owner.clone(),
-                    original_due: *due,
-                    due: *due,
+                    description: description,
+                    owner: owner,
+                    original_due: due,
+                    due: due,
                     reschedules: Vec::new(),
                     status: ActionStatus::Planned,
                     planned_at: at,
@@ -1123,11 +1157,11 @@ impl Register {
                     cancelled_at: None,
                     cancel_reason: None,
                 });
-                self.actions.insert(*action);
+                self.actions.insert(action);
                 move_to(nc, NcState::ActionsPlanned, at);
             }
             EventPayload::ActionStarted { action } => {
-                if let Some(a) = nc.actions.iter_mut().find(|a| a.id == *action) {
+                if let Some(a) = nc.actions.iter_mut().find(|a| a.id == action) {
                     a.status = ActionStatus::InProgress;
                     a.started_at = Some(at);
                 }
@@ -1138,30 +1172,30 @@ impl Register {
                 to,
                 reason,
             } => {
-                if let Some(a) = nc.actions.iter_mut().find(|a| a.id == *action) {
+                if let Some(a) = nc.actions.iter_mut().find(|a| a.id == action) {
                     a.reschedules.push(Reschedule {
-                        from: *from,
-                        to: *to,
-                        reason: reason.clone(),
+                        from: from,
+                        to: to,
+                        reason: reason,
                         at,
-                        by: by(),
+                        by: actor,
                     });
-                    a.due = *to;
+                    a.due = to;
                 }
             }
             EventPayload::ActionCompleted { action, evidence } => {
-                if let Some(a) = nc.actions.iter_mut().find(|a| a.id == *action) {
+                if let Some(a) = nc.actions.iter_mut().find(|a| a.id == action) {
                     a.status = ActionStatus::Done;
                     a.completed_at = Some(at);
-                    a.evidence = evidence.clone();
+                    a.evidence = evidence;
                 }
                 settle_actions(nc, at);
             }
             EventPayload::ActionCancelled { action, reason } => {
-                if let Some(a) = nc.actions.iter_mut().find(|a| a.id == *action) {
+                if let Some(a) = nc.actions.iter_mut().find(|a| a.id == action) {
                     a.status = ActionStatus::Cancelled;
                     a.cancelled_at = Some(at);
-                    a.cancel_reason = Some(reason.clone());
+                    a.cancel_reason = Some(reason);
                 }
                 settle_actions(nc, at);
             }
@@ -1173,13 +1207,13 @@ impl Register {
                 verifier,
             } => {
                 nc.verification_plans.push(VerificationPlan {
-                    attempt: *attempt,
-                    method: method.clone(),
-                    criteria: criteria.clone(),
-                    schedule: *schedule,
-                    verifier: verifier.clone(),
+                    attempt: attempt,
+                    method: method,
+                    criteria: criteria,
+                    schedule: schedule,
+                    verifier: verifier,
                     at,
-                    by: by(),
+                    by: actor,
                 });
             }
             EventPayload::VerificationRecorded {
@@ -1190,22 +1224,22 @@ impl Register {
                 evidence,
             } => {
                 nc.verification_results.push(VerificationResult {
-                    attempt: *attempt,
-                    check: *check,
-                    passed: *passed,
-                    notes: notes.clone(),
-                    evidence: evidence.clone(),
+                    attempt: attempt,
+                    check: check,
+                    passed: passed,
+                    notes: notes,
+                    evidence: evidence,
                     at,
-                    by: by(),
+                    by: actor,
                 });
             }
             EventPayload::EffectivenessConcluded { attempt, effective } => {
                 nc.conclusions.push(EffectivenessConclusion {
-                    attempt: *attempt,
-                    effective: *effective,
+                    attempt: attempt,
+                    effective: effective,
                     at,
                 });
-                let to = if *effective {
+                let to = if effective {
                     NcState::Effective
                 } else {
                     NcState::Ineffective
@@ -1217,10 +1251,10 @@ impl Register {
                 notes,
             } => {
                 nc.closure = Some(Closure {
-                    isms_changes: isms_changes.clone(),
-                    notes: notes.clone(),
+                    isms_changes: isms_changes,
+                    notes: notes,
                     at,
-                    by: by(),
+                    by: actor,
                 });
                 move_to(nc, NcState::Closed, at);
             }
@@ -1229,80 +1263,88 @@ impl Register {
                 explanation,
             } => {
                 nc.rejection = Some(Rejection {
-                    reason: reason.clone(),
-                    explanation: explanation.clone(),
+                    reason: reason,
+                    explanation: explanation,
                     at,
-                    by: by(),
+                    by: actor,
                 });
                 move_to(nc, NcState::Rejected, at);
             }
             EventPayload::RecurrenceLinked { recurrence_of } => {
-                nc.recurrence_of = Some(*recurrence_of);
+                nc.recurrence_of = Some(recurrence_of);
                 nc.recurrence_linked_at = Some(at);
             }
             _ => {}
         }
     }
 
-    fn apply_improvement(&mut self, id: ImprovementId, event: &Event) {
-        let at = event.at;
-        if let EventPayload::ImprovementProposed {
-            reference,
-            source,
-            nonconformity,
-            title,
-            description,
-            expected_benefit,
-            priority,
-            owner,
-            due,
-            links,
-            extensions,
-        } = &event.payload
-        {
-            if self.imp_index.contains_key(&id) {
+    fn apply_improvement(
+        &mut self,
+        id: ImprovementId,
+        sequence: u64,
+        at: DateTime<Utc>,
+        actor: ActorId,
+        payload: EventPayload,
+    ) {
+        let payload = match payload {
+            EventPayload::ImprovementProposed {
+                reference,
+                source,
+                nonconformity,
+                title,
+                description,
+                expected_benefit,
+                priority,
+                owner,
+                due,
+                links,
+                extensions,
+            } => {
+                if self.imp_index.contains_key(&id) {
+                    return;
+                }
+                self.imp_index.insert(id, self.improvements.len() as u32);
+                self.improvements.push(Improvement {
+                    id,
+                    reference: reference,
+                    source: source,
+                    nonconformity: nonconformity,
+                    title: title,
+                    description: description,
+                    expected_benefit: expected_benefit,
+                    priority: priority,
+                    owner: owner,
+                    due: due,
+                    state: ImprovementState::Proposed,
+                    approved_by: None,
+                    isms_changes: Vec::new(),
+                    measured_effect: None,
+                    rejection_reason: None,
+                    links: links,
+                    extensions: extensions,
+                    history: vec![Transition {
+                        from: None,
+                        to: ImprovementState::Proposed,
+                        at,
+                    }],
+                    proposed_at: at,
+                    proposed_by: actor,
+                    last_event_at: at,
+                    version: sequence,
+                });
                 return;
             }
-            self.imp_index.insert(id, self.improvements.len() as u32);
-            self.improvements.push(Improvement {
-                id,
-                reference: *reference,
-                source: *source,
-                nonconformity: *nonconformity,
-                title: title.clone(),
-                description: description.clone(),
-                expected_benefit: expected_benefit.clone(),
-                priority: *priority,
-                owner: owner.clone(),
-                due: *due,
-                state: ImprovementState::Proposed,
-                approved_by: None,
-                isms_changes: Vec::new(),
-                measured_effect: None,
-                rejection_reason: None,
-                links: links.clone(),
-                extensions: extensions.clone(),
-                history: vec![Transition {
-                    from: None,
-                    to: ImprovementState::Proposed,
-                    at,
-                }],
-                proposed_at: at,
-                proposed_by: event.actor.clone(),
-                last_event_at: at,
-                version: event.sequence,
-            });
-            return;
-        }
+            other => other,
+        };
         let Some(&index) = self.imp_index.get(&id) else {
             return;
         };
         let imp = &mut self.improvements[index as usize];
         imp.last_event_at = imp.last_event_at.max(at);
-        imp.version = event.sequence;
-        let to = match &event.payload {
+        imp.version = sequence;
+        let to = match payload {
             EventPayload::ImprovementApproved {} => {
-                imp.approved_by = Some(event.actor.clone());
+                imp.approved_by = Some(actor);
                 ImprovementState::Approved
             }
             EventPayload::ImprovementStarted {} => ImprovementState::InProgress,
@@ -1310,16 +1352,16 @@ impl Register {
                 isms_changes,
                 measured_effect,
             } => {
-                imp.isms_changes = isms_changes.clone();
-                imp.measured_effect = measured_effect.clone();
+                imp.isms_changes = isms_changes;
+                imp.measured_effect = measured_effect;
                 ImprovementState::Realised
             }
             EventPayload::ImprovementRejected { reason } => {
-                imp.rejection_reason = Some(reason.clone());
+                imp.rejection_reason = Some(reason);
                 ImprovementState::Rejected
             }
             EventPayload::ImprovementEffectRecorded { measured_effect } => {
-                imp.measured_effect = Some(measured_effect.clone());
+                imp.measured_effect = Some(measured_effect);
                 imp.state
             }
             _ => imp.state,
