@@ -53,7 +53,7 @@ fn batch(workload: &mut Workload, lifecycles: usize) -> AppendBatch {
 
 /// Appends in batches of 1,000 events (100 lifecycles), hash chain
 /// included; throughput in events per second.
-#[divan::bench(sample_count = 30, sample_size = 1)]
+#[divan::bench(sample_count = 300, sample_size = 1)]
 fn append_batch_of_1000(bencher: Bencher) {
     let mut store = fresh("append.isms", Options::default());
     let mut workload = Workload::new();
