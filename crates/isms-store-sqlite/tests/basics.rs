@@ -283,3 +283,20 @@ fn the_head_exports_as_json_and_anchors_the_history() {
     assert!(json.contains(&anchor.hash.to_hex()));
     store.verify_against(&anchor).unwrap();
 }
+
+#[test]
+fn the_sqlite_and_memory_stores_compute_the_same_chain() {
+    let mut sqlite = SqliteStore::open_in_memory().unwrap();
+    let mut memory = isms_store::MemoryStore::new();
+    let mut workload = Workload::new();
+    for _ in 0..4 {
+        let events = workload.lifecycle(Default::default()).unwrap();
+        let batch = AppendBatch::single(events[0].stream, ExpectedVersion::NoStream, events);
+        assert_eq!(
+            sqlite.append(&batch).unwrap(),
+            memory.append(&batch).unwrap()
+        );
+    }
+    assert_eq!(sqlite.verify().unwrap(), memory.verify().unwrap());
+    assert_eq!(sqlite.load_all().unwrap(), memory.load_all().unwrap());
+}

@@ -53,3 +53,22 @@ pub fn fingerprint<T: serde::Serialize>(value: &T) -> Result<ChainHash, serde_js
     let bytes = serde_json::to_vec(value)?;
     Ok(ChainHash(Sha256::digest(&bytes).into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chain is a compatibility promise (anchored heads, backups, other
+    /// backends): this pins it to an independent computation (Python's
+    /// hashlib over the documented encoding).
+    #[test]
+    fn the_chain_encoding_is_pinned() {
+        let h = chain_hash(&ChainHash::GENESIS, 1, "nonconformity/x", 1, b"{}");
+        assert_eq!(
+            h.to_hex(),
+            "763304ed04700887be5e3d9cf76a44810a1d1b3293eddb4ebf9021e339ae56c2"
+        );
+        let next = chain_hash(&h, 2, "nonconformity/x", 2, b"{}");
+        assert_ne!(next, h);
+    }
+}

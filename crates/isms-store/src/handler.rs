@@ -260,3 +260,133 @@ impl<S: EventStore> CommandHandler<S> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use isms_core::{ActorId, NonconformityId, StreamId};
+
+    use super::*;
+    use crate::memory::MemoryStore;
+    use crate::types::{Appended, ChainHead, Verified};
+    use crate::workload::Workload;
+
+    /// A store where another writer slips a correction into the stream
+    /// before each of the first `races` appends.
+    struct Racy {
+        inner: MemoryStore,
+        races: u32,
+        nc: NonconformityId,
+    }
+
+    impl EventStore for Racy {
+        fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+            if self.races > 0 {
+                self.races -= 1;
+                let register = self.inner.fold(Selection::All)?;
+                let policy = Policy::default();
+                let ctx = Context::new(
+                    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
+                    Actor::new(ActorId::new("rival").unwrap()),
+                    &policy,
+                )
+                .with_entropy(u128::from(self.races) + 1000);
+                let command = Workload::containment_command(self.nc, "rival");
+                let events = decide(&register, &command, &ctx).unwrap().events;
+                self.inner.append(&AppendBatch::single(
+                    StreamId::Nonconformity(self.nc),
+                    ExpectedVersion::Any,
+                    events,
+                ))?;
+            }
+            self.inner.append(batch)
+        }
+        fn read(
+            &self,
+            selection: Selection,
+            visit: &mut dyn FnMut(StoredEvent),
+        ) -> Result<(), StoreError> {
+            self.inner.read(selection, visit)
+        }
+        fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+            self.inner.stream_version(stream)
+        }
+        fn head(&self) -> Result<ChainHead, StoreError> {
+            self.inner.head()
+        }
+        fn verify(&self) -> Result<Verified, StoreError> {
+            self.inner.verify()
+        }
+        fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+            self.inner.find_request(id)
+        }
+    }
+
+    fn racy(races: u32) -> (Racy, NonconformityId) {
+        let mut inner = MemoryStore::new();
+        let (nc, events) = Workload::new().report(Default::default()).unwrap();
+        inner
+            .append_to_stream(events[0].stream, ExpectedVersion::NoStream, events)
+            .unwrap();
+        (Racy { inner, races, nc }, nc)
+    }
+
+    fn invocation(request: &str) -> Invocation {
+        Invocation::new(
+            Actor::new(ActorId::new("omar").unwrap()),
+            Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
+        )
+        .with_request(RequestId::new(request).unwrap())
+    }
+
+    #[test]
+    fn a_lost_race_is_decided_again_on_fresh_state() {
+        let (store, nc) = racy(2);
+        let mut handler = CommandHandler::new(store, Policy::default()).unwrap();
+        let command = Workload::containment_command(nc, "ours");
+        let outcome = handler.handle(&command, &invocation("r1")).unwrap();
+        assert_eq!(outcome.attempts, 3);
+        // The report, two rival corrections, then ours.
+        assert_eq!(outcome.events[0].event.sequence, 4);
+        assert_eq!(outcome.events[0].position, 4);
+        assert_eq!(
+            handler
+                .register()
+                .stream_version(StreamId::Nonconformity(nc)),
+            4
+        );
+        assert_eq!(
+            handler.register(),
+            &handler.store().fold(Selection::All).unwrap()
+        );
+        handler.store().verify().unwrap();
+        // A retry of the same request after the race is a replay.
+        let again = handler.handle(&command, &invocation("r1")).unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.events, outcome.events);
+    }
+
+    #[test]
+    fn endless_contention_gives_up_with_a_typed_error_and_records_nothing() {
+        let (store, nc) = racy(100);
+        let mut handler = CommandHandler::new(store, Policy::default())
+            .unwrap()
+            .with_max_attempts(3);
+        let command = Workload::containment_command(nc, "ours");
+        let err = handler.handle(&command, &invocation("r1")).unwrap_err();
+        assert!(
+            matches!(err, HandleError::TooManyConflicts { attempts: 3, .. }),
+            "{err}"
+        );
+        let request = RequestId::new("r1").unwrap();
+        assert!(handler.store().find_request(&request).unwrap().is_none());
+    }
+
+    #[test]
+    fn request_ids_are_validated() {
+        assert!(RequestId::new("").is_err());
+        assert!(RequestId::new("a\nb").is_err());
+        assert!(RequestId::new("x".repeat(129)).is_err());
+        assert!(RequestId::new("order-2026-0001").is_ok());
+    }
+}
