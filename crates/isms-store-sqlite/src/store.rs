@@ -936,20 +936,17 @@ impl EventStore for SqliteStore {
         let recorded = self.head()?;
         tx.finish().map_err(self.err("verify"))?;
         if recorded != chain {
-            if recorded.position > chain.position {
-                // Events at the end were deleted: the first missing one is
-                // the first broken position.
-                return Err(StoreError::ChainBroken {
-                    position: chain.position + 1,
-                    stream: None,
-                    kind: BreakKind::HeadMismatch {
-                        chain_position: chain.position,
-                        recorded_position: recorded.position,
-                    },
-                });
-            }
+            // Past the recorded head: the first position that should not be
+            // there (rows added behind the store's back) or should be there
+            // (rows deleted at the end); at the head itself: the head record
+            // was edited.
+            let position = match recorded.position.cmp(&chain.position) {
+                std::cmp::Ordering::Less => recorded.position + 1,
+                std::cmp::Ordering::Greater => chain.position + 1,
+                std::cmp::Ordering::Equal => recorded.position,
+            };
             return Err(StoreError::ChainBroken {
-                position: recorded.position,
+                position,
                 stream: None,
                 kind: BreakKind::HeadMismatch {
                     chain_position: chain.position,

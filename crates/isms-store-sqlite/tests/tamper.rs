@@ -203,3 +203,38 @@ fn tampering_with_the_sqlite3_shell_is_detected_when_the_shell_is_installed() {
         _ => eprintln!("sqlite3 shell not available; skipped"),
     }
 }
+
+#[test]
+fn rows_added_behind_the_stores_back_are_named() {
+    let dir = TempDir::new("append-behind");
+    let path = filled_file(&dir, "s.isms", 2);
+    // A forged row with a correct chain hash, but no head update.
+    let conn = raw(&path);
+    let (stream, body, hash): (String, String, Vec<u8>) = conn
+        .query_row(
+            "SELECT stream, body, hash FROM events WHERE position = 20",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let prev = ChainHash(hash.try_into().unwrap());
+    let forged = chain_hash(&prev, 21, &stream, 11, body.as_bytes());
+    conn.execute(
+        "INSERT INTO events (position, stream, sequence, body, hash) VALUES (21, ?1, 11, ?2, ?3)",
+        rusqlite::params![stream, body, &forged.0[..]],
+    )
+    .unwrap();
+    drop(conn);
+    let (position, _, kind) = broken(&path);
+    assert_eq!(position, 21);
+    assert!(
+        matches!(
+            kind,
+            BreakKind::HeadMismatch {
+                chain_position: 21,
+                recorded_position: 20
+            }
+        ),
+        "{kind}"
+    );
+}

@@ -36,7 +36,8 @@ pub enum BreakKind {
         detail: String,
     },
     /// The chain ends elsewhere than the head the store recorded: events
-    /// at the end were deleted, or the head record was edited.
+    /// at the end were deleted, rows were added behind the store's back, or
+    /// the head record was edited.
     HeadMismatch {
         /// Last position of the chain as found.
         chain_position: u64,
@@ -74,7 +75,7 @@ impl fmt::Display for BreakKind {
                 recorded_position,
             } => write!(
                 f,
-                "the chain ends at position {chain_position} but the store recorded its head at {recorded_position}; events at the end were deleted or the head record was edited"
+                "the chain ends at position {chain_position} but the store recorded its head at {recorded_position}; events at the end were deleted or added behind the store's back, or the head record was edited"
             ),
             BreakKind::AnchorMismatch {
                 anchored,
