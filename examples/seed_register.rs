@@ -14,6 +14,8 @@
 //! The failed backup's first verification fails, which sends it back to
 //! root-cause analysis: the register keeps both attempts as evidence.
 
+#![allow(clippy::print_stdout)] // an example program: printing is its job
+
 use std::error::Error;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};

@@ -213,5 +213,5 @@ fn replay_1m_events_owned(bencher: Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(events.len()))
         .with_inputs(|| events.clone())
-        .bench_local_values(|events| Register::from_events_owned(events));
+        .bench_local_values(Register::from_events_owned);
 }

@@ -1046,19 +1046,19 @@ impl Register {
                 self.nc_index.insert(id, index);
                 self.nonconformities.push(Nonconformity {
                     id,
-                    reference: reference,
-                    title: title,
-                    description: description,
-                    source: source,
-                    severity: severity,
-                    requirements: requirements,
+                    reference,
+                    title,
+                    description,
+                    source,
+                    severity,
+                    requirements,
                     reported_by: actor,
-                    owner: owner,
-                    detected_at: detected_at,
+                    owner,
+                    detected_at,
                     reported_at: at,
-                    external_deadline: external_deadline,
-                    links: links,
-                    extensions: extensions,
+                    external_deadline,
+                    links,
+                    extensions,
                     state: NcState::Reported,
                     attempt: 0,
                     corrections: Vec::new(),
@@ -1097,9 +1097,9 @@ impl Register {
                 late_justification,
             } => {
                 nc.corrections.push(Correction {
-                    action_taken: action_taken,
-                    consequences: consequences,
-                    late_justification: late_justification,
+                    action_taken,
+                    consequences,
+                    late_justification,
                     at,
                     by: actor,
                 });
@@ -1121,12 +1121,12 @@ impl Register {
                     ActionDecision::NoActionRequired { .. } => NcState::Implemented,
                 };
                 nc.analyses.push(RootCauseAnalysis {
-                    attempt: attempt,
-                    method: method,
-                    causes: causes,
-                    similar: similar,
-                    similar_notes: similar_notes,
-                    decision: decision,
+                    attempt,
+                    method,
+                    causes,
+                    similar,
+                    similar_notes,
+                    decision,
                     at,
                     by: actor,
                 });
@@ -1142,12 +1142,12 @@ impl Register {
             } => {
                 nc.actions.push(CorrectiveAction {
                     id: action,
-                    reference: reference,
+                    reference,
                     attempt: nc.attempt,
-                    description: description,
-                    owner: owner,
+                    description,
+                    owner,
                     original_due: due,
-                    due: due,
+                    due,
                     reschedules: Vec::new(),
                     status: ActionStatus::Planned,
                     planned_at: at,
@@ -1174,9 +1174,9 @@ impl Register {
             } => {
                 if let Some(a) = nc.actions.iter_mut().find(|a| a.id == action) {
                     a.reschedules.push(Reschedule {
-                        from: from,
-                        to: to,
-                        reason: reason,
+                        from,
+                        to,
+                        reason,
                         at,
                         by: actor,
                     });
@@ -1207,11 +1207,11 @@ impl Register {
                 verifier,
             } => {
                 nc.verification_plans.push(VerificationPlan {
-                    attempt: attempt,
-                    method: method,
-                    criteria: criteria,
-                    schedule: schedule,
-                    verifier: verifier,
+                    attempt,
+                    method,
+                    criteria,
+                    schedule,
+                    verifier,
                     at,
                     by: actor,
                 });
@@ -1224,19 +1224,19 @@ impl Register {
                 evidence,
             } => {
                 nc.verification_results.push(VerificationResult {
-                    attempt: attempt,
-                    check: check,
-                    passed: passed,
-                    notes: notes,
-                    evidence: evidence,
+                    attempt,
+                    check,
+                    passed,
+                    notes,
+                    evidence,
                     at,
                     by: actor,
                 });
             }
             EventPayload::EffectivenessConcluded { attempt, effective } => {
                 nc.conclusions.push(EffectivenessConclusion {
-                    attempt: attempt,
-                    effective: effective,
+                    attempt,
+                    effective,
                     at,
                 });
                 let to = if effective {
@@ -1251,8 +1251,8 @@ impl Register {
                 notes,
             } => {
                 nc.closure = Some(Closure {
-                    isms_changes: isms_changes,
-                    notes: notes,
+                    isms_changes,
+                    notes,
                     at,
                     by: actor,
                 });
@@ -1263,8 +1263,8 @@ impl Register {
                 explanation,
             } => {
                 nc.rejection = Some(Rejection {
-                    reason: reason,
-                    explanation: explanation,
+                    reason,
+                    explanation,
                     at,
                     by: actor,
                 });
@@ -1306,22 +1306,22 @@ impl Register {
                 self.imp_index.insert(id, self.improvements.len() as u32);
                 self.improvements.push(Improvement {
                     id,
-                    reference: reference,
-                    source: source,
-                    nonconformity: nonconformity,
-                    title: title,
-                    description: description,
-                    expected_benefit: expected_benefit,
-                    priority: priority,
-                    owner: owner,
-                    due: due,
+                    reference,
+                    source,
+                    nonconformity,
+                    title,
+                    description,
+                    expected_benefit,
+                    priority,
+                    owner,
+                    due,
                     state: ImprovementState::Proposed,
                     approved_by: None,
                     isms_changes: Vec::new(),
                     measured_effect: None,
                     rejection_reason: None,
-                    links: links,
-                    extensions: extensions,
+                    links,
+                    extensions,
                     history: vec![Transition {
                         from: None,
                         to: ImprovementState::Proposed,

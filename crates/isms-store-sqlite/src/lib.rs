@@ -1,0 +1,70 @@
+//! # isms-store-sqlite
+//!
+//! The embedded event store of isms: an append-only, hash-chained log of
+//! `isms_core` events in one SQLite file, with no server to run. It
+//! implements [`isms_store::EventStore`]:
+//!
+//! - atomic batches across streams, optimistic concurrency per stream
+//!   ([`isms_store::ExpectedVersion`]), gapless positions and sequences;
+//! - a SHA-256 hash chain over the global log, [`EventStore::verify`]
+//!   naming the first broken position and its stream, and an exportable
+//!   head for a third party to anchor;
+//! - reading everything, one stream, or everything as of an instant;
+//! - online backup that verifies the copy before reporting it good, and a
+//!   restore that refuses a backup that does not verify;
+//! - idempotent commands through [`isms_store::CommandHandler`].
+//!
+//! ```
+//! use isms_store::workload::Workload;
+//! use isms_store::{EventStore, ExpectedVersion};
+//! use isms_store_sqlite::SqliteStore;
+//!
+//! let dir = std::env::temp_dir().join(format!("isms-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let path = dir.join("register.isms");
+//! # let _ = std::fs::remove_file(&path);
+//! let mut store = SqliteStore::create(&path)?;
+//!
+//! // Ten events of one nonconformity's life, made by the real core.
+//! let events = Workload::new().lifecycle(Default::default())?;
+//! let stream = events[0].stream;
+//! let appended = store.append_to_stream(stream, ExpectedVersion::NoStream, events)?;
+//! assert_eq!(appended.positions(), 1..=10);
+//!
+//! // A second writer that read the stream earlier loses the race cleanly.
+//! let late = Workload::new().lifecycle(Default::default())?;
+//! let err = store.append_to_stream(stream, ExpectedVersion::NoStream, late).unwrap_err();
+//! assert!(err.to_string().starts_with("version conflict"));
+//!
+//! let verified = store.verify()?;
+//! assert_eq!(verified.head, store.head()?);
+//! let register = store.fold(isms_store::Selection::All)?;
+//! assert_eq!(register.nonconformities().len(), 1);
+//! # store.close()?;
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Design decisions
+//!
+//! - **WAL, `BEGIN IMMEDIATE`, `synchronous = NORMAL` by default.** A
+//!   batch is one transaction: after a process is killed it is wholly there
+//!   or wholly absent. Writers take the lock before reading stream versions,
+//!   so version checks and inserts cannot interleave across processes.
+//!   `NORMAL` keeps committed batches across a process kill; choose
+//!   [`Durability::PowerLoss`] (`FULL`) to keep them across a power cut.
+//! - **The file says it is ours.** `PRAGMA application_id` is
+//!   [`APPLICATION_ID`] and `PRAGMA user_version` the schema version; a
+//!   foreign, empty, damaged or newer file is a typed error naming it, and
+//!   is never initialised or downgraded.
+//! - **The stored JSON is the hashed JSON.** Verification hashes the bytes
+//!   in the row, so it never depends on serialising an event the same way
+//!   twice. Triggers refuse `UPDATE` and `DELETE` on events; the chain is
+//!   what makes it evident when someone drops them.
+
+mod schema;
+mod store;
+
+pub use isms_store::EventStore;
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use store::{BackupReport, Durability, Options, SqliteStore};

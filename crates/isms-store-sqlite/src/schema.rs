@@ -1,0 +1,52 @@
+//! The schema and its migrations.
+
+/// `PRAGMA application_id` of an isms event store: "ISMS" in ASCII.
+/// A file with another id is not ours and is never touched.
+pub const APPLICATION_ID: i32 = 0x4953_4D53;
+
+/// Migrations, in order; the schema version (`PRAGMA user_version`) is the
+/// number applied. Never edit a released migration: add a new one.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: the event log, its head, and recorded requests.
+    r#"
+    -- The log. `position` is the global order (the rowid); `body` is the
+    -- event's JSON exactly as hashed; `hash` is the chain hash (32 bytes).
+    CREATE TABLE events (
+        position INTEGER PRIMARY KEY,
+        stream   TEXT    NOT NULL,
+        sequence INTEGER NOT NULL CHECK (sequence >= 1),
+        body     TEXT    NOT NULL,
+        hash     BLOB    NOT NULL CHECK (length(hash) = 32),
+        UNIQUE (stream, sequence)
+    ) STRICT;
+
+    -- The head as the store last wrote it, updated in every append's
+    -- transaction: deleting events at the end shows as a mismatch.
+    CREATE TABLE chain_head (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        position INTEGER NOT NULL,
+        hash     BLOB    NOT NULL CHECK (length(hash) = 32)
+    ) STRICT;
+    INSERT INTO chain_head (id, position, hash) VALUES (1, 0, zeroblob(32));
+
+    -- Idempotency: a request id, its command's fingerprint, where its
+    -- events went and the warnings of its decision (JSON).
+    CREATE TABLE requests (
+        request_id     TEXT    PRIMARY KEY,
+        fingerprint    BLOB    NOT NULL CHECK (length(fingerprint) = 32),
+        first_position INTEGER NOT NULL,
+        last_position  INTEGER NOT NULL,
+        warnings       TEXT    NOT NULL
+    ) STRICT, WITHOUT ROWID;
+
+    -- Append-only, as far as SQL can say it. Someone with the file can drop
+    -- these; the hash chain is what makes that evident.
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    "#,
+];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

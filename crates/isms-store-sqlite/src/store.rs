@@ -1,0 +1,991 @@
+//! [`SqliteStore`]: the [`EventStore`] on one SQLite file.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use isms_core::{Event, StreamId};
+use isms_store::{
+    AppendBatch, Appended, BreakKind, ChainHash, ChainHead, EventStore, RecordedRequest, RequestId,
+    RequestRecord, Selection, StoreError, StoredEvent, Verified, chain_hash, write_event_body,
+};
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
+
+/// How hard SQLite works to make a commit survive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Durability {
+    /// `synchronous = NORMAL` (the default). In WAL mode a committed batch
+    /// survives the death of the process (the WAL is in the operating
+    /// system's cache and reaches disk at the next checkpoint); a power
+    /// loss or kernel crash may lose the last commits, never corrupt the
+    /// file or split a batch.
+    #[default]
+    Process,
+    /// `synchronous = FULL`: every commit is fsynced before it returns, so
+    /// it also survives power loss. Costs an fsync per append.
+    PowerLoss,
+}
+
+/// How a store is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Options {
+    /// Commit durability. Default [`Durability::Process`].
+    pub durability: Durability,
+    /// How long to wait for another writer's lock before failing with
+    /// [`StoreError::Busy`]. Default 10 s.
+    pub busy_timeout: Duration,
+    /// Open without write access (for checking a backup). Default `false`.
+    pub read_only: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            durability: Durability::Process,
+            busy_timeout: Duration::from_secs(10),
+            read_only: false,
+        }
+    }
+}
+
+impl Options {
+    /// The same options with this durability.
+    #[must_use]
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// The same options with this busy timeout.
+    #[must_use]
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// The same options, read-only or not.
+    #[must_use]
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+}
+
+/// What a backup or restore produced, after verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupReport {
+    /// The file written.
+    pub path: PathBuf,
+    /// The verified chain head of that file.
+    pub head: ChainHead,
+    /// Events it holds.
+    pub events: u64,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// An append-only, hash-chained event store in one SQLite file.
+///
+/// Open one per thread or process; SQLite's locking serialises writers
+/// (`BEGIN IMMEDIATE`) and lets readers go on during writes (WAL).
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Maps a rusqlite error to a store error naming the file.
+fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        let detail = msg.clone().unwrap_or_else(|| f.to_string());
+        match f.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return StoreError::Busy {
+                    path: path.to_owned(),
+                };
+            }
+            ErrorCode::NotADatabase => {
+                return StoreError::NotOurDatabase {
+                    path: path.to_owned(),
+                    detail: format!("not an SQLite database: {detail}"),
+                };
+            }
+            ErrorCode::DatabaseCorrupt => {
+                return StoreError::Corrupt {
+                    path: path.to_owned(),
+                    detail: format!("{operation}: {detail}"),
+                };
+            }
+            ErrorCode::SystemIoFailure => {
+                // A short read means the file is shorter than its header
+                // says: truncated.
+                return StoreError::Corrupt {
+                    path: path.to_owned(),
+                    detail: format!("{operation}: I/O error, the file may be truncated: {detail}"),
+                };
+            }
+            _ => {}
+        }
+    }
+    StoreError::Backend {
+        path: path.to_owned(),
+        operation,
+        source: Box::new(e),
+    }
+}
+
+fn io_err(path: &Path, operation: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
+    let path = path.to_owned();
+    move |source| StoreError::Io {
+        path,
+        operation,
+        source,
+    }
+}
+
+/// SQLite integers are signed; positions and sequences never reach 2^63.
+fn to_sql(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn from_sql(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn hash_from(bytes: &[u8]) -> Option<ChainHash> {
+    <[u8; 32]>::try_from(bytes).ok().map(ChainHash)
+}
+
+fn fsync_dir(path: &Path) {
+    // Makes a rename durable; best effort where directories cannot be
+    // opened (not on Unix).
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+impl SqliteStore {
+    /// Opens an existing store with default [`Options`].
+    ///
+    /// Fails with [`StoreError::NotFound`], [`StoreError::NotOurDatabase`]
+    /// (another program's file, an empty file, not SQLite at all),
+    /// [`StoreError::Corrupt`] or [`StoreError::NewerSchema`], each naming
+    /// the file. An older schema is migrated in place.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, Options::default())
+    }
+
+    /// Opens an existing store.
+    pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(StoreError::NotFound {
+                path: path.to_owned(),
+            });
+        }
+        let flags = if options.read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_err(path, "open", e))?;
+        let mut store = Self {
+            conn,
+            path: path.to_owned(),
+        };
+        // Nothing is written before the file is known to be ours: a
+        // foreign or empty file must be left exactly as it was.
+        store.set_busy_timeout(options)?;
+        store.check_ours()?;
+        store.configure(options)?;
+        store.migrate(options.read_only)?;
+        Ok(store)
+    }
+
+    /// Creates a new, empty store; fails with [`StoreError::AlreadyExists`]
+    /// if the file exists. The file appears complete or not at all: it is
+    /// built under a temporary name and linked into place.
+    pub fn create(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::create_with(path, Options::default())
+    }
+
+    /// Creates a new, empty store with these options.
+    pub fn create_with(path: impl AsRef<Path>, options: Options) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if path.exists() {
+            return Err(StoreError::AlreadyExists {
+                path: path.to_owned(),
+            });
+        }
+        let tmp = sibling(path, &format!(".creating-{}", std::process::id()));
+        let _ = fs::remove_file(&tmp);
+        {
+            let conn = Connection::open_with_flags(
+                &tmp,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| db_err(&tmp, "create", e))?;
+            let mut store = Self {
+                conn,
+                path: tmp.clone(),
+            };
+            let init = store
+                .configure(options)
+                .and_then(|()| store.initialise())
+                .and_then(|()| store.close());
+            if let Err(e) = init {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        }
+        if let Ok(f) = fs::File::open(&tmp) {
+            let _ = f.sync_all();
+        }
+        // A hard link fails if the target exists: no race with another
+        // creator, and no half-initialised file under the real name.
+        let linked = fs::hard_link(&tmp, path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::AlreadyExists {
+                    path: path.to_owned(),
+                });
+            }
+            Err(e) => return Err(io_err(path, "create")(e)),
+        }
+        fsync_dir(path);
+        Self::open_with(path, options)
+    }
+
+    /// Opens the store at `path`, creating it if there is no file.
+    pub fn open_or_create(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        match Self::create(path) {
+            Err(StoreError::AlreadyExists { .. }) => Self::open(path),
+            other => other,
+        }
+    }
+
+    /// A store in memory, for tests and examples. Same schema and rules,
+    /// no durability.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| db_err(&path, "open", e))?;
+        let mut store = Self { conn, path };
+        store.initialise()?;
+        Ok(store)
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes the connection, reporting any error (dropping closes too,
+    /// silently).
+    pub fn close(self) -> Result<(), StoreError> {
+        let path = self.path;
+        self.conn
+            .close()
+            .map_err(|(_, e)| db_err(&path, "close", e))
+    }
+
+    fn err(&self, operation: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |e| db_err(&self.path, operation, e)
+    }
+
+    fn set_busy_timeout(&mut self, options: Options) -> Result<(), StoreError> {
+        self.conn
+            .busy_timeout(options.busy_timeout)
+            .map_err(self.err("set busy timeout"))
+    }
+
+    fn configure(&mut self, options: Options) -> Result<(), StoreError> {
+        self.set_busy_timeout(options)?;
+        if !options.read_only {
+            // WAL: readers never block the writer and a commit is one
+            // append to the log, atomic across process death.
+            let mode: String = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+                .map_err(self.err("set journal mode"))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Backend {
+                    path: self.path.clone(),
+                    operation: "set journal mode",
+                    source: format!("SQLite kept journal mode {mode:?} instead of WAL").into(),
+                });
+            }
+        }
+        let sync = match options.durability {
+            Durability::Process => "NORMAL",
+            Durability::PowerLoss => "FULL",
+        };
+        self.conn
+            .pragma_update(None, "synchronous", sync)
+            .map_err(self.err("set synchronous"))?;
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(self.err("enable foreign keys"))?;
+        Ok(())
+    }
+
+    fn initialise(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(self.err("set application id"))?;
+        self.migrate(false)
+    }
+
+    fn check_ours(&self) -> Result<(), StoreError> {
+        let id: i32 = self
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(self.err("read application id"))?;
+        if id == APPLICATION_ID {
+            return Ok(());
+        }
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(self.err("read schema"))?;
+        let detail = if id == 0 && tables == 0 {
+            "an empty SQLite database".to_owned()
+        } else {
+            format!("an SQLite database with application id {id:#010x} and {tables} schema objects")
+        };
+        Err(StoreError::NotOurDatabase {
+            path: self.path.clone(),
+            detail,
+        })
+    }
+
+    fn schema_version(&self) -> Result<u32, StoreError> {
+        let v: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(self.err("read schema version"))?;
+        Ok(u32::try_from(v).unwrap_or(u32::MAX))
+    }
+
+    fn migrate(&mut self, read_only: bool) -> Result<(), StoreError> {
+        let found = self.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if read_only {
+            return Err(StoreError::OlderSchemaReadOnly {
+                path: self.path.clone(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let path = self.path.clone();
+        let err = |e| db_err(&path, "migrate schema", e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        // Read again under the write lock: another process may have
+        // migrated meanwhile.
+        let current: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err)?;
+        let current = u32::try_from(current).unwrap_or(u32::MAX);
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(sql).map_err(err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Runs SQLite's own `PRAGMA integrity_check` (the b-trees, not the
+    /// chain: use [`EventStore::verify`] for that).
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(self.err("check integrity"))?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(self.err("check integrity"))?
+            .collect::<Result<_, _>>()
+            .map_err(self.err("check integrity"))?;
+        if rows.len() == 1 && rows[0] == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: rows.join("; "),
+            })
+        }
+    }
+
+    /// Copies the store to `dest` with SQLite's online backup API (writers
+    /// may go on meanwhile; the copy is one consistent snapshot), then opens
+    /// the copy and verifies its chain before moving it into place. An
+    /// existing `dest` is replaced only by a verified copy.
+    pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupReport, StoreError> {
+        let dest = dest.as_ref();
+        let tmp = sibling(dest, &format!(".partial-{}", std::process::id()));
+        let _ = fs::remove_file(&tmp);
+        let result = self
+            .copy_into_new(&tmp)
+            .and_then(|()| {
+                let copy = Self::open_with(&tmp, Options::default().read_only(true))?;
+                let verified = copy.verify()?;
+                copy.close()?;
+                Ok(verified)
+            })
+            .map_err(|e| StoreError::BackupUnverified {
+                path: dest.to_owned(),
+                source: Box::new(e),
+            });
+        let verified = match result {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| fs::rename(&tmp, dest))
+            .map_err(io_err(dest, "move the verified backup into place"))?;
+        fsync_dir(dest);
+        let bytes = fs::metadata(dest)
+            .map_err(io_err(dest, "read backup size"))?
+            .len();
+        Ok(BackupReport {
+            path: dest.to_owned(),
+            head: verified.head,
+            events: verified.events,
+            bytes,
+        })
+    }
+
+    fn copy_into_new(&self, tmp: &Path) -> Result<(), StoreError> {
+        let mut dst = Connection::open(tmp).map_err(|e| db_err(tmp, "create backup", e))?;
+        run_backup(&self.conn, &mut dst).map_err(|e| db_err(tmp, "write backup", e))?;
+        // Leave the copy in rollback-journal mode so it is one
+        // self-contained file.
+        dst.pragma_update(None, "journal_mode", "DELETE")
+            .map_err(|e| db_err(tmp, "finish backup", e))?;
+        dst.close().map_err(|(_, e)| db_err(tmp, "close backup", e))
+    }
+
+    /// Restores `target` from `backup`: verifies the backup first and
+    /// refuses ([`StoreError::RestoreRefused`]) one that does not verify or
+    /// is not ours, then copies it into `target` with the backup API in a
+    /// single SQLite transaction (atomic, and safe with WAL files and other
+    /// open connections), and verifies the result.
+    ///
+    /// A `target` that is missing is created; one that is corrupt is moved
+    /// aside to `<target>.corrupt-<pid>` first; one that is another
+    /// program's file is never touched.
+    pub fn restore(
+        backup: impl AsRef<Path>,
+        target: impl AsRef<Path>,
+    ) -> Result<BackupReport, StoreError> {
+        let backup = backup.as_ref();
+        let target = target.as_ref();
+        let refused = |e| StoreError::RestoreRefused {
+            path: backup.to_owned(),
+            source: Box::new(e),
+        };
+        let source =
+            Self::open_with(backup, Options::default().read_only(true)).map_err(refused)?;
+        let expected = source.verify().map_err(refused)?;
+        let mut dest = match Self::open(target) {
+            Ok(s) => s,
+            Err(StoreError::NotFound { .. }) => Self::create(target)?,
+            Err(StoreError::Corrupt { .. }) => {
+                let aside = sibling(target, &format!(".corrupt-{}", std::process::id()));
+                for suffix in ["", "-wal", "-shm"] {
+                    let from = sibling(target, suffix);
+                    if from.exists() {
+                        fs::rename(&from, sibling(&aside, suffix))
+                            .map_err(io_err(&from, "move the corrupt store aside"))?;
+                    }
+                }
+                Self::create(target)?
+            }
+            Err(e) => return Err(e),
+        };
+        run_backup(&source.conn, &mut dest.conn).map_err(|e| db_err(target, "restore", e))?;
+        source.close()?;
+        let verified = dest.verify()?;
+        if verified.head != expected.head {
+            return Err(StoreError::Corrupt {
+                path: target.to_owned(),
+                detail: format!(
+                    "after restoring, the head is {} at {} instead of {} at {}",
+                    verified.head.hash,
+                    verified.head.position,
+                    expected.head.hash,
+                    expected.head.position
+                ),
+            });
+        }
+        dest.close()?;
+        let bytes = fs::metadata(target)
+            .map_err(io_err(target, "read size"))?
+            .len();
+        Ok(BackupReport {
+            path: target.to_owned(),
+            head: verified.head,
+            events: verified.events,
+            bytes,
+        })
+    }
+
+    /// Writes the verified chain head as JSON to `path` (for a third party
+    /// to keep), and returns it.
+    pub fn export_head(&self, path: impl AsRef<Path>) -> Result<ChainHead, StoreError> {
+        let path = path.as_ref();
+        let head = self.verify()?.head;
+        let mut f = fs::File::create(path).map_err(io_err(path, "write chain head"))?;
+        f.write_all(head.to_json().as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(io_err(path, "write chain head"))?;
+        Ok(head)
+    }
+
+    fn decode(position: u64, hash: &[u8], body: &str) -> Result<StoredEvent, StoreError> {
+        let event: Event = serde_json::from_str(body)
+            .map_err(|source| StoreError::Undecodable { position, source })?;
+        let hash = hash_from(hash).ok_or(StoreError::ChainBroken {
+            position,
+            stream: Some(event.stream.to_string()),
+            kind: BreakKind::Malformed {
+                detail: format!("the hash has {} bytes instead of 32", hash.len()),
+            },
+        })?;
+        Ok(StoredEvent {
+            position,
+            hash,
+            event,
+        })
+    }
+
+    /// A gap was found before `next_present`: find the stream that lost an
+    /// event by looking for the first sequence that skips.
+    fn stream_with_gap(&self) -> Result<Option<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT stream FROM (
+                     SELECT stream, sequence,
+                            lag(sequence, 1, 0) OVER (PARTITION BY stream ORDER BY sequence) AS prev
+                     FROM events)
+                 WHERE sequence <> prev + 1 LIMIT 1",
+            )
+            .map_err(self.err("locate a gap"))?;
+        stmt.query_row([], |r| r.get::<_, String>(0))
+            .optional()
+            .map_err(self.err("locate a gap"))
+    }
+}
+
+fn run_backup(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
+    let backup = Backup::new(from, to)?;
+    // All pages in one step: one consistent snapshot, one transaction on
+    // the destination.
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::Busy | StepResult::Locked | StepResult::More => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            _ => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+impl EventStore for SqliteStore {
+    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+        if batch.appends.iter().all(|a| a.events.is_empty()) {
+            return Err(StoreError::EmptyAppend);
+        }
+        let path = self.path.clone();
+        let err = |op| {
+            let path = path.clone();
+            move |e| db_err(&path, op, e)
+        };
+        // IMMEDIATE takes the write lock now, so the versions read below
+        // cannot change before commit; concurrent writers queue on the
+        // busy timeout.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err("begin append"))?;
+        if let Some(r) = &batch.request {
+            let seen: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM requests WHERE request_id = ?1",
+                    [r.id.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(err("look up request"))?;
+            if seen.is_some() {
+                return Err(StoreError::DuplicateRequest {
+                    request: r.id.clone(),
+                });
+            }
+        }
+        let (head_position, head_hash): (i64, Vec<u8>) = tx
+            .query_row(
+                "SELECT position, hash FROM chain_head WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(err("read chain head"))?;
+        let mut position = from_sql(head_position);
+        let mut prev = hash_from(&head_hash).ok_or_else(|| StoreError::Corrupt {
+            path: path.clone(),
+            detail: "the recorded chain head is malformed".into(),
+        })?;
+        let first = position + 1;
+        {
+            let mut version_stmt = tx
+                .prepare_cached("SELECT coalesce(max(sequence), 0) FROM events WHERE stream = ?1")
+                .map_err(err("read stream version"))?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO events (position, stream, sequence, body, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(err("append"))?;
+            let mut versions: HashMap<StreamId, u64> = HashMap::new();
+            let mut body = Vec::with_capacity(1024);
+            for a in &batch.appends {
+                let stream_text = a.stream.to_string();
+                let current = match versions.get(&a.stream) {
+                    Some(v) => *v,
+                    None => from_sql(
+                        version_stmt
+                            .query_row([&stream_text], |r| r.get(0))
+                            .map_err(err("read stream version"))?,
+                    ),
+                };
+                if !a.expected.admits(current) {
+                    return Err(StoreError::Conflict {
+                        stream: a.stream,
+                        expected: a.expected,
+                        actual: current,
+                    });
+                }
+                for (i, e) in a.events.iter().enumerate() {
+                    if e.stream != a.stream {
+                        return Err(StoreError::StreamMismatch {
+                            declared: a.stream,
+                            found: e.stream,
+                        });
+                    }
+                    let next = current + 1 + i as u64;
+                    if e.sequence != next {
+                        return Err(StoreError::SequenceMismatch {
+                            stream: a.stream,
+                            expected_next: next,
+                            found: e.sequence,
+                        });
+                    }
+                    write_event_body(e, &mut body)?;
+                    // serde_json writes UTF-8.
+                    let text = std::str::from_utf8(&body).map_err(|e| StoreError::Backend {
+                        path: path.clone(),
+                        operation: "encode event",
+                        source: Box::new(e),
+                    })?;
+                    position += 1;
+                    let hash = chain_hash(&prev, position, &stream_text, e.sequence, &body);
+                    insert
+                        .execute(params![
+                            to_sql(position),
+                            stream_text,
+                            to_sql(e.sequence),
+                            text,
+                            &hash.0[..]
+                        ])
+                        .map_err(err("append"))?;
+                    prev = hash;
+                }
+                versions.insert(a.stream, current + a.events.len() as u64);
+            }
+        }
+        tx.execute(
+            "UPDATE chain_head SET position = ?1, hash = ?2 WHERE id = 1",
+            params![to_sql(position), &prev.0[..]],
+        )
+        .map_err(err("update chain head"))?;
+        if let Some(RequestRecord {
+            id,
+            fingerprint,
+            warnings,
+        }) = &batch.request
+        {
+            let warnings = serde_json::to_string(warnings)?;
+            tx.execute(
+                "INSERT INTO requests (request_id, fingerprint, first_position, last_position, warnings)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    id.as_str(),
+                    &fingerprint.0[..],
+                    to_sql(first),
+                    to_sql(position),
+                    warnings
+                ],
+            )
+            .map_err(err("record request"))?;
+        }
+        tx.commit().map_err(err("commit append"))?;
+        Ok(Appended {
+            first,
+            last: position,
+            head: ChainHead {
+                position,
+                hash: prev,
+            },
+        })
+    }
+
+    fn read(
+        &self,
+        selection: Selection,
+        visit: &mut dyn FnMut(StoredEvent),
+    ) -> Result<(), StoreError> {
+        const COLS: &str = "SELECT position, hash, body FROM events";
+        let (sql, args): (String, Vec<rusqlite::types::Value>) = match selection {
+            Selection::All | Selection::AsOf(_) => {
+                (format!("{COLS} ORDER BY position"), Vec::new())
+            }
+            Selection::Stream(s) => (
+                format!("{COLS} WHERE stream = ?1 ORDER BY position"),
+                vec![s.to_string().into()],
+            ),
+            Selection::Positions { from, to } => (
+                format!("{COLS} WHERE position BETWEEN ?1 AND ?2 ORDER BY position"),
+                vec![to_sql(from).into(), to_sql(to).into()],
+            ),
+            Selection::After(p) => (
+                format!("{COLS} WHERE position > ?1 ORDER BY position"),
+                vec![to_sql(p).into()],
+            ),
+        };
+        let as_of = match selection {
+            Selection::AsOf(t) => Some(t),
+            _ => None,
+        };
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err("read"))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args))
+            .map_err(self.err("read"))?;
+        while let Some(row) = rows.next().map_err(self.err("read"))? {
+            let position = from_sql(row.get(0).map_err(self.err("read"))?);
+            let hash = row
+                .get_ref(1)
+                .and_then(|v| v.as_blob().map_err(Into::into))
+                .map_err(self.err("read"))?;
+            let body = row
+                .get_ref(2)
+                .and_then(|v| v.as_str().map_err(Into::into))
+                .map_err(self.err("read"))?;
+            let stored = Self::decode(position, hash, body)?;
+            // Filtering by time happens here rather than in SQL so that the
+            // comparison is chrono's, exact to the nanosecond.
+            if as_of.is_none_or(|t| stored.event.at <= t) {
+                visit(stored);
+            }
+        }
+        Ok(())
+    }
+
+    fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+        let v: i64 = self
+            .conn
+            .query_row(
+                "SELECT coalesce(max(sequence), 0) FROM events WHERE stream = ?1",
+                [stream.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(self.err("read stream version"))?;
+        Ok(from_sql(v))
+    }
+
+    fn head(&self) -> Result<ChainHead, StoreError> {
+        let (position, hash): (i64, Vec<u8>) = self
+            .conn
+            .query_row(
+                "SELECT position, hash FROM chain_head WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.err("read chain head"))?;
+        Ok(ChainHead {
+            position: from_sql(position),
+            hash: hash_from(&hash).ok_or_else(|| StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: "the recorded chain head is malformed".into(),
+            })?,
+        })
+    }
+
+    fn verify(&self) -> Result<Verified, StoreError> {
+        // One read transaction, so that the chain and the head are seen at
+        // the same instant even while another process appends.
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(self.err("verify"))?;
+        let mut stmt = tx
+            .prepare("SELECT position, stream, sequence, body, hash FROM events ORDER BY position")
+            .map_err(self.err("verify"))?;
+        let mut rows = stmt.query([]).map_err(self.err("verify"))?;
+        let mut prev = ChainHash::GENESIS;
+        let mut expected = 1u64;
+        while let Some(row) = rows.next().map_err(self.err("verify"))? {
+            let position = from_sql(row.get(0).map_err(self.err("verify"))?);
+            let stream = row.get_ref(1).ok().and_then(|v| v.as_str().ok());
+            let broken = |kind| StoreError::ChainBroken {
+                position,
+                stream: stream.map(str::to_owned),
+                kind,
+            };
+            if position != expected {
+                drop(rows);
+                return Err(StoreError::ChainBroken {
+                    position: expected,
+                    stream: self.stream_with_gap()?,
+                    kind: BreakKind::Missing {
+                        next_present: Some(position),
+                    },
+                });
+            }
+            let Some(stream) = stream else {
+                return Err(broken(BreakKind::Malformed {
+                    detail: "the stream is not text".into(),
+                }));
+            };
+            let sequence: i64 = row.get(2).map_err(self.err("verify"))?;
+            let body = row.get_ref(3).map_err(self.err("verify"))?;
+            let body = match body {
+                rusqlite::types::ValueRef::Text(t) => t,
+                _ => {
+                    return Err(broken(BreakKind::Malformed {
+                        detail: "the body is not text".into(),
+                    }));
+                }
+            };
+            let stored = row.get_ref(4).map_err(self.err("verify"))?;
+            let stored = stored.as_blob().ok().and_then(hash_from);
+            let computed = chain_hash(&prev, position, stream, from_sql(sequence), body);
+            if stored != Some(computed) {
+                return Err(broken(BreakKind::HashMismatch {
+                    stored: stored.map_or_else(|| "(malformed)".to_owned(), |h| h.to_hex()),
+                    computed: computed.to_hex(),
+                }));
+            }
+            prev = computed;
+            expected += 1;
+        }
+        drop(rows);
+        drop(stmt);
+        let chain = ChainHead {
+            position: expected - 1,
+            hash: prev,
+        };
+        let recorded = self.head()?;
+        tx.finish().map_err(self.err("verify"))?;
+        if recorded != chain {
+            // Past the recorded head: the first position that should not be
+            // there (rows added behind the store's back) or should be there
+            // (rows deleted at the end); at the head itself: the head record
+            // was edited.
+            let position = match recorded.position.cmp(&chain.position) {
+                std::cmp::Ordering::Less => recorded.position + 1,
+                std::cmp::Ordering::Greater => chain.position + 1,
+                std::cmp::Ordering::Equal => recorded.position,
+            };
+            return Err(StoreError::ChainBroken {
+                position,
+                stream: None,
+                kind: BreakKind::HeadMismatch {
+                    chain_position: chain.position,
+                    recorded_position: recorded.position,
+                },
+            });
+        }
+        Ok(Verified {
+            events: chain.position,
+            head: chain,
+        })
+    }
+
+    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+        let row: Option<(Vec<u8>, i64, i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT fingerprint, first_position, last_position, warnings
+                 FROM requests WHERE request_id = ?1",
+                [id.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(self.err("look up request"))?;
+        let Some((fingerprint, first, last, warnings)) = row else {
+            return Ok(None);
+        };
+        let malformed = || StoreError::Corrupt {
+            path: self.path.clone(),
+            detail: format!("the record of request {id} is malformed"),
+        };
+        Ok(Some(RecordedRequest {
+            record: RequestRecord {
+                id: id.clone(),
+                fingerprint: hash_from(&fingerprint).ok_or_else(malformed)?,
+                warnings: serde_json::from_str(&warnings).map_err(|_| malformed())?,
+            },
+            first: from_sql(first),
+            last: from_sql(last),
+        }))
+    }
+}

@@ -1,0 +1,147 @@
+//! Online backup that verifies before it reports success, and restore that
+//! refuses what does not verify.
+
+use isms_store::workload::Workload;
+use isms_store::{EventStore, StoreError};
+use isms_store_sqlite::SqliteStore;
+
+use crate::support::{TempDir, fill, raw};
+
+#[test]
+fn backup_then_restore_gives_the_same_events_and_head() {
+    let dir = TempDir::new("backup");
+    let path = dir.file("live.isms");
+    let mut store = SqliteStore::create(&path).unwrap();
+    let mut workload = Workload::new();
+    fill(&mut store, &mut workload, 20);
+    let at_backup = store.load_all().unwrap();
+    let head = store.head().unwrap();
+
+    let report = store.backup_to(dir.file("nightly.isms")).unwrap();
+    assert_eq!(report.head, head);
+    assert_eq!(report.events, 200);
+    assert!(report.bytes > 0);
+    // Only the verified file is left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("partial")), "{names:?}");
+
+    // Life goes on, then the live store is rolled back to the backup
+    // while still open.
+    fill(&mut store, &mut workload, 5);
+    assert_ne!(store.head().unwrap(), head);
+    let restored = SqliteStore::restore(dir.file("nightly.isms"), &path).unwrap();
+    assert_eq!(restored.head, head);
+    assert_eq!(store.head().unwrap(), head);
+    assert_eq!(store.load_all().unwrap(), at_backup);
+    store.verify().unwrap();
+    let mode: String = raw(&path)
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+
+    // Restoring to a new place creates the store.
+    let fresh = dir.file("elsewhere.isms");
+    SqliteStore::restore(dir.file("nightly.isms"), &fresh).unwrap();
+    assert_eq!(
+        SqliteStore::open(&fresh).unwrap().load_all().unwrap(),
+        at_backup
+    );
+}
+
+#[test]
+fn a_tampered_backup_is_refused_and_the_target_is_untouched() {
+    let dir = TempDir::new("bad-backup");
+    let path = dir.file("live.isms");
+    let mut store = SqliteStore::create(&path).unwrap();
+    fill(&mut store, &mut Workload::new(), 5);
+    let backup = dir.file("b.isms");
+    store.backup_to(&backup).unwrap();
+    raw(&backup)
+        .execute_batch(
+            "DROP TRIGGER events_no_update;
+             UPDATE events SET body = replace(body, 'omar', 'olga') WHERE position = 12;",
+        )
+        .unwrap();
+    let head = store.head().unwrap();
+    let err = SqliteStore::restore(&backup, &path).unwrap_err();
+    match &err {
+        StoreError::RestoreRefused { source, .. } => assert!(
+            matches!(**source, StoreError::ChainBroken { position: 12, .. }),
+            "{source}"
+        ),
+        other => panic!("expected a refusal, got {other}"),
+    }
+    assert!(err.to_string().contains("b.isms"), "{err}");
+    assert_eq!(store.head().unwrap(), head);
+    store.verify().unwrap();
+
+    // A file that is not a store at all is refused too.
+    let junk = dir.file("junk.isms");
+    std::fs::write(&junk, b"this is not a backup").unwrap();
+    assert!(matches!(
+        SqliteStore::restore(&junk, &path),
+        Err(StoreError::RestoreRefused { .. })
+    ));
+}
+
+#[test]
+fn a_corrupt_live_store_is_moved_aside_and_restored() {
+    let dir = TempDir::new("restore-corrupt");
+    let path = dir.file("live.isms");
+    let mut store = SqliteStore::create(&path).unwrap();
+    fill(&mut store, &mut Workload::new(), 100);
+    let backup = dir.file("b.isms");
+    let report = store.backup_to(&backup).unwrap();
+    store.close().unwrap();
+    let len = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len / 3)
+        .unwrap();
+    let restored = SqliteStore::restore(&backup, &path).unwrap();
+    assert_eq!(restored.head, report.head);
+    assert_eq!(
+        SqliteStore::open(&path).unwrap().verify().unwrap().head,
+        report.head
+    );
+    let aside = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".corrupt-")
+        })
+        .count();
+    assert!(aside >= 1, "the damaged file should be kept aside");
+}
+
+#[test]
+fn a_backup_taken_while_another_connection_writes_is_consistent() {
+    let dir = TempDir::new("online");
+    let path = dir.file("live.isms");
+    let mut store = SqliteStore::create(&path).unwrap();
+    fill(&mut store, &mut Workload::new(), 50);
+    let writer_path = path.clone();
+    let writer = std::thread::spawn(move || {
+        let mut other = SqliteStore::open(&writer_path).unwrap();
+        let mut w = Workload::from_events(other.load_all().unwrap().iter().map(|e| &e.event));
+        fill(&mut other, &mut w, 100);
+    });
+    let mut reports = Vec::new();
+    for i in 0..5 {
+        reports.push(store.backup_to(dir.file(&format!("b{i}.isms"))).unwrap());
+    }
+    writer.join().unwrap();
+    for r in reports {
+        let b = SqliteStore::open(&r.path).unwrap();
+        assert_eq!(b.verify().unwrap().head, r.head);
+        assert_eq!(r.events % 10, 0, "a backup caught half a batch");
+    }
+}

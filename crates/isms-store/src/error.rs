@@ -1,0 +1,312 @@
+//! Errors of the storage layer, one enum per concern: [`StoreError`] for
+//! the store itself, [`HandleError`] for running a command through it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use isms_core::{DecisionError, StreamId};
+
+use crate::types::{ExpectedVersion, RequestId};
+
+/// Boxed error of a storage backend, kept as a source rather than
+/// flattened into text.
+pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What `verify` found wrong at the first broken position of the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BreakKind {
+    /// The stored hash does not match the hash recomputed from the row's
+    /// content and the previous hash: the row (or its hash) was edited.
+    HashMismatch {
+        /// The hash recorded in the row, hex.
+        stored: String,
+        /// The hash recomputed from the content, hex.
+        computed: String,
+    },
+    /// Positions are missing: rows were deleted.
+    Missing {
+        /// The next position that is present, if any.
+        next_present: Option<u64>,
+    },
+    /// The row cannot be read as an event row (wrong type, wrong hash
+    /// length, text that is not UTF-8).
+    Malformed {
+        /// What is wrong.
+        detail: String,
+    },
+    /// The chain ends elsewhere than the head the store recorded: events
+    /// at the end were deleted, rows were added behind the store's back, or
+    /// the head record was edited.
+    HeadMismatch {
+        /// Last position of the chain as found.
+        chain_position: u64,
+        /// Position the store recorded as its head.
+        recorded_position: u64,
+    },
+    /// The chain does not contain the externally anchored head.
+    AnchorMismatch {
+        /// The anchored hash, hex.
+        anchored: String,
+        /// The hash found at that position, hex, if the position exists.
+        found: Option<String>,
+    },
+}
+
+impl fmt::Display for BreakKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BreakKind::HashMismatch { stored, computed } => write!(
+                f,
+                "the stored hash {stored} does not match the content (recomputed {computed}); the row or its hash was edited"
+            ),
+            BreakKind::Missing {
+                next_present: Some(n),
+            } => write!(
+                f,
+                "the event is missing (the next present position is {n}); rows were deleted"
+            ),
+            BreakKind::Missing { next_present: None } => {
+                write!(f, "the event is missing; rows were deleted")
+            }
+            BreakKind::Malformed { detail } => write!(f, "the row is malformed: {detail}"),
+            BreakKind::HeadMismatch {
+                chain_position,
+                recorded_position,
+            } => write!(
+                f,
+                "the chain ends at position {chain_position} but the store recorded its head at {recorded_position}; events at the end were deleted or added behind the store's back, or the head record was edited"
+            ),
+            BreakKind::AnchorMismatch {
+                anchored,
+                found: Some(found),
+            } => write!(
+                f,
+                "the anchored hash {anchored} differs from the hash {found} found there; history before the anchor was rewritten"
+            ),
+            BreakKind::AnchorMismatch {
+                anchored,
+                found: None,
+            } => write!(
+                f,
+                "the anchored hash {anchored} is at a position the chain does not reach; events were removed"
+            ),
+        }
+    }
+}
+
+fn stream_label(stream: &Option<String>) -> String {
+    match stream {
+        Some(s) => format!("stream {s}"),
+        None => "stream unknown".to_owned(),
+    }
+}
+
+/// Everything that can go wrong in an event store. Each variant names
+/// what, where, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Optimistic concurrency: the stream moved on since the caller read it.
+    /// Nothing was written; reload the stream and decide again.
+    #[error(
+        "version conflict on {stream}: expected {expected}, but the stream is at version {actual}; nothing was written, reload and retry"
+    )]
+    Conflict {
+        /// The stream.
+        stream: StreamId,
+        /// What the caller expected.
+        expected: ExpectedVersion,
+        /// The stream's actual version.
+        actual: u64,
+    },
+    /// An event's sequence does not continue its stream. Nothing was written.
+    #[error(
+        "event for {stream} has sequence {found}, but the stream continues at {expected_next}; nothing was written"
+    )]
+    SequenceMismatch {
+        /// The stream.
+        stream: StreamId,
+        /// The sequence the next event must carry.
+        expected_next: u64,
+        /// The sequence it carries.
+        found: u64,
+    },
+    /// An event was put in the append for another stream.
+    #[error("an event of {found} was passed in the append for {declared}; nothing was written")]
+    StreamMismatch {
+        /// The stream the append was declared for.
+        declared: StreamId,
+        /// The stream the event belongs to.
+        found: StreamId,
+    },
+    /// An append with no events.
+    #[error("an append must carry at least one event")]
+    EmptyAppend,
+    /// The request id was already recorded by an earlier append.
+    #[error("request {request} was already applied; nothing was written, fetch its outcome")]
+    DuplicateRequest {
+        /// The request id.
+        request: RequestId,
+    },
+    /// The request id was used before for a different command.
+    #[error(
+        "request {request} was already used for a different command; use a new request id for a new command"
+    )]
+    RequestReused {
+        /// The request id.
+        request: RequestId,
+    },
+    /// A request id that is empty, too long or has control characters.
+    #[error("request id {value:?} is invalid: use 1 to 128 characters without control characters")]
+    InvalidRequestId {
+        /// The input.
+        value: String,
+    },
+    /// The database file does not exist.
+    #[error("{}: no such event store; create it first", path.display())]
+    NotFound {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file exists where a new store was to be created.
+    #[error("{}: the file already exists; open it instead, or choose another path", path.display())]
+    AlreadyExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not an event store of this project.
+    #[error("{}: not an isms event store ({detail}); check the path", path.display())]
+    NotOurDatabase {
+        /// The file.
+        path: PathBuf,
+        /// What was found instead.
+        detail: String,
+    },
+    /// The file is damaged.
+    #[error("{}: the event store is corrupt ({detail}); restore it from a verified backup", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is damaged.
+        detail: String,
+    },
+    /// The store was written by a newer version of this software.
+    #[error(
+        "{}: schema version {found} is newer than this program supports ({supported}); upgrade the program, the file was not changed", path.display()
+    )]
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// Version found in the file.
+        found: u32,
+        /// Newest version this program knows.
+        supported: u32,
+    },
+    /// A read-only open found an older schema that needs migrating.
+    #[error(
+        "{}: schema version {found} is older than {supported} and the store was opened read-only; open it read-write once to migrate", path.display()
+    )]
+    OlderSchemaReadOnly {
+        /// The file.
+        path: PathBuf,
+        /// Version found in the file.
+        found: u32,
+        /// Version this program writes.
+        supported: u32,
+    },
+    /// The hash chain is broken: the log was changed behind the store's back.
+    #[error("hash chain broken at position {position} ({}): {kind}", stream_label(.stream))]
+    ChainBroken {
+        /// The first broken position.
+        position: u64,
+        /// The stream of the broken event, as stored, when it can be told.
+        stream: Option<String>,
+        /// What is wrong there.
+        kind: BreakKind,
+    },
+    /// A stored event cannot be read back as an event.
+    #[error("event at position {position} cannot be decoded: {source}")]
+    Undecodable {
+        /// Its position.
+        position: u64,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// An event could not be serialised.
+    #[error("an event could not be serialised: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// A stored stream id is not one.
+    #[error("stored stream id is invalid: {0}")]
+    StreamId(#[from] isms_core::IdError),
+    /// Another writer held the database longer than the busy timeout.
+    #[error("{}: the database stayed locked by another writer beyond the busy timeout; retry later", path.display())]
+    Busy {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A backup could not be verified, so it is not reported good.
+    #[error("backup {} failed verification and was discarded: {source}", path.display())]
+    BackupUnverified {
+        /// The backup file that was to be written.
+        path: PathBuf,
+        /// Why verification failed.
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// A backup was refused for restoring because it does not verify.
+    #[error("refusing to restore from {}: {source}", path.display())]
+    RestoreRefused {
+        /// The backup file.
+        path: PathBuf,
+        /// Why it was refused.
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// A file-system operation failed.
+    #[error("{}: {operation} failed: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        operation: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The storage backend failed.
+    #[error("{}: {operation} failed: {source}", path.display())]
+    Backend {
+        /// The store's location.
+        path: PathBuf,
+        /// What was being done.
+        operation: &'static str,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
+}
+
+/// Why a command run through [`crate::CommandHandler`] did not produce an
+/// outcome.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandleError {
+    /// The domain refused the command; nothing was written.
+    #[error(transparent)]
+    Refused(#[from] DecisionError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Other writers kept changing the stream; nothing was written.
+    #[error(
+        "gave up after {attempts} attempts: other writers kept changing {stream}; nothing was written, retry later"
+    )]
+    TooManyConflicts {
+        /// The contended stream.
+        stream: StreamId,
+        /// Attempts made.
+        attempts: u32,
+    },
+}

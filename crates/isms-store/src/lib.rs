@@ -1,0 +1,73 @@
+//! # isms-store
+//!
+//! The storage contract of the isms event log, with no database in it:
+//!
+//! - [`EventStore`]: append-only, hash-chained, with optimistic
+//!   concurrency ([`ExpectedVersion`]), atomic multi-stream batches,
+//!   reading everything, one stream or everything as of an instant,
+//!   [`EventStore::verify`] and an exportable [`ChainHead`];
+//! - [`StoredEvent`], [`ChainHash`], [`chain_hash`]: the chain every
+//!   backend computes the same way;
+//! - [`StoreError`]: typed failures that say what, where and what to do;
+//! - [`CommandHandler`]: load, `isms_core::decide`, append with the
+//!   expected version, retry on conflict, and return the earlier outcome
+//!   for a repeated [`RequestId`];
+//! - [`MemoryStore`]: the in-memory reference implementation;
+//! - [`workload`]: realistic event streams, made by the real core, for
+//!   tests and benchmarks of any backend.
+//!
+//! The embedded backend is `isms-store-sqlite`; a server backend can
+//! implement the same trait later.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use isms_core::{Actor, ActorId, Policy};
+//! use isms_store::workload::Workload;
+//! use isms_store::{CommandHandler, EventStore, Invocation, MemoryStore, RequestId};
+//!
+//! let mut handler = CommandHandler::new(MemoryStore::new(), Policy::default())?;
+//! let report = Workload::new().report_command(Default::default());
+//! let who = Invocation::new(
+//!     Actor::new(ActorId::new("maria")?),
+//!     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
+//! )
+//! .with_request(RequestId::new("req-1")?);
+//!
+//! let first = handler.handle(&report, &who)?;
+//! let again = handler.handle(&report, &who)?; // a client retry
+//! assert!(again.replayed);
+//! assert_eq!(first.events, again.events);
+//! assert_eq!(handler.store().head()?.position, 1); // appended once
+//! handler.store().verify()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Design decisions
+//!
+//! - **The store keeps no workflow rule.** It checks only what a log must
+//!   guarantee (versions, gapless sequences, the chain); whether an event
+//!   may happen is decided in `isms-core`, once.
+//! - **The chain is defined here, not in a backend** ([`chain_hash`]), so
+//!   that two backends, or a store and its backup, give the same hashes
+//!   and a head anchored by a third party stays checkable after a move.
+//! - **Idempotency is recorded with the events**: the request id, the
+//!   command's fingerprint and the positions are written in the same
+//!   transaction as the events, so a retry after a crash finds them.
+
+mod chain;
+mod error;
+mod handler;
+mod memory;
+mod store;
+mod types;
+pub mod workload;
+
+pub use chain::{chain_hash, event_body, fingerprint, write_event_body};
+pub use error::{BackendError, BreakKind, HandleError, StoreError};
+pub use handler::{CommandHandler, Invocation, Outcome};
+pub use memory::MemoryStore;
+pub use store::EventStore;
+pub use types::{
+    AppendBatch, Appended, ChainHash, ChainHead, ExpectedVersion, RecordedRequest, RequestId,
+    RequestRecord, Selection, StoredEvent, StreamAppend, Verified,
+};

@@ -1,0 +1,123 @@
+//! The storage contract.
+
+use chrono::{DateTime, Utc};
+use isms_core::{Event, Register, StreamId};
+
+use crate::error::{BreakKind, StoreError};
+use crate::types::{
+    AppendBatch, Appended, ChainHead, ExpectedVersion, RecordedRequest, RequestId, Selection,
+    StoredEvent, Verified,
+};
+
+/// An append-only, hash-chained event log with optimistic concurrency.
+///
+/// Guarantees every implementation gives:
+///
+/// - **Atomic batches.** [`EventStore::append`] writes all of a batch or
+///   nothing, also when the process dies in the middle.
+/// - **No gaps, no duplicates.** Positions run from 1 without gaps; each
+///   stream's sequences run from 1 without gaps; an event whose sequence
+///   does not continue its stream is refused.
+/// - **Optimistic concurrency.** A stream that is not at the expected
+///   version fails the whole batch with [`StoreError::Conflict`].
+/// - **Tamper evidence.** Each event's hash covers its content and the
+///   previous hash ([`crate::chain_hash`]); [`EventStore::verify`] reports
+///   the first broken position.
+/// - **Idempotency.** A batch that carries a request id already recorded
+///   fails with [`StoreError::DuplicateRequest`] and writes nothing.
+///
+/// The store holds no workflow rule: whether an event may happen is
+/// `isms_core::decide`'s business.
+pub trait EventStore {
+    /// Appends a batch atomically and returns where it went.
+    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError>;
+
+    /// Calls `visit` for each selected event, in log order.
+    fn read(
+        &self,
+        selection: Selection,
+        visit: &mut dyn FnMut(StoredEvent),
+    ) -> Result<(), StoreError>;
+
+    /// The number of events in a stream (0 if it does not exist).
+    fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError>;
+
+    /// The last position and its hash, as the store recorded them.
+    fn head(&self) -> Result<ChainHead, StoreError>;
+
+    /// Walks the whole chain, recomputing every hash; fails with
+    /// [`StoreError::ChainBroken`] naming the first broken position.
+    fn verify(&self) -> Result<Verified, StoreError>;
+
+    /// The recorded request with this id, if any.
+    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError>;
+
+    /// Appends events to one stream.
+    fn append_to_stream(
+        &mut self,
+        stream: StreamId,
+        expected: ExpectedVersion,
+        events: Vec<Event>,
+    ) -> Result<Appended, StoreError> {
+        self.append(&AppendBatch::single(stream, expected, events))
+    }
+
+    /// Reads the selected events into a vector.
+    fn load(&self, selection: Selection) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut out = Vec::new();
+        self.read(selection, &mut |e| out.push(e))?;
+        Ok(out)
+    }
+
+    /// Every event.
+    fn load_all(&self) -> Result<Vec<StoredEvent>, StoreError> {
+        self.load(Selection::All)
+    }
+
+    /// One stream's events.
+    fn load_stream(&self, stream: StreamId) -> Result<Vec<StoredEvent>, StoreError> {
+        self.load(Selection::Stream(stream))
+    }
+
+    /// Every event recorded at or before `instant`.
+    fn load_as_of(&self, instant: DateTime<Utc>) -> Result<Vec<StoredEvent>, StoreError> {
+        self.load(Selection::AsOf(instant))
+    }
+
+    /// Replays the selected events into a register, streaming (the events
+    /// are not all held in memory at once).
+    fn fold(&self, selection: Selection) -> Result<Register, StoreError> {
+        let mut register = Register::new();
+        self.read(selection, &mut |e| register.apply(&e.event))?;
+        Ok(register)
+    }
+
+    /// [`EventStore::verify`], then checks that the chain still holds an
+    /// anchor exported earlier with [`EventStore::head`]: this catches a
+    /// rewrite of history that recomputed every later hash.
+    fn verify_against(&self, anchor: &ChainHead) -> Result<Verified, StoreError> {
+        let verified = self.verify()?;
+        if anchor.position == 0 {
+            return Ok(verified);
+        }
+        let mut found = None;
+        self.read(
+            Selection::Positions {
+                from: anchor.position,
+                to: anchor.position,
+            },
+            &mut |e| found = Some(e),
+        )?;
+        match found {
+            Some(e) if e.hash == anchor.hash => Ok(verified),
+            other => Err(StoreError::ChainBroken {
+                position: anchor.position,
+                stream: other.as_ref().map(|e| e.event.stream.to_string()),
+                kind: BreakKind::AnchorMismatch {
+                    anchored: anchor.hash.to_hex(),
+                    found: other.map(|e| e.hash.to_hex()),
+                },
+            }),
+        }
+    }
+}
