@@ -733,8 +733,13 @@ impl Engine {
             };
             done = done.max(earliest);
             if self.rng.chance(resched_p) {
-                // Moved while still open, before completion.
-                let at = planned + (done - planned) / 3 + self.rng.range(0, HOUR);
+                // Moved while still open, before completion: either ahead of
+                // the due date or once it has passed.
+                let at = if late && self.rng.chance(0.5) {
+                    (due_end + self.rng.range(HOUR, 10 * DAY)).min(done - HOUR)
+                } else {
+                    planned + (done - planned) / 3 + self.rng.range(0, HOUR)
+                };
                 let to = date(due_end + self.rng.range(14, 60) * DAY);
                 let resched = Command::RescheduleAction {
                     nonconformity: id,
