@@ -655,7 +655,7 @@ impl Engine {
         id: NonconformityId,
         analysed: i64,
     ) -> Result<Option<(i64, bool)>, GenError> {
-        let k = self.rng.weighted(&[15, 35, 35, 15]) + 1;
+        let k = self.rng.weighted(&[20, 35, 33, 12]) + 1;
         let mut steps: Vec<Step> = Vec::with_capacity(k * 3 + 1);
         let mut order = 0u32;
         let mut push = |steps: &mut Vec<Step>, at: i64, command: Command, actor: Actor| {
