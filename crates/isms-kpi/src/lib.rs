@@ -55,8 +55,10 @@
 //!   default of numpy and pandas, Hyndman-Fan type 7); means from integer
 //!   sums, so that results do not depend on the order of the register.
 //! - **The catalogue is behind a trait.** `by_requirement` projects onto
-//!   another framework through [`RequirementProjection`], which the
-//!   catalogue crate (or any product mapping) implements.
+//!   another framework through [`RequirementProjection`], implemented here
+//!   for `isms_catalog::Catalog` (transitive crosswalks, see
+//!   [`CatalogProjection`]) and for plain maps, so a product can bring its
+//!   own mapping.
 
 mod compute;
 mod docs;
@@ -75,7 +77,7 @@ pub use compute::{
 };
 pub use docs::render_kpis_markdown;
 pub use error::{KpiError, TargetError};
-pub use projection::{RequirementProjection, in_framework};
+pub use projection::{CatalogProjection, RequirementProjection, in_framework};
 pub use report::{
     Detail, Direction, Kpi, KpiId, KpiReport, Measure, ReportOptions, Unit, evaluate,
 };

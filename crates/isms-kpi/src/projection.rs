@@ -56,3 +56,56 @@ impl RequirementProjection for HashMap<RequirementRef, Vec<RequirementRef>> {
         from_map(reference, target_framework, self.get(reference))
     }
 }
+
+/// The catalogue projects a reference onto another framework through its
+/// crosswalks, directly or transitively (at most three edges, any pivot
+/// framework: [`isms_catalog::TransitiveOptions::default`]); ISO/IEC
+/// 27001:2022 controls reach the NIS2 Directive through the Implementing
+/// Regulation. A reference the catalogue cannot resolve projects nowhere; one
+/// already in the target framework projects onto itself.
+impl RequirementProjection for isms_catalog::Catalog {
+    fn project(&self, reference: &RequirementRef, target_framework: &str) -> Vec<RequirementRef> {
+        CatalogProjection::new(self).project(reference, target_framework)
+    }
+}
+
+/// The catalogue with explicit transitive options (depth, pivots), for
+/// products that want only direct mappings (`max_depth: 1`) or a chosen path.
+#[derive(Clone, Debug)]
+pub struct CatalogProjection<'c> {
+    /// The catalogue.
+    pub catalog: &'c isms_catalog::Catalog,
+    /// How far to follow crosswalks.
+    pub options: isms_catalog::TransitiveOptions,
+}
+
+impl<'c> CatalogProjection<'c> {
+    /// The catalogue with the default options (three edges, any pivot).
+    pub fn new(catalog: &'c isms_catalog::Catalog) -> Self {
+        Self {
+            catalog,
+            options: isms_catalog::TransitiveOptions::default(),
+        }
+    }
+}
+
+impl RequirementProjection for CatalogProjection<'_> {
+    fn project(&self, reference: &RequirementRef, target_framework: &str) -> Vec<RequirementRef> {
+        let mut out: Vec<RequirementRef> = self
+            .catalog
+            .transitive_mappings(reference.as_str(), target_framework, &self.options)
+            .map(|paths| {
+                paths
+                    .iter()
+                    .filter_map(|p| p.target.to_string().parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if in_framework(reference, target_framework) {
+            out.push(reference.clone());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}

@@ -872,3 +872,45 @@ fn as_of_before_anything_is_empty() {
     assert_eq!(r.get(KpiId::OpenNonconformities).unwrap().population, 0);
     assert_eq!(r.get(KpiId::TimeToClose).unwrap().value, Measure::NoData);
 }
+
+#[test]
+fn by_requirement_projected_onto_nis2_through_the_catalogue() {
+    let catalog = isms_catalog::Catalog::shipped();
+    let options = ReportOptions::default().with_projection(catalog, "nis2");
+    let r = KpiView::new(&fixture()).report(t(), &options).unwrap();
+    let Detail::Requirements(d) = &kpi(&r, KpiId::ByRequirement).detail else {
+        panic!()
+    };
+    let p = d.projection.as_ref().unwrap();
+    assert_eq!(p.framework, "nis2");
+    let counts: BTreeMap<&str, u64> = p
+        .rows
+        .iter()
+        .map(|r| (r.requirement.as_str(), r.count))
+        .collect();
+    // Backup (A.8.13: NC1, NC3) reaches Article 21(2)(c); NC1 also names it
+    // directly, and still counts once there.
+    assert_eq!(counts.get("nis2/21.2.c"), Some(&2), "{counts:?}");
+    for row in &p.rows {
+        assert!(row.requirement.starts_with("nis2/"), "{}", row.requirement);
+        assert!(row.count <= d.nonconformities);
+    }
+    // Every count comes from a nonconformity reported in the window.
+    assert!(p.unmapped <= d.nonconformities);
+    // The projection of one reference, through the trait.
+    use isms_kpi::RequirementProjection as _;
+    let backup: RequirementRef = "iso27001:2022/A.8.13".parse().unwrap();
+    let targets = catalog.project(&backup, "nis2");
+    assert!(
+        targets.iter().any(|t| t.as_str() == "nis2/21.2.c"),
+        "{targets:?}"
+    );
+    let direct = isms_kpi::CatalogProjection {
+        catalog,
+        options: isms_catalog::TransitiveOptions {
+            max_depth: 1,
+            pivots: None,
+        },
+    };
+    assert!(direct.project(&backup, "nis2").len() <= targets.len());
+}
