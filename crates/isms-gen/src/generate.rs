@@ -375,9 +375,7 @@ impl Engine {
         let n = self.closed.len() as u64;
         for _ in 0..6 {
             let back = self.rng.below(n.min(5_000)) + 1;
-            let Some(i) = n.checked_sub(back) else {
-                return None;
-            };
+            let i = n.checked_sub(back)?;
             let (closed_at, id) = self.closed[i as usize];
             if closed_at <= at {
                 return Some(id);

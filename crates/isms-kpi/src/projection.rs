@@ -23,10 +23,10 @@ pub fn in_framework(r: &RequirementRef, framework: &str) -> bool {
         || r.framework().eq_ignore_ascii_case(framework)
 }
 
-fn from_map<'a>(
+fn from_map(
     reference: &RequirementRef,
     target_framework: &str,
-    targets: Option<&'a Vec<RequirementRef>>,
+    targets: Option<&Vec<RequirementRef>>,
 ) -> Vec<RequirementRef> {
     let mut out: Vec<RequirementRef> = targets
         .into_iter()
