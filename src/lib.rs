@@ -8,10 +8,10 @@
 //! | `core`     | [`core`]     | nonconformities, corrective actions, improvement|
 //! | `catalog`  | [`catalog`]  | ISO 27001/27002, NIS2, CIS v8 and crosswalks    |
 //! | `kpi`      | [`kpi`]      | KPIs of the improvement process, as of any instant |
-//! | `store`    | [`store`]    | the event-store contract and command handler    |
-//! | `sqlite`   | [`sqlite`]   | the embedded SQLite event store                 |
-//! | `gen`      | [`generator`] | seeded synthetic registers                     |
-//! | `proptest` | [`core`]     | the property-testing kit of `isms-core`         |
+//! | `store`    | `store`      | the event-store contract and command handler    |
+//! | `sqlite`   | `sqlite`     | the embedded SQLite event store                 |
+//! | `gen`      | `generator`  | seeded synthetic registers                     |
+//! | `proptest` | `core`       | the property-testing kit of `isms-core`         |
 //!
 //! Default features: `core`, `catalog`, `kpi`.
 //!
