@@ -8,10 +8,10 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::ids::{ActionRef, ActorId, NcRef};
-use crate::model::{ActionDecision, ActionStatus, Nonconformity};
+use crate::model::{ActionDecision, ActionStatus, Nonconformity, Transition};
 use crate::policy::Policy;
 use crate::register::{Register, verified_effective};
-use crate::workflow::NcState;
+use crate::workflow::{ImprovementState, NcState};
 
 /// One broken invariant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,28 +180,13 @@ pub fn check_invariants(register: &Register, policy: &Policy) -> Result<(), Vec<
                 position: i + 1,
             });
         }
-        if imp.history.last().map(|t| t.to) != Some(imp.state) {
-            out.push(Violation::StateMismatch {
-                reference: reference.clone(),
-            });
-        }
-        for w in imp.history.windows(2) {
-            if w[1].at < w[0].at {
-                out.push(Violation::TimeWentBackwards {
-                    reference: reference.clone(),
-                    what: "state change",
-                    at: w[1].at,
-                    after: w[0].at,
-                });
-            }
-            if w[0].to.is_terminal() {
-                out.push(Violation::LeftTerminalState {
-                    reference: reference.clone(),
-                    from: w[0].to.to_string(),
-                    to: w[1].to.to_string(),
-                });
-            }
-        }
+        check_history(
+            &reference,
+            &imp.history,
+            imp.state,
+            ImprovementState::is_terminal,
+            &mut out,
+        );
         if imp.last_event_at < imp.proposed_at {
             out.push(Violation::TimeWentBackwards {
                 reference,
@@ -214,31 +199,43 @@ pub fn check_invariants(register: &Register, policy: &Policy) -> Result<(), Vec<
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
-fn check_nc(nc: &Nonconformity, policy: &Policy, out: &mut Vec<Violation>) {
-    let reference = nc.reference;
-    let text = reference.to_string();
-    if nc.history.last().map(|t| t.to) != Some(nc.state) {
+/// The history ends in the current state, never goes back in time and
+/// never leaves a terminal state.
+fn check_history<S: Copy + PartialEq + fmt::Display>(
+    reference: &str,
+    history: &[Transition<S>],
+    state: S,
+    terminal: impl Fn(S) -> bool,
+    out: &mut Vec<Violation>,
+) {
+    if history.last().map(|t| t.to) != Some(state) {
         out.push(Violation::StateMismatch {
-            reference: text.clone(),
+            reference: reference.to_owned(),
         });
     }
-    for w in nc.history.windows(2) {
+    for w in history.windows(2) {
         if w[1].at < w[0].at {
             out.push(Violation::TimeWentBackwards {
-                reference: text.clone(),
+                reference: reference.to_owned(),
                 what: "state change",
                 at: w[1].at,
                 after: w[0].at,
             });
         }
-        if w[0].to.is_terminal() {
+        if terminal(w[0].to) {
             out.push(Violation::LeftTerminalState {
-                reference: text.clone(),
+                reference: reference.to_owned(),
                 from: w[0].to.to_string(),
                 to: w[1].to.to_string(),
             });
         }
     }
+}
+
+fn check_nc(nc: &Nonconformity, policy: &Policy, out: &mut Vec<Violation>) {
+    let reference = nc.reference;
+    let text = reference.to_string();
+    check_history(&text, &nc.history, nc.state, NcState::is_terminal, out);
     // Every recorded time lies between the report and the last event.
     let mut times: Vec<(&'static str, DateTime<Utc>)> = Vec::new();
     times.extend(nc.corrections.iter().map(|c| ("correction", c.at)));

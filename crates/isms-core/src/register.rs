@@ -221,6 +221,14 @@ fn check_changes(changes: &[IsmsChange]) -> Result<(), DecisionError> {
     Ok(())
 }
 
+/// The number the next item of a kind gets, when `len` exist.
+fn next_number(len: usize) -> Result<u32, DecisionError> {
+    u32::try_from(len + 1)
+        .ok()
+        .filter(|&n| n <= MAX_ITEMS)
+        .ok_or(DecisionError::RegisterFull { max: MAX_ITEMS })
+}
+
 fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     (to - from).num_days()
 }
@@ -370,10 +378,7 @@ impl Register {
                 id: r.id.to_string(),
             });
         }
-        let number = u32::try_from(self.nonconformities.len() + 1)
-            .ok()
-            .filter(|&n| n <= MAX_ITEMS)
-            .ok_or(DecisionError::RegisterFull { max: MAX_ITEMS })?;
+        let number = next_number(self.nonconformities.len())?;
         check_text("title", &r.title, MAX_TITLE_CHARS)?;
         check_text("description", &r.description, MAX_TEXT_CHARS)?;
         if r.detected_at > ctx.at {
@@ -893,10 +898,7 @@ impl Register {
                 id: p.id.to_string(),
             });
         }
-        let number = u32::try_from(self.improvements.len() + 1)
-            .ok()
-            .filter(|&n| n <= MAX_ITEMS)
-            .ok_or(DecisionError::RegisterFull { max: MAX_ITEMS })?;
+        let number = next_number(self.improvements.len())?;
         let reference = ImprovementRef::new(number)
             .map_err(|_| DecisionError::RegisterFull { max: MAX_ITEMS })?;
         check_text("title", &p.title, MAX_TITLE_CHARS)?;
