@@ -7,7 +7,13 @@
 //! |------------|--------------|-------------------------------------------------|
 //! | `core`     | [`core`]     | nonconformities, corrective actions, improvement|
 //! | `catalog`  | [`catalog`]  | ISO 27001/27002, NIS2, CIS v8 and crosswalks    |
-//! | `proptest` | [`core`]     | the property-testing kit of `isms-core`         |
+//! | `kpi`      | [`kpi`]      | KPIs of the improvement process, as of any instant |
+//! | `store`    | `store`      | the event-store contract and command handler    |
+//! | `sqlite`   | `sqlite`     | the embedded SQLite event store                 |
+//! | `gen`      | `generator`  | seeded synthetic registers                     |
+//! | `proptest` | `core`       | the property-testing kit of `isms-core`         |
+//!
+//! Default features: `core`, `catalog`, `kpi`.
 //!
 //! See `docs/ARCHITECTURE.md` for how the crates fit together.
 
@@ -16,6 +22,18 @@ pub use isms_core as core;
 
 #[cfg(feature = "catalog")]
 pub use isms_catalog as catalog;
+
+#[cfg(feature = "kpi")]
+pub use isms_kpi as kpi;
+
+#[cfg(feature = "store")]
+pub use isms_store as store;
+
+#[cfg(feature = "sqlite")]
+pub use isms_store_sqlite as sqlite;
+
+#[cfg(feature = "gen")]
+pub use isms_gen as generator;
 
 /// The README's code samples compile and run as doctests.
 #[cfg(doctest)]

@@ -76,7 +76,7 @@
 //!
 //! ## Features
 //!
-//! - `proptest`: the [`testkit`] module with proptest strategies for every
+//! - `proptest`: the `testkit` module with proptest strategies for every
 //!   domain type, command and policy, a driver that generates meaningful
 //!   command sequences, and the reference model built from the transition
 //!   table, for embedding products' own property tests.

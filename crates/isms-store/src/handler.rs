@@ -136,8 +136,8 @@ impl<S: EventStore> CommandHandler<S> {
         let register = &mut self.register;
         let position = &mut self.position;
         self.store.read(Selection::After(*position), &mut |e| {
-            register.apply(&e.event);
             *position = e.position;
+            register.apply_owned(e.event);
         })
     }
 

@@ -88,7 +88,7 @@ pub trait EventStore {
     /// are not all held in memory at once).
     fn fold(&self, selection: Selection) -> Result<Register, StoreError> {
         let mut register = Register::new();
-        self.read(selection, &mut |e| register.apply(&e.event))?;
+        self.read(selection, &mut |e| register.apply_owned(e.event))?;
         Ok(register)
     }
 

@@ -1,0 +1,103 @@
+//! Determinism, validity and shape of generated registers.
+
+use isms_core::{NcState, Policy, Register, Severity, check_invariants};
+use isms_gen::{GenError, GeneratorConfig, Shape, generate};
+
+#[test]
+fn same_seed_same_register_other_seed_other_register() {
+    let a = generate(&GeneratorConfig::new(500, 1).with_events()).unwrap();
+    let b = generate(&GeneratorConfig::new(500, 1).with_events()).unwrap();
+    let c = generate(&GeneratorConfig::new(500, 2)).unwrap();
+    assert_eq!(a.register, b.register);
+    assert_eq!(a.events, b.events);
+    assert_ne!(a.register, c.register);
+}
+
+#[test]
+fn generated_registers_obey_the_workflow_and_replay() {
+    let g = generate(&GeneratorConfig::new(1_500, 9).with_events()).unwrap();
+    check_invariants(&g.register, &Policy::default()).unwrap();
+    assert_eq!(g.stats.events as usize, g.events.len());
+    assert_eq!(Register::from_events(&g.events), g.register);
+    for e in &g.events {
+        assert!(e.at <= g.end, "event after the end of the span");
+    }
+}
+
+#[test]
+fn shape_is_realistic() {
+    let g = generate(&GeneratorConfig::new(4_000, 3)).unwrap();
+    let ncs = g.register.nonconformities();
+    let n = ncs.len() as f64;
+    let share = |f: &dyn Fn(&isms_core::Nonconformity) -> bool| {
+        ncs.iter().filter(|nc| f(nc)).count() as f64 / n
+    };
+    let major = share(&|nc| nc.severity == Severity::Major);
+    assert!((0.22..0.28).contains(&major), "major {major}");
+    let actions = g.stats.actions as f64 / n;
+    assert!((2.0..2.6).contains(&actions), "actions per NC {actions}");
+    let rejected = share(&|nc| nc.state == NcState::Rejected);
+    assert!((0.02..0.06).contains(&rejected), "rejected {rejected}");
+    let recurrences = share(&|nc| nc.recurrence_of.is_some());
+    assert!(
+        (0.04..0.10).contains(&recurrences),
+        "recurrences {recurrences}"
+    );
+    let open = share(&|nc| !nc.state.is_terminal());
+    assert!((0.03..0.25).contains(&open), "open at the end {open}");
+    let concluded: Vec<bool> = ncs
+        .iter()
+        .filter_map(|nc| nc.conclusions.first())
+        .map(|c| c.effective)
+        .collect();
+    let ineffective = concluded.iter().filter(|e| !**e).count() as f64 / concluded.len() as f64;
+    assert!(
+        (0.12..0.22).contains(&ineffective),
+        "ineffective first verifications {ineffective}"
+    );
+    let rescheduled = ncs
+        .iter()
+        .flat_map(|nc| &nc.actions)
+        .filter(|a| !a.reschedules.is_empty())
+        .count();
+    let late = ncs
+        .iter()
+        .flat_map(|nc| &nc.actions)
+        .filter(|a| {
+            a.completed_at
+                .is_some_and(|c| c.date_naive() > a.original_due)
+        })
+        .count();
+    assert!(rescheduled > 0 && late > 0);
+    let sources: std::collections::BTreeSet<_> = ncs.iter().map(|nc| nc.source).collect();
+    assert!(sources.len() >= 8, "sources {sources:?}");
+    assert!(
+        ncs.iter()
+            .any(|nc| nc.requirements.iter().any(|r| r.framework() == "nis2"))
+    );
+    assert!(!g.register.improvements().is_empty());
+    assert!(
+        g.register
+            .improvements()
+            .iter()
+            .any(|i| i.state == isms_core::ImprovementState::Realised)
+    );
+}
+
+#[test]
+fn bad_configurations_are_refused() {
+    let mut c = GeneratorConfig::new(10, 1);
+    c.span_days = 0;
+    assert!(matches!(generate(&c), Err(GenError::BadSpan { .. })));
+    let mut c = GeneratorConfig::new(10, 1);
+    c.shape = Shape {
+        late: 1.5,
+        ..Shape::default()
+    };
+    assert!(matches!(
+        generate(&c),
+        Err(GenError::BadShare { name: "late", .. })
+    ));
+    let empty = generate(&GeneratorConfig::new(0, 1)).unwrap();
+    assert!(empty.register.nonconformities().is_empty());
+}

@@ -1,0 +1,4 @@
+//! The integration tests of isms-gen, in one binary.
+
+mod generate;
+mod scenarios;

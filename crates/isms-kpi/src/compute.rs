@@ -1,0 +1,811 @@
+//! The KPI computations: one tight pass over a few columns of the
+//! [`KpiView`] each, as of the instant of a [`Window`]. Each returns a
+//! typed result that the report wraps with its metadata.
+
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use isms_core::{NcState, RequirementRef, RootCauseCategory, Severity};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::KpiError;
+use crate::projection::RequirementProjection;
+use crate::view::{KpiView, NEVER, NS_PER_DAY, STATE_COUNT, day_of, ns};
+
+/// The longest window accepted, in days (100 years).
+pub const MAX_WINDOW_DAYS: u32 = 36_600;
+/// The default window: the last 365 days.
+pub const DEFAULT_WINDOW_DAYS: u32 = 365;
+
+/// The instant `T` a KPI is evaluated as of, and the window `[T - W, T]`
+/// (both ends included) that flow KPIs count over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    as_of: DateTime<Utc>,
+    days: u32,
+    t: i64,
+    start: i64,
+    today: i32,
+}
+
+impl Window {
+    /// The window of `days` days ending at `as_of`.
+    ///
+    /// Errors if `days` is 0 or above [`MAX_WINDOW_DAYS`], or if the window
+    /// does not fit the nanosecond range (1677-09-21 to 2262-04-11).
+    pub fn new(as_of: DateTime<Utc>, days: u32) -> Result<Self, KpiError> {
+        if days == 0 || days > MAX_WINDOW_DAYS {
+            return Err(KpiError::BadWindow {
+                days,
+                max: MAX_WINDOW_DAYS,
+            });
+        }
+        let start_time = as_of - Duration::days(i64::from(days));
+        let (Some(t), Some(start)) = (
+            as_of.timestamp_nanos_opt(),
+            start_time.timestamp_nanos_opt(),
+        ) else {
+            return Err(KpiError::OutOfRange { as_of, days });
+        };
+        Ok(Self {
+            as_of,
+            days,
+            t,
+            start,
+            today: day_of(t),
+        })
+    }
+
+    /// The default window (365 days) ending at `as_of`.
+    pub fn year_to(as_of: DateTime<Utc>) -> Result<Self, KpiError> {
+        Self::new(as_of, DEFAULT_WINDOW_DAYS)
+    }
+
+    /// `T`.
+    pub fn as_of(&self) -> DateTime<Utc> {
+        self.as_of
+    }
+
+    /// `W`, in days.
+    pub fn days(&self) -> u32 {
+        self.days
+    }
+
+    /// `T - W`.
+    pub fn start(&self) -> DateTime<Utc> {
+        self.as_of - Duration::days(i64::from(self.days))
+    }
+
+    #[inline]
+    fn contains(&self, x: i64) -> bool {
+        self.start <= x && x <= self.t
+    }
+}
+
+/// A count for one severity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SeverityCount {
+    /// The severity.
+    pub severity: Severity,
+    /// How many.
+    pub count: u64,
+}
+
+/// A count for one lifecycle state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StateCount {
+    /// The state.
+    pub state: NcState,
+    /// How many.
+    pub count: u64,
+}
+
+/// `open_nonconformities`: what is open at `T`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OpenNonconformities {
+    /// Nonconformities reported at or before `T` (the population).
+    pub reported: u64,
+    /// Of these, neither closed nor rejected at `T`.
+    pub open: u64,
+    /// Open ones by severity (major, minor); sums to `open`.
+    pub by_severity: Vec<SeverityCount>,
+    /// Open ones by their state at `T`, every open state listed in
+    /// lifecycle order; sums to `open`.
+    pub by_state: Vec<StateCount>,
+}
+
+/// An age bucket of open nonconformities.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AgeBucket {
+    /// 0 to 30 whole days old.
+    Days0To30,
+    /// 31 to 90 whole days old.
+    Days31To90,
+    /// 91 to 180 whole days old.
+    Days91To180,
+    /// More than 180 whole days old.
+    Over180Days,
+}
+
+impl AgeBucket {
+    /// Every bucket, youngest first.
+    pub const ALL: [AgeBucket; 4] = [
+        AgeBucket::Days0To30,
+        AgeBucket::Days31To90,
+        AgeBucket::Days91To180,
+        AgeBucket::Over180Days,
+    ];
+
+    /// The bucket of an age in whole days.
+    pub fn of(age_days: i64) -> Self {
+        match age_days {
+            ..=30 => AgeBucket::Days0To30,
+            31..=90 => AgeBucket::Days31To90,
+            91..=180 => AgeBucket::Days91To180,
+            _ => AgeBucket::Over180Days,
+        }
+    }
+}
+
+/// A count for one age bucket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AgeBucketCount {
+    /// The bucket.
+    pub bucket: AgeBucket,
+    /// How many open nonconformities fall in it.
+    pub count: u64,
+}
+
+/// `ageing`: open nonconformities at `T` by age.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Ageing {
+    /// Open nonconformities at `T` (the population).
+    pub open: u64,
+    /// By age bucket, youngest first; sums to `open`.
+    pub buckets: Vec<AgeBucketCount>,
+    /// Open for more than 90 whole days (the last two buckets).
+    pub older_than_90_days: u64,
+}
+
+/// Summary of a set of durations, in (fractional) days.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DurationStats {
+    /// How many durations (the population).
+    pub count: u64,
+    /// Arithmetic mean; `None` without data.
+    pub mean_days: Option<f64>,
+    /// Median (50th percentile, linear interpolation); `None` without data.
+    pub median_days: Option<f64>,
+    /// 90th percentile (linear interpolation); `None` without data.
+    pub p90_days: Option<f64>,
+}
+
+/// `overdue_actions` and `overdue_action_rate`: open actions at `T`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OverdueActions {
+    /// Actions planned at or before `T`, neither done nor cancelled at `T`.
+    pub open: u64,
+    /// Of these, due (as of `T`) before `T`'s date.
+    pub overdue: u64,
+}
+
+/// `on_time_action_completion_rate`: actions completed in the window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ActionTimeliness {
+    /// Actions completed in the window (the population).
+    pub completed: u64,
+    /// Completed on or before their original due date.
+    pub on_time_original: u64,
+    /// Completed on or before the due date in force at `T`.
+    pub on_time_current: u64,
+    /// Rescheduled at least once (at or before `T`).
+    pub rescheduled: u64,
+    /// `on_time_original / completed`; `None` without data.
+    pub on_time_original_rate: Option<f64>,
+    /// `on_time_current / completed`; `None` without data.
+    pub on_time_current_rate: Option<f64>,
+}
+
+/// `effectiveness_rate`: first-time-right.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FirstTimeRight {
+    /// Nonconformities whose first effectiveness conclusion fell in the window.
+    pub concluded: u64,
+    /// Of these, concluded effective at that first conclusion.
+    pub effective: u64,
+}
+
+/// `repeat_nonconformity_rate`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Recurrences {
+    /// Nonconformities reported in the window (the population).
+    pub reported: u64,
+    /// Of these, linked as a recurrence of an earlier one at or before `T`.
+    pub recurrences: u64,
+}
+
+/// `overdue_verifications`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OverdueVerifications {
+    /// Open nonconformities with a verification plan in force at `T` for an
+    /// attempt not yet concluded.
+    pub nonconformities: u64,
+    /// Checks of those plans dated before `T`'s date (the population).
+    pub checks_due: u64,
+    /// Of these, without a result at `T`.
+    pub overdue: u64,
+}
+
+/// One row of the root-cause Pareto.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ParetoRow {
+    /// The category.
+    pub category: RootCauseCategory,
+    /// Root causes of this category.
+    pub count: u64,
+    /// `count / total`.
+    pub share: f64,
+    /// Sum of the shares of this row and every row above it.
+    pub cumulative_share: f64,
+}
+
+/// `root_cause_pareto`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RootCausePareto {
+    /// Root causes recorded in the window (the population).
+    pub causes: u64,
+    /// Categories with at least one cause, by count descending (ties in
+    /// category declaration order).
+    pub rows: Vec<ParetoRow>,
+}
+
+/// A count for one requirement reference.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RequirementCount {
+    /// The reference, canonical text (`iso27001:2022/A.8.13`).
+    pub requirement: String,
+    /// Nonconformities that breach it.
+    pub count: u64,
+}
+
+/// The same counts projected onto another framework.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProjectedCounts {
+    /// The framework projected onto (as given, e.g. `nis2`).
+    pub framework: String,
+    /// Per item of that framework: nonconformities with at least one
+    /// requirement that maps to it (each counted once per item).
+    pub rows: Vec<RequirementCount>,
+    /// Nonconformities none of whose requirements maps onto the framework.
+    pub unmapped: u64,
+}
+
+/// `by_requirement`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RequirementCounts {
+    /// Nonconformities reported in the window (the population).
+    pub nonconformities: u64,
+    /// Per requirement reference, count descending then reference
+    /// ascending. A nonconformity counts once for each of its references.
+    pub rows: Vec<RequirementCount>,
+    /// The projection, when one was asked for.
+    pub projection: Option<ProjectedCounts>,
+}
+
+/// One calendar month of the backlog trend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BacklogMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Reported in the month (within the window, at or before `T`).
+    pub opened: u64,
+    /// Closed in the month (within the window, at or before `T`).
+    pub closed: u64,
+    /// Rejected in the month (within the window, at or before `T`).
+    pub rejected: u64,
+    /// Open at the end of the month, or at `T` for the month holding `T`.
+    pub open_at_end: u64,
+}
+
+/// `backlog_trend`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BacklogTrend {
+    /// Every calendar month from the one holding `T - W` to the one holding `T`.
+    pub months: Vec<BacklogMonth>,
+}
+
+/// `improvements_realised` and `improvement_cycle_time` (10.1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Improvements {
+    /// Improvements proposed at or before `T`.
+    pub proposed_to_date: u64,
+    /// Improvements proposed in the window.
+    pub proposed: u64,
+    /// Improvements realised in the window.
+    pub realised: u64,
+    /// From proposal to realisation, for those realised in the window.
+    pub cycle_time: DurationStats,
+}
+
+/// The `q = num/den` quantile of `v` by linear interpolation between the
+/// closest ranks (Hyndman and Fan type 7, the default of numpy and pandas):
+/// with the values sorted ascending as `x[0..n]`, `h = (n - 1) q`, and the
+/// result `x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])`.
+/// Exact rational arithmetic for `h`; `v` is reordered.
+fn quantile(v: &mut [i64], num: usize, den: usize) -> Option<f64> {
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    let h_num = (n - 1) * num;
+    let lo = h_num / den;
+    let frac = (h_num % den) as f64 / den as f64;
+    let (_, x_lo, right) = v.select_nth_unstable(lo);
+    let x_lo = *x_lo;
+    let x_hi = if frac > 0.0 {
+        right.iter().copied().min().unwrap_or(x_lo)
+    } else {
+        x_lo
+    };
+    Some((x_lo as f64 + frac * (x_hi - x_lo) as f64) / NS_PER_DAY as f64)
+}
+
+/// Mean, median and 90th percentile of durations in nanoseconds.
+pub(crate) fn duration_stats(v: &mut [i64]) -> DurationStats {
+    let count = v.len() as u64;
+    if v.is_empty() {
+        return DurationStats {
+            count,
+            mean_days: None,
+            median_days: None,
+            p90_days: None,
+        };
+    }
+    // An integer sum: the mean does not depend on the order of the values.
+    let sum: i128 = v.iter().map(|&x| i128::from(x)).sum();
+    let mean = sum as f64 / v.len() as f64 / NS_PER_DAY as f64;
+    DurationStats {
+        count,
+        mean_days: Some(mean),
+        median_days: quantile(v, 1, 2),
+        p90_days: quantile(v, 9, 10),
+    }
+}
+
+fn month_start(y: i32, m: u32) -> Option<DateTime<Utc>> {
+    Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()
+}
+
+fn next_month(y: i32, m: u32) -> (i32, u32) {
+    if m == 12 { (y + 1, 1) } else { (y, m + 1) }
+}
+
+impl KpiView {
+    /// `open_nonconformities` as of the window's `T`.
+    pub fn open_nonconformities(&self, w: &Window) -> OpenNonconformities {
+        let t = w.t;
+        let mut reported = 0u64;
+        let mut by_severity = [0u64; 2];
+        let mut by_state = [0u64; STATE_COUNT];
+        for i in 0..self.reported.len() {
+            if self.reported[i] > t {
+                continue;
+            }
+            reported += 1;
+            if self.ended[i] <= t {
+                continue;
+            }
+            by_severity[self.severity[i] as usize & 1] += 1;
+            if let Some(s) = self.state_at(i, t) {
+                by_state[s as usize % STATE_COUNT] += 1;
+            }
+        }
+        OpenNonconformities {
+            reported,
+            open: by_severity.iter().sum(),
+            by_severity: Severity::ALL
+                .iter()
+                .zip(by_severity)
+                .map(|(s, count)| SeverityCount {
+                    severity: *s,
+                    count,
+                })
+                .collect(),
+            by_state: NcState::ALL
+                .iter()
+                .zip(by_state)
+                .filter(|(s, _)| !s.is_terminal())
+                .map(|(s, count)| StateCount { state: *s, count })
+                .collect(),
+        }
+    }
+
+    /// `ageing` as of the window's `T`. Age in whole days is
+    /// `floor((T - reported_at) / 86 400 s)`.
+    pub fn ageing(&self, w: &Window) -> Ageing {
+        let t = w.t;
+        let mut buckets = [0u64; 4];
+        for i in 0..self.reported.len() {
+            let r = self.reported[i];
+            if r > t || self.ended[i] <= t {
+                continue;
+            }
+            let age = (t - r) / NS_PER_DAY;
+            let b = match age {
+                ..=30 => 0,
+                31..=90 => 1,
+                91..=180 => 2,
+                _ => 3,
+            };
+            buckets[b] += 1;
+        }
+        Ageing {
+            open: buckets.iter().sum(),
+            older_than_90_days: buckets[2] + buckets[3],
+            buckets: AgeBucket::ALL
+                .iter()
+                .zip(buckets)
+                .map(|(b, count)| AgeBucketCount { bucket: *b, count })
+                .collect(),
+        }
+    }
+
+    fn durations_from_report(&self, w: &Window, end: &[i64]) -> DurationStats {
+        let mut v: Vec<i64> = end
+            .iter()
+            .zip(&self.reported)
+            .filter(|(e, _)| w.contains(**e))
+            .map(|(e, r)| e.saturating_sub(*r))
+            .collect();
+        duration_stats(&mut v)
+    }
+
+    /// `time_to_contain`: from report to the first correction, for
+    /// nonconformities whose first correction fell in the window.
+    pub fn time_to_contain(&self, w: &Window) -> DurationStats {
+        self.durations_from_report(w, &self.contained)
+    }
+
+    /// `time_to_close`: from report to closure, for nonconformities closed
+    /// in the window.
+    pub fn time_to_close(&self, w: &Window) -> DurationStats {
+        self.durations_from_report(w, &self.closed)
+    }
+
+    /// `overdue_actions` / `overdue_action_rate` as of the window's `T`.
+    pub fn overdue_actions(&self, w: &Window) -> OverdueActions {
+        let (t, today) = (w.t, w.today);
+        let mut open = 0u64;
+        let mut overdue = 0u64;
+        for a in 0..self.action_planned.len() {
+            if self.action_planned[a] > t || self.action_finished[a] <= t {
+                continue;
+            }
+            open += 1;
+            if self.due_at(a, t) < today {
+                overdue += 1;
+            }
+        }
+        OverdueActions { open, overdue }
+    }
+
+    /// `on_time_action_completion_rate`: actions completed in the window.
+    pub fn action_timeliness(&self, w: &Window) -> ActionTimeliness {
+        let t = w.t;
+        let mut r = ActionTimeliness {
+            completed: 0,
+            on_time_original: 0,
+            on_time_current: 0,
+            rescheduled: 0,
+            on_time_original_rate: None,
+            on_time_current_rate: None,
+        };
+        for a in 0..self.action_done.len() {
+            let done = self.action_done[a];
+            if !w.contains(done) {
+                continue;
+            }
+            let day = day_of(done);
+            r.completed += 1;
+            r.on_time_original += u64::from(day <= self.action_original_due[a]);
+            r.on_time_current += u64::from(day <= self.due_at(a, t));
+            r.rescheduled += u64::from(self.action_first_resched[a] <= t);
+        }
+        if r.completed > 0 {
+            r.on_time_original_rate = Some(r.on_time_original as f64 / r.completed as f64);
+            r.on_time_current_rate = Some(r.on_time_current as f64 / r.completed as f64);
+        }
+        r
+    }
+
+    /// `effectiveness_rate` (first-time-right).
+    pub fn first_time_right(&self, w: &Window) -> FirstTimeRight {
+        let mut concluded = 0u64;
+        let mut effective = 0u64;
+        for i in 0..self.first_conclusion.len() {
+            if w.contains(self.first_conclusion[i]) {
+                concluded += 1;
+                effective += u64::from(self.first_effective[i]);
+            }
+        }
+        FirstTimeRight {
+            concluded,
+            effective,
+        }
+    }
+
+    /// `repeat_nonconformity_rate`.
+    pub fn recurrences(&self, w: &Window) -> Recurrences {
+        let mut reported = 0u64;
+        let mut recurrences = 0u64;
+        for i in 0..self.reported.len() {
+            if w.contains(self.reported[i]) {
+                reported += 1;
+                recurrences += u64::from(self.recurrence_linked[i] <= w.t);
+            }
+        }
+        Recurrences {
+            reported,
+            recurrences,
+        }
+    }
+
+    /// `overdue_verifications` as of the window's `T`.
+    pub fn overdue_verifications(&self, w: &Window) -> OverdueVerifications {
+        const ANALYSED: u8 = 2;
+        const IMPLEMENTED: u8 = 4;
+        let (t, today) = (w.t, w.today);
+        let mut r = OverdueVerifications {
+            nonconformities: 0,
+            checks_due: 0,
+            overdue: 0,
+        };
+        for i in 0..self.reported.len() {
+            let (ps, pe) = (self.plan_start[i] as usize, self.plan_start[i + 1] as usize);
+            if ps == pe {
+                continue;
+            }
+            // Analysed, actions planned or implemented: the attempt is under
+            // way and not concluded (a conclusion moves it on).
+            match self.state_at(i, t) {
+                Some(s) if (ANALYSED..=IMPLEMENTED).contains(&s) => {}
+                _ => continue,
+            }
+            let (a_s, a_e) = (
+                self.analysis_start[i] as usize,
+                self.analysis_start[i + 1] as usize,
+            );
+            let attempt = self.analysis_at[a_s..a_e].partition_point(|&at| at <= t) as u32;
+            let in_force = self.plan_at[ps..pe].partition_point(|&at| at <= t);
+            if in_force == 0 {
+                continue;
+            }
+            let p = ps + in_force - 1;
+            if self.plan_attempt[p] != attempt {
+                continue;
+            }
+            r.nonconformities += 1;
+            for c in self.check_start[p] as usize..self.check_start[p + 1] as usize {
+                if self.check_due[c] < today {
+                    r.checks_due += 1;
+                    r.overdue += u64::from(self.check_result[c] > t);
+                }
+            }
+        }
+        r
+    }
+
+    /// `root_cause_pareto`: root causes recorded in the window.
+    pub fn root_cause_pareto(&self, w: &Window) -> RootCausePareto {
+        let mut counts = [0u64; RootCauseCategory::ALL.len()];
+        for (at, cat) in self.cause_at.iter().zip(&self.cause_category) {
+            if w.contains(*at) {
+                counts[*cat as usize % counts.len()] += 1;
+            }
+        }
+        let causes: u64 = counts.iter().sum();
+        let mut order: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] > 0).collect();
+        order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
+        let mut cumulative = 0u64;
+        let rows = order
+            .into_iter()
+            .map(|c| {
+                cumulative += counts[c];
+                ParetoRow {
+                    category: RootCauseCategory::ALL[c],
+                    count: counts[c],
+                    share: counts[c] as f64 / causes as f64,
+                    cumulative_share: cumulative as f64 / causes as f64,
+                }
+            })
+            .collect();
+        RootCausePareto { causes, rows }
+    }
+
+    /// `by_requirement`: nonconformities reported in the window per
+    /// requirement, and, with a projection, per item of another framework.
+    pub fn by_requirement(
+        &self,
+        w: &Window,
+        projection: Option<(&dyn RequirementProjection, &str)>,
+    ) -> RequirementCounts {
+        let mut counts = vec![0u64; self.requirements.len()];
+        // Targets of each interned reference, interned in turn.
+        let mut target_names: Vec<RequirementRef> = Vec::new();
+        let mut targets: Vec<Vec<u32>> = Vec::new();
+        if let Some((p, framework)) = projection {
+            let mut index = std::collections::HashMap::new();
+            for r in &self.requirements {
+                let mut ids: Vec<u32> = p
+                    .project(r, framework)
+                    .into_iter()
+                    .map(|x| {
+                        *index.entry(x.clone()).or_insert_with(|| {
+                            target_names.push(x);
+                            (target_names.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                targets.push(ids);
+            }
+        }
+        let mut projected = vec![0u64; target_names.len()];
+        let mut stamp = vec![u32::MAX; target_names.len()];
+        let mut unmapped = 0u64;
+        let mut nonconformities = 0u64;
+        for i in 0..self.reported.len() {
+            if !w.contains(self.reported[i]) {
+                continue;
+            }
+            nonconformities += 1;
+            let reqs = &self.req_ids[self.req_start[i] as usize..self.req_start[i + 1] as usize];
+            let mut mapped = false;
+            for &r in reqs {
+                counts[r as usize] += 1;
+                if let Some(ts) = targets.get(r as usize) {
+                    for &x in ts {
+                        mapped = true;
+                        if stamp[x as usize] != i as u32 {
+                            stamp[x as usize] = i as u32;
+                            projected[x as usize] += 1;
+                        }
+                    }
+                }
+            }
+            unmapped += u64::from(!mapped);
+        }
+        let rows = |names: &[RequirementRef], counts: &[u64]| {
+            let mut rows: Vec<RequirementCount> = names
+                .iter()
+                .zip(counts)
+                .filter(|(_, c)| **c > 0)
+                .map(|(r, c)| RequirementCount {
+                    requirement: r.to_string(),
+                    count: *c,
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                b.count
+                    .cmp(&a.count)
+                    .then_with(|| a.requirement.cmp(&b.requirement))
+            });
+            rows
+        };
+        RequirementCounts {
+            nonconformities,
+            rows: rows(&self.requirements, &counts),
+            projection: projection.map(|(_, framework)| ProjectedCounts {
+                framework: framework.to_owned(),
+                rows: rows(&target_names, &projected),
+                unmapped,
+            }),
+        }
+    }
+
+    /// `backlog_trend`: per calendar month from the one holding `T - W` to
+    /// the one holding `T`.
+    pub fn backlog_trend(&self, w: &Window) -> BacklogTrend {
+        let t = w.t;
+        let first = w.start();
+        let last = w.as_of();
+        let (mut y, mut m) = (first.year(), first.month());
+        let mut labels = Vec::new();
+        // Start of each month, then the end bound X_m = min(next start - 1 ns, T).
+        let mut starts = Vec::new();
+        let mut ends = Vec::new();
+        while (y, m) <= (last.year(), last.month()) {
+            let (ny, nm) = next_month(y, m);
+            let (Some(s), Some(e)) = (month_start(y, m), month_start(ny, nm)) else {
+                break;
+            };
+            labels.push(format!("{y:04}-{m:02}"));
+            starts.push(ns(s));
+            ends.push((ns(e) - 1).min(t));
+            (y, m) = (ny, nm);
+        }
+        let months = labels.len();
+        let mut opened = vec![0u64; months];
+        let mut closed = vec![0u64; months];
+        let mut rejected = vec![0u64; months];
+        let mut diff = vec![0i64; months + 1];
+        // The month whose end bound is the first at or after x (months if none).
+        let first_end_at_or_after = |x: i64| ends.partition_point(|&e| e < x);
+        let month_of = |x: i64| first_end_at_or_after(x).min(months.saturating_sub(1));
+        let Some(&trend_start) = starts.first() else {
+            return BacklogTrend { months: Vec::new() };
+        };
+        for i in 0..self.reported.len() {
+            let r = self.reported[i];
+            let e = self.ended[i];
+            if r > t || e < trend_start {
+                continue;
+            }
+            if w.contains(r) {
+                opened[month_of(r)] += 1;
+            }
+            let c = self.closed[i];
+            if w.contains(c) {
+                closed[month_of(c)] += 1;
+            }
+            let j = self.rejected[i];
+            if w.contains(j) {
+                rejected[month_of(j)] += 1;
+            }
+            // Open at the end of month k when reported <= X_k < ended.
+            let from = first_end_at_or_after(r);
+            let to = if e == NEVER {
+                months
+            } else {
+                first_end_at_or_after(e)
+            };
+            if from < to {
+                diff[from] += 1;
+                diff[to] -= 1;
+            }
+        }
+        let mut open = 0i64;
+        let months = labels
+            .into_iter()
+            .enumerate()
+            .map(|(k, month)| {
+                open += diff[k];
+                BacklogMonth {
+                    month,
+                    opened: opened[k],
+                    closed: closed[k],
+                    rejected: rejected[k],
+                    open_at_end: open.max(0) as u64,
+                }
+            })
+            .collect();
+        BacklogTrend { months }
+    }
+
+    /// `improvements_realised` and `improvement_cycle_time` (10.1).
+    pub fn improvements(&self, w: &Window) -> Improvements {
+        let mut proposed_to_date = 0u64;
+        let mut proposed = 0u64;
+        let mut cycle = Vec::new();
+        for (p, r) in self
+            .improvement_proposed
+            .iter()
+            .zip(&self.improvement_realised)
+        {
+            proposed_to_date += u64::from(*p <= w.t);
+            proposed += u64::from(w.contains(*p));
+            if w.contains(*r) {
+                cycle.push(r.saturating_sub(*p));
+            }
+        }
+        Improvements {
+            proposed_to_date,
+            proposed,
+            realised: cycle.len() as u64,
+            cycle_time: duration_stats(&mut cycle),
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! The compact, columnar view of a register that every KPI runs over.
+//!
+//! Built once from a [`Register`]: instants become `i64` nanoseconds since
+//! the Unix epoch, dates `i32` days since 1970-01-01, enums `u8`, and the
+//! nested lists (history, analyses, plans, actions, reschedules) flat
+//! vectors addressed through start offsets. A KPI is then a tight pass over
+//! a few columns, filtering on `<= T` for as-of correctness.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use isms_core::{
+    ActionStatus, ImprovementState, NcState, Nonconformity, Register, RequirementRef, Severity,
+};
+
+/// "Never happened" (or "after any instant"): the largest nanosecond count.
+pub(crate) const NEVER: i64 = i64::MAX;
+/// "Before any instant".
+pub(crate) const ALWAYS: i64 = i64::MIN;
+/// Nanoseconds per day.
+pub(crate) const NS_PER_DAY: i64 = 86_400_000_000_000;
+
+/// Nanoseconds since the Unix epoch. Instants outside 1677-09-21 ..
+/// 2262-04-11 (the `i64` nanosecond range) are clamped just inside it, so
+/// that the sentinels stay distinct; a register with such dates is not a
+/// realistic one, but it never panics.
+pub(crate) fn ns(t: DateTime<Utc>) -> i64 {
+    t.timestamp_nanos_opt()
+        .unwrap_or(if t.timestamp() < 0 {
+            ALWAYS + 1
+        } else {
+            NEVER - 1
+        })
+        .clamp(ALWAYS + 1, NEVER - 1)
+}
+
+/// Days since 1970-01-01 of an instant in nanoseconds (UTC calendar date).
+pub(crate) fn day_of(t_ns: i64) -> i32 {
+    t_ns.div_euclid(NS_PER_DAY) as i32
+}
+
+/// Days since 1970-01-01 of a date.
+pub(crate) fn day_number(d: NaiveDate) -> i32 {
+    // 719_163 days from 0001-01-01 (CE day 1) to 1970-01-01.
+    d.num_days_from_ce() - 719_163
+}
+
+use chrono::Datelike as _;
+
+pub(crate) const STATE_COUNT: usize = NcState::ALL.len();
+
+pub(crate) fn state_code(s: NcState) -> u8 {
+    NcState::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
+}
+
+pub(crate) fn severity_code(s: Severity) -> u8 {
+    match s {
+        Severity::Major => 0,
+        Severity::Minor => 1,
+    }
+}
+
+/// A register laid out for KPI evaluation: built once with
+/// [`KpiView::new`], then queried as of any instant with
+/// [`KpiView::report`] or the single-KPI methods.
+///
+/// It holds no text besides the interned requirement references, so it is a
+/// fraction of the register's size (about 0.4 KiB per nonconformity).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KpiView {
+    // Nonconformities, in register order.
+    pub(crate) reported: Vec<i64>,
+    pub(crate) severity: Vec<u8>,
+    pub(crate) closed: Vec<i64>,
+    pub(crate) rejected: Vec<i64>,
+    /// `min(closed, rejected)`: when it stopped being open.
+    pub(crate) ended: Vec<i64>,
+    pub(crate) contained: Vec<i64>,
+    pub(crate) first_conclusion: Vec<i64>,
+    pub(crate) first_effective: Vec<bool>,
+    pub(crate) recurrence_linked: Vec<i64>,
+    /// Time of the last state change; at or after it the state is `final_state`.
+    pub(crate) settled: Vec<i64>,
+    pub(crate) final_state: Vec<u8>,
+    pub(crate) hist_start: Vec<u32>,
+    pub(crate) hist_at: Vec<i64>,
+    pub(crate) hist_state: Vec<u8>,
+    pub(crate) req_start: Vec<u32>,
+    pub(crate) req_ids: Vec<u32>,
+    pub(crate) requirements: Vec<RequirementRef>,
+    // Analyses per nonconformity, and their root causes flattened.
+    pub(crate) analysis_start: Vec<u32>,
+    pub(crate) analysis_at: Vec<i64>,
+    pub(crate) cause_at: Vec<i64>,
+    pub(crate) cause_category: Vec<u8>,
+    // Verification plans per nonconformity, and their checks.
+    pub(crate) plan_start: Vec<u32>,
+    pub(crate) plan_at: Vec<i64>,
+    pub(crate) plan_attempt: Vec<u32>,
+    pub(crate) check_start: Vec<u32>,
+    pub(crate) check_due: Vec<i32>,
+    /// When the check's result was recorded (`NEVER` if not, or if the plan
+    /// was superseded before any result).
+    pub(crate) check_result: Vec<i64>,
+    // Corrective actions.
+    pub(crate) action_planned: Vec<i64>,
+    pub(crate) action_done: Vec<i64>,
+    pub(crate) action_finished: Vec<i64>,
+    pub(crate) action_original_due: Vec<i32>,
+    pub(crate) action_final_due: Vec<i32>,
+    pub(crate) action_first_resched: Vec<i64>,
+    pub(crate) action_last_resched: Vec<i64>,
+    pub(crate) resched_start: Vec<u32>,
+    pub(crate) resched_at: Vec<i64>,
+    pub(crate) resched_to: Vec<i32>,
+    // Improvements.
+    pub(crate) improvement_proposed: Vec<i64>,
+    pub(crate) improvement_realised: Vec<i64>,
+}
+
+fn opt_ns(t: Option<DateTime<Utc>>) -> i64 {
+    t.map_or(NEVER, ns)
+}
+
+fn offset(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+impl KpiView {
+    /// Lays out `register` for KPI evaluation. Linear in the register's
+    /// size; never fails (a malformed verification schedule counts as one
+    /// without checks, as in the core).
+    pub fn new(register: &Register) -> Self {
+        let ncs = register.nonconformities();
+        let n = ncs.len();
+        let actions: usize = ncs.iter().map(|nc| nc.actions.len()).sum();
+        let mut v = KpiView {
+            reported: Vec::with_capacity(n),
+            severity: Vec::with_capacity(n),
+            closed: Vec::with_capacity(n),
+            rejected: Vec::with_capacity(n),
+            ended: Vec::with_capacity(n),
+            contained: Vec::with_capacity(n),
+            first_conclusion: Vec::with_capacity(n),
+            first_effective: Vec::with_capacity(n),
+            recurrence_linked: Vec::with_capacity(n),
+            settled: Vec::with_capacity(n),
+            final_state: Vec::with_capacity(n),
+            hist_start: Vec::with_capacity(n + 1),
+            hist_at: Vec::with_capacity(n * 7),
+            hist_state: Vec::with_capacity(n * 7),
+            req_start: Vec::with_capacity(n + 1),
+            req_ids: Vec::with_capacity(n * 3 / 2),
+            analysis_start: Vec::with_capacity(n + 1),
+            plan_start: Vec::with_capacity(n + 1),
+            check_start: Vec::with_capacity(n + 1),
+            action_planned: Vec::with_capacity(actions),
+            action_done: Vec::with_capacity(actions),
+            action_finished: Vec::with_capacity(actions),
+            action_original_due: Vec::with_capacity(actions),
+            action_final_due: Vec::with_capacity(actions),
+            action_first_resched: Vec::with_capacity(actions),
+            action_last_resched: Vec::with_capacity(actions),
+            resched_start: Vec::with_capacity(actions + 1),
+            ..KpiView::default()
+        };
+        let mut interned: HashMap<&RequirementRef, u32> = HashMap::new();
+        for nc in ncs {
+            v.push_nonconformity(nc, &mut interned);
+        }
+        v.hist_start.push(offset(v.hist_at.len()));
+        v.req_start.push(offset(v.req_ids.len()));
+        v.analysis_start.push(offset(v.analysis_at.len()));
+        v.plan_start.push(offset(v.plan_at.len()));
+        v.check_start.push(offset(v.check_due.len()));
+        v.resched_start.push(offset(v.resched_at.len()));
+        for imp in register.improvements() {
+            v.improvement_proposed.push(ns(imp.proposed_at));
+            v.improvement_realised
+                .push(opt_ns(imp.first_reached(ImprovementState::Realised)));
+        }
+        v
+    }
+
+    fn push_nonconformity<'r>(
+        &mut self,
+        nc: &'r Nonconformity,
+        interned: &mut HashMap<&'r RequirementRef, u32>,
+    ) {
+        let reported = ns(nc.reported_at);
+        self.reported.push(reported);
+        self.severity.push(severity_code(nc.severity));
+        let closed = opt_ns(nc.closure.as_ref().map(|c| c.at));
+        let rejected = opt_ns(nc.rejection.as_ref().map(|r| r.at));
+        self.closed.push(closed);
+        self.rejected.push(rejected);
+        self.ended.push(closed.min(rejected));
+        self.contained
+            .push(opt_ns(nc.corrections.first().map(|c| c.at)));
+        self.first_conclusion
+            .push(opt_ns(nc.conclusions.first().map(|c| c.at)));
+        self.first_effective
+            .push(nc.conclusions.first().is_some_and(|c| c.effective));
+        self.recurrence_linked.push(if nc.recurrence_of.is_some() {
+            opt_ns(nc.recurrence_linked_at)
+        } else {
+            NEVER
+        });
+
+        self.hist_start.push(offset(self.hist_at.len()));
+        for h in &nc.history {
+            self.hist_at.push(ns(h.at));
+            self.hist_state.push(state_code(h.to));
+        }
+        self.settled
+            .push(nc.history.last().map_or(reported, |h| ns(h.at)));
+        self.final_state.push(state_code(nc.state));
+
+        self.req_start.push(offset(self.req_ids.len()));
+        for r in &nc.requirements {
+            let next = offset(self.requirements.len());
+            let id = *interned.entry(r).or_insert_with(|| {
+                self.requirements.push(r.clone());
+                next
+            });
+            self.req_ids.push(id);
+        }
+
+        self.analysis_start.push(offset(self.analysis_at.len()));
+        for a in &nc.analyses {
+            let at = ns(a.at);
+            self.analysis_at.push(at);
+            for c in &a.causes {
+                self.cause_at.push(at);
+                self.cause_category.push(c.category as u8);
+            }
+        }
+
+        self.plan_start.push(offset(self.plan_at.len()));
+        for (i, p) in nc.verification_plans.iter().enumerate() {
+            self.plan_at.push(ns(p.at));
+            self.plan_attempt.push(p.attempt);
+            self.check_start.push(offset(self.check_due.len()));
+            // Results are recorded against the plan in force, and a plan can
+            // only be replaced before the first result: so every result of an
+            // attempt belongs to the attempt's last plan.
+            let last_of_attempt = nc.verification_plans[i + 1..]
+                .iter()
+                .all(|q| q.attempt != p.attempt);
+            for (k, due) in p
+                .schedule
+                .check_dates()
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+            {
+                self.check_due.push(day_number(due));
+                let result = if last_of_attempt {
+                    nc.verification_results
+                        .iter()
+                        .filter(|r| r.attempt == p.attempt && r.check as usize == k)
+                        .map(|r| ns(r.at))
+                        .min()
+                        .unwrap_or(NEVER)
+                } else {
+                    NEVER
+                };
+                self.check_result.push(result);
+            }
+        }
+
+        for a in &nc.actions {
+            self.action_planned.push(ns(a.planned_at));
+            let done = if a.status == ActionStatus::Done {
+                opt_ns(a.completed_at)
+            } else {
+                NEVER
+            };
+            let cancelled = if a.status == ActionStatus::Cancelled {
+                opt_ns(a.cancelled_at)
+            } else {
+                NEVER
+            };
+            self.action_done.push(done);
+            self.action_finished.push(done.min(cancelled));
+            self.action_original_due.push(day_number(a.original_due));
+            self.action_final_due.push(
+                a.reschedules
+                    .last()
+                    .map_or(day_number(a.original_due), |r| day_number(r.to)),
+            );
+            self.action_first_resched
+                .push(a.reschedules.first().map_or(NEVER, |r| ns(r.at)));
+            self.action_last_resched
+                .push(a.reschedules.last().map_or(ALWAYS, |r| ns(r.at)));
+            self.resched_start.push(offset(self.resched_at.len()));
+            for r in &a.reschedules {
+                self.resched_at.push(ns(r.at));
+                self.resched_to.push(day_number(r.to));
+            }
+        }
+    }
+
+    /// Number of nonconformities in the view.
+    pub fn nonconformity_count(&self) -> usize {
+        self.reported.len()
+    }
+
+    /// Number of corrective actions in the view.
+    pub fn action_count(&self) -> usize {
+        self.action_planned.len()
+    }
+
+    /// Number of improvement opportunities in the view.
+    pub fn improvement_count(&self) -> usize {
+        self.improvement_proposed.len()
+    }
+
+    /// Approximate heap size of the view in bytes (the sum of its vectors'
+    /// capacities; the interned references' text is not counted).
+    pub fn heap_bytes(&self) -> usize {
+        fn b<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        b(&self.reported)
+            + b(&self.severity)
+            + b(&self.closed)
+            + b(&self.rejected)
+            + b(&self.ended)
+            + b(&self.contained)
+            + b(&self.first_conclusion)
+            + b(&self.first_effective)
+            + b(&self.recurrence_linked)
+            + b(&self.settled)
+            + b(&self.final_state)
+            + b(&self.hist_start)
+            + b(&self.hist_at)
+            + b(&self.hist_state)
+            + b(&self.req_start)
+            + b(&self.req_ids)
+            + b(&self.requirements)
+            + b(&self.analysis_start)
+            + b(&self.analysis_at)
+            + b(&self.cause_at)
+            + b(&self.cause_category)
+            + b(&self.plan_start)
+            + b(&self.plan_at)
+            + b(&self.plan_attempt)
+            + b(&self.check_start)
+            + b(&self.check_due)
+            + b(&self.check_result)
+            + b(&self.action_planned)
+            + b(&self.action_done)
+            + b(&self.action_finished)
+            + b(&self.action_original_due)
+            + b(&self.action_final_due)
+            + b(&self.action_first_resched)
+            + b(&self.action_last_resched)
+            + b(&self.resched_start)
+            + b(&self.resched_at)
+            + b(&self.resched_to)
+            + b(&self.improvement_proposed)
+            + b(&self.improvement_realised)
+    }
+
+    /// The state of nonconformity `i` at `t` (nanoseconds), as a code into
+    /// [`NcState::ALL`]; `None` if it was not yet reported.
+    #[inline]
+    pub(crate) fn state_at(&self, i: usize, t: i64) -> Option<u8> {
+        if self.reported[i] > t {
+            return None;
+        }
+        if self.settled[i] <= t {
+            return Some(self.final_state[i]);
+        }
+        let (s, e) = (self.hist_start[i] as usize, self.hist_start[i + 1] as usize);
+        let k = self.hist_at[s..e].partition_point(|&at| at <= t);
+        // k >= 1: the first transition is the report, at `reported <= t`.
+        Some(self.hist_state[s + k.max(1) - 1])
+    }
+
+    /// The due date (day number) of action `a` in force at `t`.
+    #[inline]
+    pub(crate) fn due_at(&self, a: usize, t: i64) -> i32 {
+        if self.action_last_resched[a] <= t {
+            return self.action_final_due[a];
+        }
+        if self.action_first_resched[a] > t {
+            return self.action_original_due[a];
+        }
+        let (s, e) = (
+            self.resched_start[a] as usize,
+            self.resched_start[a + 1] as usize,
+        );
+        let k = self.resched_at[s..e].partition_point(|&at| at <= t);
+        if k == 0 {
+            self.action_original_due[a]
+        } else {
+            self.resched_to[s + k - 1]
+        }
+    }
+
+    /// Reads every column the full suite reads, once, and folds them into a
+    /// number: the floor a KPI suite cannot beat (the benchmark compares the
+    /// suite against it).
+    pub fn scan_floor(&self) -> i64 {
+        fn fold(v: &[i64]) -> i64 {
+            v.iter().fold(0i64, |acc, &x| acc.wrapping_add(x))
+        }
+        fn fold32(v: &[i32]) -> i64 {
+            v.iter()
+                .fold(0i64, |acc, &x| acc.wrapping_add(i64::from(x)))
+        }
+        fn fold8(v: &[u8]) -> i64 {
+            v.iter()
+                .fold(0i64, |acc, &x| acc.wrapping_add(i64::from(x)))
+        }
+        fold(&self.reported)
+            ^ fold(&self.closed)
+            ^ fold(&self.rejected)
+            ^ fold(&self.ended)
+            ^ fold(&self.contained)
+            ^ fold(&self.first_conclusion)
+            ^ fold(&self.recurrence_linked)
+            ^ fold(&self.settled)
+            ^ fold8(&self.final_state)
+            ^ fold8(&self.severity)
+            ^ fold(&self.cause_at)
+            ^ fold8(&self.cause_category)
+            ^ fold(&self.action_planned)
+            ^ fold(&self.action_done)
+            ^ fold(&self.action_finished)
+            ^ fold32(&self.action_original_due)
+            ^ fold32(&self.action_final_due)
+            ^ fold(&self.action_first_resched)
+            ^ fold(&self.action_last_resched)
+            ^ fold(&self.improvement_proposed)
+            ^ fold(&self.improvement_realised)
+    }
+}

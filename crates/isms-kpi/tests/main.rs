@@ -1,0 +1,6 @@
+//! The integration tests of isms-kpi, in one binary.
+
+mod docs;
+mod fixture;
+mod properties;
+mod shape;
