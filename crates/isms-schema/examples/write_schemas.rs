@@ -3,7 +3,9 @@
 #![allow(clippy::print_stderr)]
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "docs/schemas".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "docs/schemas".into());
     for path in isms_schema::write_bundle(std::path::Path::new(&dir))? {
         eprintln!("wrote {}", path.display());
     }

@@ -28,11 +28,13 @@ pub enum DocumentKind {
     Framework,
     /// A mapping set (crosswalk): [`isms_catalog::Crosswalk`].
     Crosswalk,
+    /// A KPI report as of an instant: [`isms_kpi::KpiReport`].
+    KpiReport,
 }
 
 impl DocumentKind {
     /// Every kind, in the order of the index.
-    pub const ALL: [DocumentKind; 8] = [
+    pub const ALL: [DocumentKind; 9] = [
         DocumentKind::Register,
         DocumentKind::Nonconformity,
         DocumentKind::Improvement,
@@ -41,6 +43,7 @@ impl DocumentKind {
         DocumentKind::Policy,
         DocumentKind::Framework,
         DocumentKind::Crosswalk,
+        DocumentKind::KpiReport,
     ];
 
     /// The short name used in file names and `$id`s (`register`, `event`, ...).
@@ -54,6 +57,7 @@ impl DocumentKind {
             DocumentKind::Policy => "policy",
             DocumentKind::Framework => "framework",
             DocumentKind::Crosswalk => "crosswalk",
+            DocumentKind::KpiReport => "kpi-report",
         }
     }
 
@@ -68,6 +72,7 @@ impl DocumentKind {
             DocumentKind::Policy => "isms_core::Policy",
             DocumentKind::Framework => "isms_catalog::Framework",
             DocumentKind::Crosswalk => "isms_catalog::Crosswalk",
+            DocumentKind::KpiReport => "isms_kpi::KpiReport",
         }
     }
 
@@ -82,6 +87,7 @@ impl DocumentKind {
             DocumentKind::Policy => "Workflow policy",
             DocumentKind::Framework => "Catalogue framework",
             DocumentKind::Crosswalk => "Mapping set (crosswalk)",
+            DocumentKind::KpiReport => "KPI report",
         }
     }
 
@@ -99,9 +105,7 @@ impl DocumentKind {
         };
         let generator = settings.into_generator();
         let schema = match self {
-            DocumentKind::Register => {
-                generator.into_root_schema_for::<crate::RegisterDocument>()
-            }
+            DocumentKind::Register => generator.into_root_schema_for::<crate::RegisterDocument>(),
             DocumentKind::Nonconformity => {
                 generator.into_root_schema_for::<isms_core::Nonconformity>()
             }
@@ -111,6 +115,7 @@ impl DocumentKind {
             DocumentKind::Policy => generator.into_root_schema_for::<isms_core::Policy>(),
             DocumentKind::Framework => generator.into_root_schema_for::<isms_catalog::Framework>(),
             DocumentKind::Crosswalk => generator.into_root_schema_for::<isms_catalog::Crosswalk>(),
+            DocumentKind::KpiReport => generator.into_root_schema_for::<isms_kpi::KpiReport>(),
         };
         let mut value = schema.to_value();
         crate::transform::portable(&mut value);
@@ -185,7 +190,11 @@ fn sorted(value: &Value) -> Value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&map[k])))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
@@ -271,7 +280,11 @@ pub fn bundle() -> Vec<SchemaFile> {
                 input,
             );
         } else {
-            push(FileRole::Input(kind), format!("{}.json", kind.name()), input);
+            push(
+                FileRole::Input(kind),
+                format!("{}.json", kind.name()),
+                input,
+            );
             push(
                 FileRole::Output(kind),
                 format!("{}.output.json", kind.name()),
@@ -289,9 +302,6 @@ pub fn bundle() -> Vec<SchemaFile> {
             "json_schema_dialect": "https://json-schema.org/draft/2020-12/schema",
             "id_scheme": format!("{ID_PREFIX}<name>:<major>"),
             "schemas": entries,
-            "pending": [
-                {"name": "kpi-report", "rust_type": "isms_kpi::KpiReport", "note": "added when isms-kpi lands"}
-            ],
         }),
     });
     files

@@ -83,7 +83,9 @@ impl fmt::Display for BreakingKind {
             BreakingKind::ChangedType { from, to } => {
                 write!(f, "type changed from {from:?} to {to:?}")
             }
-            BreakingKind::ChangedConst { from, to } => write!(f, "const changed from {from} to {to}"),
+            BreakingKind::ChangedConst { from, to } => {
+                write!(f, "const changed from {from} to {to}")
+            }
             BreakingKind::TightenedPattern { from, to } => {
                 write!(f, "pattern changed from {from:?} to {to:?}")
             }
@@ -232,7 +234,8 @@ pub fn parse_version(v: &str) -> Result<(u64, u64, u64), CompatError> {
             p.parse::<u64>().map_err(|_| bad())
         }
     });
-    let (Some(a), Some(b), Some(c), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(a), Some(b), Some(c), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(bad());
     };
@@ -323,9 +326,7 @@ fn changelog_section<'a>(changelog: &'a str, version: &str) -> Option<&'a str> {
             if trimmed.starts_with("## ") {
                 return Some(&changelog[s..offset]);
             }
-        } else if trimmed == heading
-            || trimmed.starts_with(&format!("{heading} "))
-        {
+        } else if trimmed == heading || trimmed.starts_with(&format!("{heading} ")) {
             start = Some(offset + line.len());
         }
         offset += line.len();
@@ -359,7 +360,11 @@ fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
 fn types(v: &Map<String, Value>) -> Option<Vec<String>> {
     match v.get("type")? {
         Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(a) => Some(a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect()),
+        Value::Array(a) => Some(
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect(),
+        ),
         _ => None,
     }
 }
@@ -442,11 +447,16 @@ impl Walk<'_> {
         };
         if let Some(to) = types(n) {
             let from = types(o).unwrap_or_default();
-            let widened = |t: &String| {
-                to.contains(t) || (t == "integer" && to.iter().any(|x| x == "number"))
-            };
+            let widened =
+                |t: &String| to.contains(t) || (t == "integer" && to.iter().any(|x| x == "number"));
             if from.is_empty() || !from.iter().all(widened) {
-                self.push(path, BreakingKind::ChangedType { from, to: to.clone() });
+                self.push(
+                    path,
+                    BreakingKind::ChangedType {
+                        from,
+                        to: to.clone(),
+                    },
+                );
             }
         }
         match (o.get("enum"), n.get("enum")) {
@@ -505,16 +515,29 @@ impl Walk<'_> {
         let required = |m: &Map<String, Value>| -> Vec<String> {
             m.get("required")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let old_required = required(o);
-        for r in required(n).into_iter().filter(|r| !old_required.contains(r)) {
+        for r in required(n)
+            .into_iter()
+            .filter(|r| !old_required.contains(r))
+        {
             self.push(path, BreakingKind::NewlyRequired(r));
         }
         let empty = Map::new();
-        let old_props = o.get("properties").and_then(Value::as_object).unwrap_or(&empty);
-        let new_props = n.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+        let old_props = o
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let new_props = n
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
         for (name, old_p) in old_props {
             match new_props.get(name) {
                 Some(new_p) => self.node(old_p, new_p, format!("{path}/properties/{name}")),

@@ -71,9 +71,7 @@ pub enum DocumentError {
         field: String,
     },
     /// The included state has a different number of items than the fold of the events.
-    #[error(
-        "the document lists {included} {what}, but its events produce {rebuilt}"
-    )]
+    #[error("the document lists {included} {what}, but its events produce {rebuilt}")]
     CountMismatch {
         /// `nonconformities` or `improvements`.
         what: &'static str,

@@ -8,15 +8,15 @@
 //!
 //! | document | Rust type | schema file(s) in `docs/schemas/` |
 //! |---|---|---|
-//! | register | [`RegisterDocument`] | `register.json` |
+//! | register | [`RegisterDocument`] | `register.json`, `register.output.json` |
 //! | nonconformity | [`isms_core::Nonconformity`] | `nonconformity.json`, `nonconformity.output.json` |
-//! | improvement | [`isms_core::Improvement`] | `improvement.json` |
+//! | improvement | [`isms_core::Improvement`] | `improvement.json`, `improvement.output.json` |
 //! | event | [`isms_core::Event`] | `event.json`, `event.output.json` |
 //! | command | [`isms_core::Command`] | `command.json`, `command.output.json` |
 //! | policy | [`isms_core::Policy`] | `policy.json`, `policy.output.json` |
 //! | catalogue framework | [`isms_catalog::Framework`] | `framework.json`, `framework.output.json` |
 //! | mapping set | [`isms_catalog::Crosswalk`] | `crosswalk.json` |
-//! | KPI report | `isms_kpi::KpiReport` | added when `isms-kpi` lands |
+//! | KPI report | [`isms_kpi::KpiReport`] | `kpi-report.json`, `kpi-report.output.json` |
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};

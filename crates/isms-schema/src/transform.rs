@@ -36,7 +36,9 @@ fn enum_from_constants(map: &mut Map<String, Value>) {
         let Some(Value::String(c)) = b.get("const") else {
             return;
         };
-        if b.keys().any(|k| !matches!(k.as_str(), "const" | "type" | "description")) {
+        if b.keys()
+            .any(|k| !matches!(k.as_str(), "const" | "type" | "description"))
+        {
             return;
         }
         if b.get("type").is_some_and(|t| t != "string") {
@@ -84,17 +86,18 @@ fn integer_format(map: &mut Map<String, Value>) {
     };
     let Some((min, max)) = bounds else { return };
     map.remove("format");
-    let tighter = |old: Option<&Value>, new: Value, pick_max: bool| match old.and_then(Value::as_f64) {
-        Some(o) => {
-            let n = new.as_f64().unwrap_or(o);
-            if (pick_max && o >= n) || (!pick_max && o <= n) {
-                old.cloned().unwrap_or(new)
-            } else {
-                new
+    let tighter =
+        |old: Option<&Value>, new: Value, pick_max: bool| match old.and_then(Value::as_f64) {
+            Some(o) => {
+                let n = new.as_f64().unwrap_or(o);
+                if (pick_max && o >= n) || (!pick_max && o <= n) {
+                    old.cloned().unwrap_or(new)
+                } else {
+                    new
+                }
             }
-        }
-        None => new,
-    };
+            None => new,
+        };
     let min = tighter(map.get("minimum"), min, true);
     let max = tighter(map.get("maximum"), max, false);
     map.insert("minimum".into(), min);

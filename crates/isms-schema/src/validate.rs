@@ -86,15 +86,10 @@ impl DocumentValidator {
     /// # Errors
     /// [`ValidationError::Invalid`] listing the violations.
     pub fn validate(&self, document: &Value) -> Result<(), ValidationError> {
-        let violations: Vec<Violation> = self
-            .inner
-            .iter_errors(document)
-            .map(|e| Violation {
-                instance_path: e.instance_path().to_string(),
-                schema_path: e.schema_path().to_string(),
-                message: e.to_string(),
-            })
-            .collect();
+        let mut violations = Vec::new();
+        for e in self.inner.iter_errors(document) {
+            collect(&e, &mut violations);
+        }
         if violations.is_empty() {
             Ok(())
         } else {
@@ -102,6 +97,62 @@ impl DocumentValidator {
                 schema: self.id.clone(),
                 violations,
             })
+        }
+    }
+}
+
+fn violation(e: &jsonschema::ValidationError<'_>) -> Violation {
+    Violation {
+        instance_path: e.instance_path().to_string(),
+        schema_path: e.schema_path().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Records `e` and, for a failed `oneOf`/`anyOf` (a tagged union such as a command or an
+/// event payload), the errors of the branches whose tag matched, so that a violation
+/// names the offending field (`/events/3/payload/due`) and not only the union. When no
+/// branch's tag matched, the tag itself is reported as the offending field.
+fn collect(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Violation>) {
+    out.push(violation(e));
+    let context = match e.kind() {
+        jsonschema::error::ValidationErrorKind::OneOfNotValid { context }
+        | jsonschema::error::ValidationErrorKind::AnyOf { context } => context,
+        _ => return,
+    };
+    let is_const = |x: &jsonschema::ValidationError<'_>| {
+        matches!(
+            x.kind(),
+            jsonschema::error::ValidationErrorKind::Constant { .. }
+        )
+    };
+    let matching: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
+        .iter()
+        .filter(|branch| !branch.iter().any(is_const))
+        .collect();
+    if matching.is_empty() {
+        // Every branch refused a constant: an unknown tag. Name the tag's path and the
+        // values it may take.
+        let mut expected = Vec::new();
+        let mut at = None;
+        for x in context.iter().flatten().filter(|x| is_const(x)) {
+            at.get_or_insert_with(|| x.instance_path().to_string());
+            if let jsonschema::error::ValidationErrorKind::Constant { expected_value } = x.kind() {
+                expected.push(expected_value.to_string());
+            }
+        }
+        if let Some(at) = at {
+            out.push(Violation {
+                instance_path: at,
+                schema_path: e.schema_path().to_string(),
+                message: format!("not one of the known values {}", expected.join(", ")),
+            });
+        }
+        return;
+    }
+    for branch in matching {
+        for x in branch {
+            collect(x, out);
         }
     }
 }

@@ -35,7 +35,11 @@ fn drift_reports_changed_missing_and_stale_files() {
     std::fs::write(dir.join("event.json"), "{}").unwrap();
     std::fs::remove_file(dir.join("policy.json")).unwrap();
     std::fs::write(dir.join("old.json"), "{}").unwrap();
-    let found: Vec<String> = drift(&dir).unwrap().iter().map(ToString::to_string).collect();
+    let found: Vec<String> = drift(&dir)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(
         found,
@@ -70,7 +74,9 @@ fn the_metaschema_check_can_fail() {
 fn walk<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
     out.push((path.clone(), v));
     match v {
-        Value::Object(m) => m.iter().for_each(|(k, x)| walk(x, format!("{path}/{k}"), out)),
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, x)| walk(x, format!("{path}/{k}"), out)),
         Value::Array(a) => a
             .iter()
             .enumerate()
@@ -85,18 +91,36 @@ fn schemas_carry_ids_titles_and_only_local_refs() {
     let mut ids = std::collections::HashSet::new();
     for file in files.iter().filter(|f| f.role != FileRole::Index) {
         let root = &file.json;
-        assert_eq!(root["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(
+            root["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
         let id = root["$id"].as_str().unwrap();
-        assert!(id.starts_with(ID_PREFIX) && id.ends_with(&format!(":{SCHEMA_MAJOR}")), "{id}");
+        assert!(
+            id.starts_with(ID_PREFIX) && id.ends_with(&format!(":{SCHEMA_MAJOR}")),
+            "{id}"
+        );
         assert!(ids.insert(id.to_owned()), "duplicate $id {id}");
         assert!(root["title"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(root["description"].as_str().is_some_and(|t| !t.is_empty()), "{}", file.file_name);
+        assert!(
+            root["description"].as_str().is_some_and(|t| !t.is_empty()),
+            "{}",
+            file.file_name
+        );
         let mut nodes = Vec::new();
         walk(root, String::new(), &mut nodes);
         for (path, node) in nodes {
             if let Some(r) = node.get("$ref").and_then(Value::as_str) {
-                assert!(r.starts_with("#/$defs/"), "{}{path}: non-local $ref {r}", file.file_name);
-                assert!(root.pointer(&r[1..]).is_some(), "{}{path}: dangling {r}", file.file_name);
+                assert!(
+                    r.starts_with("#/$defs/"),
+                    "{}{path}: non-local $ref {r}",
+                    file.file_name
+                );
+                assert!(
+                    root.pointer(&r[1..]).is_some(),
+                    "{}{path}: dangling {r}",
+                    file.file_name
+                );
             }
             if let Some(f) = node.get("format").and_then(Value::as_str) {
                 assert!(
@@ -114,12 +138,21 @@ fn dates_times_uuids_references_and_vocabularies_are_typed() {
     let schema = DocumentKind::Register.schema(isms_schema::Direction::Input);
     let defs = &schema["$defs"];
     assert_eq!(defs["NonconformityId"]["format"], "uuid");
-    assert_eq!(defs["Nonconformity"]["properties"]["detected_at"]["format"], "date-time");
+    assert_eq!(
+        defs["Nonconformity"]["properties"]["detected_at"]["format"],
+        "date-time"
+    );
     assert_eq!(defs["Reschedule"]["properties"]["from"]["format"], "date");
-    assert_eq!(defs["RequirementRef"]["pattern"], isms_core::REQUIREMENT_REF_PATTERN);
+    assert_eq!(
+        defs["RequirementRef"]["pattern"],
+        isms_core::REQUIREMENT_REF_PATTERN
+    );
     assert!(defs["NcRef"]["pattern"].is_string());
     assert_eq!(defs["Severity"]["enum"], json!(["major", "minor"]));
-    assert_eq!(defs["NcState"]["enum"].as_array().unwrap().len(), isms_core::NcState::ALL.len());
+    assert_eq!(
+        defs["NcState"]["enum"].as_array().unwrap().len(),
+        isms_core::NcState::ALL.len()
+    );
     assert_eq!(defs["Nonconformity"]["additionalProperties"], false);
     // Catalogue documents accept unknown fields, and their schemas say so.
     let fw = DocumentKind::Framework.schema(isms_schema::Direction::Input);
@@ -131,7 +164,10 @@ fn dates_times_uuids_references_and_vocabularies_are_typed() {
 fn output_schemas_require_what_is_always_written() {
     let input = DocumentKind::Policy.schema(isms_schema::Direction::Input);
     let output = DocumentKind::Policy.schema(isms_schema::Direction::Output);
-    assert!(input.get("required").is_none(), "every policy field has a default");
+    assert!(
+        input.get("required").is_none(),
+        "every policy field has a default"
+    );
     assert_eq!(output["required"].as_array().unwrap().len(), 5);
     let names: Vec<String> = bundle().into_iter().map(|f| f.file_name).collect();
     assert!(names.contains(&"policy.output.json".to_owned()));
@@ -145,8 +181,16 @@ fn version_constants_agree() {
     let (major, _, _) = parse_version(SCHEMA_VERSION).unwrap();
     assert_eq!(major, SCHEMA_MAJOR);
     let register = DocumentKind::Register.schema(isms_schema::Direction::Input);
-    let pattern = register["properties"]["schema_version"]["pattern"].as_str().unwrap();
-    assert!(pattern.starts_with(&format!("^{SCHEMA_MAJOR}\\.")), "{pattern}");
-    let index = bundle().into_iter().find(|f| f.role == FileRole::Index).unwrap();
+    let pattern = register["properties"]["schema_version"]["pattern"]
+        .as_str()
+        .unwrap();
+    assert!(
+        pattern.starts_with(&format!("^{SCHEMA_MAJOR}\\.")),
+        "{pattern}"
+    );
+    let index = bundle()
+        .into_iter()
+        .find(|f| f.role == FileRole::Index)
+        .unwrap();
     assert_eq!(index.json["schema_version"], SCHEMA_VERSION);
 }

@@ -56,7 +56,11 @@ fn identical_and_widened_schemas_are_compatible() {
             .unwrap()
             .push(json!({"type": "object", "properties": {"type": {"const": "c.v1"}}}));
         // A renamed definition is not a change.
-        let sev = v["$defs"].as_object_mut().unwrap().remove("Severity").unwrap();
+        let sev = v["$defs"]
+            .as_object_mut()
+            .unwrap()
+            .remove("Severity")
+            .unwrap();
         v["$defs"]["Gravity"] = sev;
         v["properties"]["severity"]["$ref"] = json!("#/$defs/Gravity");
     });
@@ -68,13 +72,19 @@ fn removed_property() {
     let new = changed(|v| {
         v["properties"].as_object_mut().unwrap().remove("note");
     });
-    assert_eq!(kinds(&new), vec![BreakingKind::RemovedProperty("note".into())]);
+    assert_eq!(
+        kinds(&new),
+        vec![BreakingKind::RemovedProperty("note".into())]
+    );
 }
 
 #[test]
 fn newly_required_property() {
     let new = changed(|v| v["required"] = json!(["id", "name"]));
-    assert_eq!(kinds(&new), vec![BreakingKind::NewlyRequired("name".into())]);
+    assert_eq!(
+        kinds(&new),
+        vec![BreakingKind::NewlyRequired("name".into())]
+    );
 }
 
 #[test]
@@ -82,30 +92,48 @@ fn removed_enum_value_behind_a_ref() {
     let new = changed(|v| v["$defs"]["Severity"]["enum"] = json!(["major"]));
     let changes = compare_schemas("t.json", &base(), &new);
     assert_eq!(changes.len(), 1);
-    assert_eq!(changes[0].kind, BreakingKind::RemovedEnumValue(json!("minor")));
+    assert_eq!(
+        changes[0].kind,
+        BreakingKind::RemovedEnumValue(json!("minor"))
+    );
     assert_eq!(changes[0].key(), "t.json#/properties/severity");
 }
 
 #[test]
 fn removed_variant() {
     let new = changed(|v| {
-        v["properties"]["payload"]["oneOf"].as_array_mut().unwrap().remove(0);
+        v["properties"]["payload"]["oneOf"]
+            .as_array_mut()
+            .unwrap()
+            .remove(0);
     });
-    assert_eq!(kinds(&new), vec![BreakingKind::RemovedVariant("type=\"a.v1\"".into())]);
+    assert_eq!(
+        kinds(&new),
+        vec![BreakingKind::RemovedVariant("type=\"a.v1\"".into())]
+    );
 }
 
 #[test]
 fn changed_type() {
     let new = changed(|v| v["properties"]["note"]["type"] = json!("string"));
-    assert!(matches!(&kinds(&new)[..], [BreakingKind::ChangedType { .. }]));
+    assert!(matches!(
+        &kinds(&new)[..],
+        [BreakingKind::ChangedType { .. }]
+    ));
 }
 
 #[test]
 fn tightened_pattern_and_format() {
     let new = changed(|v| v["properties"]["name"]["pattern"] = json!("^[a-z]+$"));
-    assert!(matches!(&kinds(&new)[..], [BreakingKind::TightenedPattern { from: None, .. }]));
+    assert!(matches!(
+        &kinds(&new)[..],
+        [BreakingKind::TightenedPattern { from: None, .. }]
+    ));
     let new = changed(|v| v["properties"]["id"]["format"] = json!("uri"));
-    assert!(matches!(&kinds(&new)[..], [BreakingKind::TightenedFormat { .. }]));
+    assert!(matches!(
+        &kinds(&new)[..],
+        [BreakingKind::TightenedFormat { .. }]
+    ));
 }
 
 #[test]
@@ -115,7 +143,11 @@ fn tightened_bounds() {
         v["properties"]["count"]["minimum"] = json!(1);
     });
     assert_eq!(kinds(&new).len(), 2);
-    assert!(kinds(&new).iter().all(|k| matches!(k, BreakingKind::TightenedBound { .. })));
+    assert!(
+        kinds(&new)
+            .iter()
+            .all(|k| matches!(k, BreakingKind::TightenedBound { .. }))
+    );
 }
 
 #[test]
@@ -140,7 +172,9 @@ fn one(v: Value) -> BTreeMap<String, Value> {
 #[test]
 fn release_rule() {
     let old = one(base());
-    let compatible = one(changed(|v| v["properties"]["extra"] = json!({"type": "string"})));
+    let compatible = one(changed(|v| {
+        v["properties"]["extra"] = json!({"type": "string"})
+    }));
     let breaking = one(changed(|v| v["required"] = json!(["id", "name"])));
     let log = "# Changelog\n\n## 2.0.0\n\n- `t.json#` requires `name`.\n\n## 1.1.0\n\n- added `extra`\n\n## 1.0.0\n";
 
@@ -153,7 +187,10 @@ fn release_rule() {
         check_release("1.1.0", &old, "1.0.0", &old, log),
         Err(CompatError::VersionWentDown { .. })
     ));
-    assert_eq!(check_release("1.0.0", &old, "1.1.0", &compatible, log), Ok(()));
+    assert_eq!(
+        check_release("1.0.0", &old, "1.1.0", &compatible, log),
+        Ok(())
+    );
     assert!(matches!(
         check_release("1.0.0", &old, "1.2.0", &compatible, log),
         Err(CompatError::MissingChangelogSection { .. })
@@ -162,10 +199,19 @@ fn release_rule() {
         check_release("1.0.0", &old, "1.1.0", &breaking, log),
         Err(CompatError::BreakingWithoutMajor { .. })
     ));
-    assert_eq!(check_release("1.0.0", &old, "2.0.0", &breaking, log), Ok(()));
+    assert_eq!(
+        check_release("1.0.0", &old, "2.0.0", &breaking, log),
+        Ok(())
+    );
     let unlisted = log.replace("`t.json#`", "t.json");
     assert!(matches!(
-        check_release("1.0.0", &old, "2.0.0", &breaking, &unlisted.replace("t.json#", "")),
+        check_release(
+            "1.0.0",
+            &old,
+            "2.0.0",
+            &breaking,
+            &unlisted.replace("t.json#", "")
+        ),
         Err(CompatError::UnlistedBreakingChanges { .. })
     ));
 }
@@ -204,8 +250,10 @@ fn bundle_is_compatible_with_the_last_release() {
         .filter(|f| f.role != FileRole::Index)
         .map(|f| (f.file_name, f.json))
         .collect();
-    let released: BTreeMap<String, Value> =
-        released.into_iter().filter(|(k, _)| k != "index.json").collect();
+    let released: BTreeMap<String, Value> = released
+        .into_iter()
+        .filter(|(k, _)| k != "index.json")
+        .collect();
     let changelog = std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap();
     if let Err(e) = check_release(&version, &released, SCHEMA_VERSION, &current, &changelog) {
         panic!("{e}");

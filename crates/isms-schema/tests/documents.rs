@@ -15,7 +15,10 @@ fn validators() -> &'static HashMap<(DocumentKind, bool), DocumentValidator> {
         let mut map = HashMap::new();
         for kind in DocumentKind::ALL {
             for (output, direction) in [(false, Direction::Input), (true, Direction::Output)] {
-                map.insert((kind, output), DocumentValidator::new(kind, direction).unwrap());
+                map.insert(
+                    (kind, output),
+                    DocumentValidator::new(kind, direction).unwrap(),
+                );
             }
         }
         map
@@ -84,6 +87,25 @@ fn workload_registers_validate() {
     assert_valid(DocumentKind::Register, &document);
     assert_eq!(document.nonconformities.len(), 25);
     assert!(document.to_register().is_ok());
+}
+
+#[test]
+fn generator_registers_validate() {
+    for seed in [1, 2] {
+        let document = samples::register_document(samples::generated_events(150, seed));
+        assert_valid(DocumentKind::Register, &document);
+        assert_eq!(document.nonconformities.len(), 150);
+        assert!(document.to_register().is_ok());
+    }
+}
+
+#[test]
+fn kpi_reports_validate() {
+    let (events, reports) = samples::seed_scenarios();
+    assert_valid(DocumentKind::Register, &samples::register_document(events));
+    for r in reports.iter().chain(&samples::kpi_reports(5)) {
+        assert_valid(DocumentKind::KpiReport, r);
+    }
 }
 
 #[test]

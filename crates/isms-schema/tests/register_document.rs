@@ -33,7 +33,11 @@ fn state_that_disagrees_with_the_events_is_refused() {
     doc.nonconformities.pop();
     assert!(matches!(
         doc.to_register().unwrap_err(),
-        DocumentError::CountMismatch { what: "nonconformities", included: 1, rebuilt: 2 }
+        DocumentError::CountMismatch {
+            what: "nonconformities",
+            included: 1,
+            rebuilt: 2
+        }
     ));
 }
 
@@ -44,14 +48,26 @@ fn broken_logs_are_refused() {
     gap.remove(3);
     let err = RegisterDocument::from_events(gap).unwrap_err();
     assert!(
-        matches!(err, DocumentError::SequenceGap { index: 3, expected: 4, found: 5, .. }),
+        matches!(
+            err,
+            DocumentError::SequenceGap {
+                index: 3,
+                expected: 4,
+                found: 5,
+                ..
+            }
+        ),
         "{err}"
     );
     let mut dup = events.clone();
     dup[2].id = dup[1].id;
     assert!(matches!(
         RegisterDocument::from_events(dup).unwrap_err(),
-        DocumentError::DuplicateEventId { index: 2, first: 1, .. }
+        DocumentError::DuplicateEventId {
+            index: 2,
+            first: 1,
+            ..
+        }
     ));
 }
 
@@ -61,12 +77,21 @@ fn other_major_versions_are_refused() {
     doc.schema_version = "2.0.0".into();
     assert!(matches!(
         doc.to_register().unwrap_err(),
-        DocumentError::UnsupportedVersion { supported_major: 1, .. }
+        DocumentError::UnsupportedVersion {
+            supported_major: 1,
+            ..
+        }
     ));
     doc.schema_version = "1.x".into();
-    assert!(matches!(doc.to_register().unwrap_err(), DocumentError::MalformedVersion { .. }));
+    assert!(matches!(
+        doc.to_register().unwrap_err(),
+        DocumentError::MalformedVersion { .. }
+    ));
     doc.schema_version = "1.7.0".into();
-    assert!(doc.to_register().is_ok(), "a later minor of the same major is read");
+    assert!(
+        doc.to_register().is_ok(),
+        "a later minor of the same major is read"
+    );
 }
 
 #[test]

@@ -78,16 +78,66 @@ pub fn workload_events(nonconformities: usize) -> Vec<Event> {
     let mut workload = isms_store::workload::Workload::new();
     let mut events = Vec::new();
     for _ in 0..nonconformities {
-        events.extend(workload.lifecycle(Default::default()).expect("workload lifecycle"));
+        events.extend(
+            workload
+                .lifecycle(Default::default())
+                .expect("workload lifecycle"),
+        );
     }
     events
+}
+
+/// A synthetic register of `n` nonconformities from `isms-gen`, with its events.
+pub fn generated_events(n: usize, seed: u64) -> Vec<Event> {
+    isms_gen::generate(&isms_gen::GeneratorConfig::new(n, seed).with_events())
+        .expect("generator")
+        .events
+}
+
+/// The seed document's three worked examples (`isms-gen`), their events, and KPI reports
+/// over them at a few instants.
+pub fn seed_scenarios() -> (Vec<Event>, Vec<isms_kpi::KpiReport>) {
+    let start = chrono::Utc.with_ymd_and_hms(2025, 1, 6, 0, 0, 0).unwrap();
+    let scenarios = isms_gen::seed_scenarios(start).expect("seed scenarios");
+    let view = isms_kpi::KpiView::new(&scenarios.register);
+    let reports = [(2025, 1, 7), (2025, 9, 30), (2026, 6, 30)]
+        .into_iter()
+        .map(|(y, m, d)| {
+            let at = chrono::Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+            view.report(at, &isms_kpi::ReportOptions::default())
+                .expect("kpi report")
+        })
+        .collect();
+    (scenarios.events, reports)
+}
+
+/// KPI reports over a synthetic register, including a projection onto NIS2.
+pub fn kpi_reports(seed: u64) -> Vec<isms_kpi::KpiReport> {
+    let generated =
+        isms_gen::generate(&isms_gen::GeneratorConfig::new(200, seed)).expect("generator");
+    let view = isms_kpi::KpiView::new(&generated.register);
+    let projection = isms_kpi::CatalogProjection::new(isms_catalog::Catalog::shipped());
+    let options = isms_kpi::ReportOptions {
+        projection: Some((&projection, "nis2")),
+        ..isms_kpi::ReportOptions::default()
+    };
+    vec![
+        view.report(generated.end, &isms_kpi::ReportOptions::default())
+            .expect("kpi report"),
+        view.report(generated.end, &options)
+            .expect("projected kpi report"),
+    ]
 }
 
 /// A register document for the events, stamped with a fixed time.
 pub fn register_document(events: Vec<Event>) -> RegisterDocument {
     RegisterDocument::from_events(events)
         .expect("generated logs are well formed")
-        .with_generated_at(chrono::Utc.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap())
+        .with_generated_at(
+            chrono::Utc
+                .with_ymd_and_hms(2026, 12, 31, 23, 0, 0)
+                .unwrap(),
+        )
 }
 
 /// A small set of every kind of document, as `(kind, JSON)`: what the example writes
@@ -112,8 +162,20 @@ pub fn sample_set() -> Vec<(DocumentKind, Value)> {
         out.push((DocumentKind::Policy, to(&run.policy)));
         out.push((DocumentKind::Register, to(&register_document(run.events))));
     }
-    out.push((DocumentKind::Register, to(&register_document(workload_events(3)))));
+    out.push((
+        DocumentKind::Register,
+        to(&register_document(workload_events(3))),
+    ));
     out.push((DocumentKind::Register, to(&register_document(Vec::new()))));
+    out.push((
+        DocumentKind::Register,
+        to(&register_document(generated_events(30, 7))),
+    ));
+    let (seed_events, seed_reports) = seed_scenarios();
+    out.push((DocumentKind::Register, to(&register_document(seed_events))));
+    for r in seed_reports.iter().chain(&kpi_reports(3)) {
+        out.push((DocumentKind::KpiReport, to(r)));
+    }
     let catalog = isms_catalog::Catalog::shipped();
     for f in catalog.frameworks() {
         out.push((DocumentKind::Framework, to(f)));
