@@ -16,6 +16,7 @@ use crate::error::IdError;
 /// Aliases such as `ISO 27001` are accepted by [`crate::Catalog::framework`], not here.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^[a-z0-9:._-]{1,64}$"))]
 pub struct FrameworkId(Arc<str>);
 
 impl FrameworkId {
@@ -52,6 +53,9 @@ impl FrameworkId {
 /// Identifiers are 1 to 64 printable characters without whitespace or `/`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
+// Control characters as ranges, not `\p{Cc}`, for validators without Unicode classes.
+// `maxLength` counts characters where `new` counts bytes: the schema is looser there.
+#[schemars(extend("pattern" = "^[^\\s/\\x00-\\x1F\\x7F-\\x9F]+$", "minLength" = 1, "maxLength" = 64))]
 pub struct ItemId(Arc<str>);
 
 impl ItemId {
@@ -127,6 +131,7 @@ string_newtype_impls!(ItemId);
 /// [`crate::Catalog::resolve`] to accept aliases and loose spellings.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^[a-z0-9:._-]{1,64}/[^\\s/\\x00-\\x1F\\x7F-\\x9F]{1,64}$"))]
 pub struct ItemRef {
     /// The framework the item belongs to.
     pub framework: FrameworkId,

@@ -64,6 +64,7 @@ vocabulary! {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(try_from = "i64", into = "i64")]
+#[schemars(extend("minimum" = 0, "maximum" = 10))]
 pub struct Strength(u8);
 
 impl Strength {

@@ -15,6 +15,7 @@ use crate::error::ValueError;
 /// with a calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^(PT[0-9]+H|P[0-9]+[DM])$"))]
 pub enum Period {
     /// A number of hours (`PTnH`).
     Hours(u32),

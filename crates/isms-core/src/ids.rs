@@ -245,8 +245,10 @@ macro_rules! name_type {
                     "type": "string",
                     "minLength": 1,
                     "maxLength": 128,
-                    "pattern": "^[^\\s\\p{Cc}]([^\\p{Cc}]*[^\\s\\p{Cc}])?$",
-                    "description": concat!("A ", $kind, " name: 1 to 128 characters, no control characters, no surrounding whitespace.")
+                    // Control characters (Unicode Cc) spelled as ranges rather than `\p{Cc}`,
+                    // which ECMA-262 without the `u` flag and Python's `re` do not know.
+                    "pattern": "^[^\\s\\x00-\\x1F\\x7F-\\x9F]([^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F])?$",
+                    "description": concat!("The ", $kind, " name: 1 to 128 characters, no control characters, no surrounding whitespace.")
                 })
             }
         }

@@ -469,6 +469,9 @@ pub struct Rejection {
 /// One step of an item's history: every state change, with its time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+// One schema name per state type, so that a document holding both kinds of history gets
+// `NcStateTransition` and `ImprovementStateTransition` rather than `Transition2`.
+#[schemars(rename = "{S}Transition")]
 pub struct Transition<S> {
     /// State before (`None` for creation).
     pub from: Option<S>,
