@@ -11,6 +11,7 @@
 //! | `store`    | `store`      | the event-store contract and command handler    |
 //! | `sqlite`   | `sqlite`     | the embedded SQLite event store                 |
 //! | `gen`      | `generator`  | seeded synthetic registers                     |
+//! | `schema`   | `schema`     | the JSON Schema bundle and the register document |
 //! | `proptest` | `core`       | the property-testing kit of `isms-core`         |
 //!
 //! Default features: `core`, `catalog`, `kpi`.
@@ -31,6 +32,9 @@ pub use isms_store as store;
 
 #[cfg(feature = "sqlite")]
 pub use isms_store_sqlite as sqlite;
+
+#[cfg(feature = "schema")]
+pub use isms_schema as schema;
 
 #[cfg(feature = "gen")]
 pub use isms_gen as generator;
