@@ -103,6 +103,15 @@ pub struct SqliteStore {
 
 /// Maps a rusqlite error to a store error naming the file.
 fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -> StoreError {
+    // Every single-row query that may legitimately find nothing goes through
+    // `.optional()`; the rest read rows the store always keeps (the chain
+    // head, aggregates). Finding none means damage, not a backend fault.
+    if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
+        return StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: format!("{operation}: a row the store always keeps is missing"),
+        };
+    }
     if let rusqlite::Error::SqliteFailure(f, msg) = &e {
         let detail = msg.clone().unwrap_or_else(|| f.to_string());
         match f.code {

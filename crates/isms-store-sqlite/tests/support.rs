@@ -83,10 +83,16 @@ pub(crate) struct Rng(u64);
 
 impl Rng {
     pub(crate) fn seeded() -> Self {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64
+        // ISMS_TEST_SEED replays a failing run (the seed is printed below).
+        let seed = std::env::var("ISMS_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+            })
             | 1;
         eprintln!("rng seed {seed}");
         Self(seed)
