@@ -40,8 +40,7 @@ fn open_items_agree_with_the_counts_and_the_register() {
                 let due = a
                     .reschedules
                     .iter()
-                    .filter(|r| r.at <= t)
-                    .last()
+                    .rfind(|r| r.at <= t)
                     .map_or(a.original_due, |r| r.to);
                 if due < today {
                     overdue += 1;

@@ -249,7 +249,7 @@ pub fn backlog_chart(points: &[BacklogPoint]) -> Result<Chart, ReportError> {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::MiddleLeft)
             .label_font((FONT, 13))
             .background_style(WHITE.mix(0.9))
             .border_style(GREY)

@@ -89,6 +89,7 @@ fn the_log_scanner_finds_console_errors() {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // a skipped test must say so loudly
 fn chromium_renders_the_demo_report() {
     let Some(browser) = chromium() else {
         let msg = "chromium not found (set CHROMIUM or install Debian's chromium): \
