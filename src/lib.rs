@@ -11,6 +11,7 @@
 //! | `store`    | `store`      | the event-store contract and command handler    |
 //! | `sqlite`   | `sqlite`     | the embedded SQLite event store                 |
 //! | `gen`      | `generator`  | seeded synthetic registers                     |
+//! | `report`   | `report`     | the management-review report (HTML, Markdown)   |
 //! | `proptest` | `core`       | the property-testing kit of `isms-core`         |
 //!
 //! Default features: `core`, `catalog`, `kpi`.
@@ -34,6 +35,9 @@ pub use isms_store_sqlite as sqlite;
 
 #[cfg(feature = "gen")]
 pub use isms_gen as generator;
+
+#[cfg(feature = "report")]
+pub use isms_report as report;
 
 /// The README's code samples compile and run as doctests.
 #[cfg(doctest)]
