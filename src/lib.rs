@@ -12,6 +12,7 @@
 //! | `sqlite`   | `sqlite`     | the embedded SQLite event store                 |
 //! | `gen`      | `generator`  | seeded synthetic registers                     |
 //! | `schema`   | `schema`     | the JSON Schema bundle and the register document |
+//! | `report`   | `report`     | the management-review report (HTML, Markdown)   |
 //! | `proptest` | `core`       | the property-testing kit of `isms-core`         |
 //!
 //! Default features: `core`, `catalog`, `kpi`.
@@ -38,6 +39,9 @@ pub use isms_schema as schema;
 
 #[cfg(feature = "gen")]
 pub use isms_gen as generator;
+
+#[cfg(feature = "report")]
+pub use isms_report as report;
 
 /// The README's code samples compile and run as doctests.
 #[cfg(doctest)]

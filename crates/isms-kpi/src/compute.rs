@@ -81,6 +81,31 @@ impl Window {
     }
 }
 
+/// One nonconformity open at `T`, from [`KpiView::open_items`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OpenItem {
+    /// Its position in [`isms_core::Register::nonconformities`] (the
+    /// register the view was built from).
+    pub index: usize,
+    /// Its severity.
+    pub severity: Severity,
+    /// Its state at `T`.
+    pub state: NcState,
+    /// Its age at `T` in whole days: `floor((T - reported_at) / 86 400 s)`.
+    pub age_days: i64,
+    /// Its corrective actions planned at or before `T`, neither done nor
+    /// cancelled at `T`.
+    pub open_actions: u32,
+    /// Those of them whose due date in force at `T` is before `T`'s date.
+    pub overdue_actions: u32,
+    /// Checks of its verification plan in force at `T` dated before `T`'s
+    /// date without a result recorded by `T`.
+    pub overdue_checks: u32,
+    /// How many days the most overdue of those actions and checks is past
+    /// its date (`T`'s date minus the due date); 0 when nothing is overdue.
+    pub days_overdue: i64,
+}
+
 /// A count for one severity.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SeverityCount {
@@ -552,10 +577,36 @@ impl KpiView {
         }
     }
 
-    /// `overdue_verifications` as of the window's `T`.
-    pub fn overdue_verifications(&self, w: &Window) -> OverdueVerifications {
+    /// The verification plan in force at `t` for nonconformity `i`, if its
+    /// state at `t` is analysed, actions planned or implemented (an attempt
+    /// under way and not concluded: a conclusion moves it on) and the plan
+    /// belongs to the attempt in force at `t`.
+    fn plan_in_force(&self, i: usize, t: i64) -> Option<usize> {
         const ANALYSED: u8 = 2;
         const IMPLEMENTED: u8 = 4;
+        let (ps, pe) = (self.plan_start[i] as usize, self.plan_start[i + 1] as usize);
+        if ps == pe {
+            return None;
+        }
+        match self.state_at(i, t) {
+            Some(s) if (ANALYSED..=IMPLEMENTED).contains(&s) => {}
+            _ => return None,
+        }
+        let (a_s, a_e) = (
+            self.analysis_start[i] as usize,
+            self.analysis_start[i + 1] as usize,
+        );
+        let attempt = self.analysis_at[a_s..a_e].partition_point(|&at| at <= t) as u32;
+        let in_force = self.plan_at[ps..pe].partition_point(|&at| at <= t);
+        if in_force == 0 {
+            return None;
+        }
+        let p = ps + in_force - 1;
+        (self.plan_attempt[p] == attempt).then_some(p)
+    }
+
+    /// `overdue_verifications` as of the window's `T`.
+    pub fn overdue_verifications(&self, w: &Window) -> OverdueVerifications {
         let (t, today) = (w.t, w.today);
         let mut r = OverdueVerifications {
             nonconformities: 0,
@@ -563,29 +614,9 @@ impl KpiView {
             overdue: 0,
         };
         for i in 0..self.reported.len() {
-            let (ps, pe) = (self.plan_start[i] as usize, self.plan_start[i + 1] as usize);
-            if ps == pe {
+            let Some(p) = self.plan_in_force(i, t) else {
                 continue;
-            }
-            // Analysed, actions planned or implemented: the attempt is under
-            // way and not concluded (a conclusion moves it on).
-            match self.state_at(i, t) {
-                Some(s) if (ANALYSED..=IMPLEMENTED).contains(&s) => {}
-                _ => continue,
-            }
-            let (a_s, a_e) = (
-                self.analysis_start[i] as usize,
-                self.analysis_start[i + 1] as usize,
-            );
-            let attempt = self.analysis_at[a_s..a_e].partition_point(|&at| at <= t) as u32;
-            let in_force = self.plan_at[ps..pe].partition_point(|&at| at <= t);
-            if in_force == 0 {
-                continue;
-            }
-            let p = ps + in_force - 1;
-            if self.plan_attempt[p] != attempt {
-                continue;
-            }
+            };
             r.nonconformities += 1;
             for c in self.check_start[p] as usize..self.check_start[p + 1] as usize {
                 if self.check_due[c] < today {
@@ -595,6 +626,58 @@ impl KpiView {
             }
         }
         r
+    }
+
+    /// The nonconformities open at the window's `T`, each with the facts
+    /// that rank it for attention: severity, state and age at `T`, and its
+    /// overdue corrective actions and effectiveness checks, counted exactly
+    /// as `overdue_actions` and `overdue_verifications` count them. In
+    /// register order; the items behind the `open_nonconformities` count.
+    pub fn open_items(&self, w: &Window) -> Vec<OpenItem> {
+        let (t, today) = (w.t, w.today);
+        let mut out = Vec::new();
+        for i in 0..self.reported.len() {
+            let r = self.reported[i];
+            if r > t || self.ended[i] <= t {
+                continue;
+            }
+            let Some(state) = self.state_at(i, t) else {
+                continue;
+            };
+            let mut item = OpenItem {
+                index: i,
+                severity: Severity::ALL[self.severity[i] as usize & 1],
+                state: NcState::ALL[state as usize % STATE_COUNT],
+                age_days: (t - r) / NS_PER_DAY,
+                open_actions: 0,
+                overdue_actions: 0,
+                overdue_checks: 0,
+                days_overdue: 0,
+            };
+            let actions = self.action_start[i] as usize..self.action_start[i + 1] as usize;
+            for a in actions {
+                if self.action_planned[a] > t || self.action_finished[a] <= t {
+                    continue;
+                }
+                item.open_actions += 1;
+                let due = self.due_at(a, t);
+                if due < today {
+                    item.overdue_actions += 1;
+                    item.days_overdue = item.days_overdue.max(i64::from(today - due));
+                }
+            }
+            if let Some(p) = self.plan_in_force(i, t) {
+                for c in self.check_start[p] as usize..self.check_start[p + 1] as usize {
+                    if self.check_due[c] < today && self.check_result[c] > t {
+                        item.overdue_checks += 1;
+                        item.days_overdue =
+                            item.days_overdue.max(i64::from(today - self.check_due[c]));
+                    }
+                }
+            }
+            out.push(item);
+        }
+        out
     }
 
     /// `root_cause_pareto`: root causes recorded in the window.

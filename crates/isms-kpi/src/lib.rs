@@ -70,7 +70,7 @@ mod view;
 
 pub use compute::{
     ActionTimeliness, AgeBucket, AgeBucketCount, Ageing, BacklogMonth, BacklogTrend,
-    DEFAULT_WINDOW_DAYS, DurationStats, FirstTimeRight, Improvements, MAX_WINDOW_DAYS,
+    DEFAULT_WINDOW_DAYS, DurationStats, FirstTimeRight, Improvements, MAX_WINDOW_DAYS, OpenItem,
     OpenNonconformities, OverdueActions, OverdueVerifications, ParetoRow, ProjectedCounts,
     Recurrences, RequirementCount, RequirementCounts, RootCausePareto, SeverityCount, StateCount,
     Window,

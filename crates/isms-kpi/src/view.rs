@@ -102,7 +102,9 @@ pub struct KpiView {
     /// When the check's result was recorded (`NEVER` if not, or if the plan
     /// was superseded before any result).
     pub(crate) check_result: Vec<i64>,
-    // Corrective actions.
+    // Corrective actions, in register order; those of nonconformity `i`
+    // are `action_start[i]..action_start[i + 1]`.
+    pub(crate) action_start: Vec<u32>,
     pub(crate) action_planned: Vec<i64>,
     pub(crate) action_done: Vec<i64>,
     pub(crate) action_finished: Vec<i64>,
@@ -154,6 +156,7 @@ impl KpiView {
             analysis_start: Vec::with_capacity(n + 1),
             plan_start: Vec::with_capacity(n + 1),
             check_start: Vec::with_capacity(n + 1),
+            action_start: Vec::with_capacity(n + 1),
             action_planned: Vec::with_capacity(actions),
             action_done: Vec::with_capacity(actions),
             action_finished: Vec::with_capacity(actions),
@@ -174,6 +177,7 @@ impl KpiView {
         v.plan_start.push(offset(v.plan_at.len()));
         v.check_start.push(offset(v.check_due.len()));
         v.resched_start.push(offset(v.resched_at.len()));
+        v.action_start.push(offset(v.action_planned.len()));
         for imp in register.improvements() {
             v.improvement_proposed.push(ns(imp.proposed_at));
             v.improvement_realised
@@ -269,6 +273,7 @@ impl KpiView {
             }
         }
 
+        self.action_start.push(offset(self.action_planned.len()));
         for a in &nc.actions {
             self.action_planned.push(ns(a.planned_at));
             let done = if a.status == ActionStatus::Done {
@@ -349,6 +354,7 @@ impl KpiView {
             + b(&self.check_start)
             + b(&self.check_due)
             + b(&self.check_result)
+            + b(&self.action_start)
             + b(&self.action_planned)
             + b(&self.action_done)
             + b(&self.action_finished)

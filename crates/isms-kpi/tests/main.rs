@@ -2,5 +2,6 @@
 
 mod docs;
 mod fixture;
+mod items;
 mod properties;
 mod shape;

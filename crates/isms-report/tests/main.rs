@@ -1,0 +1,8 @@
+//! The integration tests of isms-report, in one binary.
+#![allow(missing_docs)]
+
+mod browser;
+mod injection;
+mod pack;
+mod snapshot;
+mod support;
