@@ -51,4 +51,4 @@ mod vocab;
 pub use error::GenError;
 pub use generate::{Generated, GenerationStats, GeneratorConfig, MAX_SPAN_DAYS, Shape, generate};
 pub use rng::Rng;
-pub use scenarios::{SeedScenarios, seed_scenarios};
+pub use scenarios::{SeedScenarios, seed_scenarios, seed_scenarios_onto};

@@ -228,9 +228,37 @@ fn run_checks(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn seed_scenarios(start: DateTime<Utc>) -> Result<SeedScenarios, GenError> {
+    seed_scenarios_onto(Register::new(), start)
+}
+
+/// The three seed scenarios run on top of an existing register (the
+/// demo's generated history), so that they take the next references in
+/// it. [`SeedScenarios::register`] is the combined register;
+/// [`SeedScenarios::events`] holds only the scenarios' events.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// let history = isms_gen::generate(&isms_gen::GeneratorConfig::new(20, 1))?;
+/// let s = isms_gen::seed_scenarios_onto(
+///     history.register,
+///     Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap(),
+/// )?;
+/// let access = s.register.nonconformity(s.unauthorised_access).unwrap();
+/// assert_eq!(access.reference.to_string(), "NC-0021");
+/// assert_eq!(s.register.nonconformities().len(), 23);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`GenError::Refused`] if the core refuses a step, which happens only
+/// when `register` already holds the scenarios' identifiers.
+pub fn seed_scenarios_onto(
+    register: Register,
+    start: DateTime<Utc>,
+) -> Result<SeedScenarios, GenError> {
     let day = |d: i64, h: i64| start + Duration::days(d) + Duration::hours(h);
     let mut r = Runner {
-        register: Register::new(),
+        register,
         policy: Policy::default(),
         events: Vec::new(),
         entropy: 0,
