@@ -63,6 +63,7 @@
 //!   what makes it evident when someone drops them.
 
 mod decode;
+mod lookup;
 mod schema;
 mod store;
 

@@ -46,6 +46,39 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     "#,
+    // 2: human references (NC-0007, IMP-0002) to their streams, so that one
+    // item can be read without folding the whole log. Filled from the
+    // reporting and proposing events already stored, then kept by a
+    // trigger on every stream's first event. A derived index, not evidence:
+    // it is not hashed, and dropping it loses nothing the log does not hold.
+    r#"
+    CREATE TABLE stream_refs (
+        reference TEXT NOT NULL PRIMARY KEY,
+        stream    TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID;
+
+    -- The first stream to take a reference keeps it (the core never
+    -- hands one out twice; a log that did is left to `verify` and import).
+    INSERT OR IGNORE INTO stream_refs (reference, stream)
+    SELECT json_extract(body, '$.payload.reference'), stream
+    FROM events
+    WHERE sequence = 1
+      AND json_valid(body)
+      AND json_extract(body, '$.payload.type')
+          IN ('nonconformity_reported.v1', 'improvement_proposed.v1')
+      AND json_extract(body, '$.payload.reference') IS NOT NULL
+    ORDER BY position;
+
+    CREATE TRIGGER events_stream_ref AFTER INSERT ON events
+    WHEN NEW.sequence = 1 AND json_valid(NEW.body)
+    BEGIN
+        INSERT OR IGNORE INTO stream_refs (reference, stream)
+        SELECT json_extract(NEW.body, '$.payload.reference'), NEW.stream
+        WHERE json_extract(NEW.body, '$.payload.type')
+              IN ('nonconformity_reported.v1', 'improvement_proposed.v1')
+          AND json_extract(NEW.body, '$.payload.reference') IS NOT NULL;
+    END;
+    "#,
 ];
 
 /// The schema version this build writes and reads.

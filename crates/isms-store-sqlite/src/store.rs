@@ -98,12 +98,12 @@ pub struct BackupReport {
 /// (`BEGIN IMMEDIATE`) and lets readers go on during writes (WAL).
 #[derive(Debug)]
 pub struct SqliteStore {
-    conn: Connection,
-    path: PathBuf,
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
 }
 
 /// Maps a rusqlite error to a store error naming the file.
-fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -> StoreError {
+pub(crate) fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -> StoreError {
     // Every single-row query that may legitimately find nothing goes through
     // `.optional()`; the rest read rows the store always keeps (the chain
     // head, aggregates). Finding none means damage, not a backend fault.

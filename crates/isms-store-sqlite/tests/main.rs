@@ -9,5 +9,6 @@ mod bigread;
 mod concurrency;
 mod corrupt;
 mod crash;
+mod refs;
 mod support;
 mod tamper;
