@@ -122,6 +122,17 @@ pub(crate) fn read_rows(
     as_of: Option<DateTime<Utc>>,
     visit: &mut dyn FnMut(StoredEvent),
 ) -> Result<(), StoreError> {
+    read_rows_with(decoders(), path, next_row, as_of, visit)
+}
+
+/// [`read_rows`] with a given number of decoding threads (at least one).
+fn read_rows_with(
+    decoders: usize,
+    path: &Path,
+    next_row: &mut NextRow<'_>,
+    as_of: Option<DateTime<Utc>>,
+    visit: &mut dyn FnMut(StoredEvent),
+) -> Result<(), StoreError> {
     let mut emit = |stored: StoredEvent| {
         // Filtering by time happens here rather than in SQL so that the
         // comparison is chrono's, exact to the nanosecond.
@@ -137,14 +148,32 @@ pub(crate) fn read_rows(
     }
 
     std::thread::scope(|scope| {
-        let (raw_tx, raw_rx) = sync_channel::<RawRows>(CHUNKS_IN_FLIGHT);
-        let (decoded_tx, decoded_rx) = sync_channel::<Decoded>(CHUNKS_IN_FLIGHT);
-        scope.spawn(move || decode_chunks(&raw_rx, &decoded_tx));
-        // Dropping `raw_tx` and `decoded_rx` when this closure returns,
-        // early or not, ends the decoding thread before the scope joins it.
-        pipeline(path, next_row, first, &raw_tx, &decoded_rx, &mut emit)
+        let lanes: Vec<Lane> = (0..decoders.max(1))
+            .map(|_| {
+                let (raw_tx, raw_rx) = sync_channel::<RawRows>(CHUNKS_IN_FLIGHT);
+                let (decoded_tx, decoded_rx) = sync_channel::<Decoded>(CHUNKS_IN_FLIGHT);
+                scope.spawn(move || decode_chunks(&raw_rx, &decoded_tx));
+                (raw_tx, decoded_rx)
+            })
+            .collect();
+        // Dropping the lanes when this closure returns, early or not, ends
+        // the decoding threads before the scope joins them.
+        pipeline(path, next_row, first, &lanes, &mut emit)
     })
 }
+
+/// How many decoding threads a big read uses: one per core beyond the
+/// caller's own (whose thread steps SQLite and visits), at least one, and
+/// no more than four, past which SQLite and the visitor are the limit.
+fn decoders() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .clamp(1, 4)
+}
+
+/// The two ends of one decoding thread: chunks go in, decoded chunks come
+/// back in the same order.
+type Lane = (SyncSender<RawRows>, Receiver<Decoded>);
 
 /// A decoded chunk: its events, and the error that stopped it, if any.
 type Decoded = (Vec<StoredEvent>, Option<StoreError>);
@@ -180,39 +209,138 @@ fn decode_chunks(raw: &Receiver<RawRows>, decoded: &SyncSender<Decoded>) {
     }
 }
 
-/// The reading thread's side: keeps one chunk being decoded while it reads
-/// the next from SQLite and visits the one before.
+/// The reading thread's side: deals chunks to the decoding threads in
+/// turn, reading ahead while they work, and collects the decoded chunks in
+/// the same turn, so that events are visited in log order.
 fn pipeline(
     path: &Path,
     next_row: &mut NextRow<'_>,
     first: RawRows,
-    raw_tx: &SyncSender<RawRows>,
-    decoded_rx: &Receiver<Decoded>,
+    lanes: &[Lane],
     emit: &mut dyn FnMut(StoredEvent),
 ) -> Result<(), StoreError> {
     let hung_up = || StoreError::Backend {
         path: path.to_owned(),
         operation: "read",
-        source: "the decoding thread stopped unexpectedly".into(),
+        source: "a decoding thread stopped unexpectedly".into(),
     };
-    raw_tx.send(first).map_err(|_| hung_up())?;
-    let mut in_flight = 1usize;
+    let n = lanes.len();
+    lanes[0].0.send(first).map_err(|_| hung_up())?;
+    let (mut sent, mut received) = (1usize, 0usize);
     let mut exhausted = false;
-    while in_flight > 0 {
-        if !exhausted {
+    while received < sent {
+        // Keep every decoding thread busy with up to two chunks.
+        while !exhausted && sent - received < 2 * n {
             let mut next = RawRows::with_capacity(CHUNK_ROWS);
             exhausted = fill(next_row, &mut next)?;
             if next.len() > 0 {
-                raw_tx.send(next).map_err(|_| hung_up())?;
-                in_flight += 1;
+                if lanes[sent % n].0.send(next).is_err() {
+                    // That thread stopped at a bad row in an earlier chunk:
+                    // read no further; its error arrives in turn below.
+                    exhausted = true;
+                    break;
+                }
+                sent += 1;
             }
         }
-        let (events, error) = decoded_rx.recv().map_err(|_| hung_up())?;
-        in_flight -= 1;
+        let (events, error) = lanes[received % n].1.recv().map_err(|_| hung_up())?;
+        received += 1;
         events.into_iter().for_each(&mut *emit);
         if let Some(error) = error {
             return Err(error);
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use isms_store::workload::Workload;
+
+    /// 10,000 real events as stored rows: three chunks, the last partial.
+    fn rows() -> Vec<(u64, Vec<u8>, String)> {
+        let mut workload = Workload::new();
+        (0..1000)
+            .flat_map(|_| workload.lifecycle(Default::default()).unwrap())
+            .enumerate()
+            .map(|(i, e)| {
+                (
+                    i as u64 + 1,
+                    vec![7; 32],
+                    serde_json::to_string(&e).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn read(
+        decoders: usize,
+        rows: &[(u64, Vec<u8>, String)],
+    ) -> (Vec<StoredEvent>, Result<(), StoreError>) {
+        let mut next = rows.iter();
+        let mut next_row = |take: &mut dyn FnMut(Row<'_>)| {
+            Ok(next.next().is_some_and(|(position, hash, body)| {
+                take(Row {
+                    position: *position,
+                    hash,
+                    body,
+                });
+                true
+            }))
+        };
+        let mut seen = Vec::new();
+        let result = read_rows_with(
+            decoders,
+            Path::new("test.isms"),
+            &mut next_row,
+            None,
+            &mut |e| seen.push(e),
+        );
+        (seen, result)
+    }
+
+    #[test]
+    fn any_number_of_decoders_visits_every_event_in_order() {
+        let rows = rows();
+        let expected: Vec<Event> = rows
+            .iter()
+            .map(|(_, _, body)| serde_json::from_str(body).unwrap())
+            .collect();
+        for decoders in 1..=4 {
+            let (seen, result) = read(decoders, &rows);
+            result.unwrap();
+            let positions: Vec<u64> = seen.iter().map(|e| e.position).collect();
+            assert_eq!(positions, (1..=rows.len() as u64).collect::<Vec<_>>());
+            let events: Vec<Event> = seen.into_iter().map(|e| e.event).collect();
+            assert_eq!(events, expected, "{decoders} decoders");
+        }
+    }
+
+    #[test]
+    fn a_bad_row_stops_every_pipeline_at_that_row() {
+        for bad in [1_usize, 4096, 4097, 9999, 10_000] {
+            let mut rows = rows();
+            rows[bad - 1].2 = "{\"not\": \"an event\"}".to_owned();
+            for decoders in 1..=4 {
+                let (seen, result) = read(decoders, &rows);
+                assert!(
+                    matches!(result, Err(StoreError::Undecodable { position, .. }) if position == bad as u64),
+                    "row {bad}, {decoders} decoders: {result:?}"
+                );
+                assert_eq!(seen.len(), bad - 1, "row {bad}, {decoders} decoders");
+            }
+        }
+        // A hash of the wrong length stops the read the same way.
+        let mut rows = rows();
+        rows[6000].1.pop();
+        for decoders in 1..=4 {
+            let (seen, result) = read(decoders, &rows);
+            assert!(
+                matches!(result, Err(StoreError::ChainBroken { position: 6001, .. })),
+                "{decoders} decoders: {result:?}"
+            );
+            assert_eq!(seen.len(), 6000);
+        }
+    }
 }
