@@ -1,0 +1,619 @@
+//! The command line, as clap derives it. `docs/cli.md`, the completions
+//! and the man page are all rendered from these definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::formats::ExportFormat;
+
+/// Keep an ISO/IEC 27001:2022 clause 10 register (nonconformities,
+/// corrective actions, effectiveness checks, improvements) in one SQLite
+/// file, and report on it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "isms",
+    version,
+    after_help = "The database is --db PATH, else $ISMS_DB, else ./isms.db. The actor is --as NAME, \
+else $ISMS_ACTOR, else the user name of the operating system.\n\
+Exit codes: 0 done, 1 other error, 2 usage, 3 refused by a rule, 4 not found, \
+5 store or file problem, 6 tampering detected, 7 invalid input file."
+)]
+pub struct Cli {
+    /// The register database (default ./isms.db).
+    #[arg(long, global = true, env = "ISMS_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Who is acting (default $ISMS_ACTOR, else the OS user name).
+    #[arg(long = "as", global = true, env = "ISMS_ACTOR", value_name = "ACTOR")]
+    pub actor: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an empty register database.
+    Init,
+    /// Build a demo register (the seed's three scenarios after about two
+    /// years of generated history), print the KPI dashboard and write the
+    /// management-review report next to the database.
+    Demo(DemoArgs),
+    /// Fill an empty register with a synthetic one of realistic shape.
+    Generate(GenerateArgs),
+    /// Nonconformities and their corrective actions (10.2).
+    #[command(subcommand)]
+    Nc(NcCommand),
+    /// Improvement opportunities (10.1).
+    #[command(subcommand)]
+    Improvement(ImprovementCommand),
+    /// The KPI dashboard with red/amber/green against the targets.
+    Kpi(KpiArgs),
+    /// Frameworks, their items and the crosswalks between them.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Write the JSON Schema bundle (one file per document kind).
+    Schema(SchemaArgs),
+    /// Write the whole register as a document.
+    Export(ExportArgs),
+    /// Load a register document into an empty database (all or nothing).
+    Import(ImportArgs),
+    /// Check the hash chain of the event log; exit 0 only if it is intact.
+    Verify(JsonFlag),
+    /// Copy the database to a verified backup file (online, consistent).
+    Backup(BackupArgs),
+    /// Replace the database with a verified backup.
+    Restore(RestoreArgs),
+    /// Write the management-review report (HTML or Markdown by extension).
+    Report(ReportArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+    /// Print the command reference (`docs/cli.md`) rendered from this
+    /// command line.
+    #[command(hide = true)]
+    CliReference,
+}
+
+/// `--json` for reading commands.
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON on stdout (see docs/cli.md for the schema) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `isms demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Generated nonconformities before the three scenarios.
+    #[arg(long, default_value_t = 400)]
+    pub count: usize,
+    /// Replace the database if it exists (only an isms register is replaced).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `isms generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many nonconformities.
+    #[arg(long)]
+    pub count: usize,
+    /// The seed: the same seed gives the same register.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Days of history, ending now.
+    #[arg(long, default_value_t = 1095)]
+    pub days: u32,
+}
+
+/// An item addressed by human reference or UUID.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The nonconformity: `NC-0007` or its UUID.
+    #[arg(value_name = "NC")]
+    pub item: String,
+}
+
+/// The time an event is recorded at.
+#[derive(Debug, Args)]
+pub struct When {
+    /// Record at this time (RFC 3339 or YYYY-MM-DD, UTC) instead of now;
+    /// refused if it would put the item's history out of order.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub at: Option<String>,
+}
+
+/// `isms nc ...`.
+#[derive(Debug, Subcommand)]
+pub enum NcCommand {
+    /// Report a nonconformity.
+    Report {
+        /// Short title.
+        #[arg(long)]
+        title: String,
+        /// What was found (default: the title).
+        #[arg(long)]
+        description: Option<String>,
+        /// Where it came from.
+        #[arg(long, value_parser = crate::parse::SOURCES)]
+        source: String,
+        /// major or minor.
+        #[arg(long, value_parser = ["major", "minor"])]
+        severity: String,
+        /// A requirement not fulfilled, e.g. iso27001:2022/A.8.13 (repeatable).
+        #[arg(long = "requirement", value_name = "REF")]
+        requirements: Vec<String>,
+        /// Who owns it (default: the actor).
+        #[arg(long)]
+        owner: Option<String>,
+        /// When it was detected (default: --at or now).
+        #[arg(long, value_name = "TIMESTAMP")]
+        detected_at: Option<String>,
+        /// An external deadline (YYYY-MM-DD), e.g. an authority's.
+        #[arg(long, value_name = "DATE")]
+        deadline: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record the correction and containment (10.2 a).
+    Contain {
+        #[command(flatten)]
+        target: Target,
+        /// What was done to control and correct it.
+        #[arg(long)]
+        action_taken: String,
+        /// How its consequences were dealt with.
+        #[arg(long)]
+        consequences: Option<String>,
+        /// Why containment is later than the policy's limit.
+        #[arg(long)]
+        late_justification: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record the root-cause analysis (10.2 b).
+    Analyse {
+        #[command(flatten)]
+        target: Target,
+        /// five_whys, ishikawa, fault_tree or other.
+        #[arg(long, default_value = "five_whys", value_parser = ["five_whys", "ishikawa", "fault_tree", "other"])]
+        method: String,
+        /// A root cause as CATEGORY:STATEMENT, category one of people,
+        /// process, technology, supplier, governance, environment (repeatable).
+        #[arg(long = "cause", value_name = "CATEGORY:STATEMENT", required = true)]
+        causes: Vec<String>,
+        /// A similar nonconformity (repeatable).
+        #[arg(long = "similar", value_name = "NC")]
+        similar: Vec<String>,
+        /// Notes on the check for similar nonconformities.
+        #[arg(long)]
+        similar_notes: Option<String>,
+        /// Decide that no corrective action is needed, with this justification.
+        #[arg(long, value_name = "JUSTIFICATION", requires = "approved_by")]
+        no_action: Option<String>,
+        /// Who approved --no-action.
+        #[arg(long, value_name = "ACTOR")]
+        approved_by: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Plan a corrective action (10.2 c).
+    Plan {
+        #[command(flatten)]
+        target: Target,
+        /// What will be done.
+        #[arg(long)]
+        description: String,
+        /// Who does it (default: the actor).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Due date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        due: String,
+        /// Why planning is later than the policy's limit.
+        #[arg(long)]
+        late_justification: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Mark a corrective action as started.
+    Start {
+        #[command(flatten)]
+        target: Target,
+        /// The action: A-1, A-2, ... or its UUID.
+        #[arg(long)]
+        action: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Move a corrective action's due date, with a reason.
+    Reschedule {
+        #[command(flatten)]
+        target: Target,
+        /// The action: A-1, A-2, ... or its UUID.
+        #[arg(long)]
+        action: String,
+        /// The new due date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        due: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record a corrective action as done.
+    Complete {
+        #[command(flatten)]
+        target: Target,
+        /// The action: A-1, A-2, ... or its UUID.
+        #[arg(long)]
+        action: String,
+        /// Evidence (a document reference; repeatable).
+        #[arg(long = "evidence")]
+        evidence: Vec<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Cancel a corrective action, with a reason.
+    Cancel {
+        #[command(flatten)]
+        target: Target,
+        /// The action: A-1, A-2, ... or its UUID.
+        #[arg(long)]
+        action: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Plan how and when effectiveness is verified (10.2 d).
+    VerifyPlan {
+        #[command(flatten)]
+        target: Target,
+        /// How it is checked.
+        #[arg(long)]
+        method: String,
+        /// What counts as effective.
+        #[arg(long)]
+        criteria: String,
+        /// Who checks (default: the actor).
+        #[arg(long)]
+        verifier: Option<String>,
+        /// One check on this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", group = "schedule")]
+        once: Option<String>,
+        /// Recurring checks every PERIOD (e.g. 1m, 2w, 30d) from --first.
+        #[arg(long, value_name = "PERIOD", group = "schedule", requires = "first")]
+        every: Option<String>,
+        /// First recurring check (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        first: Option<String>,
+        /// Number of recurring checks.
+        #[arg(long, conflicts_with = "until")]
+        count: Option<u32>,
+        /// Last date of recurring checks (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// A watch window of PERIOD (e.g. 6m) from --start: effective if no recurrence.
+        #[arg(long, value_name = "PERIOD", group = "schedule", requires = "start")]
+        watch: Option<String>,
+        /// Start of the watch window (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        start: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record the result of one effectiveness check.
+    Verify {
+        #[command(flatten)]
+        target: Target,
+        /// The check's index in the schedule, from 0 (`isms nc show` lists the checks).
+        #[arg(long)]
+        check: u32,
+        /// The check passed.
+        #[arg(long, conflicts_with = "failed", required_unless_present = "failed")]
+        passed: bool,
+        /// The check failed.
+        #[arg(long)]
+        failed: bool,
+        /// Notes.
+        #[arg(long)]
+        notes: Option<String>,
+        /// Evidence (a document reference; repeatable).
+        #[arg(long = "evidence")]
+        evidence: Vec<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Close an effective nonconformity, recording the ISMS changes made (10.2 e).
+    Close {
+        #[command(flatten)]
+        target: Target,
+        /// An ISMS change as KIND:DESCRIPTION, kind one of policy, procedure,
+        /// control, risk_assessment, statement_of_applicability, training, other (repeatable).
+        #[arg(long = "change", value_name = "KIND:DESCRIPTION")]
+        changes: Vec<String>,
+        /// Closing notes.
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Reject a report: not a nonconformity, or a duplicate of another.
+    Reject {
+        #[command(flatten)]
+        target: Target,
+        /// The duplicated nonconformity (otherwise: not a nonconformity).
+        #[arg(long = "duplicate-of", value_name = "NC")]
+        duplicate_of: Option<String>,
+        /// Why.
+        #[arg(long)]
+        explanation: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record that a nonconformity recurs an earlier one.
+    LinkRecurrence {
+        #[command(flatten)]
+        target: Target,
+        /// The earlier nonconformity.
+        #[arg(long = "of", value_name = "NC")]
+        of: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// List nonconformities.
+    List {
+        /// Only those in this state (e.g. reported, closed).
+        #[arg(long)]
+        state: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Show one nonconformity.
+    Show {
+        #[command(flatten)]
+        target: Target,
+        /// Also show every recorded event.
+        #[arg(long)]
+        history: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// An improvement addressed by human reference or UUID.
+#[derive(Debug, Args)]
+pub struct ImpTarget {
+    /// The improvement: `IMP-0003` or its UUID.
+    #[arg(value_name = "IMP")]
+    pub item: String,
+}
+
+/// `isms improvement ...`.
+#[derive(Debug, Subcommand)]
+pub enum ImprovementCommand {
+    /// Propose an improvement opportunity.
+    Propose {
+        /// Short title.
+        #[arg(long)]
+        title: String,
+        /// What would change (default: the title).
+        #[arg(long)]
+        description: Option<String>,
+        /// The benefit expected.
+        #[arg(long)]
+        benefit: String,
+        /// high, medium or low.
+        #[arg(long, default_value = "medium", value_parser = ["high", "medium", "low"])]
+        priority: String,
+        /// Where it came from.
+        #[arg(long, value_parser = crate::parse::IMPROVEMENT_SOURCES)]
+        source: String,
+        /// The nonconformity it comes from, if any.
+        #[arg(long, value_name = "NC")]
+        nc: Option<String>,
+        /// Who owns it (default: the actor).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Due date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        due: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Approve a proposed improvement.
+    Approve {
+        #[command(flatten)]
+        target: ImpTarget,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Start work on an approved improvement.
+    Start {
+        #[command(flatten)]
+        target: ImpTarget,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record an improvement as realised.
+    Realise {
+        #[command(flatten)]
+        target: ImpTarget,
+        /// An ISMS change as KIND:DESCRIPTION (repeatable).
+        #[arg(long = "change", value_name = "KIND:DESCRIPTION")]
+        changes: Vec<String>,
+        /// The effect measured.
+        #[arg(long)]
+        effect: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Reject a proposed improvement.
+    Reject {
+        #[command(flatten)]
+        target: ImpTarget,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record the measured effect of a realised improvement.
+    Effect {
+        #[command(flatten)]
+        target: ImpTarget,
+        /// The effect measured.
+        #[arg(long)]
+        measured: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// List improvements.
+    List(JsonFlag),
+    /// Show one improvement.
+    Show {
+        #[command(flatten)]
+        target: ImpTarget,
+        /// Also show every recorded event.
+        #[arg(long)]
+        history: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// The period options shared by `kpi` and `report`.
+#[derive(Debug, Args)]
+pub struct Period {
+    /// As of this instant (RFC 3339 or YYYY-MM-DD; default now).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub as_of: Option<String>,
+    /// The window up to --as-of: 365d, 52w or 12m (months of 30 days); default 365d.
+    #[arg(long, value_name = "DURATION", default_value = "365d")]
+    pub window: String,
+}
+
+/// `isms kpi`.
+#[derive(Debug, Args)]
+pub struct KpiArgs {
+    #[command(flatten)]
+    pub period: Period,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+/// `isms catalog ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// The frameworks in the catalogue.
+    Frameworks(JsonFlag),
+    /// The items of one framework (e.g. iso27001:2022, nis2, cis:v8).
+    List {
+        /// The framework key.
+        framework: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// One item (e.g. iso27001:2022/A.8.13, nis2/21.2.c).
+    Show {
+        /// The reference.
+        reference: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// What an item maps to in another framework.
+    Map {
+        /// The reference.
+        reference: String,
+        /// The target framework.
+        #[arg(long)]
+        to: String,
+        /// Also follow crosswalks through pivot frameworks.
+        #[arg(long)]
+        transitive: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `isms schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The directory to write into.
+    #[arg(long, default_value = "schemas", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `isms export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+    /// The file to write (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `isms import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The document to load; its format is detected from its content.
+    pub file: PathBuf,
+}
+
+/// `isms backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (must not exist).
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+}
+
+/// `isms restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup to restore from.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+}
+
+/// `isms report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub period: Period,
+    /// Paper size of the print layout.
+    #[arg(long, value_enum, default_value_t = PaperArg::A4)]
+    pub paper: PaperArg,
+    /// The organisation named under the title.
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// The file to write: .html or .md.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Paper sizes.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PaperArg {
+    /// ISO A4.
+    A4,
+    /// US Letter.
+    Letter,
+}
+
+/// `isms completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,1052 @@
+//! One function per command: parse, call the libraries, print.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, Utc};
+use clap::CommandFactory as _;
+use isms_catalog::{Catalog, TransitiveOptions};
+use isms_core::{
+    ActionDecision, Command, EvidenceRef, NcState, ProposeImprovement, Register, RejectionReason,
+    ReportNonconformity, StreamId, VerificationSchedule,
+};
+use isms_kpi::KpiView;
+use isms_store::{EventStore, Selection};
+use isms_store_sqlite::SqliteStore;
+
+use crate::cli::{
+    CatalogCommand, Cli, Command as Cmd, DemoArgs, GenerateArgs, ImprovementCommand, NcCommand,
+    PaperArg, Period, ReportArgs,
+};
+use crate::error::{CliError, io};
+use crate::formats::{self, ImportFormat};
+use crate::output::{self, print_json};
+use crate::parse::{self, enum_value, name_of};
+use crate::session::{self, Session};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let s = Session::new(cli.db, cli.actor);
+    match cli.command {
+        Cmd::Init => init(&s),
+        Cmd::Demo(args) => demo(&s, &args),
+        Cmd::Generate(args) => generate(&s, &args),
+        Cmd::Nc(c) => nc(&s, c),
+        Cmd::Improvement(c) => improvement(&s, c),
+        Cmd::Kpi(args) => kpi(&s, &args.period, args.json.json),
+        Cmd::Catalog(c) => catalog(c),
+        Cmd::Schema(args) => {
+            let written =
+                isms_schema::write_bundle(&args.out).map_err(|e| CliError::Other(e.to_string()))?;
+            println!(
+                "wrote {} schema files to {}",
+                written.len(),
+                args.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Export(args) => {
+            let store = s.open()?;
+            let events = store.load_all()?.into_iter().map(|e| e.event).collect();
+            let bytes = formats::export(args.format, events, s.now)?;
+            match args.out {
+                Some(path) => {
+                    write_file(&path, &bytes)?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => std::io::stdout()
+                    .write_all(&bytes)
+                    .map_err(io("(stdout)"))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Import(args) => import(&s, &args.file),
+        Cmd::Verify(json) => {
+            let store = s.open()?;
+            let verified = store.verify()?;
+            if json.json {
+                print_json(&serde_json::json!({
+                    "intact": true,
+                    "events": verified.events,
+                    "head": verified.head,
+                }))?;
+            } else {
+                println!(
+                    "intact: {} events, chain head {} at position {}",
+                    verified.events, verified.head.hash, verified.head.position
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Backup(args) => {
+            let store = s.open()?;
+            let report = store.backup_to(&args.to)?;
+            println!(
+                "backup {} verified: {} events, {} bytes, head {}",
+                report.path.display(),
+                report.events,
+                report.bytes,
+                report.head.hash
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Restore(args) => {
+            let _lock = s.lock()?;
+            let report = SqliteStore::restore(&args.from, &s.db)?;
+            println!(
+                "restored {} from {}: {} events, verified, head {}",
+                report.path.display(),
+                args.from.display(),
+                report.events,
+                report.head.hash
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Report(args) => {
+            let store = s.open()?;
+            let register = store.fold(Selection::All)?;
+            let path = report(&s, &register, &args)?;
+            println!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Completions(args) => {
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "isms",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(io("(stdout)"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::CliReference => {
+            print!("{}", crate::reference::render());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Writes a file through a temporary sibling, so a reader never sees half.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(name);
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+fn init(s: &Session) -> Result<ExitCode, CliError> {
+    SqliteStore::create(&s.db)?.close()?;
+    println!("created an empty register in {}", s.db.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store, creating it if missing, and checks it holds nothing.
+fn open_empty(s: &Session, why: &str) -> Result<SqliteStore, CliError> {
+    let store = SqliteStore::open_or_create(&s.db)?;
+    let head = store.head()?;
+    if head.position > 0 {
+        return Err(CliError::Usage(format!(
+            "{} already holds {} events; {why} needs an empty register: pass --db NEW.db",
+            s.db.display(),
+            head.position
+        )));
+    }
+    Ok(store)
+}
+
+fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
+    let _lock = s.lock()?;
+    let mut store = open_empty(s, "generate")?;
+    let mut config = isms_gen::GeneratorConfig::new(args.count, args.seed).with_events();
+    config.start = s.now - Duration::days(i64::from(args.days));
+    config.span_days = args.days;
+    eprintln!(
+        "generating {} nonconformities over {} days (seed {})...",
+        args.count, args.days, args.seed
+    );
+    let generated = isms_gen::generate(&config).map_err(|e| CliError::Usage(e.to_string()))?;
+    let stats = generated.stats;
+    let n = session::append_streams(&mut store, generated.events, "storing")?;
+    println!(
+        "{}: {} nonconformities, {} corrective actions, {} improvements, {n} events",
+        s.db.display(),
+        stats.nonconformities,
+        stats.actions,
+        stats.improvements
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
+    let db = if s.db_given {
+        s.db.clone()
+    } else {
+        PathBuf::from("isms-demo.db")
+    };
+    if db.exists() {
+        if !args.force {
+            return Err(CliError::Usage(format!(
+                "{} exists; pass --force to replace it (only an isms register is replaced) or --db NEW.db",
+                db.display()
+            )));
+        }
+        // Only our own file is replaced: opening checks it is an isms store.
+        SqliteStore::open(&db)?.close()?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = db.file_name().unwrap_or_default().to_os_string();
+            name.push(suffix);
+            let path = db.with_file_name(name);
+            if path.exists() {
+                std::fs::remove_file(&path).map_err(io(&path))?;
+            }
+        }
+    }
+    let s = Session::new(Some(db), None);
+    let now = s.now;
+    // The scenarios end about a year after they start; they are placed so
+    // that their last event is a day before now, after two years of history.
+    let probe = isms_gen::seed_scenarios(DateTime::<Utc>::UNIX_EPOCH)
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    let scenario_span = probe.last_event_at - DateTime::<Utc>::UNIX_EPOCH;
+    let mut config = isms_gen::GeneratorConfig::new(args.count, 2026).with_events();
+    config.start = now - Duration::days(730);
+    config.span_days = 730;
+    let history = isms_gen::generate(&config).map_err(|e| CliError::Other(e.to_string()))?;
+    let seed =
+        isms_gen::seed_scenarios_onto(history.register, now - scenario_span - Duration::days(1))
+            .map_err(|e| CliError::Other(e.to_string()))?;
+
+    let mut store = SqliteStore::create(&s.db)?;
+    let mut events = history.events;
+    events.extend(seed.events);
+    session::append_streams(&mut store, events, "storing")?;
+    let register = store.fold(Selection::All)?;
+
+    let catalog = Catalog::shipped();
+    let options = isms_kpi::ReportOptions::default().with_projection(catalog, "nis2");
+    let kpis = KpiView::new(&register)
+        .report(now, &options)
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    print!("{}", output::kpi_dashboard(&kpis));
+
+    println!("\nThe seed's three scenarios:");
+    let picked: Vec<_> = [
+        seed.unauthorised_access,
+        seed.outdated_procedure,
+        seed.failed_backup,
+    ]
+    .iter()
+    .filter_map(|id| register.nonconformity(*id))
+    .collect();
+    print!("{}", output::nc_rows(&picked));
+
+    let mut report_name = s.db.file_stem().unwrap_or_default().to_os_string();
+    report_name.push("-review.html");
+    let report_path = s.db.with_file_name(report_name);
+    let args = ReportArgs {
+        period: Period {
+            as_of: None,
+            window: "365d".into(),
+        },
+        paper: PaperArg::A4,
+        organisation: Some("Demo Ltd".into()),
+        out: report_path,
+    };
+    let written = report(&s, &register, &args)?;
+    println!(
+        "\nregister: {} ({} nonconformities, {} improvements)",
+        s.db.display(),
+        register.nonconformities().len(),
+        register.improvements().len()
+    );
+    println!("report:   {}", written.display());
+    println!(
+        "next:     isms --db {} nc show {} --history",
+        s.db.display(),
+        picked
+            .last()
+            .map_or("NC-0001".into(), |n| n.reference.to_string())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn as_of_and_window(s: &Session, period: &Period) -> Result<(DateTime<Utc>, u32), CliError> {
+    let as_of = match &period.as_of {
+        Some(t) => parse::instant("--as-of", t)?,
+        None => s.now,
+    };
+    Ok((as_of, parse::window_days(&period.window)?))
+}
+
+fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf, CliError> {
+    let (as_of, window_days) = as_of_and_window(s, &args.period)?;
+    let format = isms_report::Format::from_path(&args.out)
+        .map_err(|e| CliError::Usage(format!("--out: {e}")))?;
+    let options = isms_report::ReportOptions {
+        window_days,
+        organisation: args.organisation.clone(),
+        paper: match args.paper {
+            PaperArg::A4 => isms_report::Paper::A4,
+            PaperArg::Letter => isms_report::Paper::Letter,
+        },
+        ..isms_report::ReportOptions::default()
+    };
+    let text = isms_report::render(register, as_of, &options, format)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    write_file(&args.out, text.as_bytes())?;
+    Ok(args.out.clone())
+}
+
+fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
+    let (as_of, window_days) = as_of_and_window(s, period)?;
+    let store = s.open()?;
+    let register = store.fold(Selection::All)?;
+    let catalog = Catalog::shipped();
+    let options = isms_kpi::ReportOptions {
+        window_days,
+        ..isms_kpi::ReportOptions::default()
+    }
+    .with_projection(catalog, "nis2");
+    let report = KpiView::new(&register)
+        .report(as_of, &options)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if json {
+        print_json(&report)?;
+    } else {
+        print!("{}", output::kpi_dashboard(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
+    let bytes = std::fs::read(file).map_err(io(file))?;
+    let format = ImportFormat::detect(file, &bytes)?;
+    let (events, register) = formats::import(format, file, &bytes)?;
+    let _lock = s.lock()?;
+    let mut store = open_empty(s, "import")?;
+    // One batch: the whole document is stored or nothing is.
+    let mut batch = isms_store::AppendBatch::default();
+    let mut index = std::collections::HashMap::new();
+    for e in events {
+        let i = *index.entry(e.stream).or_insert_with(|| {
+            batch.appends.push(isms_store::StreamAppend {
+                stream: e.stream,
+                expected: isms_store::ExpectedVersion::NoStream,
+                events: Vec::new(),
+            });
+            batch.appends.len() - 1
+        });
+        batch.appends[i].events.push(e);
+    }
+    let n = batch.len();
+    if n > 0 {
+        store.append(&batch)?;
+    }
+    println!(
+        "imported {} nonconformities, {} improvements ({n} events) into {}",
+        register.nonconformities().len(),
+        register.improvements().len(),
+        s.db.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn evidence(list: Vec<String>) -> Vec<EvidenceRef> {
+    list.into_iter().map(EvidenceRef).collect()
+}
+
+fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, CliError> {
+    match name {
+        Some(n) => isms_core::ActorId::new(n).map_err(|e| CliError::Usage(e.to_string())),
+        None => s.actor(),
+    }
+}
+
+fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
+    match c {
+        NcCommand::List { state, json } => {
+            let store = s.open()?;
+            let register = store.fold(Selection::All)?;
+            let wanted: Option<NcState> = state
+                .as_deref()
+                .map(|t| enum_value("--state", t))
+                .transpose()?;
+            let items: Vec<_> = register
+                .nonconformities()
+                .iter()
+                .filter(|n| wanted.is_none_or(|w| n.state == w))
+                .collect();
+            if json.json {
+                print_json(&items)?;
+            } else {
+                print!("{}", output::nc_rows(&items));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        NcCommand::Show {
+            target,
+            history,
+            json,
+        } => {
+            let store = s.open()?;
+            let id = session::resolve_nc(&store, &target.item)?;
+            let (register, events) = session::load_item(&store, StreamId::Nonconformity(id))?;
+            let item = register
+                .nonconformity(id)
+                .ok_or_else(|| CliError::Other(format!("{id}: its stream has no report")))?;
+            match (json.json, history) {
+                (true, false) => print_json(item)?,
+                (true, true) => print_json(&serde_json::json!({
+                    "nonconformity": item,
+                    "events": events,
+                }))?,
+                (false, h) => {
+                    print!("{}", output::nc_detail(item));
+                    if h {
+                        println!();
+                        print!("{}", output::history(&events));
+                    }
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+
+    let mut w = s.writer()?;
+    let nc_of = |w: &session::Writer, t: &str| session::resolve_nc(w.handler.store(), t);
+    let (command, at, id) = match c {
+        NcCommand::Report {
+            title,
+            description,
+            source,
+            severity,
+            requirements,
+            owner,
+            detected_at,
+            deadline,
+            when,
+        } => {
+            let at = s.at(when.at.as_deref())?;
+            let id = session::new_nc_id(at);
+            let requirements = requirements
+                .iter()
+                .map(|r| {
+                    r.parse()
+                        .map_err(|e| CliError::Usage(format!("--requirement: {e}")))
+                })
+                .collect::<Result<_, _>>()?;
+            let command = Command::ReportNonconformity(ReportNonconformity {
+                id,
+                description: description.unwrap_or_else(|| title.clone()),
+                title,
+                source: enum_value("--source", &source)?,
+                severity: enum_value("--severity", &severity)?,
+                requirements,
+                owner: actor_or(s, owner)?,
+                detected_at: detected_at
+                    .as_deref()
+                    .map_or(Ok(at), |t| parse::instant("--detected-at", t))?,
+                external_deadline: deadline
+                    .as_deref()
+                    .map(|d| parse::date("--deadline", d))
+                    .transpose()?,
+                links: Vec::new(),
+                extensions: Default::default(),
+            });
+            (command, when.at, id)
+        }
+        NcCommand::Contain {
+            target,
+            action_taken,
+            consequences,
+            late_justification,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let command = Command::RecordContainment {
+                nonconformity: id,
+                action_taken,
+                consequences,
+                late_justification,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Analyse {
+            target,
+            method,
+            causes,
+            similar,
+            similar_notes,
+            no_action,
+            approved_by,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let similar = similar
+                .iter()
+                .map(|t| nc_of(&w, t))
+                .collect::<Result<_, _>>()?;
+            let decision = match no_action {
+                Some(justification) => ActionDecision::NoActionRequired {
+                    justification,
+                    approved_by: actor_or(s, approved_by)?,
+                },
+                None => ActionDecision::ActionRequired,
+            };
+            let command = Command::AnalyseRootCause {
+                nonconformity: id,
+                method: enum_value("--method", &method)?,
+                causes: causes
+                    .iter()
+                    .map(|c| parse::root_cause(c))
+                    .collect::<Result<_, _>>()?,
+                similar,
+                similar_notes,
+                decision,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Plan {
+            target,
+            description,
+            owner,
+            due,
+            late_justification,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let at = s.at(when.at.as_deref())?;
+            let command = Command::PlanAction {
+                nonconformity: id,
+                action: session::new_action_id(at),
+                description,
+                owner: actor_or(s, owner)?,
+                due: parse::date("--due", &due)?,
+                late_justification,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Start {
+            target,
+            action,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let action = session::resolve_action(w.handler.register(), id, &action)?;
+            (
+                Command::StartAction {
+                    nonconformity: id,
+                    action,
+                },
+                when.at,
+                id,
+            )
+        }
+        NcCommand::Reschedule {
+            target,
+            action,
+            due,
+            reason,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let action = session::resolve_action(w.handler.register(), id, &action)?;
+            let command = Command::RescheduleAction {
+                nonconformity: id,
+                action,
+                due: parse::date("--due", &due)?,
+                reason,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Complete {
+            target,
+            action,
+            evidence: ev,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let action = session::resolve_action(w.handler.register(), id, &action)?;
+            let command = Command::CompleteAction {
+                nonconformity: id,
+                action,
+                evidence: evidence(ev),
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Cancel {
+            target,
+            action,
+            reason,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let action = session::resolve_action(w.handler.register(), id, &action)?;
+            let command = Command::CancelAction {
+                nonconformity: id,
+                action,
+                reason,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::VerifyPlan {
+            target,
+            method,
+            criteria,
+            verifier,
+            once,
+            every,
+            first,
+            count,
+            until,
+            watch,
+            start,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let schedule = match (once, every, watch) {
+                (Some(on), None, None) => VerificationSchedule::once(parse::date("--once", &on)?),
+                (None, Some(every), None) => {
+                    let every = parse::period("--every", &every)?;
+                    let first = parse::date("--first", first.as_deref().unwrap_or_default())?;
+                    match (count, until) {
+                        (Some(n), None) => VerificationSchedule::recurring_count(first, every, n),
+                        (None, Some(u)) => VerificationSchedule::recurring_until(
+                            first,
+                            every,
+                            parse::date("--until", &u)?,
+                        ),
+                        _ => {
+                            return Err(CliError::Usage(
+                                "--every needs --count N or --until DATE".into(),
+                            ));
+                        }
+                    }
+                }
+                (None, None, Some(length)) => VerificationSchedule::watch_window(
+                    parse::date("--start", start.as_deref().unwrap_or_default())?,
+                    parse::period("--watch", &length)?,
+                ),
+                _ => {
+                    return Err(CliError::Usage(
+                        "give one schedule: --once DATE, --every PERIOD --first DATE (--count N | --until DATE), or --watch PERIOD --start DATE".into(),
+                    ));
+                }
+            };
+            let command = Command::PlanVerification {
+                nonconformity: id,
+                method,
+                criteria,
+                schedule,
+                verifier: actor_or(s, verifier)?,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Verify {
+            target,
+            check,
+            passed,
+            failed: _,
+            notes,
+            evidence: ev,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let command = Command::RecordVerification {
+                nonconformity: id,
+                check,
+                passed,
+                notes,
+                evidence: evidence(ev),
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Close {
+            target,
+            changes,
+            notes,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let command = Command::CloseNonconformity {
+                nonconformity: id,
+                isms_changes: changes
+                    .iter()
+                    .map(|c| parse::isms_change(c))
+                    .collect::<Result<_, _>>()?,
+                notes,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Reject {
+            target,
+            duplicate_of,
+            explanation,
+            when,
+        } => {
+            let id = nc_of(&w, &target.item)?;
+            let reason = match duplicate_of {
+                Some(other) => RejectionReason::Duplicate {
+                    of: nc_of(&w, &other)?,
+                },
+                None => RejectionReason::NotANonconformity,
+            };
+            let command = Command::RejectNonconformity {
+                nonconformity: id,
+                reason,
+                explanation,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::LinkRecurrence { target, of, when } => {
+            let id = nc_of(&w, &target.item)?;
+            let command = Command::LinkRecurrence {
+                nonconformity: id,
+                recurrence_of: nc_of(&w, &of)?,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::List { .. } | NcCommand::Show { .. } => unreachable_read(),
+    };
+    let kind = command.target();
+    s.execute(&mut w, command, at.as_deref())?;
+    let item = w
+        .handler
+        .register()
+        .nonconformity(id)
+        .ok_or_else(|| CliError::Other(format!("{id} not in the register after {kind:?}")))?;
+    let detail = match kind {
+        isms_core::CommandTarget::Nonconformity(_, isms_core::NcCommandKind::PlanAction) => item
+            .actions
+            .last()
+            .map(|a| format!(", action {} due {}", a.reference, a.due))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    println!(
+        "{}: {} (state {}{detail})",
+        item.reference,
+        done_text(kind),
+        name_of(&item.state)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unreachable_read() -> (Command, Option<String>, isms_core::NonconformityId) {
+    // List and Show return before the writer is opened.
+    unreachable!("reading commands return early")
+}
+
+fn done_text(kind: isms_core::CommandTarget) -> String {
+    match kind {
+        isms_core::CommandTarget::Nonconformity(_, k) => format!("{k} recorded"),
+        isms_core::CommandTarget::Improvement(_, k) => format!("{k} recorded"),
+    }
+}
+
+fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError> {
+    match c {
+        ImprovementCommand::List(json) => {
+            let store = s.open()?;
+            let register = store.fold(Selection::All)?;
+            if json.json {
+                print_json(&register.improvements())?;
+            } else {
+                print!("{}", output::improvement_rows(register.improvements()));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        ImprovementCommand::Show {
+            target,
+            history,
+            json,
+        } => {
+            let store = s.open()?;
+            let id = session::resolve_improvement(&store, &target.item)?;
+            let (register, events) = session::load_item(&store, StreamId::Improvement(id))?;
+            let item = register
+                .improvement(id)
+                .ok_or_else(|| CliError::Other(format!("{id}: its stream has no proposal")))?;
+            match (json.json, history) {
+                (true, false) => print_json(item)?,
+                (true, true) => print_json(&serde_json::json!({
+                    "improvement": item,
+                    "events": events,
+                }))?,
+                (false, h) => {
+                    print!("{}", output::improvement_detail(item));
+                    if h {
+                        println!();
+                        print!("{}", output::history(&events));
+                    }
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+    let mut w = s.writer()?;
+    let imp_of = |w: &session::Writer, t: &str| session::resolve_improvement(w.handler.store(), t);
+    let (command, at, id) = match c {
+        ImprovementCommand::Propose {
+            title,
+            description,
+            benefit,
+            priority,
+            source,
+            nc,
+            owner,
+            due,
+            when,
+        } => {
+            let at = s.at(when.at.as_deref())?;
+            let id = session::new_improvement_id(at);
+            let nonconformity = nc
+                .as_deref()
+                .map(|t| session::resolve_nc(w.handler.store(), t))
+                .transpose()?;
+            let command = Command::ProposeImprovement(ProposeImprovement {
+                id,
+                source: enum_value("--source", &source)?,
+                nonconformity,
+                description: description.unwrap_or_else(|| title.clone()),
+                title,
+                expected_benefit: benefit,
+                priority: enum_value("--priority", &priority)?,
+                owner: actor_or(s, owner)?,
+                due: due
+                    .as_deref()
+                    .map(|d| parse::date("--due", d))
+                    .transpose()?,
+                links: Vec::new(),
+                extensions: Default::default(),
+            });
+            (command, when.at, id)
+        }
+        ImprovementCommand::Approve { target, when } => {
+            let id = imp_of(&w, &target.item)?;
+            (Command::ApproveImprovement { improvement: id }, when.at, id)
+        }
+        ImprovementCommand::Start { target, when } => {
+            let id = imp_of(&w, &target.item)?;
+            (Command::StartImprovement { improvement: id }, when.at, id)
+        }
+        ImprovementCommand::Realise {
+            target,
+            changes,
+            effect,
+            when,
+        } => {
+            let id = imp_of(&w, &target.item)?;
+            let command = Command::RealiseImprovement {
+                improvement: id,
+                isms_changes: changes
+                    .iter()
+                    .map(|c| parse::isms_change(c))
+                    .collect::<Result<_, _>>()?,
+                measured_effect: effect,
+            };
+            (command, when.at, id)
+        }
+        ImprovementCommand::Reject {
+            target,
+            reason,
+            when,
+        } => {
+            let id = imp_of(&w, &target.item)?;
+            (
+                Command::RejectImprovement {
+                    improvement: id,
+                    reason,
+                },
+                when.at,
+                id,
+            )
+        }
+        ImprovementCommand::Effect {
+            target,
+            measured,
+            when,
+        } => {
+            let id = imp_of(&w, &target.item)?;
+            (
+                Command::RecordImprovementEffect {
+                    improvement: id,
+                    measured_effect: measured,
+                },
+                when.at,
+                id,
+            )
+        }
+        ImprovementCommand::List(_) | ImprovementCommand::Show { .. } => {
+            unreachable!("reading commands return early")
+        }
+    };
+    let kind = command.target();
+    s.execute(&mut w, command, at.as_deref())?;
+    let item = w
+        .handler
+        .register()
+        .improvement(id)
+        .ok_or_else(|| CliError::Other(format!("{id} not in the register after {kind:?}")))?;
+    println!(
+        "{}: {} (state {})",
+        item.reference,
+        done_text(kind),
+        name_of(&item.state)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn resolve_error(e: isms_catalog::ResolveError) -> CliError {
+    CliError::Catalog(e)
+}
+
+fn catalog(c: CatalogCommand) -> Result<ExitCode, CliError> {
+    let catalog = Catalog::shipped();
+    match c {
+        CatalogCommand::Frameworks(json) => {
+            let list: Vec<serde_json::Value> = catalog
+                .frameworks()
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "id": f.id.to_string(),
+                        "name": f.name,
+                        "version": f.version,
+                        "publisher": f.publisher,
+                        "licence": f.licence,
+                        "items": f.items.len(),
+                    })
+                })
+                .collect();
+            if json.json {
+                print_json(&list)?;
+            } else {
+                let rows: Vec<Vec<String>> = catalog
+                    .frameworks()
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            f.id.to_string(),
+                            f.items.len().to_string(),
+                            f.version.clone(),
+                            f.name.clone(),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    output::table(&["framework", "items", "version", "name"], &rows)
+                );
+            }
+        }
+        CatalogCommand::List { framework, json } => {
+            let f = catalog.framework(&framework).map_err(resolve_error)?;
+            if json.json {
+                print_json(f)?;
+            } else {
+                let rows: Vec<Vec<String>> = f
+                    .items
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            i.id.to_string(),
+                            name_of(&i.kind),
+                            i.title.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                print!("{}", output::table(&["item", "kind", "title"], &rows));
+            }
+        }
+        CatalogCommand::Show { reference, json } => {
+            let r = catalog.resolve(&reference).map_err(resolve_error)?;
+            if json.json {
+                print_json(r.item())?;
+            } else {
+                println!("{}  {}", r.reference(), r.title().unwrap_or("(no title)"));
+                println!("  framework: {}", r.framework().name);
+                println!("  kind:      {}", name_of(&r.item().kind));
+                if let Some(p) = r.parent() {
+                    println!("  parent:    {}", p.reference());
+                }
+                let children = r.children();
+                if !children.is_empty() {
+                    let c: Vec<String> =
+                        children.iter().map(|c| c.reference().to_string()).collect();
+                    println!("  children:  {}", c.join(", "));
+                }
+                println!("  mappings:  {}", r.all_mappings().len());
+            }
+        }
+        CatalogCommand::Map {
+            reference,
+            to,
+            transitive,
+            json,
+        } => {
+            let r = catalog.resolve(&reference).map_err(resolve_error)?;
+            if transitive {
+                let paths = r
+                    .transitive_to(&to, &TransitiveOptions::default())
+                    .map_err(resolve_error)?;
+                if json.json {
+                    print_json(&paths)?;
+                } else {
+                    let rows: Vec<Vec<String>> = paths
+                        .iter()
+                        .map(|p| {
+                            let via: Vec<String> =
+                                p.pivots().iter().map(ToString::to_string).collect();
+                            vec![
+                                p.target.to_string(),
+                                name_of(&p.relationship),
+                                name_of(&p.certainty),
+                                if via.is_empty() {
+                                    "direct".into()
+                                } else {
+                                    via.join(" > ")
+                                },
+                            ]
+                        })
+                        .collect();
+                    print!(
+                        "{}",
+                        output::table(&["target", "relationship", "certainty", "via"], &rows)
+                    );
+                }
+            } else {
+                let mappings = r.mappings_to(&to).map_err(resolve_error)?;
+                if json.json {
+                    print_json(&mappings)?;
+                } else {
+                    let rows: Vec<Vec<String>> = mappings
+                        .iter()
+                        .map(|m| {
+                            vec![
+                                m.target.to_string(),
+                                name_of(&m.relationship),
+                                name_of(&m.rationale),
+                                m.provenance.source.clone(),
+                            ]
+                        })
+                        .collect();
+                    print!(
+                        "{}",
+                        output::table(&["target", "relationship", "rationale", "source"], &rows)
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

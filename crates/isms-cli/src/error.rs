@@ -1,0 +1,131 @@
+//! What can go wrong, how it is shown and which exit code it gives.
+
+use std::path::PathBuf;
+
+use isms_core::DecisionError;
+use isms_store::{HandleError, StoreError};
+
+/// Exit codes, documented in `isms --help` and `docs/cli.md`.
+pub mod exit {
+    /// Any other error.
+    pub const OTHER: u8 = 1;
+    /// Bad command line or argument value.
+    pub const USAGE: u8 = 2;
+    /// A workflow rule refused the command; nothing was recorded.
+    pub const REFUSED: u8 = 3;
+    /// The item, file or catalogue entry does not exist.
+    pub const NOT_FOUND: u8 = 4;
+    /// The store or a file could not be read or written.
+    pub const STORE: u8 = 5;
+    /// The hash chain does not verify: the log was changed.
+    pub const TAMPERED: u8 = 6;
+    /// An input document is invalid.
+    pub const INVALID_INPUT: u8 = 7;
+}
+
+/// An error of the command-line tool; the libraries' errors are wrapped,
+/// never flattened, so their messages reach the user as written.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// An argument value that does not parse.
+    #[error("{0}")]
+    Usage(String),
+    /// The core refused the command.
+    #[error("refused: {0}")]
+    Refused(#[from] DecisionError),
+    /// Something addressed does not exist.
+    #[error("{what} not found{hint}")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+        /// What to do, starting with "; " (or empty).
+        hint: String,
+    },
+    /// A catalogue reference that does not resolve.
+    #[error("{0}")]
+    Catalog(#[from] isms_catalog::ResolveError),
+    /// The store failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Writers kept colliding.
+    #[error("{0}")]
+    Handle(HandleError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// An input document with every problem found.
+    #[error("{file}: {} problem(s), nothing was imported:\n{}", .problems.len(), .problems.join("\n"))]
+    InvalidInput {
+        /// The file.
+        file: PathBuf,
+        /// One line per problem, each starting with its JSON path.
+        problems: Vec<String>,
+    },
+    /// Anything else, said in full.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<HandleError> for CliError {
+    fn from(e: HandleError) -> Self {
+        match e {
+            HandleError::Refused(d) => CliError::Refused(d),
+            HandleError::Store(s) => CliError::Store(s),
+            other => CliError::Handle(other),
+        }
+    }
+}
+
+impl CliError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => exit::USAGE,
+            CliError::Refused(_) => exit::REFUSED,
+            CliError::NotFound { .. } | CliError::Catalog(_) => exit::NOT_FOUND,
+            CliError::Store(StoreError::ChainBroken { .. }) => exit::TAMPERED,
+            CliError::Store(StoreError::NotFound { .. }) => exit::NOT_FOUND,
+            CliError::Store(_) | CliError::Io { .. } | CliError::Handle(_) => exit::STORE,
+            CliError::InvalidInput { .. } => exit::INVALID_INPUT,
+            CliError::Other(_) => exit::OTHER,
+        }
+    }
+
+    /// What the user can do about it, if there is something general to say.
+    pub fn advice(&self) -> Option<String> {
+        match self {
+            CliError::Refused(_) => Some(
+                "nothing was recorded; `isms nc show REF` shows the item's state, \
+                 docs/workflow.md which command may follow which"
+                    .into(),
+            ),
+            CliError::Store(StoreError::NotFound { path }) => Some(format!(
+                "create it with `isms --db {} init`, or point --db / $ISMS_DB at an existing register",
+                path.display()
+            )),
+            CliError::Store(StoreError::ChainBroken { .. }) => Some(
+                "the event log was changed outside isms; restore a verified backup with `isms restore --from FILE`"
+                    .into(),
+            ),
+            CliError::Catalog(_) => Some(
+                "`isms catalog frameworks` lists the frameworks, `isms catalog list FRAMEWORK` their items"
+                    .into(),
+            ),
+            CliError::Store(StoreError::Busy { .. }) | CliError::Handle(_) => {
+                Some("another process is writing; try again".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Shorthand for file errors.
+pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
+    let path = path.into();
+    move |source| CliError::Io { path, source }
+}

@@ -1,0 +1,343 @@
+//! Readable tables and the JSON printer.
+
+use std::fmt::Write as _;
+
+use isms_core::{Event, EventPayload, Improvement, Nonconformity};
+use isms_kpi::{KpiReport, Measure, Status, Unit};
+
+use crate::error::CliError;
+use crate::parse::name_of;
+
+/// Columns padded to their widest cell; the last column is not padded.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let cells: Vec<&str> = cells.collect();
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                let pad = widths[i] - cell.chars().count();
+                let _ = write!(text, "{cell}{}  ", " ".repeat(pad));
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&mut headers.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
+    }
+    out
+}
+
+/// Pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::Other(format!("cannot serialise the output: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A KPI value as a person reads it.
+pub fn measure(value: &Measure, unit: Unit) -> String {
+    match value {
+        Measure::NoData => "no data".into(),
+        Measure::Count { count } => count.to_string(),
+        Measure::Ratio {
+            numerator,
+            denominator,
+            ratio,
+        } => format!("{:.1} % ({numerator}/{denominator})", ratio * 100.0),
+        Measure::Days { days } => {
+            let _ = unit;
+            format!("{days:.1} days")
+        }
+    }
+}
+
+fn status(s: Status) -> &'static str {
+    match s {
+        Status::Green => "GREEN",
+        Status::Amber => "AMBER",
+        Status::Red => "RED",
+        Status::NoData => "no data",
+        Status::NoTarget => "-",
+    }
+}
+
+fn threshold(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Ratio => format!("{:.0} %", value * 100.0),
+        Unit::Days => format!("{value:.0} days"),
+        _ => format!("{value}"),
+    }
+}
+
+/// The KPI dashboard.
+pub fn kpi_dashboard(report: &KpiReport) -> String {
+    let rows: Vec<Vec<String>> = report
+        .kpis
+        .iter()
+        .map(|k| {
+            let target = k.target.map_or("-".into(), |t| {
+                format!(
+                    "green {}, amber {}",
+                    threshold(t.green, k.unit),
+                    threshold(t.amber, k.unit)
+                )
+            });
+            vec![
+                k.name.clone(),
+                measure(&k.value, k.unit),
+                status(k.status).into(),
+                target,
+            ]
+        })
+        .collect();
+    let mut out = format!(
+        "KPIs as of {} over {} days (from {})\n\n",
+        report.as_of.format("%Y-%m-%d %H:%M UTC"),
+        report.window_days,
+        report.window_start.format("%Y-%m-%d"),
+    );
+    out.push_str(&table(&["KPI", "value", "status", "target"], &rows));
+    let count = |s: Status| report.kpis.iter().filter(|k| k.status == s).count();
+    let _ = writeln!(
+        out,
+        "\n{} green, {} amber, {} red (definitions: docs/kpis.md)",
+        count(Status::Green),
+        count(Status::Amber),
+        count(Status::Red)
+    );
+    out
+}
+
+/// One row per nonconformity.
+pub fn nc_rows(items: &[&Nonconformity]) -> String {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|nc| {
+            vec![
+                nc.reference.to_string(),
+                name_of(&nc.state),
+                name_of(&nc.severity),
+                nc.reported_at.format("%Y-%m-%d").to_string(),
+                nc.owner.to_string(),
+                nc.title.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &["ref", "state", "severity", "reported", "owner", "title"],
+        &rows,
+    )
+}
+
+/// One row per improvement.
+pub fn improvement_rows(items: &[Improvement]) -> String {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| {
+            vec![
+                i.reference.to_string(),
+                name_of(&i.state),
+                name_of(&i.priority),
+                i.proposed_at.format("%Y-%m-%d").to_string(),
+                i.owner.to_string(),
+                i.title.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &["ref", "state", "priority", "proposed", "owner", "title"],
+        &rows,
+    )
+}
+
+/// A nonconformity in full.
+pub fn nc_detail(nc: &Nonconformity) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}  {}", nc.reference, nc.title);
+    let _ = writeln!(o, "  id:           {}", nc.id);
+    let _ = writeln!(
+        o,
+        "  state:        {} (attempt {})",
+        name_of(&nc.state),
+        nc.attempt
+    );
+    let _ = writeln!(
+        o,
+        "  severity:     {}   source: {}",
+        name_of(&nc.severity),
+        name_of(&nc.source)
+    );
+    let _ = writeln!(o, "  owner:        {}", nc.owner);
+    let _ = writeln!(
+        o,
+        "  reported:     {} by {}",
+        nc.reported_at.to_rfc3339(),
+        nc.reported_by
+    );
+    if !nc.requirements.is_empty() {
+        let reqs: Vec<String> = nc.requirements.iter().map(ToString::to_string).collect();
+        let _ = writeln!(o, "  requirements: {}", reqs.join(", "));
+    }
+    if nc.description != nc.title {
+        let _ = writeln!(o, "  description:  {}", nc.description);
+    }
+    for c in &nc.corrections {
+        let _ = writeln!(
+            o,
+            "  contained:    {} ({})",
+            c.action_taken,
+            c.at.to_rfc3339()
+        );
+    }
+    for a in &nc.analyses {
+        let causes: Vec<String> = a
+            .causes
+            .iter()
+            .map(|c| format!("{}: {}", name_of(&c.category), c.statement))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  analysis {}:   {} ({})",
+            a.attempt,
+            causes.join("; "),
+            name_of(&a.method)
+        );
+    }
+    if !nc.actions.is_empty() {
+        let _ = writeln!(o, "  actions:");
+        for a in &nc.actions {
+            let _ = writeln!(
+                o,
+                "    {}  {:<11} due {}  {}  ({})",
+                a.reference,
+                name_of(&a.status),
+                a.due,
+                a.description,
+                a.owner
+            );
+        }
+    }
+    for p in &nc.verification_plans {
+        let _ = writeln!(
+            o,
+            "  verification (attempt {}): {} by {}, criteria: {}",
+            p.attempt, p.method, p.verifier, p.criteria
+        );
+        if let Ok(dates) = p.schedule.check_dates() {
+            let checks: Vec<String> = dates
+                .iter()
+                .enumerate()
+                .map(|(i, d)| format!("{i} on {d}"))
+                .collect();
+            let _ = writeln!(o, "    checks: {}", checks.join(", "));
+        }
+    }
+    for r in &nc.verification_results {
+        let _ = writeln!(
+            o,
+            "    check {} (attempt {}): {}",
+            r.check,
+            r.attempt,
+            if r.passed { "passed" } else { "failed" }
+        );
+    }
+    if let Some(c) = &nc.closure {
+        let _ = writeln!(o, "  closed:       {} by {}", c.at.to_rfc3339(), c.by);
+        for ch in &c.isms_changes {
+            let _ = writeln!(
+                o,
+                "    ISMS change: {}: {}",
+                name_of(&ch.kind),
+                ch.description
+            );
+        }
+    }
+    if let Some(r) = &nc.rejection {
+        let _ = writeln!(
+            o,
+            "  rejected:     {} ({})",
+            r.explanation,
+            r.at.to_rfc3339()
+        );
+    }
+    o
+}
+
+/// An improvement in full.
+pub fn improvement_detail(i: &Improvement) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}  {}", i.reference, i.title);
+    let _ = writeln!(o, "  id:        {}", i.id);
+    let _ = writeln!(o, "  state:     {}", name_of(&i.state));
+    let _ = writeln!(
+        o,
+        "  priority:  {}   source: {}",
+        name_of(&i.priority),
+        name_of(&i.source)
+    );
+    let _ = writeln!(o, "  owner:     {}", i.owner);
+    let _ = writeln!(o, "  benefit:   {}", i.expected_benefit);
+    if let Some(e) = &i.measured_effect {
+        let _ = writeln!(o, "  effect:    {e}");
+    }
+    o
+}
+
+/// The event log of one item.
+pub fn history(events: &[Event]) -> String {
+    let rows: Vec<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            vec![
+                e.sequence.to_string(),
+                e.at.to_rfc3339(),
+                e.actor.to_string(),
+                payload_type(&e.payload),
+            ]
+        })
+        .collect();
+    table(&["seq", "at", "actor", "event"], &rows)
+}
+
+fn payload_type(p: &EventPayload) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_pad_every_column_but_the_last() {
+        let t = table(
+            &["ref", "title"],
+            &[
+                vec!["NC-0001".into(), "a".into()],
+                vec!["X".into(), "long title".into()],
+            ],
+        );
+        assert_eq!(t, "ref      title\nNC-0001  a\nX        long title\n");
+    }
+
+    #[test]
+    fn measures_read_as_people_write_them() {
+        assert_eq!(measure(&Measure::ratio(2, 3), Unit::Ratio), "66.7 % (2/3)");
+        assert_eq!(measure(&Measure::NoData, Unit::Ratio), "no data");
+        assert_eq!(measure(&Measure::days(Some(1.25)), Unit::Days), "1.2 days");
+    }
+}

@@ -1,0 +1,185 @@
+//! Turning argument text into the core's types. Enumerations go through
+//! serde, so the accepted spellings are exactly the JSON ones.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use isms_core::{IsmsChange, IsmsChangeKind, Period, PeriodUnit, RootCause};
+use serde::de::DeserializeOwned;
+
+use crate::error::CliError;
+
+/// The `source` values of a nonconformity.
+pub const SOURCES: [&str; 10] = [
+    "internal_audit",
+    "external_audit",
+    "incident",
+    "monitoring",
+    "management_review",
+    "risk_assessment",
+    "supplier",
+    "complaint",
+    "self_identified",
+    "authority_order",
+];
+
+/// The `source` values of an improvement.
+pub const IMPROVEMENT_SOURCES: [&str; 7] = [
+    "audit",
+    "management_review",
+    "post_incident_review",
+    "kpi_trend",
+    "feedback",
+    "risk_change",
+    "nonconformity",
+];
+
+/// A snake_case enumeration value, as in the JSON documents.
+pub fn enum_value<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, CliError> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned()))
+        .map_err(|_| CliError::Usage(format!("{what}: {text:?} is not a known value")))
+}
+
+/// The snake_case name of an enumeration value.
+pub fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
+}
+
+/// An instant: RFC 3339 (`2026-03-02T09:00:00Z`) or a date (midnight UTC).
+pub fn instant(what: &str, text: &str) -> Result<DateTime<Utc>, CliError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    Err(CliError::Usage(format!(
+        "{what}: {text:?} is not a time; write 2026-03-02T09:00:00Z or 2026-03-02"
+    )))
+}
+
+/// A calendar date, `YYYY-MM-DD`.
+pub fn date(what: &str, text: &str) -> Result<NaiveDate, CliError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| CliError::Usage(format!("{what}: {text:?} is not a date; write 2026-03-02")))
+}
+
+/// A window length in days: `365d`, `52w`, `12m` (30-day months) or a bare number of days.
+pub fn window_days(text: &str) -> Result<u32, CliError> {
+    let t = text.trim();
+    let bad = || {
+        CliError::Usage(format!(
+            "--window: {text:?} is not a duration; write 365d, 52w or 12m"
+        ))
+    };
+    let (digits, factor) = match t.char_indices().last() {
+        Some((i, 'd')) => (&t[..i], 1),
+        Some((i, 'w')) => (&t[..i], 7),
+        Some((i, 'm')) => (&t[..i], 30),
+        _ => (t, 1),
+    };
+    let n: u32 = digits.parse().map_err(|_| bad())?;
+    n.checked_mul(factor).filter(|&d| d > 0).ok_or_else(bad)
+}
+
+/// A schedule period: `30d`, `2w`, `1m`.
+pub fn period(what: &str, text: &str) -> Result<Period, CliError> {
+    let t = text.trim();
+    let bad = || {
+        CliError::Usage(format!(
+            "{what}: {text:?} is not a period; write 30d, 2w or 1m"
+        ))
+    };
+    let (i, unit) = t.char_indices().last().ok_or_else(bad)?;
+    let unit = match unit {
+        'd' => PeriodUnit::Days,
+        'w' => PeriodUnit::Weeks,
+        'm' => PeriodUnit::Months,
+        _ => return Err(bad()),
+    };
+    let count: u32 = t[..i].parse().map_err(|_| bad())?;
+    Ok(Period { count, unit })
+}
+
+/// `CATEGORY:STATEMENT`.
+pub fn root_cause(text: &str) -> Result<RootCause, CliError> {
+    let (category, statement) = text.split_once(':').ok_or_else(|| {
+        CliError::Usage(format!(
+            "--cause: {text:?} needs CATEGORY:STATEMENT, e.g. process:no restore test in the backup procedure"
+        ))
+    })?;
+    Ok(RootCause {
+        category: enum_value("--cause category", category)?,
+        statement: statement.trim().to_owned(),
+    })
+}
+
+/// `KIND:DESCRIPTION`.
+pub fn isms_change(text: &str) -> Result<IsmsChange, CliError> {
+    let (kind, description) = text.split_once(':').ok_or_else(|| {
+        CliError::Usage(format!(
+            "--change: {text:?} needs KIND:DESCRIPTION, e.g. procedure:backup procedure v3"
+        ))
+    })?;
+    let kind: IsmsChangeKind = enum_value("--change kind", kind)?;
+    Ok(IsmsChange {
+        kind,
+        description: description.trim().to_owned(),
+        requirement: None,
+        document: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_in_days_weeks_and_months() {
+        assert_eq!(window_days("365d").unwrap(), 365);
+        assert_eq!(window_days("90").unwrap(), 90);
+        assert_eq!(window_days("2w").unwrap(), 14);
+        assert_eq!(window_days("12m").unwrap(), 360);
+        for bad in ["", "0d", "d", "-3d", "1y", "4294967295w"] {
+            assert!(window_days(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn instants_and_dates() {
+        let t = instant("--at", "2026-03-02T10:00:00+01:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-03-02T09:00:00+00:00");
+        let d = instant("--at", "2026-03-02").unwrap();
+        assert_eq!(d.to_rfc3339(), "2026-03-02T00:00:00+00:00");
+        assert!(instant("--at", "yesterday").is_err());
+        assert!(date("--due", "2026-02-30").is_err());
+    }
+
+    #[test]
+    fn enumerations_use_the_json_spellings() {
+        let s: isms_core::Source = enum_value("--source", "internal_audit").unwrap();
+        assert_eq!(s, isms_core::Source::InternalAudit);
+        assert!(enum_value::<isms_core::Source>("--source", "InternalAudit").is_err());
+        assert_eq!(
+            name_of(&isms_core::NcState::ActionsPlanned),
+            "actions_planned"
+        );
+        let cause = root_cause("technology: no monitoring").unwrap();
+        assert_eq!(cause.statement, "no monitoring");
+        assert!(root_cause("no colon").is_err());
+        assert_eq!(period("p", "6m").unwrap(), Period::months(6));
+        assert!(period("p", "6y").is_err());
+    }
+
+    #[test]
+    fn the_source_lists_match_the_core() {
+        for s in SOURCES {
+            enum_value::<isms_core::Source>("s", s).unwrap();
+        }
+        for s in IMPROVEMENT_SOURCES {
+            enum_value::<isms_core::ImprovementSource>("s", s).unwrap();
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `docs/cli.md`, rendered from the clap definitions: every command's
+//! `--help`, the exit codes and the JSON outputs. A test compares the
+//! committed file with this rendering; regenerate with
+//! `cargo run -p isms-cli -- cli-reference > docs/cli.md`.
+
+use std::fmt::Write as _;
+
+use clap::CommandFactory as _;
+
+use crate::cli::Cli;
+
+const INTRO: &str = "\
+# `isms` command reference
+
+Generated from the clap definitions by `isms cli-reference`; do not edit by hand.
+Regenerate with `cargo run -p isms-cli -- cli-reference > docs/cli.md` (a test in
+`crates/isms-cli/tests/` fails when this file and `isms --help` disagree).
+
+Every item is addressed by its human reference (`NC-0007`, `IMP-0003`; case and leading
+zeros do not matter) or by its UUID; corrective actions by `A-1`, `A-2`, ... within their
+nonconformity. Times are RFC 3339 (`2026-03-02T09:00:00Z`) or a date (`2026-03-02`, midnight
+UTC). Errors go to stderr with a line saying what to do.
+
+## Exit codes
+
+| code | meaning |
+|---|---|
+| 0 | done (for `verify`: the chain is intact) |
+| 1 | any other error |
+| 2 | bad command line or argument value |
+| 3 | refused by a workflow rule; nothing was recorded |
+| 4 | the item, file, framework or catalogue entry does not exist |
+| 5 | the store or a file could not be read or written (including another process holding it too long) |
+| 6 | the hash chain does not verify: the event log was changed |
+| 7 | an input document is invalid (every problem is listed with its JSON path) |
+
+## JSON outputs
+
+`--json` prints exactly one JSON value on stdout. Where a schema of the bundle
+(`docs/schemas/`, `urn:isms-improvement:schema:<name>:1`) describes it, that is the contract;
+the other shapes are the serde form of the named Rust type and are listed here.
+
+| command | output |
+|---|---|
+| `kpi --json` | `kpi-report` schema |
+| `nc list --json` | array of `nonconformity` |
+| `nc show --json` | `nonconformity` |
+| `nc show --history --json` | object: `nonconformity` (`nonconformity` schema), `events` (array of `event`) |
+| `improvement list --json` | array of `improvement` |
+| `improvement show --json` | `improvement`; with `--history` an object `improvement`, `events` |
+| `export --format json` | `register` (the register document) |
+| `catalog list FRAMEWORK --json` | `framework` |
+| `catalog frameworks --json` | array of objects `id`, `name`, `version`, `publisher`, `licence` (strings), `items` (count) |
+| `catalog show REF --json` | the item (`isms_catalog::Item`: `id`, `parent`, `kind`, `title`, `summary`, `details`) |
+| `catalog map REF --to FW --json` | array of mappings as in the `crosswalk` schema's `mappings` |
+| `catalog map --transitive --json` | array of `isms_catalog::MappingPath` (`source`, `target`, `steps`, `possible`, `relationship`, `certainty`) |
+| `verify --json` | object: `intact` (true), `events` (count), `head` (`position`, `hash` as hex) |
+
+## Concurrency
+
+Writers take an exclusive lock on `<db>.lock` from reading the register to appending, so
+two `isms` processes never give out the same number; the store's optimistic concurrency
+protects each item's history against every other writer.
+
+";
+
+/// The whole reference as Markdown.
+pub fn render() -> String {
+    let mut out = String::from(INTRO);
+    let mut root = Cli::command().term_width(100);
+    root.build();
+    section(&mut out, &root, "isms");
+    out
+}
+
+fn section(out: &mut String, cmd: &clap::Command, path: &str) {
+    let mut cmd = cmd.clone();
+    let _ = writeln!(out, "## `{path}`\n");
+    let help = cmd.render_long_help().to_string();
+    let _ = writeln!(out, "```text\n{}\n```\n", help.trim_end());
+    for sub in cmd.get_subcommands() {
+        if sub.is_hide_set() || sub.get_name() == "help" {
+            continue;
+        }
+        section(out, sub, &format!("{path} {}", sub.get_name()));
+    }
+}

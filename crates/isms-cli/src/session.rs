@@ -1,0 +1,316 @@
+//! The database, the actor and the clock of one invocation; opening the
+//! store, addressing items, and running commands through the handler.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SubsecRound as _, Utc};
+use isms_core::{
+    ActionId, ActionRef, Actor, ActorId, Command, Event, ImprovementId, ImprovementRef, NcRef,
+    NonconformityId, Policy, PolicyWarning, Register, StreamId,
+};
+use isms_store::{
+    AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Outcome, Selection,
+    StreamAppend,
+};
+use isms_store_sqlite::SqliteStore;
+
+use crate::error::{CliError, io};
+use crate::parse;
+
+/// The register file when neither `--db` nor `$ISMS_DB` says.
+pub const DEFAULT_DB: &str = "isms.db";
+
+/// One invocation's settings.
+pub struct Session {
+    /// The database file.
+    pub db: PathBuf,
+    /// Whether the user named the database (`--db` or `$ISMS_DB`).
+    pub db_given: bool,
+    actor: Option<String>,
+    /// The instant the invocation started, to the second.
+    pub now: DateTime<Utc>,
+}
+
+/// A store opened for writing, with the inter-process write lock held.
+pub struct Writer {
+    /// The handler over the store.
+    pub handler: CommandHandler<SqliteStore>,
+    _lock: File,
+}
+
+impl Session {
+    /// From the global options.
+    pub fn new(db: Option<PathBuf>, actor: Option<String>) -> Self {
+        Self {
+            db_given: db.is_some(),
+            db: db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
+            actor,
+            now: Utc::now().trunc_subsecs(0),
+        }
+    }
+
+    /// The acting party: `--as`, `$ISMS_ACTOR`, else the OS user name.
+    pub fn actor(&self) -> Result<ActorId, CliError> {
+        let name = self
+            .actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                CliError::Usage("who is acting? pass --as NAME or set $ISMS_ACTOR".into())
+            })?;
+        ActorId::new(name).map_err(|e| CliError::Usage(format!("--as: {e}")))
+    }
+
+    /// `--at`, or now.
+    pub fn at(&self, at: Option<&str>) -> Result<DateTime<Utc>, CliError> {
+        at.map_or(Ok(self.now), |t| parse::instant("--at", t))
+    }
+
+    /// Opens the existing store (migrating an older schema).
+    pub fn open(&self) -> Result<SqliteStore, CliError> {
+        Ok(SqliteStore::open(&self.db)?)
+    }
+
+    /// Opens the existing store for writing: takes the write lock, then
+    /// folds the register into a handler.
+    pub fn writer(&self) -> Result<Writer, CliError> {
+        let lock = self.lock()?;
+        let store = self.open()?;
+        Ok(Writer {
+            handler: CommandHandler::new(store, Policy::default())?,
+            _lock: lock,
+        })
+    }
+
+    /// The inter-process write lock beside the database (`<db>.lock`).
+    ///
+    /// The handler's optimistic concurrency guards each stream, but a new
+    /// nonconformity's number comes from the register as a whole: two
+    /// processes reporting at once would each append a new stream without
+    /// conflict and both take the next number. Holding this lock from the
+    /// handler's fold to its append serialises the CLI's writers, so each
+    /// decides on the register its predecessor left.
+    pub fn lock(&self) -> Result<File, CliError> {
+        let mut name = self.db.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let path = self.db.with_file_name(name);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        file.lock().map_err(io(&path))?;
+        Ok(file)
+    }
+
+    /// Runs one command as the actor at `at`; prints policy warnings.
+    pub fn execute(
+        &self,
+        writer: &mut Writer,
+        command: Command,
+        at: Option<&str>,
+    ) -> Result<Outcome, CliError> {
+        let actor = Actor::new(self.actor()?);
+        let invocation = Invocation::new(actor, self.at(at)?).with_entropy(entropy());
+        let outcome = writer.handler.handle(&command, &invocation)?;
+        for w in &outcome.warnings {
+            eprintln!("warning: {}", warning_text(w));
+        }
+        Ok(outcome)
+    }
+}
+
+/// Fresh randomness for identifiers (the core takes entropy as an argument).
+pub fn entropy() -> u128 {
+    uuid::Uuid::new_v4().as_u128()
+}
+
+/// A new nonconformity id at `at`.
+pub fn new_nc_id(at: DateTime<Utc>) -> NonconformityId {
+    NonconformityId::v7_from_parts(millis(at), entropy_bytes())
+}
+
+/// A new improvement id at `at`.
+pub fn new_improvement_id(at: DateTime<Utc>) -> ImprovementId {
+    ImprovementId::v7_from_parts(millis(at), entropy_bytes())
+}
+
+/// A new action id at `at`.
+pub fn new_action_id(at: DateTime<Utc>) -> ActionId {
+    ActionId::v7_from_parts(millis(at), entropy_bytes())
+}
+
+fn millis(at: DateTime<Utc>) -> u64 {
+    u64::try_from(at.timestamp_millis()).unwrap_or(0)
+}
+
+fn entropy_bytes() -> [u8; 10] {
+    let mut out = [0; 10];
+    out.copy_from_slice(&entropy().to_le_bytes()[..10]);
+    out
+}
+
+fn warning_text(w: &PolicyWarning) -> String {
+    match w {
+        PolicyWarning::TimeLimitExceeded {
+            what,
+            limit_days,
+            elapsed_days,
+        } => format!("{what} took {elapsed_days} days; the policy's limit is {limit_days}"),
+        PolicyWarning::DueAfterExternalDeadline { due, deadline } => {
+            format!("the action is due {due}, after the external deadline {deadline}")
+        }
+    }
+}
+
+/// The nonconformity `text` names (`NC-0007`, `nc7` or a UUID).
+pub fn resolve_nc(store: &SqliteStore, text: &str) -> Result<NonconformityId, CliError> {
+    if let Ok(r) = text.parse::<NcRef>() {
+        return match store.find_stream_by_reference(&r.to_string())? {
+            Some(StreamId::Nonconformity(id)) => Ok(id),
+            _ => Err(not_found(format!("nonconformity {r}"), store.path())),
+        };
+    }
+    let id: NonconformityId = text.parse().map_err(|_| {
+        CliError::Usage(format!(
+            "{text:?} is neither a nonconformity reference (NC-0007) nor a UUID"
+        ))
+    })?;
+    if store.stream_version(StreamId::Nonconformity(id))? == 0 {
+        return Err(not_found(format!("nonconformity {id}"), store.path()));
+    }
+    Ok(id)
+}
+
+/// The improvement `text` names (`IMP-0003` or a UUID).
+pub fn resolve_improvement(store: &SqliteStore, text: &str) -> Result<ImprovementId, CliError> {
+    if let Ok(r) = text.parse::<ImprovementRef>() {
+        return match store.find_stream_by_reference(&r.to_string())? {
+            Some(StreamId::Improvement(id)) => Ok(id),
+            _ => Err(not_found(format!("improvement {r}"), store.path())),
+        };
+    }
+    let id: ImprovementId = text.parse().map_err(|_| {
+        CliError::Usage(format!(
+            "{text:?} is neither an improvement reference (IMP-0003) nor a UUID"
+        ))
+    })?;
+    if store.stream_version(StreamId::Improvement(id))? == 0 {
+        return Err(not_found(format!("improvement {id}"), store.path()));
+    }
+    Ok(id)
+}
+
+fn not_found(what: String, db: &Path) -> CliError {
+    CliError::NotFound {
+        what: format!("{what} in {}", db.display()),
+        hint: "; `isms nc list` or `isms improvement list` shows what is there".into(),
+    }
+}
+
+/// The corrective action `text` names within a nonconformity (`A-2` or a UUID).
+pub fn resolve_action(
+    register: &Register,
+    nc: NonconformityId,
+    text: &str,
+) -> Result<ActionId, CliError> {
+    let item = register
+        .nonconformity(nc)
+        .ok_or_else(|| CliError::Other(format!("nonconformity {nc} vanished")))?;
+    let found = if let Ok(r) = text.parse::<ActionRef>() {
+        item.actions.iter().find(|a| a.reference == r).map(|a| a.id)
+    } else if let Ok(id) = text.parse::<ActionId>() {
+        item.actions.iter().find(|a| a.id == id).map(|a| a.id)
+    } else {
+        return Err(CliError::Usage(format!(
+            "--action: {text:?} is neither an action reference (A-2) nor a UUID"
+        )));
+    };
+    found.ok_or_else(|| CliError::NotFound {
+        what: format!("action {text} of {}", item.reference),
+        hint: format!(
+            "; it has {} action(s): `isms nc show {}` lists them",
+            item.actions.len(),
+            item.reference
+        ),
+    })
+}
+
+/// Loads one stream's events and folds them: one item without the register.
+pub fn load_item(
+    store: &SqliteStore,
+    stream: StreamId,
+) -> Result<(Register, Vec<Event>), CliError> {
+    let events: Vec<Event> = store
+        .load(Selection::Stream(stream))?
+        .into_iter()
+        .map(|s| s.event)
+        .collect();
+    Ok((Register::from_events(&events), events))
+}
+
+/// Appends whole streams to an empty store, in batches, with progress on a
+/// terminal's stderr. Events of one stream must be in their order; streams
+/// may interleave (they are grouped, keeping first appearance).
+pub fn append_streams(
+    store: &mut SqliteStore,
+    events: Vec<Event>,
+    label: &str,
+) -> Result<u64, CliError> {
+    let mut index: HashMap<StreamId, usize> = HashMap::new();
+    let mut groups: Vec<(StreamId, Vec<Event>)> = Vec::new();
+    for e in events {
+        match index.get(&e.stream) {
+            Some(&i) => groups[i].1.push(e),
+            None => {
+                index.insert(e.stream, groups.len());
+                groups.push((e.stream, vec![e]));
+            }
+        }
+    }
+    let total: usize = groups.iter().map(|(_, g)| g.len()).sum();
+    let show = std::io::stderr().is_terminal() && total > 50_000;
+    const BATCH_EVENTS: usize = 20_000;
+    let mut done = 0usize;
+    let mut batch = AppendBatch::default();
+    let mut in_batch = 0;
+    let mut flush = |batch: &mut AppendBatch, in_batch: &mut usize, done: &mut usize| {
+        if batch.appends.is_empty() {
+            return Ok::<(), CliError>(());
+        }
+        store.append(batch)?;
+        *done += *in_batch;
+        *in_batch = 0;
+        batch.appends.clear();
+        if show {
+            eprint!(
+                "\r{label}: {done}/{total} events ({:.0} %)",
+                *done as f64 * 100.0 / total as f64
+            );
+        }
+        Ok(())
+    };
+    for (stream, events) in groups {
+        in_batch += events.len();
+        batch.appends.push(StreamAppend {
+            stream,
+            expected: ExpectedVersion::NoStream,
+            events,
+        });
+        if in_batch >= BATCH_EVENTS {
+            flush(&mut batch, &mut in_batch, &mut done)?;
+        }
+    }
+    flush(&mut batch, &mut in_batch, &mut done)?;
+    if show {
+        eprintln!();
+    }
+    Ok(done as u64)
+}

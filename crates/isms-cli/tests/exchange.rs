@@ -1,0 +1,113 @@
+//! Export, import (all or nothing, problems by JSON path), backup and restore.
+
+use crate::support::{Scratch, db_bytes};
+
+#[test]
+fn an_export_imports_into_a_new_register_that_exports_the_same() {
+    let s = Scratch::new("roundtrip");
+    crate::scenarios::seed_register(&s);
+    let file = s.path("register.json");
+    s.isms(&[
+        "export",
+        "--format",
+        "json",
+        "--out",
+        file.to_str().unwrap(),
+    ])
+    .ok();
+
+    let copy = Scratch::new("roundtrip-copy");
+    let out = copy.isms(&["import", file.to_str().unwrap()]).ok();
+    assert!(
+        out.contains("imported 3 nonconformities, 1 improvements"),
+        "{out}"
+    );
+    copy.isms(&["verify"]).ok();
+
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("generated_at");
+        v
+    };
+    let a = strip(s.isms(&["export"]).json());
+    let b = strip(copy.isms(&["export"]).json());
+    assert_eq!(a["nonconformities"], b["nonconformities"]);
+    assert_eq!(a["improvements"], b["improvements"]);
+    let ids = |v: &serde_json::Value| {
+        let mut ids: Vec<String> = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&a), ids(&b));
+
+    // Into a register that already holds events: refused, nothing written.
+    let before = db_bytes(&copy.db());
+    let err = copy.isms(&["import", file.to_str().unwrap()]).fails(2);
+    assert!(err.contains("empty register"), "{err}");
+    assert_eq!(db_bytes(&copy.db()), before);
+}
+
+#[test]
+fn an_invalid_document_is_refused_whole_with_every_problem_by_path() {
+    let s = Scratch::new("badimport");
+    crate::scenarios::seed_register(&s);
+    let mut doc = s.isms(&["export"]).json();
+    doc["nonconformities"][1]["severity"] = "catastrophic".into();
+    doc["events"][0]["at"] = "yesterday".into();
+    doc["schema_version"] = "one".into();
+    let file = s.path("bad.json");
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+
+    let target = Scratch::new("badimport-target");
+    let err = target.isms(&["import", file.to_str().unwrap()]).fails(7);
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(err.contains("/nonconformities/1/severity"), "{err}");
+    assert!(err.contains("/events/0/at"), "{err}");
+    assert!(err.contains("/schema_version"), "{err}");
+    // Nothing was created for a refused import.
+    assert!(!target.db().exists());
+
+    // A document that is valid JSON Schema-wise but whose state is not the
+    // fold of its events is refused too, naming the item.
+    let mut doc = s.isms(&["export"]).json();
+    doc["nonconformities"][0]["title"] = "Edited after the fact".into();
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let err = target.isms(&["import", file.to_str().unwrap()]).fails(7);
+    assert!(err.contains("NC-0001") && err.contains("title"), "{err}");
+
+    let err = target
+        .isms(&["import", s.path("missing.json").to_str().unwrap()])
+        .fails(5);
+    assert!(err.contains("missing.json"), "{err}");
+}
+
+#[test]
+fn backup_and_restore_round_trip_through_the_binary() {
+    let s = Scratch::new("backup");
+    crate::scenarios::seed_register(&s);
+    let backup = s.path("backup.db");
+    let out = s.isms(&["backup", "--to", backup.to_str().unwrap()]).ok();
+    assert!(out.contains("verified"), "{out}");
+    let head = s.isms(&["verify", "--json"]).json();
+
+    s.isms(&[
+        "nc",
+        "report",
+        "--title",
+        "After the backup",
+        "--source",
+        "monitoring",
+        "--severity",
+        "minor",
+    ])
+    .ok();
+    assert_ne!(s.isms(&["verify", "--json"]).json(), head);
+    s.isms(&["restore", "--from", backup.to_str().unwrap()])
+        .ok();
+    assert_eq!(s.isms(&["verify", "--json"]).json(), head);
+    s.isms(&["nc", "show", "NC-0004"]).fails(4);
+}

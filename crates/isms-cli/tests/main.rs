@@ -1,0 +1,12 @@
+//! End-to-end tests of the `isms` binary: real processes on real files.
+//! One test binary, one module per concern.
+
+mod concurrency;
+mod docs;
+mod exchange;
+mod json;
+mod refusals;
+mod report;
+mod scenarios;
+mod support;
+mod tamper;

@@ -1,0 +1,126 @@
+//! Running the binary in a scratch directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A scratch directory with a database path, removed on drop.
+pub(crate) struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    pub(crate) fn new(name: &str) -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "isms-cli-test-{}-{}-{name}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self { dir }
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    pub(crate) fn db(&self) -> PathBuf {
+        self.path("register.db")
+    }
+
+    /// `isms --db <db> --as tester ARGS`, in the scratch directory.
+    pub(crate) fn isms(&self, args: &[&str]) -> Run {
+        self.isms_as("tester", args)
+    }
+
+    pub(crate) fn isms_as(&self, actor: &str, args: &[&str]) -> Run {
+        let output = command(&self.dir)
+            .arg("--db")
+            .arg(self.db())
+            .args(["--as", actor])
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(output, args)
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The binary with a clean environment (no `$ISMS_DB` or `$ISMS_ACTOR`
+/// from the developer's shell).
+pub(crate) fn command(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_isms"));
+    c.current_dir(dir)
+        .env_remove("ISMS_DB")
+        .env_remove("ISMS_ACTOR");
+    c
+}
+
+/// What a run printed and how it ended.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    args: String,
+}
+
+impl Run {
+    fn from(o: Output, args: &[&str]) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(o.stdout).unwrap(),
+            stderr: String::from_utf8(o.stderr).unwrap(),
+            args: args.join(" "),
+        }
+    }
+
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub(crate) fn ok(self) -> String {
+        assert_eq!(
+            self.code, 0,
+            "isms {} failed:\n{}{}",
+            self.args, self.stdout, self.stderr
+        );
+        self.stdout
+    }
+
+    /// Asserts this exit code and returns stderr.
+    #[track_caller]
+    pub(crate) fn fails(self, code: i32) -> String {
+        assert_eq!(
+            self.code, code,
+            "isms {}: expected exit {code}:\n{}{}",
+            self.args, self.stdout, self.stderr
+        );
+        self.stderr
+    }
+
+    /// stdout as JSON.
+    #[track_caller]
+    pub(crate) fn json(self) -> serde_json::Value {
+        let out = self.ok();
+        serde_json::from_str(&out).unwrap()
+    }
+}
+
+/// The bytes of the database and its WAL, to show that nothing changed.
+pub(crate) fn db_bytes(db: &Path) -> (Vec<u8>, Vec<u8>) {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    (
+        std::fs::read(db).unwrap(),
+        std::fs::read(PathBuf::from(wal)).unwrap_or_default(),
+    )
+}
