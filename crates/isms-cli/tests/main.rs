@@ -5,6 +5,7 @@ mod concurrency;
 mod docs;
 mod exchange;
 mod json;
+mod readme;
 mod refusals;
 mod report;
 mod scenarios;
