@@ -124,3 +124,44 @@ fn unknown_items_and_bad_values_have_their_own_exit_codes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("init"));
     assert!(!missing.exists());
 }
+
+#[test]
+fn the_database_comes_from_db_before_or_after_the_command_or_isms_db() {
+    let s = Scratch::new("dbflag");
+    one_reported(&s);
+    let db = s.db();
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut c = crate::support::command(s.dir());
+        if let Some(v) = env {
+            c.env("ISMS_DB", v);
+        }
+        let out = c.args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let after = run(&["nc", "list", "--db", db], None);
+    let before = run(&["--db", db, "nc", "list"], None);
+    let from_env = run(&["nc", "list"], Some(db));
+    assert!(after.contains("NC-0001"), "{after}");
+    assert_eq!(after, before);
+    assert_eq!(after, from_env);
+    // --db wins over $ISMS_DB.
+    let out = crate::support::command(s.dir())
+        .env("ISMS_DB", s.path("elsewhere.db"))
+        .args(["nc", "list", "--db", db])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Neither: ./isms.db in the working directory, which does not exist here.
+    let out = crate::support::command(s.dir())
+        .args(["nc", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("isms.db"));
+}
