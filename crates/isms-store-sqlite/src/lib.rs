@@ -57,6 +57,11 @@
 //!   [`APPLICATION_ID`] and `PRAGMA user_version` the schema version; a
 //!   foreign, empty, damaged or newer file is a typed error naming it, and
 //!   is never initialised or downgraded.
+//! - **One item without the log.** Schema version 2 keeps an index from
+//!   human reference (`NC-0007`) to stream, filled by a trigger on each
+//!   stream's first event; [`SqliteStore::find_stream_by_reference`] and
+//!   `Selection::Stream` read one item in milliseconds on a register of
+//!   100,000. The index is derived, not hashed: the chain covers the log.
 //! - **The stored JSON is the hashed JSON.** Verification hashes the bytes
 //!   in the row, so it never depends on serialising an event the same way
 //!   twice. Triggers refuse `UPDATE` and `DELETE` on events; the chain is
