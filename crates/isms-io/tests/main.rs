@@ -1,0 +1,3 @@
+//! Integration tests of isms-io: one binary, modules by concern.
+
+mod roundtrip;
