@@ -218,8 +218,21 @@ pub fn plan_import(
     for t in &tables {
         layouts.push(map_table(t, &options.mapping, &mut mapping, &mut problems)?);
     }
-    check_required(&tables, &layouts, &mut problems);
     let groups = group_rows(&tables, &layouts, &mut problems, progress);
+    let creates = groups.iter().any(|g| match g.ncref {
+        Some(r) => register.nonconformity_by_ref(r).is_none(),
+        None => !register.nonconformities().iter().any(|n| {
+            n.extensions.get(IMPORT_REFERENCE).and_then(|v| v.as_str()) == Some(g.key.as_str())
+        }),
+    });
+    if creates {
+        let before = problems.len();
+        check_required(&tables, &layouts, &mut problems);
+        if problems.len() > before {
+            // Every new row would fail for the same reason: say it once.
+            return Err(ImportError::Problems(problems));
+        }
+    }
     let mut importer = Importer {
         options,
         register: register.clone(),
@@ -365,7 +378,8 @@ fn map_table(
             found: format!("{found:?}"),
         });
     }
-    let has_actions = positions[Column::Action as usize].is_some();
+    let has_actions = positions[Column::Action as usize].is_some()
+        || positions[Column::ActionRef as usize].is_some();
     Ok(Layout {
         positions,
         has_actions,
@@ -451,7 +465,9 @@ fn group_rows(
                     total,
                 });
             }
-            // Cell-level checks on every mapped cell.
+            // Cell-level checks on every mapped cell. A row with such a
+            // problem is reported cell by cell and not interpreted further.
+            let mut bad_row = false;
             for (c, pos) in layout.positions.iter().enumerate() {
                 let Some(pos) = *pos else { continue };
                 let Some(raw) = cells.get(pos) else { continue };
@@ -468,11 +484,15 @@ fn group_rows(
                 };
                 if let Some(kind) = kind {
                     let _ = c;
+                    bad_row = true;
                     problems.push(Problem {
                         location: table_location(t, Some(*row_no), Some((pos, &t.headers[pos]))),
                         kind,
                     });
                 }
+            }
+            if bad_row {
+                continue;
             }
             let r = RowRef { table: ti, row: ri };
             let reference = cell(tables, layouts, r, Column::Reference)
