@@ -1,5 +1,5 @@
 //! Benchmarks of isms-io (divan): export and import of a register of about
-//! 100,000 corrective actions (40,000 nonconformities), as CSV and as XLSX.
+//! 100,000 corrective actions (47,500 nonconformities), as CSV and as XLSX.
 
 use std::sync::LazyLock;
 
@@ -11,10 +11,10 @@ fn main() {
     divan::main();
 }
 
-/// 40,000 nonconformities with one analysis attempt each (what a
+/// 47,500 nonconformities with one analysis attempt each (what a
 /// spreadsheet can rebuild): about 100,000 action rows.
 static REGISTER: LazyLock<Register> = LazyLock::new(|| {
-    let mut config = GeneratorConfig::new(40_000, 2026);
+    let mut config = GeneratorConfig::new(47_500, 2026);
     config.shape.ineffective = 0.0;
     let g = generate(&config).expect("generator");
     let actions: usize = g
@@ -25,7 +25,7 @@ static REGISTER: LazyLock<Register> = LazyLock::new(|| {
         .sum();
     #[allow(clippy::print_stderr)] // the row count belongs next to the figures
     {
-        eprintln!("register: 40000 nonconformities, {actions} actions");
+        eprintln!("register: 47500 nonconformities, {actions} actions");
     }
     g.register
 });
@@ -65,7 +65,7 @@ fn import_from_csv(bencher: divan::Bencher) {
     let options = options();
     bencher.bench(|| {
         let plan = plan_import(&Register::new(), &inputs, &options, &mut |_| {}).expect("import");
-        assert_eq!(plan.created(), 40_000);
+        assert_eq!(plan.created(), 47_500);
         plan
     });
 }
@@ -80,7 +80,7 @@ fn import_from_xlsx(bencher: divan::Bencher) {
     let options = options();
     bencher.bench(|| {
         let plan = plan_import(&Register::new(), &inputs, &options, &mut |_| {}).expect("import");
-        assert_eq!(plan.created(), 40_000);
+        assert_eq!(plan.created(), 47_500);
         plan
     });
 }

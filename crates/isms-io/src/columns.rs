@@ -171,7 +171,7 @@ columns! {
         ["repeat of", "recurrence", "repeat finding of"];
     /// The action's reference within its nonconformity (`A-2`).
     ActionRef = "action_ref", "Action ref", Text, true,
-        ["action reference", "action no", "action number", "action id", "action #"];
+        ["action reference", "action no", "action number", "action id", "action nr"];
     /// Which root-cause analysis attempt the action answers.
     Attempt = "attempt", "Attempt", Number, true,
         ["analysis attempt"];
@@ -219,6 +219,23 @@ impl fmt::Display for Column {
         f.write_str(self.header())
     }
 }
+
+/// The nonconformity columns the actions sheet repeats in front of each
+/// action: enough to filter and sort actions by their nonconformity; the
+/// rest is on the nonconformities sheet, joined by the reference.
+pub const REPEATED_ON_ACTIONS: &[Column] = &[
+    Column::Reference,
+    Column::Title,
+    Column::Source,
+    Column::Severity,
+    Column::Requirements,
+    Column::Owner,
+    Column::Detected,
+    Column::NcStatus,
+    Column::RootCauseCategory,
+    Column::VerificationResult,
+    Column::Closed,
+];
 
 impl Column {
     /// The nonconformity columns (the nonconformities sheet).

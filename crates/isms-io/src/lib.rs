@@ -5,7 +5,8 @@
 //! import that goes through the core's commands.
 //!
 //! - **Export** ([`export_csv`], [`export_xlsx`]): one row per corrective
-//!   action with its nonconformity's columns repeated, and one row per
+//!   action with its nonconformity's main columns ([`REPEATED_ON_ACTIONS`])
+//!   repeated, and one row per
 //!   nonconformity (a second file, or a second sheet). Dates and instants
 //!   in ISO 8601 (UTC); in XLSX a bold header row, frozen panes, an
 //!   autofilter, and typed date cells.
@@ -23,9 +24,10 @@
 //! use isms_core::{Actor, ActorId, Register};
 //! use isms_io::{ImportOptions, Input, export_csv, plan_import};
 //!
-//! use chrono::{TimeZone, Utc};
-//! let start = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
-//! let register = isms_gen::seed_scenarios(start)?.register;
+//! // A register of 50 nonconformities, each with one root-cause analysis.
+//! let mut config = isms_gen::GeneratorConfig::new(50, 7);
+//! config.shape.ineffective = 0.0;
+//! let register = isms_gen::generate(&config)?.register;
 //! let csv = export_csv(&register)?;
 //! let options = ImportOptions::new(Actor::new(ActorId::new("import")?));
 //! let inputs = [
@@ -33,7 +35,7 @@
 //!     Input { name: "actions.csv", bytes: &csv.actions },
 //! ];
 //! let plan = plan_import(&Register::new(), &inputs, &options, &mut |_| {})?;
-//! assert_eq!(plan.created(), 3);
+//! assert_eq!(plan.created(), 50);
 //! // The same register, as far as a spreadsheet can tell.
 //! assert_eq!(isms_io::RegisterView::of(&plan.register), isms_io::RegisterView::of(&register));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -62,6 +64,7 @@
 //!   [`ImportOptions::entropy`]; progress goes to a callback.
 
 mod columns;
+mod docs;
 mod error;
 mod export;
 mod import;
@@ -71,9 +74,10 @@ mod view;
 mod words;
 
 pub use columns::{
-    Column, ColumnKind, ColumnMapping, MappedHeader, MappingFile, MatchedBy, column_letters,
-    normalise,
+    Column, ColumnKind, ColumnMapping, MappedHeader, MappingFile, MatchedBy, REPEATED_ON_ACTIONS,
+    column_letters, normalise,
 };
+pub use docs::columns_markdown;
 pub use error::{FileError, ImportError, Location, Problem, ProblemKind};
 pub use export::{ACTIONS_SHEET, CsvExport, NONCONFORMITIES_SHEET, export_csv, export_xlsx};
 pub use import::{

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use isms_core::{ActionDecision, CorrectiveAction, Nonconformity, Register, RejectionReason};
 
-use crate::columns::Column;
+use crate::columns::{Column, REPEATED_ON_ACTIONS};
 use crate::words::{ACTION_STATUS, CATEGORY, METHOD, NC_STATE, OUTCOME, Outcome, SEVERITY, SOURCE};
 
 /// One cell of the view.
@@ -61,7 +61,7 @@ impl Cell {
 pub struct RegisterView {
     /// Rows of the nonconformities sheet, cells in [`Column::nonconformity_columns`] order.
     pub nonconformities: Vec<Vec<Cell>>,
-    /// Rows of the actions sheet, cells in [`Column::ALL`] order.
+    /// Rows of the actions sheet, cells in [`action_sheet_columns`] order.
     pub actions: Vec<Vec<Cell>>,
 }
 
@@ -70,9 +70,14 @@ pub fn nonconformity_sheet_columns() -> Vec<Column> {
     Column::nonconformity_columns().collect()
 }
 
-/// The columns of the actions sheet.
+/// The columns of the actions sheet: the repeated nonconformity columns,
+/// then the action's.
 pub fn action_sheet_columns() -> Vec<Column> {
-    Column::ALL.to_vec()
+    REPEATED_ON_ACTIONS
+        .iter()
+        .copied()
+        .chain(Column::ALL.iter().copied().filter(|c| c.is_action()))
+        .collect()
 }
 
 impl RegisterView {
@@ -80,11 +85,17 @@ impl RegisterView {
     pub fn of(register: &Register) -> Self {
         let mut nonconformities = Vec::with_capacity(register.nonconformities().len());
         let mut actions = Vec::new();
+        let nc_columns = nonconformity_sheet_columns();
+        let repeated: Vec<usize> = REPEATED_ON_ACTIONS
+            .iter()
+            .filter_map(|c| nc_columns.iter().position(|x| x == c))
+            .collect();
+        let width = action_sheet_columns().len();
         for nc in register.nonconformities() {
             let cells = nc_cells(register, nc);
             for a in &nc.actions {
-                let mut row = Vec::with_capacity(Column::ALL.len());
-                row.extend(cells.iter().cloned());
+                let mut row = Vec::with_capacity(width);
+                row.extend(repeated.iter().map(|&i| cells[i].clone()));
                 action_cells(a, &mut row);
                 actions.push(row);
             }
