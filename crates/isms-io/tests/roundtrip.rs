@@ -101,3 +101,40 @@ mod property {
         }
     }
 }
+
+#[test]
+fn repeated_analyses_export_but_are_refused_on_import_with_a_pointer() {
+    use chrono::{TimeZone, Utc};
+    // The seed's backup case was verified ineffective once and analysed again.
+    let start = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+    let register = isms_gen::seed_scenarios(start).unwrap().register;
+    assert!(register.nonconformities().iter().any(|n| n.attempt > 1));
+    let csv = export_csv(&register).unwrap();
+    let inputs = [
+        Input {
+            name: "nonconformities.csv",
+            bytes: &csv.nonconformities,
+        },
+        Input {
+            name: "actions.csv",
+            bytes: &csv.actions,
+        },
+    ];
+    let Err(isms_io::ImportError::Problems(p)) =
+        plan_import(&Register::new(), &inputs, &options(), &mut |_| {})
+    else {
+        panic!("expected problems")
+    };
+    assert!(!p.is_empty());
+    for problem in &p {
+        assert_eq!(
+            problem.location.column.as_ref().map(|c| c.1.as_str()),
+            Some("Attempt"),
+            "{problem}"
+        );
+        assert!(
+            problem.to_string().contains("register document"),
+            "{problem}"
+        );
+    }
+}
