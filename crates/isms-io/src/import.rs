@@ -286,6 +286,9 @@ pub fn plan_import(
                     b.location.column.as_ref().map(|c| c.0),
                 ))
         });
+        // A value read twice (to tell "empty" from "unreadable") may have
+        // been reported twice.
+        problems.dedup_by(|a, b| a.to_string() == b.to_string());
         return Err(ImportError::Problems(problems));
     }
     Ok(ImportPlan {
