@@ -10,12 +10,11 @@ use chrono::{DateTime, Utc};
 use isms_core::{
     ActionDecision, ActionId, ActionStatus, Actor, ActorId, AnalysisMethod, Command, Context,
     Event, EvidenceRef, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register,
-    RejectionReason, ReportNonconformity, RequirementRef, RootCause, Severity, Source,
-    VerificationSchedule,
+    RejectionReason, ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
 };
 use isms_store::{AppendBatch, Appended, EventStore, ExpectedVersion, StoreError, StreamAppend};
 
-use crate::columns::{Column, ColumnKind, ColumnMapping, MappedHeader, MappingFile, match_header};
+use crate::columns::{Column, ColumnMapping, MappedHeader, MappingFile, match_header};
 use crate::error::{FileError, ImportError, Location, Problem, ProblemKind};
 use crate::parse::{
     DateOrder, Stamp, midnight, parse_date, parse_schedule, parse_stamp, split_list,
@@ -1715,6 +1714,3 @@ impl TargetKind for Command {
         }
     }
 }
-
-// Keep the unused-import lint quiet for kinds only used in docs.
-const _: Option<(ColumnKind, Severity, Source)> = None;
