@@ -138,3 +138,21 @@ fn repeated_analyses_export_but_are_refused_on_import_with_a_pointer() {
         );
     }
 }
+
+#[test]
+fn importing_an_export_into_its_own_register_changes_nothing() {
+    let mut config = GeneratorConfig::new(200, 5);
+    config.shape.ineffective = 0.0;
+    let g = generate(&config).unwrap();
+    let bytes = export_xlsx(&g.register).unwrap();
+    let inputs = [Input {
+        name: "register.xlsx",
+        bytes: &bytes,
+    }];
+    let plan = match plan_import(&g.register, &inputs, &options(), &mut |_| {}) {
+        Ok(plan) => plan,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(plan.created(), 0);
+    assert_eq!(plan.events().count(), 0, "{plan}");
+}
