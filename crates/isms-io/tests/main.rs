@@ -2,5 +2,6 @@
 
 mod docs;
 mod export;
+mod fuzz;
 mod messy;
 mod roundtrip;
