@@ -62,6 +62,7 @@
 //!   twice. Triggers refuse `UPDATE` and `DELETE` on events; the chain is
 //!   what makes it evident when someone drops them.
 
+mod decode;
 mod schema;
 mod store;
 

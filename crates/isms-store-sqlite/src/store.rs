@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use isms_core::{Event, StreamId};
+use isms_core::StreamId;
 use isms_store::{
     AppendBatch, Appended, BreakKind, ChainHash, ChainHead, EventStore, RecordedRequest, RequestId,
     RequestRecord, Selection, StoreError, StoredEvent, Verified, chain_hash, write_event_body,
@@ -14,6 +14,7 @@ use isms_store::{
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use crate::decode::{Row, read_rows};
 use crate::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 
 /// How hard SQLite works to make a commit survive.
@@ -598,23 +599,6 @@ impl SqliteStore {
         Ok(head)
     }
 
-    fn decode(position: u64, hash: &[u8], body: &str) -> Result<StoredEvent, StoreError> {
-        let event: Event = serde_json::from_str(body)
-            .map_err(|source| StoreError::Undecodable { position, source })?;
-        let hash = hash_from(hash).ok_or(StoreError::ChainBroken {
-            position,
-            stream: Some(event.stream.to_string()),
-            kind: BreakKind::Malformed {
-                detail: format!("the hash has {} bytes instead of 32", hash.len()),
-            },
-        })?;
-        Ok(StoredEvent {
-            position,
-            hash,
-            event,
-        })
-    }
-
     /// A gap was found before `next_present`: find the stream that lost an
     /// event by looking for the first sequence that skips.
     fn stream_with_gap(&self) -> Result<Option<String>, StoreError> {
@@ -828,24 +812,28 @@ impl EventStore for SqliteStore {
         let mut rows = stmt
             .query(rusqlite::params_from_iter(args))
             .map_err(self.err("read"))?;
-        while let Some(row) = rows.next().map_err(self.err("read"))? {
-            let position = from_sql(row.get(0).map_err(self.err("read"))?);
+        let err = self.err("read");
+        let mut next_row = |take: &mut dyn FnMut(Row<'_>)| -> Result<bool, StoreError> {
+            let Some(row) = rows.next().map_err(&err)? else {
+                return Ok(false);
+            };
+            let position = from_sql(row.get(0).map_err(&err)?);
             let hash = row
                 .get_ref(1)
                 .and_then(|v| v.as_blob().map_err(Into::into))
-                .map_err(self.err("read"))?;
+                .map_err(&err)?;
             let body = row
                 .get_ref(2)
                 .and_then(|v| v.as_str().map_err(Into::into))
-                .map_err(self.err("read"))?;
-            let stored = Self::decode(position, hash, body)?;
-            // Filtering by time happens here rather than in SQL so that the
-            // comparison is chrono's, exact to the nanosecond.
-            if as_of.is_none_or(|t| stored.event.at <= t) {
-                visit(stored);
-            }
-        }
-        Ok(())
+                .map_err(&err)?;
+            take(Row {
+                position,
+                hash,
+                body,
+            });
+            Ok(true)
+        };
+        read_rows(&self.path, &mut next_row, as_of, visit)
     }
 
     fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {

@@ -5,6 +5,7 @@
 
 mod backup;
 mod basics;
+mod bigread;
 mod concurrency;
 mod corrupt;
 mod crash;
