@@ -1657,8 +1657,11 @@ impl Importer<'_> {
         let Some(nc) = self.register.nonconformity(nc_id) else {
             return;
         };
+        // A row that changes nothing (an older export of an item that moved
+        // on since) is not checked against the current state.
         if let Some(stated) = stated
             && stated != nc.state
+            && !commands.is_empty()
         {
             let hint = match stated {
                 NcState::Closed if nc.state != NcState::Effective => "; closure needs every action done or cancelled and a passing verification (Verification result, Verification date, Verifier)".to_owned(),
