@@ -607,3 +607,25 @@ fn rows_for_an_existing_nonconformity_become_commands() {
     .unwrap();
     assert_eq!(again.events().count(), 0);
 }
+
+#[test]
+fn a_status_the_columns_do_not_reach_is_reported_with_what_is_missing() {
+    let csv = "Title,Severity,Source,Owner,Detected,Root cause,Root cause category,Action,Due date,Status,Completed,NC status\n\
+               Old finding,minor,internal audit,qa,2026-01-10,No check,process,Fix it,2026-02-01,done,2026-01-25,closed\n";
+    let p = problems(import("s.csv", csv.as_bytes()));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        matches!(&p[0].kind, ProblemKind::StatusMismatch { stated, reached, .. } if stated == "closed" && reached == "implemented"),
+        "{}",
+        p[0]
+    );
+    assert!(
+        p[0].to_string().contains("passing verification"),
+        "{}",
+        p[0]
+    );
+    assert_eq!(
+        p[0].location.to_string(),
+        "s.csv, row 2, column L (NC status)"
+    );
+}
