@@ -68,44 +68,30 @@ pub fn export_xlsx(register: &Register) -> Result<Vec<u8>, FileError> {
         format: "xlsx",
         detail: e.to_string(),
     };
+    let mut workbook = Workbook::new();
     let formats = Formats {
         header: Format::new().set_bold(),
         date: Format::new().set_num_format("yyyy-mm-dd"),
         datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
     };
-    // The two sheets are filled on two threads; the package is then
-    // assembled (and deflated) by the writer.
-    let (actions, nonconformities) = std::thread::scope(|scope| {
-        let actions = scope.spawn(|| {
-            let mut sheet = Worksheet::new();
-            write_sheet(
-                &mut sheet,
-                ACTIONS_SHEET,
-                &action_sheet_columns(),
-                &view.actions,
-                &formats,
-            )
-            .map(|()| sheet)
-        });
-        let mut sheet = Worksheet::new();
-        let nonconformities = write_sheet(
-            &mut sheet,
-            NONCONFORMITIES_SHEET,
-            &nonconformity_sheet_columns(),
-            &view.nonconformities,
-            &formats,
-        )
-        .map(|()| sheet);
-        let actions = actions.join().unwrap_or_else(|_| {
-            Err(XlsxError::ParameterError(
-                "the thread writing the actions sheet panicked".into(),
-            ))
-        });
-        (actions, nonconformities)
-    });
-    let mut workbook = Workbook::new();
-    workbook.push_worksheet(actions.map_err(fail)?);
-    workbook.push_worksheet(nonconformities.map_err(fail)?);
+    let sheet = workbook.add_worksheet();
+    write_sheet(
+        sheet,
+        ACTIONS_SHEET,
+        &action_sheet_columns(),
+        &view.actions,
+        &formats,
+    )
+    .map_err(fail)?;
+    let sheet = workbook.add_worksheet();
+    write_sheet(
+        sheet,
+        NONCONFORMITIES_SHEET,
+        &nonconformity_sheet_columns(),
+        &view.nonconformities,
+        &formats,
+    )
+    .map_err(fail)?;
     workbook.save_to_buffer().map_err(fail)
 }
 
