@@ -13,6 +13,7 @@
 //! | `gen`      | `generator`  | seeded synthetic registers                     |
 //! | `schema`   | `schema`     | the JSON Schema bundle and the register document |
 //! | `report`   | `report`     | the management-review report (HTML, Markdown)   |
+//! | `io`       | `io`         | CSV and XLSX export and import of the register  |
 //! | `proptest` | `core`       | the property-testing kit of `isms-core`         |
 //!
 //! Default features: `core`, `catalog`, `kpi`.
@@ -42,6 +43,9 @@ pub use isms_gen as generator;
 
 #[cfg(feature = "report")]
 pub use isms_report as report;
+
+#[cfg(feature = "io")]
+pub use isms_io as io;
 
 /// The README's code samples compile and run as doctests.
 #[cfg(doctest)]

@@ -1,0 +1,1719 @@
+//! Import: tables to rows, rows to nonconformities, nonconformities to
+//! commands, commands through `isms_core::decide` on a copy of the
+//! register; every problem collected; a plan (and the events to append in
+//! one batch) only when there is none.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use isms_core::{
+    ActionDecision, ActionId, ActionStatus, Actor, ActorId, AnalysisMethod, Command, Context,
+    Event, EvidenceRef, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register,
+    RejectionReason, ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
+};
+use isms_store::{AppendBatch, Appended, EventStore, ExpectedVersion, StoreError, StreamAppend};
+
+use crate::columns::{Column, ColumnMapping, MappedHeader, MappingFile, match_header};
+use crate::error::{FileError, ImportError, Location, Problem, ProblemKind};
+use crate::parse::{
+    DateOrder, Stamp, midnight, parse_date, parse_schedule, parse_stamp, split_list,
+};
+use crate::read::{Encoding, Raw, Table, read_tables};
+use crate::words::{ACTION_STATUS, CATEGORY, METHOD, NC_STATE, OUTCOME, Outcome, SEVERITY, SOURCE};
+
+/// The extension field that keeps a file's own reference (`CAR-2024-017`)
+/// on a nonconformity created from it, so that a later import of the same
+/// file updates it instead of creating another.
+pub const IMPORT_REFERENCE: &str = "import_reference";
+
+/// Text recorded where the core needs words the spreadsheet did not have
+/// (a verification method or criteria, a reschedule or cancellation reason).
+pub const NOT_RECORDED: &str = "not recorded in the imported spreadsheet";
+
+/// One input file.
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a> {
+    /// Its name, used in every message.
+    pub name: &'a str,
+    /// Its contents.
+    pub bytes: &'a [u8],
+}
+
+/// How to import.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Explicit header mappings for headers the synonyms do not cover.
+    pub mapping: MappingFile,
+    /// The order of day and month in dates such as `03/04/2026`; without
+    /// it such dates are refused as ambiguous (unless one part is above 12).
+    pub date_order: Option<DateOrder>,
+    /// The encoding of CSV files.
+    pub encoding: Encoding,
+    /// The policy the commands are decided under.
+    pub policy: Policy,
+    /// Who records the steps the spreadsheet names no actor for
+    /// (containment, analysis, planning, closure...).
+    pub actor: Actor,
+    /// Entropy for the identifiers of new nonconformities, actions and
+    /// events (the library has no random source: pass a random value).
+    pub entropy: u64,
+}
+
+impl ImportOptions {
+    /// Defaults: no mapping file, no date order, UTF-8, the default policy,
+    /// `actor` for unattributed steps, entropy 0.
+    pub fn new(actor: Actor) -> Self {
+        Self {
+            mapping: MappingFile::new(),
+            date_order: None,
+            encoding: Encoding::Utf8,
+            policy: Policy::default(),
+            actor,
+            entropy: 0,
+        }
+    }
+}
+
+/// Which part of the import is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading a file (`done` files of `total`).
+    Reading,
+    /// Checking rows (`done` of `total` rows).
+    Checking,
+    /// Deciding commands (`done` of `total` nonconformities).
+    Deciding,
+}
+
+/// A progress report, for a progress bar: the library never prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The stage.
+    pub stage: Stage,
+    /// Units done.
+    pub done: usize,
+    /// Units in the stage.
+    pub total: usize,
+}
+
+/// What the import will do to one nonconformity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedItem {
+    /// The reference in the file (or `row N` when there is none).
+    pub file_reference: String,
+    /// Its reference in the register after the import.
+    pub reference: NcRef,
+    /// Whether it is new (otherwise it is updated).
+    pub created: bool,
+    /// The commands, in order (`report`, `plan_action`, ...).
+    pub commands: Vec<&'static str>,
+    /// Where it is first described.
+    pub location: Location,
+}
+
+/// The outcome of a successful check: what would be written. Nothing has
+/// been written; [`ImportPlan::append_to`] writes it in one atomic batch.
+#[derive(Clone, Debug)]
+pub struct ImportPlan {
+    /// Every header and the column it fed.
+    pub mapping: ColumnMapping,
+    /// One entry per nonconformity created or updated.
+    pub items: Vec<PlannedItem>,
+    /// The events, grouped by stream, in order.
+    pub batch: AppendBatch,
+    /// The register as it will be after the import.
+    pub register: Register,
+    /// Things worth knowing that do not stop the import.
+    pub notes: Vec<String>,
+}
+
+impl ImportPlan {
+    /// Nonconformities created.
+    pub fn created(&self) -> usize {
+        self.items.iter().filter(|i| i.created).count()
+    }
+
+    /// Nonconformities updated.
+    pub fn updated(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| !i.created && !i.commands.is_empty())
+            .count()
+    }
+
+    /// Events to append.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.batch.appends.iter().flat_map(|a| a.events.iter())
+    }
+
+    /// Appends every event in one batch: all or nothing. A store that
+    /// changed since the plan was made refuses it with a conflict, and
+    /// nothing is written.
+    pub fn append_to(&self, store: &mut impl EventStore) -> Result<Option<Appended>, StoreError> {
+        if self.batch.is_empty() {
+            return Ok(None);
+        }
+        store.append(&self.batch).map(Some)
+    }
+}
+
+impl fmt::Display for ImportPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} nonconformit{} to create, {} to update, {} events",
+            self.created(),
+            if self.created() == 1 { "y" } else { "ies" },
+            self.updated(),
+            self.batch.len()
+        )?;
+        for item in &self.items {
+            if item.commands.is_empty() {
+                continue;
+            }
+            writeln!(
+                f,
+                "  {} {} ({}): {}",
+                if item.created { "create" } else { "update" },
+                item.reference,
+                item.location,
+                item.commands.join(", ")
+            )?;
+        }
+        for n in &self.notes {
+            writeln!(f, "  note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the inputs, maps their columns, checks every row and decides every
+/// command on a copy of `register`. Returns the plan, or every problem found.
+/// Writes nothing; progress goes to `progress`.
+pub fn plan_import(
+    register: &Register,
+    inputs: &[Input<'_>],
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportPlan, ImportError> {
+    let mut tables = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        progress(Progress {
+            stage: Stage::Reading,
+            done: i,
+            total: inputs.len(),
+        });
+        tables.extend(read_tables(input.name, input.bytes, options.encoding)?);
+    }
+    progress(Progress {
+        stage: Stage::Reading,
+        done: inputs.len(),
+        total: inputs.len(),
+    });
+    let mut problems = Vec::new();
+    let mut mapping = ColumnMapping::default();
+    let mut layouts = Vec::with_capacity(tables.len());
+    for t in &tables {
+        layouts.push(map_table(t, &options.mapping, &mut mapping, &mut problems)?);
+    }
+    let groups = group_rows(&tables, &layouts, &mut problems, progress);
+    let creates = groups.iter().any(|g| match g.ncref {
+        Some(r) => register.nonconformity_by_ref(r).is_none(),
+        None => !register.nonconformities().iter().any(|n| {
+            n.extensions.get(IMPORT_REFERENCE).and_then(|v| v.as_str()) == Some(g.key.as_str())
+        }),
+    });
+    if creates {
+        let before = problems.len();
+        check_required(&tables, &layouts, &mut problems);
+        if problems.len() > before {
+            // Every new row would fail for the same reason: say it once.
+            return Err(ImportError::Problems(problems));
+        }
+    }
+    let mut importer = Importer {
+        options,
+        register: register.clone(),
+        original: register,
+        problems,
+        notes: Vec::new(),
+        ids: HashMap::new(),
+        by_import_ref: register
+            .nonconformities()
+            .iter()
+            .filter_map(|n| {
+                n.extensions
+                    .get(IMPORT_REFERENCE)
+                    .and_then(|v| v.as_str())
+                    .map(|s| (s.to_owned(), n.id))
+            })
+            .collect(),
+        counter: 0,
+        appends: Vec::new(),
+        items: Vec::new(),
+    };
+    let total = groups.len();
+    for (i, g) in groups.iter().enumerate() {
+        if i % 1024 == 0 {
+            progress(Progress {
+                stage: Stage::Deciding,
+                done: i,
+                total,
+            });
+        }
+        importer.import_group(&tables, &layouts, g);
+    }
+    progress(Progress {
+        stage: Stage::Deciding,
+        done: total,
+        total,
+    });
+    if !importer.problems.is_empty() {
+        let mut problems = importer.problems;
+        problems.sort_by(|a, b| {
+            (
+                &a.location.file,
+                &a.location.sheet,
+                a.location.row,
+                a.location.column.as_ref().map(|c| c.0),
+            )
+                .cmp(&(
+                    &b.location.file,
+                    &b.location.sheet,
+                    b.location.row,
+                    b.location.column.as_ref().map(|c| c.0),
+                ))
+        });
+        // A value read twice (to tell "empty" from "unreadable") may have
+        // been reported twice.
+        problems.dedup_by(|a, b| a.to_string() == b.to_string());
+        return Err(ImportError::Problems(problems));
+    }
+    Ok(ImportPlan {
+        mapping,
+        items: importer.items,
+        batch: AppendBatch {
+            appends: importer.appends,
+            request: None,
+        },
+        register: importer.register,
+        notes: importer.notes,
+    })
+}
+
+/// Where each column is in one table.
+struct Layout {
+    /// Position (0-based) of each column, indexed by `Column as usize`.
+    positions: Vec<Option<usize>>,
+    has_actions: bool,
+}
+
+impl Layout {
+    fn pos(&self, c: Column) -> Option<usize> {
+        self.positions[c as usize]
+    }
+}
+
+fn table_location(t: &Table, row: Option<usize>, column: Option<(usize, &str)>) -> Location {
+    Location {
+        file: t.file.clone(),
+        sheet: t.sheet.clone(),
+        row,
+        column: column.map(|(p, h)| (p + 1, h.to_owned())),
+    }
+}
+
+fn map_table(
+    t: &Table,
+    mapping_file: &MappingFile,
+    mapping: &mut ColumnMapping,
+    problems: &mut Vec<Problem>,
+) -> Result<Layout, FileError> {
+    let mut positions = vec![None; Column::ALL.len()];
+    let source = match &t.sheet {
+        Some(s) => format!("{} [{s}]", t.file),
+        None => t.file.clone(),
+    };
+    for (i, h) in t.headers.iter().enumerate() {
+        let (column, matched_by) = match_header(h, mapping_file);
+        if let Some(c) = column {
+            if let Some(first) = positions[c as usize] {
+                problems.push(Problem {
+                    location: table_location(t, Some(t.header_row), Some((i, h))),
+                    kind: ProblemKind::Inconsistent {
+                        detail: format!(
+                            "maps to the column {} like the header {:?} in column {}; map one of them to `ignore` in a mapping file",
+                            c.key(),
+                            t.headers[first],
+                            crate::columns::column_letters(first + 1)
+                        ),
+                    },
+                });
+            } else {
+                positions[c as usize] = Some(i);
+            }
+        }
+        mapping.headers.push(MappedHeader {
+            source: source.clone(),
+            header: h.clone(),
+            position: i + 1,
+            column,
+            matched_by,
+        });
+    }
+    if positions.iter().all(Option::is_none) {
+        let found: String = t
+            .headers
+            .iter()
+            .take(6)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(FileError::NoHeader {
+            file: t.file.clone(),
+            sheet: t
+                .sheet
+                .as_ref()
+                .map(|s| format!(", sheet {s:?}"))
+                .unwrap_or_default(),
+            found: format!("{found:?}"),
+        });
+    }
+    let has_actions = positions[Column::Action as usize].is_some()
+        || positions[Column::ActionRef as usize].is_some();
+    Ok(Layout {
+        positions,
+        has_actions,
+    })
+}
+
+fn check_required(tables: &[Table], layouts: &[Layout], problems: &mut Vec<Problem>) {
+    let any = |c: Column| layouts.iter().any(|l| l.pos(c).is_some());
+    let Some(first) = tables.first() else { return };
+    let mut missing = Vec::new();
+    for c in [Column::Title, Column::Source, Column::Severity] {
+        if !any(c) {
+            missing.push(c);
+        }
+    }
+    if !any(Column::Owner) && !any(Column::ActionOwner) {
+        missing.push(Column::Owner);
+    }
+    if !any(Column::Detected) && !any(Column::Reported) {
+        missing.push(Column::Detected);
+    }
+    for column in missing {
+        problems.push(Problem {
+            location: table_location(first, Some(first.header_row), None),
+            kind: ProblemKind::MissingColumn { column },
+        });
+    }
+}
+
+/// A reference to one data row.
+#[derive(Clone, Copy, Debug)]
+struct RowRef {
+    table: usize,
+    row: usize,
+}
+
+/// The rows that describe one nonconformity.
+struct Group {
+    key: String,
+    ncref: Option<NcRef>,
+    /// Rows carrying its columns (the first one is where it is described).
+    rows: Vec<RowRef>,
+    /// Rows describing one action each.
+    actions: Vec<RowRef>,
+    order: usize,
+}
+
+fn cell<'t>(
+    tables: &'t [Table],
+    layouts: &[Layout],
+    r: RowRef,
+    c: Column,
+) -> Option<(usize, &'t Raw)> {
+    let pos = layouts[r.table].pos(c)?;
+    let raw = tables[r.table].rows[r.row].1.get(pos)?;
+    if raw.is_blank() {
+        None
+    } else {
+        Some((pos, raw))
+    }
+}
+
+fn group_rows(
+    tables: &[Table],
+    layouts: &[Layout],
+    problems: &mut Vec<Problem>,
+    progress: &mut dyn FnMut(Progress),
+) -> Vec<Group> {
+    let total: usize = tables.iter().map(|t| t.rows.len()).sum();
+    let mut done = 0;
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut nc_rows_seen: HashMap<String, usize> = HashMap::new();
+    let mut actions_seen: HashMap<(String, String), usize> = HashMap::new();
+    for (ti, t) in tables.iter().enumerate() {
+        let layout = &layouts[ti];
+        for (ri, (row_no, cells)) in t.rows.iter().enumerate() {
+            done += 1;
+            if done % 4096 == 0 {
+                progress(Progress {
+                    stage: Stage::Checking,
+                    done,
+                    total,
+                });
+            }
+            // Cell-level checks on every mapped cell. A row with such a
+            // problem is reported cell by cell and not interpreted further.
+            let mut bad_row = false;
+            for (c, pos) in layout.positions.iter().enumerate() {
+                let Some(pos) = *pos else { continue };
+                let Some(raw) = cells.get(pos) else { continue };
+                let kind = match raw {
+                    Raw::Formula(f) => Some(ProblemKind::Formula { formula: f.clone() }),
+                    Raw::Error(e) => Some(ProblemKind::CellError { value: e.clone() }),
+                    Raw::Text(s) => s
+                        .chars()
+                        .find(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
+                        .map(|ch| ProblemKind::ControlCharacter {
+                            code: u32::from(ch),
+                        }),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    let _ = c;
+                    bad_row = true;
+                    problems.push(Problem {
+                        location: table_location(t, Some(*row_no), Some((pos, &t.headers[pos]))),
+                        kind,
+                    });
+                }
+            }
+            if bad_row {
+                continue;
+            }
+            let r = RowRef { table: ti, row: ri };
+            let reference = cell(tables, layouts, r, Column::Reference)
+                .map(|(_, raw)| raw.display().trim().to_owned());
+            let ncref = reference.as_deref().and_then(|s| s.parse::<NcRef>().ok());
+            let key = match (&ncref, &reference) {
+                (Some(n), _) => n.to_string(),
+                (None, Some(s)) => s.clone(),
+                (None, None) => format!("{} row {row_no}", t.file),
+            };
+            if !layout.has_actions
+                && let Some(first) = nc_rows_seen.insert(key.clone(), *row_no)
+            {
+                let pos = layout.pos(Column::Reference).unwrap_or(0);
+                problems.push(Problem {
+                    location: table_location(t, Some(*row_no), Some((pos, &t.headers[pos]))),
+                    kind: ProblemKind::DuplicateReference {
+                        reference: key.clone(),
+                        first_row: first,
+                    },
+                });
+                continue;
+            }
+            let gi = *index.entry(key.clone()).or_insert_with(|| {
+                groups.push(Group {
+                    key: key.clone(),
+                    ncref,
+                    rows: Vec::new(),
+                    actions: Vec::new(),
+                    order: groups.len(),
+                });
+                groups.len() - 1
+            });
+            let g = &mut groups[gi];
+            g.rows.push(r);
+            if layout.has_actions {
+                if let Some((pos, raw)) = cell(tables, layouts, r, Column::ActionRef) {
+                    let action = raw.display().trim().to_uppercase();
+                    if let Some(first) = actions_seen.insert((key.clone(), action.clone()), *row_no)
+                    {
+                        problems.push(Problem {
+                            location: table_location(
+                                t,
+                                Some(*row_no),
+                                Some((pos, &t.headers[pos])),
+                            ),
+                            kind: ProblemKind::DuplicateAction {
+                                reference: key.clone(),
+                                action,
+                                first_row: first,
+                            },
+                        });
+                        continue;
+                    }
+                }
+                if cell(tables, layouts, r, Column::Action).is_some()
+                    || cell(tables, layouts, r, Column::ActionRef).is_some()
+                {
+                    g.actions.push(r);
+                }
+            }
+        }
+    }
+    // New items are reported in reference order, so that an export
+    // imported into an empty register keeps its references.
+    groups.sort_by_key(|g| (g.ncref.map_or(u32::MAX, |n| n.number()), g.order));
+    groups
+}
+
+/// A step: one command, when, by whom, and where it comes from.
+struct Step {
+    order: u8,
+    key: DateTime<Utc>,
+    stamp: Option<Stamp>,
+    /// Steps the import times itself: never earlier than the item's last event.
+    floating: bool,
+    actor: Actor,
+    command: Command,
+    what: &'static str,
+    location: Location,
+}
+
+struct Importer<'a> {
+    options: &'a ImportOptions,
+    register: Register,
+    original: &'a Register,
+    problems: Vec<Problem>,
+    notes: Vec<String>,
+    /// Nonconformities created or matched so far, by file key.
+    ids: HashMap<String, NonconformityId>,
+    by_import_ref: HashMap<String, NonconformityId>,
+    counter: u64,
+    appends: Vec<StreamAppend>,
+    items: Vec<PlannedItem>,
+}
+
+/// Reads a group's cells, collecting problems with their location.
+struct Reader<'g> {
+    tables: &'g [Table],
+    layouts: &'g [Layout],
+    rows: &'g [RowRef],
+    order: Option<DateOrder>,
+    problems: Vec<Problem>,
+}
+
+impl<'g> Reader<'g> {
+    fn loc(&self, r: RowRef, pos: Option<usize>) -> Location {
+        let t = &self.tables[r.table];
+        table_location(
+            t,
+            Some(t.rows[r.row].0),
+            pos.map(|p| (p, t.headers[p].as_str())),
+        )
+    }
+
+    /// The location of column `c` (its first row with a value, or the first row).
+    fn loc_of(&self, c: Column) -> Location {
+        for &r in self.rows {
+            if let Some((pos, _)) = cell(self.tables, self.layouts, r, c) {
+                return self.loc(r, Some(pos));
+            }
+        }
+        let r = self.rows[0];
+        self.loc(r, self.layouts[r.table].pos(c))
+    }
+
+    /// The value of column `c` over the rows, checking that they agree.
+    fn raw(&mut self, c: Column) -> Option<&'g Raw> {
+        let mut found: Option<(RowRef, &'g Raw)> = None;
+        for &r in self.rows {
+            let Some((pos, raw)) = cell(self.tables, self.layouts, r, c) else {
+                continue;
+            };
+            match found {
+                None => found = Some((r, raw)),
+                Some((fr, first)) => {
+                    if !same_value(first, raw) {
+                        let loc = self.loc(r, Some(pos));
+                        self.problems.push(Problem {
+                            location: loc,
+                            kind: ProblemKind::Conflicting {
+                                first_row: self.tables[fr.table].rows[fr.row].0,
+                                first: first.display(),
+                                second: raw.display(),
+                            },
+                        });
+                    }
+                }
+            }
+        }
+        found.map(|(_, raw)| raw)
+    }
+
+    fn fail(&mut self, c: Column, kind: ProblemKind) {
+        let location = self.loc_of(c);
+        self.problems.push(Problem { location, kind });
+    }
+
+    fn text(&mut self, c: Column) -> Option<String> {
+        let raw = self.raw(c)?;
+        let s = match raw {
+            Raw::Text(s) => s.trim().to_owned(),
+            Raw::Number(n) => n.to_string(),
+            Raw::DateTime(t) => t.to_string(),
+            _ => return None,
+        };
+        Some(s)
+    }
+
+    fn word<T: Copy + PartialEq>(
+        &mut self,
+        c: Column,
+        v: &crate::words::Vocabulary<T>,
+    ) -> Option<T> {
+        let s = self.text(c)?;
+        match v.parse(&s) {
+            Ok(x) => Some(x),
+            Err(k) => {
+                self.fail(c, k);
+                None
+            }
+        }
+    }
+
+    fn stamp(&mut self, c: Column) -> Option<Stamp> {
+        let raw = self.raw(c)?;
+        match parse_stamp(raw, self.order) {
+            Ok(s) => Some(s),
+            Err(k) => {
+                self.fail(c, k);
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, c: Column) -> Option<chrono::NaiveDate> {
+        let raw = self.raw(c)?;
+        match parse_date(raw, self.order) {
+            Ok(s) => Some(s),
+            Err(k) => {
+                self.fail(c, k);
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, c: Column) -> Option<u32> {
+        let raw = self.raw(c)?;
+        let n = match raw {
+            Raw::Number(n) => Some(*n),
+            Raw::Text(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= f64::from(u32::MAX) => Some(n as u32),
+            _ => {
+                self.fail(
+                    c,
+                    ProblemKind::BadValue {
+                        value: raw.display(),
+                        detail: "expected a whole number".into(),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    fn actor(&mut self, c: Column) -> Option<ActorId> {
+        let s = self.text(c)?;
+        match ActorId::new(s.clone()) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.fail(
+                    c,
+                    ProblemKind::BadValue {
+                        value: s,
+                        detail: e.to_string(),
+                    },
+                );
+                None
+            }
+        }
+    }
+}
+
+fn same_value(a: &Raw, b: &Raw) -> bool {
+    match (a, b) {
+        (Raw::Text(x), Raw::Text(y)) => x.trim() == y.trim(),
+        _ => a == b,
+    }
+}
+
+/// One action as a row describes it.
+struct ActionRow {
+    existing: Option<ActionId>,
+    id: ActionId,
+    description: Option<String>,
+    owner: Option<ActorId>,
+    planned: Option<Stamp>,
+    original_due: Option<chrono::NaiveDate>,
+    due: Option<chrono::NaiveDate>,
+    reschedule_reason: Option<String>,
+    status: ActionStatus,
+    started: Option<Stamp>,
+    completed: Option<Stamp>,
+    evidence: Vec<EvidenceRef>,
+    cancelled: Option<Stamp>,
+    cancel_reason: Option<String>,
+    location: Location,
+    due_location: Location,
+}
+
+impl Importer<'_> {
+    fn next_entropy(&mut self) -> [u8; 10] {
+        self.counter += 1;
+        let mut e = [0u8; 10];
+        e[..8].copy_from_slice(&self.options.entropy.to_le_bytes());
+        e[8..].copy_from_slice(&(self.counter as u16).to_le_bytes());
+        // The counter's high bits go into the entropy's first bytes, so that
+        // more than 65,536 identifiers stay distinct.
+        let hi = (self.counter >> 16).to_le_bytes();
+        for (i, b) in hi.iter().enumerate().take(6) {
+            e[i] ^= b;
+        }
+        e
+    }
+
+    fn resolve_nc(&self, text: &str) -> Option<NonconformityId> {
+        let t = text.trim();
+        if let Ok(r) = t.parse::<NcRef>() {
+            if let Some(id) = self.ids.get(&r.to_string()) {
+                return Some(*id);
+            }
+            return self.original.nonconformity_by_ref(r).map(|n| n.id);
+        }
+        self.ids
+            .get(t)
+            .or_else(|| self.by_import_ref.get(t))
+            .copied()
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn import_group(&mut self, tables: &[Table], layouts: &[Layout], g: &Group) {
+        let mut rd = Reader {
+            tables,
+            layouts,
+            rows: &g.rows,
+            order: self.options.date_order,
+            problems: Vec::new(),
+        };
+        let first_loc = rd.loc(g.rows[0], None);
+        let existing: Option<Nonconformity> = match g.ncref {
+            Some(r) => self.original.nonconformity_by_ref(r).cloned(),
+            None => self
+                .by_import_ref
+                .get(&g.key)
+                .and_then(|id| self.original.nonconformity(*id))
+                .cloned(),
+        };
+        let ex = existing.as_ref();
+
+        // The nonconformity's own columns.
+        let title = rd.text(Column::Title);
+        let description = rd.text(Column::Description);
+        let source = rd.word(Column::Source, &SOURCE);
+        let severity = rd.word(Column::Severity, &SEVERITY);
+        let requirements: Vec<RequirementRef> = match rd.text(Column::Requirements) {
+            None => Vec::new(),
+            Some(s) => split_list(&s)
+                .into_iter()
+                .filter_map(|p| match p.parse::<RequirementRef>() {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        rd.fail(
+                            Column::Requirements,
+                            ProblemKind::BadValue {
+                                value: p.to_owned(),
+                                detail: e.to_string(),
+                            },
+                        );
+                        None
+                    }
+                })
+                .collect(),
+        };
+        let reported_by = rd.actor(Column::ReportedBy);
+        let owner = rd.actor(Column::Owner);
+        let detected = rd.stamp(Column::Detected);
+        let reported = rd.stamp(Column::Reported);
+        let external_deadline = rd.date(Column::ExternalDeadline);
+        let stated = rd.word(Column::NcStatus, &NC_STATE);
+        let containment = rd.text(Column::Containment);
+        let contained = rd.stamp(Column::Contained);
+        let method = rd.word(Column::AnalysisMethod, &METHOD);
+        let categories = rd.text(Column::RootCauseCategory);
+        let causes_text = rd.text(Column::RootCause);
+        let analysed = rd.stamp(Column::Analysed);
+        let justification = rd.text(Column::NoActionJustification);
+        let approver = rd.actor(Column::NoActionApprover);
+        let v_method = rd.text(Column::VerificationMethod);
+        let v_criteria = rd.text(Column::VerificationCriteria);
+        let follow_up = rd.text(Column::FollowUp);
+        let verifier = rd.actor(Column::Verifier);
+        let v_planned = rd.stamp(Column::VerificationPlanned);
+        let checks = rd.number(Column::ChecksRecorded);
+        let outcome = rd.word(Column::VerificationResult, &OUTCOME);
+        let v_date = rd.stamp(Column::VerificationDate);
+        let closed = rd.stamp(Column::Closed);
+        let rejected = rd.stamp(Column::Rejected);
+        let rejection_reason = rd.text(Column::RejectionReason);
+        let rejection_explanation = rd.text(Column::RejectionExplanation);
+        let recurrence_of = rd.text(Column::RecurrenceOf);
+
+        // Actions.
+        let mut actions = Vec::new();
+        for &r in &g.actions {
+            let mut ar = Reader {
+                tables,
+                layouts,
+                rows: std::slice::from_ref(&r),
+                order: self.options.date_order,
+                problems: Vec::new(),
+            };
+            let aref = ar.text(Column::ActionRef);
+            let existing_action = aref.as_deref().and_then(|s| {
+                let r = s.parse::<isms_core::ActionRef>().ok()?;
+                ex?.action_by_ref(r).map(|a| a.id)
+            });
+            if let Some(a) = ar.number(Column::Attempt)
+                && a > 1
+            {
+                ar.fail(
+                    Column::Attempt,
+                    ProblemKind::Inconsistent {
+                        detail: format!(
+                            "the action answers root-cause analysis attempt {a}; a spreadsheet cannot rebuild the history of repeated analyses, so only attempt 1 can be imported (move such registers with the register document instead)"
+                        ),
+                    },
+                );
+            }
+            let completed = ar.stamp(Column::Completed);
+            let cancelled = ar.stamp(Column::Cancelled);
+            let started = ar.stamp(Column::Started);
+            let status =
+                ar.word(Column::ActionStatus, &ACTION_STATUS)
+                    .unwrap_or(if completed.is_some() {
+                        ActionStatus::Done
+                    } else if cancelled.is_some() {
+                        ActionStatus::Cancelled
+                    } else if started.is_some() {
+                        ActionStatus::InProgress
+                    } else {
+                        ActionStatus::Planned
+                    });
+            if completed.is_some() && status != ActionStatus::Done {
+                ar.fail(
+                    Column::Completed,
+                    ProblemKind::Inconsistent {
+                        detail: format!(
+                            "a completion date is given but the status is {}",
+                            ACTION_STATUS.word(status)
+                        ),
+                    },
+                );
+            }
+            let entropy = self.next_entropy();
+            let description = ar.text(Column::Action);
+            let owner_a = ar.actor(Column::ActionOwner);
+            let planned = ar.stamp(Column::ActionPlanned);
+            let original_due = ar.date(Column::OriginalDue);
+            let due = ar.date(Column::Due);
+            let reschedule_reason = ar.text(Column::RescheduleReason);
+            let evidence = ar
+                .text(Column::Evidence)
+                .map(|s| {
+                    s.split([';', '\n'])
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| EvidenceRef(p.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let cancel_reason = ar.text(Column::CancelReason);
+            let location = ar.loc(r, layouts[r.table].pos(Column::Action));
+            let due_location = ar.loc(
+                r,
+                layouts[r.table]
+                    .pos(Column::OriginalDue)
+                    .filter(|_| original_due.is_some())
+                    .or(layouts[r.table].pos(Column::Due)),
+            );
+            rd.problems.append(&mut ar.problems);
+            actions.push(ActionRow {
+                existing: existing_action,
+                id: ActionId::v7_from_parts(
+                    planned.map_or(0, |s| s.key().timestamp_millis().max(0) as u64),
+                    entropy,
+                ),
+                description,
+                owner: owner_a,
+                planned,
+                original_due,
+                due,
+                reschedule_reason,
+                status,
+                started,
+                completed,
+                evidence,
+                cancelled,
+                cancel_reason,
+                location,
+                due_location,
+            });
+        }
+        let mut problems = std::mem::take(&mut rd.problems);
+        let fail = |problems: &mut Vec<Problem>, location: Location, kind: ProblemKind| {
+            problems.push(Problem { location, kind });
+        };
+
+        let opts = self.options;
+        let mut steps: Vec<Step> = Vec::new();
+        let nc_id = match ex {
+            Some(n) => n.id,
+            None => NonconformityId::v7_from_parts(
+                reported
+                    .or(detected)
+                    .map_or(0, |s| s.key().timestamp_millis().max(0) as u64),
+                self.next_entropy(),
+            ),
+        };
+        let default_actor = opts.actor.clone();
+        let step = |order: u8,
+                    stamp: Option<Stamp>,
+                    actor: &Actor,
+                    command: Command,
+                    what: &'static str,
+                    location: Location| Step {
+            order,
+            key: DateTime::<Utc>::MIN_UTC,
+            stamp,
+            floating: false,
+            actor: actor.clone(),
+            command,
+            what,
+            location,
+        };
+
+        if ex.is_none() {
+            let owner = owner
+                .clone()
+                .or_else(|| actions.first().and_then(|a| a.owner.clone()));
+            let at = reported.or(detected);
+            let present = |rd: &mut Reader<'_>, c: Column| rd.raw(c).is_some();
+            let checks = [
+                (
+                    title.is_none() && !present(&mut rd, Column::Title),
+                    Column::Title,
+                    "every nonconformity needs a title",
+                ),
+                (
+                    source.is_none() && !present(&mut rd, Column::Source),
+                    Column::Source,
+                    "every nonconformity needs a source",
+                ),
+                (
+                    severity.is_none() && !present(&mut rd, Column::Severity),
+                    Column::Severity,
+                    "every nonconformity needs a severity (major or minor)",
+                ),
+                (
+                    owner.is_none() && !present(&mut rd, Column::Owner),
+                    Column::Owner,
+                    "every nonconformity needs an owner",
+                ),
+                (
+                    at.is_none()
+                        && !present(&mut rd, Column::Detected)
+                        && !present(&mut rd, Column::Reported),
+                    Column::Detected,
+                    "every nonconformity needs its detection date",
+                ),
+            ];
+            for (missing, c, why) in checks {
+                if missing {
+                    fail(
+                        &mut problems,
+                        rd.loc_of(c),
+                        ProblemKind::MissingValue { why },
+                    );
+                }
+            }
+            if let (Some(title), Some(source), Some(severity), Some(owner), Some(at)) =
+                (title.clone(), source, severity, owner, at)
+            {
+                let mut extensions = isms_core::Extensions::new();
+                if g.ncref.is_none()
+                    && cell(tables, layouts, g.rows[0], Column::Reference).is_some()
+                {
+                    extensions.insert(
+                        IMPORT_REFERENCE.to_owned(),
+                        serde_json::Value::String(g.key.clone()),
+                    );
+                }
+                let reporter = reported_by
+                    .clone()
+                    .map_or_else(|| default_actor.clone(), Actor::new);
+                steps.push(step(
+                    0,
+                    Some(at),
+                    &reporter,
+                    Command::ReportNonconformity(ReportNonconformity {
+                        id: nc_id,
+                        description: description.clone().unwrap_or_else(|| title.clone()),
+                        title,
+                        source,
+                        severity,
+                        requirements,
+                        owner,
+                        detected_at: detected.unwrap_or(at).key(),
+                        external_deadline,
+                        links: Vec::new(),
+                        extensions,
+                    }),
+                    "report the nonconformity",
+                    first_loc.clone(),
+                ));
+            }
+        }
+        if let Some(of) = &recurrence_of
+            && ex.is_none_or(|n| n.recurrence_of.is_none())
+        {
+            match self.resolve_nc(of) {
+                Some(other) => steps.push(step(
+                    1,
+                    None,
+                    &default_actor,
+                    Command::LinkRecurrence {
+                        nonconformity: nc_id,
+                        recurrence_of: other,
+                    },
+                    "link the recurrence",
+                    rd.loc_of(Column::RecurrenceOf),
+                )),
+                None => fail(
+                    &mut problems,
+                    rd.loc_of(Column::RecurrenceOf),
+                    ProblemKind::UnknownNonconformity {
+                        reference: of.clone(),
+                    },
+                ),
+            }
+        }
+        if let Some(text) = containment
+            && ex.is_none_or(|n| n.corrections.is_empty())
+        {
+            steps.push(step(
+                2,
+                contained,
+                &default_actor,
+                Command::RecordContainment {
+                    nonconformity: nc_id,
+                    action_taken: text,
+                    consequences: None,
+                    late_justification: None,
+                },
+                "record the containment",
+                rd.loc_of(Column::Containment),
+            ));
+        }
+        if (causes_text.is_some() || categories.is_some() || justification.is_some())
+            && ex.is_none_or(|n| n.analyses.is_empty())
+        {
+            let statements: Vec<&str> = causes_text
+                .as_deref()
+                .map(|s| s.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+                .unwrap_or_default();
+            let cats: Vec<_> = categories
+                .as_deref()
+                .map(|s| {
+                    split_list(s)
+                        .into_iter()
+                        .filter_map(|w| match CATEGORY.parse(w) {
+                            Ok(c) => Some(c),
+                            Err(k) => {
+                                fail(&mut problems, rd.loc_of(Column::RootCauseCategory), k);
+                                None
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let causes: Option<Vec<RootCause>> = if statements.is_empty() {
+                fail(
+                    &mut problems,
+                    rd.loc_of(Column::RootCause),
+                    ProblemKind::MissingValue {
+                        why: "a root-cause analysis needs the root cause in words",
+                    },
+                );
+                None
+            } else if cats.len() == statements.len() {
+                Some(
+                    statements
+                        .iter()
+                        .zip(&cats)
+                        .map(|(s, c)| RootCause {
+                            category: *c,
+                            statement: (*s).to_owned(),
+                        })
+                        .collect(),
+                )
+            } else if cats.len() == 1 {
+                Some(
+                    statements
+                        .iter()
+                        .map(|s| RootCause {
+                            category: cats[0],
+                            statement: (*s).to_owned(),
+                        })
+                        .collect(),
+                )
+            } else {
+                if categories.is_none() {
+                    fail(
+                        &mut problems,
+                        rd.loc_of(Column::RootCauseCategory),
+                        ProblemKind::MissingValue {
+                            why: "a root cause needs its category (people, process, technology, supplier, governance, environment)",
+                        },
+                    );
+                } else if !cats.is_empty() {
+                    fail(
+                        &mut problems,
+                        rd.loc_of(Column::RootCauseCategory),
+                        ProblemKind::Inconsistent {
+                            detail: format!(
+                                "{} categories for {} root causes; give one category, or one per cause line",
+                                cats.len(),
+                                statements.len()
+                            ),
+                        },
+                    );
+                }
+                None
+            };
+            let decision = match (&justification, &approver) {
+                (None, _) => Some(ActionDecision::ActionRequired),
+                (Some(j), Some(a)) => Some(ActionDecision::NoActionRequired {
+                    justification: j.clone(),
+                    approved_by: a.clone(),
+                }),
+                (Some(_), None) => {
+                    fail(
+                        &mut problems,
+                        rd.loc_of(Column::NoActionApprover),
+                        ProblemKind::MissingValue {
+                            why: "a decision that no action is needed must name who approved it",
+                        },
+                    );
+                    None
+                }
+            };
+            if let (Some(causes), Some(decision)) = (causes, decision) {
+                steps.push(step(
+                    3,
+                    analysed,
+                    &default_actor,
+                    Command::AnalyseRootCause {
+                        nonconformity: nc_id,
+                        method: method.unwrap_or(AnalysisMethod::Other),
+                        causes,
+                        similar: Vec::new(),
+                        similar_notes: None,
+                        decision,
+                    },
+                    "record the root-cause analysis",
+                    rd.loc_of(Column::RootCause),
+                ));
+            }
+        }
+        let nc_owner = owner.clone().or_else(|| ex.map(|n| n.owner.clone()));
+        let mut finishing = Vec::new();
+        for a in &actions {
+            let current = a.existing.and_then(|id| ex.and_then(|n| n.action(id)));
+            let id = a.existing.unwrap_or(a.id);
+            if current.is_none() {
+                let Some(description) = a.description.clone() else {
+                    fail(
+                        &mut problems,
+                        a.location.clone(),
+                        ProblemKind::MissingValue {
+                            why: "a corrective action needs its description",
+                        },
+                    );
+                    continue;
+                };
+                let Some(owner) = a.owner.clone().or_else(|| nc_owner.clone()) else {
+                    fail(
+                        &mut problems,
+                        a.location.clone(),
+                        ProblemKind::MissingValue {
+                            why: "a corrective action needs an owner (Action owner or Owner)",
+                        },
+                    );
+                    continue;
+                };
+                let Some(first_due) = a.original_due.or(a.due) else {
+                    fail(
+                        &mut problems,
+                        a.due_location.clone(),
+                        ProblemKind::MissingValue {
+                            why: "a corrective action needs a due date",
+                        },
+                    );
+                    continue;
+                };
+                steps.push(step(
+                    4,
+                    a.planned,
+                    &default_actor,
+                    Command::PlanAction {
+                        nonconformity: nc_id,
+                        action: id,
+                        description,
+                        owner,
+                        due: first_due,
+                        late_justification: None,
+                    },
+                    "plan the corrective action",
+                    a.due_location.clone(),
+                ));
+                if let Some(d) = a.due
+                    && d != first_due
+                {
+                    steps.push(step(
+                        4,
+                        None,
+                        &default_actor,
+                        Command::RescheduleAction {
+                            nonconformity: nc_id,
+                            action: id,
+                            due: d,
+                            reason: a
+                                .reschedule_reason
+                                .clone()
+                                .unwrap_or_else(|| NOT_RECORDED.to_owned()),
+                        },
+                        "reschedule the corrective action",
+                        a.due_location.clone(),
+                    ));
+                }
+            } else if let (Some(cur), Some(d)) = (current, a.due)
+                && !cur.status.is_finished()
+                && cur.due != d
+            {
+                steps.push(step(
+                    4,
+                    None,
+                    &default_actor,
+                    Command::RescheduleAction {
+                        nonconformity: nc_id,
+                        action: id,
+                        due: d,
+                        reason: a
+                            .reschedule_reason
+                            .clone()
+                            .unwrap_or_else(|| NOT_RECORDED.to_owned()),
+                    },
+                    "reschedule the corrective action",
+                    a.due_location.clone(),
+                ));
+            }
+            let cur_status = current.map_or(ActionStatus::Planned, |c| c.status);
+            if cur_status == ActionStatus::Planned
+                && (a.started.is_some() || a.status == ActionStatus::InProgress)
+            {
+                steps.push(step(
+                    4,
+                    a.started,
+                    &default_actor,
+                    Command::StartAction {
+                        nonconformity: nc_id,
+                        action: id,
+                    },
+                    "start the corrective action",
+                    a.location.clone(),
+                ));
+            }
+            if !cur_status.is_finished() {
+                match a.status {
+                    ActionStatus::Done => finishing.push(step(
+                        6,
+                        a.completed,
+                        &default_actor,
+                        Command::CompleteAction {
+                            nonconformity: nc_id,
+                            action: id,
+                            evidence: a.evidence.clone(),
+                        },
+                        "complete the corrective action",
+                        a.location.clone(),
+                    )),
+                    ActionStatus::Cancelled => finishing.push(step(
+                        6,
+                        a.cancelled,
+                        &default_actor,
+                        Command::CancelAction {
+                            nonconformity: nc_id,
+                            action: id,
+                            reason: a
+                                .cancel_reason
+                                .clone()
+                                .unwrap_or_else(|| NOT_RECORDED.to_owned()),
+                        },
+                        "cancel the corrective action",
+                        a.location.clone(),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        steps.append(&mut finishing);
+
+        // Verification.
+        let has_plan = ex.is_some_and(|n| n.current_plan().is_some());
+        let wants_verification = follow_up.is_some()
+            || verifier.is_some()
+            || v_date.is_some()
+            || matches!(outcome, Some(Outcome::Effective | Outcome::Ineffective));
+        let mut schedule: Option<VerificationSchedule> =
+            ex.and_then(|n| n.current_plan()).map(|p| p.schedule);
+        let mut verifier_actor = ex
+            .and_then(|n| n.current_plan())
+            .map(|p| Actor::new(p.verifier.clone()));
+        if wants_verification && !has_plan {
+            let sched = match &follow_up {
+                Some(s) => match parse_schedule(s, self.options.date_order) {
+                    Ok(x) => Some(x),
+                    Err(k) => {
+                        fail(&mut problems, rd.loc_of(Column::FollowUp), k);
+                        None
+                    }
+                },
+                None => match v_date {
+                    Some(d) => Some(VerificationSchedule::once(match d {
+                        Stamp::Exact(t) => t.date_naive(),
+                        Stamp::Day(d) => d,
+                    })),
+                    None => {
+                        fail(
+                            &mut problems,
+                            rd.loc_of(Column::FollowUp),
+                            ProblemKind::MissingValue {
+                                why: "a verification needs its follow-up schedule or its date",
+                            },
+                        );
+                        None
+                    }
+                },
+            };
+            if verifier.is_none() {
+                fail(
+                    &mut problems,
+                    rd.loc_of(Column::Verifier),
+                    ProblemKind::MissingValue {
+                        why: "a verification of effectiveness needs its verifier",
+                    },
+                );
+            }
+            if let (Some(sched), Some(v)) = (sched, verifier.clone()) {
+                steps.push(step(
+                    5,
+                    v_planned,
+                    &default_actor,
+                    Command::PlanVerification {
+                        nonconformity: nc_id,
+                        method: v_method.clone().unwrap_or_else(|| NOT_RECORDED.to_owned()),
+                        criteria: v_criteria
+                            .clone()
+                            .unwrap_or_else(|| NOT_RECORDED.to_owned()),
+                        schedule: sched,
+                        verifier: v.clone(),
+                    },
+                    "plan the verification",
+                    rd.loc_of(Column::Verifier),
+                ));
+                schedule = Some(sched);
+                verifier_actor = Some(Actor::new(v));
+            }
+        }
+        if let (Some(sched), Some(vact)) = (schedule, verifier_actor) {
+            let dates = sched.check_dates().unwrap_or_default();
+            let recorded = ex.map(|n| n.current_results().count() as u32).unwrap_or(0);
+            let wanted = match outcome {
+                Some(Outcome::Effective) => Some(checks.unwrap_or(dates.len() as u32)),
+                Some(Outcome::Ineffective) => Some(checks.unwrap_or(recorded + 1).max(1)),
+                Some(Outcome::Pending) | None => checks,
+            };
+            if let Some(wanted) = wanted {
+                if wanted as usize > dates.len() {
+                    fail(
+                        &mut problems,
+                        rd.loc_of(Column::ChecksRecorded),
+                        ProblemKind::Inconsistent {
+                            detail: format!(
+                                "{wanted} checks recorded, but the follow-up schedule has {}",
+                                dates.len()
+                            ),
+                        },
+                    );
+                } else if outcome == Some(Outcome::Effective) && (wanted as usize) < dates.len() {
+                    fail(
+                        &mut problems,
+                        rd.loc_of(Column::VerificationResult),
+                        ProblemKind::Inconsistent {
+                            detail: format!(
+                                "effective after {wanted} of {} scheduled checks; effectiveness is concluded when every check has passed",
+                                dates.len()
+                            ),
+                        },
+                    );
+                } else {
+                    for i in recorded..wanted {
+                        let last = i + 1 == wanted;
+                        let passed = !(last && outcome == Some(Outcome::Ineffective));
+                        let (stamp, floating) = if last && v_date.is_some() {
+                            (v_date, false)
+                        } else {
+                            (Some(Stamp::Exact(midnight(dates[i as usize]))), true)
+                        };
+                        let mut s = step(
+                            7,
+                            stamp,
+                            &vact,
+                            Command::RecordVerification {
+                                nonconformity: nc_id,
+                                check: i,
+                                passed,
+                                notes: None,
+                                evidence: Vec::new(),
+                            },
+                            "record the verification result",
+                            rd.loc_of(Column::VerificationResult),
+                        );
+                        s.floating = floating;
+                        steps.push(s);
+                    }
+                }
+            }
+        }
+        if closed.is_some() && ex.is_none_or(|n| n.state != NcState::Closed) {
+            steps.push(step(
+                8,
+                closed,
+                &default_actor,
+                Command::CloseNonconformity {
+                    nonconformity: nc_id,
+                    isms_changes: Vec::new(),
+                    notes: None,
+                },
+                "close the nonconformity",
+                rd.loc_of(Column::Closed),
+            ));
+        }
+        if (rejected.is_some() || rejection_reason.is_some())
+            && ex.is_none_or(|n| n.state != NcState::Rejected)
+        {
+            let reason = match rejection_reason.as_deref().map(str::trim) {
+                None => Some(RejectionReason::NotANonconformity),
+                Some(r) => {
+                    let lower = r.to_lowercase();
+                    if crate::columns::normalise(&lower) == "notanonconformity" {
+                        Some(RejectionReason::NotANonconformity)
+                    } else if let Some(of) = lower.strip_prefix("duplicate of ") {
+                        match self.resolve_nc(of) {
+                            Some(of) => Some(RejectionReason::Duplicate { of }),
+                            None => {
+                                fail(
+                                    &mut problems,
+                                    rd.loc_of(Column::RejectionReason),
+                                    ProblemKind::UnknownNonconformity {
+                                        reference: of.trim().to_uppercase(),
+                                    },
+                                );
+                                None
+                            }
+                        }
+                    } else {
+                        fail(
+                            &mut problems,
+                            rd.loc_of(Column::RejectionReason),
+                            ProblemKind::UnknownWord {
+                                what: "rejection reason",
+                                value: r.to_owned(),
+                                accepted: "not a nonconformity, duplicate of NC-0003".into(),
+                            },
+                        );
+                        None
+                    }
+                }
+            };
+            match (reason, &rejection_explanation) {
+                (Some(reason), Some(explanation)) => steps.push(step(
+                    9,
+                    rejected,
+                    &default_actor,
+                    Command::RejectNonconformity {
+                        nonconformity: nc_id,
+                        reason,
+                        explanation: explanation.clone(),
+                    },
+                    "reject the nonconformity",
+                    rd.loc_of(Column::Rejected),
+                )),
+                (_, None) => fail(
+                    &mut problems,
+                    rd.loc_of(Column::RejectionExplanation),
+                    ProblemKind::MissingValue {
+                        why: "a rejection needs its explanation",
+                    },
+                ),
+                _ => {}
+            }
+        }
+
+        if !problems.is_empty() {
+            self.problems.append(&mut problems);
+            return;
+        }
+
+        // Order the steps in time, keeping the lifecycle order for steps
+        // without a time of their own and for equal times.
+        let floor = ex.map_or(DateTime::<Utc>::MIN_UTC, |n| n.last_event_at);
+        let mut last_key = floor;
+        let mut last_finish = floor;
+        steps.sort_by_key(|s| s.order);
+        for s in &mut steps {
+            let mut key = s.stamp.map_or(last_key, Stamp::key).max(floor);
+            if s.order == 7 {
+                key = key.max(last_finish);
+            }
+            if s.order == 6 {
+                last_finish = last_finish.max(key);
+            }
+            s.key = key;
+            last_key = key;
+        }
+        // Nothing may come before the report.
+        if let Some(report_key) = steps.iter().find(|s| s.order == 0).map(|s| s.key) {
+            for s in &mut steps {
+                s.key = s.key.max(report_key);
+            }
+        }
+        steps.sort_by_key(|s| s.key);
+
+        let mut cursor = floor;
+        let mut events: Vec<Event> = Vec::new();
+        let mut commands = Vec::with_capacity(steps.len());
+        let version_before = self
+            .register
+            .stream_version(isms_core::StreamId::Nonconformity(nc_id));
+        for s in steps {
+            let at = match (s.stamp, s.floating) {
+                (Some(Stamp::Exact(t)), false) => t,
+                (Some(Stamp::Exact(t)), true) => t.max(cursor),
+                (Some(Stamp::Day(d)), _) => {
+                    if cursor.date_naive() == d {
+                        cursor
+                    } else {
+                        midnight(d)
+                    }
+                }
+                (None, _) => cursor.max(s.key),
+            };
+            let ctx = Context::new(at, s.actor.clone(), &opts.policy).with_entropy(
+                u128::from(opts.entropy) << 64
+                    | u128::from(self.counter) << 16
+                    | events.len() as u128,
+            );
+            self.counter += 1;
+            match self.register.execute(&s.command, &ctx) {
+                Ok(d) => {
+                    events.extend(d.events);
+                    commands.push(s.command.target_kind());
+                    cursor = cursor.max(at);
+                }
+                Err(error) => {
+                    self.problems.push(Problem {
+                        location: s.location,
+                        kind: ProblemKind::Refused {
+                            step: s.what,
+                            error,
+                        },
+                    });
+                    return;
+                }
+            }
+        }
+        let Some(nc) = self.register.nonconformity(nc_id) else {
+            return;
+        };
+        // A row that changes nothing (an older export of an item that moved
+        // on since) is not checked against the current state.
+        if let Some(stated) = stated
+            && stated != nc.state
+            && !commands.is_empty()
+        {
+            let hint = match stated {
+                NcState::Closed if nc.state != NcState::Effective => "; closure needs every action done or cancelled and a passing verification (Verification result, Verification date, Verifier)".to_owned(),
+                _ => String::new(),
+            };
+            self.problems.push(Problem {
+                location: rd.loc_of(Column::NcStatus),
+                kind: ProblemKind::StatusMismatch {
+                    stated: NC_STATE.word(stated).to_owned(),
+                    reached: NC_STATE.word(nc.state).to_owned(),
+                    hint,
+                },
+            });
+            return;
+        }
+        if ex.is_none()
+            && let Some(r) = g.ncref
+            && r != nc.reference
+        {
+            self.notes.push(format!(
+                "{} in the file becomes {} (references are numbered by the register)",
+                r, nc.reference
+            ));
+        }
+        self.ids.insert(g.key.clone(), nc_id);
+        let reference = nc.reference;
+        if !events.is_empty() {
+            self.appends.push(StreamAppend {
+                stream: isms_core::StreamId::Nonconformity(nc_id),
+                expected: ExpectedVersion::from_version(version_before),
+                events,
+            });
+        }
+        self.items.push(PlannedItem {
+            file_reference: g.key.clone(),
+            reference,
+            created: ex.is_none(),
+            commands,
+            location: first_loc,
+        });
+    }
+}
+
+trait TargetKind {
+    fn target_kind(&self) -> &'static str;
+}
+
+impl TargetKind for Command {
+    fn target_kind(&self) -> &'static str {
+        match self.target() {
+            isms_core::CommandTarget::Nonconformity(_, k) => k.as_str(),
+            isms_core::CommandTarget::Improvement(_, k) => k.as_str(),
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The shape of what the export writes: CSV bytes, and the XLSX package's
+//! sheets, frozen panes, autofilter, bold header and typed date cells.
+
+use std::io::Read;
+
+use calamine::{Data, Reader, Xlsx};
+use chrono::{TimeZone, Utc};
+use isms_io::{
+    ACTIONS_SHEET, NONCONFORMITIES_SHEET, action_sheet_columns, export_csv, export_xlsx,
+    nonconformity_sheet_columns,
+};
+
+fn register() -> isms_core::Register {
+    let start = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+    isms_gen::seed_scenarios(start).unwrap().register
+}
+
+#[test]
+fn csv_is_utf8_with_bom_crlf_and_the_documented_headers() {
+    let r = register();
+    let csv = export_csv(&r).unwrap();
+    let text = std::str::from_utf8(&csv.actions).unwrap();
+    assert!(text.starts_with('\u{FEFF}'));
+    let header = text
+        .trim_start_matches('\u{FEFF}')
+        .split("\r\n")
+        .next()
+        .unwrap();
+    let expected: Vec<_> = action_sheet_columns().iter().map(|c| c.header()).collect();
+    assert_eq!(header, expected.join(","));
+    let actions: usize = r.nonconformities().iter().map(|n| n.actions.len()).sum();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+    assert_eq!(reader.records().count(), actions);
+    // Instants in ISO 8601 UTC, dates as plain ISO dates.
+    let nc = &r.nonconformities()[0];
+    let ncs = std::str::from_utf8(&csv.nonconformities).unwrap();
+    assert!(ncs.contains(&nc.reported_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+    assert!(text.contains(&nc.actions[0].due.format("%Y-%m-%d").to_string()));
+}
+
+fn zip_text(bytes: &[u8], name: &str) -> String {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut s = String::new();
+    z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+    s
+}
+
+#[test]
+fn xlsx_has_two_sheets_frozen_panes_autofilter_bold_headers_and_date_cells() {
+    let r = register();
+    let bytes = export_xlsx(&r).unwrap();
+    let workbook = zip_text(&bytes, "xl/workbook.xml");
+    let a = workbook.find(&format!("name=\"{ACTIONS_SHEET}\"")).unwrap();
+    let n = workbook
+        .find(&format!("name=\"{NONCONFORMITIES_SHEET}\""))
+        .unwrap();
+    assert!(a < n, "actions sheet first");
+    let actions: usize = r.nonconformities().iter().map(|n| n.actions.len()).sum();
+    for (sheet, rows, columns) in [
+        (
+            "xl/worksheets/sheet1.xml",
+            actions,
+            action_sheet_columns().len(),
+        ),
+        (
+            "xl/worksheets/sheet2.xml",
+            r.nonconformities().len(),
+            nonconformity_sheet_columns().len(),
+        ),
+    ] {
+        let xml = zip_text(&bytes, sheet);
+        assert!(
+            xml.contains(r#"xSplit="1" ySplit="1""#) && xml.contains(r#"state="frozen""#),
+            "{sheet}: no frozen panes"
+        );
+        let last = isms_io::column_letters(columns);
+        assert!(
+            xml.contains(&format!(r#"<autoFilter ref="A1:{last}{}"/>"#, rows + 1)),
+            "{sheet}: no autofilter over the data"
+        );
+    }
+    assert!(
+        zip_text(&bytes, "xl/styles.xml").contains("<b/>"),
+        "bold header font"
+    );
+    // Read back: dates are typed date cells, not text.
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(&bytes)).unwrap();
+    let range = wb.worksheet_range(NONCONFORMITIES_SHEET).unwrap();
+    let headers: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = headers.iter().position(|h| h == "Detected").unwrap();
+    let cell = range.get((1, col)).unwrap();
+    assert!(
+        matches!(cell, Data::DateTime(d) if d.is_datetime()),
+        "{cell:?}"
+    );
+    let nc = &r.nonconformities()[0];
+    let Data::DateTime(d) = cell else {
+        unreachable!()
+    };
+    let (y, m, day, h, mi, s, _) = d.to_ymd_hms_milli();
+    use chrono::{Datelike, Timelike};
+    let t = nc.detected_at;
+    assert_eq!(
+        (
+            i32::from(y),
+            u32::from(m),
+            u32::from(day),
+            u32::from(h),
+            u32::from(mi),
+            u32::from(s)
+        ),
+        (
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    );
+}
