@@ -26,6 +26,19 @@ pub enum ConstraintViolation {
         /// The uuid referenced.
         uuid: String,
     },
+    /// A uuid reference names an object of the wrong kind (a `risk-uuid`
+    /// naming a mitigating factor, say).
+    #[error("{path}: {uuid} should name an object of {expected} but names one of {found}")]
+    WrongTarget {
+        /// JSON path of the reference.
+        path: String,
+        /// The uuid referenced.
+        uuid: String,
+        /// The array the target should be in (`risks`).
+        expected: &'static str,
+        /// The array it is in (`mitigating-factors`).
+        found: String,
+    },
     /// Two objects carry the same uuid.
     #[error("{path}: uuid {uuid} is also used at {first}; every object needs its own uuid")]
     DuplicateUuid {
@@ -84,6 +97,7 @@ impl ConstraintViolation {
     pub fn path(&self) -> &str {
         match self {
             ConstraintViolation::DanglingUuid { path, .. }
+            | ConstraintViolation::WrongTarget { path, .. }
             | ConstraintViolation::DuplicateUuid { path, .. }
             | ConstraintViolation::DanglingRoleId { path, .. }
             | ConstraintViolation::DateTimeWithoutZone { path, .. }
@@ -124,15 +138,30 @@ const LINE_KEYS: [&str; 2] = ["title", "short-name"];
 pub fn check_document(document: &Value) -> Vec<ConstraintViolation> {
     let mut walker = Walker::default();
     let mut path = String::from("$");
-    walker.collect_definitions(document, &mut path);
+    walker.collect_definitions(document, &mut path, "");
     path.truncate(1);
     walker.check(document, &mut path, Parent::Root);
     walker.violations
 }
 
+/// Which array the object a reference names must sit in; references not
+/// listed (`actor-uuid`, `subject-uuid`...) may name any object.
+fn expected_kind(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "risk-uuid" => "risks",
+        "observation-uuid" => "observations",
+        "finding-uuid" => "findings",
+        "party-uuid" | "party-uuids" => "parties",
+        "task-uuid" => "tasks",
+        "response-uuid" => "remediations",
+        _ => return None,
+    })
+}
+
 #[derive(Default)]
 struct Walker {
-    uuids: std::collections::HashMap<String, String>,
+    /// uuid (lower case) -> (path of the definition, array it sits in).
+    uuids: std::collections::HashMap<String, (String, String)>,
     roles: HashSet<String>,
     violations: Vec<ConstraintViolation>,
 }
@@ -147,7 +176,7 @@ enum Parent<'a> {
 }
 
 impl Walker {
-    fn collect_definitions(&mut self, v: &Value, path: &mut String) {
+    fn collect_definitions(&mut self, v: &Value, path: &mut String, array: &str) {
         match v {
             Value::Object(map) => {
                 for (k, child) in map {
@@ -157,14 +186,14 @@ impl Walker {
                     if k == "uuid" {
                         if let Value::String(u) = child {
                             let key = u.to_ascii_lowercase();
-                            if let Some(first) = self.uuids.get(&key) {
+                            if let Some((first, _)) = self.uuids.get(&key) {
                                 self.violations.push(ConstraintViolation::DuplicateUuid {
                                     path: path.clone(),
                                     uuid: u.clone(),
                                     first: first.clone(),
                                 });
                             } else {
-                                self.uuids.insert(key, path.clone());
+                                self.uuids.insert(key, (path.clone(), array.to_owned()));
                             }
                         }
                     } else if k == "roles" {
@@ -176,7 +205,16 @@ impl Walker {
                             }
                         }
                     }
-                    self.collect_definitions(child, path);
+                    if let Value::Array(items) = child {
+                        for (i, item) in items.iter().enumerate() {
+                            let len = path.len();
+                            push_index(path, i);
+                            self.collect_definitions(item, path, k);
+                            path.truncate(len);
+                        }
+                    } else {
+                        self.collect_definitions(child, path, "");
+                    }
                     path.truncate(len);
                 }
             }
@@ -184,7 +222,7 @@ impl Walker {
                 for (i, child) in items.iter().enumerate() {
                     let len = path.len();
                     push_index(path, i);
-                    self.collect_definitions(child, path);
+                    self.collect_definitions(child, path, "");
                     path.truncate(len);
                 }
             }
@@ -217,7 +255,7 @@ impl Walker {
                     let len = path.len();
                     push_index(path, i);
                     if key == "party-uuids" {
-                        self.check_reference(child, path);
+                        self.check_reference(key, child, path);
                     }
                     self.check(child, path, Parent::ArrayOf(key));
                     path.truncate(len);
@@ -230,7 +268,7 @@ impl Walker {
     fn check_member(&mut self, key: &str, v: &Value, path: &str, parent: Parent<'_>) {
         let Value::String(s) = v else { return };
         if key.ends_with("-uuid") {
-            self.check_reference(v, path);
+            self.check_reference(key, v, path);
         }
         if key == "role-id" && !self.roles.contains(s) {
             self.violations.push(ConstraintViolation::DanglingRoleId {
@@ -268,13 +306,24 @@ impl Walker {
         }
     }
 
-    fn check_reference(&mut self, v: &Value, path: &str) {
-        if let Value::String(u) = v {
-            if !self.uuids.contains_key(&u.to_ascii_lowercase()) {
-                self.violations.push(ConstraintViolation::DanglingUuid {
-                    path: path.to_owned(),
-                    uuid: u.clone(),
-                });
+    fn check_reference(&mut self, key: &str, v: &Value, path: &str) {
+        let Value::String(u) = v else { return };
+        match self.uuids.get(&u.to_ascii_lowercase()) {
+            None => self.violations.push(ConstraintViolation::DanglingUuid {
+                path: path.to_owned(),
+                uuid: u.clone(),
+            }),
+            Some((_, found)) => {
+                if let Some(expected) = expected_kind(key) {
+                    if found != expected {
+                        self.violations.push(ConstraintViolation::WrongTarget {
+                            path: path.to_owned(),
+                            uuid: u.clone(),
+                            expected,
+                            found: found.clone(),
+                        });
+                    }
+                }
             }
         }
     }

@@ -65,7 +65,8 @@ pub use check::{ConstraintViolation, check_document};
 pub use error::{ExportError, ImportError};
 pub use ids::{NS, derive_uuid, tokenise, uuid_namespace};
 pub use import::{
-    ImportPlan, ImportReport, ImportStep, Imported, Skipped, import_poam, plan_import,
+    DEFAULT_ACTOR, ImportPlan, ImportReport, ImportStep, Imported, SkipReason, Skipped,
+    import_poam, plan_import,
 };
 pub use mapping::{
     CatalogOptions, MappingOptions, export_catalog, export_mapping_collection, relationship_value,
