@@ -196,12 +196,12 @@ impl Walker {
                                 self.uuids.insert(key, (path.clone(), array.to_owned()));
                             }
                         }
-                    } else if k == "roles" {
-                        if let Value::Array(roles) = child {
-                            for r in roles {
-                                if let Some(Value::String(id)) = r.get("id") {
-                                    self.roles.insert(id.clone());
-                                }
+                    } else if k == "roles"
+                        && let Value::Array(roles) = child
+                    {
+                        for r in roles {
+                            if let Some(Value::String(id)) = r.get("id") {
+                                self.roles.insert(id.clone());
                             }
                         }
                     }
@@ -287,14 +287,12 @@ impl Walker {
         let is_token = TOKEN_KEYS.contains(&key)
             || (in_props && key == "name")
             || (key == "id" && matches!(parent, Parent::ArrayOf("roles" | "controls" | "groups")));
-        if is_token {
-            if let Some(problem) = token_problem(s) {
-                self.violations.push(ConstraintViolation::BadToken {
-                    path: path.to_owned(),
-                    value: s.clone(),
-                    problem,
-                });
-            }
+        if is_token && let Some(problem) = token_problem(s) {
+            self.violations.push(ConstraintViolation::BadToken {
+                path: path.to_owned(),
+                value: s.clone(),
+                problem,
+            });
         }
         let one_line = LINE_KEYS.contains(&key)
             || (in_props && key == "value")
@@ -314,15 +312,15 @@ impl Walker {
                 uuid: u.clone(),
             }),
             Some((_, found)) => {
-                if let Some(expected) = expected_kind(key) {
-                    if found != expected {
-                        self.violations.push(ConstraintViolation::WrongTarget {
-                            path: path.to_owned(),
-                            uuid: u.clone(),
-                            expected,
-                            found: found.clone(),
-                        });
-                    }
+                if let Some(expected) = expected_kind(key)
+                    && found != expected
+                {
+                    self.violations.push(ConstraintViolation::WrongTarget {
+                        path: path.to_owned(),
+                        uuid: u.clone(),
+                        expected,
+                        found: found.clone(),
+                    });
                 }
             }
         }

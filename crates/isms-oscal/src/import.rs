@@ -395,21 +395,20 @@ impl Read {
         for a in &mut self.analyses {
             a.similar.retain(|s| drop(*s, report));
         }
-        if let Some((r, _)) = self.recurrence {
-            if !drop(r, report) {
-                self.recurrence = None;
-            }
+        if let Some((r, _)) = self.recurrence
+            && !drop(r, report)
+        {
+            self.recurrence = None;
         }
         if let Some(Rejection {
             reason: RejectionReason::Duplicate { of },
             ..
         }) = &self.rejection
+            && !drop(*of, report)
         {
-            if !drop(*of, report) {
-                // Still rejected, for the reason that can be stated.
-                if let Some(r) = &mut self.rejection {
-                    r.reason = RejectionReason::NotANonconformity;
-                }
+            // Still rejected, for the reason that can be stated.
+            if let Some(r) = &mut self.rejection {
+                r.reason = RejectionReason::NotANonconformity;
             }
         }
     }
@@ -552,7 +551,7 @@ impl Read {
                     nonconformity: nc,
                     method: p.method.clone(),
                     criteria: p.criteria.clone(),
-                    schedule: p.schedule.clone(),
+                    schedule: p.schedule,
                     verifier: p.verifier.clone(),
                 },
             );
@@ -606,7 +605,7 @@ impl Read {
 
 /// The props of an object in this project's namespace, by name, with their
 /// index in `props` (names may repeat).
-fn own_props<'v>(obj: &'v Map<String, Value>) -> Vec<(usize, &'v str, &'v str)> {
+fn own_props(obj: &Map<String, Value>) -> Vec<(usize, &str, &str)> {
     let Some(Value::Array(props)) = obj.get("props") else {
         return Vec::new();
     };

@@ -26,8 +26,8 @@ fn exported_documents_conform() {
 #[test]
 fn a_dangling_uuid_reference_is_caught_with_its_path() {
     let v = violations_after(|d| {
-        d.pointer_mut(&format!("{ITEM}/related-risks/0/risk-uuid"))
-            .map(|r| *r = json!("11111111-1111-4111-8111-111111111111"));
+        *d.pointer_mut(&format!("{ITEM}/related-risks/0/risk-uuid"))
+            .unwrap() = json!("11111111-1111-4111-8111-111111111111");
     });
     assert_eq!(
         v,
