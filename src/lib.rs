@@ -13,6 +13,7 @@
 //! | `gen`      | `generator`  | seeded synthetic registers                     |
 //! | `schema`   | `schema`     | the JSON Schema bundle and the register document |
 //! | `report`   | `report`     | the management-review report (HTML, Markdown)   |
+//! | `oscal`    | `oscal`      | OSCAL POA&M export/import, mapping collection   |
 //! | `proptest` | `core`       | the property-testing kit of `isms-core`         |
 //!
 //! Default features: `core`, `catalog`, `kpi`.
@@ -42,6 +43,9 @@ pub use isms_gen as generator;
 
 #[cfg(feature = "report")]
 pub use isms_report as report;
+
+#[cfg(feature = "oscal")]
+pub use isms_oscal as oscal;
 
 /// The README's code samples compile and run as doctests.
 #[cfg(doctest)]

@@ -8,7 +8,8 @@
 //! document and reports every breach with its JSON path. The exporters run it
 //! on what they write and refuse to return a document that breaks a rule.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -136,7 +137,11 @@ const LINE_KEYS: [&str; 2] = ["title", "short-name"];
 /// Checks `document` (a whole OSCAL JSON document) against the constraints
 /// above. Returns every breach in document order; empty when it conforms.
 pub fn check_document(document: &Value) -> Vec<ConstraintViolation> {
-    let mut walker = Walker::default();
+    let mut walker = Walker {
+        uuids: HashMap::new(),
+        roles: HashSet::new(),
+        violations: Vec::new(),
+    };
     let mut path = String::from("$");
     walker.collect_definitions(document, &mut path, "");
     path.truncate(1);
@@ -158,11 +163,10 @@ fn expected_kind(key: &str) -> Option<&'static str> {
     })
 }
 
-#[derive(Default)]
-struct Walker {
+struct Walker<'d> {
     /// uuid (lower case) -> (path of the definition, array it sits in).
-    uuids: std::collections::HashMap<String, (String, String)>,
-    roles: HashSet<String>,
+    uuids: HashMap<Cow<'d, str>, (String, &'d str)>,
+    roles: HashSet<&'d str>,
     violations: Vec<ConstraintViolation>,
 }
 
@@ -175,8 +179,17 @@ enum Parent<'a> {
     Object(&'a str),
 }
 
-impl Walker {
-    fn collect_definitions(&mut self, v: &Value, path: &mut String, array: &str) {
+/// `s` in lower case, borrowed when it already is (uuids usually are).
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+impl<'d> Walker<'d> {
+    fn collect_definitions(&mut self, v: &'d Value, path: &mut String, array: &'d str) {
         match v {
             Value::Object(map) => {
                 for (k, child) in map {
@@ -185,7 +198,7 @@ impl Walker {
                     path.push_str(k);
                     if k == "uuid" {
                         if let Value::String(u) = child {
-                            let key = u.to_ascii_lowercase();
+                            let key = lower(u);
                             if let Some((first, _)) = self.uuids.get(&key) {
                                 self.violations.push(ConstraintViolation::DuplicateUuid {
                                     path: path.clone(),
@@ -193,7 +206,7 @@ impl Walker {
                                     first: first.clone(),
                                 });
                             } else {
-                                self.uuids.insert(key, (path.clone(), array.to_owned()));
+                                self.uuids.insert(key, (path.clone(), array));
                             }
                         }
                     } else if k == "roles"
@@ -201,7 +214,7 @@ impl Walker {
                     {
                         for r in roles {
                             if let Some(Value::String(id)) = r.get("id") {
-                                self.roles.insert(id.clone());
+                                self.roles.insert(id);
                             }
                         }
                     }
@@ -270,7 +283,7 @@ impl Walker {
         if key.ends_with("-uuid") {
             self.check_reference(key, v, path);
         }
-        if key == "role-id" && !self.roles.contains(s) {
+        if key == "role-id" && !self.roles.contains(s.as_str()) {
             self.violations.push(ConstraintViolation::DanglingRoleId {
                 path: path.to_owned(),
                 role_id: s.clone(),
@@ -306,20 +319,20 @@ impl Walker {
 
     fn check_reference(&mut self, key: &str, v: &Value, path: &str) {
         let Value::String(u) = v else { return };
-        match self.uuids.get(&u.to_ascii_lowercase()) {
+        match self.uuids.get(&lower(u)) {
             None => self.violations.push(ConstraintViolation::DanglingUuid {
                 path: path.to_owned(),
                 uuid: u.clone(),
             }),
             Some((_, found)) => {
                 if let Some(expected) = expected_kind(key)
-                    && found != expected
+                    && *found != expected
                 {
                     self.violations.push(ConstraintViolation::WrongTarget {
                         path: path.to_owned(),
                         uuid: u.clone(),
                         expected,
-                        found: found.clone(),
+                        found: (*found).to_owned(),
                     });
                 }
             }

@@ -190,15 +190,22 @@ impl ImportPlan {
 /// # Errors
 /// As [`import_poam`], except refusals (nothing is executed here).
 pub fn plan_import(doc: &Value) -> Result<ImportPlan, ImportError> {
-    plan_import_into(doc, &HashSet::new())
+    plan(doc, &HashSet::new())
 }
 
-/// As [`plan_import`], for a register that already holds the nonconformities
-/// `known` (references to them are kept).
-pub(crate) fn plan_import_into(
-    doc: &Value,
-    known: &HashSet<NonconformityId>,
-) -> Result<ImportPlan, ImportError> {
+/// As [`plan_import`], for running the plan against `register`, which may
+/// already hold nonconformities: references to them (similar cases,
+/// recurrence, duplicates) are kept rather than dropped, and the new
+/// reports are numbered after them.
+///
+/// # Errors
+/// As [`plan_import`].
+pub fn plan_import_into(doc: &Value, register: &Register) -> Result<ImportPlan, ImportError> {
+    let known = register.nonconformities().iter().map(|n| n.id).collect();
+    plan(doc, &known)
+}
+
+fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, ImportError> {
     let poam = doc
         .get("plan-of-action-and-milestones")
         .and_then(Value::as_object)

@@ -130,6 +130,14 @@ pub fn export_mapping_collection(options: &MappingOptions<'_>) -> Result<Value, 
                 if let Some(s) = m.strength {
                     props.push(prop("strength", &s.get().to_string()));
                 }
+                // Provenance that differs from the mapping's (its first edge's) travels
+                // with the edge, so no credit line is lost.
+                if m.provenance.source != edges[0].provenance.source {
+                    props.push(prop("provenance-source", &one_line(&m.provenance.source)));
+                }
+                if m.provenance.licence != edges[0].provenance.licence {
+                    props.push(prop("licence", &one_line(&m.provenance.licence)));
+                }
                 let mut map = Map::new();
                 map.insert(
                     "uuid".into(),
@@ -282,7 +290,9 @@ pub fn export_catalog(
     if !controls.is_empty() {
         cat.insert("controls".into(), Value::Array(controls));
     }
-    finish(json!({ "catalog": cat }))
+    let mut root = Map::new();
+    root.insert("catalog".into(), Value::Object(cat));
+    finish(Value::Object(root))
 }
 
 /// The groups and controls under `parent`.

@@ -173,7 +173,10 @@ pub fn export_poam_selection<'a>(
         poam.insert("findings".into(), Value::Array(ex.findings));
     }
     poam.insert("poam-items".into(), Value::Array(ex.items));
-    let doc = json!({ "plan-of-action-and-milestones": poam });
+    // Not `json!`: it would copy the whole tree through `to_value`.
+    let mut root = Map::new();
+    root.insert("plan-of-action-and-milestones".into(), Value::Object(poam));
+    let doc = Value::Object(root);
     let violations = check_document(&doc);
     if violations.is_empty() {
         Ok(doc)

@@ -62,3 +62,52 @@ fn same_register_gives_the_same_bytes() {
         derive_uuid(&format!("nonconformity/{}", nc.id)).to_string()
     );
 }
+
+#[test]
+fn a_register_exported_in_two_parts_imports_back_into_one() {
+    use isms_oscal::{export_poam_selection, plan_import_into};
+    let register = generated(300, 5);
+    let ncs = register.nonconformities();
+    let (first, second) = ncs.split_at(ncs.len() / 2);
+    let options = PoamOptions::default();
+    let a = export_poam_selection(first, &options).unwrap();
+    let b = export_poam_selection(second, &options).unwrap();
+
+    let mut imported = import_poam(&a.to_string()).unwrap().register;
+    let plan = plan_import_into(&b, &imported).unwrap();
+    let (_, report) = plan
+        .execute(&mut imported, &isms_core::Policy::permissive())
+        .unwrap();
+    // References from the second part into the first resolve in the register.
+    assert_eq!(report.skipped, vec![]);
+    assert_eq!(imported.nonconformities(), register.nonconformities());
+    // Whereas the second part alone reports what it points at outside itself.
+    let alone = import_poam(&b.to_string()).unwrap();
+    let outside = second
+        .iter()
+        .flat_map(|n| {
+            n.analyses
+                .iter()
+                .flat_map(|a| a.similar.iter())
+                .chain(&n.recurrence_of)
+        })
+        .count();
+    assert!(outside > 0, "the fixture has references across the split");
+    assert_eq!(
+        alone
+            .report
+            .skipped
+            .iter()
+            .filter(|s| matches!(s.reason, isms_oscal::SkipReason::UnknownNonconformity { .. }))
+            .count(),
+        second
+            .iter()
+            .flat_map(|n| n.analyses.iter().flat_map(|a| a.similar.iter()).chain(&n.recurrence_of))
+            .filter(|id| !second.iter().any(|n| n.id == **id))
+            .count()
+            + second
+                .iter()
+                .filter(|n| matches!(&n.rejection, Some(r) if matches!(r.reason, isms_core::RejectionReason::Duplicate { of } if !second.iter().any(|m| m.id == of))))
+                .count()
+    );
+}
