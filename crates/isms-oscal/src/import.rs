@@ -122,6 +122,14 @@ pub struct Imported {
     pub report: ImportReport,
 }
 
+/// Whether `doc` is an OSCAL POA&M document (it has the
+/// `plan-of-action-and-milestones` root), as opposed to, say, the project's
+/// own register document: what a caller checks before [`plan_import`].
+pub fn is_poam(doc: &Value) -> bool {
+    doc.get("plan-of-action-and-milestones")
+        .is_some_and(Value::is_object)
+}
+
 /// Imports a POA&M (JSON text) into a new register under
 /// [`Policy::permissive`].
 ///

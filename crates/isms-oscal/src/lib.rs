@@ -66,7 +66,7 @@ pub use error::{ExportError, ImportError};
 pub use ids::{NS, derive_uuid, tokenise, uuid_namespace};
 pub use import::{
     DEFAULT_ACTOR, ImportPlan, ImportReport, ImportStep, Imported, SkipReason, Skipped,
-    import_poam, plan_import, plan_import_into,
+    import_poam, is_poam, plan_import, plan_import_into,
 };
 pub use mapping::{
     CatalogOptions, MappingOptions, export_catalog, export_mapping_collection, relationship_value,

@@ -111,3 +111,94 @@ fn a_register_exported_in_two_parts_imports_back_into_one() {
                 .count()
     );
 }
+
+#[test]
+fn bad_input_gets_a_typed_error_with_its_path() {
+    use isms_oscal::{ImportError, is_poam};
+    // Not JSON.
+    assert!(matches!(import_poam("{"), Err(ImportError::Json(_))));
+    // JSON, but the project's own register document or anything else.
+    let other = serde_json::json!({"schema_version": "1.0.0", "nonconformities": []});
+    assert!(!is_poam(&other));
+    assert!(matches!(
+        import_poam(&other.to_string()),
+        Err(ImportError::NotAPoam(_))
+    ));
+    // A prop of ours with a malformed value names the prop.
+    let mut doc = export_poam(&seed(), &PoamOptions::default()).unwrap();
+    assert!(is_poam(&doc));
+    let props = doc
+        .pointer_mut("/plan-of-action-and-milestones/poam-items/1/props")
+        .unwrap()
+        .as_array_mut()
+        .unwrap();
+    let i = props.iter().position(|p| p["name"] == "severity").unwrap();
+    props[i]["value"] = Value::from("catastrophic");
+    match import_poam(&doc.to_string()) {
+        Err(ImportError::BadValue { path, problem }) => {
+            assert_eq!(
+                path,
+                format!("$.plan-of-action-and-milestones.poam-items[1].props[{i}].value")
+            );
+            assert!(problem.contains("catastrophic"), "{problem}");
+        }
+        other => panic!("expected BadValue, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_refused_command_names_the_item_and_the_rule() {
+    use isms_oscal::ImportError;
+    // Two poam-items for the same nonconformity: the second report is refused
+    // by the core (duplicate id), not silently merged.
+    let mut doc = export_poam(&seed(), &PoamOptions::default()).unwrap();
+    let items = doc
+        .pointer_mut("/plan-of-action-and-milestones/poam-items")
+        .unwrap()
+        .as_array_mut()
+        .unwrap();
+    let copy = items[0].clone();
+    items.push(copy);
+    match import_poam(&doc.to_string()) {
+        Err(ImportError::Refused { path, command, .. }) => {
+            assert_eq!(path, "$.plan-of-action-and-milestones.poam-items[3]");
+            assert_eq!(command, "report_nonconformity");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_content_in_our_own_items_is_reported_not_dropped() {
+    let mut doc = export_poam(&seed(), &PoamOptions::default()).unwrap();
+    let item = doc
+        .pointer_mut("/plan-of-action-and-milestones/poam-items/0")
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    item.insert("remarks".into(), Value::from("added by another tool"));
+    item["props"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "name": "colour", "ns": isms_oscal::NS, "value": "red"
+        }));
+    let imported = import_poam(&doc.to_string()).unwrap();
+    let paths: Vec<&str> = imported
+        .report
+        .skipped
+        .iter()
+        .map(|s| s.path.as_str())
+        .collect();
+    assert!(paths.contains(&"$.plan-of-action-and-milestones.poam-items[0].remarks"));
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("$.plan-of-action-and-milestones.poam-items[0].props["))
+    );
+    // Everything else still round-trips.
+    assert_eq!(
+        imported.register.nonconformities(),
+        seed().nonconformities()
+    );
+}
