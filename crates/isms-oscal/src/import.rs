@@ -299,9 +299,49 @@ fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, Imp
     // steps in their own order.
     let mut order: Vec<usize> = (0..ncs.len()).collect();
     order.sort_by_key(|&i| (ncs[i].reference, i));
+    // The register keeps no order between nonconformities, and times recorded
+    // on different nonconformities need not follow the order the log had. So
+    // a step that names another nonconformity waits for that one's report, and
+    // a rejection waits for the recurrence links to it (a link to a rejected
+    // nonconformity is refused); both orders held in the original log.
+    let mut links_in: HashMap<NonconformityId, usize> = HashMap::new();
+    for q in &queues {
+        for p in q.iter().flatten() {
+            if let Command::LinkRecurrence { recurrence_of, .. } = p.command {
+                *links_in.entry(recurrence_of).or_default() += 1;
+            }
+        }
+    }
+    let mut reported: HashSet<NonconformityId> = known.clone();
+    let mut links_done: HashMap<NonconformityId, usize> = HashMap::new();
+    let ready = |p: &Pending,
+                 reported: &HashSet<NonconformityId>,
+                 links_done: &HashMap<NonconformityId, usize>| {
+        match &p.command {
+            Command::AnalyseRootCause { similar, .. } => {
+                similar.iter().all(|s| reported.contains(s))
+            }
+            Command::LinkRecurrence { recurrence_of, .. } => reported.contains(recurrence_of),
+            Command::RejectNonconformity {
+                nonconformity,
+                reason,
+                ..
+            } => {
+                let duplicate_known = match reason {
+                    RejectionReason::Duplicate { of } => reported.contains(of),
+                    RejectionReason::NotANonconformity => true,
+                };
+                duplicate_known
+                    && links_done.get(nonconformity).copied().unwrap_or(0)
+                        >= links_in.get(nonconformity).copied().unwrap_or(0)
+            }
+            _ => true,
+        }
+    };
     let mut steps = Vec::with_capacity(queues.iter().map(Vec::len).sum());
     // (time, rank in `order`, step index)
     let mut heap: BinaryHeap<Reverse<(DateTime<Utc>, usize, usize)>> = BinaryHeap::new();
+    let mut parked: Vec<Reverse<(DateTime<Utc>, usize, usize)>> = Vec::new();
     let head = |queues: &Vec<Vec<Option<Pending>>>, rank: usize, k: usize| {
         queues[order[rank]]
             .get(k)
@@ -311,20 +351,52 @@ fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, Imp
     if !order.is_empty() {
         heap.extend(head(&queues, 0, 0));
     }
-    while let Some(Reverse((_, rank, k))) = heap.pop() {
+    // When nothing is ready, a dependency the log could not have had: the
+    // earliest waiting step runs anyway, and the core says why it refuses it.
+    while let Some(entry) = heap.pop().or_else(|| {
+        parked.sort();
+        (!parked.is_empty()).then(|| parked.remove(0))
+    }) {
+        let Reverse((_, rank, k)) = entry;
         let n = order[rank];
-        if let Some(p) = queues[n][k].take() {
-            steps.push(ImportStep {
-                at: p.key.0,
-                actor: p.actor,
-                command: p.command,
-                path: ncs[n].path.clone(),
-            });
+        let Some(p) = queues[n][k].take() else {
+            continue;
+        };
+        if !heap.is_empty() && !ready(&p, &reported, &links_done) {
+            queues[n][k] = Some(p);
+            parked.push(entry);
+            continue;
         }
+        match &p.command {
+            Command::ReportNonconformity(r) => {
+                reported.insert(r.id);
+            }
+            Command::LinkRecurrence { recurrence_of, .. } => {
+                *links_done.entry(*recurrence_of).or_default() += 1;
+            }
+            _ => {}
+        }
+        steps.push(ImportStep {
+            at: p.key.0,
+            actor: p.actor,
+            command: p.command,
+            path: ncs[n].path.clone(),
+        });
         if k == 0 && rank + 1 < order.len() {
             heap.extend(head(&queues, rank + 1, 0));
         }
         heap.extend(head(&queues, rank, k + 1));
+        // Whatever this step made ready goes back into the running.
+        if !parked.is_empty() {
+            let (now_ready, still): (Vec<_>, Vec<_>) =
+                parked.drain(..).partition(|Reverse((_, r, k))| {
+                    queues[order[*r]][*k]
+                        .as_ref()
+                        .is_some_and(|p| ready(p, &reported, &links_done))
+                });
+            heap.extend(now_ready);
+            parked = still;
+        }
     }
     Ok(ImportPlan {
         steps,
@@ -1105,5 +1177,42 @@ fn command_name(c: &Command) -> &'static str {
         Command::RejectNonconformity { .. } => "reject_nonconformity",
         Command::LinkRecurrence { .. } => "link_recurrence",
         _ => "improvement command",
+    }
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::UnknownMember => {
+                f.write_str("not a member this importer knows here; not imported")
+            }
+            SkipReason::NoEquivalent(why) => write!(f, "no register equivalent: {why}"),
+            SkipReason::Defaulted { field, value } => {
+                write!(
+                    f,
+                    "OSCAL does not carry the register's {field}; used {value:?}"
+                )
+            }
+            SkipReason::UnresolvedReference { uuid } => {
+                write!(f, "{uuid} names nothing in the document; reference ignored")
+            }
+            SkipReason::UnknownNonconformity { id } => write!(
+                f,
+                "nonconformity {id} is neither in the document nor in the register; link dropped"
+            ),
+            SkipReason::Constraint(v) => {
+                write!(f, "OSCAL constraint broken (imported anyway): {v}")
+            }
+            SkipReason::StateMismatch { claimed, computed } => write!(
+                f,
+                "the document says {claimed}, the recorded steps give {computed}"
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
     }
 }
