@@ -25,6 +25,34 @@ use crate::error::ImportError;
 use crate::ids::NS;
 use crate::poam::token;
 
+/// The members this crate writes on a risk.
+const RISK_MEMBERS: [&str; 12] = [
+    "uuid",
+    "title",
+    "description",
+    "statement",
+    "status",
+    "origins",
+    "characterizations",
+    "deadline",
+    "remediations",
+    "risk-log",
+    "related-observations",
+    "props",
+];
+
+/// The members this crate writes on an observation.
+const OBSERVATION_MEMBERS: [&str; 8] = [
+    "uuid",
+    "title",
+    "description",
+    "methods",
+    "types",
+    "origins",
+    "collected",
+    "props",
+];
+
 /// The actor recorded for steps of a foreign POA&M that name nobody.
 pub const DEFAULT_ACTOR: &str = "oscal-import";
 
@@ -765,6 +793,30 @@ impl Reader<'_, '_> {
         self.report.skipped.push(Skipped { path, reason });
     }
 
+    /// Reports the members of an object written by this crate that it does
+    /// not write (another tool added them).
+    fn unknown_members(&mut self, obj: &Map<String, Value>, path: &str, known: &[&str]) {
+        for k in obj.keys() {
+            if !known.contains(&k.as_str()) {
+                self.skip(format!("{path}.{k}"), SkipReason::UnknownMember);
+            }
+        }
+    }
+
+    /// Reports props outside this project's namespace.
+    fn foreign_props(&mut self, obj: &Map<String, Value>, path: &str) {
+        if let Some(Value::Array(props)) = obj.get("props") {
+            for (i, p) in props.iter().enumerate() {
+                if p.get("ns").and_then(Value::as_str) != Some(NS) {
+                    self.skip(
+                        format!("{path}.props[{i}]"),
+                        SkipReason::NoEquivalent("a prop outside this project's namespace"),
+                    );
+                }
+            }
+        }
+    }
+
     /// The objects a poam-item references through `list` (`related-risks`
     /// with `risk-uuid`...), reporting the unresolved ones.
     fn related<'s>(
@@ -836,6 +888,7 @@ impl Reader<'_, '_> {
         let mut recurrence_of = None;
         let mut recurrence_at = None;
         let mut claimed_state = None;
+        self.foreign_props(obj, path);
         for (i, name, value) in own_props(obj) {
             let p = format!("{path}.props[{i}].value");
             let p = p.as_str();
@@ -918,6 +971,8 @@ impl Reader<'_, '_> {
         let mut actions = Vec::new();
         let mut plans = Vec::new();
         for (risk, rpath) in self.related(obj, "related-risks", "risk-uuid", path) {
+            self.unknown_members(risk, &rpath, &RISK_MEMBERS);
+            self.foreign_props(risk, &rpath);
             let Some(Value::Array(rems)) = risk.get("remediations") else {
                 continue;
             };
@@ -968,6 +1023,8 @@ impl Reader<'_, '_> {
         }
         let mut results = Vec::new();
         for (o, opath) in self.related(obj, "related-observations", "observation-uuid", path) {
+            self.unknown_members(o, &opath, &OBSERVATION_MEMBERS);
+            self.foreign_props(o, &opath);
             for (j, name, value) in own_props(o) {
                 if name == "verification-result" {
                     results.push(parse_json::<VerificationResult>(

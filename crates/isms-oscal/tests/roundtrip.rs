@@ -183,6 +183,19 @@ fn unknown_content_in_our_own_items_is_reported_not_dropped() {
         .push(serde_json::json!({
             "name": "colour", "ns": isms_oscal::NS, "value": "red"
         }));
+    let risk = doc
+        .pointer_mut("/plan-of-action-and-milestones/risks/0")
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    risk.insert(
+        "threat-ids".into(),
+        serde_json::json!([{"system": "https://example.org", "id": "T1"}]),
+    );
+    risk.insert(
+        "props".into(),
+        serde_json::json!([{"name": "owner-unit", "value": "ops"}]),
+    );
     let imported = import_poam(&doc.to_string()).unwrap();
     let paths: Vec<&str> = imported
         .report
@@ -196,6 +209,8 @@ fn unknown_content_in_our_own_items_is_reported_not_dropped() {
             .iter()
             .any(|p| p.starts_with("$.plan-of-action-and-milestones.poam-items[0].props["))
     );
+    assert!(paths.contains(&"$.plan-of-action-and-milestones.risks[0].threat-ids"));
+    assert!(paths.contains(&"$.plan-of-action-and-milestones.risks[0].props[0]"));
     // Everything else still round-trips.
     assert_eq!(
         imported.register.nonconformities(),
