@@ -217,3 +217,23 @@ fn unknown_content_in_our_own_items_is_reported_not_dropped() {
         seed().nonconformities()
     );
 }
+
+/// The shape of one exported nonconformity (the seed's failed backup: two
+/// analysis attempts, a failed and then passing monthly restore test) is API:
+/// a change shows up here for review.
+#[test]
+fn shape_of_an_exported_nonconformity() {
+    let doc = export_poam(&seed(), &PoamOptions::default()).unwrap();
+    let poam = &doc["plan-of-action-and-milestones"];
+    let item = &poam["poam-items"][2];
+    let risk_uuid = &item["related-risks"][0]["risk-uuid"];
+    let risk = poam["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| &r["uuid"] == risk_uuid)
+        .unwrap();
+    insta::assert_json_snapshot!("failed_backup_poam_item", item);
+    insta::assert_json_snapshot!("failed_backup_risk", risk);
+    insta::assert_json_snapshot!("metadata", poam["metadata"]);
+}
