@@ -14,6 +14,9 @@
 //! - [`import_poam`]: an OSCAL POA&M back into a register, through
 //!   `isms-core` commands; what cannot be mapped is listed in an
 //!   [`ImportReport`] with its JSON path, never dropped silently.
+//!   [`plan_import`] and [`plan_import_into`] return the commands for a
+//!   caller that runs them against its own register or store; [`is_poam`]
+//!   tells a POA&M from other JSON.
 //! - [`export_mapping_collection`]: the catalogue's crosswalks as an OSCAL
 //!   `mapping-collection`; [`export_catalog`]: a framework as an OSCAL
 //!   `catalog` (identifiers and titles only, as the licences allow).
