@@ -243,7 +243,7 @@ pub enum DecisionError {
     },
     /// Containment first, for this severity.
     #[error(
-        "{reference} is {severity:?}: the policy requires containment to be recorded before root-cause analysis"
+        "{reference} is {severity}: the policy requires containment to be recorded before root-cause analysis"
     )]
     ContainmentRequired {
         /// The nonconformity.

@@ -78,6 +78,20 @@ pub enum Severity {
 impl Severity {
     /// Both severities.
     pub const ALL: [Severity; 2] = [Severity::Major, Severity::Minor];
+
+    /// The word used in documents and messages: `major` or `minor`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Major => "major",
+            Severity::Minor => "minor",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What kind of record in the embedding product a link points to.

@@ -52,6 +52,10 @@ fn unauthorised_access_incident_verified_by_six_months_without_recurrence() {
         ),
         "{err}"
     );
+    assert!(
+        err.to_string().contains(" is major: "),
+        "the severity reads as the documents spell it: {err}"
+    );
 
     desk.contain(
         &maria,
