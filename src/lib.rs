@@ -14,6 +14,7 @@
 //! | `schema`   | `schema`     | the JSON Schema bundle and the register document |
 //! | `report`   | `report`     | the management-review report (HTML, Markdown)   |
 //! | `io`       | `io`         | CSV and XLSX export and import of the register  |
+//! | `oscal`    | `oscal`      | OSCAL POA&M export/import, mapping collection   |
 //! | `proptest` | `core`       | the property-testing kit of `isms-core`         |
 //!
 //! Default features: `core`, `catalog`, `kpi`.
@@ -46,6 +47,9 @@ pub use isms_report as report;
 
 #[cfg(feature = "io")]
 pub use isms_io as io;
+
+#[cfg(feature = "oscal")]
+pub use isms_oscal as oscal;
 
 /// The README's code samples compile and run as doctests.
 #[cfg(doctest)]

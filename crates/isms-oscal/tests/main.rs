@@ -1,0 +1,9 @@
+//! The integration tests of isms-oscal, in one binary (link time).
+
+mod constraints;
+mod examples;
+mod mapping;
+mod properties;
+mod roundtrip;
+mod schema;
+mod support;
