@@ -72,7 +72,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_stream_ref AFTER INSERT ON events
     WHEN NEW.sequence = 1 AND json_valid(NEW.body)
     BEGIN
-        INSERT OR IGNORE INTO stream_refs (reference, stream)
+        -- A reference already taken aborts the append: two writers decided
+        -- new items on the same state (the store maps this to
+        -- ReferenceTaken, and the command handler decides again).
+        INSERT INTO stream_refs (reference, stream)
         SELECT json_extract(NEW.body, '$.payload.reference'), NEW.stream
         WHERE json_extract(NEW.body, '$.payload.type')
               IN ('nonconformity_reported.v1', 'improvement_proposed.v1')

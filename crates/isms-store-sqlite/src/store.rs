@@ -618,6 +618,23 @@ impl SqliteStore {
     }
 }
 
+/// The human reference `event` carries, when `error` is the reference
+/// index refusing it because another stream already holds it.
+fn reference_taken(error: &rusqlite::Error, event: &isms_core::Event) -> Option<String> {
+    use isms_core::EventPayload;
+    let rusqlite::Error::SqliteFailure(code, Some(message)) = error else {
+        return None;
+    };
+    if code.code != ErrorCode::ConstraintViolation || !message.contains("stream_refs") {
+        return None;
+    }
+    match &event.payload {
+        EventPayload::NonconformityReported { reference, .. } => Some(reference.to_string()),
+        EventPayload::ImprovementProposed { reference, .. } => Some(reference.to_string()),
+        _ => None,
+    }
+}
+
 fn run_backup(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
     let backup = Backup::new(from, to)?;
     // All pages in one step: one consistent snapshot, one transaction on
@@ -739,7 +756,13 @@ impl EventStore for SqliteStore {
                             text,
                             &hash.0[..]
                         ])
-                        .map_err(err("append"))?;
+                        .map_err(|source| match reference_taken(&source, e) {
+                            Some(reference) => StoreError::ReferenceTaken {
+                                reference,
+                                stream: a.stream,
+                            },
+                            None => err("append")(source),
+                        })?;
                     prev = hash;
                 }
                 versions.insert(a.stream, current + a.events.len() as u64);

@@ -91,3 +91,115 @@ fn a_version_1_file_is_migrated_on_open_and_indexed() {
     // The index is not part of the chain: the log still verifies.
     store.verify().unwrap();
 }
+
+/// Two writers that decided a new item each on the same state give both
+/// items the same reference; the store refuses the second, naming it.
+#[test]
+fn a_reference_already_taken_is_refused_and_nothing_is_written() {
+    let dir = TempDir::new("refs-taken");
+    let mut store = SqliteStore::create(dir.file("taken.db")).unwrap();
+    let (_, first) = Workload::new().report(Default::default()).unwrap();
+    let (_, second) = Workload::new()
+        .with_salt(99)
+        .report(Default::default())
+        .unwrap();
+    assert_ne!(first[0].stream, second[0].stream);
+    store
+        .append_to_stream(first[0].stream, ExpectedVersion::NoStream, first)
+        .unwrap();
+    let head = store.head().unwrap();
+    let stream = second[0].stream;
+    match store.append_to_stream(stream, ExpectedVersion::NoStream, second) {
+        Err(StoreError::ReferenceTaken {
+            reference,
+            stream: s,
+        }) => {
+            assert_eq!(reference, "NC-0001");
+            assert_eq!(s, stream);
+        }
+        other => panic!("expected ReferenceTaken, got {other:?}"),
+    }
+    assert_eq!(store.head().unwrap(), head, "nothing was written");
+    assert_eq!(store.stream_version(stream).unwrap(), 0);
+    store.verify().unwrap();
+}
+
+/// The race itself: another writer reports between the handler's refresh
+/// and its append. The handler decides again and takes the next number.
+#[test]
+fn the_command_handler_takes_the_next_reference_after_losing_a_race() {
+    use isms_store::{
+        AppendBatch, Appended, ChainHead, CommandHandler, Invocation, RecordedRequest, RequestId,
+        StoredEvent, Verified,
+    };
+
+    /// Delegates to a store, but lets a second writer append a report of
+    /// its own just before the first append goes through.
+    struct Racing {
+        inner: SqliteStore,
+        rival: Option<(SqliteStore, Vec<isms_core::Event>)>,
+    }
+    impl EventStore for Racing {
+        fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+            if let Some((mut rival, events)) = self.rival.take() {
+                rival.append_to_stream(events[0].stream, ExpectedVersion::NoStream, events)?;
+            }
+            self.inner.append(batch)
+        }
+        fn read(
+            &self,
+            selection: Selection,
+            visit: &mut dyn FnMut(StoredEvent),
+        ) -> Result<(), StoreError> {
+            self.inner.read(selection, visit)
+        }
+        fn stream_version(&self, stream: isms_core::StreamId) -> Result<u64, StoreError> {
+            self.inner.stream_version(stream)
+        }
+        fn head(&self) -> Result<ChainHead, StoreError> {
+            self.inner.head()
+        }
+        fn verify(&self) -> Result<Verified, StoreError> {
+            self.inner.verify()
+        }
+        fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+            self.inner.find_request(id)
+        }
+    }
+
+    let dir = TempDir::new("refs-race");
+    let path = dir.file("race.db");
+    let inner = SqliteStore::create(&path).unwrap();
+    let rival = SqliteStore::open(&path).unwrap();
+    let (_, rival_events) = Workload::new()
+        .with_salt(7)
+        .report(Default::default())
+        .unwrap();
+    let mut handler = CommandHandler::new(
+        Racing {
+            inner,
+            rival: Some((rival, rival_events)),
+        },
+        isms_core::Policy::default(),
+    )
+    .unwrap();
+    let mut mine = Workload::new();
+    let command = mine.report_command(Default::default());
+    let owner = isms_core::Actor::new(isms_core::ActorId::new("maria").unwrap());
+    let at = chrono::Utc::now();
+    let outcome = handler
+        .handle(&command, &Invocation::new(owner, at))
+        .unwrap();
+    assert_eq!(outcome.attempts, 2, "the first decision lost the race");
+    let register = handler.register();
+    let mut refs: Vec<String> = register
+        .nonconformities()
+        .iter()
+        .map(|nc| nc.reference.to_string())
+        .collect();
+    refs.sort();
+    assert_eq!(refs, ["NC-0001", "NC-0002"]);
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store.find_stream_by_reference("NC-0002").unwrap().is_some());
+    store.verify().unwrap();
+}

@@ -120,6 +120,19 @@ pub enum StoreError {
         /// The stream's actual version.
         actual: u64,
     },
+    /// Another writer took this human reference (`NC-0042`) for a different
+    /// item after the caller read the register: two new items were decided
+    /// on the same state. Nothing was written; reload and decide again (the
+    /// [`crate::CommandHandler`] does this by itself).
+    #[error(
+        "reference {reference} was taken by another writer for a different item meanwhile ({stream} wanted it); nothing was written, reload and decide again"
+    )]
+    ReferenceTaken {
+        /// The reference both items were given.
+        reference: String,
+        /// The stream whose first event was refused.
+        stream: StreamId,
+    },
     /// An event's sequence does not continue its stream. Nothing was written.
     #[error(
         "event for {stream} has sequence {found}, but the stream continues at {expected_next}; nothing was written"

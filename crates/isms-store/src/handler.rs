@@ -211,13 +211,16 @@ impl<S: EventStore> CommandHandler<S> {
                         attempts,
                     });
                 }
-                Err(StoreError::Conflict { .. }) | Err(StoreError::SequenceMismatch { .. })
+                Err(StoreError::Conflict { .. })
+                | Err(StoreError::SequenceMismatch { .. })
+                | Err(StoreError::ReferenceTaken { .. })
                     if attempts < self.max_attempts =>
                 {
                     continue;
                 }
                 Err(StoreError::Conflict { stream, .. })
-                | Err(StoreError::SequenceMismatch { stream, .. }) => {
+                | Err(StoreError::SequenceMismatch { stream, .. })
+                | Err(StoreError::ReferenceTaken { stream, .. }) => {
                     return Err(HandleError::TooManyConflicts { stream, attempts });
                 }
                 Err(StoreError::DuplicateRequest { request }) => {
