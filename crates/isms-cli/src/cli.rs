@@ -564,9 +564,56 @@ pub struct ExportArgs {
 
 /// `isms import`.
 #[derive(Debug, Args)]
+#[command(after_long_help = import_columns_help())]
 pub struct ImportArgs {
-    /// The document to load; its format is detected from its content.
-    pub file: PathBuf,
+    /// The files to load; their format is detected from content and name.
+    /// A register document (JSON) loads into an empty database; CSV and
+    /// XLSX spreadsheets (several files at once, e.g. the two files of a
+    /// CSV export) add to or update the register, all or nothing.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Spreadsheets: a mapping file for headers the synonyms do not cover
+    /// (one `Header = column` line each; see docs/spreadsheets.md).
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+    /// Spreadsheets: check every row and print the plan, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Spreadsheets: the order of day and month in dates such as 03/04/2026
+    /// (without it such dates are refused as ambiguous).
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub date_order: Option<DateOrderArg>,
+    /// Spreadsheets: the encoding of CSV files.
+    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
+    pub encoding: EncodingArg,
+}
+
+/// `--date-order`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DateOrderArg {
+    /// Day first: 31/03/2026.
+    Dmy,
+    /// Month first: 03/31/2026.
+    Mdy,
+}
+
+/// `--encoding`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum EncodingArg {
+    /// UTF-8, with or without a byte-order mark.
+    #[value(name = "utf-8")]
+    Utf8,
+    /// Windows-1252 ("ANSI" on Western-European Windows).
+    #[value(name = "windows-1252")]
+    Windows1252,
+}
+
+/// The spreadsheet columns and their synonyms, for `isms import --help`.
+fn import_columns_help() -> String {
+    format!(
+        "Spreadsheet columns (headers are matched case- and punctuation-insensitively):\n\n{}",
+        isms_io::columns_markdown().trim_end()
+    )
 }
 
 /// `isms backup`.

@@ -49,19 +49,32 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Export(args) => {
             let store = s.open()?;
             let events = store.load_all()?.into_iter().map(|e| e.event).collect();
-            let bytes = formats::export(args.format, events, s.now)?;
-            match args.out {
+            let files = formats::export_files(args.format, events, s.now)?;
+            let out = match (args.out, args.format) {
+                (Some(path), _) => Some(path),
+                (None, formats::ExportFormat::Json) => None,
+                (None, formats::ExportFormat::Csv) => Some("register.csv".into()),
+                (None, formats::ExportFormat::Xlsx) => Some("register.xlsx".into()),
+            };
+            match out {
                 Some(path) => {
-                    write_file(&path, &bytes)?;
-                    eprintln!("wrote {}", path.display());
+                    for (suffix, bytes) in files {
+                        let path = with_suffix(&path, suffix);
+                        write_file(&path, &bytes)?;
+                        eprintln!("wrote {}", path.display());
+                    }
                 }
-                None => std::io::stdout()
-                    .write_all(&bytes)
-                    .map_err(io("(stdout)"))?,
+                None => {
+                    for (_, bytes) in files {
+                        std::io::stdout()
+                            .write_all(&bytes)
+                            .map_err(io("(stdout)"))?;
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Import(args) => import(&s, &args.file),
+        Cmd::Import(args) => import_files(&s, &args),
         Cmd::Verify(json) => {
             let store = s.open()?;
             let verified = store.verify()?;
@@ -333,6 +346,116 @@ fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     }
     exit_without_freeing(register);
     exit_without_freeing(view);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `PATH` with `suffix` put before its extension (`r.csv`, `-actions` ->
+/// `r-actions.csv`).
+fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
+    if suffix.is_empty() {
+        return path.to_owned();
+    }
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}{suffix}.{}", ext.to_string_lossy()),
+        None => format!("{stem}{suffix}"),
+    };
+    path.with_file_name(name)
+}
+
+fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, CliError> {
+    let mut contents = Vec::with_capacity(args.files.len());
+    for f in &args.files {
+        let bytes = std::fs::read(f).map_err(io(f))?;
+        let format = ImportFormat::detect(f, &bytes)?;
+        contents.push((f.display().to_string(), format, bytes));
+    }
+    if contents.iter().all(|c| c.1 == ImportFormat::Spreadsheet) {
+        return import_spreadsheets(s, args, &contents);
+    }
+    if contents.len() != 1 {
+        return Err(CliError::Usage(
+            "a register document (JSON) is imported alone; give one file".into(),
+        ));
+    }
+    import(s, &args.files[0])
+}
+
+fn import_spreadsheets(
+    s: &Session,
+    args: &crate::cli::ImportArgs,
+    contents: &[(String, ImportFormat, Vec<u8>)],
+) -> Result<ExitCode, CliError> {
+    let joined = contents
+        .iter()
+        .map(|c| c.0.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let invalid = |problems: Vec<String>| CliError::InvalidInput {
+        file: joined.clone().into(),
+        problems,
+    };
+    let mut options = isms_io::ImportOptions::new(isms_core::Actor::new(s.actor()?));
+    // Fresh identifiers per import, so two imports never clash.
+    options.entropy = uuid::Uuid::new_v4().as_u64_pair().0;
+    options.date_order = args.date_order.map(|d| match d {
+        crate::cli::DateOrderArg::Dmy => isms_io::DateOrder::Dmy,
+        crate::cli::DateOrderArg::Mdy => isms_io::DateOrder::Mdy,
+    });
+    options.encoding = match args.encoding {
+        crate::cli::EncodingArg::Utf8 => isms_io::Encoding::Utf8,
+        crate::cli::EncodingArg::Windows1252 => isms_io::Encoding::Windows1252,
+    };
+    if let Some(m) = &args.mapping {
+        let text = std::fs::read_to_string(m).map_err(io(m))?;
+        options.mapping = isms_io::MappingFile::parse(&m.display().to_string(), &text)
+            .map_err(|e| invalid(vec![e.to_string()]))?;
+    }
+    let inputs: Vec<isms_io::Input<'_>> = contents
+        .iter()
+        .map(|c| isms_io::Input {
+            name: &c.0,
+            bytes: &c.2,
+        })
+        .collect();
+    // The write lock from the fold to the append: the plan is decided on
+    // the register the previous writer left.
+    let _lock = s.lock()?;
+    let mut store = if args.dry_run && !s.db.exists() {
+        None
+    } else {
+        Some(SqliteStore::open_or_create(&s.db)?)
+    };
+    let register = match &store {
+        Some(st) => st.fold(Selection::All)?,
+        None => isms_core::Register::new(),
+    };
+    let mut progress = |p: isms_io::Progress| {
+        eprintln!("{:?}: {}/{}", p.stage, p.done, p.total);
+    };
+    let plan =
+        isms_io::plan_import(&register, &inputs, &options, &mut progress).map_err(|e| match e {
+            isms_io::ImportError::Problems(problems) => {
+                invalid(problems.iter().map(ToString::to_string).collect())
+            }
+            other => invalid(vec![other.to_string()]),
+        })?;
+    println!("mapping:\n{}", plan.mapping);
+    print!("plan: {plan}");
+    if args.dry_run {
+        println!("dry run: nothing written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(st) = store.as_mut() {
+        plan.append_to(st)?;
+    }
+    println!(
+        "imported {} nonconformities created, {} updated ({} events) into {}",
+        plan.created(),
+        plan.updated(),
+        plan.batch.len(),
+        s.db.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -16,6 +16,10 @@ use crate::error::CliError;
 pub enum ExportFormat {
     /// The register document of the schema bundle (`register.json`).
     Json,
+    /// Two CSV files: `STEM-nonconformities.csv` and `STEM-actions.csv`.
+    Csv,
+    /// One XLSX workbook with a nonconformities and an actions sheet.
+    Xlsx,
 }
 
 /// What `isms import` can read.
@@ -23,6 +27,8 @@ pub enum ExportFormat {
 pub enum ImportFormat {
     /// The register document.
     Json,
+    /// A spreadsheet (CSV or XLSX), read by `isms-io`.
+    Spreadsheet,
 }
 
 impl ImportFormat {
@@ -38,15 +44,42 @@ impl ImportFormat {
             .map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("json") => Ok(ImportFormat::Json),
+            Some("csv" | "xlsx" | "txt" | "tsv") => Ok(ImportFormat::Spreadsheet),
+            _ if bytes.starts_with(b"PK\x03\x04") => Ok(ImportFormat::Spreadsheet),
             _ => Err(CliError::Usage(format!(
-                "{}: not a format isms can import (expected a register document, JSON)",
+                "{}: not a format isms can import (expected a register document, JSON, or a .csv/.xlsx spreadsheet)",
                 path.display()
             ))),
         }
     }
 }
 
-/// Writes the register's events in `format`.
+/// Writes the register's events in `format`: the files to write, each with
+/// the suffix to put before the extension of `--out` (CSV is two files).
+pub fn export_files(
+    format: ExportFormat,
+    events: Vec<Event>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(&'static str, Vec<u8>)>, CliError> {
+    let spreadsheet = |e: isms_io::FileError| CliError::Other(e.to_string());
+    let register = || Register::from_events(events.iter());
+    match format {
+        ExportFormat::Json => Ok(vec![("", export(format, events, at)?)]),
+        ExportFormat::Csv => {
+            let csv = isms_io::export_csv(&register()).map_err(spreadsheet)?;
+            Ok(vec![
+                ("-nonconformities", csv.nonconformities),
+                ("-actions", csv.actions),
+            ])
+        }
+        ExportFormat::Xlsx => Ok(vec![(
+            "",
+            isms_io::export_xlsx(&register()).map_err(spreadsheet)?,
+        )]),
+    }
+}
+
+/// Writes the register's events in `format` (a single-file format).
 pub fn export(
     format: ExportFormat,
     events: Vec<Event>,
@@ -62,6 +95,9 @@ pub fn export(
             out.push(b'\n');
             Ok(out)
         }
+        ExportFormat::Csv | ExportFormat::Xlsx => Err(CliError::Usage(format!(
+            "{format:?} is written with export_files"
+        ))),
     }
 }
 
@@ -102,5 +138,9 @@ pub fn import(
                 .map_err(|e| invalid(vec![e.to_string()]))?;
             Ok((document.events, register))
         }
+        ImportFormat::Spreadsheet => Err(CliError::Usage(format!(
+            "{}: a spreadsheet is imported with the spreadsheet import",
+            path.display()
+        ))),
     }
 }
