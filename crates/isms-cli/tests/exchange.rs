@@ -111,3 +111,54 @@ fn backup_and_restore_round_trip_through_the_binary() {
     assert_eq!(s.isms(&["verify", "--json"]).json(), head);
     s.isms(&["nc", "show", "NC-0004"]).fails(4);
 }
+
+#[test]
+fn spreadsheets_round_trip_and_a_bad_cell_is_refused_whole() {
+    let s = Scratch::new("sheets");
+    s.isms(&["generate", "--count", "20", "--seed", "3"]).ok();
+    let csv = s.path("r.csv");
+    let xlsx = s.path("r.xlsx");
+    s.isms(&["export", "--format", "csv", "--out", csv.to_str().unwrap()])
+        .ok();
+    s.isms(&[
+        "export",
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ])
+    .ok();
+    let refs = |v: serde_json::Value| {
+        let mut r: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["reference"].to_string())
+            .collect();
+        r.sort();
+        r
+    };
+    let want = refs(s.isms(&["nc", "list", "--json"]).json());
+    let ncs = s.path("r-nonconformities.csv");
+    let acts = s.path("r-actions.csv");
+    let a = Scratch::new("sheets-csv");
+    a.isms(&["import", ncs.to_str().unwrap(), acts.to_str().unwrap()])
+        .ok();
+    assert_eq!(refs(a.isms(&["nc", "list", "--json"]).json()), want);
+    let b = Scratch::new("sheets-xlsx");
+    b.isms(&["import", xlsx.to_str().unwrap()]).ok();
+    assert_eq!(refs(b.isms(&["nc", "list", "--json"]).json()), want);
+
+    let text = std::fs::read_to_string(&ncs).unwrap();
+    let bad = s.path("bad.csv");
+    std::fs::write(
+        &bad,
+        text.replacen(",minor,", ",catastrophic,", 1)
+            .replacen(",major,", ",catastrophic,", 1),
+    )
+    .unwrap();
+    let before = db_bytes(&a.db());
+    let err = a.isms(&["import", bad.to_str().unwrap()]).fails(7);
+    assert!(err.contains("column") && err.contains("row"), "{err}");
+    assert_eq!(db_bytes(&a.db()), before);
+}
