@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::formats::ExportFormat;
+use crate::formats::{CatalogExportFormat, ExportFormat};
 
 /// Keep an ISO/IEC 27001:2022 clause 10 register (nonconformities,
 /// corrective actions, effectiveness checks, improvements) in one SQLite
@@ -540,6 +540,20 @@ pub enum CatalogCommand {
         transitive: bool,
         #[command(flatten)]
         json: JsonFlag,
+    },
+    /// The catalogue as OSCAL: the crosswalks as a mapping-collection, or one
+    /// framework as a catalog.
+    Export {
+        /// The format.
+        #[arg(long, value_enum)]
+        format: CatalogExportFormat,
+        /// The framework: the crosswalks touching it (oscal-mapping), or the
+        /// framework to write (oscal-catalog, required).
+        #[arg(long)]
+        framework: Option<String>,
+        /// The file to write (default: stdout).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 

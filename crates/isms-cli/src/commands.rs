@@ -35,7 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Nc(c) => nc(&s, c),
         Cmd::Improvement(c) => improvement(&s, c),
         Cmd::Kpi(args) => kpi(&s, &args.period, args.json.json),
-        Cmd::Catalog(c) => catalog(c),
+        Cmd::Catalog(c) => catalog(c, s.now),
         Cmd::Schema(args) => {
             let written =
                 isms_schema::write_bundle(&args.out).map_err(|e| CliError::Other(e.to_string()))?;
@@ -52,9 +52,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let files = formats::export_files(args.format, events, s.now)?;
             let out = match (args.out, args.format) {
                 (Some(path), _) => Some(path),
-                (None, formats::ExportFormat::Json) => None,
                 (None, formats::ExportFormat::Csv) => Some("register.csv".into()),
                 (None, formats::ExportFormat::Xlsx) => Some("register.xlsx".into()),
+                (None, _) => None,
             };
             match out {
                 Some(path) => {
@@ -459,10 +459,26 @@ fn import_spreadsheets(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes `bytes` to `out`, or to stdout.
+fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match out {
+        Some(path) => {
+            write_file(path, bytes)?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => std::io::stdout().write_all(bytes).map_err(io("(stdout)"))?,
+    }
+    Ok(())
+}
+
 fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     let bytes = std::fs::read(file).map_err(io(file))?;
     let format = ImportFormat::detect(file, &bytes)?;
-    let (events, register) = formats::import(format, file, &bytes)?;
+    let formats::Loaded {
+        events,
+        register,
+        notes,
+    } = formats::import(format, file, &bytes)?;
     let _lock = s.lock()?;
     let mut store = open_empty(s, "import")?;
     // One batch: the whole document is stored or nothing is.
@@ -489,6 +505,12 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
         register.improvements().len(),
         s.db.display()
     );
+    if !notes.is_empty() {
+        eprintln!("not imported as it stands ({}):", notes.len());
+        for note in &notes {
+            eprintln!("  {note}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1044,7 +1066,7 @@ fn resolve_error(e: isms_catalog::ResolveError) -> CliError {
     CliError::Catalog(e)
 }
 
-fn catalog(c: CatalogCommand) -> Result<ExitCode, CliError> {
+fn catalog(c: CatalogCommand, now: DateTime<Utc>) -> Result<ExitCode, CliError> {
     let catalog = Catalog::shipped();
     match c {
         CatalogCommand::Frameworks(json) => {
@@ -1121,6 +1143,14 @@ fn catalog(c: CatalogCommand) -> Result<ExitCode, CliError> {
                 }
                 println!("  mappings:  {}", r.all_mappings().len());
             }
+        }
+        CatalogCommand::Export {
+            format,
+            framework,
+            out,
+        } => {
+            let bytes = formats::export_catalog(format, framework.as_deref(), now)?;
+            write_out(out.as_deref(), &bytes)?;
         }
         CatalogCommand::Map {
             reference,

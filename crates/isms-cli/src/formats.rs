@@ -20,6 +20,18 @@ pub enum ExportFormat {
     Csv,
     /// One XLSX workbook with a nonconformities and an actions sheet.
     Xlsx,
+    /// An OSCAL plan-of-action-and-milestones (one poam-item per
+    /// nonconformity).
+    OscalPoam,
+}
+
+/// What `isms catalog export` can write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CatalogExportFormat {
+    /// An OSCAL mapping-collection of the crosswalks.
+    OscalMapping,
+    /// One framework as an OSCAL catalog (needs --framework).
+    OscalCatalog,
 }
 
 /// What `isms import` can read.
@@ -29,6 +41,21 @@ pub enum ImportFormat {
     Json,
     /// A spreadsheet (CSV or XLSX), read by `isms-io`.
     Spreadsheet,
+    /// An OSCAL plan-of-action-and-milestones (JSON).
+    OscalPoam,
+}
+
+/// A document read by `isms import`: the events to store, the register they
+/// fold to, and what the import did not take over as it stands (one line
+/// each, with its JSON path).
+#[derive(Debug)]
+pub struct Loaded {
+    /// The events, in order.
+    pub events: Vec<Event>,
+    /// Their fold.
+    pub register: Register,
+    /// What was skipped, defaulted or dropped.
+    pub notes: Vec<String>,
 }
 
 impl ImportFormat {
@@ -36,7 +63,14 @@ impl ImportFormat {
     pub fn detect(path: &Path, bytes: &[u8]) -> Result<Self, CliError> {
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
         if first == Some(&b'{') {
-            return Ok(ImportFormat::Json);
+            // Both are JSON: the POA&M root tells them apart.
+            let poam = serde_json::from_slice::<serde_json::Value>(bytes)
+                .is_ok_and(|v| isms_oscal::is_poam(&v));
+            return Ok(if poam {
+                ImportFormat::OscalPoam
+            } else {
+                ImportFormat::Json
+            });
         }
         let ext = path
             .extension()
@@ -64,7 +98,7 @@ pub fn export_files(
     let spreadsheet = |e: isms_io::FileError| CliError::Other(e.to_string());
     let register = || Register::from_events(events.iter());
     match format {
-        ExportFormat::Json => Ok(vec![("", export(format, events, at)?)]),
+        ExportFormat::Json | ExportFormat::OscalPoam => Ok(vec![("", export(format, events, at)?)]),
         ExportFormat::Csv => {
             let csv = isms_io::export_csv(&register()).map_err(spreadsheet)?;
             Ok(vec![
@@ -98,16 +132,71 @@ pub fn export(
         ExportFormat::Csv | ExportFormat::Xlsx => Err(CliError::Usage(format!(
             "{format:?} is written with export_files"
         ))),
+        ExportFormat::OscalPoam => {
+            let register = Register::from_events(&events);
+            let document = isms_oscal::export_poam(&register, &isms_oscal::PoamOptions::default())
+                .map_err(|e| CliError::Other(format!("cannot export an OSCAL POA&M: {e}")))?;
+            to_json(&document)
+        }
     }
+}
+
+/// Writes the shipped catalogue in `format`: every crosswalk touching
+/// `framework` (all without it), or the framework itself.
+pub fn export_catalog(
+    format: CatalogExportFormat,
+    framework: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<u8>, CliError> {
+    let catalog = isms_catalog::Catalog::shipped();
+    if let Some(f) = framework {
+        catalog.framework(f).map_err(CliError::Catalog)?;
+    }
+    let document = match format {
+        CatalogExportFormat::OscalMapping => {
+            let mut options = isms_oscal::MappingOptions::new(catalog, at);
+            if let Some(f) = framework {
+                options.crosswalks = Some(
+                    catalog
+                        .crosswalks()
+                        .iter()
+                        .filter(|c| {
+                            c.mappings.iter().any(|m| {
+                                m.source.framework.to_string() == f
+                                    || m.target.framework.to_string() == f
+                            })
+                        })
+                        .map(|c| c.id.clone())
+                        .collect(),
+                );
+            }
+            isms_oscal::export_mapping_collection(&options)
+        }
+        CatalogExportFormat::OscalCatalog => {
+            let f = framework.ok_or_else(|| {
+                CliError::Usage("--format oscal-catalog needs --framework".into())
+            })?;
+            let options = isms_oscal::CatalogOptions {
+                last_modified: at,
+                version: None,
+            };
+            isms_oscal::export_catalog(catalog, f, &options)
+        }
+    }
+    .map_err(|e| CliError::Other(format!("cannot export OSCAL: {e}")))?;
+    to_json(&document)
+}
+
+fn to_json(document: &serde_json::Value) -> Result<Vec<u8>, CliError> {
+    let mut out = serde_json::to_vec_pretty(document)
+        .map_err(|e| CliError::Other(format!("cannot serialise the document: {e}")))?;
+    out.push(b'\n');
+    Ok(out)
 }
 
 /// Reads a document in `format`: the events to store and the register they
 /// fold to, or every problem found (each with its JSON path).
-pub fn import(
-    format: ImportFormat,
-    path: &Path,
-    bytes: &[u8],
-) -> Result<(Vec<Event>, Register), CliError> {
+pub fn import(format: ImportFormat, path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
     let invalid = |problems: Vec<String>| CliError::InvalidInput {
         file: path.to_owned(),
         problems,
@@ -136,7 +225,29 @@ pub fn import(
             let register = document
                 .to_register()
                 .map_err(|e| invalid(vec![e.to_string()]))?;
-            Ok((document.events, register))
+            Ok(Loaded {
+                events: document.events,
+                register,
+                notes: Vec::new(),
+            })
+        }
+        ImportFormat::OscalPoam => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| invalid(vec![format!("(document): not UTF-8: {e}")]))?;
+            // The whole document is read and executed in memory first: any
+            // failure here leaves the store untouched.
+            let imported =
+                isms_oscal::import_poam(text).map_err(|e| invalid(vec![e.to_string()]))?;
+            Ok(Loaded {
+                events: imported.events,
+                register: imported.register,
+                notes: imported
+                    .report
+                    .skipped
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            })
         }
         ImportFormat::Spreadsheet => Err(CliError::Usage(format!(
             "{}: a spreadsheet is imported with the spreadsheet import",

@@ -5,6 +5,7 @@ mod concurrency;
 mod docs;
 mod exchange;
 mod json;
+mod oscal;
 mod readme;
 mod refusals;
 mod report;

@@ -62,12 +62,18 @@ impl Workload {
     /// already in a store).
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
         let mut w = Self::new();
-        for e in events {
-            w.register.apply(e);
-            w.clock = w.clock.max(e.at);
-            w.counter += 1;
-        }
+        w.catch_up(events);
         w
+    }
+
+    /// Applies events another writer appended, so that what this workload
+    /// generates next continues after them (references included).
+    pub fn catch_up<'a>(&mut self, events: impl IntoIterator<Item = &'a Event>) {
+        for e in events {
+            self.register.apply(e);
+            self.clock = self.clock.max(e.at);
+            self.counter += 1;
+        }
     }
 
     /// The register the generated events fold into.

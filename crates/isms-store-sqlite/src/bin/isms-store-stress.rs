@@ -24,7 +24,7 @@ use isms_core::{Actor, ActorId, Policy, StreamId};
 use isms_store::workload::Workload;
 use isms_store::{
     AppendBatch, CommandHandler, EventStore, ExpectedVersion, HandleError, Invocation, RequestId,
-    StreamAppend,
+    Selection, StreamAppend,
 };
 use isms_store_sqlite::SqliteStore;
 
@@ -85,12 +85,15 @@ fn batches(db: &str, writer: &str) -> Result<(), Error> {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
     let mut workload = Workload::from_events(existing.iter().map(|e| &e.event)).with_salt(salt);
+    // The last position this writer's workload has seen.
+    let mut seen = existing.last().map_or(0, |e| e.position);
     drop(existing);
     let mut out = std::io::stdout();
     writeln!(out, "ready")?;
     out.flush()?;
     let mut rng = Rng::seeded();
     loop {
+        let before = workload.clone();
         let lifecycles = 1 + rng.below(40);
         let mut batch = AppendBatch::default();
         for _ in 0..lifecycles {
@@ -105,8 +108,30 @@ fn batches(db: &str, writer: &str) -> Result<(), Error> {
                 events,
             });
         }
-        store.append(&batch)?;
-        next_batch += 1;
+        match store.append(&batch) {
+            Ok(appended) => {
+                // Whatever the other writer appended before this batch.
+                if appended.first > seen + 1 {
+                    let theirs = store.load(Selection::Positions {
+                        from: seen + 1,
+                        to: appended.first - 1,
+                    })?;
+                    workload.catch_up(theirs.iter().map(|e| &e.event));
+                }
+                seen = appended.last;
+                next_batch += 1;
+            }
+            // The other writer took these numbers meanwhile: forget the
+            // batch, catch up with the log, as any writer must, and decide
+            // again.
+            Err(isms_store::StoreError::ReferenceTaken { .. }) => {
+                workload = before;
+                let theirs = store.load(Selection::After(seen))?;
+                workload.catch_up(theirs.iter().map(|e| &e.event));
+                seen = theirs.last().map_or(seen, |e| e.position);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
