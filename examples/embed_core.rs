@@ -10,7 +10,9 @@
 //!
 //! 1. build a [`Command`] and a [`Context`] (the time, the acting party and the
 //!    organisation's [`Policy`]: the core has no clock of its own);
-//! 2. ask the pure [`decide`] for the events, or a typed [`DecisionError`];
+//! 2. ask the pure decision ([`Register::decide`], which runs [`decide`] on the
+//!    command's item with the register as its context) for the events, or a
+//!    typed [`DecisionError`];
 //! 3. persist the events, then apply them to the in-memory [`Register`].
 //!
 //! It shows two refused commands with the rule each broke, two policy warnings
@@ -67,7 +69,13 @@ impl Host {
         // Event ids are UUID v7: time from `at`, the rest from this entropy.
         // A product passes random bits; a counter keeps the example repeatable.
         let ctx = Context::new(at, actor.clone(), &self.policy).with_entropy(self.commands_run);
-        let decision = decide(&self.register, command, &ctx).map_err(HostError::Refused)?;
+        // The register in memory answers the few register-wide facts a rule
+        // needs; a host with a database would load only the target item and
+        // those facts (see the `own_store` example).
+        let decision = self
+            .register
+            .decide(command, &ctx)
+            .map_err(HostError::Refused)?;
         // Persist first, apply second: the state never runs ahead of the evidence.
         let mut lines = String::new();
         for event in &decision.events {

@@ -553,9 +553,12 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
         } => {
             let store = s.open()?;
             let id = session::resolve_nc(&store, &target.item)?;
-            let (register, events) = session::load_item(&store, StreamId::Nonconformity(id))?;
-            let item = register
-                .nonconformity(id)
+            let events = session::item_events(&store, StreamId::Nonconformity(id))?;
+            let item = &isms_core::Item::from_events(&events)
+                .and_then(|i| match i {
+                    isms_core::Item::Nonconformity(nc) => Some(nc),
+                    isms_core::Item::Improvement(_) => None,
+                })
                 .ok_or_else(|| CliError::Other(format!("{id}: its stream has no report")))?;
             match (json.json, history) {
                 (true, false) => print_json(item)?,
@@ -696,7 +699,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
             when,
         } => {
             let id = nc_of(&w, &target.item)?;
-            let action = session::resolve_action(w.handler.register(), id, &action)?;
+            let action = session::resolve_action(w.handler.store(), id, &action)?;
             (
                 Command::StartAction {
                     nonconformity: id,
@@ -714,7 +717,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
             when,
         } => {
             let id = nc_of(&w, &target.item)?;
-            let action = session::resolve_action(w.handler.register(), id, &action)?;
+            let action = session::resolve_action(w.handler.store(), id, &action)?;
             let command = Command::RescheduleAction {
                 nonconformity: id,
                 action,
@@ -730,7 +733,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
             when,
         } => {
             let id = nc_of(&w, &target.item)?;
-            let action = session::resolve_action(w.handler.register(), id, &action)?;
+            let action = session::resolve_action(w.handler.store(), id, &action)?;
             let command = Command::CompleteAction {
                 nonconformity: id,
                 action,
@@ -745,7 +748,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
             when,
         } => {
             let id = nc_of(&w, &target.item)?;
-            let action = session::resolve_action(w.handler.register(), id, &action)?;
+            let action = session::resolve_action(w.handler.store(), id, &action)?;
             let command = Command::CancelAction {
                 nonconformity: id,
                 action,
@@ -874,11 +877,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
     };
     let kind = command.target();
     s.execute(&mut w, command, at.as_deref())?;
-    let item = w
-        .handler
-        .register()
-        .nonconformity(id)
-        .ok_or_else(|| CliError::Other(format!("{id} not in the register after {kind:?}")))?;
+    let item = &session::load_nonconformity(w.handler.store(), id)?;
     let detail = match kind {
         isms_core::CommandTarget::Nonconformity(_, isms_core::NcCommandKind::PlanAction) => item
             .actions
@@ -927,9 +926,12 @@ fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError>
         } => {
             let store = s.open()?;
             let id = session::resolve_improvement(&store, &target.item)?;
-            let (register, events) = session::load_item(&store, StreamId::Improvement(id))?;
-            let item = register
-                .improvement(id)
+            let events = session::item_events(&store, StreamId::Improvement(id))?;
+            let item = &isms_core::Item::from_events(&events)
+                .and_then(|i| match i {
+                    isms_core::Item::Improvement(imp) => Some(imp),
+                    isms_core::Item::Nonconformity(_) => None,
+                })
                 .ok_or_else(|| CliError::Other(format!("{id}: its stream has no proposal")))?;
             match (json.json, history) {
                 (true, false) => print_json(item)?,
@@ -1048,11 +1050,7 @@ fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError>
     };
     let kind = command.target();
     s.execute(&mut w, command, at.as_deref())?;
-    let item = w
-        .handler
-        .register()
-        .improvement(id)
-        .ok_or_else(|| CliError::Other(format!("{id} not in the register after {kind:?}")))?;
+    let item = &session::load_improvement(w.handler.store(), id)?;
     println!(
         "{}: {} (state {})",
         item.reference,

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use isms_core::{
-    ActionId, ActionRef, Actor, ActorId, Command, Event, ImprovementId, ImprovementRef, NcRef,
-    NonconformityId, Policy, PolicyWarning, Register, StreamId,
+    ActionId, ActionRef, Actor, ActorId, Command, Event, Improvement, ImprovementId,
+    ImprovementRef, Item, NcRef, Nonconformity, NonconformityId, Policy, PolicyWarning, StreamId,
 };
 use isms_store::{
     AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Outcome, Selection,
@@ -34,11 +34,10 @@ pub struct Session {
     pub now: DateTime<Utc>,
 }
 
-/// A store opened for writing, with the inter-process write lock held.
+/// A store opened for writing one command.
 pub struct Writer {
     /// The handler over the store.
     pub handler: CommandHandler<SqliteStore>,
-    _lock: File,
 }
 
 impl Session {
@@ -77,25 +76,23 @@ impl Session {
         Ok(SqliteStore::open(&self.db)?)
     }
 
-    /// Opens the existing store for writing: takes the write lock, then
-    /// folds the register into a handler.
+    /// Opens the existing store for one command. No lock is taken: the
+    /// handler reads only the target item and the facts the command needs,
+    /// and the store's append refuses a stale decision (the item moved on,
+    /// or another writer took the reference a new item was given), upon
+    /// which the handler decides again. Concurrent writers on different
+    /// items never wait for each other beyond SQLite's own commit.
     pub fn writer(&self) -> Result<Writer, CliError> {
-        let lock = self.lock()?;
         let store = self.open()?;
         Ok(Writer {
-            handler: CommandHandler::new(store, Policy::default())?,
-            _lock: lock,
+            handler: CommandHandler::new(store, Policy::default()),
         })
     }
 
-    /// The inter-process write lock beside the database (`<db>.lock`).
-    ///
-    /// The handler's optimistic concurrency guards each stream, but a new
-    /// nonconformity's number comes from the register as a whole: two
-    /// processes reporting at once would each append a new stream without
-    /// conflict and both take the next number. Holding this lock from the
-    /// handler's fold to its append serialises the CLI's writers, so each
-    /// decides on the register its predecessor left.
+    /// The inter-process lock beside the database (`<db>.lock`), held by
+    /// the commands that replace or fill a whole register (`generate`,
+    /// `demo`, `import`, `restore`), so that two of them do not interleave.
+    /// Single commands do not take it (see [`Session::writer`]).
     pub fn lock(&self) -> Result<File, CliError> {
         let mut name = self.db.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
@@ -217,13 +214,11 @@ fn not_found(what: String, db: &Path) -> CliError {
 
 /// The corrective action `text` names within a nonconformity (`A-2` or a UUID).
 pub fn resolve_action(
-    register: &Register,
+    store: &SqliteStore,
     nc: NonconformityId,
     text: &str,
 ) -> Result<ActionId, CliError> {
-    let item = register
-        .nonconformity(nc)
-        .ok_or_else(|| CliError::Other(format!("nonconformity {nc} vanished")))?;
+    let item = load_nonconformity(store, nc)?;
     let found = if let Ok(r) = text.parse::<ActionRef>() {
         item.actions.iter().find(|a| a.reference == r).map(|a| a.id)
     } else if let Ok(id) = text.parse::<ActionId>() {
@@ -243,17 +238,36 @@ pub fn resolve_action(
     })
 }
 
-/// Loads one stream's events and folds them: one item without the register.
-pub fn load_item(
+/// One nonconformity, folded from its own stream.
+pub fn load_nonconformity(
     store: &SqliteStore,
-    stream: StreamId,
-) -> Result<(Register, Vec<Event>), CliError> {
-    let events: Vec<Event> = store
+    id: NonconformityId,
+) -> Result<Nonconformity, CliError> {
+    match store.load_item(StreamId::Nonconformity(id))? {
+        Some(Item::Nonconformity(nc)) => Ok(nc),
+        _ => Err(CliError::Other(format!(
+            "nonconformity {id}: its stream has no report"
+        ))),
+    }
+}
+
+/// One improvement, folded from its own stream.
+pub fn load_improvement(store: &SqliteStore, id: ImprovementId) -> Result<Improvement, CliError> {
+    match store.load_item(StreamId::Improvement(id))? {
+        Some(Item::Improvement(imp)) => Ok(imp),
+        _ => Err(CliError::Other(format!(
+            "improvement {id}: its stream has no proposal"
+        ))),
+    }
+}
+
+/// One item's events, in order.
+pub fn item_events(store: &SqliteStore, stream: StreamId) -> Result<Vec<Event>, CliError> {
+    Ok(store
         .load(Selection::Stream(stream))?
         .into_iter()
         .map(|s| s.event)
-        .collect();
-    Ok((Register::from_events(&events), events))
+        .collect())
 }
 
 /// Appends whole streams to an empty store, in batches, with progress on a

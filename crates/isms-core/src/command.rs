@@ -273,6 +273,16 @@ pub enum CommandTarget {
 }
 
 impl Command {
+    /// The stream of the item the command is about: the one stream
+    /// `decide` reads and writes.
+    pub fn stream(&self) -> crate::event::StreamId {
+        use crate::event::StreamId;
+        match self.target() {
+            CommandTarget::Nonconformity(id, _) => StreamId::Nonconformity(id),
+            CommandTarget::Improvement(id, _) => StreamId::Improvement(id),
+        }
+    }
+
     /// The item the command is about and its kind.
     pub fn target(&self) -> CommandTarget {
         use CommandTarget::{Improvement as I, Nonconformity as N};

@@ -153,6 +153,17 @@ pub enum DecisionError {
         /// The identifier given.
         id: String,
     },
+    /// `decide` was given the state of another item than the one the
+    /// command targets (a caller's bug: load the target's stream).
+    #[error(
+        "the command targets {expected} but the state of {given} was given; load the target's stream"
+    )]
+    WrongItem {
+        /// The stream the command targets.
+        expected: String,
+        /// The stream of the state given.
+        given: String,
+    },
     /// The identifier is already used.
     #[error("id {id} is already used in this register: generate a new one")]
     DuplicateId {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{
     ActionId, ActionRef, ActorId, EventId, ImprovementId, ImprovementRef, NcRef, NonconformityId,
+    RefKind,
 };
 use crate::model::{
     ActionDecision, AnalysisMethod, EvidenceRef, Extensions, ExternalLink, ImprovementSource,
@@ -61,6 +62,53 @@ impl std::str::FromStr for StreamId {
     }
 }
 
+/// A register-wide unique key an event takes: the human reference of a new
+/// item, or the id of a new corrective action. A store refuses an append
+/// whose claim is already taken, so two writers that decided on the same
+/// register state cannot both number an item `NC-0042`; the loser decides
+/// again. Every backend keeps these keys in an index of its own; none
+/// needs to parse event bodies for them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Claim {
+    /// A new nonconformity's reference.
+    Nonconformity(NcRef),
+    /// A new improvement's reference.
+    Improvement(ImprovementRef),
+    /// A new corrective action's id (unique across the register).
+    Action(ActionId),
+}
+
+impl Claim {
+    /// The reference kind, for the human references.
+    pub fn kind(self) -> RefKind {
+        match self {
+            Claim::Nonconformity(_) => RefKind::Nonconformity,
+            Claim::Improvement(_) => RefKind::Improvement,
+            Claim::Action(_) => RefKind::Action,
+        }
+    }
+
+    /// The number of a human reference (`NC-0042` gives 42); 0 for actions.
+    pub fn number(self) -> u32 {
+        match self {
+            Claim::Nonconformity(r) => r.number(),
+            Claim::Improvement(r) => r.number(),
+            Claim::Action(_) => 0,
+        }
+    }
+}
+
+impl fmt::Display for Claim {
+    /// `NC-0042`, `IMP-0007` or `action/<uuid>`: the key a store indexes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Claim::Nonconformity(r) => r.fmt(f),
+            Claim::Improvement(r) => r.fmt(f),
+            Claim::Action(id) => write!(f, "action/{id}"),
+        }
+    }
+}
+
 /// One recorded fact.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,6 +125,24 @@ pub struct Event {
     pub actor: ActorId,
     /// What happened.
     pub payload: EventPayload,
+}
+
+impl Event {
+    /// The register-wide key this event takes, if any ([`Claim`]): the
+    /// reference of a reported nonconformity or proposed improvement, or
+    /// the id of a planned corrective action.
+    pub fn claim(&self) -> Option<Claim> {
+        match &self.payload {
+            EventPayload::NonconformityReported { reference, .. } => {
+                Some(Claim::Nonconformity(*reference))
+            }
+            EventPayload::ImprovementProposed { reference, .. } => {
+                Some(Claim::Improvement(*reference))
+            }
+            EventPayload::ActionPlanned { action, .. } => Some(Claim::Action(*action)),
+            _ => None,
+        }
+    }
 }
 
 /// What happened. Every variant's tag carries its version.

@@ -8,9 +8,10 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::ids::{ActionRef, ActorId, NcRef};
+use crate::item::verified_effective;
 use crate::model::{ActionDecision, ActionStatus, Nonconformity, Transition};
 use crate::policy::Policy;
-use crate::register::{Register, verified_effective};
+use crate::register::Register;
 use crate::workflow::{ImprovementState, NcState};
 
 /// One broken invariant.

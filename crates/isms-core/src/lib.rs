@@ -82,11 +82,14 @@
 //!   table, for embedding products' own property tests.
 
 mod command;
+mod context;
+mod decide;
 mod error;
 mod event;
 mod hash;
 mod ids;
 mod invariants;
+mod item;
 mod model;
 mod policy;
 mod reference;
@@ -98,13 +101,16 @@ pub mod workflow;
 pub mod testkit;
 
 pub use command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
+pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, RegisterFacts};
+pub use decide::{Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, decide};
 pub use error::{DecisionError, IdError, ReferenceError, ScheduleError, Subject};
-pub use event::{Event, EventPayload, StreamId};
+pub use event::{Claim, Event, EventPayload, StreamId};
 pub use ids::{
     ActionId, ActionRef, Actor, ActorId, EventId, ImprovementId, ImprovementRef, NcRef,
     NonconformityId, RefKind, Role,
 };
 pub use invariants::{Violation, check_invariants};
+pub use item::{Item, ItemRef, apply, apply_owned};
 pub use model::{
     ActionDecision, ActionStatus, AnalysisMethod, Closure, Correction, CorrectiveAction,
     EffectivenessConclusion, EvidenceRef, Extensions, ExternalLink, Improvement, ImprovementSource,
@@ -114,9 +120,7 @@ pub use model::{
 };
 pub use policy::{Enforcement, Policy, PolicyWarning, TimeLimit};
 pub use reference::{REQUIREMENT_REF_PATTERN, RequirementRef};
-pub use register::{
-    Context, Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Register, apply, decide,
-};
+pub use register::Register;
 pub use schedule::{
     CheckState, DueCheck, MAX_CHECKS, MAX_SPAN_DAYS, Period, PeriodUnit, RecurrenceEnd,
     VerificationSchedule,

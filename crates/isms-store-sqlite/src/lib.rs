@@ -69,6 +69,7 @@
 
 mod decode;
 mod lookup;
+mod migrate;
 mod schema;
 mod store;
 

@@ -1,11 +1,10 @@
 //! Finding one item's stream by its human reference, without reading the
-//! log: the `stream_refs` index of schema version 2.
+//! log: the `claims` index of schema version 3.
 
-use isms_core::StreamId;
-use isms_store::StoreError;
-use rusqlite::OptionalExtension;
+use isms_core::{Claim, ImprovementRef, NcRef, StreamId};
+use isms_store::{EventStore, StoreError};
 
-use crate::store::{SqliteStore, db_err};
+use crate::store::SqliteStore;
 
 impl SqliteStore {
     /// The stream of the nonconformity or improvement with this human
@@ -30,6 +29,8 @@ impl SqliteStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
+    /// A text that is no reference finds nothing.
+    ///
     /// # Errors
     /// A [`StoreError`] naming the file when SQLite fails, or
     /// [`StoreError::Corrupt`] when the index holds a stream id that does
@@ -38,20 +39,18 @@ impl SqliteStore {
         &self,
         reference: &str,
     ) -> Result<Option<StreamId>, StoreError> {
-        let stream: Option<String> = self
-            .conn
-            .prepare_cached("SELECT stream FROM stream_refs WHERE reference = ?1")
-            .and_then(|mut stmt| stmt.query_row([reference], |r| r.get(0)).optional())
-            .map_err(|e| db_err(&self.path, "find stream by reference", e))?;
-        stream
-            .map(|s| {
-                s.parse().map_err(|_| StoreError::Corrupt {
-                    path: self.path.clone(),
-                    detail: format!(
-                        "stream_refs maps {reference} to {s:?}, which is not a stream id"
-                    ),
-                })
-            })
-            .transpose()
+        let claim = if let Ok(r) = reference.parse::<NcRef>() {
+            Claim::Nonconformity(r)
+        } else if let Ok(r) = reference.parse::<ImprovementRef>() {
+            Claim::Improvement(r)
+        } else {
+            return Ok(None);
+        };
+        // Exactly as recorded: `nc-1` names nothing here (the CLI accepts
+        // loose spellings and asks with the canonical one).
+        if claim.to_string() != reference {
+            return Ok(None);
+        }
+        self.find_claim(claim)
     }
 }

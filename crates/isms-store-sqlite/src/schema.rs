@@ -4,11 +4,20 @@
 /// A file with another id is not ours and is never touched.
 pub const APPLICATION_ID: i32 = 0x4953_4D53;
 
+/// One schema migration: SQL, then optionally a step in Rust that fills
+/// new tables from the log (decoding events is the core's business, not
+/// SQL's).
+pub(crate) struct Migration {
+    pub(crate) sql: &'static str,
+    pub(crate) backfill: Option<crate::migrate::Backfill>,
+}
+
 /// Migrations, in order; the schema version (`PRAGMA user_version`) is the
 /// number applied. Never edit a released migration: add a new one.
-pub(crate) const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[Migration] = &[
     // 1: the event log, its head, and recorded requests.
-    r#"
+    Migration {
+        sql: r#"
     -- The log. `position` is the global order (the rowid); `body` is the
     -- event's JSON exactly as hashed; `hash` is the chain hash (32 bytes).
     CREATE TABLE events (
@@ -46,12 +55,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     "#,
+        backfill: None,
+    },
     // 2: human references (NC-0007, IMP-0002) to their streams, so that one
     // item can be read without folding the whole log. Filled from the
     // reporting and proposing events already stored, then kept by a
     // trigger on every stream's first event. A derived index, not evidence:
     // it is not hashed, and dropping it loses nothing the log does not hold.
-    r#"
+    Migration {
+        sql: r#"
     CREATE TABLE stream_refs (
         reference TEXT NOT NULL PRIMARY KEY,
         stream    TEXT NOT NULL
@@ -82,7 +94,38 @@ pub(crate) const MIGRATIONS: &[&str] = &[
           AND json_extract(NEW.body, '$.payload.reference') IS NOT NULL;
     END;
     "#,
+        backfill: None,
+    },
+    // 3: claims (isms_core::Claim): every register-wide key an event takes,
+    // the human references of new items and the ids of new corrective
+    // actions, written by the append itself (not by a trigger parsing JSON),
+    // so that uniqueness, "find by reference" and "next number" are index
+    // look-ups. Replaces version 2's `stream_refs` and its trigger. Filled
+    // from the log by decoding every event once.
+    Migration {
+        sql: r#"
+    DROP TRIGGER IF EXISTS events_stream_ref;
+    DROP TABLE IF EXISTS stream_refs;
+    CREATE TABLE claims (
+        claim  TEXT    NOT NULL PRIMARY KEY,  -- NC-0007, IMP-0002, action/<uuid>
+        kind   INTEGER NOT NULL,              -- 1 nonconformity, 2 improvement, 3 action
+        number INTEGER NOT NULL,              -- the reference's number; 0 for actions
+        stream TEXT    NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX claims_by_number ON claims (kind, number);
+    "#,
+        backfill: Some(crate::migrate::claims),
+    },
 ];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The `kind` column of `claims` for a claim.
+pub(crate) fn claim_kind(claim: isms_core::Claim) -> i64 {
+    match claim {
+        isms_core::Claim::Nonconformity(_) => 1,
+        isms_core::Claim::Improvement(_) => 2,
+        isms_core::Claim::Action(_) => 3,
+    }
+}

@@ -1,21 +1,21 @@
 //! [`SqliteStore`]: the [`EventStore`] on one SQLite file.
 
-use std::collections::HashMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use isms_core::StreamId;
+use isms_core::{Claim, RefKind, StreamId};
+use isms_store::append::{AppendState, plan_append};
 use isms_store::{
     AppendBatch, Appended, BreakKind, ChainHash, ChainHead, EventStore, RecordedRequest, RequestId,
-    RequestRecord, Selection, StoreError, StoredEvent, Verified, chain_hash, write_event_body,
+    RequestRecord, Selection, StoreError, StoredEvent, Verified, chain_hash,
 };
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::decode::{Row, read_rows};
-use crate::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
+use crate::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, claim_kind};
 
 /// How hard SQLite works to make a commit survive.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -439,8 +439,11 @@ impl SqliteStore {
                 supported: SCHEMA_VERSION,
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            tx.execute_batch(sql).map_err(err)?;
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(migration.sql).map_err(err)?;
+            if let Some(backfill) = migration.backfill {
+                backfill(&tx, &path)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)
                 .map_err(err)?;
         }
@@ -618,23 +621,6 @@ impl SqliteStore {
     }
 }
 
-/// The human reference `event` carries, when `error` is the reference
-/// index refusing it because another stream already holds it.
-fn reference_taken(error: &rusqlite::Error, event: &isms_core::Event) -> Option<String> {
-    use isms_core::EventPayload;
-    let rusqlite::Error::SqliteFailure(code, Some(message)) = error else {
-        return None;
-    };
-    if code.code != ErrorCode::ConstraintViolation || !message.contains("stream_refs") {
-        return None;
-    }
-    match &event.payload {
-        EventPayload::NonconformityReported { reference, .. } => Some(reference.to_string()),
-        EventPayload::ImprovementProposed { reference, .. } => Some(reference.to_string()),
-        _ => None,
-    }
-}
-
 fn run_backup(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
     let backup = Backup::new(from, to)?;
     // All pages in one step: one consistent snapshot, one transaction on
@@ -652,7 +638,7 @@ fn run_backup(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
 
 impl EventStore for SqliteStore {
     fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
-        if batch.appends.iter().all(|a| a.events.is_empty()) {
+        if batch.is_empty() {
             return Err(StoreError::EmptyAppend);
         }
         let path = self.path.clone();
@@ -660,9 +646,9 @@ impl EventStore for SqliteStore {
             let path = path.clone();
             move |e| db_err(&path, op, e)
         };
-        // IMMEDIATE takes the write lock now, so the versions read below
-        // cannot change before commit; concurrent writers queue on the
-        // busy timeout.
+        // IMMEDIATE takes the write lock now, so the versions and claims
+        // read below cannot change before commit; concurrent writers queue
+        // on the busy timeout.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -682,95 +668,49 @@ impl EventStore for SqliteStore {
                 });
             }
         }
-        let (head_position, head_hash): (i64, Vec<u8>) = tx
-            .query_row(
-                "SELECT position, hash FROM chain_head WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(err("read chain head"))?;
-        let mut position = from_sql(head_position);
-        let mut prev = hash_from(&head_hash).ok_or_else(|| StoreError::Corrupt {
-            path: path.clone(),
-            detail: "the recorded chain head is malformed".into(),
-        })?;
-        let first = position + 1;
-        {
-            let mut version_stmt = tx
-                .prepare_cached("SELECT coalesce(max(sequence), 0) FROM events WHERE stream = ?1")
-                .map_err(err("read stream version"))?;
+        let head = read_head(&tx, &path)?;
+        let appended = {
+            let mut state = TxState {
+                tx: &tx,
+                path: &path,
+            };
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO events (position, stream, sequence, body, hash)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(err("append"))?;
-            let mut versions: HashMap<StreamId, u64> = HashMap::new();
-            let mut body = Vec::with_capacity(1024);
-            for a in &batch.appends {
-                let stream_text = a.stream.to_string();
-                let current = match versions.get(&a.stream) {
-                    Some(v) => *v,
-                    None => from_sql(
-                        version_stmt
-                            .query_row([&stream_text], |r| r.get(0))
-                            .map_err(err("read stream version"))?,
-                    ),
-                };
-                if !a.expected.admits(current) {
-                    return Err(StoreError::Conflict {
-                        stream: a.stream,
-                        expected: a.expected,
-                        actual: current,
-                    });
-                }
-                for (i, e) in a.events.iter().enumerate() {
-                    if e.stream != a.stream {
-                        return Err(StoreError::StreamMismatch {
-                            declared: a.stream,
-                            found: e.stream,
-                        });
-                    }
-                    let next = current + 1 + i as u64;
-                    if e.sequence != next {
-                        return Err(StoreError::SequenceMismatch {
-                            stream: a.stream,
-                            expected_next: next,
-                            found: e.sequence,
-                        });
-                    }
-                    write_event_body(e, &mut body)?;
-                    // serde_json writes UTF-8.
-                    let text = std::str::from_utf8(&body).map_err(|e| StoreError::Backend {
-                        path: path.clone(),
-                        operation: "encode event",
-                        source: Box::new(e),
-                    })?;
-                    position += 1;
-                    let hash = chain_hash(&prev, position, &stream_text, e.sequence, &body);
-                    insert
+            let mut claim = tx
+                .prepare_cached(
+                    "INSERT INTO claims (claim, kind, number, stream) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err("append"))?;
+            plan_append(batch, head, &mut state, &mut |p| {
+                insert
+                    .execute(params![
+                        to_sql(p.position),
+                        p.stream,
+                        to_sql(p.event.sequence),
+                        p.body,
+                        &p.hash.0[..]
+                    ])
+                    .map_err(err("append"))?;
+                if let Some(c) = p.claim {
+                    claim
                         .execute(params![
-                            to_sql(position),
-                            stream_text,
-                            to_sql(e.sequence),
-                            text,
-                            &hash.0[..]
+                            c.to_string(),
+                            claim_kind(c),
+                            i64::from(c.number()),
+                            p.stream
                         ])
-                        .map_err(|source| match reference_taken(&source, e) {
-                            Some(reference) => StoreError::ReferenceTaken {
-                                reference,
-                                stream: a.stream,
-                            },
-                            None => err("append")(source),
-                        })?;
-                    prev = hash;
+                        .map_err(err("index claim"))?;
                 }
-                versions.insert(a.stream, current + a.events.len() as u64);
-            }
-        }
+                Ok(())
+            })?
+        };
         tx.execute(
             "UPDATE chain_head SET position = ?1, hash = ?2 WHERE id = 1",
-            params![to_sql(position), &prev.0[..]],
+            params![to_sql(appended.last), &appended.head.hash.0[..]],
         )
         .map_err(err("update chain head"))?;
         if let Some(RequestRecord {
@@ -786,22 +726,15 @@ impl EventStore for SqliteStore {
                 params![
                     id.as_str(),
                     &fingerprint.0[..],
-                    to_sql(first),
-                    to_sql(position),
+                    to_sql(appended.first),
+                    to_sql(appended.last),
                     warnings
                 ],
             )
             .map_err(err("record request"))?;
         }
         tx.commit().map_err(err("commit append"))?;
-        Ok(Appended {
-            first,
-            last: position,
-            head: ChainHead {
-                position,
-                hash: prev,
-            },
-        })
+        Ok(appended)
     }
 
     fn read(
@@ -980,6 +913,28 @@ impl EventStore for SqliteStore {
         })
     }
 
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+        TxState {
+            tx: &self.conn,
+            path: &self.path,
+        }
+        .claim_holder(claim)
+    }
+
+    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+        let kind = match kind {
+            RefKind::Nonconformity => 1,
+            RefKind::Improvement => 2,
+            RefKind::Action => return Ok(0),
+        };
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT coalesce(max(number), 0) FROM claims WHERE kind = ?1")
+            .and_then(|mut stmt| stmt.query_row([kind], |r| r.get(0)))
+            .map_err(self.err("read the last reference number"))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
         let row: Option<(Vec<u8>, i64, i64, String)> = self
             .conn
@@ -1007,5 +962,59 @@ impl EventStore for SqliteStore {
             first: from_sql(first),
             last: from_sql(last),
         }))
+    }
+}
+
+/// The chain head as recorded, read inside a transaction.
+fn read_head(conn: &Connection, path: &Path) -> Result<ChainHead, StoreError> {
+    let (position, hash): (i64, Vec<u8>) = conn
+        .query_row(
+            "SELECT position, hash FROM chain_head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| db_err(path, "read chain head", e))?;
+    Ok(ChainHead {
+        position: from_sql(position),
+        hash: hash_from(&hash).ok_or_else(|| StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: "the recorded chain head is malformed".into(),
+        })?,
+    })
+}
+
+/// The store's state as [`plan_append`] sees it: look-ups on a connection
+/// (inside the append's transaction when appending).
+struct TxState<'a> {
+    tx: &'a Connection,
+    path: &'a Path,
+}
+
+impl AppendState for TxState<'_> {
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, StoreError> {
+        let v: i64 = self
+            .tx
+            .prepare_cached("SELECT coalesce(max(sequence), 0) FROM events WHERE stream = ?1")
+            .and_then(|mut stmt| stmt.query_row([stream.to_string()], |r| r.get(0)))
+            .map_err(|e| db_err(self.path, "read stream version", e))?;
+        Ok(from_sql(v))
+    }
+
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+        let stream: Option<String> = self
+            .tx
+            .prepare_cached("SELECT stream FROM claims WHERE claim = ?1")
+            .and_then(|mut stmt| stmt.query_row([claim.to_string()], |r| r.get(0)).optional())
+            .map_err(|e| db_err(self.path, "look up a claim", e))?;
+        stream
+            .map(|s| {
+                s.parse().map_err(|_| StoreError::Corrupt {
+                    path: self.path.to_owned(),
+                    detail: format!(
+                        "the claims index maps {claim} to {s:?}, which is not a stream id"
+                    ),
+                })
+            })
+            .transpose()
     }
 }

@@ -190,7 +190,7 @@ fn a_repeated_request_id_returns_the_earlier_outcome_without_appending() {
     let dir = TempDir::new("idempotent");
     let path = dir.file("s.isms");
     let store = SqliteStore::create(&path).unwrap();
-    let mut handler = CommandHandler::new(store, Policy::default()).unwrap();
+    let mut handler = CommandHandler::new(store, Policy::default());
     let mut workload = Workload::new();
     let report = workload.report_command(Default::default());
     let at = Utc.with_ymd_and_hms(2026, 2, 1, 9, 0, 0).unwrap();
@@ -208,8 +208,7 @@ fn a_repeated_request_id_returns_the_earlier_outcome_without_appending() {
 
     // The record survives a restart.
     drop(handler);
-    let mut handler =
-        CommandHandler::new(SqliteStore::open(&path).unwrap(), Policy::default()).unwrap();
+    let mut handler = CommandHandler::new(SqliteStore::open(&path).unwrap(), Policy::default());
     let third = handler.handle(&report, &invocation).unwrap();
     assert!(third.replayed);
     assert_eq!(third.events, first.events);

@@ -3,7 +3,9 @@
 //! with its earlier outcome.
 
 use chrono::{DateTime, Utc};
-use isms_core::{Actor, Command, Context, Policy, PolicyWarning, Register, decide};
+use isms_core::{
+    Actor, Command, Context, Decision, Item, Lookups, Policy, PolicyWarning, RegisterFacts, decide,
+};
 
 use crate::chain::fingerprint;
 use crate::error::{HandleError, StoreError};
@@ -66,17 +68,21 @@ pub struct Outcome {
     pub attempts: u32,
 }
 
-/// Runs commands against an [`EventStore`] under a [`Policy`], keeping a
-/// register folded from the store and caught up before every command.
+/// Runs commands against an [`EventStore`] under a [`Policy`], one item
+/// at a time: for each command it loads the target item's stream and the
+/// few register facts the command needs, decides, and appends with the
+/// item's version as the expected version. Nothing register-wide is held
+/// or read, so a command costs the same on a register of a hundred items
+/// or of a million.
 ///
 /// The handler holds no rule of its own: `isms_core::decide` accepts or
-/// refuses, the store appends or reports a conflict.
+/// refuses, the store appends or reports a conflict (another writer moved
+/// the stream, or took the reference this decision gave a new item), and
+/// the handler decides again on fresh state.
 #[derive(Debug)]
 pub struct CommandHandler<S> {
     store: S,
     policy: Policy,
-    register: Register,
-    position: u64,
     max_attempts: u32,
 }
 
@@ -84,17 +90,13 @@ impl<S: EventStore> CommandHandler<S> {
     /// Decides at most this many times per command by default.
     pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 
-    /// A handler over `store`, folding its events now.
-    pub fn new(store: S, policy: Policy) -> Result<Self, StoreError> {
-        let mut handler = Self {
+    /// A handler over `store`. Reads nothing yet.
+    pub fn new(store: S, policy: Policy) -> Self {
+        Self {
             store,
             policy,
-            register: Register::new(),
-            position: 0,
             max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
-        };
-        handler.refresh()?;
-        Ok(handler)
+        }
     }
 
     /// The same handler deciding at most `attempts` times (at least once)
@@ -103,11 +105,6 @@ impl<S: EventStore> CommandHandler<S> {
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
-    }
-
-    /// The register as of the last command or refresh.
-    pub fn register(&self) -> &Register {
-        &self.register
     }
 
     /// The policy.
@@ -120,8 +117,8 @@ impl<S: EventStore> CommandHandler<S> {
         &self.store
     }
 
-    /// The store, mutably (appending behind the handler is safe: it
-    /// catches up before each command).
+    /// The store, mutably (appending behind the handler is safe: every
+    /// command reads its item afresh).
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
     }
@@ -131,19 +128,34 @@ impl<S: EventStore> CommandHandler<S> {
         self.store
     }
 
-    /// Applies events other writers appended since the last look.
-    pub fn refresh(&mut self) -> Result<(), StoreError> {
-        let register = &mut self.register;
-        let position = &mut self.position;
-        self.store.read(Selection::After(*position), &mut |e| {
-            *position = e.position;
-            register.apply_owned(e.event);
-        })
+    /// Decides `command` on the store's current state without appending:
+    /// the item it targets (`None` before creation) and the decision.
+    ///
+    /// # Errors
+    /// The refusal, or the store's failure to read.
+    pub fn decide(
+        &self,
+        command: &Command,
+        invocation: &Invocation,
+    ) -> Result<(Option<Item>, Decision), HandleError> {
+        let item = self.store.load_item(command.stream())?;
+        let current = item.as_ref().map(Item::as_ref);
+        let needs = Lookups::for_command(command, current);
+        let facts = RegisterFacts::gather(&needs, &self.store.facts())?;
+        let ctx = Context::new(invocation.at, invocation.actor.clone(), &self.policy)
+            .with_entropy(invocation.entropy);
+        let decision = decide(current, command, &facts, &ctx)?;
+        Ok((item, decision))
     }
 
     /// Runs `command`: the earlier outcome if its request id was applied
-    /// before; otherwise decide on fresh state and append with the stream's
-    /// expected version, deciding again after a conflict.
+    /// before; otherwise decide on the item's fresh state and append with
+    /// its version as the expected version, deciding again after a
+    /// conflict.
+    ///
+    /// # Errors
+    /// The refusal (nothing written), the store's failure, or
+    /// [`HandleError::TooManyConflicts`].
     pub fn handle(
         &mut self,
         command: &Command,
@@ -159,28 +171,25 @@ impl<S: EventStore> CommandHandler<S> {
             }
             None => None,
         };
+        let stream = command.stream();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            self.refresh()?;
-            let ctx = Context::new(invocation.at, invocation.actor.clone(), &self.policy)
-                .with_entropy(invocation.entropy);
-            let decision = decide(&self.register, command, &ctx)?;
-            // `decide` emits events for exactly one stream.
-            let Some(stream) = decision.events.first().map(|e| e.stream) else {
+            let (item, decision) = self.decide(command, invocation)?;
+            if decision.events.is_empty() {
                 return Ok(Outcome {
                     events: Vec::new(),
                     warnings: decision.warnings,
                     replayed: false,
                     attempts,
                 });
-            };
-            let expected = ExpectedVersion::from_version(self.register.stream_version(stream));
+            }
+            let expected = ExpectedVersion::from_version(item.as_ref().map_or(0, Item::version));
             let batch = AppendBatch {
                 appends: vec![StreamAppend {
                     stream,
                     expected,
-                    events: decision.events.clone(),
+                    events: decision.events,
                 }],
                 request: record.as_ref().map(|(id, fingerprint)| RequestRecord {
                     id: id.clone(),
@@ -190,16 +199,6 @@ impl<S: EventStore> CommandHandler<S> {
             };
             match self.store.append(&batch) {
                 Ok(appended) => {
-                    if appended.first == self.position + 1 {
-                        // Nobody wrote in between: apply our own events
-                        // rather than reading every new event back.
-                        for event in &decision.events {
-                            self.register.apply(event);
-                        }
-                        self.position = appended.last;
-                    } else {
-                        self.refresh()?;
-                    }
                     let events = self.store.load(Selection::Positions {
                         from: appended.first,
                         to: appended.last,
@@ -211,20 +210,20 @@ impl<S: EventStore> CommandHandler<S> {
                         attempts,
                     });
                 }
-                Err(StoreError::Conflict { .. })
-                | Err(StoreError::SequenceMismatch { .. })
-                | Err(StoreError::ReferenceTaken { .. })
-                    if attempts < self.max_attempts =>
-                {
-                    continue;
-                }
-                Err(StoreError::Conflict { stream, .. })
-                | Err(StoreError::SequenceMismatch { stream, .. })
-                | Err(StoreError::ReferenceTaken { stream, .. }) => {
+                Err(
+                    StoreError::Conflict { .. }
+                    | StoreError::SequenceMismatch { .. }
+                    | StoreError::ReferenceTaken { .. },
+                ) if attempts < self.max_attempts => {}
+                Err(
+                    StoreError::Conflict { .. }
+                    | StoreError::SequenceMismatch { .. }
+                    | StoreError::ReferenceTaken { .. },
+                ) => {
                     return Err(HandleError::TooManyConflicts { stream, attempts });
                 }
                 Err(StoreError::DuplicateRequest { request }) => {
-                    // Another writer applied the same request meanwhile.
+                    // Another process applied the same request meanwhile.
                     let (_, fingerprint) = record.ok_or(StoreError::DuplicateRequest {
                         request: request.clone(),
                     })?;
@@ -250,7 +249,6 @@ impl<S: EventStore> CommandHandler<S> {
             }
             .into());
         }
-        self.refresh()?;
         let events = self.store.load(Selection::Positions {
             from: recorded.first,
             to: recorded.last,
@@ -267,7 +265,7 @@ impl<S: EventStore> CommandHandler<S> {
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
-    use isms_core::{ActorId, NonconformityId, StreamId};
+    use isms_core::{ActorId, Claim, NonconformityId, RefKind, StreamId};
 
     use super::*;
     use crate::memory::MemoryStore;
@@ -295,7 +293,7 @@ mod tests {
                 )
                 .with_entropy(u128::from(self.races) + 1000);
                 let command = Workload::containment_command(self.nc, "rival");
-                let events = decide(&register, &command, &ctx).unwrap().events;
+                let events = register.decide(&command, &ctx).unwrap().events;
                 self.inner.append(&AppendBatch::single(
                     StreamId::Nonconformity(self.nc),
                     ExpectedVersion::Any,
@@ -323,6 +321,12 @@ mod tests {
         fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
             self.inner.find_request(id)
         }
+        fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+            self.inner.find_claim(claim)
+        }
+        fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+            self.inner.last_number(kind)
+        }
     }
 
     fn racy(races: u32) -> (Racy, NonconformityId) {
@@ -345,7 +349,7 @@ mod tests {
     #[test]
     fn a_lost_race_is_decided_again_on_fresh_state() {
         let (store, nc) = racy(2);
-        let mut handler = CommandHandler::new(store, Policy::default()).unwrap();
+        let mut handler = CommandHandler::new(store, Policy::default());
         let command = Workload::containment_command(nc, "ours");
         let outcome = handler.handle(&command, &invocation("r1")).unwrap();
         assert_eq!(outcome.attempts, 3);
@@ -354,13 +358,10 @@ mod tests {
         assert_eq!(outcome.events[0].position, 4);
         assert_eq!(
             handler
-                .register()
-                .stream_version(StreamId::Nonconformity(nc)),
+                .store()
+                .stream_version(StreamId::Nonconformity(nc))
+                .unwrap(),
             4
-        );
-        assert_eq!(
-            handler.register(),
-            &handler.store().fold(Selection::All).unwrap()
         );
         handler.store().verify().unwrap();
         // A retry of the same request after the race is a replay.
@@ -372,9 +373,7 @@ mod tests {
     #[test]
     fn endless_contention_gives_up_with_a_typed_error_and_records_nothing() {
         let (store, nc) = racy(100);
-        let mut handler = CommandHandler::new(store, Policy::default())
-            .unwrap()
-            .with_max_attempts(3);
+        let mut handler = CommandHandler::new(store, Policy::default()).with_max_attempts(3);
         let command = Workload::containment_command(nc, "ours");
         let err = handler.handle(&command, &invocation("r1")).unwrap_err();
         assert!(

@@ -25,7 +25,7 @@
 //! use isms_store::workload::Workload;
 //! use isms_store::{CommandHandler, EventStore, Invocation, MemoryStore, RequestId};
 //!
-//! let mut handler = CommandHandler::new(MemoryStore::new(), Policy::default())?;
+//! let mut handler = CommandHandler::new(MemoryStore::new(), Policy::default());
 //! let report = Workload::new().report_command(Default::default());
 //! let who = Invocation::new(
 //!     Actor::new(ActorId::new("maria")?),
@@ -54,6 +54,7 @@
 //!   command's fingerprint and the positions are written in the same
 //!   transaction as the events, so a retry after a crash finds them.
 
+pub mod append;
 mod chain;
 mod error;
 mod handler;
@@ -66,7 +67,7 @@ pub use chain::{chain_hash, event_body, fingerprint, write_event_body};
 pub use error::{BackendError, BreakKind, HandleError, StoreError};
 pub use handler::{CommandHandler, Invocation, Outcome};
 pub use memory::MemoryStore;
-pub use store::EventStore;
+pub use store::{EventStore, StoreFacts};
 pub use types::{
     AppendBatch, Appended, ChainHash, ChainHead, ExpectedVersion, RecordedRequest, RequestId,
     RequestRecord, Selection, StoredEvent, StreamAppend, Verified,

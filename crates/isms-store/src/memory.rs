@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use isms_core::{Event, StreamId};
+use isms_core::{Claim, Event, RefKind, StreamId};
 
-use crate::chain::{chain_hash, event_body};
+use crate::append::{AppendState, plan_append};
+use crate::chain::chain_hash;
 use crate::error::{BreakKind, StoreError};
 use crate::store::EventStore;
 use crate::types::{
@@ -26,6 +27,21 @@ pub struct MemoryStore {
     rows: Vec<Row>,
     versions: HashMap<StreamId, u64>,
     requests: HashMap<RequestId, RecordedRequest>,
+    claims: HashMap<Claim, StreamId>,
+    last_numbers: [u32; 2],
+}
+
+/// The memory store's state as [`plan_append`] sees it.
+struct MemoryState<'a>(&'a MemoryStore);
+
+impl AppendState for MemoryState<'_> {
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, StoreError> {
+        Ok(self.0.versions.get(&stream).copied().unwrap_or(0))
+    }
+
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+        Ok(self.0.claims.get(&claim).copied())
+    }
 }
 
 impl MemoryStore {
@@ -37,9 +53,6 @@ impl MemoryStore {
 
 impl EventStore for MemoryStore {
     fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
-        if batch.is_empty() {
-            return Err(StoreError::EmptyAppend);
-        }
         if let Some(r) = &batch.request
             && self.requests.contains_key(&r.id)
         {
@@ -47,72 +60,45 @@ impl EventStore for MemoryStore {
                 request: r.id.clone(),
             });
         }
-        // Check everything first, so that a refused batch writes nothing.
-        let mut versions: HashMap<StreamId, u64> = HashMap::new();
+        // Plan everything first, so that a refused batch writes nothing.
         let mut rows = Vec::with_capacity(batch.len());
-        let mut prev = self.rows.last().map_or(ChainHash::GENESIS, |r| r.hash);
-        let mut position = self.rows.len() as u64;
-        for a in &batch.appends {
-            let current = *versions
-                .entry(a.stream)
-                .or_insert_with(|| self.versions.get(&a.stream).copied().unwrap_or(0));
-            if !a.expected.admits(current) {
-                return Err(StoreError::Conflict {
-                    stream: a.stream,
-                    expected: a.expected,
-                    actual: current,
-                });
-            }
-            let stream_text = a.stream.to_string();
-            for (i, e) in a.events.iter().enumerate() {
-                if e.stream != a.stream {
-                    return Err(StoreError::StreamMismatch {
-                        declared: a.stream,
-                        found: e.stream,
-                    });
-                }
-                let next = current + 1 + i as u64;
-                if e.sequence != next {
-                    return Err(StoreError::SequenceMismatch {
-                        stream: a.stream,
-                        expected_next: next,
-                        found: e.sequence,
-                    });
-                }
-                position += 1;
-                let body = event_body(e)?;
-                let hash = chain_hash(&prev, position, &stream_text, e.sequence, body.as_bytes());
-                prev = hash;
-                rows.push(Row {
-                    body,
-                    hash,
-                    event: e.clone(),
-                });
-            }
-            versions.insert(a.stream, current + a.events.len() as u64);
+        let mut claims = Vec::new();
+        let appended = plan_append(batch, self.head()?, &mut MemoryState(self), &mut |p| {
+            rows.push(Row {
+                body: p.body.to_owned(),
+                hash: p.hash,
+                event: p.event.clone(),
+            });
+            claims.extend(p.claim.map(|c| (c, p.event.stream)));
+            Ok(())
+        })?;
+        for row in rows {
+            *self.versions.entry(row.event.stream).or_insert(0) = row.event.sequence;
+            self.rows.push(row);
         }
-        let first = self.rows.len() as u64 + 1;
-        self.rows.extend(rows);
-        self.versions.extend(versions);
-        let last = self.rows.len() as u64;
+        for (claim, stream) in claims {
+            match claim {
+                Claim::Nonconformity(r) => {
+                    self.last_numbers[0] = self.last_numbers[0].max(r.number())
+                }
+                Claim::Improvement(r) => {
+                    self.last_numbers[1] = self.last_numbers[1].max(r.number())
+                }
+                Claim::Action(_) => {}
+            }
+            self.claims.insert(claim, stream);
+        }
         if let Some(r) = &batch.request {
             self.requests.insert(
                 r.id.clone(),
                 RecordedRequest {
                     record: r.clone(),
-                    first,
-                    last,
+                    first: appended.first,
+                    last: appended.last,
                 },
             );
         }
-        Ok(Appended {
-            first,
-            last,
-            head: ChainHead {
-                position: last,
-                hash: prev,
-            },
-        })
+        Ok(appended)
     }
 
     fn read(
@@ -183,5 +169,17 @@ impl EventStore for MemoryStore {
 
     fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
         Ok(self.requests.get(id).cloned())
+    }
+
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+        Ok(self.claims.get(&claim).copied())
+    }
+
+    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+        Ok(match kind {
+            RefKind::Nonconformity => self.last_numbers[0],
+            RefKind::Improvement => self.last_numbers[1],
+            RefKind::Action => 0,
+        })
     }
 }

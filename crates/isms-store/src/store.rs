@@ -1,7 +1,10 @@
 //! The storage contract.
 
 use chrono::{DateTime, Utc};
-use isms_core::{Event, Register, StreamId};
+use isms_core::{
+    ActionId, Claim, Event, FactSource, Item, NcSummary, NonconformityId, RefKind, Register,
+    StreamId,
+};
 
 use crate::error::{BreakKind, StoreError};
 use crate::types::{
@@ -25,6 +28,18 @@ use crate::types::{
 ///   the first broken position.
 /// - **Idempotency.** A batch that carries a request id already recorded
 ///   fails with [`StoreError::DuplicateRequest`] and writes nothing.
+/// - **Unique claims.** Every [`Claim`] an event takes (a new item's human
+///   reference, a new action's id) is indexed with it; a batch that claims
+///   what another stream holds fails with [`StoreError::ReferenceTaken`].
+/// - **Item-sized look-ups.** [`EventStore::load_item`],
+///   [`EventStore::find_claim`] and [`EventStore::last_number`] cost the
+///   same whatever the size of the register: they are what a command needs
+///   ([`EventStore::facts`]), so no command reads the whole log.
+///
+/// [`crate::append::plan_append`] does every check of an append; a backend
+/// calls it inside its write transaction. The conformance suite
+/// (`isms_store::conformance`, feature `conformance`) checks all of the
+/// above against any implementation.
 ///
 /// The store holds no workflow rule: whether an event may happen is
 /// `isms_core::decide`'s business.
@@ -51,6 +66,34 @@ pub trait EventStore {
 
     /// The recorded request with this id, if any.
     fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError>;
+
+    /// The stream holding `claim`: the item with a human reference
+    /// (`NC-0042`), or the nonconformity a corrective action belongs to.
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError>;
+
+    /// The highest number taken by a reference of this kind (0 when none):
+    /// the next item is numbered after it.
+    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError>;
+
+    /// One item, folded from its own stream (`None` for an empty stream).
+    /// A backend that keeps the item's state as a projection may read that
+    /// instead.
+    fn load_item(&self, stream: StreamId) -> Result<Option<Item>, StoreError> {
+        let mut item = None;
+        self.read(Selection::Stream(stream), &mut |e| {
+            isms_core::apply_owned(&mut item, e.event);
+        })?;
+        Ok(item)
+    }
+
+    /// The register facts a decision may need, looked up in this store:
+    /// pass it to [`isms_core::RegisterFacts::gather`].
+    fn facts(&self) -> StoreFacts<'_, Self>
+    where
+        Self: Sized,
+    {
+        StoreFacts(self)
+    }
 
     /// Appends events to one stream.
     fn append_to_stream(
@@ -119,5 +162,33 @@ pub trait EventStore {
                 },
             }),
         }
+    }
+}
+
+/// An [`EventStore`] seen as the source of the register facts that
+/// `isms_core::decide` may ask for ([`FactSource`]): every answer is an
+/// index look-up or one stream's fold.
+#[derive(Debug)]
+pub struct StoreFacts<'s, S>(pub &'s S);
+
+impl<S: EventStore> FactSource for StoreFacts<'_, S> {
+    type Error = StoreError;
+
+    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+        self.0.last_number(kind)
+    }
+
+    fn nonconformity(&self, id: NonconformityId) -> Result<Option<NcSummary>, StoreError> {
+        Ok(match self.0.load_item(StreamId::Nonconformity(id))? {
+            Some(Item::Nonconformity(nc)) => Some(NcSummary {
+                reference: nc.reference,
+                state: nc.state,
+            }),
+            _ => None,
+        })
+    }
+
+    fn action_exists(&self, id: ActionId) -> Result<bool, StoreError> {
+        Ok(self.0.find_claim(Claim::Action(id))?.is_some())
     }
 }

@@ -8,10 +8,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::command::Command;
+use crate::decide::{MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::ids::{ActionId, Actor, ActorId, ImprovementId, NonconformityId};
 use crate::model::{ActionDecision, RejectionReason, Severity};
 use crate::policy::{Enforcement, Policy, TimeLimit};
-use crate::register::{MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::workflow::{
     ImprovementCommandKind as IK, ImprovementState, NcCommandKind as K, NcState,
 };

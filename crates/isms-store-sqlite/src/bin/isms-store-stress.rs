@@ -142,7 +142,7 @@ fn contend(db: &str, writer: &str, ops: &str, ncs: &[String]) -> Result<(), Erro
         .map(|s| s.parse())
         .collect::<Result<Vec<isms_core::NonconformityId>, _>>()?;
     let store = SqliteStore::open(db)?;
-    let mut handler = CommandHandler::new(store, Policy::default())?.with_max_attempts(50);
+    let mut handler = CommandHandler::new(store, Policy::default()).with_max_attempts(50);
     let actor = Actor::new(ActorId::new(format!("writer-{writer}"))?);
     // One fixed instant: retries must not move time backwards in a stream.
     let at = Utc

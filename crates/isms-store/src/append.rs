@@ -1,0 +1,140 @@
+//! Append validation, written once for every backend: expected versions,
+//! the stream and sequence of every event, the uniqueness of every
+//! [`Claim`], and the chain hashes of the new rows.
+//!
+//! A backend opens its write transaction, then calls [`plan_append`] with
+//! its current head, a way to look up stream versions and claims
+//! ([`AppendState`]) and a writer for the rows; on any error it rolls the
+//! transaction back, so a refused batch writes nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use isms_core::{Claim, Event, StreamId};
+
+use crate::chain::{chain_hash, write_event_body};
+use crate::error::StoreError;
+use crate::types::{AppendBatch, Appended, ChainHash, ChainHead};
+
+/// What [`plan_append`] asks a backend, inside its write transaction.
+pub trait AppendState {
+    /// The number of events the stream holds now (0 if none).
+    ///
+    /// # Errors
+    /// The backend's failure.
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, StoreError>;
+
+    /// The stream that holds `claim`, if any.
+    ///
+    /// # Errors
+    /// The backend's failure.
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, StoreError>;
+}
+
+/// One checked event, placed in the log: what a backend writes (the row)
+/// and indexes (the claim).
+#[derive(Debug)]
+pub struct PlannedEvent<'a> {
+    /// The event.
+    pub event: &'a Event,
+    /// Its stream as text (`nonconformity/<uuid>`), as hashed.
+    pub stream: &'a str,
+    /// Its position in the log.
+    pub position: u64,
+    /// Its stored body: the JSON that was hashed (UTF-8).
+    pub body: &'a str,
+    /// Its chain hash.
+    pub hash: ChainHash,
+    /// The register-wide key it takes, to be indexed with it.
+    pub claim: Option<Claim>,
+}
+
+/// Checks `batch` against the store's state and hands each event, placed
+/// and hashed, to `write`, in log order; returns where the batch went.
+/// Nothing is written by this function itself: a backend that gets an
+/// error (from here or from its own `write`) discards the transaction.
+///
+/// # Errors
+/// [`StoreError::EmptyAppend`], [`StoreError::Conflict`],
+/// [`StoreError::StreamMismatch`], [`StoreError::SequenceMismatch`],
+/// [`StoreError::ReferenceTaken`], or what `state` and `write` return.
+pub fn plan_append(
+    batch: &AppendBatch,
+    head: ChainHead,
+    state: &mut dyn AppendState,
+    write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), StoreError>,
+) -> Result<Appended, StoreError> {
+    if batch.is_empty() {
+        return Err(StoreError::EmptyAppend);
+    }
+    let mut versions: HashMap<StreamId, u64> = HashMap::new();
+    let mut claimed: HashSet<Claim> = HashSet::new();
+    let mut position = head.position;
+    let mut prev = head.hash;
+    let mut body = Vec::with_capacity(1024);
+    for a in &batch.appends {
+        let current = match versions.get(&a.stream) {
+            Some(&v) => v,
+            None => state.stream_version(a.stream)?,
+        };
+        if !a.expected.admits(current) {
+            return Err(StoreError::Conflict {
+                stream: a.stream,
+                expected: a.expected,
+                actual: current,
+            });
+        }
+        let stream_text = a.stream.to_string();
+        for (i, e) in a.events.iter().enumerate() {
+            if e.stream != a.stream {
+                return Err(StoreError::StreamMismatch {
+                    declared: a.stream,
+                    found: e.stream,
+                });
+            }
+            let next = current + 1 + i as u64;
+            if e.sequence != next {
+                return Err(StoreError::SequenceMismatch {
+                    stream: a.stream,
+                    expected_next: next,
+                    found: e.sequence,
+                });
+            }
+            let claim = e.claim();
+            if let Some(c) = claim
+                && (!claimed.insert(c) || state.claim_holder(c)?.is_some())
+            {
+                return Err(StoreError::ReferenceTaken {
+                    reference: c.to_string(),
+                    stream: a.stream,
+                });
+            }
+            write_event_body(e, &mut body)?;
+            // serde_json writes UTF-8; a failure here would be a serde bug.
+            let text = std::str::from_utf8(&body).map_err(|e| StoreError::Backend {
+                path: Default::default(),
+                operation: "encode event",
+                source: Box::new(e),
+            })?;
+            position += 1;
+            let hash = chain_hash(&prev, position, &stream_text, e.sequence, &body);
+            write(&PlannedEvent {
+                event: e,
+                stream: &stream_text,
+                position,
+                body: text,
+                hash,
+                claim,
+            })?;
+            prev = hash;
+        }
+        versions.insert(a.stream, current + a.events.len() as u64);
+    }
+    Ok(Appended {
+        first: head.position + 1,
+        last: position,
+        head: ChainHead {
+            position,
+            hash: prev,
+        },
+    })
+}
