@@ -16,12 +16,12 @@ use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 
 #[derive(Clone, Debug)]
-struct RefState {
-    model: Model,
+pub(crate) struct RefState {
+    pub(crate) model: Model,
     last: Option<Prediction>,
 }
 
-struct RegisterMachine;
+pub(crate) struct RegisterMachine;
 
 impl ReferenceStateMachine for RegisterMachine {
     type State = RefState;
@@ -46,7 +46,7 @@ impl ReferenceStateMachine for RegisterMachine {
     }
 }
 
-struct Sut {
+pub(crate) struct Sut {
     register: Register,
     events: Vec<Event>,
     policy: Policy,
@@ -167,7 +167,7 @@ impl StateMachineTest for RegisterMachine {
     }
 }
 
-fn cases() -> u32 {
+pub(crate) fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
