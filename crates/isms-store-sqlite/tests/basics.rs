@@ -299,3 +299,18 @@ fn the_sqlite_and_memory_stores_compute_the_same_chain() {
     assert_eq!(sqlite.verify().unwrap(), memory.verify().unwrap());
     assert_eq!(sqlite.load_all().unwrap(), memory.load_all().unwrap());
 }
+
+/// The backend-neutral contract, checked by the suite every backend runs:
+/// on a file (WAL, as in production) and in memory.
+#[test]
+fn the_sqlite_store_passes_the_conformance_suite() {
+    let dir = TempDir::new("conformance");
+    let mut n = 0;
+    isms_store::conformance::run(|| {
+        n += 1;
+        SqliteStore::create(dir.file(&format!("c{n}.db"))).unwrap()
+    })
+    .unwrap_or_else(|f| panic!("{f}"));
+    isms_store::conformance::run(|| SqliteStore::open_in_memory().unwrap())
+        .unwrap_or_else(|f| panic!("{f}"));
+}

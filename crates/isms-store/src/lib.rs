@@ -56,6 +56,8 @@
 
 pub mod append;
 mod chain;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 mod handler;
 mod memory;
