@@ -86,6 +86,7 @@ mod context;
 mod decide;
 mod error;
 mod event;
+pub mod facts;
 mod hash;
 mod ids;
 mod invariants;
@@ -105,6 +106,7 @@ pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, Regi
 pub use decide::{Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, decide};
 pub use error::{DecisionError, IdError, ReferenceError, ScheduleError, Subject};
 pub use event::{Claim, Event, EventPayload, StreamId};
+pub use facts::{FactsError, ImprovementFacts, NcFacts};
 pub use ids::{
     ActionId, ActionRef, Actor, ActorId, EventId, ImprovementId, ImprovementRef, NcRef,
     NonconformityId, RefKind, Role,

@@ -92,6 +92,20 @@ impl StateMachineTest for ItemLevel {
             let item = Item::from_events(events);
             assert_eq!(item.as_ref().map(Item::as_ref), sut.register.item(*stream));
         }
+        // The compact facts a store keeps decode to what the items give.
+        let mut bytes = Vec::new();
+        for nc in sut.register.nonconformities() {
+            let facts = NcFacts::from(nc);
+            bytes.clear();
+            facts.encode(&mut bytes);
+            assert_eq!(NcFacts::decode(&bytes), Ok(facts));
+        }
+        for imp in sut.register.improvements() {
+            let facts = ImprovementFacts::from(imp);
+            bytes.clear();
+            facts.encode(&mut bytes);
+            assert_eq!(ImprovementFacts::decode(&bytes), Ok(facts));
+        }
     }
 }
 
@@ -145,4 +159,18 @@ fn event_ids_are_unique_without_entropy() {
         }
     }
     assert_eq!(ids.len(), 80);
+}
+
+proptest! {
+    /// Decoding any bytes as facts returns a value or a typed error, never
+    /// panics, and never allocates beyond the input's size.
+    #[test]
+    fn any_bytes_decode_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = NcFacts::decode(&bytes);
+        let _ = ImprovementFacts::decode(&bytes);
+        let mut prefixed = vec![isms_core::facts::FACTS_VERSION];
+        prefixed.extend_from_slice(&bytes);
+        let _ = NcFacts::decode(&prefixed);
+        let _ = ImprovementFacts::decode(&prefixed);
+    }
 }

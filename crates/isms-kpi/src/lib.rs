@@ -83,3 +83,4 @@ pub use report::{
 };
 pub use targets::{Status, Target, Targets};
 pub use view::KpiView;
+pub use view::KpiViewBuilder;

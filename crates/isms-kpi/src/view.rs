@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use isms_core::{
-    ActionStatus, ImprovementState, NcState, Nonconformity, Register, RequirementRef, Severity,
+    ActionStatus, ImprovementFacts, NcFacts, NcState, Register, RequirementRef, Severity,
 };
 
 /// "Never happened" (or "after any instant"): the largest nanosecond count.
@@ -128,129 +128,124 @@ fn offset(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
 }
 
-impl KpiView {
-    /// Lays out `register` for KPI evaluation. Linear in the register's
-    /// size; never fails (a malformed verification schedule counts as one
-    /// without checks, as in the core).
-    pub fn new(register: &Register) -> Self {
-        let ncs = register.nonconformities();
-        let n = ncs.len();
-        let actions: usize = ncs.iter().map(|nc| nc.actions.len()).sum();
-        let mut v = KpiView {
-            reported: Vec::with_capacity(n),
-            severity: Vec::with_capacity(n),
-            closed: Vec::with_capacity(n),
-            rejected: Vec::with_capacity(n),
-            ended: Vec::with_capacity(n),
-            contained: Vec::with_capacity(n),
-            first_conclusion: Vec::with_capacity(n),
-            first_effective: Vec::with_capacity(n),
-            recurrence_linked: Vec::with_capacity(n),
-            settled: Vec::with_capacity(n),
-            final_state: Vec::with_capacity(n),
-            hist_start: Vec::with_capacity(n + 1),
-            hist_at: Vec::with_capacity(n * 7),
-            hist_state: Vec::with_capacity(n * 7),
-            req_start: Vec::with_capacity(n + 1),
-            req_ids: Vec::with_capacity(n * 3 / 2),
-            analysis_start: Vec::with_capacity(n + 1),
-            plan_start: Vec::with_capacity(n + 1),
-            check_start: Vec::with_capacity(n + 1),
-            action_start: Vec::with_capacity(n + 1),
-            action_planned: Vec::with_capacity(actions),
-            action_done: Vec::with_capacity(actions),
-            action_finished: Vec::with_capacity(actions),
-            action_original_due: Vec::with_capacity(actions),
-            action_final_due: Vec::with_capacity(actions),
-            action_first_resched: Vec::with_capacity(actions),
-            action_last_resched: Vec::with_capacity(actions),
-            resched_start: Vec::with_capacity(actions + 1),
-            ..KpiView::default()
-        };
-        let mut interned: HashMap<&RequirementRef, u32> = HashMap::new();
-        for nc in ncs {
-            v.push_nonconformity(nc, &mut interned);
+/// Builds a [`KpiView`] one item at a time, from facts streamed out of a
+/// store: nothing but the view itself is held.
+///
+/// ```
+/// use isms_kpi::{KpiView, KpiViewBuilder};
+///
+/// let mut builder = KpiViewBuilder::default();
+/// // for each row of the store's facts: builder.push_nonconformity(&facts);
+/// let view: KpiView = builder.finish();
+/// assert_eq!(view.nonconformity_count(), 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct KpiViewBuilder {
+    view: KpiView,
+    interned: HashMap<RequirementRef, u32>,
+}
+
+impl KpiViewBuilder {
+    /// A builder with room for `nonconformities` items and `actions`
+    /// corrective actions.
+    pub fn with_capacity(nonconformities: usize, actions: usize) -> Self {
+        let n = nonconformities;
+        KpiViewBuilder {
+            view: KpiView {
+                reported: Vec::with_capacity(n),
+                severity: Vec::with_capacity(n),
+                closed: Vec::with_capacity(n),
+                rejected: Vec::with_capacity(n),
+                ended: Vec::with_capacity(n),
+                contained: Vec::with_capacity(n),
+                first_conclusion: Vec::with_capacity(n),
+                first_effective: Vec::with_capacity(n),
+                recurrence_linked: Vec::with_capacity(n),
+                settled: Vec::with_capacity(n),
+                final_state: Vec::with_capacity(n),
+                hist_start: Vec::with_capacity(n + 1),
+                hist_at: Vec::with_capacity(n * 7),
+                hist_state: Vec::with_capacity(n * 7),
+                req_start: Vec::with_capacity(n + 1),
+                req_ids: Vec::with_capacity(n * 3 / 2),
+                analysis_start: Vec::with_capacity(n + 1),
+                plan_start: Vec::with_capacity(n + 1),
+                check_start: Vec::with_capacity(n + 1),
+                action_start: Vec::with_capacity(n + 1),
+                action_planned: Vec::with_capacity(actions),
+                action_done: Vec::with_capacity(actions),
+                action_finished: Vec::with_capacity(actions),
+                action_original_due: Vec::with_capacity(actions),
+                action_final_due: Vec::with_capacity(actions),
+                action_first_resched: Vec::with_capacity(actions),
+                action_last_resched: Vec::with_capacity(actions),
+                resched_start: Vec::with_capacity(actions + 1),
+                ..KpiView::default()
+            },
+            interned: HashMap::new(),
         }
-        v.hist_start.push(offset(v.hist_at.len()));
-        v.req_start.push(offset(v.req_ids.len()));
-        v.analysis_start.push(offset(v.analysis_at.len()));
-        v.plan_start.push(offset(v.plan_at.len()));
-        v.check_start.push(offset(v.check_due.len()));
-        v.resched_start.push(offset(v.resched_at.len()));
-        v.action_start.push(offset(v.action_planned.len()));
-        for imp in register.improvements() {
-            v.improvement_proposed.push(ns(imp.proposed_at));
-            v.improvement_realised
-                .push(opt_ns(imp.first_reached(ImprovementState::Realised)));
-        }
-        v
     }
 
-    fn push_nonconformity<'r>(
-        &mut self,
-        nc: &'r Nonconformity,
-        interned: &mut HashMap<&'r RequirementRef, u32>,
-    ) {
+    /// Adds the next nonconformity (in register order).
+    pub fn push_nonconformity(&mut self, nc: &NcFacts) {
+        let v = &mut self.view;
         let reported = ns(nc.reported_at);
-        self.reported.push(reported);
-        self.severity.push(severity_code(nc.severity));
-        let closed = opt_ns(nc.closure.as_ref().map(|c| c.at));
-        let rejected = opt_ns(nc.rejection.as_ref().map(|r| r.at));
-        self.closed.push(closed);
-        self.rejected.push(rejected);
-        self.ended.push(closed.min(rejected));
-        self.contained
-            .push(opt_ns(nc.corrections.first().map(|c| c.at)));
-        self.first_conclusion
-            .push(opt_ns(nc.conclusions.first().map(|c| c.at)));
-        self.first_effective
-            .push(nc.conclusions.first().is_some_and(|c| c.effective));
-        self.recurrence_linked.push(if nc.recurrence_of.is_some() {
-            opt_ns(nc.recurrence_linked_at)
-        } else {
-            NEVER
-        });
+        v.reported.push(reported);
+        v.severity.push(severity_code(nc.severity));
+        let closed = opt_ns(nc.closed_at);
+        let rejected = opt_ns(nc.rejected_at);
+        v.closed.push(closed);
+        v.rejected.push(rejected);
+        v.ended.push(closed.min(rejected));
+        v.contained.push(opt_ns(nc.contained_at));
+        v.first_conclusion
+            .push(opt_ns(nc.conclusions.first().map(|c| c.0)));
+        v.first_effective
+            .push(nc.conclusions.first().is_some_and(|c| c.1));
+        v.recurrence_linked.push(opt_ns(nc.recurrence_linked_at));
 
-        self.hist_start.push(offset(self.hist_at.len()));
-        for h in &nc.history {
-            self.hist_at.push(ns(h.at));
-            self.hist_state.push(state_code(h.to));
+        v.hist_start.push(offset(v.hist_at.len()));
+        for (state, at) in &nc.history {
+            v.hist_at.push(ns(*at));
+            v.hist_state.push(state_code(*state));
         }
-        self.settled
-            .push(nc.history.last().map_or(reported, |h| ns(h.at)));
-        self.final_state.push(state_code(nc.state));
+        v.settled
+            .push(nc.history.last().map_or(reported, |h| ns(h.1)));
+        v.final_state.push(state_code(nc.state));
 
-        self.req_start.push(offset(self.req_ids.len()));
+        v.req_start.push(offset(v.req_ids.len()));
         for r in &nc.requirements {
-            let next = offset(self.requirements.len());
-            let id = *interned.entry(r).or_insert_with(|| {
-                self.requirements.push(r.clone());
-                next
-            });
-            self.req_ids.push(id);
+            let id = match self.interned.get(r) {
+                Some(&id) => id,
+                None => {
+                    let id = offset(v.requirements.len());
+                    v.requirements.push(r.clone());
+                    self.interned.insert(r.clone(), id);
+                    id
+                }
+            };
+            v.req_ids.push(id);
         }
 
-        self.analysis_start.push(offset(self.analysis_at.len()));
-        for a in &nc.analyses {
-            let at = ns(a.at);
-            self.analysis_at.push(at);
-            for c in &a.causes {
-                self.cause_at.push(at);
-                self.cause_category.push(c.category as u8);
+        v.analysis_start.push(offset(v.analysis_at.len()));
+        for (at, causes) in &nc.analyses {
+            let at = ns(*at);
+            v.analysis_at.push(at);
+            for c in causes {
+                v.cause_at.push(at);
+                v.cause_category.push(*c as u8);
             }
         }
 
-        self.plan_start.push(offset(self.plan_at.len()));
-        for (i, p) in nc.verification_plans.iter().enumerate() {
-            self.plan_at.push(ns(p.at));
-            self.plan_attempt.push(p.attempt);
-            self.check_start.push(offset(self.check_due.len()));
+        v.plan_start.push(offset(v.plan_at.len()));
+        for (i, p) in nc.plans.iter().enumerate() {
+            v.plan_at.push(ns(p.at));
+            v.plan_attempt.push(p.attempt);
+            v.check_start.push(offset(v.check_due.len()));
             // Results are recorded against the plan in force, and a plan can
             // only be replaced before the first result: so every result of an
             // attempt belongs to the attempt's last plan.
-            let last_of_attempt = nc.verification_plans[i + 1..]
-                .iter()
-                .all(|q| q.attempt != p.attempt);
+            let last_of_attempt = nc.plans[i + 1..].iter().all(|q| q.attempt != p.attempt);
             for (k, due) in p
                 .schedule
                 .check_dates()
@@ -258,9 +253,9 @@ impl KpiView {
                 .into_iter()
                 .enumerate()
             {
-                self.check_due.push(day_number(due));
+                v.check_due.push(day_number(due));
                 let result = if last_of_attempt {
-                    nc.verification_results
+                    nc.results
                         .iter()
                         .filter(|r| r.attempt == p.attempt && r.check as usize == k)
                         .map(|r| ns(r.at))
@@ -269,13 +264,13 @@ impl KpiView {
                 } else {
                     NEVER
                 };
-                self.check_result.push(result);
+                v.check_result.push(result);
             }
         }
 
-        self.action_start.push(offset(self.action_planned.len()));
+        v.action_start.push(offset(v.action_planned.len()));
         for a in &nc.actions {
-            self.action_planned.push(ns(a.planned_at));
+            v.action_planned.push(ns(a.planned_at));
             let done = if a.status == ActionStatus::Done {
                 opt_ns(a.completed_at)
             } else {
@@ -286,24 +281,78 @@ impl KpiView {
             } else {
                 NEVER
             };
-            self.action_done.push(done);
-            self.action_finished.push(done.min(cancelled));
-            self.action_original_due.push(day_number(a.original_due));
-            self.action_final_due.push(
+            v.action_done.push(done);
+            v.action_finished.push(done.min(cancelled));
+            v.action_original_due.push(day_number(a.original_due));
+            v.action_final_due.push(
                 a.reschedules
                     .last()
-                    .map_or(day_number(a.original_due), |r| day_number(r.to)),
+                    .map_or(day_number(a.original_due), |r| day_number(r.1)),
             );
-            self.action_first_resched
-                .push(a.reschedules.first().map_or(NEVER, |r| ns(r.at)));
-            self.action_last_resched
-                .push(a.reschedules.last().map_or(ALWAYS, |r| ns(r.at)));
-            self.resched_start.push(offset(self.resched_at.len()));
-            for r in &a.reschedules {
-                self.resched_at.push(ns(r.at));
-                self.resched_to.push(day_number(r.to));
+            v.action_first_resched
+                .push(a.reschedules.first().map_or(NEVER, |r| ns(r.0)));
+            v.action_last_resched
+                .push(a.reschedules.last().map_or(ALWAYS, |r| ns(r.0)));
+            v.resched_start.push(offset(v.resched_at.len()));
+            for (at, to) in &a.reschedules {
+                v.resched_at.push(ns(*at));
+                v.resched_to.push(day_number(*to));
             }
         }
+    }
+
+    /// Adds the next improvement (in register order).
+    pub fn push_improvement(&mut self, imp: &ImprovementFacts) {
+        self.view.improvement_proposed.push(ns(imp.proposed_at));
+        self.view.improvement_realised.push(opt_ns(imp.realised_at));
+    }
+
+    /// The view.
+    pub fn finish(mut self) -> KpiView {
+        let v = &mut self.view;
+        v.hist_start.push(offset(v.hist_at.len()));
+        v.req_start.push(offset(v.req_ids.len()));
+        v.analysis_start.push(offset(v.analysis_at.len()));
+        v.plan_start.push(offset(v.plan_at.len()));
+        v.check_start.push(offset(v.check_due.len()));
+        v.resched_start.push(offset(v.resched_at.len()));
+        v.action_start.push(offset(v.action_planned.len()));
+        self.view
+    }
+}
+
+impl KpiView {
+    /// Lays out `register` for KPI evaluation. Linear in the register's
+    /// size; never fails (a malformed verification schedule counts as one
+    /// without checks, as in the core). The same as [`KpiView::from_facts`]
+    /// over the facts of every item.
+    pub fn new(register: &Register) -> Self {
+        let ncs = register.nonconformities();
+        let actions: usize = ncs.iter().map(|nc| nc.actions.len()).sum();
+        let mut b = KpiViewBuilder::with_capacity(ncs.len(), actions);
+        for nc in ncs {
+            b.push_nonconformity(&NcFacts::from(nc));
+        }
+        for imp in register.improvements() {
+            b.push_improvement(&ImprovementFacts::from(imp));
+        }
+        b.finish()
+    }
+
+    /// Lays out the facts a store keeps (in register order: by reference
+    /// number) for KPI evaluation, without a register.
+    pub fn from_facts<'a>(
+        nonconformities: impl IntoIterator<Item = &'a NcFacts>,
+        improvements: impl IntoIterator<Item = &'a ImprovementFacts>,
+    ) -> Self {
+        let mut b = KpiViewBuilder::default();
+        for nc in nonconformities {
+            b.push_nonconformity(nc);
+        }
+        for imp in improvements {
+            b.push_improvement(imp);
+        }
+        b.finish()
     }
 
     /// Number of nonconformities in the view.

@@ -1,0 +1,693 @@
+//! The compact facts of an item: every instant, date, state and category a
+//! measurement of the improvement process needs, without the free text.
+//!
+//! A store keeps these beside each item's state (in the same transaction
+//! as the append), so that KPIs over a million nonconformities are computed
+//! from about a hundred bytes per item instead of a fold of the whole log.
+//! [`NcFacts::from`] derives them from a [`Nonconformity`]; the binary
+//! encoding ([`NcFacts::encode`], [`NcFacts::decode`]) is versioned and
+//! exact (instants to the nanosecond), so a decoded value equals the value
+//! derived again from the events.
+//!
+//! ```
+//! use isms_core::*;
+//! # use chrono::{TimeZone, Utc};
+//! # let policy = Policy::default();
+//! # let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+//! # let mut register = Register::new();
+//! # let id = NonconformityId::v7_from_parts(1_772_442_000_000, [5; 10]);
+//! # register.execute(&Command::ReportNonconformity(ReportNonconformity {
+//! #     id, title: "Badge reader offline".into(), description: "Door 3.".into(),
+//! #     source: Source::Monitoring, severity: Severity::Major,
+//! #     requirements: vec!["iso27001:2022/A.7.2".parse()?], owner: ActorId::new("fm")?,
+//! #     detected_at: at, external_deadline: None, links: vec![], extensions: Default::default(),
+//! # }), &Context::new(at, Actor::new(ActorId::new("alice")?), &policy))?;
+//! let nc = register.nonconformity(id).unwrap();
+//! let facts = NcFacts::from(nc);
+//! let mut bytes = Vec::new();
+//! facts.encode(&mut bytes);
+//! assert_eq!(NcFacts::decode(&bytes)?, facts);
+//! assert!(bytes.len() < 64);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::model::{ActionStatus, Improvement, Nonconformity, RootCauseCategory, Severity};
+use crate::reference::RequirementRef;
+use crate::schedule::{Period, PeriodUnit, RecurrenceEnd, VerificationSchedule};
+use crate::workflow::{ImprovementState, NcState};
+
+/// The encoding version this build writes (the first byte of an encoding).
+pub const FACTS_VERSION: u8 = 1;
+
+/// The facts of one nonconformity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NcFacts {
+    /// Its reference number (`NC-0042` is 42).
+    pub number: u32,
+    /// Major or minor.
+    pub severity: Severity,
+    /// Its current state.
+    pub state: NcState,
+    /// When it was reported.
+    pub reported_at: DateTime<Utc>,
+    /// Every state it entered, with when, in order (the report first).
+    pub history: Vec<(NcState, DateTime<Utc>)>,
+    /// The requirements it breaches.
+    pub requirements: Vec<RequirementRef>,
+    /// When containment was first recorded.
+    pub contained_at: Option<DateTime<Utc>>,
+    /// Every effectiveness conclusion: when, and whether effective.
+    pub conclusions: Vec<(DateTime<Utc>, bool)>,
+    /// When it was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When it was rejected.
+    pub rejected_at: Option<DateTime<Utc>>,
+    /// When it was linked as a recurrence of an earlier nonconformity.
+    pub recurrence_linked_at: Option<DateTime<Utc>>,
+    /// Every root-cause analysis: when, and the category of each cause.
+    pub analyses: Vec<(DateTime<Utc>, Vec<RootCauseCategory>)>,
+    /// Every verification plan.
+    pub plans: Vec<PlanFacts>,
+    /// Every recorded verification result.
+    pub results: Vec<ResultFacts>,
+    /// Every corrective action, in order of planning.
+    pub actions: Vec<ActionFacts>,
+}
+
+/// The facts of one verification plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanFacts {
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// The analysis attempt it verifies.
+    pub attempt: u32,
+    /// When the checks fall.
+    pub schedule: VerificationSchedule,
+}
+
+/// The facts of one recorded verification result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResultFacts {
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// The attempt it belongs to.
+    pub attempt: u32,
+    /// The check's index in its plan's schedule.
+    pub check: u32,
+    /// Whether it passed.
+    pub passed: bool,
+}
+
+/// The facts of one corrective action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionFacts {
+    /// When it was planned.
+    pub planned_at: DateTime<Utc>,
+    /// Its status now.
+    pub status: ActionStatus,
+    /// When it was completed (done).
+    pub completed_at: Option<DateTime<Utc>>,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// The due date first planned.
+    pub original_due: NaiveDate,
+    /// Every reschedule: when, and the new due date.
+    pub reschedules: Vec<(DateTime<Utc>, NaiveDate)>,
+}
+
+/// The facts of one improvement opportunity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImprovementFacts {
+    /// Its reference number (`IMP-0007` is 7).
+    pub number: u32,
+    /// Its current state.
+    pub state: ImprovementState,
+    /// When it was proposed.
+    pub proposed_at: DateTime<Utc>,
+    /// When it was first realised.
+    pub realised_at: Option<DateTime<Utc>>,
+}
+
+/// An encoding of facts that does not decode.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FactsError {
+    /// The bytes end in the middle of a value.
+    #[error("the facts end after {at} bytes in the middle of {what}")]
+    Truncated {
+        /// What was being read.
+        what: &'static str,
+        /// Where the bytes ended.
+        at: usize,
+    },
+    /// A version this build does not read.
+    #[error("facts encoding version {found} is not {FACTS_VERSION}; rebuild the projections")]
+    Version {
+        /// The version found.
+        found: u8,
+    },
+    /// A value out of its range.
+    #[error("the facts hold an invalid {what} ({value}) at byte {at}")]
+    Invalid {
+        /// What was being read.
+        what: &'static str,
+        /// The value.
+        value: u64,
+        /// Where.
+        at: usize,
+    },
+    /// Bytes left after the last value.
+    #[error("{left} bytes follow the facts")]
+    Trailing {
+        /// How many.
+        left: usize,
+    },
+}
+
+impl From<&Nonconformity> for NcFacts {
+    fn from(nc: &Nonconformity) -> Self {
+        NcFacts {
+            number: nc.reference.number(),
+            severity: nc.severity,
+            state: nc.state,
+            reported_at: nc.reported_at,
+            history: nc.history.iter().map(|t| (t.to, t.at)).collect(),
+            requirements: nc.requirements.clone(),
+            contained_at: nc.corrections.first().map(|c| c.at),
+            conclusions: nc.conclusions.iter().map(|c| (c.at, c.effective)).collect(),
+            closed_at: nc.closure.as_ref().map(|c| c.at),
+            rejected_at: nc.rejection.as_ref().map(|r| r.at),
+            recurrence_linked_at: nc.recurrence_of.and(nc.recurrence_linked_at),
+            analyses: nc
+                .analyses
+                .iter()
+                .map(|a| (a.at, a.causes.iter().map(|c| c.category).collect()))
+                .collect(),
+            plans: nc
+                .verification_plans
+                .iter()
+                .map(|p| PlanFacts {
+                    at: p.at,
+                    attempt: p.attempt,
+                    schedule: p.schedule,
+                })
+                .collect(),
+            results: nc
+                .verification_results
+                .iter()
+                .map(|r| ResultFacts {
+                    at: r.at,
+                    attempt: r.attempt,
+                    check: r.check,
+                    passed: r.passed,
+                })
+                .collect(),
+            actions: nc
+                .actions
+                .iter()
+                .map(|a| ActionFacts {
+                    planned_at: a.planned_at,
+                    status: a.status,
+                    completed_at: a.completed_at,
+                    cancelled_at: a.cancelled_at,
+                    original_due: a.original_due,
+                    reschedules: a.reschedules.iter().map(|r| (r.at, r.to)).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&Improvement> for ImprovementFacts {
+    fn from(imp: &Improvement) -> Self {
+        ImprovementFacts {
+            number: imp.reference.number(),
+            state: imp.state,
+            proposed_at: imp.proposed_at,
+            realised_at: imp.first_reached(ImprovementState::Realised),
+        }
+    }
+}
+
+impl NcFacts {
+    /// Appends the binary encoding to `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let mut w = Writer(out);
+        w.byte(FACTS_VERSION);
+        w.uint(u64::from(self.number));
+        w.byte(code_of(&Severity::ALL, self.severity));
+        w.byte(code_of(&NcState::ALL, self.state));
+        w.instant(self.reported_at);
+        w.uint(self.history.len() as u64);
+        for (state, at) in &self.history {
+            w.byte(code_of(&NcState::ALL, *state));
+            w.instant(*at);
+        }
+        w.uint(self.requirements.len() as u64);
+        for r in &self.requirements {
+            w.text(r.as_str());
+        }
+        w.opt_instant(self.contained_at);
+        w.uint(self.conclusions.len() as u64);
+        for (at, effective) in &self.conclusions {
+            w.instant(*at);
+            w.byte(u8::from(*effective));
+        }
+        w.opt_instant(self.closed_at);
+        w.opt_instant(self.rejected_at);
+        w.opt_instant(self.recurrence_linked_at);
+        w.uint(self.analyses.len() as u64);
+        for (at, causes) in &self.analyses {
+            w.instant(*at);
+            w.uint(causes.len() as u64);
+            for c in causes {
+                w.byte(code_of(&RootCauseCategory::ALL, *c));
+            }
+        }
+        w.uint(self.plans.len() as u64);
+        for p in &self.plans {
+            w.instant(p.at);
+            w.uint(u64::from(p.attempt));
+            w.schedule(&p.schedule);
+        }
+        w.uint(self.results.len() as u64);
+        for r in &self.results {
+            w.instant(r.at);
+            w.uint(u64::from(r.attempt));
+            w.uint(u64::from(r.check));
+            w.byte(u8::from(r.passed));
+        }
+        w.uint(self.actions.len() as u64);
+        for a in &self.actions {
+            w.instant(a.planned_at);
+            w.byte(code_of(&ACTION_STATUSES, a.status));
+            w.opt_instant(a.completed_at);
+            w.opt_instant(a.cancelled_at);
+            w.date(a.original_due);
+            w.uint(a.reschedules.len() as u64);
+            for (at, to) in &a.reschedules {
+                w.instant(*at);
+                w.date(*to);
+            }
+        }
+    }
+
+    /// Decodes what [`NcFacts::encode`] wrote.
+    ///
+    /// # Errors
+    /// A [`FactsError`] naming what does not decode and where.
+    pub fn decode(bytes: &[u8]) -> Result<Self, FactsError> {
+        let mut r = Reader { bytes, at: 0 };
+        r.version()?;
+        let number = r.u32("number")?;
+        let severity = r.code(&Severity::ALL, "severity")?;
+        let state = r.code(&NcState::ALL, "state")?;
+        let reported_at = r.instant()?;
+        let history = r.list("history", |r| {
+            Ok((r.code(&NcState::ALL, "state")?, r.instant()?))
+        })?;
+        let requirements = r.list("requirements", |r| {
+            let at = r.at;
+            let text = r.text()?;
+            text.parse().map_err(|_| FactsError::Invalid {
+                what: "requirement reference",
+                value: text.len() as u64,
+                at,
+            })
+        })?;
+        let contained_at = r.opt_instant()?;
+        let conclusions = r.list("conclusions", |r| Ok((r.instant()?, r.flag()?)))?;
+        let closed_at = r.opt_instant()?;
+        let rejected_at = r.opt_instant()?;
+        let recurrence_linked_at = r.opt_instant()?;
+        let analyses = r.list("analyses", |r| {
+            let at = r.instant()?;
+            let causes = r.list("causes", |r| r.code(&RootCauseCategory::ALL, "cause"))?;
+            Ok((at, causes))
+        })?;
+        let plans = r.list("plans", |r| {
+            Ok(PlanFacts {
+                at: r.instant()?,
+                attempt: r.u32("attempt")?,
+                schedule: r.schedule()?,
+            })
+        })?;
+        let results = r.list("results", |r| {
+            Ok(ResultFacts {
+                at: r.instant()?,
+                attempt: r.u32("attempt")?,
+                check: r.u32("check")?,
+                passed: r.flag()?,
+            })
+        })?;
+        let actions = r.list("actions", |r| {
+            Ok(ActionFacts {
+                planned_at: r.instant()?,
+                status: r.code(&ACTION_STATUSES, "action status")?,
+                completed_at: r.opt_instant()?,
+                cancelled_at: r.opt_instant()?,
+                original_due: r.date()?,
+                reschedules: r.list("reschedules", |r| Ok((r.instant()?, r.date()?)))?,
+            })
+        })?;
+        r.end()?;
+        Ok(NcFacts {
+            number,
+            severity,
+            state,
+            reported_at,
+            history,
+            requirements,
+            contained_at,
+            conclusions,
+            closed_at,
+            rejected_at,
+            recurrence_linked_at,
+            analyses,
+            plans,
+            results,
+            actions,
+        })
+    }
+}
+
+impl ImprovementFacts {
+    /// Appends the binary encoding to `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let mut w = Writer(out);
+        w.byte(FACTS_VERSION);
+        w.uint(u64::from(self.number));
+        w.byte(code_of(&ImprovementState::ALL, self.state));
+        w.instant(self.proposed_at);
+        w.opt_instant(self.realised_at);
+    }
+
+    /// Decodes what [`ImprovementFacts::encode`] wrote.
+    ///
+    /// # Errors
+    /// A [`FactsError`] naming what does not decode and where.
+    pub fn decode(bytes: &[u8]) -> Result<Self, FactsError> {
+        let mut r = Reader { bytes, at: 0 };
+        r.version()?;
+        let facts = ImprovementFacts {
+            number: r.u32("number")?,
+            state: r.code(&ImprovementState::ALL, "state")?,
+            proposed_at: r.instant()?,
+            realised_at: r.opt_instant()?,
+        };
+        r.end()?;
+        Ok(facts)
+    }
+}
+
+const ACTION_STATUSES: [ActionStatus; 4] = [
+    ActionStatus::Planned,
+    ActionStatus::InProgress,
+    ActionStatus::Done,
+    ActionStatus::Cancelled,
+];
+
+const PERIOD_UNITS: [PeriodUnit; 3] = [PeriodUnit::Days, PeriodUnit::Weeks, PeriodUnit::Months];
+
+/// The index of `value` in `all`: the stable code of an enum value. Every
+/// list above holds every variant, so the index always exists.
+fn code_of<T: PartialEq>(all: &[T], value: T) -> u8 {
+    all.iter().position(|v| *v == value).unwrap_or(0) as u8
+}
+
+struct Writer<'a>(&'a mut Vec<u8>);
+
+impl Writer<'_> {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+
+    /// LEB128.
+    fn uint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
+
+    /// Zigzag, then LEB128.
+    fn int(&mut self, v: i64) {
+        self.uint(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    fn instant(&mut self, t: DateTime<Utc>) {
+        self.int(t.timestamp());
+        self.uint(u64::from(t.timestamp_subsec_nanos()));
+    }
+
+    fn opt_instant(&mut self, t: Option<DateTime<Utc>>) {
+        match t {
+            None => self.byte(0),
+            Some(t) => {
+                self.byte(1);
+                self.instant(t);
+            }
+        }
+    }
+
+    fn date(&mut self, d: NaiveDate) {
+        self.int(i64::from(d.to_epoch_days()));
+    }
+
+    fn text(&mut self, s: &str) {
+        self.uint(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn period(&mut self, p: Period) {
+        self.uint(u64::from(p.count));
+        self.byte(code_of(&PERIOD_UNITS, p.unit));
+    }
+
+    fn schedule(&mut self, s: &VerificationSchedule) {
+        match *s {
+            VerificationSchedule::Once { on } => {
+                self.byte(0);
+                self.date(on);
+            }
+            VerificationSchedule::Recurring { first, every, end } => {
+                self.byte(1);
+                self.date(first);
+                self.period(every);
+                match end {
+                    RecurrenceEnd::After { count } => {
+                        self.byte(0);
+                        self.uint(u64::from(count));
+                    }
+                    RecurrenceEnd::Until { date } => {
+                        self.byte(1);
+                        self.date(date);
+                    }
+                }
+            }
+            VerificationSchedule::WatchWindow { start, length } => {
+                self.byte(2);
+                self.date(start);
+                self.period(length);
+            }
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self, what: &'static str) -> Result<u8, FactsError> {
+        let b = *self
+            .bytes
+            .get(self.at)
+            .ok_or(FactsError::Truncated { what, at: self.at })?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn version(&mut self) -> Result<(), FactsError> {
+        match self.byte("version")? {
+            FACTS_VERSION => Ok(()),
+            found => Err(FactsError::Version { found }),
+        }
+    }
+
+    fn end(&self) -> Result<(), FactsError> {
+        match self.bytes.len() - self.at {
+            0 => Ok(()),
+            left => Err(FactsError::Trailing { left }),
+        }
+    }
+
+    fn uint(&mut self, what: &'static str) -> Result<u64, FactsError> {
+        let start = self.at;
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte(what)?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(FactsError::Invalid {
+            what,
+            value: v,
+            at: start,
+        })
+    }
+
+    fn u32(&mut self, what: &'static str) -> Result<u32, FactsError> {
+        let at = self.at;
+        let v = self.uint(what)?;
+        u32::try_from(v).map_err(|_| FactsError::Invalid { what, value: v, at })
+    }
+
+    fn int(&mut self, what: &'static str) -> Result<i64, FactsError> {
+        let v = self.uint(what)?;
+        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+    }
+
+    fn flag(&mut self) -> Result<bool, FactsError> {
+        let at = self.at;
+        match self.byte("flag")? {
+            0 => Ok(false),
+            1 => Ok(true),
+            v => Err(FactsError::Invalid {
+                what: "flag",
+                value: u64::from(v),
+                at,
+            }),
+        }
+    }
+
+    fn code<T: Copy>(&mut self, all: &[T], what: &'static str) -> Result<T, FactsError> {
+        let at = self.at;
+        let b = self.byte(what)?;
+        all.get(usize::from(b)).copied().ok_or(FactsError::Invalid {
+            what,
+            value: u64::from(b),
+            at,
+        })
+    }
+
+    fn instant(&mut self) -> Result<DateTime<Utc>, FactsError> {
+        let at = self.at;
+        let secs = self.int("instant")?;
+        let nanos = self.u32("instant")?;
+        DateTime::from_timestamp(secs, nanos).ok_or(FactsError::Invalid {
+            what: "instant",
+            value: secs as u64,
+            at,
+        })
+    }
+
+    fn opt_instant(&mut self) -> Result<Option<DateTime<Utc>>, FactsError> {
+        Ok(if self.flag()? {
+            Some(self.instant()?)
+        } else {
+            None
+        })
+    }
+
+    fn date(&mut self) -> Result<NaiveDate, FactsError> {
+        let at = self.at;
+        let days = self.int("date")?;
+        i32::try_from(days)
+            .ok()
+            .and_then(NaiveDate::from_epoch_days)
+            .ok_or(FactsError::Invalid {
+                what: "date",
+                value: days as u64,
+                at,
+            })
+    }
+
+    fn text(&mut self) -> Result<String, FactsError> {
+        let at = self.at;
+        let len = self.uint("text length")?;
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|l| self.at.checked_add(l))
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or(FactsError::Truncated { what: "text", at })?;
+        let s =
+            std::str::from_utf8(&self.bytes[self.at..end]).map_err(|_| FactsError::Invalid {
+                what: "text",
+                value: len,
+                at,
+            })?;
+        self.at = end;
+        Ok(s.to_owned())
+    }
+
+    /// A length-prefixed list; the length is checked against the bytes
+    /// left (every element takes at least one byte), so a corrupt length
+    /// cannot make it allocate more than the input's size.
+    fn list<T>(
+        &mut self,
+        what: &'static str,
+        mut item: impl FnMut(&mut Self) -> Result<T, FactsError>,
+    ) -> Result<Vec<T>, FactsError> {
+        let at = self.at;
+        let n = self.uint(what)?;
+        let left = (self.bytes.len() - self.at) as u64;
+        if n > left {
+            return Err(FactsError::Invalid { what, value: n, at });
+        }
+        let mut out = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            out.push(item(self)?);
+        }
+        Ok(out)
+    }
+
+    fn period(&mut self) -> Result<Period, FactsError> {
+        Ok(Period {
+            count: self.u32("period")?,
+            unit: self.code(&PERIOD_UNITS, "period unit")?,
+        })
+    }
+
+    fn schedule(&mut self) -> Result<VerificationSchedule, FactsError> {
+        let at = self.at;
+        Ok(match self.byte("schedule")? {
+            0 => VerificationSchedule::Once { on: self.date()? },
+            1 => {
+                let first = self.date()?;
+                let every = self.period()?;
+                let end = match self.byte("recurrence end")? {
+                    0 => RecurrenceEnd::After {
+                        count: self.u32("count")?,
+                    },
+                    1 => RecurrenceEnd::Until { date: self.date()? },
+                    v => {
+                        return Err(FactsError::Invalid {
+                            what: "recurrence end",
+                            value: u64::from(v),
+                            at: self.at - 1,
+                        });
+                    }
+                };
+                VerificationSchedule::Recurring { first, every, end }
+            }
+            2 => VerificationSchedule::WatchWindow {
+                start: self.date()?,
+                length: self.period()?,
+            },
+            v => {
+                return Err(FactsError::Invalid {
+                    what: "schedule",
+                    value: u64::from(v),
+                    at,
+                });
+            }
+        })
+    }
+}
