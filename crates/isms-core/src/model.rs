@@ -647,6 +647,31 @@ impl Nonconformity {
         self.state.is_terminal()
     }
 
+    /// The earliest date something is due on it: an open corrective
+    /// action's due date, or a verification check of the current plan that
+    /// has no result yet. `None` when nothing is pending (and always once it
+    /// is closed or rejected). Due lists and "overdue" filters use this.
+    pub fn next_due(&self) -> Option<NaiveDate> {
+        if self.is_terminal() {
+            return None;
+        }
+        let actions = self
+            .actions
+            .iter()
+            .filter(|a| !a.status.is_finished())
+            .map(|a| a.due);
+        let checks = self.current_plan().into_iter().flat_map(|plan| {
+            plan.schedule
+                .check_dates()
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !self.current_results().any(|r| r.check as usize == *i))
+                .map(|(_, d)| d)
+        });
+        actions.chain(checks).min()
+    }
+
     /// Owners of the actions that are not cancelled (for segregation of duties).
     pub fn action_owners(&self) -> impl Iterator<Item = &ActorId> {
         self.actions
@@ -764,6 +789,15 @@ pub struct Improvement {
 }
 
 impl Improvement {
+    /// Its due date while it is still to be realised (proposed, approved or
+    /// in progress); `None` once realised or rejected, or without one.
+    pub fn next_due(&self) -> Option<NaiveDate> {
+        match self.state {
+            ImprovementState::Realised | ImprovementState::Rejected => None,
+            _ => self.due,
+        }
+    }
+
     /// When it first reached `state`, if it did.
     pub fn first_reached(&self, state: ImprovementState) -> Option<DateTime<Utc>> {
         self.history.iter().find(|t| t.to == state).map(|t| t.at)

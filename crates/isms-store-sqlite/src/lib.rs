@@ -70,9 +70,11 @@
 mod decode;
 mod lookup;
 mod migrate;
+mod projection;
+mod reads;
 mod schema;
 mod store;
 
 pub use isms_store::EventStore;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use store::{BackupReport, Durability, Options, SqliteStore};
+pub use store::{BackupReport, Durability, MigrationProgress, Options, SqliteStore};

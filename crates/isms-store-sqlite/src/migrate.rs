@@ -9,8 +9,10 @@ use rusqlite::{Transaction, params};
 use crate::schema::claim_kind;
 use crate::store::db_err;
 
-/// A step that fills a migration's new tables, inside its transaction.
-pub(crate) type Backfill = fn(&Transaction<'_>, &Path) -> Result<(), StoreError>;
+/// A step that fills a migration's new tables, inside its transaction,
+/// telling `progress` how far it got.
+pub(crate) type Backfill =
+    fn(&Transaction<'_>, &Path, &mut dyn FnMut(u64)) -> Result<(), StoreError>;
 
 /// Visits every stored event, decoded, in log order.
 pub(crate) fn each_event(
@@ -38,13 +40,22 @@ pub(crate) fn each_event(
 /// Schema 3: every claim the log's events took. The first stream to take a
 /// key keeps it, as the version-2 index did; `verify` reports a log whose
 /// events claim the same key twice.
-pub(crate) fn claims(tx: &Transaction<'_>, path: &Path) -> Result<(), StoreError> {
+pub(crate) fn claims(
+    tx: &Transaction<'_>,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), StoreError> {
     let mut insert = tx
         .prepare(
             "INSERT OR IGNORE INTO claims (claim, kind, number, stream) VALUES (?1, ?2, ?3, ?4)",
         )
         .map_err(|e| db_err(path, "migrate: index claims", e))?;
+    let mut done = 0u64;
     each_event(tx, path, &mut |_, event| {
+        done += 1;
+        if done % 100_000 == 0 {
+            progress(done);
+        }
         if let Some(claim) = event.claim() {
             insert
                 .execute(params![
@@ -57,4 +68,13 @@ pub(crate) fn claims(tx: &Transaction<'_>, path: &Path) -> Result<(), StoreError
         }
         Ok(())
     })
+}
+
+/// Schema 4: the projections, folded from the log.
+pub(crate) fn projections(
+    tx: &Transaction<'_>,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), StoreError> {
+    crate::projection::rebuild(tx, path, progress).map(|_| ())
 }

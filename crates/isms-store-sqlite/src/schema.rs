@@ -116,6 +116,37 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     "#,
         backfill: Some(crate::migrate::claims),
     },
+    // 4: projections, written in each append's transaction (see
+    // `projection.rs`): every item's current state with the columns lists
+    // filter on, and every item's compact KPI facts in register order.
+    // Built from the log by folding each stream once.
+    Migration {
+        sql: r#"
+    CREATE TABLE items (
+        stream   TEXT    NOT NULL UNIQUE,
+        kind     INTEGER NOT NULL,          -- 1 nonconformity, 2 improvement
+        number   INTEGER NOT NULL,          -- the reference's number
+        state    TEXT    NOT NULL,
+        owner    TEXT    NOT NULL,
+        severity TEXT,                      -- nonconformities only
+        next_due TEXT,                      -- YYYY-MM-DD: the earliest open action or pending check
+        version  INTEGER NOT NULL,          -- events folded in
+        position INTEGER NOT NULL,          -- chain position of the last of them
+        body     TEXT    NOT NULL           -- the item as JSON
+    ) STRICT;
+    CREATE UNIQUE INDEX items_by_number ON items (kind, number);
+    CREATE INDEX items_by_state ON items (kind, state, number);
+    CREATE INDEX items_by_owner ON items (kind, owner, number);
+    CREATE INDEX items_by_due ON items (kind, next_due);
+    CREATE TABLE kpi_facts (
+        kind   INTEGER NOT NULL,
+        number INTEGER NOT NULL,
+        facts  BLOB    NOT NULL,            -- isms_core::facts encoding
+        PRIMARY KEY (kind, number)
+    ) STRICT, WITHOUT ROWID;
+    "#,
+        backfill: Some(crate::migrate::projections),
+    },
 ];
 
 /// The schema version this build writes and reads.

@@ -15,6 +15,7 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::decode::{Row, read_rows};
+use crate::projection::{self, Touched};
 use crate::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, claim_kind};
 
 /// How hard SQLite works to make a commit survive.
@@ -34,7 +35,7 @@ pub enum Durability {
 }
 
 /// How a store is opened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub struct Options {
     /// Commit durability. Default [`Durability::Process`].
@@ -44,6 +45,22 @@ pub struct Options {
     pub busy_timeout: Duration,
     /// Open without write access (for checking a backup). Default `false`.
     pub read_only: bool,
+    /// Told of a migration's progress: the schema version being built and
+    /// how many events or items it has done. A migration that fills new
+    /// tables from a large log takes a while; the library prints nothing,
+    /// so a program that wants to say so passes a function here.
+    pub progress: Option<fn(MigrationProgress)>,
+}
+
+/// How far a schema migration got (see [`Options::progress`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MigrationProgress {
+    /// The schema version being built.
+    pub version: u32,
+    /// Events or items done so far.
+    pub done: u64,
+    /// `true` once the version is complete.
+    pub finished: bool,
 }
 
 impl Default for Options {
@@ -52,6 +69,7 @@ impl Default for Options {
             durability: Durability::Process,
             busy_timeout: Duration::from_secs(10),
             read_only: false,
+            progress: None,
         }
     }
 }
@@ -75,6 +93,13 @@ impl Options {
     #[must_use]
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
+        self
+    }
+
+    /// The same options, telling `progress` how a migration goes.
+    #[must_use]
+    pub fn progress(mut self, progress: fn(MigrationProgress)) -> Self {
+        self.progress = Some(progress);
         self
     }
 }
@@ -228,7 +253,7 @@ impl SqliteStore {
         store.set_busy_timeout(options)?;
         store.check_ours()?;
         store.configure(options)?;
-        store.migrate(options.read_only)?;
+        store.migrate(options.read_only, options.progress)?;
         Ok(store)
     }
 
@@ -367,7 +392,7 @@ impl SqliteStore {
         self.conn
             .pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(self.err("set application id"))?;
-        self.migrate(false)
+        self.migrate(false, None)
     }
 
     fn check_ours(&self) -> Result<(), StoreError> {
@@ -401,7 +426,11 @@ impl SqliteStore {
         Ok(u32::try_from(v).unwrap_or(u32::MAX))
     }
 
-    fn migrate(&mut self, read_only: bool) -> Result<(), StoreError> {
+    fn migrate(
+        &mut self,
+        read_only: bool,
+        progress: Option<fn(MigrationProgress)>,
+    ) -> Result<(), StoreError> {
         let found = self.schema_version()?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema {
@@ -442,7 +471,23 @@ impl SqliteStore {
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             tx.execute_batch(migration.sql).map_err(err)?;
             if let Some(backfill) = migration.backfill {
-                backfill(&tx, &path)?;
+                let version = i as u32 + 1;
+                let tell = |done, finished| {
+                    if let Some(p) = progress {
+                        p(MigrationProgress {
+                            version,
+                            done,
+                            finished,
+                        });
+                    }
+                };
+                tell(0, false);
+                let mut last = 0;
+                backfill(&tx, &path, &mut |done| {
+                    last = done;
+                    tell(done, false);
+                })?;
+                tell(last, true);
             }
             tx.pragma_update(None, "user_version", i as i64 + 1)
                 .map_err(err)?;
@@ -669,6 +714,7 @@ impl EventStore for SqliteStore {
             }
         }
         let head = read_head(&tx, &path)?;
+        let mut touched = Touched::default();
         let appended = {
             let mut state = TxState {
                 tx: &tx,
@@ -686,6 +732,7 @@ impl EventStore for SqliteStore {
                 )
                 .map_err(err("append"))?;
             plan_append(batch, head, &mut state, &mut |p| {
+                touched.note(p.event.stream, p.event.sequence, p.position);
                 insert
                     .execute(params![
                         to_sql(p.position),
@@ -708,6 +755,7 @@ impl EventStore for SqliteStore {
                 Ok(())
             })?
         };
+        projection::update(&tx, &path, batch, &touched)?;
         tx.execute(
             "UPDATE chain_head SET position = ?1, hash = ?2 WHERE id = 1",
             params![to_sql(appended.last), &appended.head.hash.0[..]],
@@ -911,6 +959,18 @@ impl EventStore for SqliteStore {
             events: chain.position,
             head: chain,
         })
+    }
+
+    fn list_items(
+        &self,
+        filter: &isms_store::ItemFilter,
+        visit: &mut dyn FnMut(isms_core::Item),
+    ) -> Result<(), StoreError> {
+        self.list_projected(filter, visit)
+    }
+
+    fn read_facts(&self, visit: &mut dyn FnMut(isms_store::Facts)) -> Result<(), StoreError> {
+        self.read_projected_facts(visit)
     }
 
     fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {

@@ -1,5 +1,7 @@
 //! A writer killed with SIGKILL at random points: after restart every batch
-//! is wholly present or wholly absent, and the chain verifies.
+//! is wholly present or wholly absent, the chain verifies, and the
+//! projections (item states, KPI facts) equal a fresh fold of the log: they
+//! are written in the append's transaction, so no kill falls between them.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -18,6 +20,9 @@ use crate::support::{Rng, TempDir, stress_bin};
 fn check(path: &Path) -> usize {
     let store = SqliteStore::open(path).unwrap();
     let verified = store.verify().unwrap();
+    let items = store
+        .check_projections()
+        .unwrap_or_else(|e| panic!("projections after a kill: {e}"));
     let events = store.load_all().unwrap();
     assert_eq!(events.len() as u64, verified.events);
     // Positions gapless; sequences gapless per stream; every lifecycle
@@ -51,6 +56,11 @@ fn check(path: &Path) -> usize {
     // Batches are numbered without holes: a killed batch is absent and its
     // number is reused by the next run.
     assert!(batches.keys().copied().eq(0..batches.len() as u64));
+    assert_eq!(
+        items as usize,
+        per_stream.len(),
+        "one projected item per stream"
+    );
     batches.len()
 }
 

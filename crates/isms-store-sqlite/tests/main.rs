@@ -9,6 +9,7 @@ mod bigread;
 mod concurrency;
 mod corrupt;
 mod crash;
+mod projections;
 mod refs;
 mod support;
 mod tamper;

@@ -12,8 +12,10 @@ use crate::support::{TempDir, fill};
 /// same log without the derived tables.
 fn downgrade_to_v1(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch("DROP TABLE claims; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE claims; DROP TABLE items; DROP TABLE kpi_facts; PRAGMA user_version = 1;",
+    )
+    .unwrap();
 }
 
 fn user_version(path: &std::path::Path) -> i64 {
@@ -67,7 +69,9 @@ fn a_version_1_file_is_migrated_on_open_and_indexed() {
 
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(user_version(&path), i64::from(SCHEMA_VERSION));
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
+    // The migration built the projections from the log.
+    assert_eq!(store.check_projections().unwrap(), 5);
     for (i, nc) in workload.register().nonconformities().iter().enumerate() {
         assert_eq!(nc.reference.to_string(), format!("NC-{:04}", i + 1));
         assert_eq!(

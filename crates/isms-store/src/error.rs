@@ -238,6 +238,20 @@ pub enum StoreError {
         /// What is wrong there.
         kind: BreakKind,
     },
+    /// A projection (a derived table kept with the log) does not equal a
+    /// fresh fold of the log: it was edited, or a bug let it drift. The log
+    /// itself is not affected; rebuild the projections from it.
+    #[error(
+        "projection {projection} disagrees with the log for {subject}: {detail}; the log is intact, run `isms rebuild` to rebuild the projections from it"
+    )]
+    ProjectionMismatch {
+        /// Which projection.
+        projection: &'static str,
+        /// The item (its stream) or `all` for a count.
+        subject: String,
+        /// What differs.
+        detail: String,
+    },
     /// A stored event cannot be read back as an event.
     #[error("event at position {position} cannot be decoded: {source}")]
     Undecodable {

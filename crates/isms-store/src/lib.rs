@@ -61,6 +61,7 @@ pub mod conformance;
 mod error;
 mod handler;
 mod memory;
+mod query;
 mod store;
 mod types;
 pub mod workload;
@@ -69,6 +70,7 @@ pub use chain::{chain_hash, event_body, fingerprint, write_event_body};
 pub use error::{BackendError, BreakKind, HandleError, StoreError};
 pub use handler::{CommandHandler, Invocation, Outcome};
 pub use memory::MemoryStore;
+pub use query::{Facts, ItemFilter, ItemKind};
 pub use store::{EventStore, StoreFacts};
 pub use types::{
     AppendBatch, Appended, ChainHash, ChainHead, ExpectedVersion, RecordedRequest, RequestId,

@@ -7,6 +7,7 @@ use isms_core::{
 };
 
 use crate::error::{BreakKind, StoreError};
+use crate::query::{Facts, ItemFilter};
 use crate::types::{
     AppendBatch, Appended, ChainHead, ExpectedVersion, RecordedRequest, RequestId, Selection,
     StoredEvent, Verified,
@@ -84,6 +85,29 @@ pub trait EventStore {
             isms_core::apply_owned(&mut item, e.event);
         })?;
         Ok(item)
+    }
+
+    /// Visits the items that pass `filter`, in order of reference. The
+    /// default folds the whole log; a backend with projections answers
+    /// from them.
+    fn list_items(
+        &self,
+        filter: &ItemFilter,
+        visit: &mut dyn FnMut(Item),
+    ) -> Result<(), StoreError> {
+        let register = self.fold(Selection::All)?;
+        crate::query::filter_register(&register, filter, visit);
+        Ok(())
+    }
+
+    /// Visits the compact facts of every item ([`Facts`]): every
+    /// nonconformity, then every improvement, each in order of reference;
+    /// what KPIs are computed from. The default folds the whole log; a
+    /// backend with projections streams them.
+    fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), StoreError> {
+        let register = self.fold(Selection::All)?;
+        crate::query::register_facts(&register, visit);
+        Ok(())
     }
 
     /// The register facts a decision may need, looked up in this store:

@@ -1,0 +1,398 @@
+//! The projections: derived tables written in the same transaction as the
+//! events they reflect, so that no crash can leave them behind the log.
+//!
+//! - `items`: one row per nonconformity or improvement, its current state
+//!   as JSON (what `nc show --json` and `nc list` print) and the columns
+//!   lists filter on (state, owner, severity, next due date), with the
+//!   stream version and chain position the row reflects;
+//! - `kpi_facts`: the item's compact facts ([`isms_core::NcFacts`]), keyed
+//!   by kind and number so that a KPI scan reads them in register order.
+//!
+//! Both are derived, not evidence: they are not hashed, `rebuild` makes
+//! them again from the log, and `check` compares them with a fresh fold.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use isms_core::{Event, ImprovementFacts, Item, NcFacts, StreamId};
+use isms_store::{AppendBatch, StoreError};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::store::db_err;
+
+/// The streams an append touched: for each, the sequence of its first new
+/// event and the position of its last, in order of first appearance.
+#[derive(Debug, Default)]
+pub(crate) struct Touched {
+    order: Vec<StreamId>,
+    spans: HashMap<StreamId, (u64, u64)>,
+}
+
+impl Touched {
+    pub(crate) fn note(&mut self, stream: StreamId, sequence: u64, position: u64) {
+        match self.spans.get_mut(&stream) {
+            Some(span) => span.1 = position,
+            None => {
+                self.order.push(stream);
+                self.spans.insert(stream, (sequence, position));
+            }
+        }
+    }
+}
+
+/// One item's projected rows.
+struct Rows {
+    kind: i64,
+    number: i64,
+    state: &'static str,
+    owner: String,
+    severity: Option<&'static str>,
+    next_due: Option<String>,
+    version: i64,
+    body: String,
+    facts: Vec<u8>,
+}
+
+fn rows_of(item: &Item) -> Result<Rows, StoreError> {
+    let mut facts = Vec::with_capacity(160);
+    Ok(match item {
+        Item::Nonconformity(nc) => {
+            NcFacts::from(nc).encode(&mut facts);
+            Rows {
+                kind: 1,
+                number: i64::from(nc.reference.number()),
+                state: nc.state.as_str(),
+                owner: nc.owner.to_string(),
+                severity: Some(nc.severity.as_str()),
+                next_due: nc.next_due().map(|d| d.to_string()),
+                version: to_i64(nc.version),
+                body: serde_json::to_string(nc)?,
+                facts,
+            }
+        }
+        Item::Improvement(imp) => {
+            ImprovementFacts::from(imp).encode(&mut facts);
+            Rows {
+                kind: 2,
+                number: i64::from(imp.reference.number()),
+                state: imp.state.as_str(),
+                owner: imp.owner.to_string(),
+                severity: None,
+                next_due: imp.next_due().map(|d| d.to_string()),
+                version: to_i64(imp.version),
+                body: serde_json::to_string(imp)?,
+                facts,
+            }
+        }
+    })
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Writes (inserts or replaces) one item's rows.
+pub(crate) fn write_item(
+    conn: &Connection,
+    path: &Path,
+    stream: StreamId,
+    item: &Item,
+    position: u64,
+) -> Result<(), StoreError> {
+    let r = rows_of(item)?;
+    let err = |e| db_err(path, "update the projections", e);
+    conn.prepare_cached(
+        "INSERT INTO items (stream, kind, number, state, owner, severity, next_due, version, position, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (stream) DO UPDATE SET
+             kind = excluded.kind, number = excluded.number, state = excluded.state,
+             owner = excluded.owner, severity = excluded.severity, next_due = excluded.next_due,
+             version = excluded.version, position = excluded.position, body = excluded.body",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            stream.to_string(),
+            r.kind,
+            r.number,
+            r.state,
+            r.owner,
+            r.severity,
+            r.next_due,
+            r.version,
+            to_i64(position),
+            r.body
+        ])
+    })
+    .map_err(err)?;
+    conn.prepare_cached(
+        "INSERT INTO kpi_facts (kind, number, facts) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kind, number) DO UPDATE SET facts = excluded.facts",
+    )
+    .and_then(|mut stmt| stmt.execute(params![r.kind, r.number, r.facts]))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Brings the rows of every stream `batch` touched up to date, inside the
+/// append's transaction (after its events were inserted). A new stream is
+/// folded from the batch itself; a continued one from the log, which now
+/// holds the new events too.
+pub(crate) fn update(
+    conn: &Connection,
+    path: &Path,
+    batch: &AppendBatch,
+    touched: &Touched,
+) -> Result<(), StoreError> {
+    for stream in &touched.order {
+        let Some(&(first_sequence, last_position)) = touched.spans.get(stream) else {
+            continue;
+        };
+        let item = if first_sequence == 1 {
+            let mut item = None;
+            for a in batch.appends.iter().filter(|a| a.stream == *stream) {
+                for e in &a.events {
+                    isms_core::apply(&mut item, e);
+                }
+            }
+            item
+        } else {
+            fold_stream(conn, path, *stream)?
+        };
+        if let Some(item) = item {
+            write_item(conn, path, *stream, &item, last_position)?;
+        }
+    }
+    Ok(())
+}
+
+fn fold_stream(
+    conn: &Connection,
+    path: &Path,
+    stream: StreamId,
+) -> Result<Option<Item>, StoreError> {
+    let err = |e| db_err(path, "fold a stream for the projections", e);
+    let mut stmt = conn
+        .prepare_cached("SELECT position, body FROM events WHERE stream = ?1 ORDER BY sequence")
+        .map_err(err)?;
+    let mut rows = stmt.query([stream.to_string()]).map_err(err)?;
+    let mut item = None;
+    while let Some(row) = rows.next().map_err(err)? {
+        let position: i64 = row.get(0).map_err(err)?;
+        let body = row.get_ref(1).map_err(err)?;
+        let text = body.as_str().map_err(|e| err(e.into()))?;
+        let event: Event =
+            serde_json::from_str(text).map_err(|source| StoreError::Undecodable {
+                position: u64::try_from(position).unwrap_or(0),
+                source,
+            })?;
+        isms_core::apply_owned(&mut item, event);
+    }
+    Ok(item)
+}
+
+/// Visits every stream of the log folded into its item, with the position
+/// of its last event, one stream at a time (the log is read in stream
+/// order through its `(stream, sequence)` index, so memory holds one item).
+pub(crate) fn each_item(
+    conn: &Connection,
+    path: &Path,
+    visit: &mut dyn FnMut(StreamId, Option<Item>, u64) -> Result<(), StoreError>,
+) -> Result<u64, StoreError> {
+    let err = |e| db_err(path, "fold the log", e);
+    let mut stmt = conn
+        .prepare("SELECT position, stream, body FROM events ORDER BY stream, sequence")
+        .map_err(err)?;
+    let mut rows = stmt.query([]).map_err(err)?;
+    let mut current: Option<(StreamId, Option<Item>, u64)> = None;
+    let mut streams = 0u64;
+    while let Some(row) = rows.next().map_err(err)? {
+        let position: i64 = row.get(0).map_err(err)?;
+        let position = u64::try_from(position).unwrap_or(0);
+        let stream_text = row
+            .get_ref(1)
+            .map_err(err)?
+            .as_str()
+            .map_err(|e| err(e.into()))?;
+        let stream: StreamId = stream_text.parse().map_err(StoreError::from)?;
+        let text = row
+            .get_ref(2)
+            .map_err(err)?
+            .as_str()
+            .map_err(|e| err(e.into()))?;
+        let event: Event = serde_json::from_str(text)
+            .map_err(|source| StoreError::Undecodable { position, source })?;
+        match &mut current {
+            Some((s, item, last)) if *s == stream => {
+                isms_core::apply_owned(item, event);
+                *last = (*last).max(position);
+            }
+            _ => {
+                if let Some((s, item, last)) = current.take() {
+                    visit(s, item, last)?;
+                    streams += 1;
+                }
+                let mut item = None;
+                isms_core::apply_owned(&mut item, event);
+                current = Some((stream, item, position));
+            }
+        }
+    }
+    if let Some((s, item, last)) = current {
+        visit(s, item, last)?;
+        streams += 1;
+    }
+    Ok(streams)
+}
+
+/// Empties the projections and builds them again from the log; returns the
+/// number of items. `progress` hears of every 10,000 items.
+pub(crate) fn rebuild(
+    conn: &Connection,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, StoreError> {
+    conn.execute_batch("DELETE FROM items; DELETE FROM kpi_facts;")
+        .map_err(|e| db_err(path, "empty the projections", e))?;
+    let mut done = 0u64;
+    each_item(conn, path, &mut |stream, item, position| {
+        if let Some(item) = item {
+            write_item(conn, path, stream, &item, position)?;
+        }
+        done += 1;
+        if done % 10_000 == 0 {
+            progress(done);
+        }
+        Ok(())
+    })?;
+    progress(done);
+    Ok(done)
+}
+
+/// Compares every projected row with a fresh fold of the log; the first
+/// difference is a [`StoreError::ProjectionMismatch`]. Returns the number
+/// of items checked.
+pub(crate) fn check(conn: &Connection, path: &Path) -> Result<u64, StoreError> {
+    let err = |e| db_err(path, "check the projections", e);
+    let mismatch = |projection, subject: String, detail: String| StoreError::ProjectionMismatch {
+        projection,
+        subject,
+        detail,
+    };
+    let mut items = 0u64;
+    each_item(conn, path, &mut |stream, item, position| {
+        let Some(item) = item else {
+            return Ok(());
+        };
+        items += 1;
+        let want = rows_of(&item)?;
+        type Stored = (
+            i64,
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            i64,
+            String,
+        );
+        let got: Option<Stored> = conn
+            .prepare_cached(
+                "SELECT kind, number, state, owner, severity, next_due, version, position, body
+                 FROM items WHERE stream = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([stream.to_string()], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(err)?;
+        let subject = stream.to_string();
+        let Some(got) = got else {
+            return Err(mismatch("items", subject, "its row is missing".into()));
+        };
+        let expected: Stored = (
+            want.kind,
+            want.number,
+            want.state.to_owned(),
+            want.owner.clone(),
+            want.severity.map(str::to_owned),
+            want.next_due.clone(),
+            want.version,
+            to_i64(position),
+            want.body.clone(),
+        );
+        if got != expected {
+            let detail = describe_difference(&got, &expected);
+            return Err(mismatch("items", subject, detail));
+        }
+        let facts: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT facts FROM kpi_facts WHERE kind = ?1 AND number = ?2")
+            .and_then(|mut stmt| {
+                stmt.query_row(params![want.kind, want.number], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(err)?;
+        if facts.as_deref() != Some(&want.facts[..]) {
+            return Err(mismatch(
+                "kpi_facts",
+                subject,
+                if facts.is_none() {
+                    "its row is missing".into()
+                } else {
+                    "the stored facts differ from the item's".into()
+                },
+            ));
+        }
+        Ok(())
+    })?;
+    for table in ["items", "kpi_facts"] {
+        let rows: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .map_err(err)?;
+        if u64::try_from(rows).unwrap_or(0) != items {
+            return Err(mismatch(
+                if table == "items" {
+                    "items"
+                } else {
+                    "kpi_facts"
+                },
+                "all".into(),
+                format!("it has {rows} rows for {items} items in the log"),
+            ));
+        }
+    }
+    Ok(items)
+}
+
+fn describe_difference<T: std::fmt::Debug>(got: &T, expected: &T) -> String {
+    let got = format!("{got:?}");
+    let expected = format!("{expected:?}");
+    let at = got
+        .chars()
+        .zip(expected.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let clip = |s: &str| {
+        s.chars()
+            .skip(at.saturating_sub(20))
+            .take(80)
+            .collect::<String>()
+    };
+    format!(
+        "stored …{}… where the log gives …{}…",
+        clip(&got),
+        clip(&expected)
+    )
+}

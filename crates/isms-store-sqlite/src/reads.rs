@@ -1,0 +1,155 @@
+//! Reads served by the projections, and their upkeep: listing items with
+//! filters, streaming KPI facts, rebuilding, and the deep check.
+
+use isms_core::{Improvement, ImprovementFacts, Item, NcFacts, Nonconformity};
+use isms_store::{Facts, ItemFilter, ItemKind, StoreError};
+use rusqlite::TransactionBehavior;
+use rusqlite::types::Value;
+
+use crate::projection;
+use crate::store::{SqliteStore, db_err};
+
+impl SqliteStore {
+    /// Builds the projections (item states, KPI facts) again from the log,
+    /// in one transaction: what a migration does once, and the repair after
+    /// [`SqliteStore::check_projections`] found a difference. `progress`
+    /// hears how many items are done. Returns the number of items.
+    ///
+    /// # Errors
+    /// A [`StoreError`] naming the file, or the position of an event that
+    /// does not decode (the log itself is then damaged: `verify` it).
+    pub fn rebuild_projections(
+        &mut self,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let err = |e| db_err(&path, "rebuild the projections", e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let items = projection::rebuild(&tx, &path, progress)?;
+        tx.commit().map_err(err)?;
+        Ok(items)
+    }
+
+    /// Compares every projected row with a fresh fold of the log (the deep
+    /// verification): the first difference is a
+    /// [`StoreError::ProjectionMismatch`] naming the item and what differs.
+    /// Returns the number of items checked.
+    ///
+    /// # Errors
+    /// The mismatch, or a [`StoreError`] naming the file.
+    pub fn check_projections(&self) -> Result<u64, StoreError> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| db_err(&self.path, "check the projections", e))?;
+        let items = projection::check(&tx, &self.path)?;
+        tx.finish()
+            .map_err(|e| db_err(&self.path, "check the projections", e))?;
+        Ok(items)
+    }
+
+    pub(crate) fn list_projected(
+        &self,
+        filter: &ItemFilter,
+        visit: &mut dyn FnMut(Item),
+    ) -> Result<(), StoreError> {
+        let kind = match filter.kind {
+            ItemKind::Nonconformity => 1,
+            ItemKind::Improvement => 2,
+        };
+        let mut sql = String::from("SELECT position, body FROM items WHERE kind = ?1");
+        let mut args: Vec<Value> = vec![Value::Integer(kind)];
+        let mut condition = |column: &str, op: &str, value: Value| {
+            args.push(value);
+            sql.push_str(&format!(" AND {column} {op} ?{}", args.len()));
+        };
+        let state = match filter.kind {
+            ItemKind::Nonconformity => filter.nc_state.map(|s| s.as_str()),
+            ItemKind::Improvement => filter.improvement_state.map(|s| s.as_str()),
+        };
+        if let Some(state) = state {
+            condition("state", "=", Value::Text(state.to_owned()));
+        }
+        if let Some(owner) = &filter.owner {
+            condition("owner", "=", Value::Text(owner.to_string()));
+        }
+        if let Some(severity) = filter.severity {
+            condition("severity", "IS", Value::Text(severity.as_str().to_owned()));
+        }
+        if let Some(by) = filter.due_by {
+            condition("next_due", "<=", Value::Text(by.to_string()));
+        }
+        sql.push_str(" ORDER BY number");
+        let err = |e| db_err(&self.path, "list items", e);
+        let mut stmt = self.conn.prepare(&sql).map_err(err)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            let position: i64 = row.get(0).map_err(err)?;
+            let text = row
+                .get_ref(1)
+                .map_err(err)?
+                .as_str()
+                .map_err(|e| err(e.into()))?;
+            let corrupt = |e: serde_json::Error| StoreError::ProjectionMismatch {
+                projection: "items",
+                subject: format!("the item at position {position}"),
+                detail: format!("its stored state does not decode ({e})"),
+            };
+            let item = match filter.kind {
+                ItemKind::Nonconformity => Item::Nonconformity(
+                    serde_json::from_str::<Nonconformity>(text).map_err(corrupt)?,
+                ),
+                ItemKind::Improvement => {
+                    Item::Improvement(serde_json::from_str::<Improvement>(text).map_err(corrupt)?)
+                }
+            };
+            visit(item);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn read_projected_facts(
+        &self,
+        visit: &mut dyn FnMut(Facts),
+    ) -> Result<(), StoreError> {
+        let err = |e| db_err(&self.path, "read KPI facts", e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, number, facts FROM kpi_facts ORDER BY kind, number")
+            .map_err(err)?;
+        let mut rows = stmt.query([]).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            let kind: i64 = row.get(0).map_err(err)?;
+            let number: i64 = row.get(1).map_err(err)?;
+            let bytes = row
+                .get_ref(2)
+                .map_err(err)?
+                .as_blob()
+                .map_err(|e| err(e.into()))?;
+            let corrupt = |e: isms_core::FactsError| StoreError::ProjectionMismatch {
+                projection: "kpi_facts",
+                subject: format!("item {kind}/{number}"),
+                detail: e.to_string(),
+            };
+            match kind {
+                1 => visit(Facts::Nonconformity(
+                    NcFacts::decode(bytes).map_err(corrupt)?,
+                )),
+                2 => visit(Facts::Improvement(
+                    ImprovementFacts::decode(bytes).map_err(corrupt)?,
+                )),
+                other => {
+                    return Err(StoreError::ProjectionMismatch {
+                        projection: "kpi_facts",
+                        subject: format!("item {other}/{number}"),
+                        detail: format!("{other} is not a kind of item"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
