@@ -53,7 +53,7 @@ pub(crate) fn claims(
     let mut done = 0u64;
     each_event(tx, path, &mut |_, event| {
         done += 1;
-        if done % 100_000 == 0 {
+        if done.is_multiple_of(100_000) {
             progress(done);
         }
         if let Some(claim) = event.claim() {

@@ -259,7 +259,7 @@ pub(crate) fn rebuild(
             write_item(conn, path, stream, &item, position)?;
         }
         done += 1;
-        if done % 10_000 == 0 {
+        if done.is_multiple_of(10_000) {
             progress(done);
         }
         Ok(())
