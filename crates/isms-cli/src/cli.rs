@@ -60,7 +60,10 @@ pub enum Command {
     /// Load a register document into an empty database (all or nothing).
     Import(ImportArgs),
     /// Check the hash chain of the event log; exit 0 only if it is intact.
-    Verify(JsonFlag),
+    Verify(VerifyArgs),
+    /// Build the projections (item states for lists, KPI facts) again from
+    /// the event log, after `verify --deep` found them differing.
+    Rebuild,
     /// Copy the database to a verified backup file (online, consistent).
     Backup(BackupArgs),
     /// Replace the database with a verified backup.
@@ -83,6 +86,33 @@ pub struct JsonFlag {
     /// Print JSON on stdout (see docs/cli.md for the schema) instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `isms verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Also check that every projection (item states, KPI facts) equals a
+    /// fresh fold of the log; reads and folds the whole log.
+    #[arg(long)]
+    pub deep: bool,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+/// Filters shared by `nc list` and `improvement list`.
+#[derive(Debug, Args)]
+pub struct ListFilter {
+    /// Only those owned by this actor.
+    #[arg(long, value_name = "ACTOR")]
+    pub owner: Option<String>,
+    /// Only those with something overdue (an open action or a pending
+    /// check dated before today).
+    #[arg(long, conflicts_with = "due_within")]
+    pub overdue: bool,
+    /// Only those with something due within this many days from today,
+    /// overdue ones included: 7d, 2w or 1m (30 days).
+    #[arg(long, value_name = "DURATION")]
+    pub due_within: Option<String>,
 }
 
 /// `isms demo`.
@@ -373,6 +403,11 @@ pub enum NcCommand {
         /// Only those in this state (e.g. reported, closed).
         #[arg(long)]
         state: Option<String>,
+        /// Only those of this severity (major, minor).
+        #[arg(long)]
+        severity: Option<String>,
+        #[command(flatten)]
+        filter: ListFilter,
         #[command(flatten)]
         json: JsonFlag,
     },
@@ -476,7 +511,15 @@ pub enum ImprovementCommand {
         when: When,
     },
     /// List improvements.
-    List(JsonFlag),
+    List {
+        /// Only those in this state (e.g. proposed, approved).
+        #[arg(long)]
+        state: Option<String>,
+        #[command(flatten)]
+        filter: ListFilter,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Show one improvement.
     Show {
         #[command(flatten)]

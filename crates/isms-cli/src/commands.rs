@@ -11,8 +11,7 @@ use isms_core::{
     ActionDecision, Command, EvidenceRef, NcState, ProposeImprovement, Register, RejectionReason,
     ReportNonconformity, StreamId, VerificationSchedule,
 };
-use isms_kpi::KpiView;
-use isms_store::{EventStore, Selection};
+use isms_store::{EventStore, Facts, ItemFilter, ItemKind, Selection};
 use isms_store_sqlite::SqliteStore;
 
 use crate::cli::{
@@ -75,21 +74,20 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Import(args) => import_files(&s, &args),
-        Cmd::Verify(json) => {
-            let store = s.open()?;
-            let verified = store.verify()?;
-            if json.json {
-                print_json(&serde_json::json!({
-                    "intact": true,
-                    "events": verified.events,
-                    "head": verified.head,
-                }))?;
-            } else {
-                println!(
-                    "intact: {} events, chain head {} at position {}",
-                    verified.events, verified.head.hash, verified.head.position
-                );
-            }
+        Cmd::Verify(args) => verify(&s, &args),
+        Cmd::Rebuild => {
+            let _lock = s.lock()?;
+            let mut store = s.open()?;
+            store.verify()?;
+            let items = store.rebuild_projections(&mut |done| {
+                if done > 0 && done.is_multiple_of(100_000) {
+                    eprintln!("rebuilding projections: {done} items");
+                }
+            })?;
+            println!(
+                "rebuilt the projections of {items} items from the log in {}",
+                s.db.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Backup(args) => {
@@ -118,7 +116,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Cmd::Report(args) => {
             let store = s.open()?;
-            let register = store.fold(Selection::All)?;
+            let register = projected_register(&store)?;
             let path = report(&s, &register, &args)?;
             println!("wrote {}", path.display());
             exit_without_freeing(register);
@@ -252,7 +250,7 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
 
     let catalog = Catalog::shipped();
     let options = isms_kpi::ReportOptions::default().with_projection(catalog, "nis2");
-    let kpis = KpiView::new(&register)
+    let kpis = isms_kpi::KpiView::new(&register)
         .report(now, &options)
         .map_err(|e| CliError::Other(e.to_string()))?;
     print!("{}", output::kpi_dashboard(&kpis));
@@ -298,6 +296,90 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliError> {
+    let store = s.open()?;
+    let verified = store.verify()?;
+    let items = if args.deep {
+        Some(store.check_projections()?)
+    } else {
+        None
+    };
+    if args.json.json {
+        print_json(&serde_json::json!({
+            "intact": true,
+            "events": verified.events,
+            "head": verified.head,
+            "projections_checked": items,
+        }))?;
+    } else {
+        println!(
+            "intact: {} events, chain head {} at position {}",
+            verified.events, verified.head.hash, verified.head.position
+        );
+        if let Some(items) = items {
+            println!("projections: all {items} items equal a fresh fold of the log");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The store filter of `nc list` / `improvement list`.
+fn item_filter(
+    s: &Session,
+    kind: ItemKind,
+    filter: &crate::cli::ListFilter,
+) -> Result<ItemFilter, CliError> {
+    let today = s.now.date_naive();
+    let due_by = if filter.overdue {
+        today.pred_opt()
+    } else {
+        match &filter.due_within {
+            Some(text) => {
+                let days = parse::window_days(text)?;
+                today.checked_add_days(chrono::Days::new(u64::from(days)))
+            }
+            None => None,
+        }
+    };
+    Ok(ItemFilter {
+        kind,
+        owner: filter
+            .owner
+            .as_deref()
+            .map(|o| {
+                isms_core::ActorId::new(o).map_err(|e| CliError::Usage(format!("--owner: {e}")))
+            })
+            .transpose()?,
+        due_by,
+        ..ItemFilter::default()
+    })
+}
+
+/// The items a filter selects, from the store's projections.
+fn list(store: &SqliteStore, filter: &ItemFilter) -> Result<Vec<isms_core::Item>, CliError> {
+    let mut items = Vec::new();
+    store.list_items(filter, &mut |i| items.push(i))?;
+    Ok(items)
+}
+
+/// The whole register from the store's projections (item states), without
+/// folding the log.
+fn projected_register(store: &SqliteStore) -> Result<Register, CliError> {
+    let mut ncs = Vec::new();
+    let mut imps = Vec::new();
+    for kind in [ItemKind::Nonconformity, ItemKind::Improvement] {
+        let filter = ItemFilter {
+            kind,
+            ..ItemFilter::default()
+        };
+        store.list_items(&filter, &mut |i| match i {
+            isms_core::Item::Nonconformity(nc) => ncs.push(nc),
+            isms_core::Item::Improvement(imp) => imps.push(imp),
+        })?;
+    }
+    Ok(Register::from_items(ncs, imps))
+}
+
 fn as_of_and_window(s: &Session, period: &Period) -> Result<(DateTime<Utc>, u32), CliError> {
     let as_of = match &period.as_of {
         Some(t) => parse::instant("--as-of", t)?,
@@ -328,14 +410,19 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
 fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     let (as_of, window_days) = as_of_and_window(s, period)?;
     let store = s.open()?;
-    let register = store.fold(Selection::All)?;
+    // Streamed from the store's KPI facts: no register is built.
+    let mut builder = isms_kpi::KpiViewBuilder::default();
+    store.read_facts(&mut |f| match f {
+        Facts::Nonconformity(nc) => builder.push_nonconformity(&nc),
+        Facts::Improvement(imp) => builder.push_improvement(&imp),
+    })?;
+    let view = builder.finish();
     let catalog = Catalog::shipped();
     let options = isms_kpi::ReportOptions {
         window_days,
         ..isms_kpi::ReportOptions::default()
     }
     .with_projection(catalog, "nis2");
-    let view = KpiView::new(&register);
     let report = view
         .report(as_of, &options)
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -344,7 +431,6 @@ fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     } else {
         print!("{}", output::kpi_dashboard(&report));
     }
-    exit_without_freeing(register);
     exit_without_freeing(view);
     Ok(ExitCode::SUCCESS)
 }
@@ -527,17 +613,29 @@ fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, Cli
 
 fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
     match c {
-        NcCommand::List { state, json } => {
+        NcCommand::List {
+            state,
+            severity,
+            filter,
+            json,
+        } => {
             let store = s.open()?;
-            let register = store.fold(Selection::All)?;
-            let wanted: Option<NcState> = state
+            let mut wanted = item_filter(s, ItemKind::Nonconformity, &filter)?;
+            wanted.nc_state = state
                 .as_deref()
-                .map(|t| enum_value("--state", t))
+                .map(|t| enum_value::<NcState>("--state", t))
                 .transpose()?;
-            let items: Vec<_> = register
-                .nonconformities()
+            wanted.severity = severity
+                .as_deref()
+                .map(|t| enum_value("--severity", t))
+                .transpose()?;
+            let listed = list(&store, &wanted)?;
+            let items: Vec<&isms_core::Nonconformity> = listed
                 .iter()
-                .filter(|n| wanted.is_none_or(|w| n.state == w))
+                .filter_map(|i| match i {
+                    isms_core::Item::Nonconformity(nc) => Some(nc),
+                    isms_core::Item::Improvement(_) => None,
+                })
                 .collect();
             if json.json {
                 print_json(&items)?;
@@ -909,13 +1007,28 @@ fn done_text(kind: isms_core::CommandTarget) -> String {
 
 fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError> {
     match c {
-        ImprovementCommand::List(json) => {
+        ImprovementCommand::List {
+            state,
+            filter,
+            json,
+        } => {
             let store = s.open()?;
-            let register = store.fold(Selection::All)?;
+            let mut wanted = item_filter(s, ItemKind::Improvement, &filter)?;
+            wanted.improvement_state = state
+                .as_deref()
+                .map(|t| enum_value("--state", t))
+                .transpose()?;
+            let items: Vec<isms_core::Improvement> = list(&store, &wanted)?
+                .into_iter()
+                .filter_map(|i| match i {
+                    isms_core::Item::Improvement(imp) => Some(imp),
+                    isms_core::Item::Nonconformity(_) => None,
+                })
+                .collect();
             if json.json {
-                print_json(&register.improvements())?;
+                print_json(&items)?;
             } else {
-                print!("{}", output::improvement_rows(register.improvements()));
+                print!("{}", output::improvement_rows(&items));
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -1044,7 +1157,7 @@ fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError>
                 id,
             )
         }
-        ImprovementCommand::List(_) | ImprovementCommand::Show { .. } => {
+        ImprovementCommand::List { .. } | ImprovementCommand::Show { .. } => {
             unreachable!("reading commands return early")
         }
     };

@@ -88,7 +88,9 @@ impl CliError {
             CliError::Usage(_) => exit::USAGE,
             CliError::Refused(_) => exit::REFUSED,
             CliError::NotFound { .. } | CliError::Catalog(_) => exit::NOT_FOUND,
-            CliError::Store(StoreError::ChainBroken { .. }) => exit::TAMPERED,
+            CliError::Store(
+                StoreError::ChainBroken { .. } | StoreError::ProjectionMismatch { .. },
+            ) => exit::TAMPERED,
             CliError::Store(StoreError::NotFound { .. }) => exit::NOT_FOUND,
             CliError::Store(_) | CliError::Io { .. } | CliError::Handle(_) => exit::STORE,
             CliError::InvalidInput { .. } => exit::INVALID_INPUT,
@@ -110,6 +112,10 @@ impl CliError {
             )),
             CliError::Store(StoreError::ChainBroken { .. }) => Some(
                 "the event log was changed outside isms; restore a verified backup with `isms restore --from FILE`"
+                    .into(),
+            ),
+            CliError::Store(StoreError::ProjectionMismatch { .. }) => Some(
+                "the log itself verifies; `isms rebuild` builds the projections again from it"
                     .into(),
             ),
             CliError::Catalog(_) => Some(

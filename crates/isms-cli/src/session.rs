@@ -15,7 +15,7 @@ use isms_store::{
     AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Outcome, Selection,
     StreamAppend,
 };
-use isms_store_sqlite::SqliteStore;
+use isms_store_sqlite::{MigrationProgress, Options, SqliteStore};
 
 use crate::error::{CliError, io};
 use crate::parse;
@@ -71,9 +71,11 @@ impl Session {
         at.map_or(Ok(self.now), |t| parse::instant("--at", t))
     }
 
-    /// Opens the existing store (migrating an older schema).
+    /// Opens the existing store (migrating an older schema, and saying so
+    /// on stderr while it builds new tables from the log).
     pub fn open(&self) -> Result<SqliteStore, CliError> {
-        Ok(SqliteStore::open(&self.db)?)
+        let options = Options::default().progress(migration_progress);
+        Ok(SqliteStore::open_with(&self.db, options)?)
     }
 
     /// Opens the existing store for one command. No lock is taken: the
@@ -121,6 +123,24 @@ impl Session {
             eprintln!("warning: {}", warning_text(w));
         }
         Ok(outcome)
+    }
+}
+
+/// Prints how a schema migration goes: once when a version starts, every
+/// 100,000 events or items, and when it is done.
+fn migration_progress(p: MigrationProgress) {
+    if p.finished {
+        eprintln!(
+            "isms: migrated the register to schema version {} ({} done)",
+            p.version, p.done
+        );
+    } else if p.done == 0 {
+        eprintln!(
+            "isms: migrating the register to schema version {}: building from the log...",
+            p.version
+        );
+    } else if p.done.is_multiple_of(100_000) {
+        eprintln!("isms:   schema version {}: {} done", p.version, p.done);
     }
 }
 

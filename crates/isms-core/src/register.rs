@@ -85,6 +85,37 @@ impl Register {
         r
     }
 
+    /// A register of items already folded elsewhere (a store's
+    /// projections), without their events: the same register the events
+    /// would fold into, except that [`Register::events_applied`] counts the
+    /// items' versions. Items whose id repeats are kept once (the first).
+    pub fn from_items(
+        nonconformities: impl IntoIterator<Item = Nonconformity>,
+        improvements: impl IntoIterator<Item = Improvement>,
+    ) -> Self {
+        let mut r = Self::new();
+        for nc in nonconformities {
+            if r.nc_index.contains_key(&nc.id) {
+                continue;
+            }
+            r.events_applied += nc.version;
+            r.last_nc_number = r.last_nc_number.max(nc.reference.number());
+            r.actions.extend(nc.actions.iter().map(|a| a.id));
+            r.nc_index.insert(nc.id, r.nonconformities.len() as u32);
+            r.nonconformities.push(nc);
+        }
+        for imp in improvements {
+            if r.imp_index.contains_key(&imp.id) {
+                continue;
+            }
+            r.events_applied += imp.version;
+            r.last_improvement_number = r.last_improvement_number.max(imp.reference.number());
+            r.imp_index.insert(imp.id, r.improvements.len() as u32);
+            r.improvements.push(imp);
+        }
+        r
+    }
+
     /// Every nonconformity, in order of reporting.
     pub fn nonconformities(&self) -> &[Nonconformity] {
         &self.nonconformities
