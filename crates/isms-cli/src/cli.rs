@@ -640,10 +640,21 @@ pub struct BackupArgs {
 
 /// `isms restore`.
 #[derive(Debug, Args)]
+#[command(
+    after_long_help = "The register is replaced only by a backup that extends its hash chain (the \
+backup holds every event the register holds, and more or the same); an older backup or another \
+register is refused (exit 2) unless --force. Before it is replaced, a copy of the register is kept \
+beside it as <db>.replaced-<UTC time>, and stderr says where."
+)]
 pub struct RestoreArgs {
     /// The backup to restore from.
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
+    /// Restore even a backup that does not extend the register's chain (an
+    /// older backup, or another register): the events it lacks are then
+    /// only in the kept copy.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `isms report`.

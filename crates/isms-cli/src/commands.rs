@@ -13,7 +13,7 @@ use isms_core::{
 };
 use isms_kpi::KpiView;
 use isms_store::{EventStore, Selection};
-use isms_store_sqlite::SqliteStore;
+use isms_store_sqlite::{RestoreOptions, SqliteStore};
 
 use crate::cli::{
     CatalogCommand, Cli, Command as Cmd, DemoArgs, GenerateArgs, ImprovementCommand, NcCommand,
@@ -104,18 +104,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Restore(args) => {
-            let _lock = s.lock()?;
-            let report = SqliteStore::restore(&args.from, &s.db)?;
-            println!(
-                "restored {} from {}: {} events, verified, head {}",
-                report.path.display(),
-                args.from.display(),
-                report.events,
-                report.head.hash
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Restore(args) => restore(&s, &args),
         Cmd::Report(args) => {
             let store = s.open()?;
             let register = store.fold(Selection::All)?;
@@ -160,6 +149,32 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let tmp = path.with_file_name(name);
     std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// `isms restore`: only a backup that extends the register's chain, unless
+/// `--force`; the replaced register is always kept beside it.
+fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliError> {
+    let _lock = s.lock()?;
+    let options = RestoreOptions::default().allow_divergence(args.force);
+    let report = SqliteStore::restore_with(&args.from, &s.db, options)?;
+    println!(
+        "restored {} from {}: {} events, verified, head {}",
+        report.restored.path.display(),
+        args.from.display(),
+        report.restored.events,
+        report.restored.head.hash
+    );
+    if let Some(kept) = &report.replaced {
+        let previous = report
+            .previous_head
+            .as_ref()
+            .map_or_else(String::new, |h| format!(" ({} events)", h.position));
+        eprintln!(
+            "the register it replaced{previous} is kept as {}",
+            kept.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(s: &Session) -> Result<ExitCode, CliError> {

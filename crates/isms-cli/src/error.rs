@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use isms_core::DecisionError;
 use isms_store::{HandleError, StoreError};
+use isms_store_sqlite::RestoreError;
 
 /// Exit codes, documented in `isms --help` and `docs/cli.md`.
 pub mod exit {
@@ -50,6 +51,9 @@ pub enum CliError {
     /// Writers kept colliding.
     #[error("{0}")]
     Handle(HandleError),
+    /// A restore refused or failed.
+    #[error("{0}")]
+    Restore(#[from] RestoreError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -88,9 +92,10 @@ impl CliError {
             CliError::Usage(_) => exit::USAGE,
             CliError::Refused(_) => exit::REFUSED,
             CliError::NotFound { .. } | CliError::Catalog(_) => exit::NOT_FOUND,
-            CliError::Store(StoreError::ChainBroken { .. }) => exit::TAMPERED,
-            CliError::Store(StoreError::NotFound { .. }) => exit::NOT_FOUND,
-            CliError::Store(_) | CliError::Io { .. } | CliError::Handle(_) => exit::STORE,
+            CliError::Store(e) | CliError::Restore(RestoreError::Store(e)) => store_exit_code(e),
+            CliError::Restore(RestoreError::Diverges(_)) => exit::USAGE,
+            CliError::Restore(_) => exit::STORE,
+            CliError::Io { .. } | CliError::Handle(_) => exit::STORE,
             CliError::InvalidInput { .. } => exit::INVALID_INPUT,
             CliError::Other(_) => exit::OTHER,
         }
@@ -119,8 +124,27 @@ impl CliError {
             CliError::Store(StoreError::Busy { .. }) | CliError::Handle(_) => {
                 Some("another process is writing; try again".into())
             }
+            CliError::Restore(RestoreError::Diverges(_)) => Some(
+                "pass --force to restore it anyway; the register it replaces is kept beside it"
+                    .into(),
+            ),
             _ => None,
         }
+    }
+}
+
+/// The exit code of a store error: tampering 6, a missing file 4 (the
+/// database, or a backup to restore from), the rest 5.
+fn store_exit_code(e: &StoreError) -> u8 {
+    match e {
+        StoreError::ChainBroken { .. } => exit::TAMPERED,
+        StoreError::NotFound { .. } => exit::NOT_FOUND,
+        StoreError::RestoreRefused { source, .. } => match **source {
+            StoreError::NotFound { .. } => exit::NOT_FOUND,
+            _ => exit::STORE,
+        },
+        StoreError::AlreadyExists { .. } => exit::USAGE,
+        _ => exit::STORE,
     }
 }
 

@@ -27,9 +27,9 @@ UTC). Errors go to stderr with a line saying what to do.
 |---|---|
 | 0 | done (for `verify`: the chain is intact) |
 | 1 | any other error |
-| 2 | bad command line or argument value |
+| 2 | bad command line or argument value, including an existing file for `init` and `backup` and a `restore` that needs `--force` |
 | 3 | refused by a workflow rule; nothing was recorded |
-| 4 | the item, file, framework or catalogue entry does not exist |
+| 4 | the item, file (database, backup to restore), framework or catalogue entry does not exist |
 | 5 | the store or a file could not be read or written (including another process holding it too long) |
 | 6 | the hash chain does not verify: the event log was changed |
 | 7 | an input document is invalid (every problem is listed with its JSON path) |
@@ -61,6 +61,15 @@ the other shapes are the serde form of the named Rust type and are listed here.
 Writers take an exclusive lock on `<db>.lock` from reading the register to appending, so
 two `isms` processes never give out the same number; the store's optimistic concurrency
 protects each item's history against every other writer.
+
+## Backup and restore
+
+`backup --to` never replaces a file (exit 2).
+`restore` replaces the register only with a backup whose hash chain extends the register's
+(it holds every event the register holds); an older backup or another register needs
+`--force`. The register it replaces is always kept beside it, `<db>.replaced-<UTC time>`,
+and stderr says where.
+
 
 ";
 

@@ -9,6 +9,7 @@ mod oscal;
 mod readme;
 mod refusals;
 mod report;
+mod restore;
 mod scenarios;
 mod support;
 mod tamper;

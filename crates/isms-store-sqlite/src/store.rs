@@ -92,6 +92,118 @@ pub struct BackupReport {
     pub bytes: u64,
 }
 
+/// How [`SqliteStore::restore_with`] treats the store it replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct RestoreOptions {
+    /// Restore even a backup whose chain does not extend the target's: an
+    /// older backup (a rollback) or another register altogether. The
+    /// target's events the backup lacks are then gone from it, and kept only
+    /// in the copy of the replaced store. Default `false`:
+    /// [`RestoreError::Diverges`].
+    pub allow_divergence: bool,
+    /// Keep a copy of the replaced store beside it, as
+    /// `<target>.replaced-<UTC time>` (`-2`, `-3`, ... added if that name is
+    /// taken). Default `true`.
+    pub keep_replaced: bool,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        Self {
+            allow_divergence: false,
+            keep_replaced: true,
+        }
+    }
+}
+
+impl RestoreOptions {
+    /// The same options, allowing a backup that does not extend the
+    /// target's chain or not.
+    #[must_use]
+    pub fn allow_divergence(mut self, allow: bool) -> Self {
+        self.allow_divergence = allow;
+        self
+    }
+
+    /// The same options, keeping a copy of the replaced store or not.
+    #[must_use]
+    pub fn keep_replaced(mut self, keep: bool) -> Self {
+        self.keep_replaced = keep;
+        self
+    }
+}
+
+/// What a restore did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RestoreReport {
+    /// The restored store, verified.
+    pub restored: BackupReport,
+    /// Where the store that was replaced is kept: a copy taken just before
+    /// the restore, or a corrupt file moved aside (`<target>.corrupt-<pid>`).
+    /// `None` when there was no store, or nothing was kept.
+    pub replaced: Option<PathBuf>,
+    /// The chain head the replaced store recorded, when it could be read.
+    pub previous_head: Option<ChainHead>,
+}
+
+/// Why [`SqliteStore::restore_with`] did not restore.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// The store failed, or refused the backup because it does not verify
+    /// or is not ours ([`StoreError::RestoreRefused`]).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The backup's chain does not extend the target's: the target holds
+    /// events the backup has not (it is older, or another register), and
+    /// restoring would drop them. Nothing was changed.
+    #[error(
+        "refusing to restore {} over {}: {}; restoring it would drop events the register holds",
+        .0.backup.display(), .0.target.display(), divergence(.0.target_head, .0.backup_head)
+    )]
+    Diverges(Box<Divergence>),
+}
+
+/// A backup whose chain does not extend the store it would replace
+/// ([`RestoreError::Diverges`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Divergence {
+    /// The backup file.
+    pub backup: PathBuf,
+    /// The store it would replace.
+    pub target: PathBuf,
+    /// The target's recorded chain head.
+    pub target_head: ChainHead,
+    /// The backup's verified chain head.
+    pub backup_head: ChainHead,
+}
+
+fn divergence(target: ChainHead, backup: ChainHead) -> String {
+    let events = |n: u64| {
+        if n == 1 {
+            "1 event".to_owned()
+        } else {
+            format!("{n} events")
+        }
+    };
+    if backup.position < target.position {
+        format!(
+            "the backup is older: it holds {}, the register {}",
+            events(backup.position),
+            events(target.position)
+        )
+    } else {
+        format!(
+            "the backup is another history: its chain differs from the register's {} (head {})",
+            events(target.position),
+            target.hash
+        )
+    }
+}
+
 /// An append-only, hash-chained event store in one SQLite file.
 ///
 /// Open one per thread or process; SQLite's locking serialises writers
@@ -186,6 +298,41 @@ fn fsync_dir(path: &Path) {
             let _ = d.sync_all();
         }
     }
+}
+
+/// Syncs `tmp` and hard-links it to `dest`, which fails if `dest` exists
+/// (no replacing, no race with another writer), then removes `tmp`.
+fn link_into_place(tmp: &Path, dest: &Path, operation: &'static str) -> Result<(), StoreError> {
+    let linked = fs::File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .and_then(|()| fs::hard_link(tmp, dest));
+    let _ = fs::remove_file(tmp);
+    match linked {
+        Ok(()) => {
+            fsync_dir(dest);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::AlreadyExists {
+            path: dest.to_owned(),
+        }),
+        Err(e) => Err(io_err(dest, operation)(e)),
+    }
+}
+
+/// `.replaced-<UTC time>`, for the copy of a store a restore replaces.
+fn replaced_suffix() -> String {
+    format!(".replaced-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"))
+}
+
+/// `path` with `suffix`, or with `suffix-2`, `suffix-3`, ... when taken.
+fn free_name(path: &Path, suffix: &str) -> PathBuf {
+    let mut candidate = sibling(path, suffix);
+    let mut n = 2;
+    while fs::symlink_metadata(&candidate).is_ok() {
+        candidate = sibling(path, &format!("{suffix}-{n}"));
+        n += 1;
+    }
+    candidate
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
@@ -471,10 +618,17 @@ impl SqliteStore {
 
     /// Copies the store to `dest` with SQLite's online backup API (writers
     /// may go on meanwhile; the copy is one consistent snapshot), then opens
-    /// the copy and verifies its chain before moving it into place. An
-    /// existing `dest` is replaced only by a verified copy.
+    /// the copy and verifies its chain before linking it into place under
+    /// `dest`. A backup never replaces anything: if `dest` exists (a file, a
+    /// link, anything), or appears meanwhile, this fails with
+    /// [`StoreError::AlreadyExists`] and leaves it alone.
     pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupReport, StoreError> {
         let dest = dest.as_ref();
+        if fs::symlink_metadata(dest).is_ok() {
+            return Err(StoreError::AlreadyExists {
+                path: dest.to_owned(),
+            });
+        }
         let tmp = sibling(dest, &format!(".partial-{}", std::process::id()));
         let _ = fs::remove_file(&tmp);
         let result = self
@@ -496,11 +650,7 @@ impl SqliteStore {
                 return Err(e);
             }
         };
-        fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .and_then(|()| fs::rename(&tmp, dest))
-            .map_err(io_err(dest, "move the verified backup into place"))?;
-        fsync_dir(dest);
+        link_into_place(&tmp, dest, "move the verified backup into place")?;
         let bytes = fs::metadata(dest)
             .map_err(io_err(dest, "read backup size"))?
             .len();
@@ -510,6 +660,19 @@ impl SqliteStore {
             events: verified.events,
             bytes,
         })
+    }
+
+    /// A consistent copy of the store, as it is, under the new name `dest`
+    /// (not verified: a copy kept as evidence must be taken even of a store
+    /// that does not verify).
+    fn keep_copy(&self, dest: &Path) -> Result<(), StoreError> {
+        let tmp = sibling(dest, &format!(".partial-{}", std::process::id()));
+        let _ = fs::remove_file(&tmp);
+        if let Err(e) = self.copy_into_new(&tmp) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        link_into_place(&tmp, dest, "keep the replaced store")
     }
 
     fn copy_into_new(&self, tmp: &Path) -> Result<(), StoreError> {
@@ -522,19 +685,40 @@ impl SqliteStore {
         dst.close().map_err(|(_, e)| db_err(tmp, "close backup", e))
     }
 
+    /// Restores `target` from `backup` with the default [`RestoreOptions`]:
+    /// only a backup that extends the target's chain, keeping a copy of the
+    /// replaced store beside it. See [`SqliteStore::restore_with`].
+    pub fn restore(
+        backup: impl AsRef<Path>,
+        target: impl AsRef<Path>,
+    ) -> Result<RestoreReport, RestoreError> {
+        Self::restore_with(backup, target, RestoreOptions::default())
+    }
+
     /// Restores `target` from `backup`: verifies the backup first and
     /// refuses ([`StoreError::RestoreRefused`]) one that does not verify or
     /// is not ours, then copies it into `target` with the backup API in a
     /// single SQLite transaction (atomic, and safe with WAL files and other
     /// open connections), and verifies the result.
     ///
+    /// An existing `target` is replaced only by a backup whose chain extends
+    /// its own: the backup holds at least the target's events, and its hash
+    /// at the target's head position is the target's recorded head. Anything
+    /// else (an older backup, another register) is
+    /// [`RestoreError::Diverges`] unless
+    /// [`RestoreOptions::allow_divergence`]. Before it is replaced, a
+    /// consistent copy of it is kept beside it
+    /// ([`RestoreOptions::keep_replaced`], [`RestoreReport::replaced`]).
+    ///
     /// A `target` that is missing is created; one that is corrupt is moved
-    /// aside to `<target>.corrupt-<pid>` first; one that is another
+    /// aside to `<target>.corrupt-<pid>` first (it cannot be compared, and
+    /// restoring it is what backups are for); one that is another
     /// program's file is never touched.
-    pub fn restore(
+    pub fn restore_with(
         backup: impl AsRef<Path>,
         target: impl AsRef<Path>,
-    ) -> Result<BackupReport, StoreError> {
+        options: RestoreOptions,
+    ) -> Result<RestoreReport, RestoreError> {
         let backup = backup.as_ref();
         let target = target.as_ref();
         let refused = |e| StoreError::RestoreRefused {
@@ -544,8 +728,27 @@ impl SqliteStore {
         let source =
             Self::open_with(backup, Options::default().read_only(true)).map_err(refused)?;
         let expected = source.verify().map_err(refused)?;
+        let mut replaced = None;
+        let mut previous_head = None;
         let mut dest = match Self::open(target) {
-            Ok(s) => s,
+            Ok(s) => {
+                let head = s.head()?;
+                if !options.allow_divergence && !source.extends(head)? {
+                    return Err(RestoreError::Diverges(Box::new(Divergence {
+                        backup: backup.to_owned(),
+                        target: target.to_owned(),
+                        target_head: head,
+                        backup_head: expected.head,
+                    })));
+                }
+                previous_head = Some(head);
+                if options.keep_replaced {
+                    let aside = free_name(target, &replaced_suffix());
+                    s.keep_copy(&aside)?;
+                    replaced = Some(aside);
+                }
+                s
+            }
             Err(StoreError::NotFound { .. }) => Self::create(target)?,
             Err(StoreError::Corrupt { .. }) => {
                 let aside = sibling(target, &format!(".corrupt-{}", std::process::id()));
@@ -556,9 +759,10 @@ impl SqliteStore {
                             .map_err(io_err(&from, "move the corrupt store aside"))?;
                     }
                 }
+                replaced = Some(aside);
                 Self::create(target)?
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         run_backup(&source.conn, &mut dest.conn).map_err(|e| db_err(target, "restore", e))?;
         source.close()?;
@@ -573,18 +777,42 @@ impl SqliteStore {
                     expected.head.hash,
                     expected.head.position
                 ),
-            });
+            }
+            .into());
         }
         dest.close()?;
         let bytes = fs::metadata(target)
             .map_err(io_err(target, "read size"))?
             .len();
-        Ok(BackupReport {
-            path: target.to_owned(),
-            head: verified.head,
-            events: verified.events,
-            bytes,
+        Ok(RestoreReport {
+            restored: BackupReport {
+                path: target.to_owned(),
+                head: verified.head,
+                events: verified.events,
+                bytes,
+            },
+            replaced,
+            previous_head,
         })
+    }
+
+    /// Whether this store's chain extends one whose head is `head`: it has
+    /// an event at `head.position` and its chain hash there is `head.hash`
+    /// (every earlier event is then the same too, the chain says so).
+    fn extends(&self, head: ChainHead) -> Result<bool, StoreError> {
+        if head.position == 0 {
+            return Ok(true);
+        }
+        let hash: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT hash FROM events WHERE position = ?1",
+                [to_sql(head.position)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err("compare chains"))?;
+        Ok(hash.and_then(|h| hash_from(&h)) == Some(head.hash))
     }
 
     /// Writes the verified chain head as JSON to `path` (for a third party
