@@ -551,7 +551,8 @@ pub enum CatalogCommand {
         /// framework to write (oscal-catalog, required).
         #[arg(long)]
         framework: Option<String>,
-        /// The file to write (default: stdout).
+        /// The file to write, or - for standard output (the default); as
+        /// for `isms export --out`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -571,7 +572,11 @@ pub struct ExportArgs {
     /// The format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
     pub format: ExportFormat,
-    /// The file to write (default: stdout).
+    /// The file to write, or - for standard output (default: standard
+    /// output; register.csv or register.xlsx for those formats). An existing
+    /// file is replaced whole; a FIFO or character device is written
+    /// through; a symbolic link is followed only to one of those (see
+    /// "Outputs" in docs/cli.md).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -633,7 +638,10 @@ fn import_columns_help() -> String {
 /// `isms backup`.
 #[derive(Debug, Args)]
 pub struct BackupArgs {
-    /// The backup file to write (must not exist).
+    /// The backup file to write; it must not exist (a backup never replaces
+    /// a file, nor a symbolic link). A FIFO, a character device or `-`
+    /// (standard output; the summary then goes to stderr) receives the
+    /// verified copy as a stream.
     #[arg(long, value_name = "FILE")]
     pub to: PathBuf,
 }
@@ -668,7 +676,8 @@ pub struct ReportArgs {
     /// The organisation named under the title.
     #[arg(long)]
     pub organisation: Option<String>,
-    /// The file to write: .html or .md.
+    /// The file to write: .html or .md (an existing file is replaced whole;
+    /// as for `isms export --out`).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }

@@ -1,6 +1,5 @@
 //! One function per command: parse, call the libraries, print.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,8 +11,8 @@ use isms_core::{
     ReportNonconformity, StreamId, VerificationSchedule,
 };
 use isms_kpi::KpiView;
-use isms_store::{EventStore, Selection};
-use isms_store_sqlite::{RestoreOptions, SqliteStore};
+use isms_store::{EventStore, Selection, StoreError};
+use isms_store_sqlite::{BackupReport, RestoreOptions, SqliteStore};
 
 use crate::cli::{
     CatalogCommand, Cli, Command as Cmd, DemoArgs, GenerateArgs, ImprovementCommand, NcCommand,
@@ -22,6 +21,7 @@ use crate::cli::{
 use crate::error::{CliError, io};
 use crate::formats::{self, ImportFormat};
 use crate::output::{self, print_json};
+use crate::outputs::{self, Destination, Stdout};
 use crate::parse::{self, enum_value, name_of};
 use crate::session::{self, Session};
 
@@ -36,44 +36,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Improvement(c) => improvement(&s, c),
         Cmd::Kpi(args) => kpi(&s, &args.period, args.json.json),
         Cmd::Catalog(c) => catalog(c, s.now),
-        Cmd::Schema(args) => {
-            let written =
-                isms_schema::write_bundle(&args.out).map_err(|e| CliError::Other(e.to_string()))?;
-            println!(
-                "wrote {} schema files to {}",
-                written.len(),
-                args.out.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Export(args) => {
-            let store = s.open()?;
-            let events = store.load_all()?.into_iter().map(|e| e.event).collect();
-            let files = formats::export_files(args.format, events, s.now)?;
-            let out = match (args.out, args.format) {
-                (Some(path), _) => Some(path),
-                (None, formats::ExportFormat::Csv) => Some("register.csv".into()),
-                (None, formats::ExportFormat::Xlsx) => Some("register.xlsx".into()),
-                (None, _) => None,
-            };
-            match out {
-                Some(path) => {
-                    for (suffix, bytes) in files {
-                        let path = with_suffix(&path, suffix);
-                        write_file(&path, &bytes)?;
-                        eprintln!("wrote {}", path.display());
-                    }
-                }
-                None => {
-                    for (_, bytes) in files {
-                        std::io::stdout()
-                            .write_all(&bytes)
-                            .map_err(io("(stdout)"))?;
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Schema(args) => schema(&args.out),
+        Cmd::Export(args) => export(&s, args),
         Cmd::Import(args) => import_files(&s, &args),
         Cmd::Verify(json) => {
             let store = s.open()?;
@@ -92,18 +56,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Backup(args) => {
-            let store = s.open()?;
-            let report = store.backup_to(&args.to)?;
-            println!(
-                "backup {} verified: {} events, {} bytes, head {}",
-                report.path.display(),
-                report.events,
-                report.bytes,
-                report.head.hash
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Backup(args) => backup(&s, &args.to),
         Cmd::Restore(args) => restore(&s, &args),
         Cmd::Report(args) => {
             let store = s.open()?;
@@ -114,18 +67,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Completions(args) => {
-            clap_complete::generate(
-                args.shell,
-                &mut Cli::command(),
-                "isms",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(args.shell, &mut Cli::command(), "isms", &mut Stdout);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Man => {
             clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(io("(stdout)"))?;
+                .render(&mut Stdout)
+                .map_err(io("(standard output)"))?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::CliReference => {
@@ -142,13 +90,105 @@ fn exit_without_freeing<T>(value: T) {
     std::mem::forget(value);
 }
 
-/// Writes a file through a temporary sibling, so a reader never sees half.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(name);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+/// `isms schema`: the bundle, one file per schema, each written as every
+/// output is (`outputs`).
+fn schema(dir: &Path) -> Result<ExitCode, CliError> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(CliError::Usage(format!(
+                "{} exists and is not a directory; --out names the folder the schema files go into",
+                dir.display()
+            )));
+        }
+        Ok(_) => {}
+        Err(_) => std::fs::create_dir_all(dir).map_err(io(dir))?,
+    }
+    let files = isms_schema::bundle();
+    for file in &files {
+        let path = dir.join(&file.file_name);
+        outputs::write_output(&path, file.to_text().as_bytes())?;
+    }
+    println!("wrote {} schema files to {}", files.len(), dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `isms export`: one file, or two for CSV (`-nonconformities`, `-actions`
+/// before the extension), or standard output.
+fn export(s: &Session, args: crate::cli::ExportArgs) -> Result<ExitCode, CliError> {
+    let out = match (args.out, args.format) {
+        (Some(path), _) => path,
+        (None, formats::ExportFormat::Csv) => "register.csv".into(),
+        (None, formats::ExportFormat::Xlsx) => "register.xlsx".into(),
+        (None, _) => "-".into(),
+    };
+    if outputs::is_stdout(&out) && args.format == formats::ExportFormat::Csv {
+        return Err(CliError::Usage(
+            "a CSV export is two files (nonconformities and actions); name one with --out FILE.csv, \
+             the two get -nonconformities and -actions before the extension"
+                .into(),
+        ));
+    }
+    let store = s.open()?;
+    let events = store.load_all()?.into_iter().map(|e| e.event).collect();
+    let files = formats::export_files(args.format, events, s.now)?;
+    for (suffix, bytes) in files {
+        let path = with_suffix(&out, suffix);
+        outputs::write_output(&path, &bytes)?;
+        if !outputs::is_stdout(&path) {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `isms backup`: a verified copy under a new name, or streamed into a
+/// FIFO, a character device or standard output; never over a file.
+fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
+    const COMMAND: &str = "backup";
+    let destination = outputs::destination(to)?;
+    if let Destination::Existing(_) = destination {
+        return Err(outputs::exists(to, COMMAND));
+    }
+    let store = s.open()?;
+    let report = match destination {
+        Destination::Existing(_) => return Err(outputs::exists(to, COMMAND)),
+        Destination::New => store.backup_to(to).map_err(|e| match e {
+            StoreError::AlreadyExists { .. } => outputs::exists(to, COMMAND),
+            other => CliError::Store(other),
+        })?,
+        Destination::Stdout | Destination::Stream => {
+            // The backup is built and verified as a file first, then copied.
+            let tmp = std::env::temp_dir().join(format!(
+                "isms-backup-{}-{}.db",
+                std::process::id(),
+                s.now.timestamp()
+            ));
+            let streamed = store.backup_to(&tmp).map_err(CliError::from).and_then(|r| {
+                let mut file = std::fs::File::open(&tmp).map_err(io(&tmp))?;
+                outputs::stream_into(to, &mut file)?;
+                Ok(r)
+            });
+            let _ = std::fs::remove_file(&tmp);
+            BackupReport {
+                path: to.to_owned(),
+                ..streamed?
+            }
+        }
+    };
+    let summary = format!(
+        "backup {} verified: {} events, {} bytes, head {}",
+        report.path.display(),
+        report.events,
+        report.bytes,
+        report.head.hash
+    );
+    // The summary goes to stderr when stdout carries the backup itself.
+    if outputs::is_stdout(to) {
+        eprintln!("{summary}");
+    } else {
+        println!("{summary}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `isms restore`: only a backup that extends the register's chain, unless
@@ -336,7 +376,7 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
     };
     let text = isms_report::render(register, as_of, &options, format)
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    write_file(&args.out, text.as_bytes())?;
+    outputs::write_output(&args.out, text.as_bytes())?;
     Ok(args.out.clone())
 }
 
@@ -476,12 +516,10 @@ fn import_spreadsheets(
 
 /// Writes `bytes` to `out`, or to stdout.
 fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
-    match out {
-        Some(path) => {
-            write_file(path, bytes)?;
-            eprintln!("wrote {}", path.display());
-        }
-        None => std::io::stdout().write_all(bytes).map_err(io("(stdout)"))?,
+    let path = out.unwrap_or(Path::new("-"));
+    outputs::write_output(path, bytes)?;
+    if !outputs::is_stdout(path) {
+        eprintln!("wrote {}", path.display());
     }
     Ok(())
 }

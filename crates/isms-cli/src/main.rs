@@ -27,6 +27,7 @@ mod commands;
 mod error;
 mod formats;
 mod output;
+mod outputs;
 mod parse;
 mod reference;
 mod session;
@@ -39,7 +40,11 @@ use crate::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli) {
+    // The command's own error comes first; a failure to write standard
+    // output only when the command itself went well.
+    let outcome = commands::run(cli);
+    let flushed = outputs::finish();
+    match outcome.and_then(|code| flushed.map(|()| code)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("isms: {e}");

@@ -27,7 +27,7 @@ UTC). Errors go to stderr with a line saying what to do.
 |---|---|
 | 0 | done (for `verify`: the chain is intact) |
 | 1 | any other error |
-| 2 | bad command line or argument value, including an existing file for `init` and `backup` and a `restore` that needs `--force` |
+| 2 | bad command line or argument value, including a path the command must not write to (see Outputs; an existing file for `init` and `backup`) and a `restore` that needs `--force` |
 | 3 | refused by a workflow rule; nothing was recorded |
 | 4 | the item, file (database, backup to restore), framework or catalogue entry does not exist |
 | 5 | the store or a file could not be read or written (including another process holding it too long) |
@@ -62,14 +62,27 @@ Writers take an exclusive lock on `<db>.lock` from reading the register to appen
 two `isms` processes never give out the same number; the store's optimistic concurrency
 protects each item's history against every other writer.
 
-## Backup and restore
+## Outputs
 
-`backup --to` never replaces a file (exit 2).
+The files named by `--out` (`export`, `report`, `catalog export`, and the files `schema`
+writes into its folder) and by `backup --to`:
+
+- `-` is standard output (not for the two files of a CSV export, nor for `report`, whose
+  format comes from the file's extension).
+- A FIFO or a character device (`/dev/null`, a terminal, `/dev/stdout`, the `/dev/fd/63` of
+  a process substitution) is opened and written through, never replaced.
+- A symbolic link is followed only to a FIFO or a character device. A link to a regular
+  file, a directory or nothing is refused (exit 2), so that a link planted where `isms`
+  will write cannot send the output over another file: name the file itself.
+- A regular file is written whole: into a temporary file beside it, synced, then renamed
+  into place, so a reader never sees half of it. An existing file is replaced, keeping its
+  permissions; `backup` never replaces one (exit 2).
+- A directory, a block device or a socket is refused (exit 2).
+
 `restore` replaces the register only with a backup whose hash chain extends the register's
 (it holds every event the register holds); an older backup or another register needs
 `--force`. The register it replaces is always kept beside it, `<db>.replaced-<UTC time>`,
 and stderr says where.
-
 
 ";
 

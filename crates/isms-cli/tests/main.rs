@@ -6,6 +6,7 @@ mod docs;
 mod exchange;
 mod json;
 mod oscal;
+mod outputs;
 mod readme;
 mod refusals;
 mod report;
