@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Export(args) => export(&s, args),
         Cmd::Import(args) => import_files(&s, &args),
         Cmd::Verify(json) => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let verified = store.verify()?;
             if json.json {
                 print_json(&serde_json::json!({
@@ -59,7 +59,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Backup(args) => backup(&s, &args.to),
         Cmd::Restore(args) => restore(&s, &args),
         Cmd::Report(args) => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let register = store.fold(Selection::All)?;
             let path = report(&s, &register, &args)?;
             println!("wrote {}", path.display());
@@ -128,7 +128,7 @@ fn export(s: &Session, args: crate::cli::ExportArgs) -> Result<ExitCode, CliErro
                 .into(),
         ));
     }
-    let store = s.open()?;
+    let store = s.open_read()?;
     let events = store.load_all()?.into_iter().map(|e| e.event).collect();
     let files = formats::export_files(args.format, events, s.now)?;
     for (suffix, bytes) in files {
@@ -149,7 +149,7 @@ fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
     if let Destination::Existing(_) = destination {
         return Err(outputs::exists(to, COMMAND));
     }
-    let store = s.open()?;
+    let store = s.open_read()?;
     let report = match destination {
         Destination::Existing(_) => return Err(outputs::exists(to, COMMAND)),
         Destination::New => store.backup_to(to).map_err(|e| match e {
@@ -382,7 +382,7 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
 
 fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     let (as_of, window_days) = as_of_and_window(s, period)?;
-    let store = s.open()?;
+    let store = s.open_read()?;
     let register = store.fold(Selection::All)?;
     let catalog = Catalog::shipped();
     let options = isms_kpi::ReportOptions {
@@ -581,7 +581,7 @@ fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, Cli
 fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
     match c {
         NcCommand::List { state, json } => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let register = store.fold(Selection::All)?;
             let wanted: Option<NcState> = state
                 .as_deref()
@@ -604,7 +604,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
             history,
             json,
         } => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let id = session::resolve_nc(&store, &target.item)?;
             let (register, events) = session::load_item(&store, StreamId::Nonconformity(id))?;
             let item = register
@@ -964,7 +964,7 @@ fn done_text(kind: isms_core::CommandTarget) -> String {
 fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError> {
     match c {
         ImprovementCommand::List(json) => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let register = store.fold(Selection::All)?;
             if json.json {
                 print_json(&register.improvements())?;
@@ -978,7 +978,7 @@ fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError>
             history,
             json,
         } => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let id = session::resolve_improvement(&store, &target.item)?;
             let (register, events) = session::load_item(&store, StreamId::Improvement(id))?;
             let item = register

@@ -62,6 +62,10 @@ Writers take an exclusive lock on `<db>.lock` from reading the register to appen
 two `isms` processes never give out the same number; the store's optimistic concurrency
 protects each item's history against every other writer.
 
+Reading commands take no lock and open the database read-only: they create nothing beside
+it, so a register in a read-only folder or on read-only media can be read (SQLite then keeps
+its WAL index in memory).
+
 ## Outputs
 
 The files named by `--out` (`export`, `report`, `catalog export`, and the files `schema`

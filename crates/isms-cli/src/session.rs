@@ -11,11 +11,12 @@ use isms_core::{
     ActionId, ActionRef, Actor, ActorId, Command, Event, ImprovementId, ImprovementRef, NcRef,
     NonconformityId, Policy, PolicyWarning, Register, StreamId,
 };
+use isms_store::StoreError;
 use isms_store::{
     AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Outcome, Selection,
     StreamAppend,
 };
-use isms_store_sqlite::SqliteStore;
+use isms_store_sqlite::{Options, SqliteStore};
 
 use crate::error::{CliError, io};
 use crate::parse;
@@ -75,6 +76,19 @@ impl Session {
     /// Opens the existing store (migrating an older schema).
     pub fn open(&self) -> Result<SqliteStore, CliError> {
         Ok(SqliteStore::open(&self.db)?)
+    }
+
+    /// Opens the existing store for reading only: nothing is written to its
+    /// folder (no lock file, and no `-wal` or `-shm` file where SQLite can do
+    /// without), so a register in a read-only folder, or on read-only media,
+    /// can be read. An older schema needs one read-write open to migrate;
+    /// that is tried then, as [`Session::open`] would.
+    pub fn open_read(&self) -> Result<SqliteStore, CliError> {
+        let options = Options::default().read_only(true);
+        match SqliteStore::open_with(&self.db, options) {
+            Err(StoreError::OlderSchemaReadOnly { .. }) => self.open(),
+            other => Ok(other?),
+        }
     }
 
     /// Opens the existing store for writing: takes the write lock, then

@@ -4,6 +4,7 @@
 mod concurrency;
 mod docs;
 mod exchange;
+mod exits;
 mod json;
 mod oscal;
 mod outputs;

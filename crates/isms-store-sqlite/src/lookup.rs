@@ -43,6 +43,7 @@ impl SqliteStore {
             .prepare_cached("SELECT stream FROM stream_refs WHERE reference = ?1")
             .and_then(|mut stmt| stmt.query_row([reference], |r| r.get(0)).optional())
             .map_err(|e| db_err(&self.path, "find stream by reference", e))?;
+        self.check_unchanged()?;
         stream
             .map(|s| {
                 s.parse().map_err(|_| StoreError::Corrupt {

@@ -212,6 +212,65 @@ fn divergence(target: ChainHead, backup: ChainHead) -> String {
 pub struct SqliteStore {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
+    /// Set when the file was opened without SQLite's locks (see
+    /// [`SqliteStore::open_with`]): how it looked then.
+    unlocked: Option<FileStamp>,
+}
+
+/// What a file looked like, to tell later whether anybody wrote to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    /// Inode and change time where the platform has them.
+    ino_ctime: (u64, i64, i64),
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> std::io::Result<Self> {
+        let m = fs::metadata(path)?;
+        #[cfg(unix)]
+        let ino_ctime = {
+            use std::os::unix::fs::MetadataExt as _;
+            (m.ino(), m.ctime(), m.ctime_nsec())
+        };
+        #[cfg(not(unix))]
+        let ino_ctime = (0, 0, 0);
+        Ok(Self {
+            len: m.len(),
+            modified: m.modified().ok(),
+            ino_ctime,
+        })
+    }
+}
+
+/// Whether a read-only connection failed its first read because SQLite
+/// could not create the WAL files beside the database (a read-only folder)
+/// while there is no `-wal` file: then the database file alone holds every
+/// committed event.
+fn wal_out_of_reach(conn: &Connection, path: &Path) -> bool {
+    match conn.pragma_query_value(None, "application_id", |r| r.get::<_, i64>(0)) {
+        Err(rusqlite::Error::SqliteFailure(f, _)) => {
+            matches!(f.code, ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+                && !sibling(path, "-wal").exists()
+        }
+        _ => false,
+    }
+}
+
+/// `file:PATH?immutable=1`, with every byte of the path that a URI could
+/// misread percent-encoded.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// Maps a rusqlite error to a store error naming the file.
@@ -353,6 +412,16 @@ impl SqliteStore {
     }
 
     /// Opens an existing store.
+    ///
+    /// Read-only ([`Options::read_only`]), nothing is written beside the
+    /// file where SQLite can do without: a store in a folder this process
+    /// cannot write to can be read. SQLite needs its `-wal` and `-shm`
+    /// files to read a WAL database; when it cannot create them there and
+    /// no `-wal` file exists (so the database file holds every committed
+    /// event), the file is read as immutable, without SQLite's locks.
+    /// Every read then checks that the file is as it was when opened, and
+    /// fails with [`StoreError::Io`] ("read again") if a writer that may
+    /// write that folder changed it meanwhile, rather than return a mix.
     pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Self, StoreError> {
         let path = path.as_ref();
         if !path.exists() {
@@ -365,10 +434,23 @@ impl SqliteStore {
         } else {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_err(path, "open", e))?;
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|e| db_err(path, "open", e))?;
+        let mut unlocked = None;
+        if options.read_only && wal_out_of_reach(&conn, path) {
+            let stamp = FileStamp::of(path).map_err(io_err(path, "open"))?;
+            drop(conn);
+            conn = Connection::open_with_flags(
+                immutable_uri(path),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(|e| db_err(path, "open", e))?;
+            unlocked = Some(stamp);
+        }
         let mut store = Self {
             conn,
             path: path.to_owned(),
+            unlocked,
         };
         // Nothing is written before the file is known to be ours: a
         // foreign or empty file must be left exactly as it was.
@@ -407,6 +489,7 @@ impl SqliteStore {
             let mut store = Self {
                 conn,
                 path: tmp.clone(),
+                unlocked: None,
             };
             let init = store
                 .configure(options)
@@ -451,7 +534,11 @@ impl SqliteStore {
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| db_err(&path, "open", e))?;
-        let mut store = Self { conn, path };
+        let mut store = Self {
+            conn,
+            path,
+            unlocked: None,
+        };
         store.initialise()?;
         Ok(store)
     }
@@ -472,6 +559,25 @@ impl SqliteStore {
 
     fn err(&self, operation: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |e| db_err(&self.path, operation, e)
+    }
+
+    /// After a read of a store opened without locks (see
+    /// [`SqliteStore::open_with`]), fails if the file changed meanwhile:
+    /// what was read may then mix two states of it.
+    pub(crate) fn check_unchanged(&self) -> Result<(), StoreError> {
+        let Some(then) = self.unlocked else {
+            return Ok(());
+        };
+        match FileStamp::of(&self.path) {
+            Ok(now) if now == then => Ok(()),
+            _ => Err(StoreError::Io {
+                path: self.path.clone(),
+                operation: "read the store without locks (its folder is read-only)",
+                source: std::io::Error::other(
+                    "another process changed the file during the read; read again",
+                ),
+            }),
+        }
     }
 
     fn set_busy_timeout(&mut self, options: Options) -> Result<(), StoreError> {
@@ -1084,7 +1190,8 @@ impl EventStore for SqliteStore {
             });
             Ok(true)
         };
-        read_rows(&self.path, &mut next_row, as_of, visit)
+        read_rows(&self.path, &mut next_row, as_of, visit)?;
+        self.check_unchanged()
     }
 
     fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
@@ -1096,6 +1203,7 @@ impl EventStore for SqliteStore {
                 |r| r.get(0),
             )
             .map_err(self.err("read stream version"))?;
+        self.check_unchanged()?;
         Ok(from_sql(v))
     }
 
@@ -1108,6 +1216,7 @@ impl EventStore for SqliteStore {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(self.err("read chain head"))?;
+        self.check_unchanged()?;
         Ok(ChainHead {
             position: from_sql(position),
             hash: hash_from(&hash).ok_or_else(|| StoreError::Corrupt {
@@ -1202,6 +1311,7 @@ impl EventStore for SqliteStore {
                 },
             });
         }
+        self.check_unchanged()?;
         Ok(Verified {
             events: chain.position,
             head: chain,
@@ -1235,5 +1345,84 @@ impl EventStore for SqliteStore {
             first: from_sql(first),
             last: from_sql(last),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use isms_store::ExpectedVersion;
+    use isms_store::workload::Workload;
+
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("isms-store-unit-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn one_lifecycle(store: &mut SqliteStore, workload: &mut Workload) {
+        let events = workload.lifecycle(Default::default()).unwrap();
+        let stream = events[0].stream;
+        store
+            .append_to_stream(stream, ExpectedVersion::NoStream, events)
+            .unwrap();
+    }
+
+    #[test]
+    fn the_immutable_uri_survives_any_file_name() {
+        let dir = scratch("uri");
+        let path = dir.join("a b?c#d%e&f=g.isms");
+        SqliteStore::create(&path).unwrap().close().unwrap();
+        let conn = Connection::open_with_flags(
+            immutable_uri(&path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .unwrap();
+        let id: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, APPLICATION_ID);
+        drop(conn);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A store read without locks (as in a read-only folder) refuses to
+    /// answer once a writer has changed the file under it.
+    #[test]
+    fn a_read_without_locks_fails_once_the_file_changed() {
+        let dir = scratch("unlocked");
+        let path = dir.join("live.isms");
+        let mut writer = SqliteStore::create(&path).unwrap();
+        let mut workload = Workload::new();
+        one_lifecycle(&mut writer, &mut workload);
+        let mut reader = SqliteStore::open_with(&path, Options::default().read_only(true)).unwrap();
+        reader.unlocked = Some(FileStamp::of(&path).unwrap());
+        assert_eq!(reader.head().unwrap().position, 10);
+        reader.load_all().unwrap();
+
+        // The writer appends and checkpoints its WAL into the file itself.
+        one_lifecycle(&mut writer, &mut workload);
+        writer
+            .conn
+            .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+        for result in [
+            reader.head().map(|_| ()),
+            reader.load_all().map(|_| ()),
+            reader.verify().map(|_| ()),
+        ] {
+            match result {
+                Err(StoreError::Io { source, .. }) => {
+                    assert!(source.to_string().contains("read again"), "{source}");
+                }
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        }
+        drop(reader);
+        writer.close().unwrap();
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,0 +1,106 @@
+//! Reading never writes beside the register: no lock file, and a register
+//! in a folder the reader cannot write to can be read.
+
+use std::fs::{self, File};
+use std::os::unix::fs::PermissionsExt as _;
+use std::os::unix::process::CommandExt as _;
+use std::path::Path;
+
+use crate::support::Scratch;
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut n: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+const READS: [&[&str]; 6] = [
+    &["nc", "list", "--json"],
+    &["nc", "show", "NC-0001"],
+    &["improvement", "list"],
+    &["kpi", "--json"],
+    &["verify"],
+    &["export"],
+];
+
+#[test]
+fn reading_never_creates_the_lock_file() {
+    let s = Scratch::new("no-lock");
+    s.isms(&["init"]).ok();
+    s.report("First");
+    fs::remove_file(s.path("register.db.lock")).unwrap();
+    for args in READS {
+        s.isms(args).ok();
+    }
+    s.isms(&["backup", "--to", s.path("b.db").to_str().unwrap()])
+        .ok();
+    assert!(!s.path("register.db.lock").exists());
+}
+
+#[test]
+#[allow(clippy::print_stderr)] // says which user the check ran as
+fn a_register_in_a_read_only_folder_can_be_read() {
+    let s = Scratch::new("ro-folder");
+    s.isms(&["init"]).ok();
+    s.report("First");
+    s.report("Second");
+    fs::remove_file(s.path("register.db.lock")).unwrap();
+    // The file is writable, the folder is not: SQLite could not create its
+    // -wal and -shm files there, nor isms its lock.
+    fs::set_permissions(s.db(), fs::Permissions::from_mode(0o666)).unwrap();
+    fs::set_permissions(s.dir(), fs::Permissions::from_mode(0o555)).unwrap();
+    let before = names(s.dir());
+    // Root ignores the folder's mode; the reader then runs as `nobody`.
+    let privileged = File::create(s.path("probe")).is_ok();
+    if privileged {
+        fs::remove_file(s.path("probe")).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let mut c = s.isms_command("--as", "tester");
+        c.args(args);
+        if privileged {
+            c.uid(65534).gid(65534);
+        }
+        c.output()
+    };
+    let outcome = (|| -> Result<(), String> {
+        for args in READS {
+            let out = run(args).map_err(|e| format!("cannot run isms as nobody: {e}"))?;
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "isms {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        // Writing needs the lock file, which cannot be created: exit 5.
+        let out = run(&[
+            "nc",
+            "report",
+            "--title",
+            "Third",
+            "--source",
+            "monitoring",
+            "--severity",
+            "minor",
+        ])
+        .map_err(|e| e.to_string())?;
+        assert_eq!(
+            out.status.code(),
+            Some(5),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    })();
+    fs::set_permissions(s.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+    match outcome {
+        Ok(()) => assert_eq!(names(s.dir()), before, "nothing was created"),
+        // Only when isms cannot be run as another user (the binary is not
+        // reachable for `nobody`): say so, the no-lock test still holds.
+        Err(e) => eprintln!("read-only folder not checked: {e}"),
+    }
+}
