@@ -1,11 +1,13 @@
 //! Where the tool's output goes, and how it gets there without harm.
 //!
-//! **Standard output** as a file (`--out -`) is written through [`Stdout`],
-//! which never fails on a closed pipe: when the reader has gone (`isms
-//! export | head -c 100`), the rest is dropped and the command runs to its
-//! end, so the exit code still says whether it did its work. Any other
-//! failure to write standard output (a full disk behind `>`) is reported
-//! when the command ends ([`finish`], exit 5).
+//! **The console.** [`print_out`] and [`print_err`], behind this crate's own
+//! `println!`, `print!`, `eprintln!` and `eprint!` (defined in `main.rs`),
+//! never panic. When the reader of a pipe has gone (`isms nc list | head
+//! -1`), the rest of that stream is dropped and the command runs to its
+//! end, so the exit code still says whether it did its work: quietly, as
+//! if the output had gone to `/dev/null`. Any other failure to write
+//! standard output (a full disk behind `>`) is reported when the command
+//! ends ([`finish`], exit 5).
 //!
 //! **Files named by `--out` and `--to`** ([`destination`], [`write_output`]):
 //!
@@ -39,6 +41,8 @@ use crate::error::{CliError, io};
 /// Set once standard output's reader has gone (or writing it failed):
 /// later output is dropped.
 static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+/// Set once standard error cannot be written: later messages are dropped.
+static STDERR_GONE: AtomicBool = AtomicBool::new(false);
 /// The first failure to write standard output that is not a closed pipe.
 static STDOUT_ERROR: Mutex<Option<io::Error>> = Mutex::new(None);
 
@@ -82,6 +86,23 @@ fn stdout_failed(e: io::Error) {
         && let Ok(mut first) = STDOUT_ERROR.lock()
     {
         first.get_or_insert(e);
+    }
+}
+
+/// Writes formatted text to standard output (see the module docs).
+pub fn print_out(args: std::fmt::Arguments<'_>) {
+    // `Stdout` swallows every error, remembering it for `finish`.
+    let _ = Stdout.write_fmt(args);
+}
+
+/// Writes formatted text to standard error; once that fails (a closed
+/// pipe), later messages are dropped. There is nowhere left to report it.
+pub fn print_err(args: std::fmt::Arguments<'_>) {
+    if STDERR_GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    if io::stderr().lock().write_fmt(args).is_err() {
+        STDERR_GONE.store(true, Ordering::Relaxed);
     }
 }
 

@@ -26,13 +26,17 @@ UTC). Errors go to stderr with a line saying what to do.
 | code | meaning |
 |---|---|
 | 0 | done (for `verify`: the chain is intact) |
-| 1 | any other error |
+| 1 | any other error (an internal error is a bug: please report it) |
 | 2 | bad command line or argument value, including a path the command must not write to (see Outputs; an existing file for `init` and `backup`) and a `restore` that needs `--force` |
 | 3 | refused by a workflow rule; nothing was recorded |
 | 4 | the item, file (database, backup to restore), framework or catalogue entry does not exist |
 | 5 | the store or a file could not be read or written (including another process holding it too long) |
 | 6 | the hash chain does not verify: the event log was changed |
 | 7 | an input document is invalid (every problem is listed with its JSON path) |
+
+A pipe closed by its reader (`isms nc list | head -1`), on standard output or standard error,
+is not an error: the rest of that output is dropped quietly and the command runs to its end,
+so the exit code is still the command's own.
 
 ## JSON outputs
 

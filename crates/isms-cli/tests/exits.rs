@@ -1,12 +1,82 @@
-//! Reading never writes beside the register: no lock file, and a register
-//! in a folder the reader cannot write to can be read.
+//! Every way `isms` ends is a code of the table in `docs/cli.md`: closed
+//! pipes end quietly with the command's own code, and reading never writes
+//! beside the register (no lock file; a read-only folder can be read).
 
 use std::fs::{self, File};
 use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::Path;
+use std::process::Stdio;
 
 use crate::support::Scratch;
+
+/// The write end of a pipe whose reader has already gone: every write to it
+/// fails with a broken pipe (`isms ... | head -0`, without the race).
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Stdio::from(writer)
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly_with_the_commands_own_code() {
+    let s = Scratch::new("pipes");
+    s.isms(&["init"]).ok();
+    for t in ["First", "Second", "Third"] {
+        s.report(t);
+    }
+    // `isms nc list | head -0`: nothing to say, the listing was done.
+    for args in [
+        &["nc", "list"][..],
+        &["nc", "list", "--json"],
+        &["export"],
+        &["kpi"],
+    ] {
+        let out = s
+            .isms_command("--as", "tester")
+            .args(args)
+            .stdout(closed_pipe())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "isms {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // stderr closed: an error still ends with its own code (not found).
+    let out = s
+        .isms_command("--as", "tester")
+        .args(["nc", "show", "NC-0042"])
+        .stderr(closed_pipe())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    // Both closed: a write still happens, and says so by its code.
+    let out = s
+        .isms_command("--as", "tester")
+        .args([
+            "nc",
+            "report",
+            "--title",
+            "Fourth",
+            "--source",
+            "monitoring",
+        ])
+        .args(["--severity", "minor"])
+        .stdout(closed_pipe())
+        .stderr(closed_pipe())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    s.isms(&["nc", "show", "NC-0004"]).ok();
+}
 
 fn names(dir: &Path) -> Vec<String> {
     let mut n: Vec<String> = fs::read_dir(dir)
