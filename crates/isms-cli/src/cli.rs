@@ -16,6 +16,7 @@ use crate::formats::{CatalogExportFormat, ExportFormat};
     version,
     after_help = "The database is --db PATH, else $ISMS_DB, else ./isms.db. The actor is --as NAME, \
 else $ISMS_ACTOR, else the user name of the operating system.\n\
+Writers wait for another writer's lock at most $ISMS_LOCK_TIMEOUT seconds (default 30).\n\
 Exit codes: 0 done, 1 other error, 2 usage, 3 refused by a rule, 4 not found, \
 5 store or file problem, 6 tampering detected, 7 invalid input file."
 )]
@@ -121,8 +122,9 @@ pub struct Target {
 /// The time an event is recorded at.
 #[derive(Debug, Args)]
 pub struct When {
-    /// Record at this time (RFC 3339 or YYYY-MM-DD, UTC) instead of now;
-    /// refused if it would put the item's history out of order.
+    /// Record at this time (RFC 3339 or YYYY-MM-DD, UTC, from 1900-01-01 to
+    /// 2150-12-31) instead of now; refused if it would put the item's
+    /// history out of order.
     #[arg(long, value_name = "TIMESTAMP")]
     pub at: Option<String>,
 }

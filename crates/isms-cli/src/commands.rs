@@ -18,7 +18,7 @@ use crate::cli::{
     CatalogCommand, Cli, Command as Cmd, DemoArgs, GenerateArgs, ImprovementCommand, NcCommand,
     PaperArg, Period, ReportArgs,
 };
-use crate::error::{CliError, io};
+use crate::error::{CliError, input, io};
 use crate::formats::{self, ImportFormat};
 use crate::output::{self, print_json};
 use crate::outputs::{self, Destination, Stdout};
@@ -421,7 +421,7 @@ fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
 fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, CliError> {
     let mut contents = Vec::with_capacity(args.files.len());
     for f in &args.files {
-        let bytes = std::fs::read(f).map_err(io(f))?;
+        let bytes = std::fs::read(f).map_err(input(f))?;
         let format = ImportFormat::detect(f, &bytes)?;
         contents.push((f.display().to_string(), format, bytes));
     }
@@ -462,7 +462,7 @@ fn import_spreadsheets(
         crate::cli::EncodingArg::Windows1252 => isms_io::Encoding::Windows1252,
     };
     if let Some(m) = &args.mapping {
-        let text = std::fs::read_to_string(m).map_err(io(m))?;
+        let text = std::fs::read_to_string(m).map_err(input(m))?;
         options.mapping = isms_io::MappingFile::parse(&m.display().to_string(), &text)
             .map_err(|e| invalid(vec![e.to_string()]))?;
     }
@@ -525,7 +525,7 @@ fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
 }
 
 fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(file).map_err(io(file))?;
+    let bytes = std::fs::read(file).map_err(input(file))?;
     let format = ImportFormat::detect(file, &bytes)?;
     let formats::Loaded {
         events,

@@ -1,6 +1,7 @@
 //! What can go wrong, how it is shown and which exit code it gives.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use isms_core::DecisionError;
 use isms_store::{HandleError, StoreError};
@@ -54,6 +55,17 @@ pub enum CliError {
     /// A restore refused or failed.
     #[error("{0}")]
     Restore(#[from] RestoreError),
+    /// Another process held the write lock longer than the timeout.
+    #[error(
+        "{}: another process has held the write lock for more than {} s; nothing was written",
+        path.display(), timeout.as_secs()
+    )]
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// How long this process waited.
+        timeout: Duration,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -95,7 +107,7 @@ impl CliError {
             CliError::Store(e) | CliError::Restore(RestoreError::Store(e)) => store_exit_code(e),
             CliError::Restore(RestoreError::Diverges(_)) => exit::USAGE,
             CliError::Restore(_) => exit::STORE,
-            CliError::Io { .. } | CliError::Handle(_) => exit::STORE,
+            CliError::Io { .. } | CliError::Handle(_) | CliError::LockTimeout { .. } => exit::STORE,
             CliError::InvalidInput { .. } => exit::INVALID_INPUT,
             CliError::Other(_) => exit::OTHER,
         }
@@ -124,6 +136,11 @@ impl CliError {
             CliError::Store(StoreError::Busy { .. }) | CliError::Handle(_) => {
                 Some("another process is writing; try again".into())
             }
+            CliError::LockTimeout { .. } => Some(format!(
+                "try again later, or wait longer with {}=SECONDS (default {})",
+                crate::session::LOCK_TIMEOUT_VAR,
+                crate::session::DEFAULT_LOCK_TIMEOUT.as_secs()
+            )),
             CliError::Restore(RestoreError::Diverges(_)) => Some(
                 "pass --force to restore it anyway; the register it replaces is kept beside it"
                     .into(),
@@ -152,4 +169,20 @@ fn store_exit_code(e: &StoreError) -> u8 {
 pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
     let path = path.into();
     move |source| CliError::Io { path, source }
+}
+
+/// Shorthand for errors reading an input file: a missing one is "not
+/// found" (exit 4), like a missing item; other failures are file errors.
+pub fn input(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
+    let path = path.into();
+    move |source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            CliError::NotFound {
+                what: format!("input file {}", path.display()),
+                hint: "; check the path".into(),
+            }
+        } else {
+            CliError::Io { path, source }
+        }
+    }
 }

@@ -19,7 +19,8 @@ Regenerate with `cargo run -p isms-cli -- cli-reference > docs/cli.md` (a test i
 Every item is addressed by its human reference (`NC-0007`, `IMP-0003`; case and leading
 zeros do not matter) or by its UUID; corrective actions by `A-1`, `A-2`, ... within their
 nonconformity. Times are RFC 3339 (`2026-03-02T09:00:00Z`) or a date (`2026-03-02`, midnight
-UTC). Errors go to stderr with a line saying what to do.
+UTC), from 1900-01-01 to 2150-12-31 in UTC (the range every output format carries; others are
+refused with exit 2). Errors go to stderr with a line saying what to do.
 
 ## Exit codes
 
@@ -27,10 +28,10 @@ UTC). Errors go to stderr with a line saying what to do.
 |---|---|
 | 0 | done (for `verify`: the chain is intact) |
 | 1 | any other error (an internal error is a bug: please report it) |
-| 2 | bad command line or argument value, including a path the command must not write to (see Outputs; an existing file for `init` and `backup`) and a `restore` that needs `--force` |
+| 2 | bad command line or argument value, including a time outside 1900-01-01..2150-12-31, a path the command must not write to (see Outputs; an existing file for `init` and `backup`) and a `restore` that needs `--force` |
 | 3 | refused by a workflow rule; nothing was recorded |
-| 4 | the item, file (database, backup to restore), framework or catalogue entry does not exist |
-| 5 | the store or a file could not be read or written (including another process holding it too long) |
+| 4 | the item, file (database, input file, backup to restore), framework or catalogue entry does not exist |
+| 5 | the store or a file could not be read or written (including another process holding the write lock longer than `$ISMS_LOCK_TIMEOUT`) |
 | 6 | the hash chain does not verify: the event log was changed |
 | 7 | an input document is invalid (every problem is listed with its JSON path) |
 
@@ -64,7 +65,9 @@ the other shapes are the serde form of the named Rust type and are listed here.
 
 Writers take an exclusive lock on `<db>.lock` from reading the register to appending, so
 two `isms` processes never give out the same number; the store's optimistic concurrency
-protects each item's history against every other writer.
+protects each item's history against every other writer. A writer waits for the lock at
+most `$ISMS_LOCK_TIMEOUT` seconds (default 30; `0` does not wait), then gives up with
+exit 5 and nothing written.
 
 Reading commands take no lock and open the database read-only: they create nothing beside
 it, so a register in a read-only folder or on read-only media can be read (SQLite then keeps

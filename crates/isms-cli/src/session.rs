@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::fs::TryLockError;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use isms_core::{
@@ -110,7 +112,11 @@ impl Session {
     /// conflict and both take the next number. Holding this lock from the
     /// handler's fold to its append serialises the CLI's writers, so each
     /// decides on the register its predecessor left.
+    ///
+    /// Waits at most [`lock_timeout`] for another process to release it,
+    /// then gives up with [`CliError::LockTimeout`] (exit 5).
     pub fn lock(&self) -> Result<File, CliError> {
+        let timeout = lock_timeout()?;
         let mut name = self.db.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         let path = self.db.with_file_name(name);
@@ -120,8 +126,21 @@ impl Session {
             .write(true)
             .open(&path)
             .map_err(io(&path))?;
-        file.lock().map_err(io(&path))?;
-        Ok(file)
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(CliError::LockTimeout { path, timeout });
+                }
+                Err(TryLockError::Error(e)) => return Err(io(&path)(e)),
+            }
+        }
     }
 
     /// Runs one command as the actor at `at`; prints policy warnings.
@@ -140,6 +159,29 @@ impl Session {
         Ok(outcome)
     }
 }
+
+/// The default of [`lock_timeout`].
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a writer waits for another process's write lock:
+/// `$ISMS_LOCK_TIMEOUT` seconds (a whole number, `0` for not at all), else
+/// [`DEFAULT_LOCK_TIMEOUT`].
+pub fn lock_timeout() -> Result<Duration, CliError> {
+    let Some(text) = std::env::var_os(LOCK_TIMEOUT_VAR) else {
+        return Ok(DEFAULT_LOCK_TIMEOUT);
+    };
+    text.to_str()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "${LOCK_TIMEOUT_VAR}: {text:?} is not a number of seconds; write e.g. {LOCK_TIMEOUT_VAR}=120"
+            ))
+        })
+}
+
+/// The environment variable that sets [`lock_timeout`].
+pub const LOCK_TIMEOUT_VAR: &str = "ISMS_LOCK_TIMEOUT";
 
 /// Fresh randomness for identifiers (the core takes entropy as an argument).
 pub fn entropy() -> u128 {

@@ -81,7 +81,7 @@ fn an_invalid_document_is_refused_whole_with_every_problem_by_path() {
 
     let err = target
         .isms(&["import", s.path("missing.json").to_str().unwrap()])
-        .fails(5);
+        .fails(4);
     assert!(err.contains("missing.json"), "{err}");
 }
 

@@ -1,6 +1,6 @@
 //! Every way `isms` ends is a code of the table in `docs/cli.md`: closed
-//! pipes end quietly with the command's own code, and reading never writes
-//! beside the register (no lock file; a read-only folder can be read).
+//! pipes, missing input files, a write lock held too long, times no output
+//! format can carry, and a register in a folder the reader cannot write.
 
 use std::fs::{self, File};
 use std::os::unix::fs::PermissionsExt as _;
@@ -8,7 +8,7 @@ use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::support::Scratch;
+use crate::support::{Scratch, db_bytes};
 
 /// The write end of a pipe whose reader has already gone: every write to it
 /// fails with a broken pipe (`isms ... | head -0`, without the race).
@@ -76,6 +76,142 @@ fn a_closed_output_pipe_ends_quietly_with_the_commands_own_code() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     s.isms(&["nc", "show", "NC-0004"]).ok();
+}
+
+#[test]
+fn a_missing_input_file_is_not_found() {
+    let s = Scratch::new("missing-input");
+    s.isms(&["init"]).ok();
+    let err = s
+        .isms(&["import", s.path("missing.json").to_str().unwrap()])
+        .fails(4);
+    assert!(err.contains("missing.json"), "{err}");
+    let sheet = s.path("r.csv");
+    fs::write(&sheet, "Title\nx\n").unwrap();
+    let err = s
+        .isms(&[
+            "import",
+            sheet.to_str().unwrap(),
+            "--mapping",
+            s.path("missing.map").to_str().unwrap(),
+        ])
+        .fails(4);
+    assert!(err.contains("missing.map"), "{err}");
+}
+
+#[test]
+fn waiting_for_the_write_lock_gives_up_with_exit_5() {
+    let s = Scratch::new("lock-wait");
+    s.isms(&["init"]).ok();
+    s.report("First");
+    // This test process holds the write lock, as another isms would.
+    let lock = File::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(s.path("register.db.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let before = db_bytes(&s.db());
+    let mut c = s.isms_command("--as", "tester");
+    c.env("ISMS_LOCK_TIMEOUT", "1");
+    let args = [
+        "nc",
+        "report",
+        "--title",
+        "Second",
+        "--source",
+        "monitoring",
+    ];
+    let err = s
+        .run(c.args(args).args(["--severity", "minor"]), &args)
+        .fails(5);
+    assert!(err.contains("register.db.lock"), "names the lock: {err}");
+    assert!(
+        err.contains("ISMS_LOCK_TIMEOUT"),
+        "says how to wait longer: {err}"
+    );
+    assert_eq!(db_bytes(&s.db()), before, "nothing was written");
+
+    // Reading needs no lock, and once it is released, writing goes on.
+    s.isms(&["nc", "list"]).ok();
+    lock.unlock().unwrap();
+    assert_eq!(s.report("Second"), "NC-0002");
+
+    // A timeout that is not a number of seconds is a usage error.
+    let mut c = s.isms_command("--as", "tester");
+    c.env("ISMS_LOCK_TIMEOUT", "soon");
+    let err = s
+        .run(c.args(args).args(["--severity", "minor"]), &args)
+        .fails(2);
+    assert!(err.contains("ISMS_LOCK_TIMEOUT"), "{err}");
+}
+
+#[test]
+fn times_outside_1900_to_2150_are_refused_at_input() {
+    let s = Scratch::new("time-range");
+    s.isms(&["init"]).ok();
+    let report = |at: &str| {
+        s.isms(&[
+            "nc",
+            "report",
+            "--title",
+            "Timed",
+            "--source",
+            "monitoring",
+            "--severity",
+            "minor",
+            "--at",
+            at,
+        ])
+    };
+    for at in [
+        "0001-01-01",
+        "9999-12-31",
+        "1899-12-31T23:59:59Z",
+        "2151-01-01",
+        "2150-12-31T23:00:00-01:00",
+    ] {
+        let err = report(at).fails(2);
+        assert!(err.contains("1900") && err.contains("2150"), "{at}: {err}");
+    }
+    s.report("Now");
+    let err = s
+        .isms(&[
+            "nc",
+            "plan",
+            "NC-0001",
+            "--description",
+            "x",
+            "--due",
+            "9999-12-31",
+        ])
+        .fails(2);
+    assert!(err.contains("2150"), "{err}");
+    s.isms(&["kpi", "--as-of", "0001-01-01"]).fails(2);
+    assert_eq!(
+        s.isms(&["nc", "list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The edges are accepted, and every output takes them.
+    report("1900-01-01").ok();
+    report("2150-12-31T23:59:59Z").ok();
+    for format in ["json", "xlsx", "csv", "oscal-poam"] {
+        let out = s.path(&format!("r.{format}"));
+        s.isms(&["export", "--format", format, "--out", out.to_str().unwrap()])
+            .ok();
+    }
+    s.isms(&["kpi"]).ok();
+    s.isms(&["kpi", "--as-of", "2150-12-31"]).ok();
+    s.isms(&["report", "--out", s.path("r.html").to_str().unwrap()])
+        .ok();
+    s.isms(&["nc", "list"]).ok();
+    s.isms(&["verify"]).ok();
 }
 
 fn names(dir: &Path) -> Vec<String> {
