@@ -69,9 +69,10 @@ protects each item's history against every other writer. A writer waits for the 
 most `$ISMS_LOCK_TIMEOUT` seconds (default 30; `0` does not wait), then gives up with
 exit 5 and nothing written.
 
-Reading commands take no lock and open the database read-only: they create nothing beside
-it, so a register in a read-only folder or on read-only media can be read (SQLite then keeps
-its WAL index in memory).
+Reading commands take no lock and open the database read-only: they never change it, and a
+register in a read-only folder or on read-only media can be read. In a folder they may write
+to, SQLite may leave its empty `-wal` and `-shm` files beside the database after a read; the
+next writer removes them.
 
 ## Outputs
 

@@ -80,11 +80,12 @@ impl Session {
         Ok(SqliteStore::open(&self.db)?)
     }
 
-    /// Opens the existing store for reading only: nothing is written to its
-    /// folder (no lock file, and no `-wal` or `-shm` file where SQLite can do
-    /// without), so a register in a read-only folder, or on read-only media,
-    /// can be read. An older schema needs one read-write open to migrate;
-    /// that is tried then, as [`Session::open`] would.
+    /// Opens the existing store for reading only: the register is never
+    /// changed, no lock file is needed, and a register in a read-only
+    /// folder, or on read-only media, can be read (see
+    /// `SqliteStore::open_with` for SQLite's `-wal` and `-shm` files). An
+    /// older schema needs one read-write open to migrate; that is tried
+    /// then, as [`Session::open`] would.
     pub fn open_read(&self) -> Result<SqliteStore, CliError> {
         let options = Options::default().read_only(true);
         match SqliteStore::open_with(&self.db, options) {

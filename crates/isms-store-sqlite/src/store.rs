@@ -413,11 +413,12 @@ impl SqliteStore {
 
     /// Opens an existing store.
     ///
-    /// Read-only ([`Options::read_only`]), nothing is written beside the
-    /// file where SQLite can do without: a store in a folder this process
-    /// cannot write to can be read. SQLite needs its `-wal` and `-shm`
-    /// files to read a WAL database; when it cannot create them there and
-    /// no `-wal` file exists (so the database file holds every committed
+    /// Read-only ([`Options::read_only`]), the file is never written, and a
+    /// store in a folder this process cannot write to can be read. SQLite
+    /// needs its `-wal` and `-shm` files to read a WAL database and creates
+    /// them where it can (a read-only connection cannot remove them again:
+    /// they stay, empty, until a writer closes). Where it cannot and no
+    /// `-wal` file exists (so the database file holds every committed
     /// event), the file is read as immutable, without SQLite's locks.
     /// Every read then checks that the file is as it was when opened, and
     /// fails with [`StoreError::Io`] ("read again") if a writer that may
