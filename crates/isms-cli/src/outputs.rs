@@ -176,7 +176,8 @@ pub fn destination(path: &Path) -> Result<Destination, CliError> {
 fn refuse_link(path: &Path, target: &str) -> CliError {
     CliError::Usage(format!(
         "{} is a symbolic link to {target}; isms follows a link only to a FIFO or a character device, \
-         so that a planted link cannot send output over another file: name the file itself",
+         so that a planted link cannot send output over another file: name the file itself \
+         (or - for standard output)",
         path.display()
     ))
 }

@@ -81,8 +81,9 @@ writes into its folder) and by `backup --to`:
 
 - `-` is standard output (not for the two files of a CSV export, nor for `report`, whose
   format comes from the file's extension).
-- A FIFO or a character device (`/dev/null`, a terminal, `/dev/stdout`, the `/dev/fd/63` of
-  a process substitution) is opened and written through, never replaced.
+- A FIFO or a character device (`/dev/null`, a terminal, the `/dev/fd/63` of a process
+  substitution, `/dev/stdout` while that is a terminal or a pipe) is opened and written
+  through, never replaced.
 - A symbolic link is followed only to a FIFO or a character device. A link to a regular
   file, a directory or nothing is refused (exit 2), so that a link planted where `isms`
   will write cannot send the output over another file: name the file itself.
