@@ -16,6 +16,7 @@ use crate::formats::{CatalogExportFormat, ExportFormat};
     version,
     after_help = "The database is --db PATH, else $ISMS_DB, else ./isms.db. The actor is --as NAME, \
 else $ISMS_ACTOR, else the user name of the operating system.\n\
+Writers wait for another writer's lock at most $ISMS_LOCK_TIMEOUT seconds (default 30).\n\
 Exit codes: 0 done, 1 other error, 2 usage, 3 refused by a rule, 4 not found, \
 5 store or file problem, 6 tampering detected, 7 invalid input file."
 )]
@@ -151,8 +152,9 @@ pub struct Target {
 /// The time an event is recorded at.
 #[derive(Debug, Args)]
 pub struct When {
-    /// Record at this time (RFC 3339 or YYYY-MM-DD, UTC) instead of now;
-    /// refused if it would put the item's history out of order.
+    /// Record at this time (RFC 3339 or YYYY-MM-DD, UTC, from 1900-01-01 to
+    /// 2150-12-31) instead of now; refused if it would put the item's
+    /// history out of order.
     #[arg(long, value_name = "TIMESTAMP")]
     pub at: Option<String>,
 }
@@ -594,7 +596,8 @@ pub enum CatalogCommand {
         /// framework to write (oscal-catalog, required).
         #[arg(long)]
         framework: Option<String>,
-        /// The file to write (default: stdout).
+        /// The file to write, or - for standard output (the default); as
+        /// for `isms export --out`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -614,7 +617,11 @@ pub struct ExportArgs {
     /// The format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
     pub format: ExportFormat,
-    /// The file to write (default: stdout).
+    /// The file to write, or - for standard output (default: standard
+    /// output; register.csv or register.xlsx for those formats). An existing
+    /// file is replaced whole; a FIFO or character device is written
+    /// through; a symbolic link is followed only to one of those (see
+    /// "Outputs" in docs/cli.md).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -676,17 +683,31 @@ fn import_columns_help() -> String {
 /// `isms backup`.
 #[derive(Debug, Args)]
 pub struct BackupArgs {
-    /// The backup file to write (must not exist).
+    /// The backup file to write; it must not exist (a backup never replaces
+    /// a file, nor a symbolic link). A FIFO, a character device or `-`
+    /// (standard output; the summary then goes to stderr) receives the
+    /// verified copy as a stream.
     #[arg(long, value_name = "FILE")]
     pub to: PathBuf,
 }
 
 /// `isms restore`.
 #[derive(Debug, Args)]
+#[command(
+    after_long_help = "The register is replaced only by a backup that extends its hash chain (the \
+backup holds every event the register holds, and more or the same); an older backup or another \
+register is refused (exit 2) unless --force. Before it is replaced, a copy of the register is kept \
+beside it as <db>.replaced-<UTC time>, and stderr says where."
+)]
 pub struct RestoreArgs {
     /// The backup to restore from.
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
+    /// Restore even a backup that does not extend the register's chain (an
+    /// older backup, or another register): the events it lacks are then
+    /// only in the kept copy.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `isms report`.
@@ -700,7 +721,8 @@ pub struct ReportArgs {
     /// The organisation named under the title.
     #[arg(long)]
     pub organisation: Option<String>,
-    /// The file to write: .html or .md.
+    /// The file to write: .html or .md (an existing file is replaced whole;
+    /// as for `isms export --out`).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }

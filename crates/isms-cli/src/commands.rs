@@ -1,6 +1,5 @@
 //! One function per command: parse, call the libraries, print.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,16 +10,17 @@ use isms_core::{
     ActionDecision, Command, EvidenceRef, NcState, ProposeImprovement, Register, RejectionReason,
     ReportNonconformity, StreamId, VerificationSchedule,
 };
-use isms_store::{EventStore, Facts, ItemFilter, ItemKind, Selection};
-use isms_store_sqlite::SqliteStore;
+use isms_store::{EventStore, Facts, ItemFilter, ItemKind, Selection, StoreError};
+use isms_store_sqlite::{BackupReport, RestoreOptions, SqliteStore};
 
 use crate::cli::{
     CatalogCommand, Cli, Command as Cmd, DemoArgs, GenerateArgs, ImprovementCommand, NcCommand,
     PaperArg, Period, ReportArgs,
 };
-use crate::error::{CliError, io};
+use crate::error::{CliError, input, io};
 use crate::formats::{self, ImportFormat};
 use crate::output::{self, print_json};
+use crate::outputs::{self, Destination, Stdout};
 use crate::parse::{self, enum_value, name_of};
 use crate::session::{self, Session};
 
@@ -35,44 +35,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Improvement(c) => improvement(&s, c),
         Cmd::Kpi(args) => kpi(&s, &args.period, args.json.json),
         Cmd::Catalog(c) => catalog(c, s.now),
-        Cmd::Schema(args) => {
-            let written =
-                isms_schema::write_bundle(&args.out).map_err(|e| CliError::Other(e.to_string()))?;
-            println!(
-                "wrote {} schema files to {}",
-                written.len(),
-                args.out.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Export(args) => {
-            let store = s.open()?;
-            let events = store.load_all()?.into_iter().map(|e| e.event).collect();
-            let files = formats::export_files(args.format, events, s.now)?;
-            let out = match (args.out, args.format) {
-                (Some(path), _) => Some(path),
-                (None, formats::ExportFormat::Csv) => Some("register.csv".into()),
-                (None, formats::ExportFormat::Xlsx) => Some("register.xlsx".into()),
-                (None, _) => None,
-            };
-            match out {
-                Some(path) => {
-                    for (suffix, bytes) in files {
-                        let path = with_suffix(&path, suffix);
-                        write_file(&path, &bytes)?;
-                        eprintln!("wrote {}", path.display());
-                    }
-                }
-                None => {
-                    for (_, bytes) in files {
-                        std::io::stdout()
-                            .write_all(&bytes)
-                            .map_err(io("(stdout)"))?;
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Schema(args) => schema(&args.out),
+        Cmd::Export(args) => export(&s, args),
         Cmd::Import(args) => import_files(&s, &args),
         Cmd::Verify(args) => verify(&s, &args),
         Cmd::Rebuild => {
@@ -90,32 +54,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Backup(args) => {
-            let store = s.open()?;
-            let report = store.backup_to(&args.to)?;
-            println!(
-                "backup {} verified: {} events, {} bytes, head {}",
-                report.path.display(),
-                report.events,
-                report.bytes,
-                report.head.hash
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Restore(args) => {
-            let _lock = s.lock()?;
-            let report = SqliteStore::restore(&args.from, &s.db)?;
-            println!(
-                "restored {} from {}: {} events, verified, head {}",
-                report.path.display(),
-                args.from.display(),
-                report.events,
-                report.head.hash
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Backup(args) => backup(&s, &args.to),
+        Cmd::Restore(args) => restore(&s, &args),
         Cmd::Report(args) => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let register = projected_register(&store)?;
             let path = report(&s, &register, &args)?;
             println!("wrote {}", path.display());
@@ -123,18 +65,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Completions(args) => {
-            clap_complete::generate(
-                args.shell,
-                &mut Cli::command(),
-                "isms",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(args.shell, &mut Cli::command(), "isms", &mut Stdout);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Man => {
             clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(io("(stdout)"))?;
+                .render(&mut Stdout)
+                .map_err(io("(standard output)"))?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::CliReference => {
@@ -151,13 +88,131 @@ fn exit_without_freeing<T>(value: T) {
     std::mem::forget(value);
 }
 
-/// Writes a file through a temporary sibling, so a reader never sees half.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(name);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+/// `isms schema`: the bundle, one file per schema, each written as every
+/// output is (`outputs`).
+fn schema(dir: &Path) -> Result<ExitCode, CliError> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(CliError::Usage(format!(
+                "{} exists and is not a directory; --out names the folder the schema files go into",
+                dir.display()
+            )));
+        }
+        Ok(_) => {}
+        Err(_) => std::fs::create_dir_all(dir).map_err(io(dir))?,
+    }
+    let files = isms_schema::bundle();
+    for file in &files {
+        let path = dir.join(&file.file_name);
+        outputs::write_output(&path, file.to_text().as_bytes())?;
+    }
+    println!("wrote {} schema files to {}", files.len(), dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `isms export`: one file, or two for CSV (`-nonconformities`, `-actions`
+/// before the extension), or standard output.
+fn export(s: &Session, args: crate::cli::ExportArgs) -> Result<ExitCode, CliError> {
+    let out = match (args.out, args.format) {
+        (Some(path), _) => path,
+        (None, formats::ExportFormat::Csv) => "register.csv".into(),
+        (None, formats::ExportFormat::Xlsx) => "register.xlsx".into(),
+        (None, _) => "-".into(),
+    };
+    if outputs::is_stdout(&out) && args.format == formats::ExportFormat::Csv {
+        return Err(CliError::Usage(
+            "a CSV export is two files (nonconformities and actions); name one with --out FILE.csv, \
+             the two get -nonconformities and -actions before the extension"
+                .into(),
+        ));
+    }
+    let store = s.open_read()?;
+    let events = store.load_all()?.into_iter().map(|e| e.event).collect();
+    let files = formats::export_files(args.format, events, s.now)?;
+    for (suffix, bytes) in files {
+        let path = with_suffix(&out, suffix);
+        outputs::write_output(&path, &bytes)?;
+        if !outputs::is_stdout(&path) {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `isms backup`: a verified copy under a new name, or streamed into a
+/// FIFO, a character device or standard output; never over a file.
+fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
+    const COMMAND: &str = "backup";
+    let destination = outputs::destination(to)?;
+    if let Destination::Existing(_) = destination {
+        return Err(outputs::exists(to, COMMAND));
+    }
+    let store = s.open_read()?;
+    let report = match destination {
+        Destination::Existing(_) => return Err(outputs::exists(to, COMMAND)),
+        Destination::New => store.backup_to(to).map_err(|e| match e {
+            StoreError::AlreadyExists { .. } => outputs::exists(to, COMMAND),
+            other => CliError::Store(other),
+        })?,
+        Destination::Stdout | Destination::Stream => {
+            // The backup is built and verified as a file first, then copied.
+            let tmp = std::env::temp_dir().join(format!(
+                "isms-backup-{}-{}.db",
+                std::process::id(),
+                s.now.timestamp()
+            ));
+            let streamed = store.backup_to(&tmp).map_err(CliError::from).and_then(|r| {
+                let mut file = std::fs::File::open(&tmp).map_err(io(&tmp))?;
+                outputs::stream_into(to, &mut file)?;
+                Ok(r)
+            });
+            let _ = std::fs::remove_file(&tmp);
+            BackupReport {
+                path: to.to_owned(),
+                ..streamed?
+            }
+        }
+    };
+    let summary = format!(
+        "backup {} verified: {} events, {} bytes, head {}",
+        report.path.display(),
+        report.events,
+        report.bytes,
+        report.head.hash
+    );
+    // The summary goes to stderr when stdout carries the backup itself.
+    if outputs::is_stdout(to) {
+        eprintln!("{summary}");
+    } else {
+        println!("{summary}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `isms restore`: only a backup that extends the register's chain, unless
+/// `--force`; the replaced register is always kept beside it.
+fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliError> {
+    let _lock = s.lock()?;
+    let options = RestoreOptions::default().allow_divergence(args.force);
+    let report = SqliteStore::restore_with(&args.from, &s.db, options)?;
+    println!(
+        "restored {} from {}: {} events, verified, head {}",
+        report.restored.path.display(),
+        args.from.display(),
+        report.restored.events,
+        report.restored.head.hash
+    );
+    if let Some(kept) = &report.replaced {
+        let previous = report
+            .previous_head
+            .as_ref()
+            .map_or_else(String::new, |h| format!(" ({} events)", h.position));
+        eprintln!(
+            "the register it replaced{previous} is kept as {}",
+            kept.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(s: &Session) -> Result<ExitCode, CliError> {
@@ -297,7 +352,7 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
 }
 
 fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliError> {
-    let store = s.open()?;
+    let store = s.open_read()?;
     let verified = store.verify()?;
     let items = if args.deep {
         Some(store.check_projections()?)
@@ -403,13 +458,13 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
     };
     let text = isms_report::render(register, as_of, &options, format)
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    write_file(&args.out, text.as_bytes())?;
+    outputs::write_output(&args.out, text.as_bytes())?;
     Ok(args.out.clone())
 }
 
 fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     let (as_of, window_days) = as_of_and_window(s, period)?;
-    let store = s.open()?;
+    let store = s.open_read()?;
     // Streamed from the store's KPI facts: no register is built.
     let mut builder = isms_kpi::KpiViewBuilder::default();
     store.read_facts(&mut |f| match f {
@@ -452,7 +507,7 @@ fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
 fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, CliError> {
     let mut contents = Vec::with_capacity(args.files.len());
     for f in &args.files {
-        let bytes = std::fs::read(f).map_err(io(f))?;
+        let bytes = std::fs::read(f).map_err(input(f))?;
         let format = ImportFormat::detect(f, &bytes)?;
         contents.push((f.display().to_string(), format, bytes));
     }
@@ -493,7 +548,7 @@ fn import_spreadsheets(
         crate::cli::EncodingArg::Windows1252 => isms_io::Encoding::Windows1252,
     };
     if let Some(m) = &args.mapping {
-        let text = std::fs::read_to_string(m).map_err(io(m))?;
+        let text = std::fs::read_to_string(m).map_err(input(m))?;
         options.mapping = isms_io::MappingFile::parse(&m.display().to_string(), &text)
             .map_err(|e| invalid(vec![e.to_string()]))?;
     }
@@ -547,18 +602,16 @@ fn import_spreadsheets(
 
 /// Writes `bytes` to `out`, or to stdout.
 fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
-    match out {
-        Some(path) => {
-            write_file(path, bytes)?;
-            eprintln!("wrote {}", path.display());
-        }
-        None => std::io::stdout().write_all(bytes).map_err(io("(stdout)"))?,
+    let path = out.unwrap_or(Path::new("-"));
+    outputs::write_output(path, bytes)?;
+    if !outputs::is_stdout(path) {
+        eprintln!("wrote {}", path.display());
     }
     Ok(())
 }
 
 fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(file).map_err(io(file))?;
+    let bytes = std::fs::read(file).map_err(input(file))?;
     let format = ImportFormat::detect(file, &bytes)?;
     let formats::Loaded {
         events,
@@ -619,7 +672,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
             filter,
             json,
         } => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let mut wanted = item_filter(s, ItemKind::Nonconformity, &filter)?;
             wanted.nc_state = state
                 .as_deref()
@@ -649,7 +702,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
             history,
             json,
         } => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let id = session::resolve_nc(&store, &target.item)?;
             let events = session::item_events(&store, StreamId::Nonconformity(id))?;
             let item = &isms_core::Item::from_events(&events)
@@ -1012,7 +1065,7 @@ fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError>
             filter,
             json,
         } => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let mut wanted = item_filter(s, ItemKind::Improvement, &filter)?;
             wanted.improvement_state = state
                 .as_deref()
@@ -1037,7 +1090,7 @@ fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError>
             history,
             json,
         } => {
-            let store = s.open()?;
+            let store = s.open_read()?;
             let id = session::resolve_improvement(&store, &target.item)?;
             let events = session::item_events(&store, StreamId::Improvement(id))?;
             let item = &isms_core::Item::from_events(&events)

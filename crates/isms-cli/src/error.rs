@@ -1,9 +1,11 @@
 //! What can go wrong, how it is shown and which exit code it gives.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use isms_core::DecisionError;
 use isms_store::{HandleError, StoreError};
+use isms_store_sqlite::RestoreError;
 
 /// Exit codes, documented in `isms --help` and `docs/cli.md`.
 pub mod exit {
@@ -50,6 +52,20 @@ pub enum CliError {
     /// Writers kept colliding.
     #[error("{0}")]
     Handle(HandleError),
+    /// A restore refused or failed.
+    #[error("{0}")]
+    Restore(#[from] RestoreError),
+    /// Another process held the write lock longer than the timeout.
+    #[error(
+        "{}: another process has held the write lock for more than {} s; nothing was written",
+        path.display(), timeout.as_secs()
+    )]
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// How long this process waited.
+        timeout: Duration,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -88,11 +104,10 @@ impl CliError {
             CliError::Usage(_) => exit::USAGE,
             CliError::Refused(_) => exit::REFUSED,
             CliError::NotFound { .. } | CliError::Catalog(_) => exit::NOT_FOUND,
-            CliError::Store(
-                StoreError::ChainBroken { .. } | StoreError::ProjectionMismatch { .. },
-            ) => exit::TAMPERED,
-            CliError::Store(StoreError::NotFound { .. }) => exit::NOT_FOUND,
-            CliError::Store(_) | CliError::Io { .. } | CliError::Handle(_) => exit::STORE,
+            CliError::Store(e) | CliError::Restore(RestoreError::Store(e)) => store_exit_code(e),
+            CliError::Restore(RestoreError::Diverges(_)) => exit::USAGE,
+            CliError::Restore(_) => exit::STORE,
+            CliError::Io { .. } | CliError::Handle(_) | CliError::LockTimeout { .. } => exit::STORE,
             CliError::InvalidInput { .. } => exit::INVALID_INPUT,
             CliError::Other(_) => exit::OTHER,
         }
@@ -125,8 +140,32 @@ impl CliError {
             CliError::Store(StoreError::Busy { .. }) | CliError::Handle(_) => {
                 Some("another process is writing; try again".into())
             }
+            CliError::LockTimeout { .. } => Some(format!(
+                "try again later, or wait longer with {}=SECONDS (default {})",
+                crate::session::LOCK_TIMEOUT_VAR,
+                crate::session::DEFAULT_LOCK_TIMEOUT.as_secs()
+            )),
+            CliError::Restore(RestoreError::Diverges(_)) => Some(
+                "pass --force to restore it anyway; the register it replaces is kept beside it"
+                    .into(),
+            ),
             _ => None,
         }
+    }
+}
+
+/// The exit code of a store error: tampering 6, a missing file 4 (the
+/// database, or a backup to restore from), the rest 5.
+fn store_exit_code(e: &StoreError) -> u8 {
+    match e {
+        StoreError::ChainBroken { .. } | StoreError::ProjectionMismatch { .. } => exit::TAMPERED,
+        StoreError::NotFound { .. } => exit::NOT_FOUND,
+        StoreError::RestoreRefused { source, .. } => match **source {
+            StoreError::NotFound { .. } => exit::NOT_FOUND,
+            _ => exit::STORE,
+        },
+        StoreError::AlreadyExists { .. } => exit::USAGE,
+        _ => exit::STORE,
     }
 }
 
@@ -134,4 +173,20 @@ impl CliError {
 pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
     let path = path.into();
     move |source| CliError::Io { path, source }
+}
+
+/// Shorthand for errors reading an input file: a missing one is "not
+/// found" (exit 4), like a missing item; other failures are file errors.
+pub fn input(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
+    let path = path.into();
+    move |source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            CliError::NotFound {
+                what: format!("input file {}", path.display()),
+                hint: "; check the path".into(),
+            }
+        } else {
+            CliError::Io { path, source }
+        }
+    }
 }

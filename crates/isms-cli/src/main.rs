@@ -22,11 +22,45 @@
 // A command-line tool prints on purpose.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+// This crate's `println!`, `print!`, `eprintln!` and `eprint!` shadow the
+// standard library's, which panic when a pipe's reader has gone (`isms nc
+// list | head -1` ended with exit 101). These write through
+// `outputs::print_out` / `print_err` instead: a closed pipe drops the rest
+// of that stream and the command still ends with its own exit code. They
+// are defined before the modules so that every module uses them.
+macro_rules! println {
+    () => {
+        $crate::outputs::print_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::outputs::print_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::outputs::print_out(format_args!($($arg)*))
+    };
+}
+macro_rules! eprintln {
+    () => {
+        $crate::outputs::print_err(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::outputs::print_err(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::outputs::print_err(format_args!($($arg)*))
+    };
+}
+
 mod cli;
 mod commands;
 mod error;
 mod formats;
 mod output;
+mod outputs;
 mod parse;
 mod reference;
 mod session;
@@ -39,7 +73,19 @@ use crate::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli) {
+    // A panic is a bug, never an answer to input; should one slip through,
+    // the process still ends with a code of the table (1, "any other
+    // error") after the panic message, rather than Rust's 101.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)))
+        .unwrap_or_else(|_| {
+            Err(error::CliError::Other(
+                "internal error (the message above); please report it".into(),
+            ))
+        });
+    // The command's own error comes first; a failure to write standard
+    // output only when the command itself went well.
+    let flushed = outputs::finish();
+    match outcome.and_then(|code| flushed.map(|()| code)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("isms: {e}");

@@ -47,23 +47,59 @@ pub fn name_of<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-/// An instant: RFC 3339 (`2026-03-02T09:00:00Z`) or a date (midnight UTC).
-pub fn instant(what: &str, text: &str) -> Result<DateTime<Utc>, CliError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+/// The first day a time or date given on the command line may fall on.
+///
+/// Times outside [`FIRST_DAY`]..=[`LAST_DAY`] are refused at input, so that
+/// every output carries what was recorded: XLSX stores dates from 1900 on,
+/// and the KPIs count time in 64-bit nanoseconds, which span 292 years, so
+/// the range is 251 years. No register of an information security
+/// management system needs another. A time outside it (`--at 0001-01-01`,
+/// `--at 9999-12-31`) used to be recorded, then broke the XLSX export and
+/// the KPIs of every later command.
+pub const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// The last day a time or date given on the command line may fall on (see
+/// [`FIRST_DAY`]).
+pub const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2150, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+fn in_range(what: &str, text: &str, day: NaiveDate) -> Result<(), CliError> {
+    if (FIRST_DAY..=LAST_DAY).contains(&day) {
+        return Ok(());
     }
     Err(CliError::Usage(format!(
-        "{what}: {text:?} is not a time; write 2026-03-02T09:00:00Z or 2026-03-02"
+        "{what}: {text:?} is outside the range isms records, {FIRST_DAY} to {LAST_DAY} (UTC)"
     )))
 }
 
-/// A calendar date, `YYYY-MM-DD`.
+/// An instant: RFC 3339 (`2026-03-02T09:00:00Z`) or a date (midnight UTC),
+/// within [`FIRST_DAY`]..=[`LAST_DAY`] in UTC.
+pub fn instant(what: &str, text: &str) -> Result<DateTime<Utc>, CliError> {
+    let at = if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
+        t.with_timezone(&Utc)
+    } else if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        d.and_time(chrono::NaiveTime::MIN).and_utc()
+    } else {
+        return Err(CliError::Usage(format!(
+            "{what}: {text:?} is not a time; write 2026-03-02T09:00:00Z or 2026-03-02"
+        )));
+    };
+    in_range(what, text, at.date_naive())?;
+    Ok(at)
+}
+
+/// A calendar date, `YYYY-MM-DD`, within [`FIRST_DAY`]..=[`LAST_DAY`].
 pub fn date(what: &str, text: &str) -> Result<NaiveDate, CliError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| CliError::Usage(format!("{what}: {text:?} is not a date; write 2026-03-02")))
+    let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        CliError::Usage(format!("{what}: {text:?} is not a date; write 2026-03-02"))
+    })?;
+    in_range(what, text, day)?;
+    Ok(day)
 }
 
 /// A window length in days: `365d`, `52w`, `12m` (30-day months) or a bare number of days.
@@ -155,6 +191,33 @@ mod tests {
         assert_eq!(d.to_rfc3339(), "2026-03-02T00:00:00+00:00");
         assert!(instant("--at", "yesterday").is_err());
         assert!(date("--due", "2026-02-30").is_err());
+    }
+
+    #[test]
+    fn times_and_dates_stay_within_1900_to_2150() {
+        for ok in [
+            "1900-01-01",
+            "1900-01-01T00:00:00Z",
+            "2150-12-31T23:59:59Z",
+            // Still 2150 in UTC: the range is UTC's.
+            "2151-01-01T00:30:00+01:00",
+        ] {
+            assert!(instant("--at", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "0001-01-01",
+            "9999-12-31",
+            "1899-12-31T23:59:59Z",
+            "2151-01-01T00:00:00Z",
+            "2150-12-31T23:00:00-01:00",
+            "1900-01-01T00:30:00+01:00",
+        ] {
+            assert!(instant("--at", bad).is_err(), "{bad}");
+        }
+        assert!(date("--due", "2150-12-31").is_ok());
+        assert!(date("--due", "1900-01-01").is_ok());
+        assert!(date("--due", "2151-01-01").is_err());
+        assert!(date("--due", "1899-12-31").is_err());
     }
 
     #[test]

@@ -19,20 +19,25 @@ Regenerate with `cargo run -p isms-cli -- cli-reference > docs/cli.md` (a test i
 Every item is addressed by its human reference (`NC-0007`, `IMP-0003`; case and leading
 zeros do not matter) or by its UUID; corrective actions by `A-1`, `A-2`, ... within their
 nonconformity. Times are RFC 3339 (`2026-03-02T09:00:00Z`) or a date (`2026-03-02`, midnight
-UTC). Errors go to stderr with a line saying what to do.
+UTC), from 1900-01-01 to 2150-12-31 in UTC (the range every output format carries; others are
+refused with exit 2). Errors go to stderr with a line saying what to do.
 
 ## Exit codes
 
 | code | meaning |
 |---|---|
 | 0 | done (for `verify`: the chain is intact) |
-| 1 | any other error |
-| 2 | bad command line or argument value |
+| 1 | any other error (an internal error is a bug: please report it) |
+| 2 | bad command line or argument value, including a time outside 1900-01-01..2150-12-31, a path the command must not write to (see Outputs; an existing file for `init` and `backup`) and a `restore` that needs `--force` |
 | 3 | refused by a workflow rule; nothing was recorded |
-| 4 | the item, file, framework or catalogue entry does not exist |
-| 5 | the store or a file could not be read or written (including another process holding it too long) |
+| 4 | the item, file (database, input file, backup to restore), framework or catalogue entry does not exist |
+| 5 | the store or a file could not be read or written (including another process holding the write lock longer than `$ISMS_LOCK_TIMEOUT`) |
 | 6 | the hash chain does not verify: the event log was changed |
 | 7 | an input document is invalid (every problem is listed with its JSON path) |
+
+A pipe closed by its reader (`isms nc list | head -1`), on standard output or standard error,
+is not an error: the rest of that output is dropped quietly and the command runs to its end,
+so the exit code is still the command's own.
 
 ## JSON outputs
 
@@ -60,7 +65,37 @@ the other shapes are the serde form of the named Rust type and are listed here.
 
 Writers take an exclusive lock on `<db>.lock` from reading the register to appending, so
 two `isms` processes never give out the same number; the store's optimistic concurrency
-protects each item's history against every other writer.
+protects each item's history against every other writer. A writer waits for the lock at
+most `$ISMS_LOCK_TIMEOUT` seconds (default 30; `0` does not wait), then gives up with
+exit 5 and nothing written.
+
+Reading commands take no lock and open the database read-only: they never change it, and a
+register in a read-only folder or on read-only media can be read. In a folder they may write
+to, SQLite may leave its empty `-wal` and `-shm` files beside the database after a read; the
+next writer removes them.
+
+## Outputs
+
+The files named by `--out` (`export`, `report`, `catalog export`, and the files `schema`
+writes into its folder) and by `backup --to`:
+
+- `-` is standard output (not for the two files of a CSV export, nor for `report`, whose
+  format comes from the file's extension).
+- A FIFO or a character device (`/dev/null`, a terminal, the `/dev/fd/63` of a process
+  substitution, `/dev/stdout` while that is a terminal or a pipe) is opened and written
+  through, never replaced.
+- A symbolic link is followed only to a FIFO or a character device. A link to a regular
+  file, a directory or nothing is refused (exit 2), so that a link planted where `isms`
+  will write cannot send the output over another file: name the file itself.
+- A regular file is written whole: into a temporary file beside it, synced, then renamed
+  into place, so a reader never sees half of it. An existing file is replaced, keeping its
+  permissions; `backup` never replaces one (exit 2).
+- A directory, a block device or a socket is refused (exit 2).
+
+`restore` replaces the register only with a backup whose hash chain extends the register's
+(it holds every event the register holds); an older backup or another register needs
+`--force`. The register it replaces is always kept beside it, `<db>.replaced-<UTC time>`,
+and stderr says where.
 
 ";
 

@@ -3,14 +3,17 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::fs::TryLockError;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use isms_core::{
     ActionId, ActionRef, Actor, ActorId, Command, Event, Improvement, ImprovementId,
     ImprovementRef, Item, NcRef, Nonconformity, NonconformityId, Policy, PolicyWarning, StreamId,
 };
+use isms_store::StoreError;
 use isms_store::{
     AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Outcome, Selection,
     StreamAppend,
@@ -78,6 +81,20 @@ impl Session {
         Ok(SqliteStore::open_with(&self.db, options)?)
     }
 
+    /// Opens the existing store for reading only: the register is never
+    /// changed, no lock file is needed, and a register in a read-only
+    /// folder, or on read-only media, can be read (see
+    /// `SqliteStore::open_with` for SQLite's `-wal` and `-shm` files). An
+    /// older schema needs one read-write open to migrate; that is tried
+    /// then, as [`Session::open`] would.
+    pub fn open_read(&self) -> Result<SqliteStore, CliError> {
+        let options = Options::default().read_only(true);
+        match SqliteStore::open_with(&self.db, options) {
+            Err(StoreError::OlderSchemaReadOnly { .. }) => self.open(),
+            other => Ok(other?),
+        }
+    }
+
     /// Opens the existing store for one command. No lock is taken: the
     /// handler reads only the target item and the facts the command needs,
     /// and the store's append refuses a stale decision (the item moved on,
@@ -95,7 +112,11 @@ impl Session {
     /// the commands that replace or fill a whole register (`generate`,
     /// `demo`, `import`, `restore`), so that two of them do not interleave.
     /// Single commands do not take it (see [`Session::writer`]).
+    ///
+    /// Waits at most [`lock_timeout`] for another process to release it,
+    /// then gives up with [`CliError::LockTimeout`] (exit 5).
     pub fn lock(&self) -> Result<File, CliError> {
+        let timeout = lock_timeout()?;
         let mut name = self.db.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         let path = self.db.with_file_name(name);
@@ -105,8 +126,21 @@ impl Session {
             .write(true)
             .open(&path)
             .map_err(io(&path))?;
-        file.lock().map_err(io(&path))?;
-        Ok(file)
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(CliError::LockTimeout { path, timeout });
+                }
+                Err(TryLockError::Error(e)) => return Err(io(&path)(e)),
+            }
+        }
     }
 
     /// Runs one command as the actor at `at`; prints policy warnings.
@@ -143,6 +177,29 @@ fn migration_progress(p: MigrationProgress) {
         eprintln!("isms:   schema version {}: {} done", p.version, p.done);
     }
 }
+
+/// The default of [`lock_timeout`].
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a writer waits for another process's write lock:
+/// `$ISMS_LOCK_TIMEOUT` seconds (a whole number, `0` for not at all), else
+/// [`DEFAULT_LOCK_TIMEOUT`].
+pub fn lock_timeout() -> Result<Duration, CliError> {
+    let Some(text) = std::env::var_os(LOCK_TIMEOUT_VAR) else {
+        return Ok(DEFAULT_LOCK_TIMEOUT);
+    };
+    text.to_str()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "${LOCK_TIMEOUT_VAR}: {text:?} is not a number of seconds; write e.g. {LOCK_TIMEOUT_VAR}=120"
+            ))
+        })
+}
+
+/// The environment variable that sets [`lock_timeout`].
+pub const LOCK_TIMEOUT_VAR: &str = "ISMS_LOCK_TIMEOUT";
 
 /// Fresh randomness for identifiers (the core takes entropy as an argument).
 pub fn entropy() -> u128 {

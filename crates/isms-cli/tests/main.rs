@@ -4,12 +4,15 @@
 mod concurrency;
 mod docs;
 mod exchange;
+mod exits;
 mod json;
 mod oscal;
+mod outputs;
 mod projections;
 mod readme;
 mod refusals;
 mod report;
+mod restore;
 mod scenarios;
 mod support;
 mod tamper;

@@ -36,14 +36,44 @@ impl Scratch {
     }
 
     pub(crate) fn isms_as(&self, actor: &str, args: &[&str]) -> Run {
-        let output = command(&self.dir)
-            .arg("--db")
-            .arg(self.db())
-            .args(["--as", actor])
-            .args(args)
-            .output()
-            .unwrap();
-        Run::from(output, args)
+        self.run(self.isms_command("--as", actor).args(args), args)
+    }
+
+    /// `isms --db <db> --as tester ARGS` as a command to adjust (environment,
+    /// standard streams, user) before running it with [`Scratch::run`].
+    pub(crate) fn isms_command(&self, as_flag: &str, actor: &str) -> Command {
+        let mut c = command(&self.dir);
+        c.arg("--db").arg(self.db()).args([as_flag, actor]);
+        c
+    }
+
+    /// Runs a command made by [`Scratch::isms_command`] (with `args` added).
+    pub(crate) fn run(&self, command: &mut Command, args: &[&str]) -> Run {
+        Run::from(command.output().unwrap(), args)
+    }
+
+    /// `isms --db <db> --as tester ARGS` on another database file.
+    pub(crate) fn isms_on(&self, db: &Path, args: &[&str]) -> Run {
+        let mut c = command(&self.dir);
+        c.arg("--db").arg(db).args(["--as", "tester"]).args(args);
+        self.run(&mut c, args)
+    }
+
+    /// Reports one minor nonconformity titled `title`; returns its reference.
+    pub(crate) fn report(&self, title: &str) -> String {
+        let out = self
+            .isms(&[
+                "nc",
+                "report",
+                "--title",
+                title,
+                "--source",
+                "monitoring",
+                "--severity",
+                "minor",
+            ])
+            .ok();
+        out.split(':').next().unwrap_or_default().to_owned()
     }
 
     pub(crate) fn dir(&self) -> &Path {

@@ -10,8 +10,10 @@
 //!   naming the first broken position and its stream, and an exportable
 //!   head for a third party to anchor;
 //! - reading everything, one stream, or everything as of an instant;
-//! - online backup that verifies the copy before reporting it good, and a
-//!   restore that refuses a backup that does not verify;
+//! - online backup that verifies the copy before reporting it good and
+//!   never replaces a file, and a restore that refuses a backup that does
+//!   not verify or does not extend the register's chain, keeping a copy of
+//!   the store it replaces;
 //! - idempotent commands through [`isms_store::CommandHandler`].
 //!
 //! ```
@@ -77,4 +79,7 @@ mod store;
 
 pub use isms_store::EventStore;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use store::{BackupReport, Durability, MigrationProgress, Options, SqliteStore};
+pub use store::{
+    BackupReport, Divergence, Durability, MigrationProgress, Options, RestoreError, RestoreOptions,
+    RestoreReport, SqliteStore,
+};

@@ -51,6 +51,8 @@ impl SqliteStore {
         if claim.to_string() != reference {
             return Ok(None);
         }
-        self.find_claim(claim)
+        let found = self.find_claim(claim)?;
+        self.check_unchanged()?;
+        Ok(found)
     }
 }

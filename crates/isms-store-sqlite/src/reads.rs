@@ -48,6 +48,7 @@ impl SqliteStore {
         let items = projection::check(&tx, &self.path)?;
         tx.finish()
             .map_err(|e| db_err(&self.path, "check the projections", e))?;
+        self.check_unchanged()?;
         Ok(items)
     }
 
@@ -108,7 +109,7 @@ impl SqliteStore {
             };
             visit(item);
         }
-        Ok(())
+        self.check_unchanged()
     }
 
     pub(crate) fn read_projected_facts(
@@ -150,6 +151,6 @@ impl SqliteStore {
                 }
             }
         }
-        Ok(())
+        self.check_unchanged()
     }
 }

@@ -117,6 +117,118 @@ pub struct BackupReport {
     pub bytes: u64,
 }
 
+/// How [`SqliteStore::restore_with`] treats the store it replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct RestoreOptions {
+    /// Restore even a backup whose chain does not extend the target's: an
+    /// older backup (a rollback) or another register altogether. The
+    /// target's events the backup lacks are then gone from it, and kept only
+    /// in the copy of the replaced store. Default `false`:
+    /// [`RestoreError::Diverges`].
+    pub allow_divergence: bool,
+    /// Keep a copy of the replaced store beside it, as
+    /// `<target>.replaced-<UTC time>` (`-2`, `-3`, ... added if that name is
+    /// taken). Default `true`.
+    pub keep_replaced: bool,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        Self {
+            allow_divergence: false,
+            keep_replaced: true,
+        }
+    }
+}
+
+impl RestoreOptions {
+    /// The same options, allowing a backup that does not extend the
+    /// target's chain or not.
+    #[must_use]
+    pub fn allow_divergence(mut self, allow: bool) -> Self {
+        self.allow_divergence = allow;
+        self
+    }
+
+    /// The same options, keeping a copy of the replaced store or not.
+    #[must_use]
+    pub fn keep_replaced(mut self, keep: bool) -> Self {
+        self.keep_replaced = keep;
+        self
+    }
+}
+
+/// What a restore did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RestoreReport {
+    /// The restored store, verified.
+    pub restored: BackupReport,
+    /// Where the store that was replaced is kept: a copy taken just before
+    /// the restore, or a corrupt file moved aside (`<target>.corrupt-<pid>`).
+    /// `None` when there was no store, or nothing was kept.
+    pub replaced: Option<PathBuf>,
+    /// The chain head the replaced store recorded, when it could be read.
+    pub previous_head: Option<ChainHead>,
+}
+
+/// Why [`SqliteStore::restore_with`] did not restore.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// The store failed, or refused the backup because it does not verify
+    /// or is not ours ([`StoreError::RestoreRefused`]).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The backup's chain does not extend the target's: the target holds
+    /// events the backup has not (it is older, or another register), and
+    /// restoring would drop them. Nothing was changed.
+    #[error(
+        "refusing to restore {} over {}: {}; restoring it would drop events the register holds",
+        .0.backup.display(), .0.target.display(), divergence(.0.target_head, .0.backup_head)
+    )]
+    Diverges(Box<Divergence>),
+}
+
+/// A backup whose chain does not extend the store it would replace
+/// ([`RestoreError::Diverges`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Divergence {
+    /// The backup file.
+    pub backup: PathBuf,
+    /// The store it would replace.
+    pub target: PathBuf,
+    /// The target's recorded chain head.
+    pub target_head: ChainHead,
+    /// The backup's verified chain head.
+    pub backup_head: ChainHead,
+}
+
+fn divergence(target: ChainHead, backup: ChainHead) -> String {
+    let events = |n: u64| {
+        if n == 1 {
+            "1 event".to_owned()
+        } else {
+            format!("{n} events")
+        }
+    };
+    if backup.position < target.position {
+        format!(
+            "the backup is older: it holds {}, the register {}",
+            events(backup.position),
+            events(target.position)
+        )
+    } else {
+        format!(
+            "the backup is another history: its chain differs from the register's {} (head {})",
+            events(target.position),
+            target.hash
+        )
+    }
+}
+
 /// An append-only, hash-chained event store in one SQLite file.
 ///
 /// Open one per thread or process; SQLite's locking serialises writers
@@ -125,6 +237,65 @@ pub struct BackupReport {
 pub struct SqliteStore {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
+    /// Set when the file was opened without SQLite's locks (see
+    /// [`SqliteStore::open_with`]): how it looked then.
+    unlocked: Option<FileStamp>,
+}
+
+/// What a file looked like, to tell later whether anybody wrote to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    /// Inode and change time where the platform has them.
+    ino_ctime: (u64, i64, i64),
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> std::io::Result<Self> {
+        let m = fs::metadata(path)?;
+        #[cfg(unix)]
+        let ino_ctime = {
+            use std::os::unix::fs::MetadataExt as _;
+            (m.ino(), m.ctime(), m.ctime_nsec())
+        };
+        #[cfg(not(unix))]
+        let ino_ctime = (0, 0, 0);
+        Ok(Self {
+            len: m.len(),
+            modified: m.modified().ok(),
+            ino_ctime,
+        })
+    }
+}
+
+/// Whether a read-only connection failed its first read because SQLite
+/// could not create the WAL files beside the database (a read-only folder)
+/// while there is no `-wal` file: then the database file alone holds every
+/// committed event.
+fn wal_out_of_reach(conn: &Connection, path: &Path) -> bool {
+    match conn.pragma_query_value(None, "application_id", |r| r.get::<_, i64>(0)) {
+        Err(rusqlite::Error::SqliteFailure(f, _)) => {
+            matches!(f.code, ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+                && !sibling(path, "-wal").exists()
+        }
+        _ => false,
+    }
+}
+
+/// `file:PATH?immutable=1`, with every byte of the path that a URI could
+/// misread percent-encoded.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// Maps a rusqlite error to a store error naming the file.
@@ -213,6 +384,41 @@ fn fsync_dir(path: &Path) {
     }
 }
 
+/// Syncs `tmp` and hard-links it to `dest`, which fails if `dest` exists
+/// (no replacing, no race with another writer), then removes `tmp`.
+fn link_into_place(tmp: &Path, dest: &Path, operation: &'static str) -> Result<(), StoreError> {
+    let linked = fs::File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .and_then(|()| fs::hard_link(tmp, dest));
+    let _ = fs::remove_file(tmp);
+    match linked {
+        Ok(()) => {
+            fsync_dir(dest);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::AlreadyExists {
+            path: dest.to_owned(),
+        }),
+        Err(e) => Err(io_err(dest, operation)(e)),
+    }
+}
+
+/// `.replaced-<UTC time>`, for the copy of a store a restore replaces.
+fn replaced_suffix() -> String {
+    format!(".replaced-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"))
+}
+
+/// `path` with `suffix`, or with `suffix-2`, `suffix-3`, ... when taken.
+fn free_name(path: &Path, suffix: &str) -> PathBuf {
+    let mut candidate = sibling(path, suffix);
+    let mut n = 2;
+    while fs::symlink_metadata(&candidate).is_ok() {
+        candidate = sibling(path, &format!("{suffix}-{n}"));
+        n += 1;
+    }
+    candidate
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
@@ -231,6 +437,17 @@ impl SqliteStore {
     }
 
     /// Opens an existing store.
+    ///
+    /// Read-only ([`Options::read_only`]), the file is never written, and a
+    /// store in a folder this process cannot write to can be read. SQLite
+    /// needs its `-wal` and `-shm` files to read a WAL database and creates
+    /// them where it can (a read-only connection cannot remove them again:
+    /// they stay, empty, until a writer closes). Where it cannot and no
+    /// `-wal` file exists (so the database file holds every committed
+    /// event), the file is read as immutable, without SQLite's locks.
+    /// Every read then checks that the file is as it was when opened, and
+    /// fails with [`StoreError::Io`] ("read again") if a writer that may
+    /// write that folder changed it meanwhile, rather than return a mix.
     pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Self, StoreError> {
         let path = path.as_ref();
         if !path.exists() {
@@ -243,10 +460,23 @@ impl SqliteStore {
         } else {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_err(path, "open", e))?;
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|e| db_err(path, "open", e))?;
+        let mut unlocked = None;
+        if options.read_only && wal_out_of_reach(&conn, path) {
+            let stamp = FileStamp::of(path).map_err(io_err(path, "open"))?;
+            drop(conn);
+            conn = Connection::open_with_flags(
+                immutable_uri(path),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(|e| db_err(path, "open", e))?;
+            unlocked = Some(stamp);
+        }
         let mut store = Self {
             conn,
             path: path.to_owned(),
+            unlocked,
         };
         // Nothing is written before the file is known to be ours: a
         // foreign or empty file must be left exactly as it was.
@@ -285,6 +515,7 @@ impl SqliteStore {
             let mut store = Self {
                 conn,
                 path: tmp.clone(),
+                unlocked: None,
             };
             let init = store
                 .configure(options)
@@ -329,7 +560,11 @@ impl SqliteStore {
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| db_err(&path, "open", e))?;
-        let mut store = Self { conn, path };
+        let mut store = Self {
+            conn,
+            path,
+            unlocked: None,
+        };
         store.initialise()?;
         Ok(store)
     }
@@ -350,6 +585,25 @@ impl SqliteStore {
 
     fn err(&self, operation: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |e| db_err(&self.path, operation, e)
+    }
+
+    /// After a read of a store opened without locks (see
+    /// [`SqliteStore::open_with`]), fails if the file changed meanwhile:
+    /// what was read may then mix two states of it.
+    pub(crate) fn check_unchanged(&self) -> Result<(), StoreError> {
+        let Some(then) = self.unlocked else {
+            return Ok(());
+        };
+        match FileStamp::of(&self.path) {
+            Ok(now) if now == then => Ok(()),
+            _ => Err(StoreError::Io {
+                path: self.path.clone(),
+                operation: "read the store without locks (its folder is read-only)",
+                source: std::io::Error::other(
+                    "another process changed the file during the read; read again",
+                ),
+            }),
+        }
     }
 
     fn set_busy_timeout(&mut self, options: Options) -> Result<(), StoreError> {
@@ -519,10 +773,17 @@ impl SqliteStore {
 
     /// Copies the store to `dest` with SQLite's online backup API (writers
     /// may go on meanwhile; the copy is one consistent snapshot), then opens
-    /// the copy and verifies its chain before moving it into place. An
-    /// existing `dest` is replaced only by a verified copy.
+    /// the copy and verifies its chain before linking it into place under
+    /// `dest`. A backup never replaces anything: if `dest` exists (a file, a
+    /// link, anything), or appears meanwhile, this fails with
+    /// [`StoreError::AlreadyExists`] and leaves it alone.
     pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupReport, StoreError> {
         let dest = dest.as_ref();
+        if fs::symlink_metadata(dest).is_ok() {
+            return Err(StoreError::AlreadyExists {
+                path: dest.to_owned(),
+            });
+        }
         let tmp = sibling(dest, &format!(".partial-{}", std::process::id()));
         let _ = fs::remove_file(&tmp);
         let result = self
@@ -544,11 +805,7 @@ impl SqliteStore {
                 return Err(e);
             }
         };
-        fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .and_then(|()| fs::rename(&tmp, dest))
-            .map_err(io_err(dest, "move the verified backup into place"))?;
-        fsync_dir(dest);
+        link_into_place(&tmp, dest, "move the verified backup into place")?;
         let bytes = fs::metadata(dest)
             .map_err(io_err(dest, "read backup size"))?
             .len();
@@ -558,6 +815,19 @@ impl SqliteStore {
             events: verified.events,
             bytes,
         })
+    }
+
+    /// A consistent copy of the store, as it is, under the new name `dest`
+    /// (not verified: a copy kept as evidence must be taken even of a store
+    /// that does not verify).
+    fn keep_copy(&self, dest: &Path) -> Result<(), StoreError> {
+        let tmp = sibling(dest, &format!(".partial-{}", std::process::id()));
+        let _ = fs::remove_file(&tmp);
+        if let Err(e) = self.copy_into_new(&tmp) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        link_into_place(&tmp, dest, "keep the replaced store")
     }
 
     fn copy_into_new(&self, tmp: &Path) -> Result<(), StoreError> {
@@ -570,19 +840,40 @@ impl SqliteStore {
         dst.close().map_err(|(_, e)| db_err(tmp, "close backup", e))
     }
 
+    /// Restores `target` from `backup` with the default [`RestoreOptions`]:
+    /// only a backup that extends the target's chain, keeping a copy of the
+    /// replaced store beside it. See [`SqliteStore::restore_with`].
+    pub fn restore(
+        backup: impl AsRef<Path>,
+        target: impl AsRef<Path>,
+    ) -> Result<RestoreReport, RestoreError> {
+        Self::restore_with(backup, target, RestoreOptions::default())
+    }
+
     /// Restores `target` from `backup`: verifies the backup first and
     /// refuses ([`StoreError::RestoreRefused`]) one that does not verify or
     /// is not ours, then copies it into `target` with the backup API in a
     /// single SQLite transaction (atomic, and safe with WAL files and other
     /// open connections), and verifies the result.
     ///
+    /// An existing `target` is replaced only by a backup whose chain extends
+    /// its own: the backup holds at least the target's events, and its hash
+    /// at the target's head position is the target's recorded head. Anything
+    /// else (an older backup, another register) is
+    /// [`RestoreError::Diverges`] unless
+    /// [`RestoreOptions::allow_divergence`]. Before it is replaced, a
+    /// consistent copy of it is kept beside it
+    /// ([`RestoreOptions::keep_replaced`], [`RestoreReport::replaced`]).
+    ///
     /// A `target` that is missing is created; one that is corrupt is moved
-    /// aside to `<target>.corrupt-<pid>` first; one that is another
+    /// aside to `<target>.corrupt-<pid>` first (it cannot be compared, and
+    /// restoring it is what backups are for); one that is another
     /// program's file is never touched.
-    pub fn restore(
+    pub fn restore_with(
         backup: impl AsRef<Path>,
         target: impl AsRef<Path>,
-    ) -> Result<BackupReport, StoreError> {
+        options: RestoreOptions,
+    ) -> Result<RestoreReport, RestoreError> {
         let backup = backup.as_ref();
         let target = target.as_ref();
         let refused = |e| StoreError::RestoreRefused {
@@ -592,8 +883,27 @@ impl SqliteStore {
         let source =
             Self::open_with(backup, Options::default().read_only(true)).map_err(refused)?;
         let expected = source.verify().map_err(refused)?;
+        let mut replaced = None;
+        let mut previous_head = None;
         let mut dest = match Self::open(target) {
-            Ok(s) => s,
+            Ok(s) => {
+                let head = s.head()?;
+                if !options.allow_divergence && !source.extends(head)? {
+                    return Err(RestoreError::Diverges(Box::new(Divergence {
+                        backup: backup.to_owned(),
+                        target: target.to_owned(),
+                        target_head: head,
+                        backup_head: expected.head,
+                    })));
+                }
+                previous_head = Some(head);
+                if options.keep_replaced {
+                    let aside = free_name(target, &replaced_suffix());
+                    s.keep_copy(&aside)?;
+                    replaced = Some(aside);
+                }
+                s
+            }
             Err(StoreError::NotFound { .. }) => Self::create(target)?,
             Err(StoreError::Corrupt { .. }) => {
                 let aside = sibling(target, &format!(".corrupt-{}", std::process::id()));
@@ -604,9 +914,10 @@ impl SqliteStore {
                             .map_err(io_err(&from, "move the corrupt store aside"))?;
                     }
                 }
+                replaced = Some(aside);
                 Self::create(target)?
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         run_backup(&source.conn, &mut dest.conn).map_err(|e| db_err(target, "restore", e))?;
         source.close()?;
@@ -621,18 +932,42 @@ impl SqliteStore {
                     expected.head.hash,
                     expected.head.position
                 ),
-            });
+            }
+            .into());
         }
         dest.close()?;
         let bytes = fs::metadata(target)
             .map_err(io_err(target, "read size"))?
             .len();
-        Ok(BackupReport {
-            path: target.to_owned(),
-            head: verified.head,
-            events: verified.events,
-            bytes,
+        Ok(RestoreReport {
+            restored: BackupReport {
+                path: target.to_owned(),
+                head: verified.head,
+                events: verified.events,
+                bytes,
+            },
+            replaced,
+            previous_head,
         })
+    }
+
+    /// Whether this store's chain extends one whose head is `head`: it has
+    /// an event at `head.position` and its chain hash there is `head.hash`
+    /// (every earlier event is then the same too, the chain says so).
+    fn extends(&self, head: ChainHead) -> Result<bool, StoreError> {
+        if head.position == 0 {
+            return Ok(true);
+        }
+        let hash: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT hash FROM events WHERE position = ?1",
+                [to_sql(head.position)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err("compare chains"))?;
+        Ok(hash.and_then(|h| hash_from(&h)) == Some(head.hash))
     }
 
     /// Writes the verified chain head as JSON to `path` (for a third party
@@ -837,7 +1172,8 @@ impl EventStore for SqliteStore {
             });
             Ok(true)
         };
-        read_rows(&self.path, &mut next_row, as_of, visit)
+        read_rows(&self.path, &mut next_row, as_of, visit)?;
+        self.check_unchanged()
     }
 
     fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
@@ -849,6 +1185,7 @@ impl EventStore for SqliteStore {
                 |r| r.get(0),
             )
             .map_err(self.err("read stream version"))?;
+        self.check_unchanged()?;
         Ok(from_sql(v))
     }
 
@@ -861,6 +1198,7 @@ impl EventStore for SqliteStore {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(self.err("read chain head"))?;
+        self.check_unchanged()?;
         Ok(ChainHead {
             position: from_sql(position),
             hash: hash_from(&hash).ok_or_else(|| StoreError::Corrupt {
@@ -955,6 +1293,7 @@ impl EventStore for SqliteStore {
                 },
             });
         }
+        self.check_unchanged()?;
         Ok(Verified {
             events: chain.position,
             head: chain,
@@ -1076,5 +1415,84 @@ impl AppendState for TxState<'_> {
                 })
             })
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use isms_store::ExpectedVersion;
+    use isms_store::workload::Workload;
+
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("isms-store-unit-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn one_lifecycle(store: &mut SqliteStore, workload: &mut Workload) {
+        let events = workload.lifecycle(Default::default()).unwrap();
+        let stream = events[0].stream;
+        store
+            .append_to_stream(stream, ExpectedVersion::NoStream, events)
+            .unwrap();
+    }
+
+    #[test]
+    fn the_immutable_uri_survives_any_file_name() {
+        let dir = scratch("uri");
+        let path = dir.join("a b?c#d%e&f=g.isms");
+        SqliteStore::create(&path).unwrap().close().unwrap();
+        let conn = Connection::open_with_flags(
+            immutable_uri(&path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .unwrap();
+        let id: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, APPLICATION_ID);
+        drop(conn);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A store read without locks (as in a read-only folder) refuses to
+    /// answer once a writer has changed the file under it.
+    #[test]
+    fn a_read_without_locks_fails_once_the_file_changed() {
+        let dir = scratch("unlocked");
+        let path = dir.join("live.isms");
+        let mut writer = SqliteStore::create(&path).unwrap();
+        let mut workload = Workload::new();
+        one_lifecycle(&mut writer, &mut workload);
+        let mut reader = SqliteStore::open_with(&path, Options::default().read_only(true)).unwrap();
+        reader.unlocked = Some(FileStamp::of(&path).unwrap());
+        assert_eq!(reader.head().unwrap().position, 10);
+        reader.load_all().unwrap();
+
+        // The writer appends and checkpoints its WAL into the file itself.
+        one_lifecycle(&mut writer, &mut workload);
+        writer
+            .conn
+            .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+        for result in [
+            reader.head().map(|_| ()),
+            reader.load_all().map(|_| ()),
+            reader.verify().map(|_| ()),
+        ] {
+            match result {
+                Err(StoreError::Io { source, .. }) => {
+                    assert!(source.to_string().contains("read again"), "{source}");
+                }
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        }
+        drop(reader);
+        writer.close().unwrap();
+        fs::remove_dir_all(&dir).unwrap();
     }
 }
