@@ -57,10 +57,23 @@
 //!   entropy for event identifiers come in through [`Context`], so every
 //!   outcome is reproducible and property-testable. Storage lives in other
 //!   crates (`isms-store-sqlite`).
-//! - **Pure `decide`, infallible `apply`.** [`decide`] turns a [`Command`]
-//!   into events or a typed [`DecisionError`] naming the broken rule, and
-//!   changes nothing; [`apply`] folds an event into the [`Register`]. The
-//!   live state always equals the fold of its events.
+//! - **The item is the aggregate.** [`decide`] takes the state of the one
+//!   item a command targets ([`ItemRef`], `None` before creation), a small
+//!   [`RegisterContext`] (the last reference number, a nonconformity's
+//!   reference and state, whether an action id is taken: index look-ups)
+//!   and the [`Context`], and returns the events or a typed
+//!   [`DecisionError`], changing nothing. [`apply`] folds one item's events
+//!   into an [`Item`]. A store therefore loads one stream and the few facts
+//!   [`Lookups::for_command`] lists ([`RegisterFacts`] gathers them from
+//!   any [`FactSource`]), whatever the size of the register. [`Register`]
+//!   is the in-memory convenience over the same functions; a property test
+//!   checks that both ways decide alike on random histories.
+//! - **Events claim what must be unique.** [`Event::claim`] names the human
+//!   reference a new item takes and the id a new action takes, so every
+//!   store enforces uniqueness with an index, without reading payloads.
+//! - **Compact facts for measurement.** [`NcFacts`] and [`ImprovementFacts`]
+//!   hold every instant, date, state and category KPIs need, without text,
+//!   with an exact versioned binary encoding a store keeps per item.
 //! - **The workflow is data.** [`NC_TRANSITIONS`] and
 //!   [`IMPROVEMENT_TRANSITIONS`] list every allowed command per state; the
 //!   docs diagram and the property tests are derived from them.

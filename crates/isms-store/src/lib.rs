@@ -9,15 +9,30 @@
 //! - [`StoredEvent`], [`ChainHash`], [`chain_hash`]: the chain every
 //!   backend computes the same way;
 //! - [`StoreError`]: typed failures that say what, where and what to do;
-//! - [`CommandHandler`]: load, `isms_core::decide`, append with the
-//!   expected version, retry on conflict, and return the earlier outcome
-//!   for a repeated [`RequestId`];
+//! - [`CommandHandler`]: load the target item and the facts the command
+//!   needs, `isms_core::decide`, append with the item's version as the
+//!   expected version, decide again after a conflict (or a reference taken
+//!   meanwhile), and return the earlier outcome for a repeated
+//!   [`RequestId`];
+//! - [`append::plan_append`]: every check of an append (versions,
+//!   sequences, streams, unique claims, chain hashes), written once for
+//!   all backends;
+//! - [`EventStore::list_items`] and [`EventStore::read_facts`]: what
+//!   reading commands and KPIs need, answered from projections by backends
+//!   that keep them;
+//! - `conformance` (feature `conformance`): the suite any backend, an
+//!   embedder's own included, runs with one call;
 //! - [`MemoryStore`]: the in-memory reference implementation;
 //! - [`workload`]: realistic event streams, made by the real core, for
 //!   tests and benchmarks of any backend.
 //!
-//! The embedded backend is `isms-store-sqlite`; a server backend can
-//! implement the same trait later.
+//! The embedded backend is `isms-store-sqlite`; `examples/own_store.rs` in
+//! the workspace shows an embedder's own store passing the conformance
+//! suite.
+//!
+//! ## Features
+//!
+//! - `conformance`: the `conformance` module (test support for backends).
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
