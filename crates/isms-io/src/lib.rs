@@ -9,7 +9,9 @@
 //!   repeated, and one row per
 //!   nonconformity (a second file, or a second sheet). Dates and instants
 //!   in ISO 8601 (UTC); in XLSX a bold header row, frozen panes, an
-//!   autofilter, and typed date cells.
+//!   autofilter, and typed date cells. A CSV cell a spreadsheet program
+//!   would run as a formula (it starts with one of [`FORMULA_TRIGGERS`]) is
+//!   written with a leading `'`, which the import takes off again.
 //! - **Import** ([`plan_import`]): headers are matched to [`Column`]s case-
 //!   and punctuation-insensitively, with synonyms and an explicit
 //!   [`MappingFile`]; the [`ColumnMapping`] used is returned for printing.
@@ -92,7 +94,9 @@ pub use columns::{
 };
 pub use docs::columns_markdown;
 pub use error::{FileError, ImportError, Location, Problem, ProblemKind};
-pub use export::{ACTIONS_SHEET, CsvExport, NONCONFORMITIES_SHEET, export_csv, export_xlsx};
+pub use export::{
+    ACTIONS_SHEET, CsvExport, FORMULA_TRIGGERS, NONCONFORMITIES_SHEET, export_csv, export_xlsx,
+};
 pub use import::{
     IMPORT_REFERENCE, ImportOptions, ImportPlan, Input, NOT_RECORDED, PlannedItem, Progress, Stage,
     plan_import,

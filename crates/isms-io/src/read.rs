@@ -12,7 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::columns::{Column, MappingFile, column_letters, match_header};
 use crate::error::FileError;
-use crate::export::{ACTIONS_SHEET, NONCONFORMITIES_SHEET};
+use crate::export::{ACTIONS_SHEET, NONCONFORMITIES_SHEET, unescape_formula};
 use crate::limits::{MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_SHEET_ROWS, MAX_TEXT_BYTES};
 
 /// The text encoding of a CSV file.
@@ -450,6 +450,7 @@ fn read_csv(
         row_no += 1;
         rows.start(row_no, budget)?;
         for (pos, field) in record.iter().enumerate() {
+            let field = unescape_formula(field);
             let blank = field.trim().is_empty();
             if pos >= MAX_COLUMNS {
                 // Never a column the import reads; but a header that wide
