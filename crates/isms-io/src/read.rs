@@ -566,44 +566,64 @@ fn read_sheet(
                 },
             });
         }
+        // A shared formula's repetitions are expanded only for the cells
+        // the table keeps (each counted as text), never for the others.
         let formula = match cell.formula {
-            Some(XlsxFormulaMetadata::Normal { formula }) => Some(formula),
+            Some(XlsxFormulaMetadata::Normal { formula }) => Formula::Text(formula),
             Some(XlsxFormulaMetadata::Shared {
                 shared_index,
                 range,
                 formula,
             }) => {
-                let anchor = range.map_or(cell.pos, |d| d.start);
-                budget.take(formula.len(), file, &rows.sheet)?;
-                shared.insert(shared_index, (formula.clone(), anchor));
-                Some(formula)
+                if !formula.is_empty() {
+                    let anchor = range.map_or(cell.pos, |d| d.start);
+                    // The template is kept for the sheet: counted as text,
+                    // with what its entry costs.
+                    budget.take(formula.len() + 64, file, &rows.sheet)?;
+                    shared.insert(shared_index, (formula.clone(), anchor));
+                }
+                Formula::Text(formula)
             }
-            Some(XlsxFormulaMetadata::SharedDerived { shared_index }) => Some(
-                shared
-                    .get(&shared_index)
-                    .map(|(f, anchor)| {
-                        calamine::expand_shared_formula(f, *anchor, cell.pos)
-                            .unwrap_or_else(|_| f.clone())
-                    })
-                    .unwrap_or_default(),
-            ),
-            _ => None,
-        }
-        .filter(|f| !f.is_empty());
+            Some(XlsxFormulaMetadata::SharedDerived { shared_index }) => {
+                Formula::Derived(shared_index)
+            }
+            _ => Formula::Text(String::new()),
+        };
+        let has_formula = match &formula {
+            Formula::Text(f) => !f.is_empty(),
+            Formula::Derived(i) => shared.contains_key(i),
+        };
         if rows.row() != Some(r + 1) {
             rows.start(r + 1, budget)?;
         }
         let value = cell.value;
-        let blank = formula.is_none() && is_blank(&value);
-        let raw = move || match formula {
-            Some(f) => Raw::Formula(f),
-            None => raw_of(value),
+        let blank = !has_formula && is_blank(&value);
+        let shared = &shared;
+        let raw = move || {
+            if !has_formula {
+                return raw_of(value);
+            }
+            Raw::Formula(match formula {
+                Formula::Text(f) => f,
+                Formula::Derived(i) => match shared.get(&i) {
+                    Some((f, anchor)) => calamine::expand_shared_formula(f, *anchor, cell.pos)
+                        .unwrap_or_else(|_| f.clone()),
+                    None => String::new(),
+                },
+            })
         };
         rows.cell(c, blank, raw, budget)?;
     }
     let mut table = rows.table(budget, "an empty sheet")?;
     table.sheet = Some(sheet.to_owned());
     Ok(table)
+}
+
+/// A cell's formula as calamine reports it: its text (empty for none), or
+/// the index of the shared formula it repeats.
+enum Formula {
+    Text(String),
+    Derived(usize),
 }
 
 fn is_blank(value: &DataRef<'_>) -> bool {

@@ -475,3 +475,38 @@ fn problems_are_listed_up_to_the_limit_and_the_rest_counted() {
     let e = import("ctl.csv", csv.as_bytes()).unwrap_err().to_string();
     assert!(e.starts_with("2000 problems found"), "{e}");
 }
+
+/// A shared formula is reported at every cell that repeats it, with its
+/// references moved to that cell, as before the reader stopped expanding
+/// repetitions in columns the import does not read; in those columns a
+/// template of 1 MiB repeated 500 times costs nothing.
+#[test]
+fn shared_formulas_are_expanded_only_where_the_import_reads_them() {
+    let big = "1+".repeat(1 << 19) + "1";
+    let mut rows = format!(
+        "<row>{}{}</row>",
+        text_cell("A1", "Title"),
+        text_cell("B1", "Notes")
+    );
+    rows.push_str(&format!(
+        r#"<row><c r="A2"><f t="shared" si="0" ref="A2:A3">C2*2</f><v>4</v></c><c r="B2"><f t="shared" si="1" ref="B2:B501">{big}</f><v>1</v></c></row>"#
+    ));
+    rows.push_str(r#"<row><c r="A3"><f t="shared" si="0"/><v>6</v></c><c r="B3"><f t="shared" si="1"/><v>1</v></c></row>"#);
+    for r in 4..=501 {
+        rows.push_str(&format!(
+            r#"<row><c r="B{r}"><f t="shared" si="1"/><v>1</v></c></row>"#
+        ));
+    }
+    let Err(ImportError::Problems(p)) = import("shared.xlsx", &workbook(&sheet(&rows), None, None))
+    else {
+        panic!("expected problems")
+    };
+    let formulas: Vec<(Option<usize>, &str)> = p
+        .iter()
+        .filter_map(|p| match &p.kind {
+            ProblemKind::Formula { formula } => Some((p.location.row, formula.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(formulas, [(Some(2), "C2*2"), (Some(3), "C3*2")], "{p:?}");
+}
