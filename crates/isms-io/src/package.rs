@@ -352,7 +352,9 @@ struct Scan<'a> {
     fonts: Vec<u64>,
     fills: Vec<u64>,
     borders: Vec<u64>,
-    records: u64,
+    /// Records read of each kind, over all lists of that kind (calamine
+    /// adds every list's records to the same one).
+    records: [u64; 5],
     style_bytes: u64,
 }
 
@@ -368,7 +370,7 @@ impl<'a> Scan<'a> {
             fonts: Vec::new(),
             fills: Vec::new(),
             borders: Vec::new(),
-            records: 0,
+            records: [0; 5],
             style_bytes: 0,
         }
     }
@@ -466,7 +468,6 @@ impl<'a> Scan<'a> {
                 None => {
                     if let Some(s) = Styles::of(other) {
                         self.styles = Some(s);
-                        self.records = 0;
                     }
                 }
                 Some(s) if other == s.record() => self.style_record(s, e, at)?,
@@ -477,9 +478,11 @@ impl<'a> Scan<'a> {
     }
 
     fn style_record(&mut self, s: Styles, e: &BytesStart<'_>, at: u64) -> Result<(), FileError> {
-        self.records += 1;
-        if self.records > MAX_STYLE_RECORDS as u64 {
-            return Err(self.too_many(s.what(), self.records, MAX_STYLE_RECORDS as u64));
+        let records = &mut self.records[s as usize];
+        *records += 1;
+        let records = *records;
+        if records > MAX_STYLE_RECORDS as u64 {
+            return Err(self.too_many(s.what(), records, MAX_STYLE_RECORDS as u64));
         }
         match s {
             Styles::NumFmts => {

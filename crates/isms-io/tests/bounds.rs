@@ -357,11 +357,13 @@ fn styles_that_expand_to_gigabytes_are_refused() {
     );
 }
 
+/// calamine adds the fonts of every `<fonts>` list to one list: they are
+/// counted together.
 #[test]
 fn more_style_records_than_the_limit_are_refused() {
+    let half = "<font/>".repeat(MAX_STYLE_RECORDS / 2 + 1);
     let styles = format!(
-        r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts>{}</fonts></styleSheet>"#,
-        "<font/>".repeat(MAX_STYLE_RECORDS + 1)
+        r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts>{half}</fonts><fonts>{half}</fonts></styleSheet>"#
     );
     let xml = sheet(&format!(r#"<row r="1">{}</row>"#, text_cell("A1", "Title")));
     let e = file_error(import("fonts.xlsx", &workbook(&xml, None, Some(&styles))));
