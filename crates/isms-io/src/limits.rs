@@ -55,13 +55,16 @@ pub const MAX_PARTS: usize = 10_000;
 /// hold.
 pub const MAX_SHARED_STRINGS: usize = 2_000_000;
 
-/// The most records of each kind a workbook's styles may hold (number
-/// formats, fonts, fills, borders, cell formats). Excel itself stops at
-/// 64,000 cell formats.
-pub const MAX_STYLE_RECORDS: usize = 65_536;
+/// The most style records of each kind (number formats, fonts, fills,
+/// borders, cell formats) one part of a workbook may hold, counted as
+/// elements of that name wherever they are. Excel allows 64,000 cell
+/// formats; cell-style formats and the fonts of conditional formats are
+/// counted too, hence twice that.
+pub const MAX_STYLE_RECORDS: usize = 131_072;
 
 /// The most bytes a workbook's cell formats may take once each has its own
-/// copy of the font, fill, border and number format it names (64 MiB).
+/// copy of the font name and number format code it names (64 MiB), counted
+/// with the longest name and code seen before each format.
 pub const MAX_STYLE_BYTES: u64 = 64 << 20;
 
 /// The most problems an import lists. Past it, the import stops collecting

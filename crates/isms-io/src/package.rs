@@ -19,7 +19,7 @@
 //! - more shared strings than [`MAX_SHARED_STRINGS`], declared or present;
 //! - more style records than [`MAX_STYLE_RECORDS`] of a kind, and cell
 //!   formats that would take more than [`MAX_STYLE_BYTES`] once each has
-//!   its copies.
+//!   its copies of a font name and a number format code.
 //!
 //! Every part is read, whatever its name, so a sheet stored under an
 //! unusual name is checked too. A part that stops being XML is checked up
@@ -285,76 +285,33 @@ fn grid_range(s: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Which of calamine's style lists an element is in.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Styles {
-    NumFmts,
-    Fonts,
-    Fills,
-    Borders,
-    CellXfs,
-}
-
-impl Styles {
-    fn of(container: &str) -> Option<Self> {
-        Some(match container {
-            "numFmts" => Self::NumFmts,
-            "fonts" => Self::Fonts,
-            "fills" => Self::Fills,
-            "borders" => Self::Borders,
-            "cellXfs" => Self::CellXfs,
-            _ => return None,
-        })
-    }
-
-    fn container(self) -> &'static str {
-        match self {
-            Self::NumFmts => "numFmts",
-            Self::Fonts => "fonts",
-            Self::Fills => "fills",
-            Self::Borders => "borders",
-            Self::CellXfs => "cellXfs",
-        }
-    }
-
-    fn record(self) -> &'static str {
-        match self {
-            Self::NumFmts => "numFmt",
-            Self::Fonts => "font",
-            Self::Fills => "fill",
-            Self::Borders => "border",
-            Self::CellXfs => "xf",
-        }
-    }
-
-    fn what(self) -> &'static str {
-        match self {
-            Self::NumFmts => "number formats",
-            Self::Fonts => "fonts",
-            Self::Fills => "fills",
-            Self::Borders => "borders",
-            Self::CellXfs => "cell formats",
-        }
-    }
-}
+/// The style records calamine makes a value of, by element name, and what
+/// a message calls them.
+const STYLE_RECORDS: [(&str, &str); 5] = [
+    ("numFmt", "number formats"),
+    ("font", "fonts"),
+    ("fill", "fills"),
+    ("border", "borders"),
+    ("xf", "cell formats"),
+];
 
 /// The check of one part.
+///
+/// Styles are bounded without following calamine's parse of them (which
+/// ends each record at the first end tag of its name, wherever that is):
+/// every element named like a style record counts as one, and every cell
+/// format as a `Style` holding the longest font name and number format
+/// code seen before it, the only text a format's copies hold.
 struct Scan<'a> {
     file: &'a str,
     part: &'a str,
     shared_strings: u64,
-    /// The style list being read, as calamine's `read_styles` enters one.
-    styles: Option<Styles>,
-    /// The record being read and where it started.
-    record: Option<u64>,
-    /// Sizes in bytes of the number formats (by id), fonts, fills, borders.
-    num_fmts: HashMap<String, u64>,
-    fonts: Vec<u64>,
-    fills: Vec<u64>,
-    borders: Vec<u64>,
-    /// Records read of each kind, over all lists of that kind (calamine
-    /// adds every list's records to the same one).
+    /// Elements seen of each name in [`STYLE_RECORDS`].
     records: [u64; 5],
+    /// The longest font name (`<name val>`) and number format code
+    /// (`<numFmt formatCode>`) so far, in bytes.
+    longest_name: u64,
+    longest_code: u64,
     style_bytes: u64,
 }
 
@@ -364,13 +321,9 @@ impl<'a> Scan<'a> {
             file,
             part,
             shared_strings: 0,
-            styles: None,
-            record: None,
-            num_fmts: HashMap::new(),
-            fonts: Vec::new(),
-            fills: Vec::new(),
-            borders: Vec::new(),
             records: [0; 5],
+            longest_name: 0,
+            longest_code: 0,
             style_bytes: 0,
         }
     }
@@ -381,14 +334,7 @@ impl<'a> Scan<'a> {
         loop {
             buf.clear();
             match xml.read_event_into(&mut buf) {
-                Ok(Event::Start(e)) => {
-                    let at = xml.buffer_position();
-                    self.start(&e, at)?;
-                }
-                Ok(Event::End(e)) => {
-                    let at = xml.buffer_position();
-                    self.end(e.local_name().as_ref(), at);
-                }
+                Ok(Event::Start(e)) => self.start(&e)?,
                 Ok(Event::Eof) => return Ok(()),
                 Err(quick_xml::Error::Io(e)) => {
                     return Err(FileError::Xlsx {
@@ -422,7 +368,7 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn start(&mut self, e: &BytesStart<'_>, at: u64) -> Result<(), FileError> {
+    fn start(&mut self, e: &BytesStart<'_>) -> Result<(), FileError> {
         let name = e.local_name();
         match name.as_ref() {
             "c" | "row" => {
@@ -464,88 +410,49 @@ impl<'a> Scan<'a> {
                     ));
                 }
             }
-            other => match self.styles {
-                None => {
-                    if let Some(s) = Styles::of(other) {
-                        self.styles = Some(s);
-                    }
+            "name" => {
+                for (_, v) in attrs(e).filter(|(k, _)| *k == "val") {
+                    self.longest_name = self.longest_name.max(v.len() as u64);
                 }
-                Some(s) if other == s.record() => self.style_record(s, e, at)?,
-                Some(_) => {}
-            },
+            }
+            _ => {}
+        }
+        if let Some(kind) = STYLE_RECORDS.iter().position(|r| r.0 == name.as_ref()) {
+            self.style_record(kind, e)?;
         }
         Ok(())
     }
 
-    fn style_record(&mut self, s: Styles, e: &BytesStart<'_>, at: u64) -> Result<(), FileError> {
-        let records = &mut self.records[s as usize];
-        *records += 1;
-        let records = *records;
-        if records > MAX_STYLE_RECORDS as u64 {
-            return Err(self.too_many(s.what(), records, MAX_STYLE_RECORDS as u64));
+    fn style_record(&mut self, kind: usize, e: &BytesStart<'_>) -> Result<(), FileError> {
+        let (element, what) = STYLE_RECORDS[kind];
+        self.records[kind] += 1;
+        if self.records[kind] > MAX_STYLE_RECORDS as u64 {
+            return Err(self.too_many(what, self.records[kind], MAX_STYLE_RECORDS as u64));
         }
-        match s {
-            Styles::NumFmts => {
-                let id = attrs(e).find(|(k, _)| *k == "numFmtId").map(|(_, v)| v);
-                let code = attrs(e).find(|(k, _)| *k == "formatCode").map(|(_, v)| v);
-                if let (Some(id), Some(code)) = (id, code) {
-                    self.num_fmts.insert(id.to_owned(), code.len() as u64);
+        match element {
+            "numFmt" => {
+                for (_, v) in attrs(e).filter(|(k, _)| *k == "formatCode") {
+                    self.longest_code = self.longest_code.max(v.len() as u64);
                 }
             }
-            Styles::Fonts | Styles::Fills | Styles::Borders => {
-                // Sized from the end of its start tag to the end of its end
-                // tag: its children, which hold what calamine copies.
-                self.record = Some(at);
-            }
-            Styles::CellXfs => {
-                // calamine's `Style` for this format, plus a copy of each
-                // record it names (sized by its XML, which holds at least
-                // as many bytes as the copy's text).
-                let mut bytes = std::mem::size_of::<calamine::Style>() as u64;
-                for (k, v) in attrs(e) {
-                    let size = |list: &[u64]| {
-                        number(v)
-                            .and_then(|i| list.get(usize::try_from(i).ok()?))
-                            .copied()
-                            .unwrap_or(0)
-                    };
-                    bytes += match k {
-                        "fontId" => size(&self.fonts),
-                        "fillId" => size(&self.fills),
-                        "borderId" => size(&self.borders),
-                        "numFmtId" => self.num_fmts.get(v).copied().unwrap_or(0),
-                        _ => 0,
-                    };
-                }
+            "xf" => {
+                // calamine's `Style` for this format, with its own copy of
+                // the font's name and the number format's code.
+                let bytes = std::mem::size_of::<calamine::Style>() as u64
+                    + self.longest_name
+                    + self.longest_code;
                 self.style_bytes = self.style_bytes.saturating_add(bytes);
                 if self.style_bytes > MAX_STYLE_BYTES {
                     return Err(self.too_many(
-                        "bytes of cell formats once each has its own copies of the font, fill, border and number format it names",
+                                        "bytes of cell formats once each has its own copy of the font name and number format it names",
                         self.style_bytes,
                         MAX_STYLE_BYTES,
                     ));
                 }
             }
+            _ => {}
         }
         Ok(())
-    }
-
-    fn end(&mut self, name: &str, at: u64) {
-        let Some(s) = self.styles else { return };
-        if name == s.container() {
-            self.styles = None;
-            self.record = None;
-        } else if name == s.record()
-            && let Some(start) = self.record.take()
-        {
-            let size = at.saturating_sub(start);
-            match s {
-                Styles::Fonts => self.fonts.push(size),
-                Styles::Fills => self.fills.push(size),
-                Styles::Borders => self.borders.push(size),
-                Styles::NumFmts | Styles::CellXfs => {}
-            }
-        }
     }
 }
 
