@@ -4,9 +4,10 @@
 //! say, reads the shared strings and styles whole (reserving what
 //! `uniqueCount` claims, copying a font into every cell format that names
 //! it), and parses cell references into `u32` (overflowing past column
-//! `FXSHRXW`, and wrapping or panicking there). So before calamine sees a
-//! workbook, this module reads the package itself, with the zip and
-//! quick-xml versions and reader settings calamine uses, and refuses
+//! `MWLQKWU`: a panic in debug builds, a wrapped position in release). So
+//! before calamine sees a workbook, this module reads the package itself,
+//! with the zip and quick-xml versions and reader settings calamine uses,
+//! and refuses
 //!
 //! - more parts than [`MAX_PARTS`] (counted from the bytes, before the
 //!   central directory is parsed);
