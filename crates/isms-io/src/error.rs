@@ -1,6 +1,7 @@
-//! Errors: a file that cannot be read at all ([`FileError`]), and the
-//! problems found in cells and rows ([`Problem`]), all of them reported in
-//! one run ([`ImportError::Problems`]).
+//! Errors: a file that cannot be read at all, or exceeds a limit
+//! ([`FileError`]), and the problems found in cells and rows ([`Problem`]),
+//! all of them (up to [`MAX_PROBLEMS`](crate::MAX_PROBLEMS)) reported in one
+//! run ([`ImportError::Problems`]).
 
 use std::fmt;
 
@@ -156,6 +157,20 @@ pub enum ProblemKind {
         /// The core's refusal.
         error: DecisionError,
     },
+    /// The import stopped listing problems at
+    /// [`MAX_PROBLEMS`](crate::MAX_PROBLEMS); this one and `more - 1` after
+    /// it are not listed.
+    #[error(
+        "{more} more problem{s} from here on {verb} not listed (an import lists the first {limit}); correct those above and import again",
+        s = if *.more == 1 { "" } else { "s" },
+        verb = if *.more == 1 { "is" } else { "are" }
+    )]
+    TooManyProblems {
+        /// How many problems were not listed.
+        more: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The status column names a state the other columns do not reach.
     #[error("says {stated}, but the other columns only take it to {reached}{hint}")]
     StatusMismatch {
@@ -180,6 +195,81 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.location, self.kind)
+    }
+}
+
+/// The problems found so far: the first [`MAX_PROBLEMS`](crate::MAX_PROBLEMS)
+/// listed, the others only counted, so that a file with a problem in every
+/// cell costs no more memory than one with a thousand.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    listed: Vec<Problem>,
+    more: usize,
+    first_unlisted: Option<Location>,
+}
+
+impl Problems {
+    pub fn push(&mut self, problem: Problem) {
+        if self.listed.len() < crate::MAX_PROBLEMS {
+            self.listed.push(problem);
+        } else {
+            self.more += 1;
+            self.first_unlisted.get_or_insert(problem.location);
+        }
+    }
+
+    /// Found so far, listed or not.
+    pub fn len(&self) -> usize {
+        self.listed.len() + self.more
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn append(&mut self, other: &mut Problems) {
+        let other = std::mem::take(other);
+        for p in other.listed {
+            self.push(p);
+        }
+        if let Some(location) = other.first_unlisted {
+            self.first_unlisted.get_or_insert(location);
+        }
+        self.more += other.more;
+    }
+
+    /// The list to report: the listed problems in order (by file, sheet,
+    /// row and column; repeats removed), then, if some were not listed,
+    /// [`ProblemKind::TooManyProblems`] at the first of those.
+    pub fn into_list(self) -> Vec<Problem> {
+        let mut problems = self.listed;
+        problems.sort_by(|a, b| {
+            (
+                &a.location.file,
+                &a.location.sheet,
+                a.location.row,
+                a.location.column.as_ref().map(|c| c.0),
+            )
+                .cmp(&(
+                    &b.location.file,
+                    &b.location.sheet,
+                    b.location.row,
+                    b.location.column.as_ref().map(|c| c.0),
+                ))
+        });
+        // A value read twice (to tell "empty" from "unreadable") may have
+        // been reported twice.
+        problems.dedup_by(|a, b| a.to_string() == b.to_string());
+        if let Some(location) = self.first_unlisted {
+            problems.push(Problem {
+                location,
+                kind: ProblemKind::TooManyProblems {
+                    more: self.more,
+                    limit: crate::MAX_PROBLEMS,
+                },
+            });
+        }
+        problems
     }
 }
 
@@ -221,17 +311,124 @@ pub enum FileError {
         /// What to do.
         hint: &'static str,
     },
-    /// More data rows than the import accepts.
+    /// More data rows than one import accepts ([`MAX_ROWS`](crate::MAX_ROWS),
+    /// all files and sheets together).
     #[error(
-        "{file}{sheet} has more than {limit} data rows; split it into files of at most {limit} rows and import them one after another"
+        "{file}{sheet} brings the import above {limit} data rows (all files and sheets together); split it into files of at most {limit} rows and import them one after another"
     )]
     TooManyRows {
-        /// The file.
+        /// The file where the limit was reached.
         file: String,
         /// `, sheet "..."` or empty.
         sheet: String,
         /// The limit.
         limit: usize,
+    },
+    /// More cell text than one import keeps
+    /// ([`MAX_TEXT_BYTES`](crate::MAX_TEXT_BYTES), all files together).
+    #[error(
+        "{file}{sheet} brings the import above {limit} bytes of cell text (all files together); import the register in parts"
+    )]
+    TooMuchText {
+        /// The file where the limit was reached.
+        file: String,
+        /// `, sheet "..."` or empty.
+        sheet: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// A header row wider than a spreadsheet ([`MAX_COLUMNS`](crate::MAX_COLUMNS)).
+    #[error(
+        "{file}{sheet} has {found} columns in its header row, more than the {limit} (A to XFD) a spreadsheet has"
+    )]
+    TooManyColumns {
+        /// The file.
+        file: String,
+        /// `, sheet "..."` or empty.
+        sheet: String,
+        /// The columns found.
+        found: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An input file larger than [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES).
+    #[error(
+        "{file} is {size} bytes, more than the {limit} bytes an imported file may have; split the register into smaller files and import them one after another"
+    )]
+    TooLarge {
+        /// The file.
+        file: String,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A part of an XLSX workbook that declares it inflates to more than
+    /// [`MAX_PART_BYTES`](crate::MAX_PART_BYTES) (or
+    /// [`MAX_METADATA_PART_BYTES`](crate::MAX_METADATA_PART_BYTES) for the
+    /// parts read whole when the workbook is opened). Refused on the
+    /// declaration, before the part is read.
+    #[error(
+        "{file}: the part {part} inflates to {size} bytes, more than the {limit} bytes the import reads from one part; a register export is far smaller, so the file is damaged, not a register, or a compression bomb"
+    )]
+    PartTooLarge {
+        /// The file.
+        file: String,
+        /// The part's name in the package (`xl/worksheets/sheet1.xml`).
+        part: String,
+        /// The size it declares, in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The parts of an XLSX workbook inflate to more than
+    /// [`MAX_UNPACKED_BYTES`](crate::MAX_UNPACKED_BYTES) together.
+    #[error(
+        "{file}: its parts inflate to {size} bytes together, more than the {limit} bytes the import reads from one workbook; remove other sheets and pictures, or split the register into smaller workbooks"
+    )]
+    UnpackedTooLarge {
+        /// The file.
+        file: String,
+        /// The declared total, in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// More of something in an XLSX workbook than the import accepts: parts
+    /// ([`MAX_PARTS`](crate::MAX_PARTS)), shared strings
+    /// ([`MAX_SHARED_STRINGS`](crate::MAX_SHARED_STRINGS)), style records
+    /// ([`MAX_STYLE_RECORDS`](crate::MAX_STYLE_RECORDS)) or bytes of
+    /// expanded cell formats ([`MAX_STYLE_BYTES`](crate::MAX_STYLE_BYTES)).
+    #[error(
+        "{file}: {part} holds {found} {what}, more than the {limit} the import accepts; a register export holds far fewer, so the file is damaged or not a register"
+    )]
+    TooMany {
+        /// The file.
+        file: String,
+        /// Where: a part's name, or `the package`.
+        part: String,
+        /// What was counted (`shared strings`, `fonts`, ...).
+        what: &'static str,
+        /// How many were found (at least).
+        found: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A cell, row or range reference outside Excel's grid (columns A to
+    /// XFD, rows 1 to 1,048,576), or one that is not a reference at all.
+    /// Refused before anything is allocated for it.
+    #[error(
+        "{file}, {part}: the reference {reference:?} {problem}; a spreadsheet has columns A to XFD and rows 1 to 1,048,576, so the file is damaged or was not written by a spreadsheet program (open it in one and save it again)"
+    )]
+    CellOutOfRange {
+        /// The file.
+        file: String,
+        /// The part (`xl/worksheets/sheet1.xml`) or sheet (`sheet "Actions"`).
+        part: String,
+        /// The reference as written (`ZZZZZZ3`, `B2:A1`).
+        reference: String,
+        /// What is wrong with it (`is beyond column XFD`).
+        problem: &'static str,
     },
     /// No header row with a single known column.
     #[error(
@@ -290,9 +487,22 @@ pub enum ImportError {
     /// A file could not be read at all.
     #[error(transparent)]
     File(#[from] FileError),
-    /// The files were read, and these problems were found (all of them).
-    #[error("{} problem{} found; nothing was imported:\n{}", .0.len(), if .0.len() == 1 { "" } else { "s" }, list(.0))]
+    /// The files were read, and these problems were found: all of them, or
+    /// the first [`MAX_PROBLEMS`](crate::MAX_PROBLEMS) and then one
+    /// [`ProblemKind::TooManyProblems`] counting the rest.
+    #[error("{} problem{} found; nothing was imported:\n{}", total(.0), if total(.0) == 1 { "" } else { "s" }, list(.0))]
     Problems(Vec<Problem>),
+}
+
+/// How many problems were found: the listed ones and those counted.
+fn total(problems: &[Problem]) -> usize {
+    problems
+        .iter()
+        .map(|p| match p.kind {
+            ProblemKind::TooManyProblems { more, .. } => more,
+            _ => 1,
+        })
+        .sum()
 }
 
 fn list(problems: &[Problem]) -> String {

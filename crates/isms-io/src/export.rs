@@ -24,13 +24,47 @@ pub struct CsvExport {
     pub nonconformities: Vec<u8>,
 }
 
-/// Writes the register as CSV.
+/// Writes the register as CSV. A cell that starts with one of
+/// [`FORMULA_TRIGGERS`] (after any `'`) is written with a `'` in front, so
+/// that a spreadsheet program shows it as text instead of running it;
+/// [`plan_import`](crate::plan_import) takes that `'` off again.
 pub fn export_csv(register: &Register) -> Result<CsvExport, FileError> {
     let view = RegisterView::of(register);
     Ok(CsvExport {
         actions: write_csv(&action_sheet_columns(), &view.actions)?,
         nonconformities: write_csv(&nonconformity_sheet_columns(), &view.nonconformities)?,
     })
+}
+
+/// The first characters that make a spreadsheet program read a cell as a
+/// formula (or, for tab and carriage return, hide one after them): the
+/// OWASP "CSV injection" list.
+pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a CSV cell is written with a leading `'`: when it starts with a
+/// formula trigger, after any number of `'` (so that a text that already
+/// starts with `'=` comes back as it was).
+fn needs_quote(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_TRIGGERS)
+}
+
+/// A cell as the CSV export writes it: `=1+1` as `'=1+1`, `'=x` as `''=x`.
+fn escape_formula(text: String) -> String {
+    if needs_quote(&text) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// A CSV cell as the import reads it: the `'` that [`escape_formula`] put
+/// before a trigger comes off again (and a `'` someone typed there by hand
+/// to stop a formula, too).
+pub(crate) fn unescape_formula(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if needs_quote(rest) => rest,
+        _ => text,
+    }
 }
 
 fn write_csv(columns: &[Column], rows: &[Vec<Cell>]) -> Result<Vec<u8>, FileError> {
@@ -48,7 +82,7 @@ fn write_csv(columns: &[Column], rows: &[Vec<Cell>]) -> Result<Vec<u8>, FileErro
     let mut record = Vec::with_capacity(columns.len());
     for row in rows {
         record.clear();
-        record.extend(row.iter().map(Cell::to_text));
+        record.extend(row.iter().map(|c| escape_formula(c.to_text())));
         w.write_record(&record).map_err(fail)?;
     }
     w.into_inner().map_err(|e| FileError::Write {
@@ -159,4 +193,32 @@ fn excel_date(d: chrono::NaiveDate) -> Result<ExcelDateTime, XlsxError> {
         XlsxError::DateTimeRangeError(format!("year {} is outside Excel's calendar", d.year()))
     })?;
     ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{FORMULA_TRIGGERS, escape_formula, unescape_formula};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// What the export writes never starts with a trigger, and the
+        /// import reads back exactly what was exported.
+        #[test]
+        fn the_quote_comes_off_exactly_as_it_went_on(text in "['=+@\t\r-]{0,3}[a-z='+ -]{0,5}") {
+            let written = escape_formula(text.clone());
+            prop_assert!(!written.starts_with(FORMULA_TRIGGERS), "{written:?}");
+            prop_assert_eq!(unescape_formula(&written), text.as_str());
+        }
+    }
+
+    #[test]
+    fn a_quote_typed_by_hand_before_a_trigger_comes_off_on_import() {
+        assert_eq!(unescape_formula("'=SUM(1)"), "=SUM(1)");
+        assert_eq!(unescape_formula("'plain"), "'plain");
+        assert_eq!(unescape_formula("'"), "'");
+        assert_eq!(unescape_formula("=1"), "=1");
+    }
 }

@@ -15,11 +15,11 @@ use isms_core::{
 use isms_store::{AppendBatch, Appended, EventStore, ExpectedVersion, StoreError, StreamAppend};
 
 use crate::columns::{Column, ColumnMapping, MappedHeader, MappingFile, match_header};
-use crate::error::{FileError, ImportError, Location, Problem, ProblemKind};
+use crate::error::{FileError, ImportError, Location, Problem, ProblemKind, Problems};
 use crate::parse::{
     DateOrder, Stamp, midnight, parse_date, parse_schedule, parse_stamp, split_list,
 };
-use crate::read::{Encoding, Raw, Table, read_tables};
+use crate::read::{Budget, Encoding, Raw, Table, read_tables};
 use crate::words::{ACTION_STATUS, CATEGORY, METHOD, NC_STATE, OUTCOME, Outcome, SEVERITY, SOURCE};
 
 /// The extension field that keeps a file's own reference (`CAR-2024-017`)
@@ -198,20 +198,27 @@ pub fn plan_import(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportPlan, ImportError> {
     let mut tables = Vec::new();
+    let mut budget = Budget::default();
     for (i, input) in inputs.iter().enumerate() {
         progress(Progress {
             stage: Stage::Reading,
             done: i,
             total: inputs.len(),
         });
-        tables.extend(read_tables(input.name, input.bytes, options.encoding)?);
+        tables.extend(read_tables(
+            input.name,
+            input.bytes,
+            options.encoding,
+            &options.mapping,
+            &mut budget,
+        )?);
     }
     progress(Progress {
         stage: Stage::Reading,
         done: inputs.len(),
         total: inputs.len(),
     });
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     let mut mapping = ColumnMapping::default();
     let mut layouts = Vec::with_capacity(tables.len());
     for t in &tables {
@@ -229,7 +236,7 @@ pub fn plan_import(
         check_required(&tables, &layouts, &mut problems);
         if problems.len() > before {
             // Every new row would fail for the same reason: say it once.
-            return Err(ImportError::Problems(problems));
+            return Err(ImportError::Problems(problems.into_list()));
         }
     }
     let mut importer = Importer {
@@ -270,25 +277,7 @@ pub fn plan_import(
         total,
     });
     if !importer.problems.is_empty() {
-        let mut problems = importer.problems;
-        problems.sort_by(|a, b| {
-            (
-                &a.location.file,
-                &a.location.sheet,
-                a.location.row,
-                a.location.column.as_ref().map(|c| c.0),
-            )
-                .cmp(&(
-                    &b.location.file,
-                    &b.location.sheet,
-                    b.location.row,
-                    b.location.column.as_ref().map(|c| c.0),
-                ))
-        });
-        // A value read twice (to tell "empty" from "unreadable") may have
-        // been reported twice.
-        problems.dedup_by(|a, b| a.to_string() == b.to_string());
-        return Err(ImportError::Problems(problems));
+        return Err(ImportError::Problems(importer.problems.into_list()));
     }
     Ok(ImportPlan {
         mapping,
@@ -328,7 +317,7 @@ fn map_table(
     t: &Table,
     mapping_file: &MappingFile,
     mapping: &mut ColumnMapping,
-    problems: &mut Vec<Problem>,
+    problems: &mut Problems,
 ) -> Result<Layout, FileError> {
     let mut positions = vec![None; Column::ALL.len()];
     let source = match &t.sheet {
@@ -388,7 +377,7 @@ fn map_table(
     })
 }
 
-fn check_required(tables: &[Table], layouts: &[Layout], problems: &mut Vec<Problem>) {
+fn check_required(tables: &[Table], layouts: &[Layout], problems: &mut Problems) {
     let any = |c: Column| layouts.iter().any(|l| l.pos(c).is_some());
     let Some(first) = tables.first() else { return };
     let mut missing = Vec::new();
@@ -436,7 +425,8 @@ fn cell<'t>(
     c: Column,
 ) -> Option<(usize, &'t Raw)> {
     let pos = layouts[r.table].pos(c)?;
-    let raw = tables[r.table].rows[r.row].1.get(pos)?;
+    let t = &tables[r.table];
+    let raw = t.cell(&t.rows[r.row].1, pos)?;
     if raw.is_blank() {
         None
     } else {
@@ -447,7 +437,7 @@ fn cell<'t>(
 fn group_rows(
     tables: &[Table],
     layouts: &[Layout],
-    problems: &mut Vec<Problem>,
+    problems: &mut Problems,
     progress: &mut dyn FnMut(Progress),
 ) -> Vec<Group> {
     let total: usize = tables.iter().map(|t| t.rows.len()).sum();
@@ -472,7 +462,9 @@ fn group_rows(
             let mut bad_row = false;
             for (c, pos) in layout.positions.iter().enumerate() {
                 let Some(pos) = *pos else { continue };
-                let Some(raw) = cells.get(pos) else { continue };
+                let Some(raw) = t.cell(cells, pos) else {
+                    continue;
+                };
                 let kind = match raw {
                     Raw::Formula(f) => Some(ProblemKind::Formula { formula: f.clone() }),
                     Raw::Error(e) => Some(ProblemKind::CellError { value: e.clone() }),
@@ -581,7 +573,7 @@ struct Importer<'a> {
     options: &'a ImportOptions,
     register: Register,
     original: &'a Register,
-    problems: Vec<Problem>,
+    problems: Problems,
     notes: Vec<String>,
     /// Nonconformities created or matched so far, by file key.
     ids: HashMap<String, NonconformityId>,
@@ -597,7 +589,7 @@ struct Reader<'g> {
     layouts: &'g [Layout],
     rows: &'g [RowRef],
     order: Option<DateOrder>,
-    problems: Vec<Problem>,
+    problems: Problems,
 }
 
 impl<'g> Reader<'g> {
@@ -804,7 +796,7 @@ impl Importer<'_> {
             layouts,
             rows: &g.rows,
             order: self.options.date_order,
-            problems: Vec::new(),
+            problems: Problems::default(),
         };
         let first_loc = rd.loc(g.rows[0], None);
         let existing: Option<Nonconformity> = match g.ncref {
@@ -877,7 +869,7 @@ impl Importer<'_> {
                 layouts,
                 rows: std::slice::from_ref(&r),
                 order: self.options.date_order,
-                problems: Vec::new(),
+                problems: Problems::default(),
             };
             let aref = ar.text(Column::ActionRef);
             let existing_action = aref.as_deref().and_then(|s| {
@@ -971,7 +963,7 @@ impl Importer<'_> {
             });
         }
         let mut problems = std::mem::take(&mut rd.problems);
-        let fail = |problems: &mut Vec<Problem>, location: Location, kind: ProblemKind| {
+        let fail = |problems: &mut Problems, location: Location, kind: ProblemKind| {
             problems.push(Problem { location, kind });
         };
 

@@ -9,7 +9,9 @@
 //!   repeated, and one row per
 //!   nonconformity (a second file, or a second sheet). Dates and instants
 //!   in ISO 8601 (UTC); in XLSX a bold header row, frozen panes, an
-//!   autofilter, and typed date cells.
+//!   autofilter, and typed date cells. A CSV cell a spreadsheet program
+//!   would run as a formula (it starts with one of [`FORMULA_TRIGGERS`]) is
+//!   written with a leading `'`, which the import takes off again.
 //! - **Import** ([`plan_import`]): headers are matched to [`Column`]s case-
 //!   and punctuation-insensitively, with synonyms and an explicit
 //!   [`MappingFile`]; the [`ColumnMapping`] used is returned for printing.
@@ -18,7 +20,7 @@
 //!   semicolon or tab separated, with quoted line breaks; dates may be ISO,
 //!   `dd/mm/yyyy`, `mm/dd/yyyy` (when unambiguous or declared), or Excel
 //!   serial numbers. Every problem is reported with file, sheet, row and
-//!   column, all of them in one run.
+//!   column, all of them (up to [`MAX_PROBLEMS`]) in one run.
 //!
 //! ```
 //! use isms_core::{Actor, ActorId, Register};
@@ -58,8 +60,19 @@
 //!   analyses, every reschedule); [`RegisterView`] is exactly what it
 //!   carries, and the round trip is tested as equality of views (see
 //!   `docs/spreadsheets.md`).
-//! - **Bounded input.** A file or sheet above [`MAX_ROWS`] data rows is
-//!   refused before any row is interpreted.
+//! - **Bounded input.** An import stays under 1 GB of memory whatever its
+//!   input: every size a file states or implies is checked before anything
+//!   sized by it is allocated or read, and refused with a [`FileError`]
+//!   naming the file, the part or sheet, what was found and the limit.
+//!   Files above [`MAX_FILE_BYTES`]; more than [`MAX_ROWS`] data rows or
+//!   [`MAX_TEXT_BYTES`] of cell text in one import; cell, row and range
+//!   references outside Excel's grid ([`MAX_COLUMNS`], [`MAX_SHEET_ROWS`]);
+//!   workbook parts that inflate beyond [`MAX_PART_BYTES`] (checked on the
+//!   package's declaration, before the part is read) or together beyond
+//!   [`MAX_UNPACKED_BYTES`]; and what calamine would multiply while opening
+//!   a workbook (parts, shared strings, style records). Rows keep only the
+//!   cells of the columns the import reads, and past [`MAX_PROBLEMS`]
+//!   problems the rest are counted, not listed. See `docs/spreadsheets.md`.
 //! - **No clock, no randomness, no printing.** Identifiers come from
 //!   [`ImportOptions::entropy`]; progress goes to a callback.
 
@@ -68,6 +81,8 @@ mod docs;
 mod error;
 mod export;
 mod import;
+mod limits;
+mod package;
 mod parse;
 mod read;
 mod view;
@@ -79,13 +94,20 @@ pub use columns::{
 };
 pub use docs::columns_markdown;
 pub use error::{FileError, ImportError, Location, Problem, ProblemKind};
-pub use export::{ACTIONS_SHEET, CsvExport, NONCONFORMITIES_SHEET, export_csv, export_xlsx};
+pub use export::{
+    ACTIONS_SHEET, CsvExport, FORMULA_TRIGGERS, NONCONFORMITIES_SHEET, export_csv, export_xlsx,
+};
 pub use import::{
     IMPORT_REFERENCE, ImportOptions, ImportPlan, Input, NOT_RECORDED, PlannedItem, Progress, Stage,
     plan_import,
 };
+pub use limits::{
+    MAX_COLUMNS, MAX_FILE_BYTES, MAX_METADATA_PART_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_PROBLEMS,
+    MAX_ROWS, MAX_SHARED_STRINGS, MAX_SHEET_ROWS, MAX_STYLE_BYTES, MAX_STYLE_RECORDS,
+    MAX_TEXT_BYTES, MAX_UNPACKED_BYTES,
+};
 pub use parse::DateOrder;
-pub use read::{Encoding, MAX_ROWS};
+pub use read::Encoding;
 pub use view::{Cell, RegisterView, action_sheet_columns, nonconformity_sheet_columns};
 
 /// A vocabulary word: the word the export writes, and the other words the

@@ -3,21 +3,17 @@
 //! without a byte-order mark, or Windows-1252 when asked; comma, semicolon
 //! or tab separated; quoted fields with line breaks).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::Cursor;
 
-use calamine::{DataRef, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx, XlsxFormulaMetadata};
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::columns::{Column, MappingFile, column_letters, match_header};
 use crate::error::FileError;
-use crate::export::{ACTIONS_SHEET, NONCONFORMITIES_SHEET};
-
-/// The most data rows one sheet or CSV file may hold. Larger files are
-/// refused before any row is interpreted (split them and import in parts):
-/// a register of 250,000 corrective actions in one file is beyond what a
-/// person reviews in a spreadsheet, and the limit keeps an import's memory
-/// and time bounded (about 25 s and 2.5 GB at the limit on the benchmark
-/// machine would be the worst case).
-pub const MAX_ROWS: usize = 250_000;
+use crate::export::{ACTIONS_SHEET, NONCONFORMITIES_SHEET, unescape_formula};
+use crate::limits::{MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_SHEET_ROWS, MAX_TEXT_BYTES};
 
 /// The text encoding of a CSV file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -64,7 +60,9 @@ impl Raw {
     }
 }
 
-/// A sheet or CSV file: its header row and data rows.
+/// A sheet or CSV file: its header row and data rows. Rows keep only the
+/// cells of the columns the import reads (see [`Table::cell`]), so a wide
+/// sheet costs no more than a narrow one.
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
     pub file: String,
@@ -73,8 +71,204 @@ pub(crate) struct Table {
     pub header_row: usize,
     /// The header cells, as text.
     pub headers: Vec<String>,
-    /// Data rows: their row number (from 1) and cells.
+    /// For each header position, where its cell is in a row: the first
+    /// header of each column the import reads has a slot, the others none.
+    slots: Vec<Option<usize>>,
+    /// Data rows: their row number (from 1) and the kept cells, by slot.
     pub rows: Vec<(usize, Vec<Raw>)>,
+}
+
+impl Table {
+    /// The cell at header position `pos` of a row's kept `cells`.
+    pub fn cell<'a>(&self, cells: &'a [Raw], pos: usize) -> Option<&'a Raw> {
+        cells.get((*self.slots.get(pos)?)?)
+    }
+}
+
+/// The slots of a header row: the first header of each column gets one,
+/// in order; headers of no column, or of a column already taken, none.
+fn slots(headers: &[String], mapping: &MappingFile) -> (Vec<Option<usize>>, usize) {
+    let mut taken = [false; Column::ALL.len()];
+    let mut next = 0;
+    let slots = headers
+        .iter()
+        .map(|h| {
+            let column = match_header(h, mapping).0?;
+            let seen = &mut taken[column as usize];
+            if *seen {
+                return None;
+            }
+            *seen = true;
+            next += 1;
+            Some(next - 1)
+        })
+        .collect();
+    (slots, next)
+}
+
+/// What one import may still read: data rows and bytes of cell text, over
+/// all its files ([`MAX_ROWS`], [`MAX_TEXT_BYTES`]).
+#[derive(Debug)]
+pub(crate) struct Budget {
+    rows: usize,
+    text: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            rows: MAX_ROWS,
+            text: MAX_TEXT_BYTES,
+        }
+    }
+}
+
+impl Budget {
+    fn row(&mut self, file: &str, sheet: &str) -> Result<(), FileError> {
+        self.rows = self
+            .rows
+            .checked_sub(1)
+            .ok_or_else(|| FileError::TooManyRows {
+                file: file.to_owned(),
+                sheet: sheet.to_owned(),
+                limit: MAX_ROWS,
+            })?;
+        Ok(())
+    }
+
+    fn text(&mut self, raw: &Raw, file: &str, sheet: &str) -> Result<(), FileError> {
+        let n = match raw {
+            Raw::Text(s) | Raw::Formula(s) | Raw::Error(s) => s.len(),
+            Raw::Empty | Raw::Number(_) | Raw::DateTime(_) => 0,
+        };
+        self.take(n, file, sheet)
+    }
+
+    fn take(&mut self, n: usize, file: &str, sheet: &str) -> Result<(), FileError> {
+        self.text = self
+            .text
+            .checked_sub(n)
+            .ok_or_else(|| FileError::TooMuchText {
+                file: file.to_owned(),
+                sheet: sheet.to_owned(),
+                limit: MAX_TEXT_BYTES,
+            })?;
+        Ok(())
+    }
+}
+
+/// Builds a table row by row: the first non-blank row is the header (kept
+/// whole), later rows keep the cells of their slots.
+struct Rows<'a> {
+    file: &'a str,
+    /// `, sheet "..."` or empty, for messages.
+    sheet: String,
+    mapping: &'a MappingFile,
+    header: Option<(usize, Vec<String>)>,
+    slots: Vec<Option<usize>>,
+    width: usize,
+    rows: Vec<(usize, Vec<Raw>)>,
+    /// The row being read: its number, its cells (all of them before the
+    /// header is known, by slot after), and whether any cell has content.
+    current: Option<(usize, Vec<Raw>, bool)>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(file: &'a str, sheet: Option<&str>, mapping: &'a MappingFile) -> Self {
+        Rows {
+            file,
+            sheet: sheet.map(|s| format!(", sheet {s:?}")).unwrap_or_default(),
+            mapping,
+            header: None,
+            slots: Vec::new(),
+            width: 0,
+            rows: Vec::new(),
+            current: None,
+        }
+    }
+
+    /// Starts row `row` (from 1), finishing the one before.
+    fn start(&mut self, row: usize, budget: &mut Budget) -> Result<(), FileError> {
+        self.finish(budget)?;
+        let cells = vec![Raw::Empty; if self.header.is_some() { self.width } else { 0 }];
+        self.current = Some((row, cells, false));
+        Ok(())
+    }
+
+    /// The row being read, if any.
+    fn row(&self) -> Option<usize> {
+        self.current.as_ref().map(|c| c.0)
+    }
+
+    /// A cell at column `pos` (from 0, below [`MAX_COLUMNS`]) of the
+    /// current row. `raw` is only called for a cell the table keeps.
+    fn cell(
+        &mut self,
+        pos: usize,
+        blank: bool,
+        raw: impl FnOnce() -> Raw,
+        budget: &mut Budget,
+    ) -> Result<(), FileError> {
+        let Some((_, cells, any)) = self.current.as_mut() else {
+            return Ok(());
+        };
+        *any |= !blank;
+        let slot = if self.header.is_some() {
+            match self.slots.get(pos) {
+                Some(Some(slot)) => *slot,
+                _ => return Ok(()),
+            }
+        } else {
+            // Until the header is known every cell is kept; blank ones
+            // as empty, so that a row of spaces costs nothing.
+            if blank {
+                return Ok(());
+            }
+            if cells.len() <= pos {
+                cells.resize(pos + 1, Raw::Empty);
+            }
+            pos
+        };
+        let raw = raw();
+        budget.text(&raw, self.file, &self.sheet)?;
+        cells[slot] = raw;
+        Ok(())
+    }
+
+    fn finish(&mut self, budget: &mut Budget) -> Result<(), FileError> {
+        let Some((row, cells, any)) = self.current.take() else {
+            return Ok(());
+        };
+        if !any {
+            return Ok(());
+        }
+        if self.header.is_none() {
+            let headers: Vec<String> = cells.iter().map(Raw::display).collect();
+            (self.slots, self.width) = slots(&headers, self.mapping);
+            self.header = Some((row, headers));
+            return Ok(());
+        }
+        budget.row(self.file, &self.sheet)?;
+        self.rows.push((row, cells));
+        Ok(())
+    }
+
+    fn table(mut self, budget: &mut Budget, empty: &str) -> Result<Table, FileError> {
+        self.finish(budget)?;
+        let (header_row, headers) = self.header.ok_or_else(|| FileError::NoHeader {
+            file: self.file.to_owned(),
+            sheet: self.sheet.clone(),
+            found: empty.into(),
+        })?;
+        Ok(Table {
+            file: self.file.to_owned(),
+            sheet: None,
+            header_row,
+            headers,
+            slots: self.slots,
+            rows: self.rows,
+        })
+    }
 }
 
 /// What kind of file the bytes are.
@@ -131,28 +325,43 @@ fn sniff(file: &str, bytes: &[u8]) -> Result<Kind, FileError> {
 }
 
 /// Reads one input into its tables (one for CSV; for XLSX the actions and
-/// nonconformities sheets when both exist, otherwise the first sheet).
+/// nonconformities sheets when both exist, otherwise the first sheet),
+/// keeping the cells of the columns `mapping` and the synonyms assign, and
+/// taking its rows and text from `budget`.
 pub(crate) fn read_tables(
     file: &str,
     bytes: &[u8],
     encoding: Encoding,
+    mapping: &MappingFile,
+    budget: &mut Budget,
 ) -> Result<Vec<Table>, FileError> {
+    let size = bytes.len() as u64;
+    if size > MAX_FILE_BYTES {
+        return Err(FileError::TooLarge {
+            file: file.to_owned(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
     match sniff(file, bytes)? {
-        Kind::Xlsx => read_xlsx(file, bytes),
+        Kind::Xlsx => {
+            crate::package::check(file, bytes)?;
+            read_xlsx(file, bytes, mapping, budget)
+        }
         Kind::Text => {
             let text = decode(file, bytes, encoding)?;
-            Ok(vec![read_csv(file, &text)?])
+            Ok(vec![read_csv(file, &text, mapping, budget)?])
         }
     }
 }
 
-fn decode(file: &str, bytes: &[u8], encoding: Encoding) -> Result<String, FileError> {
+fn decode<'b>(file: &str, bytes: &'b [u8], encoding: Encoding) -> Result<Cow<'b, str>, FileError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_owned()),
+        Ok(s) => Ok(Cow::Borrowed(s)),
         Err(e) => {
             if encoding == Encoding::Windows1252 {
-                return Ok(bytes.iter().map(|&b| windows_1252(b)).collect());
+                return Ok(Cow::Owned(bytes.iter().map(|&b| windows_1252(b)).collect()));
             }
             let at = e.valid_up_to();
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -211,15 +420,19 @@ fn sniff_delimiter(text: &str) -> u8 {
     [b',', b';', b'\t'][best]
 }
 
-fn read_csv(file: &str, text: &str) -> Result<Table, FileError> {
+fn read_csv(
+    file: &str,
+    text: &str,
+    mapping: &MappingFile,
+    budget: &mut Budget,
+) -> Result<Table, FileError> {
     let delimiter = sniff_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut header: Option<(usize, Vec<String>)> = None;
-    let mut rows = Vec::new();
+    let mut rows = Rows::new(file, None, mapping);
     let mut record = csv::StringRecord::new();
     let mut row_no = 0usize;
     loop {
@@ -235,49 +448,42 @@ fn read_csv(file: &str, text: &str) -> Result<Table, FileError> {
             }
         }
         row_no += 1;
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
+        rows.start(row_no, budget)?;
+        for (pos, field) in record.iter().enumerate() {
+            let field = unescape_formula(field);
+            let blank = field.trim().is_empty();
+            if pos >= MAX_COLUMNS {
+                // Never a column the import reads; but a header that wide
+                // is not a spreadsheet's.
+                if rows.header.is_none() && !blank {
+                    return Err(FileError::TooManyColumns {
+                        file: file.to_owned(),
+                        sheet: String::new(),
+                        found: record.len(),
+                        limit: MAX_COLUMNS,
+                    });
+                }
+                continue;
+            }
+            let raw = || {
+                if field.is_empty() {
+                    Raw::Empty
+                } else {
+                    Raw::Text(field.to_owned())
+                }
+            };
+            rows.cell(pos, blank, raw, budget)?;
         }
-        if header.is_none() {
-            header = Some((row_no, record.iter().map(str::to_owned).collect()));
-            continue;
-        }
-        if rows.len() == MAX_ROWS {
-            return Err(FileError::TooManyRows {
-                file: file.to_owned(),
-                sheet: String::new(),
-                limit: MAX_ROWS,
-            });
-        }
-        rows.push((
-            row_no,
-            record
-                .iter()
-                .map(|f| {
-                    if f.is_empty() {
-                        Raw::Empty
-                    } else {
-                        Raw::Text(f.to_owned())
-                    }
-                })
-                .collect(),
-        ));
     }
-    let (header_row, headers) = header.ok_or_else(|| FileError::NoHeader {
-        file: file.to_owned(),
-        sheet: String::new(),
-        found: "an empty file".into(),
-    })?;
-    Ok(Table {
-        file: file.to_owned(),
-        sheet: None,
-        header_row,
-        headers,
-        rows,
-    })
+    rows.table(budget, "an empty file")
 }
 
-fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Vec<Table>, FileError> {
+fn read_xlsx(
+    file: &str,
+    bytes: &[u8],
+    mapping: &MappingFile,
+    budget: &mut Budget,
+) -> Result<Vec<Table>, FileError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| FileError::Xlsx {
         file: file.to_owned(),
         detail: e.to_string(),
@@ -301,15 +507,32 @@ fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Vec<Table>, FileError> {
     }
     let mut tables = Vec::new();
     for sheet in sheets {
-        tables.push(read_sheet(file, &mut workbook, &sheet)?);
+        // Every problem names its sheet: a name far longer than the 31
+        // characters Excel allows would be copied into each of them.
+        if sheet.chars().count() > MAX_SHEET_NAME_CHARS {
+            return Err(FileError::Xlsx {
+                file: file.to_owned(),
+                detail: format!(
+                    "a sheet name of {} characters (a spreadsheet allows {MAX_SHEET_NAME_CHARS} at most)",
+                    sheet.chars().count()
+                ),
+            });
+        }
+        tables.push(read_sheet(file, &mut workbook, &sheet, mapping, budget)?);
     }
     Ok(tables)
 }
+
+/// The longest sheet name read: Excel allows 31 characters, other programs
+/// a few more.
+const MAX_SHEET_NAME_CHARS: usize = 255;
 
 fn read_sheet(
     file: &str,
     workbook: &mut Xlsx<Cursor<&[u8]>>,
     sheet: &str,
+    mapping: &MappingFile,
+    budget: &mut Budget,
 ) -> Result<Table, FileError> {
     let fail = |detail: String| FileError::Xlsx {
         file: file.to_owned(),
@@ -318,66 +541,98 @@ fn read_sheet(
     let mut reader = workbook
         .worksheet_cells_reader(sheet)
         .map_err(|e| fail(e.to_string()))?;
+    let mut rows = Rows::new(file, Some(sheet), mapping);
+    // Shared formulas: each anchor's text and cell, for the cells that
+    // repeat it (calamine reports those by index only).
+    let mut shared: HashMap<usize, (String, (u32, u32))> = HashMap::new();
     // Cells arrive row by row; rows without cells are simply absent.
-    let mut rows: Vec<(usize, Vec<Raw>)> = Vec::new();
-    let mut header: Option<(usize, Vec<String>)> = None;
-    let mut current: Option<(usize, Vec<Raw>)> = None;
-    let finish = |row: (usize, Vec<Raw>),
-                  header: &mut Option<(usize, Vec<String>)>,
-                  rows: &mut Vec<(usize, Vec<Raw>)>|
-     -> Result<(), FileError> {
-        if row.1.iter().all(Raw::is_blank) {
-            return Ok(());
-        }
-        if header.is_none() {
-            *header = Some((row.0, row.1.iter().map(Raw::display).collect()));
-            return Ok(());
-        }
-        if rows.len() == MAX_ROWS {
-            return Err(FileError::TooManyRows {
-                file: file.to_owned(),
-                sheet: format!(", sheet {sheet:?}"),
-                limit: MAX_ROWS,
-            });
-        }
-        rows.push(row);
-        Ok(())
-    };
     while let Some(cell) = reader
-        .next_cell_with_formula()
+        .next_cell_with_formula_metadata()
         .map_err(|e| fail(e.to_string()))?
     {
-        let (r, c) = (cell.pos.0 as usize + 1, cell.pos.1 as usize);
-        let raw = match cell.formula.filter(|f| !f.is_empty()) {
-            Some(f) => Raw::Formula(f),
-            None => raw_of(cell.value),
+        let (r, c) = (cell.pos.0 as usize, cell.pos.1 as usize);
+        // The package check refused references beyond the grid; positions
+        // calamine counts itself (cells without a reference) are checked
+        // here, before anything is allocated for them.
+        if r >= MAX_SHEET_ROWS || c >= MAX_COLUMNS {
+            return Err(FileError::CellOutOfRange {
+                file: file.to_owned(),
+                part: format!("sheet {sheet:?}"),
+                reference: format!("{}{}", column_letters(c + 1), r + 1),
+                problem: if c >= MAX_COLUMNS {
+                    "is beyond column XFD"
+                } else {
+                    "is beyond row 1,048,576"
+                },
+            });
+        }
+        // A shared formula's repetitions are expanded only for the cells
+        // the table keeps (each counted as text), never for the others.
+        let formula = match cell.formula {
+            Some(XlsxFormulaMetadata::Normal { formula }) => Formula::Text(formula),
+            Some(XlsxFormulaMetadata::Shared {
+                shared_index,
+                range,
+                formula,
+            }) => {
+                if !formula.is_empty() {
+                    let anchor = range.map_or(cell.pos, |d| d.start);
+                    // The template is kept for the sheet: counted as text,
+                    // with what its entry costs.
+                    budget.take(formula.len() + 64, file, &rows.sheet)?;
+                    shared.insert(shared_index, (formula.clone(), anchor));
+                }
+                Formula::Text(formula)
+            }
+            Some(XlsxFormulaMetadata::SharedDerived { shared_index }) => {
+                Formula::Derived(shared_index)
+            }
+            _ => Formula::Text(String::new()),
         };
-        if current.as_ref().is_some_and(|(cr, _)| *cr != r)
-            && let Some(done) = current.take()
-        {
-            finish(done, &mut header, &mut rows)?;
+        let has_formula = match &formula {
+            Formula::Text(f) => !f.is_empty(),
+            Formula::Derived(i) => shared.contains_key(i),
+        };
+        if rows.row() != Some(r + 1) {
+            rows.start(r + 1, budget)?;
         }
-        let row = current.get_or_insert_with(|| (r, Vec::new()));
-        if row.1.len() <= c {
-            row.1.resize(c + 1, Raw::Empty);
-        }
-        row.1[c] = raw;
+        let value = cell.value;
+        let blank = !has_formula && is_blank(&value);
+        let shared = &shared;
+        let raw = move || {
+            if !has_formula {
+                return raw_of(value);
+            }
+            Raw::Formula(match formula {
+                Formula::Text(f) => f,
+                Formula::Derived(i) => match shared.get(&i) {
+                    Some((f, anchor)) => calamine::expand_shared_formula(f, *anchor, cell.pos)
+                        .unwrap_or_else(|_| f.clone()),
+                    None => String::new(),
+                },
+            })
+        };
+        rows.cell(c, blank, raw, budget)?;
     }
-    if let Some(done) = current.take() {
-        finish(done, &mut header, &mut rows)?;
+    let mut table = rows.table(budget, "an empty sheet")?;
+    table.sheet = Some(sheet.to_owned());
+    Ok(table)
+}
+
+/// A cell's formula as calamine reports it: its text (empty for none), or
+/// the index of the shared formula it repeats.
+enum Formula {
+    Text(String),
+    Derived(usize),
+}
+
+fn is_blank(value: &DataRef<'_>) -> bool {
+    match value {
+        DataRef::Empty => true,
+        DataRef::String(s) => s.trim().is_empty(),
+        DataRef::SharedString(s) => s.trim().is_empty(),
+        _ => false,
     }
-    let (header_row, headers) = header.ok_or_else(|| FileError::NoHeader {
-        file: file.to_owned(),
-        sheet: format!(", sheet {sheet:?}"),
-        found: "an empty sheet".into(),
-    })?;
-    Ok(Table {
-        file: file.to_owned(),
-        sheet: Some(sheet.to_owned()),
-        header_row,
-        headers,
-        rows,
-    })
 }
 
 fn raw_of(value: DataRef<'_>) -> Raw {

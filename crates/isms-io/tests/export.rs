@@ -3,6 +3,8 @@
 
 use std::io::Read;
 
+use crate::roundtrip::{FORMULA_TITLES, register_with_titles};
+
 use calamine::{Data, Reader, Xlsx};
 use chrono::{TimeZone, Utc};
 use isms_io::{
@@ -124,4 +126,78 @@ fn xlsx_has_two_sheets_frozen_panes_autofilter_bold_headers_and_date_cells() {
             t.second()
         )
     );
+}
+
+/// The OWASP CSV-injection rule: a cell that starts with `=`, `+`, `-`,
+/// `@`, tab or carriage return (after any `'`) is written with a `'` in
+/// front, so that a spreadsheet program shows it as text; others as they
+/// are.
+#[test]
+fn csv_cells_that_would_run_as_formulas_are_written_as_text() {
+    let csv = export_csv(&register_with_titles(FORMULA_TITLES)).unwrap();
+    let text = std::str::from_utf8(&csv.nonconformities).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let title = headers.iter().position(|h| h == "Title").unwrap();
+    let description = headers.iter().position(|h| h == "Description").unwrap();
+    let written: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[title].to_owned(), r[description].to_owned())
+        })
+        .collect();
+    let expected = [
+        r#"'=HYPERLINK("http://x","y")"#,
+        "'+cmd|' /C calc'!A0",
+        "'@SUM(1)",
+        "'-2+3",
+        "''=already quoted by hand",
+        "'''+twice",
+        "'plain quote",
+        "a=b+c-d@e",
+        "'=",
+    ];
+    let titles: Vec<&str> = written.iter().map(|w| w.0.as_str()).collect();
+    assert_eq!(titles, expected);
+    // Every column, not only titles.
+    assert_eq!(written[0].1, r#"'=HYPERLINK("http://x","y") (description)"#);
+    for line in text.lines().skip(1) {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                cell.starts_with('\'') || !cell.starts_with(isms_io::FORMULA_TRIGGERS),
+                "{line}"
+            );
+        }
+    }
+}
+
+/// XLSX cells are typed: a title that looks like a formula is written as a
+/// string cell, never as a formula, and reads back as the same text.
+#[test]
+fn xlsx_writes_formula_like_titles_as_strings() {
+    let bytes = export_xlsx(&register_with_titles(FORMULA_TITLES)).unwrap();
+    for sheet in ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"] {
+        let xml = zip_text(&bytes, sheet);
+        assert!(!xml.contains("<f>") && !xml.contains("<f "), "{sheet}");
+    }
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(&bytes)).unwrap();
+    let formulas = wb.worksheet_formula(NONCONFORMITIES_SHEET).unwrap();
+    assert!(formulas.used_cells().next().is_none());
+    let range = wb.worksheet_range(NONCONFORMITIES_SHEET).unwrap();
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = header.iter().position(|h| h == "Title").unwrap();
+    let titles: Vec<Data> = range.rows().skip(1).map(|r| r[col].clone()).collect();
+    let expected: Vec<Data> = FORMULA_TITLES
+        .iter()
+        .map(|t| Data::String((*t).to_owned()))
+        .collect();
+    assert_eq!(titles, expected);
 }

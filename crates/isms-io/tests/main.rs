@@ -1,7 +1,9 @@
 //! Integration tests of isms-io: one binary, modules by concern.
 
+mod bounds;
 mod docs;
 mod export;
 mod fuzz;
 mod messy;
+mod package;
 mod roundtrip;

@@ -38,6 +38,72 @@ fn roundtrip_xlsx(register: &Register) -> Register {
     }
 }
 
+/// Titles a spreadsheet program would run as formulas (the OWASP CSV
+/// injection cases), ones that genuinely start with `'` before a trigger,
+/// and some that only look close.
+pub const FORMULA_TITLES: &[&str] = &[
+    r#"=HYPERLINK("http://x","y")"#,
+    "+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "-2+3",
+    "'=already quoted by hand",
+    "''+twice",
+    "'plain quote",
+    "a=b+c-d@e",
+    "=",
+];
+
+/// A register of one reported nonconformity per title.
+pub fn register_with_titles(titles: &[&str]) -> Register {
+    use chrono::{TimeZone, Utc};
+    use isms_core::{
+        Command, Context, NonconformityId, Policy, ReportNonconformity, Severity, Source,
+    };
+    let policy = Policy::default();
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let mut register = Register::new();
+    for (i, title) in titles.iter().enumerate() {
+        let n = u8::try_from(i).unwrap();
+        let command = Command::ReportNonconformity(ReportNonconformity {
+            id: NonconformityId::v7_from_parts(1_772_442_000_000, [n, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+            title: (*title).to_owned(),
+            description: format!("{title} (description)"),
+            source: Source::InternalAudit,
+            severity: Severity::Minor,
+            requirements: Vec::new(),
+            owner: ActorId::new("qa-lead").unwrap(),
+            detected_at: at,
+            external_deadline: None,
+            links: Vec::new(),
+            extensions: Default::default(),
+        });
+        let ctx = Context::new(at, Actor::new(ActorId::new("auditor").unwrap()), &policy)
+            .with_entropy(u128::from(n));
+        if let Err(e) = register.execute(&command, &ctx) {
+            panic!("{title:?}: {e}");
+        }
+    }
+    register
+}
+
+/// CSV export puts a `'` before every cell a spreadsheet program would
+/// read as a formula, and the import takes it off again: the titles come
+/// back exactly, including those that started with `'` to begin with.
+#[test]
+fn formula_like_titles_round_trip_exactly_through_csv_and_xlsx() {
+    let register = register_with_titles(FORMULA_TITLES);
+    let view = RegisterView::of(&register);
+    for back in [roundtrip_csv(&register), roundtrip_xlsx(&register)] {
+        assert_eq!(RegisterView::of(&back), view);
+        let titles: Vec<&str> = back
+            .nonconformities()
+            .iter()
+            .map(|n| n.title.as_str())
+            .collect();
+        assert_eq!(titles, FORMULA_TITLES);
+    }
+}
+
 #[test]
 fn generated_register_round_trips_through_csv_and_xlsx() {
     let mut config = GeneratorConfig::new(300, 11);
