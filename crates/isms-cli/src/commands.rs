@@ -6,10 +6,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Utc};
 use clap::CommandFactory as _;
 use isms_catalog::{Catalog, TransitiveOptions};
-use isms_core::{
-    ActionDecision, Command, EvidenceRef, NcState, ProposeImprovement, Register, RejectionReason,
-    ReportNonconformity, StreamId, VerificationSchedule,
-};
+use isms_core::{EvidenceRef, NcState, Register, StreamId};
 use isms_store::{EventStore, Facts, ItemFilter, ItemKind, Selection, StoreError};
 use isms_store_sqlite::{BackupReport, RestoreOptions, SqliteStore};
 
@@ -19,6 +16,7 @@ use crate::cli::{
 };
 use crate::error::{CliError, input, io};
 use crate::formats::{self, ImportFormat};
+use crate::hiargs;
 use crate::output::{self, print_json};
 use crate::outputs::{self, Destination, Stdout};
 use crate::parse::{self, enum_value, name_of};
@@ -653,11 +651,11 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn evidence(list: Vec<String>) -> Vec<EvidenceRef> {
+pub(crate) fn evidence(list: Vec<String>) -> Vec<EvidenceRef> {
     list.into_iter().map(EvidenceRef).collect()
 }
 
-fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, CliError> {
+pub(crate) fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, CliError> {
     match name {
         Some(n) => isms_core::ActorId::new(n).map_err(|e| CliError::Usage(e.to_string())),
         None => s.actor(),
@@ -731,301 +729,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
     }
 
     let mut w = s.writer()?;
-    let nc_of = |w: &session::Writer, t: &str| session::resolve_nc(w.handler.store(), t);
-    let (command, at, id) = match c {
-        NcCommand::Report {
-            title,
-            description,
-            source,
-            severity,
-            requirements,
-            owner,
-            detected_at,
-            deadline,
-            when,
-        } => {
-            let at = s.at(when.at.as_deref())?;
-            let id = session::new_nc_id(at);
-            let requirements = requirements
-                .iter()
-                .map(|r| {
-                    r.parse()
-                        .map_err(|e| CliError::Usage(format!("--requirement: {e}")))
-                })
-                .collect::<Result<_, _>>()?;
-            let command = Command::ReportNonconformity(ReportNonconformity {
-                id,
-                description: description.unwrap_or_else(|| title.clone()),
-                title,
-                source: enum_value("--source", &source)?,
-                severity: enum_value("--severity", &severity)?,
-                requirements,
-                owner: actor_or(s, owner)?,
-                detected_at: detected_at
-                    .as_deref()
-                    .map_or(Ok(at), |t| parse::instant("--detected-at", t))?,
-                external_deadline: deadline
-                    .as_deref()
-                    .map(|d| parse::date("--deadline", d))
-                    .transpose()?,
-                links: Vec::new(),
-                extensions: Default::default(),
-            });
-            (command, when.at, id)
-        }
-        NcCommand::Contain {
-            target,
-            action_taken,
-            consequences,
-            late_justification,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let command = Command::RecordContainment {
-                nonconformity: id,
-                action_taken,
-                consequences,
-                late_justification,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::Analyse {
-            target,
-            method,
-            causes,
-            similar,
-            similar_notes,
-            no_action,
-            approved_by,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let similar = similar
-                .iter()
-                .map(|t| nc_of(&w, t))
-                .collect::<Result<_, _>>()?;
-            let decision = match no_action {
-                Some(justification) => ActionDecision::NoActionRequired {
-                    justification,
-                    approved_by: actor_or(s, approved_by)?,
-                },
-                None => ActionDecision::ActionRequired,
-            };
-            let command = Command::AnalyseRootCause {
-                nonconformity: id,
-                method: enum_value("--method", &method)?,
-                causes: causes
-                    .iter()
-                    .map(|c| parse::root_cause(c))
-                    .collect::<Result<_, _>>()?,
-                similar,
-                similar_notes,
-                decision,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::Plan {
-            target,
-            description,
-            owner,
-            due,
-            late_justification,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let at = s.at(when.at.as_deref())?;
-            let command = Command::PlanAction {
-                nonconformity: id,
-                action: session::new_action_id(at),
-                description,
-                owner: actor_or(s, owner)?,
-                due: parse::date("--due", &due)?,
-                late_justification,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::Start {
-            target,
-            action,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let action = session::resolve_action(w.handler.store(), id, &action)?;
-            (
-                Command::StartAction {
-                    nonconformity: id,
-                    action,
-                },
-                when.at,
-                id,
-            )
-        }
-        NcCommand::Reschedule {
-            target,
-            action,
-            due,
-            reason,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let action = session::resolve_action(w.handler.store(), id, &action)?;
-            let command = Command::RescheduleAction {
-                nonconformity: id,
-                action,
-                due: parse::date("--due", &due)?,
-                reason,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::Complete {
-            target,
-            action,
-            evidence: ev,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let action = session::resolve_action(w.handler.store(), id, &action)?;
-            let command = Command::CompleteAction {
-                nonconformity: id,
-                action,
-                evidence: evidence(ev),
-            };
-            (command, when.at, id)
-        }
-        NcCommand::Cancel {
-            target,
-            action,
-            reason,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let action = session::resolve_action(w.handler.store(), id, &action)?;
-            let command = Command::CancelAction {
-                nonconformity: id,
-                action,
-                reason,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::VerifyPlan {
-            target,
-            method,
-            criteria,
-            verifier,
-            once,
-            every,
-            first,
-            count,
-            until,
-            watch,
-            start,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let schedule = match (once, every, watch) {
-                (Some(on), None, None) => VerificationSchedule::once(parse::date("--once", &on)?),
-                (None, Some(every), None) => {
-                    let every = parse::period("--every", &every)?;
-                    let first = parse::date("--first", first.as_deref().unwrap_or_default())?;
-                    match (count, until) {
-                        (Some(n), None) => VerificationSchedule::recurring_count(first, every, n),
-                        (None, Some(u)) => VerificationSchedule::recurring_until(
-                            first,
-                            every,
-                            parse::date("--until", &u)?,
-                        ),
-                        _ => {
-                            return Err(CliError::Usage(
-                                "--every needs --count N or --until DATE".into(),
-                            ));
-                        }
-                    }
-                }
-                (None, None, Some(length)) => VerificationSchedule::watch_window(
-                    parse::date("--start", start.as_deref().unwrap_or_default())?,
-                    parse::period("--watch", &length)?,
-                ),
-                _ => {
-                    return Err(CliError::Usage(
-                        "give one schedule: --once DATE, --every PERIOD --first DATE (--count N | --until DATE), or --watch PERIOD --start DATE".into(),
-                    ));
-                }
-            };
-            let command = Command::PlanVerification {
-                nonconformity: id,
-                method,
-                criteria,
-                schedule,
-                verifier: actor_or(s, verifier)?,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::Verify {
-            target,
-            check,
-            passed,
-            failed: _,
-            notes,
-            evidence: ev,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let command = Command::RecordVerification {
-                nonconformity: id,
-                check,
-                passed,
-                notes,
-                evidence: evidence(ev),
-            };
-            (command, when.at, id)
-        }
-        NcCommand::Close {
-            target,
-            changes,
-            notes,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let command = Command::CloseNonconformity {
-                nonconformity: id,
-                isms_changes: changes
-                    .iter()
-                    .map(|c| parse::isms_change(c))
-                    .collect::<Result<_, _>>()?,
-                notes,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::Reject {
-            target,
-            duplicate_of,
-            explanation,
-            when,
-        } => {
-            let id = nc_of(&w, &target.item)?;
-            let reason = match duplicate_of {
-                Some(other) => RejectionReason::Duplicate {
-                    of: nc_of(&w, &other)?,
-                },
-                None => RejectionReason::NotANonconformity,
-            };
-            let command = Command::RejectNonconformity {
-                nonconformity: id,
-                reason,
-                explanation,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::LinkRecurrence { target, of, when } => {
-            let id = nc_of(&w, &target.item)?;
-            let command = Command::LinkRecurrence {
-                nonconformity: id,
-                recurrence_of: nc_of(&w, &of)?,
-            };
-            (command, when.at, id)
-        }
-        NcCommand::List { .. } | NcCommand::Show { .. } => unreachable_read(),
-    };
+    let (command, at, id) = hiargs::nc_command(s, w.handler.store(), c)?;
     let kind = command.target();
     s.execute(&mut w, command, at.as_deref())?;
     let item = &session::load_nonconformity(w.handler.store(), id)?;
@@ -1044,11 +748,6 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
         name_of(&item.state)
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn unreachable_read() -> (Command, Option<String>, isms_core::NonconformityId) {
-    // List and Show return before the writer is opened.
-    unreachable!("reading commands return early")
 }
 
 fn done_text(kind: isms_core::CommandTarget) -> String {
@@ -1118,102 +817,7 @@ fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError>
         _ => {}
     }
     let mut w = s.writer()?;
-    let imp_of = |w: &session::Writer, t: &str| session::resolve_improvement(w.handler.store(), t);
-    let (command, at, id) = match c {
-        ImprovementCommand::Propose {
-            title,
-            description,
-            benefit,
-            priority,
-            source,
-            nc,
-            owner,
-            due,
-            when,
-        } => {
-            let at = s.at(when.at.as_deref())?;
-            let id = session::new_improvement_id(at);
-            let nonconformity = nc
-                .as_deref()
-                .map(|t| session::resolve_nc(w.handler.store(), t))
-                .transpose()?;
-            let command = Command::ProposeImprovement(ProposeImprovement {
-                id,
-                source: enum_value("--source", &source)?,
-                nonconformity,
-                description: description.unwrap_or_else(|| title.clone()),
-                title,
-                expected_benefit: benefit,
-                priority: enum_value("--priority", &priority)?,
-                owner: actor_or(s, owner)?,
-                due: due
-                    .as_deref()
-                    .map(|d| parse::date("--due", d))
-                    .transpose()?,
-                links: Vec::new(),
-                extensions: Default::default(),
-            });
-            (command, when.at, id)
-        }
-        ImprovementCommand::Approve { target, when } => {
-            let id = imp_of(&w, &target.item)?;
-            (Command::ApproveImprovement { improvement: id }, when.at, id)
-        }
-        ImprovementCommand::Start { target, when } => {
-            let id = imp_of(&w, &target.item)?;
-            (Command::StartImprovement { improvement: id }, when.at, id)
-        }
-        ImprovementCommand::Realise {
-            target,
-            changes,
-            effect,
-            when,
-        } => {
-            let id = imp_of(&w, &target.item)?;
-            let command = Command::RealiseImprovement {
-                improvement: id,
-                isms_changes: changes
-                    .iter()
-                    .map(|c| parse::isms_change(c))
-                    .collect::<Result<_, _>>()?,
-                measured_effect: effect,
-            };
-            (command, when.at, id)
-        }
-        ImprovementCommand::Reject {
-            target,
-            reason,
-            when,
-        } => {
-            let id = imp_of(&w, &target.item)?;
-            (
-                Command::RejectImprovement {
-                    improvement: id,
-                    reason,
-                },
-                when.at,
-                id,
-            )
-        }
-        ImprovementCommand::Effect {
-            target,
-            measured,
-            when,
-        } => {
-            let id = imp_of(&w, &target.item)?;
-            (
-                Command::RecordImprovementEffect {
-                    improvement: id,
-                    measured_effect: measured,
-                },
-                when.at,
-                id,
-            )
-        }
-        ImprovementCommand::List { .. } | ImprovementCommand::Show { .. } => {
-            unreachable!("reading commands return early")
-        }
-    };
+    let (command, at, id) = hiargs::improvement_command(s, w.handler.store(), c)?;
     let kind = command.target();
     s.execute(&mut w, command, at.as_deref())?;
     let item = &session::load_improvement(w.handler.store(), id)?;

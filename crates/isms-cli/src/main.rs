@@ -59,6 +59,7 @@ mod cli;
 mod commands;
 mod error;
 mod formats;
+mod hiargs;
 mod output;
 mod outputs;
 mod parse;

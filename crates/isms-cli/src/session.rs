@@ -110,7 +110,8 @@ impl Session {
 
     /// The inter-process lock beside the database (`<db>.lock`), held by
     /// the commands that replace or fill a whole register (`generate`,
-    /// `demo`, `import`, `restore`), so that two of them do not interleave.
+    /// `import`, `restore`, `rebuild`), so that two of them do not
+    /// interleave.
     /// Single commands do not take it (see [`Session::writer`]).
     ///
     /// Waits at most [`lock_timeout`] for another process to release it,

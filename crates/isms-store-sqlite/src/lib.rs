@@ -59,11 +59,19 @@
 //!   [`APPLICATION_ID`] and `PRAGMA user_version` the schema version; a
 //!   foreign, empty, damaged or newer file is a typed error naming it, and
 //!   is never initialised or downgraded.
-//! - **One item without the log.** Schema version 2 keeps an index from
-//!   human reference (`NC-0007`) to stream, filled by a trigger on each
-//!   stream's first event; [`SqliteStore::find_stream_by_reference`] and
-//!   `Selection::Stream` read one item in milliseconds on a register of
-//!   100,000. The index is derived, not hashed: the chain covers the log.
+//! - **One item without the log.** Every claim an event takes (a new
+//!   item's reference `NC-0007`, a new action's id) is indexed by the
+//!   append itself (schema version 3), so uniqueness, "find by reference"
+//!   and the next number are index look-ups; `Selection::Stream` reads one
+//!   item. The command handler decides each command from that alone.
+//! - **Projections in the append's transaction.** Schema version 4 keeps
+//!   every item's state (what lists print, with the columns they filter
+//!   on) and its compact KPI facts, written in the same transaction as the
+//!   events, so no crash leaves them behind the log. They are derived, not
+//!   evidence: migrations and [`SqliteStore::rebuild_projections`] build
+//!   them from the log, [`SqliteStore::check_projections`] compares them
+//!   with a fresh fold, and decisions never read them (they fold the
+//!   item's own events).
 //! - **The stored JSON is the hashed JSON.** Verification hashes the bytes
 //!   in the row, so it never depends on serialising an event the same way
 //!   twice. Triggers refuse `UPDATE` and `DELETE` on events; the chain is

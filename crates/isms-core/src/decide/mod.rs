@@ -158,8 +158,8 @@ impl<'c, 'p> Emitter<'c, 'p> {
 /// the sequence and the caller's entropy. A log never holds two events with
 /// the same stream and sequence, so two events of one log get the same id
 /// only if the 74 bits a UUID v7 keeps of this collide (about one chance in
-/// 10^22 per pair), whatever entropy the caller gives, even none; a store
-/// refuses a duplicate event id all the same.
+/// 10^22 per pair), whatever entropy the caller gives, even none; the
+/// register document (`isms-schema`) still refuses a log with a repeated id.
 fn event_entropy(stream: StreamId, sequence: u64, entropy: u128) -> [u8; 10] {
     let (tag, id) = match stream {
         StreamId::Nonconformity(id) => (1u64, id.as_uuid().as_u128()),

@@ -1,0 +1,430 @@
+//! From parsed arguments to library values: the [`Command`] a writing
+//! subcommand runs, with the item it targets and its `--at`. Parsing is
+//! clap's (`cli.rs`); running, printing and exit codes are `commands.rs`'s;
+//! this layer only resolves references (`NC-0007`, `A-2`) in the store,
+//! parses the domain's words and dates, and builds the command (ripgrep's
+//! split between low-level and high-level arguments).
+
+use isms_core::{
+    ActionDecision, Command, ImprovementId, NonconformityId, ProposeImprovement, RejectionReason,
+    ReportNonconformity, VerificationSchedule,
+};
+use isms_store_sqlite::SqliteStore;
+
+use crate::cli::{ImprovementCommand, NcCommand};
+use crate::commands::{actor_or, evidence};
+use crate::error::CliError;
+use crate::parse::{self, enum_value};
+use crate::session::{self, Session};
+
+/// A command ready to run: the command, the `--at` text, and the item.
+pub type Built<Id> = (Command, Option<String>, Id);
+
+fn not_a_write() -> CliError {
+    CliError::Other("a reading subcommand has no command to record".into())
+}
+
+/// The command a writing `isms nc ...` subcommand records.
+pub fn nc_command(
+    s: &Session,
+    store: &SqliteStore,
+    c: NcCommand,
+) -> Result<Built<NonconformityId>, CliError> {
+    Ok(match c {
+        NcCommand::Report {
+            title,
+            description,
+            source,
+            severity,
+            requirements,
+            owner,
+            detected_at,
+            deadline,
+            when,
+        } => {
+            let at = s.at(when.at.as_deref())?;
+            let id = session::new_nc_id(at);
+            let requirements = requirements
+                .iter()
+                .map(|r| {
+                    r.parse()
+                        .map_err(|e| CliError::Usage(format!("--requirement: {e}")))
+                })
+                .collect::<Result<_, _>>()?;
+            let command = Command::ReportNonconformity(ReportNonconformity {
+                id,
+                description: description.unwrap_or_else(|| title.clone()),
+                title,
+                source: enum_value("--source", &source)?,
+                severity: enum_value("--severity", &severity)?,
+                requirements,
+                owner: actor_or(s, owner)?,
+                detected_at: detected_at
+                    .as_deref()
+                    .map_or(Ok(at), |t| parse::instant("--detected-at", t))?,
+                external_deadline: deadline
+                    .as_deref()
+                    .map(|d| parse::date("--deadline", d))
+                    .transpose()?,
+                links: Vec::new(),
+                extensions: Default::default(),
+            });
+            (command, when.at, id)
+        }
+        NcCommand::Contain {
+            target,
+            action_taken,
+            consequences,
+            late_justification,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let command = Command::RecordContainment {
+                nonconformity: id,
+                action_taken,
+                consequences,
+                late_justification,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Analyse {
+            target,
+            method,
+            causes,
+            similar,
+            similar_notes,
+            no_action,
+            approved_by,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let similar = similar
+                .iter()
+                .map(|t| session::resolve_nc(store, t))
+                .collect::<Result<_, _>>()?;
+            let decision = match no_action {
+                Some(justification) => ActionDecision::NoActionRequired {
+                    justification,
+                    approved_by: actor_or(s, approved_by)?,
+                },
+                None => ActionDecision::ActionRequired,
+            };
+            let command = Command::AnalyseRootCause {
+                nonconformity: id,
+                method: enum_value("--method", &method)?,
+                causes: causes
+                    .iter()
+                    .map(|c| parse::root_cause(c))
+                    .collect::<Result<_, _>>()?,
+                similar,
+                similar_notes,
+                decision,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Plan {
+            target,
+            description,
+            owner,
+            due,
+            late_justification,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let at = s.at(when.at.as_deref())?;
+            let command = Command::PlanAction {
+                nonconformity: id,
+                action: session::new_action_id(at),
+                description,
+                owner: actor_or(s, owner)?,
+                due: parse::date("--due", &due)?,
+                late_justification,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Start {
+            target,
+            action,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let action = session::resolve_action(store, id, &action)?;
+            (
+                Command::StartAction {
+                    nonconformity: id,
+                    action,
+                },
+                when.at,
+                id,
+            )
+        }
+        NcCommand::Reschedule {
+            target,
+            action,
+            due,
+            reason,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let action = session::resolve_action(store, id, &action)?;
+            let command = Command::RescheduleAction {
+                nonconformity: id,
+                action,
+                due: parse::date("--due", &due)?,
+                reason,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Complete {
+            target,
+            action,
+            evidence: ev,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let action = session::resolve_action(store, id, &action)?;
+            let command = Command::CompleteAction {
+                nonconformity: id,
+                action,
+                evidence: evidence(ev),
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Cancel {
+            target,
+            action,
+            reason,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let action = session::resolve_action(store, id, &action)?;
+            let command = Command::CancelAction {
+                nonconformity: id,
+                action,
+                reason,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::VerifyPlan {
+            target,
+            method,
+            criteria,
+            verifier,
+            once,
+            every,
+            first,
+            count,
+            until,
+            watch,
+            start,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let schedule = match (once, every, watch) {
+                (Some(on), None, None) => VerificationSchedule::once(parse::date("--once", &on)?),
+                (None, Some(every), None) => {
+                    let every = parse::period("--every", &every)?;
+                    let first = parse::date("--first", first.as_deref().unwrap_or_default())?;
+                    match (count, until) {
+                        (Some(n), None) => VerificationSchedule::recurring_count(first, every, n),
+                        (None, Some(u)) => VerificationSchedule::recurring_until(
+                            first,
+                            every,
+                            parse::date("--until", &u)?,
+                        ),
+                        _ => {
+                            return Err(CliError::Usage(
+                                "--every needs --count N or --until DATE".into(),
+                            ));
+                        }
+                    }
+                }
+                (None, None, Some(length)) => VerificationSchedule::watch_window(
+                    parse::date("--start", start.as_deref().unwrap_or_default())?,
+                    parse::period("--watch", &length)?,
+                ),
+                _ => {
+                    return Err(CliError::Usage(
+                        "give one schedule: --once DATE, --every PERIOD --first DATE (--count N | --until DATE), or --watch PERIOD --start DATE".into(),
+                    ));
+                }
+            };
+            let command = Command::PlanVerification {
+                nonconformity: id,
+                method,
+                criteria,
+                schedule,
+                verifier: actor_or(s, verifier)?,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Verify {
+            target,
+            check,
+            passed,
+            failed: _,
+            notes,
+            evidence: ev,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let command = Command::RecordVerification {
+                nonconformity: id,
+                check,
+                passed,
+                notes,
+                evidence: evidence(ev),
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Close {
+            target,
+            changes,
+            notes,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let command = Command::CloseNonconformity {
+                nonconformity: id,
+                isms_changes: changes
+                    .iter()
+                    .map(|c| parse::isms_change(c))
+                    .collect::<Result<_, _>>()?,
+                notes,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Reject {
+            target,
+            duplicate_of,
+            explanation,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let reason = match duplicate_of {
+                Some(other) => RejectionReason::Duplicate {
+                    of: session::resolve_nc(store, &other)?,
+                },
+                None => RejectionReason::NotANonconformity,
+            };
+            let command = Command::RejectNonconformity {
+                nonconformity: id,
+                reason,
+                explanation,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::LinkRecurrence { target, of, when } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let command = Command::LinkRecurrence {
+                nonconformity: id,
+                recurrence_of: session::resolve_nc(store, &of)?,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::List { .. } | NcCommand::Show { .. } => return Err(not_a_write()),
+    })
+}
+
+/// The command a writing `isms improvement ...` subcommand records.
+pub fn improvement_command(
+    s: &Session,
+    store: &SqliteStore,
+    c: ImprovementCommand,
+) -> Result<Built<ImprovementId>, CliError> {
+    Ok(match c {
+        ImprovementCommand::Propose {
+            title,
+            description,
+            benefit,
+            priority,
+            source,
+            nc,
+            owner,
+            due,
+            when,
+        } => {
+            let at = s.at(when.at.as_deref())?;
+            let id = session::new_improvement_id(at);
+            let nonconformity = nc
+                .as_deref()
+                .map(|t| session::resolve_nc(store, t))
+                .transpose()?;
+            let command = Command::ProposeImprovement(ProposeImprovement {
+                id,
+                source: enum_value("--source", &source)?,
+                nonconformity,
+                description: description.unwrap_or_else(|| title.clone()),
+                title,
+                expected_benefit: benefit,
+                priority: enum_value("--priority", &priority)?,
+                owner: actor_or(s, owner)?,
+                due: due
+                    .as_deref()
+                    .map(|d| parse::date("--due", d))
+                    .transpose()?,
+                links: Vec::new(),
+                extensions: Default::default(),
+            });
+            (command, when.at, id)
+        }
+        ImprovementCommand::Approve { target, when } => {
+            let id = session::resolve_improvement(store, &target.item)?;
+            (Command::ApproveImprovement { improvement: id }, when.at, id)
+        }
+        ImprovementCommand::Start { target, when } => {
+            let id = session::resolve_improvement(store, &target.item)?;
+            (Command::StartImprovement { improvement: id }, when.at, id)
+        }
+        ImprovementCommand::Realise {
+            target,
+            changes,
+            effect,
+            when,
+        } => {
+            let id = session::resolve_improvement(store, &target.item)?;
+            let command = Command::RealiseImprovement {
+                improvement: id,
+                isms_changes: changes
+                    .iter()
+                    .map(|c| parse::isms_change(c))
+                    .collect::<Result<_, _>>()?,
+                measured_effect: effect,
+            };
+            (command, when.at, id)
+        }
+        ImprovementCommand::Reject {
+            target,
+            reason,
+            when,
+        } => {
+            let id = session::resolve_improvement(store, &target.item)?;
+            (
+                Command::RejectImprovement {
+                    improvement: id,
+                    reason,
+                },
+                when.at,
+                id,
+            )
+        }
+        ImprovementCommand::Effect {
+            target,
+            measured,
+            when,
+        } => {
+            let id = session::resolve_improvement(store, &target.item)?;
+            (
+                Command::RecordImprovementEffect {
+                    improvement: id,
+                    measured_effect: measured,
+                },
+                when.at,
+                id,
+            )
+        }
+        ImprovementCommand::List { .. } | ImprovementCommand::Show { .. } => {
+            return Err(not_a_write());
+        }
+    })
+}
