@@ -642,6 +642,14 @@ impl SqliteStore {
         self.conn
             .pragma_update(None, "foreign_keys", "ON")
             .map_err(self.err("enable foreign keys"))?;
+        // Up to 64 MiB of pages (SQLite's default is 2 MiB): appends touch
+        // the (stream, sequence), claims and projection indexes at random
+        // places, and a bulk load of a large register otherwise rereads the
+        // same index pages from the OS for every batch. Only pages actually
+        // used take memory, so a single command stays small.
+        self.conn
+            .pragma_update(None, "cache_size", -65_536)
+            .map_err(self.err("set cache size"))?;
         Ok(())
     }
 
