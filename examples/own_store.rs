@@ -160,14 +160,7 @@ impl EventStore for JsonLinesStore {
         visit: &mut dyn FnMut(StoredEvent),
     ) -> Result<(), StoreError> {
         for (position, hash, _, event) in &self.rows {
-            let selected = match selection {
-                Selection::All => true,
-                Selection::Stream(s) => event.stream == s,
-                Selection::AsOf(t) => event.at <= t,
-                Selection::Positions { from, to } => (from..=to).contains(position),
-                Selection::After(p) => *position > p,
-            };
-            if selected {
+            if selection.selects(*position, event) {
                 visit(StoredEvent {
                     position: *position,
                     hash: *hash,

@@ -108,14 +108,7 @@ impl EventStore for MemoryStore {
     ) -> Result<(), StoreError> {
         for (i, row) in self.rows.iter().enumerate() {
             let position = i as u64 + 1;
-            let selected = match selection {
-                Selection::All => true,
-                Selection::Stream(s) => row.event.stream == s,
-                Selection::AsOf(t) => row.event.at <= t,
-                Selection::Positions { from, to } => (from..=to).contains(&position),
-                Selection::After(p) => position > p,
-            };
-            if selected {
+            if selection.selects(position, &row.event) {
                 visit(StoredEvent {
                     position,
                     hash: row.hash,

@@ -296,6 +296,21 @@ pub enum Selection {
     After(u64),
 }
 
+impl Selection {
+    /// Whether the event at `position` is selected: the one definition a
+    /// store that filters in memory uses (a database backend says the same
+    /// in its query).
+    pub fn selects(self, position: u64, event: &Event) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Stream(s) => event.stream == s,
+            Selection::AsOf(t) => event.at <= t,
+            Selection::Positions { from, to } => (from..=to).contains(&position),
+            Selection::After(p) => position > p,
+        }
+    }
+}
+
 /// The result of a successful verification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Verified {
