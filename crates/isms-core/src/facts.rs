@@ -41,6 +41,88 @@ use crate::workflow::{ImprovementState, NcState};
 /// The encoding version this build writes (the first byte of an encoding).
 pub const FACTS_VERSION: u8 = 1;
 
+/// An instant as facts keep it: seconds and nanoseconds since the Unix
+/// epoch (UTC). Exact for every `DateTime<Utc>`, and turned into a count of
+/// nanoseconds with two integer operations, which is what measurements do
+/// with it a million times over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    secs: i64,
+    nanos: u32,
+}
+
+/// Seconds of `DateTime::<Utc>::MIN_UTC` and `MAX_UTC` (a test checks them
+/// against chrono).
+const MIN_SECS: i64 = -8_334_601_228_800;
+const MAX_SECS: i64 = 8_210_266_876_799;
+
+impl Stamp {
+    /// The stamp of an instant.
+    pub fn of(t: DateTime<Utc>) -> Self {
+        Stamp {
+            secs: t.timestamp(),
+            nanos: t.timestamp_subsec_nanos(),
+        }
+    }
+
+    /// The instant again.
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        // Every stamp comes from a `DateTime` or was range-checked on decoding.
+        DateTime::from_timestamp(self.secs, self.nanos).unwrap_or_default()
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(self) -> i64 {
+        self.secs
+    }
+
+    /// Nanoseconds since the Unix epoch, if they fit in an `i64` (from
+    /// 1677-09-21 to 2262-04-11).
+    pub fn unix_nanos(self) -> Option<i64> {
+        self.secs
+            .checked_mul(1_000_000_000)
+            .and_then(|n| n.checked_add(i64::from(self.nanos)))
+    }
+}
+
+impl From<DateTime<Utc>> for Stamp {
+    fn from(t: DateTime<Utc>) -> Self {
+        Stamp::of(t)
+    }
+}
+
+/// A calendar date as facts keep it: days since 1970-01-01.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(i32);
+
+/// Days of `NaiveDate::MIN` and `MAX` since 1970-01-01 (a test checks them).
+const MIN_DAY: i32 = -96_465_292;
+const MAX_DAY: i32 = 95_026_236;
+
+impl Day {
+    /// The day of a date.
+    pub fn of(d: NaiveDate) -> Self {
+        Day(d.to_epoch_days())
+    }
+
+    /// The date again.
+    pub fn to_date(self) -> NaiveDate {
+        // Every day comes from a `NaiveDate` or was range-checked on decoding.
+        NaiveDate::from_epoch_days(self.0).unwrap_or_default()
+    }
+
+    /// Days since 1970-01-01.
+    pub fn epoch_days(self) -> i32 {
+        self.0
+    }
+}
+
+impl From<NaiveDate> for Day {
+    fn from(d: NaiveDate) -> Self {
+        Day::of(d)
+    }
+}
+
 /// The facts of one nonconformity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NcFacts {
@@ -51,23 +133,23 @@ pub struct NcFacts {
     /// Its current state.
     pub state: NcState,
     /// When it was reported.
-    pub reported_at: DateTime<Utc>,
+    pub reported_at: Stamp,
     /// Every state it entered, with when, in order (the report first).
-    pub history: Vec<(NcState, DateTime<Utc>)>,
+    pub history: Vec<(NcState, Stamp)>,
     /// The requirements it breaches.
     pub requirements: Vec<RequirementRef>,
     /// When containment was first recorded.
-    pub contained_at: Option<DateTime<Utc>>,
+    pub contained_at: Option<Stamp>,
     /// Every effectiveness conclusion: when, and whether effective.
-    pub conclusions: Vec<(DateTime<Utc>, bool)>,
+    pub conclusions: Vec<(Stamp, bool)>,
     /// When it was closed.
-    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<Stamp>,
     /// When it was rejected.
-    pub rejected_at: Option<DateTime<Utc>>,
+    pub rejected_at: Option<Stamp>,
     /// When it was linked as a recurrence of an earlier nonconformity.
-    pub recurrence_linked_at: Option<DateTime<Utc>>,
+    pub recurrence_linked_at: Option<Stamp>,
     /// Every root-cause analysis: when, and the category of each cause.
-    pub analyses: Vec<(DateTime<Utc>, Vec<RootCauseCategory>)>,
+    pub analyses: Vec<(Stamp, Vec<RootCauseCategory>)>,
     /// Every verification plan.
     pub plans: Vec<PlanFacts>,
     /// Every recorded verification result.
@@ -80,7 +162,7 @@ pub struct NcFacts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlanFacts {
     /// When it was recorded.
-    pub at: DateTime<Utc>,
+    pub at: Stamp,
     /// The analysis attempt it verifies.
     pub attempt: u32,
     /// When the checks fall.
@@ -91,7 +173,7 @@ pub struct PlanFacts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResultFacts {
     /// When it was recorded.
-    pub at: DateTime<Utc>,
+    pub at: Stamp,
     /// The attempt it belongs to.
     pub attempt: u32,
     /// The check's index in its plan's schedule.
@@ -104,17 +186,17 @@ pub struct ResultFacts {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActionFacts {
     /// When it was planned.
-    pub planned_at: DateTime<Utc>,
+    pub planned_at: Stamp,
     /// Its status now.
     pub status: ActionStatus,
     /// When it was completed (done).
-    pub completed_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<Stamp>,
     /// When it was cancelled.
-    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<Stamp>,
     /// The due date first planned.
-    pub original_due: NaiveDate,
+    pub original_due: Day,
     /// Every reschedule: when, and the new due date.
-    pub reschedules: Vec<(DateTime<Utc>, NaiveDate)>,
+    pub reschedules: Vec<(Stamp, Day)>,
 }
 
 /// The facts of one improvement opportunity.
@@ -125,9 +207,9 @@ pub struct ImprovementFacts {
     /// Its current state.
     pub state: ImprovementState,
     /// When it was proposed.
-    pub proposed_at: DateTime<Utc>,
+    pub proposed_at: Stamp,
     /// When it was first realised.
-    pub realised_at: Option<DateTime<Utc>>,
+    pub realised_at: Option<Stamp>,
 }
 
 /// An encoding of facts that does not decode.
@@ -172,24 +254,28 @@ impl From<&Nonconformity> for NcFacts {
             number: nc.reference.number(),
             severity: nc.severity,
             state: nc.state,
-            reported_at: nc.reported_at,
-            history: nc.history.iter().map(|t| (t.to, t.at)).collect(),
+            reported_at: nc.reported_at.into(),
+            history: nc.history.iter().map(|t| (t.to, t.at.into())).collect(),
             requirements: nc.requirements.clone(),
-            contained_at: nc.corrections.first().map(|c| c.at),
-            conclusions: nc.conclusions.iter().map(|c| (c.at, c.effective)).collect(),
-            closed_at: nc.closure.as_ref().map(|c| c.at),
-            rejected_at: nc.rejection.as_ref().map(|r| r.at),
-            recurrence_linked_at: nc.recurrence_of.and(nc.recurrence_linked_at),
+            contained_at: nc.corrections.first().map(|c| c.at.into()),
+            conclusions: nc
+                .conclusions
+                .iter()
+                .map(|c| (c.at.into(), c.effective))
+                .collect(),
+            closed_at: nc.closure.as_ref().map(|c| c.at.into()),
+            rejected_at: nc.rejection.as_ref().map(|r| r.at.into()),
+            recurrence_linked_at: nc.recurrence_of.and(nc.recurrence_linked_at).map(Stamp::of),
             analyses: nc
                 .analyses
                 .iter()
-                .map(|a| (a.at, a.causes.iter().map(|c| c.category).collect()))
+                .map(|a| (a.at.into(), a.causes.iter().map(|c| c.category).collect()))
                 .collect(),
             plans: nc
                 .verification_plans
                 .iter()
                 .map(|p| PlanFacts {
-                    at: p.at,
+                    at: p.at.into(),
                     attempt: p.attempt,
                     schedule: p.schedule,
                 })
@@ -198,7 +284,7 @@ impl From<&Nonconformity> for NcFacts {
                 .verification_results
                 .iter()
                 .map(|r| ResultFacts {
-                    at: r.at,
+                    at: r.at.into(),
                     attempt: r.attempt,
                     check: r.check,
                     passed: r.passed,
@@ -208,12 +294,16 @@ impl From<&Nonconformity> for NcFacts {
                 .actions
                 .iter()
                 .map(|a| ActionFacts {
-                    planned_at: a.planned_at,
+                    planned_at: a.planned_at.into(),
                     status: a.status,
-                    completed_at: a.completed_at,
-                    cancelled_at: a.cancelled_at,
-                    original_due: a.original_due,
-                    reschedules: a.reschedules.iter().map(|r| (r.at, r.to)).collect(),
+                    completed_at: a.completed_at.map(Stamp::of),
+                    cancelled_at: a.cancelled_at.map(Stamp::of),
+                    original_due: a.original_due.into(),
+                    reschedules: a
+                        .reschedules
+                        .iter()
+                        .map(|r| (r.at.into(), r.to.into()))
+                        .collect(),
                 })
                 .collect(),
         }
@@ -225,8 +315,8 @@ impl From<&Improvement> for ImprovementFacts {
         ImprovementFacts {
             number: imp.reference.number(),
             state: imp.state,
-            proposed_at: imp.proposed_at,
-            realised_at: imp.first_reached(ImprovementState::Realised),
+            proposed_at: imp.proposed_at.into(),
+            realised_at: imp.first_reached(ImprovementState::Realised).map(Stamp::of),
         }
     }
 }
@@ -438,12 +528,12 @@ impl Writer<'_> {
         self.uint(((v << 1) ^ (v >> 63)) as u64);
     }
 
-    fn instant(&mut self, t: DateTime<Utc>) {
-        self.int(t.timestamp());
-        self.uint(u64::from(t.timestamp_subsec_nanos()));
+    fn instant(&mut self, t: Stamp) {
+        self.int(t.secs);
+        self.uint(u64::from(t.nanos));
     }
 
-    fn opt_instant(&mut self, t: Option<DateTime<Utc>>) {
+    fn opt_instant(&mut self, t: Option<Stamp>) {
         match t {
             None => self.byte(0),
             Some(t) => {
@@ -453,8 +543,8 @@ impl Writer<'_> {
         }
     }
 
-    fn date(&mut self, d: NaiveDate) {
-        self.int(i64::from(d.to_epoch_days()));
+    fn date(&mut self, d: Day) {
+        self.int(i64::from(d.0));
     }
 
     fn text(&mut self, s: &str) {
@@ -471,11 +561,11 @@ impl Writer<'_> {
         match *s {
             VerificationSchedule::Once { on } => {
                 self.byte(0);
-                self.date(on);
+                self.date(on.into());
             }
             VerificationSchedule::Recurring { first, every, end } => {
                 self.byte(1);
-                self.date(first);
+                self.date(first.into());
                 self.period(every);
                 match end {
                     RecurrenceEnd::After { count } => {
@@ -484,13 +574,13 @@ impl Writer<'_> {
                     }
                     RecurrenceEnd::Until { date } => {
                         self.byte(1);
-                        self.date(date);
+                        self.date(date.into());
                     }
                 }
             }
             VerificationSchedule::WatchWindow { start, length } => {
                 self.byte(2);
-                self.date(start);
+                self.date(start.into());
                 self.period(length);
             }
         }
@@ -577,18 +667,21 @@ impl Reader<'_> {
         })
     }
 
-    fn instant(&mut self) -> Result<DateTime<Utc>, FactsError> {
+    fn instant(&mut self) -> Result<Stamp, FactsError> {
         let at = self.at;
         let secs = self.int("instant")?;
         let nanos = self.u32("instant")?;
-        DateTime::from_timestamp(secs, nanos).ok_or(FactsError::Invalid {
-            what: "instant",
-            value: secs as u64,
-            at,
-        })
+        if !(MIN_SECS..=MAX_SECS).contains(&secs) || nanos >= 2_000_000_000 {
+            return Err(FactsError::Invalid {
+                what: "instant",
+                value: secs as u64,
+                at,
+            });
+        }
+        Ok(Stamp { secs, nanos })
     }
 
-    fn opt_instant(&mut self) -> Result<Option<DateTime<Utc>>, FactsError> {
+    fn opt_instant(&mut self) -> Result<Option<Stamp>, FactsError> {
         Ok(if self.flag()? {
             Some(self.instant()?)
         } else {
@@ -596,12 +689,13 @@ impl Reader<'_> {
         })
     }
 
-    fn date(&mut self) -> Result<NaiveDate, FactsError> {
+    fn date(&mut self) -> Result<Day, FactsError> {
         let at = self.at;
         let days = self.int("date")?;
         i32::try_from(days)
             .ok()
-            .and_then(NaiveDate::from_epoch_days)
+            .filter(|d| (MIN_DAY..=MAX_DAY).contains(d))
+            .map(Day)
             .ok_or(FactsError::Invalid {
                 what: "date",
                 value: days as u64,
@@ -658,15 +752,19 @@ impl Reader<'_> {
     fn schedule(&mut self) -> Result<VerificationSchedule, FactsError> {
         let at = self.at;
         Ok(match self.byte("schedule")? {
-            0 => VerificationSchedule::Once { on: self.date()? },
+            0 => VerificationSchedule::Once {
+                on: self.date()?.to_date(),
+            },
             1 => {
-                let first = self.date()?;
+                let first = self.date()?.to_date();
                 let every = self.period()?;
                 let end = match self.byte("recurrence end")? {
                     0 => RecurrenceEnd::After {
                         count: self.u32("count")?,
                     },
-                    1 => RecurrenceEnd::Until { date: self.date()? },
+                    1 => RecurrenceEnd::Until {
+                        date: self.date()?.to_date(),
+                    },
                     v => {
                         return Err(FactsError::Invalid {
                             what: "recurrence end",
@@ -678,7 +776,7 @@ impl Reader<'_> {
                 VerificationSchedule::Recurring { first, every, end }
             }
             2 => VerificationSchedule::WatchWindow {
-                start: self.date()?,
+                start: self.date()?.to_date(),
                 length: self.period()?,
             },
             v => {
@@ -689,5 +787,21 @@ impl Reader<'_> {
                 });
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ranges_are_chronos() {
+        assert_eq!(DateTime::<Utc>::MIN_UTC.timestamp(), MIN_SECS);
+        assert_eq!(DateTime::<Utc>::MAX_UTC.timestamp(), MAX_SECS);
+        assert_eq!(NaiveDate::MIN.to_epoch_days(), MIN_DAY);
+        assert_eq!(NaiveDate::MAX.to_epoch_days(), MAX_DAY);
+        for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            assert_eq!(Stamp::of(t).to_datetime(), t);
+        }
     }
 }
