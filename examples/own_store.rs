@@ -29,9 +29,8 @@ use isms::core::{Actor, ActorId, Claim, Event, Policy, RefKind, StreamId};
 use isms::store::append::{AppendState, plan_append};
 use isms::store::workload::Workload;
 use isms::store::{
-    AppendBatch, Appended, ChainHash, ChainHead, CommandHandler, EventStore, Invocation,
-    RecordedRequest, RequestId, Selection, StoreError, StoredEvent, Verified, chain_hash,
-    conformance,
+    AppendBatch, Appended, ChainHash, ChainHead, ChainWalk, CommandHandler, EventStore, Invocation,
+    RecordedRequest, RequestId, Selection, StoreError, StoredEvent, Verified, conformance,
 };
 
 /// One line of the log file: an event with its position and chain hash.
@@ -186,25 +185,14 @@ impl EventStore for JsonLinesStore {
     }
 
     fn verify(&self) -> Result<Verified, StoreError> {
-        let mut prev = ChainHash::GENESIS;
+        let mut walk = ChainWalk::new();
         for (position, hash, body, event) in &self.rows {
             let stream = event.stream.to_string();
-            let computed = chain_hash(&prev, *position, &stream, event.sequence, body.as_bytes());
-            if computed != *hash {
-                return Err(StoreError::ChainBroken {
-                    position: *position,
-                    stream: Some(stream),
-                    kind: isms::store::BreakKind::HashMismatch {
-                        stored: hash.to_hex(),
-                        computed: computed.to_hex(),
-                    },
-                });
-            }
-            prev = computed;
+            walk.step(*position, &stream, event.sequence, body.as_bytes(), *hash)?;
         }
         Ok(Verified {
             events: self.rows.len() as u64,
-            head: self.head()?,
+            head: walk.head(),
         })
     }
 

@@ -9,7 +9,8 @@
 use isms_core::Event;
 use sha2::{Digest, Sha256};
 
-use crate::types::ChainHash;
+use crate::error::{BreakKind, StoreError};
+use crate::types::{ChainHash, ChainHead};
 
 const DOMAIN: &[u8] = b"isms-event-chain/v1";
 
@@ -45,6 +46,77 @@ pub fn chain_hash(
     h.update(body);
     h.update(prev.0);
     ChainHash(h.finalize().into())
+}
+
+/// Walks a chain row by row, recomputing each hash from the previous one:
+/// the check of `verify` for a store that reads its rows itself.
+///
+/// ```
+/// use isms_store::{ChainHash, ChainWalk, chain_hash};
+///
+/// let h1 = chain_hash(&ChainHash::GENESIS, 1, "nonconformity/x", 1, b"{}");
+/// let mut walk = ChainWalk::new();
+/// walk.step(1, "nonconformity/x", 1, b"{}", h1)?;
+/// assert_eq!(walk.head().hash, h1);
+/// assert!(walk.step(2, "nonconformity/x", 2, b"{}", h1).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChainWalk {
+    head: Option<ChainHead>,
+}
+
+impl ChainWalk {
+    /// A walk from the genesis hash.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks the next row: its position must follow the last one and its
+    /// stored hash must equal the recomputed one.
+    ///
+    /// # Errors
+    /// [`StoreError::ChainBroken`] naming the position and the stream.
+    pub fn step(
+        &mut self,
+        position: u64,
+        stream: &str,
+        sequence: u64,
+        body: &[u8],
+        stored: ChainHash,
+    ) -> Result<(), StoreError> {
+        let head = self.head();
+        if position != head.position + 1 {
+            return Err(StoreError::ChainBroken {
+                position: head.position + 1,
+                stream: Some(stream.to_owned()),
+                kind: BreakKind::Missing {
+                    next_present: Some(position),
+                },
+            });
+        }
+        let computed = chain_hash(&head.hash, position, stream, sequence, body);
+        if computed != stored {
+            return Err(StoreError::ChainBroken {
+                position,
+                stream: Some(stream.to_owned()),
+                kind: BreakKind::HashMismatch {
+                    stored: stored.to_hex(),
+                    computed: computed.to_hex(),
+                },
+            });
+        }
+        self.head = Some(ChainHead {
+            position,
+            hash: computed,
+        });
+        Ok(())
+    }
+
+    /// The head reached so far ([`ChainHead::EMPTY`] before any row).
+    pub fn head(&self) -> ChainHead {
+        self.head.unwrap_or(ChainHead::EMPTY)
+    }
 }
 
 /// SHA-256 of a command's JSON: the fingerprint that tells a retried

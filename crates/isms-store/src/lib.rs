@@ -81,7 +81,7 @@ mod store;
 mod types;
 pub mod workload;
 
-pub use chain::{chain_hash, event_body, fingerprint, write_event_body};
+pub use chain::{ChainWalk, chain_hash, event_body, fingerprint, write_event_body};
 pub use error::{BackendError, BreakKind, HandleError, StoreError};
 pub use handler::{CommandHandler, Invocation, Outcome};
 pub use memory::MemoryStore;

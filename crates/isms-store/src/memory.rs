@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use isms_core::{Claim, Event, RefKind, StreamId};
 
 use crate::append::{AppendState, plan_append};
-use crate::chain::chain_hash;
-use crate::error::{BreakKind, StoreError};
+use crate::chain::ChainWalk;
+use crate::error::StoreError;
 use crate::store::EventStore;
 use crate::types::{
     AppendBatch, Appended, ChainHash, ChainHead, RecordedRequest, RequestId, Selection,
@@ -131,32 +131,19 @@ impl EventStore for MemoryStore {
     }
 
     fn verify(&self) -> Result<Verified, StoreError> {
-        let mut prev = ChainHash::GENESIS;
+        let mut walk = ChainWalk::new();
         for (i, row) in self.rows.iter().enumerate() {
-            let position = i as u64 + 1;
-            let stream = row.event.stream.to_string();
-            let computed = chain_hash(
-                &prev,
-                position,
-                &stream,
+            walk.step(
+                i as u64 + 1,
+                &row.event.stream.to_string(),
                 row.event.sequence,
                 row.body.as_bytes(),
-            );
-            if computed != row.hash {
-                return Err(StoreError::ChainBroken {
-                    position,
-                    stream: Some(stream),
-                    kind: BreakKind::HashMismatch {
-                        stored: row.hash.to_hex(),
-                        computed: computed.to_hex(),
-                    },
-                });
-            }
-            prev = computed;
+                row.hash,
+            )?;
         }
         Ok(Verified {
             events: self.rows.len() as u64,
-            head: self.head()?,
+            head: walk.head(),
         })
     }
 
