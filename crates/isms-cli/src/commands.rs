@@ -502,8 +502,37 @@ fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
     path.with_file_name(name)
 }
 
+/// Refuses a spreadsheet file above isms-io's size limit by its size on
+/// disk, before a byte of it is read (exit 7): reading a multi-gigabyte file
+/// first only to refuse it would cost the memory the limit protects.
+fn check_input_size(f: &Path) -> Result<(), CliError> {
+    let spreadsheet = f
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| matches!(e.as_str(), "csv" | "xlsx" | "txt" | "tsv"));
+    let Ok(meta) = std::fs::metadata(f) else {
+        return Ok(()); // reading reports a missing file (exit 4)
+    };
+    if spreadsheet && meta.is_file() && meta.len() > isms_io::MAX_FILE_BYTES {
+        return Err(CliError::InvalidInput {
+            file: f.to_owned(),
+            problems: vec![format!(
+                "the file has {} bytes; a spreadsheet import takes at most {} bytes per file \
+                 (split it, or export fewer rows); nothing was read",
+                meta.len(),
+                isms_io::MAX_FILE_BYTES
+            )],
+        });
+    }
+    Ok(())
+}
+
 fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, CliError> {
     let mut contents = Vec::with_capacity(args.files.len());
+    for f in &args.files {
+        check_input_size(f)?;
+    }
     for f in &args.files {
         let bytes = std::fs::read(f).map_err(input(f))?;
         let format = ImportFormat::detect(f, &bytes)?;

@@ -99,6 +99,30 @@ fn a_missing_input_file_is_not_found() {
     assert!(err.contains("missing.map"), "{err}");
 }
 
+/// A spreadsheet above isms-io's per-file limit is refused by its size on
+/// disk (exit 7) before it is read: here a sparse file of 65 MiB that
+/// would otherwise be read whole first.
+#[test]
+fn an_oversized_spreadsheet_is_refused_before_it_is_read() {
+    let s = Scratch::new("oversized");
+    s.isms(&["init"]).ok();
+    let big = s.path("big.csv");
+    File::create(&big)
+        .unwrap()
+        .set_len(isms_io::MAX_FILE_BYTES + 1)
+        .unwrap();
+    let before = db_bytes(&s.db());
+    let err = s.isms(&["import", big.to_str().unwrap()]).fails(7);
+    assert!(err.contains("big.csv"), "names the file: {err}");
+    assert!(
+        err.contains(&isms_io::MAX_FILE_BYTES.to_string()),
+        "names the limit: {err}"
+    );
+    // Refused by the CLI on the size on disk, not by isms-io after reading.
+    assert!(err.contains("nothing was read"), "{err}");
+    assert_eq!(db_bytes(&s.db()), before, "nothing was written");
+}
+
 #[test]
 fn waiting_for_the_write_lock_gives_up_with_exit_5() {
     let s = Scratch::new("lock-wait");
