@@ -186,10 +186,7 @@ fn empty_store<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), St
 fn append_and_read<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), String> {
     let mut store = new_store();
     let mut workload = Workload::new();
-    let all: Vec<Event> = lifecycles(&mut workload, 3)?
-        .into_iter()
-        .flatten()
-        .collect();
+    let all = lifecycles(&mut workload, 3)?.concat();
     for chunk in all.chunk_by(|a, b| a.stream == b.stream) {
         let appended = store
             .append_to_stream(chunk[0].stream, ExpectedVersion::NoStream, chunk.to_vec())
@@ -474,10 +471,7 @@ fn idempotent_requests<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Resul
 fn selections<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), String> {
     let mut store = new_store();
     let mut workload = Workload::new();
-    let all: Vec<Event> = lifecycles(&mut workload, 3)?
-        .into_iter()
-        .flatten()
-        .collect();
+    let all = lifecycles(&mut workload, 3)?.concat();
     for chunk in all.chunk_by(|a, b| a.stream == b.stream) {
         append_new(&mut store, chunk.to_vec())?;
     }
