@@ -152,7 +152,9 @@ impl Session {
         at: Option<&str>,
     ) -> Result<Outcome, CliError> {
         let actor = Actor::new(self.actor()?);
-        let invocation = Invocation::new(actor, self.at(at)?).with_entropy(entropy());
+        let invocation = Invocation::new(actor, self.at(at)?)
+            .with_entropy(entropy())
+            .with_recorded_at(self.now);
         let outcome = writer.handler.handle(&command, &invocation)?;
         for w in &outcome.warnings {
             eprintln!("warning: {}", warning_text(w));
@@ -242,6 +244,9 @@ fn warning_text(w: &PolicyWarning) -> String {
         PolicyWarning::DueAfterExternalDeadline { due, deadline } => {
             format!("the action is due {due}, after the external deadline {deadline}")
         }
+        PolicyWarning::Backdated { limit_days, days } => format!(
+            "the command is dated {days} days before it is recorded; the policy allows {limit_days} days of back-dating (both times are kept)"
+        ),
     }
 }
 

@@ -261,6 +261,35 @@ pub enum Command {
         /// The effect measured.
         measured_effect: String,
     },
+    /// Record on an earlier nonconformity that a later one repeats it
+    /// (the other side of [`Command::LinkRecurrence`]). While the earlier
+    /// one's effectiveness is being verified (or verified but not closed),
+    /// this concludes its attempt ineffective at once.
+    RecordRecurrence {
+        /// The earlier nonconformity.
+        nonconformity: NonconformityId,
+        /// The later nonconformity that repeats it.
+        recurrence: NonconformityId,
+    },
+    /// Record a scheduled check as missed, with a reason (by the verifier),
+    /// so that the next check may be recorded.
+    RecordMissedCheck {
+        /// Which nonconformity.
+        nonconformity: NonconformityId,
+        /// Index of the check in the schedule, from 0.
+        check: u32,
+        /// Why it was not carried out.
+        reason: String,
+    },
+    /// End a recurring verification schedule early (by the verifier): the
+    /// checks recorded so far passed and the rest is left to the audit
+    /// programme (9.2). Concludes the attempt effective.
+    EndVerification {
+        /// Which nonconformity.
+        nonconformity: NonconformityId,
+        /// Why the remaining checks are not needed.
+        reason: String,
+    },
 }
 
 /// Which kind of item a command is about, and which command kind it is.
@@ -319,6 +348,15 @@ impl Command {
             Command::RejectImprovement { improvement, .. } => I(*improvement, IK::Reject),
             Command::RecordImprovementEffect { improvement, .. } => {
                 I(*improvement, IK::RecordEffect)
+            }
+            Command::RecordRecurrence { nonconformity, .. } => {
+                N(*nonconformity, K::RecordRecurrence)
+            }
+            Command::RecordMissedCheck { nonconformity, .. } => {
+                N(*nonconformity, K::RecordMissedCheck)
+            }
+            Command::EndVerification { nonconformity, .. } => {
+                N(*nonconformity, K::EndVerification)
             }
         }
     }

@@ -8,7 +8,7 @@
 //! | fact | asked by |
 //! |---|---|
 //! | the highest reference number taken, per kind | reporting, proposing (the next reference) |
-//! | a nonconformity's reference and state | root-cause analysis (similar cases), rejection as a duplicate, recurrence links, proposing an improvement from a nonconformity |
+//! | a nonconformity's reference and state | root-cause analysis (similar cases), rejection as a duplicate, recurrence links (both sides), proposing an improvement from a nonconformity |
 //! | whether a corrective-action id is taken | planning an action |
 //!
 //! Each is one index look-up in a database. A store that cannot answer
@@ -44,6 +44,11 @@ pub struct Context<'p> {
     /// without it (they are derived from the stream and the sequence, which
     /// a log never repeats); a random value makes them unpredictable too.
     pub entropy: u128,
+    /// When the command is recorded, from the caller's clock, when the
+    /// caller gives it: stored beside the effective time `at` on every
+    /// event, so that back-dating shows, and checked against the policy's
+    /// back-dating limit. `None` records no separate time.
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 impl<'p> Context<'p> {
@@ -54,7 +59,15 @@ impl<'p> Context<'p> {
             actor,
             policy,
             entropy: 0,
+            recorded_at: None,
         }
+    }
+
+    /// The same context recorded at `recorded_at` by the caller's clock.
+    #[must_use]
+    pub fn with_recorded_at(mut self, recorded_at: DateTime<Utc>) -> Self {
+        self.recorded_at = Some(recorded_at);
+        self
     }
 
     /// The same context with this extra entropy for event ids.
@@ -156,6 +169,7 @@ impl Lookups {
                 needs.nonconformities.extend(similar.iter().copied());
             }
             Command::PlanAction { action, .. } => needs.actions.push(*action),
+            Command::RecordRecurrence { recurrence, .. } => needs.nonconformities.push(*recurrence),
             Command::RejectNonconformity {
                 reason: RejectionReason::Duplicate { of },
                 ..

@@ -457,6 +457,117 @@ pub enum DecisionError {
         /// The name.
         name: String,
     },
+    /// Checks are recorded in schedule order.
+    #[error(
+        "check {check} of {reference} cannot be recorded before check {next}: record check {next}'s result, or record it as missed with a reason"
+    )]
+    CheckOutOfOrder {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The check given.
+        check: u32,
+        /// The next check to record.
+        next: u32,
+    },
+    /// A failure inside a watch window cannot come before the window opens.
+    #[error(
+        "the watch window of {reference} opens on {start}; nothing can be recorded against it on {today}"
+    )]
+    WindowNotOpen {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The window's first day.
+        start: NaiveDate,
+        /// The command's date.
+        today: NaiveDate,
+    },
+    /// A watch window must start no earlier than the attempt's last action
+    /// completion.
+    #[error(
+        "the watch window of {reference} starts on {start}, before the last corrective action was completed on {completed}: plan the verification again with a window from {completed}"
+    )]
+    WindowBeforeCompletion {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The window's first day.
+        start: NaiveDate,
+        /// The last completion's date.
+        completed: NaiveDate,
+    },
+    /// The last check of a schedule cannot be skipped.
+    #[error(
+        "check {check} is the last check of {reference} and cannot be recorded as missed: record its result, or end the schedule early"
+    )]
+    LastCheckMissed {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The check.
+        check: u32,
+    },
+    /// A schedule cannot be ended early here.
+    #[error("the verification of {reference} cannot be ended early: {problem}")]
+    CannotEndVerification {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Why not.
+        problem: &'static str,
+    },
+    /// The recurrence is already recorded.
+    #[error("{other} is already recorded as a recurrence of {reference}")]
+    RecurrenceAlreadyRecorded {
+        /// The earlier nonconformity.
+        reference: NcRef,
+        /// The later one.
+        other: NcRef,
+    },
+    /// 10.2 b): the analysis must say whether similar nonconformities exist.
+    #[error(
+        "the analysis of {reference} does not say whether similar nonconformities exist or could occur (10.2 b): list the similar ones found, or record that none were found with notes"
+    )]
+    SimilarCheckMissing {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// Segregated approvals: the approver is the proposer or the owner.
+    #[error(
+        "{actor} cannot approve {what} of {subject}: {actor} {conflict}, and the policy requires another approver"
+    )]
+    ApprovalNotSegregated {
+        /// The item.
+        subject: Subject,
+        /// What is approved: `the no-action decision`, `the improvement`, `the closure`.
+        what: &'static str,
+        /// The would-be approver.
+        actor: ActorId,
+        /// Why they may not: `owns it`, `proposed it`.
+        conflict: &'static str,
+    },
+    /// The effective time lies too far before the recording time.
+    #[error(
+        "the command is dated {at}, {days} days before it is recorded ({recorded_at}); the policy allows {limit_days} days of back-dating"
+    )]
+    BackdatedTooFar {
+        /// The effective time given.
+        at: DateTime<Utc>,
+        /// When it is recorded.
+        recorded_at: DateTime<Utc>,
+        /// Days between them.
+        days: i64,
+        /// The policy's limit.
+        limit_days: u32,
+    },
+    /// The policy requires evidence for this step.
+    #[error(
+        "{what} on {reference} ({severity}) needs evidence under the policy: attach a document reference or a file"
+    )]
+    EvidenceRequired {
+        /// The nonconformity.
+        reference: NcRef,
+        /// `action completion` or `verification result`.
+        what: &'static str,
+        /// Its severity.
+        severity: Severity,
+    },
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {

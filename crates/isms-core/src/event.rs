@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{
     ActionId, ActionRef, ActorId, EventId, ImprovementId, ImprovementRef, NcRef, NonconformityId,
-    RefKind,
+    RefKind, Role,
 };
 use crate::model::{
     ActionDecision, AnalysisMethod, EvidenceRef, Extensions, ExternalLink, ImprovementSource,
@@ -123,6 +123,14 @@ pub struct Event {
     pub at: DateTime<Utc>,
     /// Who did it.
     pub actor: ActorId,
+    /// When it was written down by the caller's clock, if the caller gave
+    /// it (`at` is the effective time the caller states). Absent on events
+    /// recorded before this field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// The roles the actor held when acting, as the caller vouched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
     /// What happened.
     pub payload: EventPayload,
 }
@@ -381,6 +389,34 @@ pub enum EventPayload {
         /// The effect.
         measured_effect: String,
     },
+    /// A later nonconformity was recorded as repeating this one.
+    #[serde(rename = "recurrence_recorded.v1")]
+    RecurrenceRecorded {
+        /// The later nonconformity.
+        recurrence: NonconformityId,
+        /// The attempt current when it was recorded.
+        attempt: u32,
+    },
+    /// A scheduled check was recorded as missed.
+    #[serde(rename = "verification_missed.v1")]
+    VerificationMissed {
+        /// Attempt number.
+        attempt: u32,
+        /// Check index.
+        check: u32,
+        /// Why it was not carried out.
+        reason: String,
+    },
+    /// A recurring verification schedule was ended early by the verifier.
+    #[serde(rename = "verification_ended.v1")]
+    VerificationEnded {
+        /// Attempt number.
+        attempt: u32,
+        /// How many checks were recorded (passed or missed) when it ended.
+        checks_recorded: u32,
+        /// Why the remaining checks are not needed.
+        reason: String,
+    },
 }
 
 impl EventPayload {
@@ -407,6 +443,9 @@ impl EventPayload {
             EventPayload::ImprovementRealised { .. } => "improvement_realised.v1",
             EventPayload::ImprovementRejected { .. } => "improvement_rejected.v1",
             EventPayload::ImprovementEffectRecorded { .. } => "improvement_effect_recorded.v1",
+            EventPayload::RecurrenceRecorded { .. } => "recurrence_recorded.v1",
+            EventPayload::VerificationMissed { .. } => "verification_missed.v1",
+            EventPayload::VerificationEnded { .. } => "verification_ended.v1",
         }
     }
 }

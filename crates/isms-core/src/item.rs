@@ -246,6 +246,9 @@ fn new_nonconformity(
             rejection: None,
             recurrence_of: None,
             recurrence_linked_at: None,
+            recurrences: Vec::new(),
+            missed_checks: Vec::new(),
+            verification_ends: Vec::new(),
             history: vec![Transition {
                 from: None,
                 to: NcState::Reported,
@@ -476,6 +479,49 @@ fn apply_to_nonconformity(
             nc.recurrence_of = Some(recurrence_of);
             nc.recurrence_linked_at = Some(at);
         }
+        EventPayload::RecurrenceRecorded {
+            recurrence,
+            attempt,
+        } => {
+            push_tight(
+                &mut nc.recurrences,
+                crate::model::RecurrenceRecord {
+                    recurrence,
+                    attempt,
+                    at,
+                    by: actor,
+                },
+            );
+        }
+        EventPayload::VerificationMissed {
+            attempt,
+            check,
+            reason,
+        } => {
+            nc.missed_checks.push(crate::model::MissedCheck {
+                attempt,
+                check,
+                reason,
+                at,
+                by: actor,
+            });
+        }
+        EventPayload::VerificationEnded {
+            attempt,
+            checks_recorded,
+            reason,
+        } => {
+            push_tight(
+                &mut nc.verification_ends,
+                crate::model::VerificationEnd {
+                    attempt,
+                    checks_recorded,
+                    reason,
+                    at,
+                    by: actor,
+                },
+            );
+        }
         _ => {}
     }
 }
@@ -659,5 +705,12 @@ pub(crate) fn verified_effective(nc: &Nonconformity) -> bool {
         .filter(|r| r.passed && last_completion.is_none_or(|c| r.at >= c))
         .map(|r| r.check)
         .collect();
-    (0..dates.len() as u32).all(|i| passing.contains(&i))
+    let missed: HashSet<u32> = nc.current_missed().map(|m| m.check).collect();
+    // A schedule ended early by the verifier needs only the checks recorded
+    // before its end; the others are left to the audit programme.
+    let needed = nc
+        .current_end()
+        .map_or(dates.len() as u32, |e| e.checks_recorded);
+    !passing.is_empty()
+        && (0..needed).all(|i| passing.contains(&i) || missed.contains(&i))
 }

@@ -126,6 +126,7 @@ pub use ids::{
 };
 pub use invariants::{Violation, check_invariants};
 pub use item::{Item, ItemRef, apply, apply_owned};
+pub use model::{MissedCheck, RecurrenceRecord, VerificationEnd};
 pub use model::{
     ActionDecision, ActionStatus, AnalysisMethod, Closure, Correction, CorrectiveAction,
     EffectivenessConclusion, EvidenceRef, Extensions, ExternalLink, Improvement, ImprovementSource,

@@ -387,6 +387,52 @@ pub struct VerificationResult {
     pub by: ActorId,
 }
 
+/// A scheduled check recorded as missed, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MissedCheck {
+    /// Which analysis attempt it belongs to.
+    pub attempt: u32,
+    /// Index of the check in the plan's schedule.
+    pub check: u32,
+    /// Why it was not carried out.
+    pub reason: String,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// Who recorded it (the plan's verifier).
+    pub by: ActorId,
+}
+
+/// A recurring verification schedule ended early by the verifier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationEnd {
+    /// Which analysis attempt it belongs to.
+    pub attempt: u32,
+    /// How many checks were recorded (passed or missed) when it ended.
+    pub checks_recorded: u32,
+    /// Why the remaining checks are not needed.
+    pub reason: String,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// Who ended it (the plan's verifier).
+    pub by: ActorId,
+}
+
+/// A later nonconformity recorded as repeating this one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecurrenceRecord {
+    /// The later nonconformity.
+    pub recurrence: NonconformityId,
+    /// The attempt current when it was recorded.
+    pub attempt: u32,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// Who recorded it.
+    pub by: ActorId,
+}
+
 /// The conclusion of one verification attempt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -564,6 +610,15 @@ pub struct Nonconformity {
     /// When the recurrence link was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence_linked_at: Option<DateTime<Utc>>,
+    /// Later nonconformities recorded as repeating this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recurrences: Vec<RecurrenceRecord>,
+    /// Scheduled checks recorded as missed, every attempt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missed_checks: Vec<MissedCheck>,
+    /// Recurring schedules ended early, every attempt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verification_ends: Vec<VerificationEnd>,
     /// Every state change, in order, with its time.
     pub history: Vec<Transition<NcState>>,
     /// Time of the latest event on this nonconformity.
@@ -603,6 +658,34 @@ impl Nonconformity {
             .filter(move |r| r.attempt == attempt)
     }
 
+    /// Checks recorded as missed for the current attempt.
+    pub fn current_missed(&self) -> impl Iterator<Item = &MissedCheck> {
+        let attempt = self.attempt;
+        self.missed_checks
+            .iter()
+            .filter(move |m| m.attempt == attempt)
+    }
+
+    /// The early end of the current attempt's schedule, if recorded.
+    pub fn current_end(&self) -> Option<&VerificationEnd> {
+        self.verification_ends
+            .last()
+            .filter(|e| e.attempt == self.attempt)
+    }
+
+    /// Whether check `i` of the current attempt has a result or was
+    /// recorded as missed.
+    pub fn check_recorded(&self, i: u32) -> bool {
+        self.current_results().any(|r| r.check == i) || self.current_missed().any(|m| m.check == i)
+    }
+
+    /// How many checks of the current attempt are recorded (results and
+    /// missed checks); checks are recorded in order, so the next one to
+    /// record has this index.
+    pub fn checks_recorded(&self) -> u32 {
+        (self.current_results().count() + self.current_missed().count()) as u32
+    }
+
     /// Actions of the current attempt.
     pub fn current_actions(&self) -> impl Iterator<Item = &CorrectiveAction> {
         let attempt = self.attempt;
@@ -624,6 +707,7 @@ impl Nonconformity {
             .check_states(as_of, |i| {
                 self.current_results()
                     .any(|r| r.check == i && r.at <= as_of)
+                    || self.current_missed().any(|m| m.check == i && m.at <= as_of)
             })
             .unwrap_or_default()
     }
@@ -666,7 +750,11 @@ impl Nonconformity {
                 .unwrap_or_default()
                 .into_iter()
                 .enumerate()
-                .filter(|(i, _)| !self.current_results().any(|r| r.check as usize == *i))
+                .filter(|(i, _)| !self.check_recorded(*i as u32))
+                .filter(|(i, _)| {
+                    self.current_end()
+                        .is_none_or(|e| (*i as u32) < e.checks_recorded)
+                })
                 .map(|(_, d)| d)
         });
         actions.chain(checks).min()

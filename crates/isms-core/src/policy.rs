@@ -60,6 +60,22 @@ pub struct Policy {
     /// ineffective verification that reopened it) to its first planned
     /// action. Default: none.
     pub max_days_to_plan: Option<TimeLimit>,
+    /// Root-cause analysis must record the check for similar
+    /// nonconformities (10.2 b): the similar ones found, or notes saying
+    /// none were found. Default `true`.
+    pub similar_check_required: bool,
+    /// The approver of a no-action decision, of an improvement and of a
+    /// closure is neither the item's owner nor the one who proposed it.
+    /// Default `true`.
+    pub segregated_approvals: bool,
+    /// The verifier may end a recurring verification schedule early, after
+    /// at least one passed check, with a recorded reason. Default `true`.
+    pub early_end_allowed: bool,
+    /// How far an event's effective time may lie before the time it is
+    /// recorded, when the caller gives the recording time. In `warn` mode
+    /// the command goes through with a warning; in `refuse` mode it is
+    /// refused. Default: 7 days, warn.
+    pub max_backdating: Option<TimeLimit>,
 }
 
 impl Default for Policy {
@@ -70,13 +86,22 @@ impl Default for Policy {
             closure_approver_role: None,
             max_days_to_contain: None,
             max_days_to_plan: None,
+            similar_check_required: true,
+            segregated_approvals: true,
+            early_end_allowed: true,
+            max_backdating: Some(TimeLimit {
+                days: 7,
+                enforcement: Enforcement::Warn,
+            }),
         }
     }
 }
 
 impl Policy {
     /// The most permissive policy clause 10 allows: no segregation of duties,
-    /// no containment requirement, no approver, no time limits.
+    /// no containment requirement, no approver, no time limits, no
+    /// required record of the similar-nonconformity check, no segregated
+    /// approvals, no back-dating limit.
     pub fn permissive() -> Self {
         Self {
             segregation_of_duties: false,
@@ -84,6 +109,10 @@ impl Policy {
             closure_approver_role: None,
             max_days_to_contain: None,
             max_days_to_plan: None,
+            similar_check_required: false,
+            segregated_approvals: false,
+            early_end_allowed: true,
+            max_backdating: None,
         }
     }
 }
@@ -100,6 +129,14 @@ pub enum PolicyWarning {
         limit_days: u32,
         /// Days elapsed.
         elapsed_days: i64,
+    },
+    /// The effective time lies further before the recording time than the
+    /// policy's back-dating limit (in `warn` mode).
+    Backdated {
+        /// The limit in days.
+        limit_days: u32,
+        /// Days between the effective and the recording time.
+        days: i64,
     },
     /// An action is due after a deadline set from outside.
     DueAfterExternalDeadline {

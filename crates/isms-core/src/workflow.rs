@@ -166,11 +166,17 @@ pub enum NcCommandKind {
     Reject,
     /// Link as a recurrence of an earlier nonconformity.
     LinkRecurrence,
+    /// Record on the earlier nonconformity that a later one repeats it.
+    RecordRecurrence,
+    /// Record a scheduled check as missed, with a reason.
+    RecordMissedCheck,
+    /// End a recurring verification schedule early, with a reason.
+    EndVerification,
 }
 
 impl NcCommandKind {
     /// Every kind.
-    pub const ALL: [NcCommandKind; 13] = [
+    pub const ALL: [NcCommandKind; 16] = [
         NcCommandKind::Report,
         NcCommandKind::RecordContainment,
         NcCommandKind::AnalyseRootCause,
@@ -184,6 +190,9 @@ impl NcCommandKind {
         NcCommandKind::Close,
         NcCommandKind::Reject,
         NcCommandKind::LinkRecurrence,
+        NcCommandKind::RecordRecurrence,
+        NcCommandKind::RecordMissedCheck,
+        NcCommandKind::EndVerification,
     ];
 
     /// The snake_case name.
@@ -202,6 +211,9 @@ impl NcCommandKind {
             NcCommandKind::Close => "close",
             NcCommandKind::Reject => "reject",
             NcCommandKind::LinkRecurrence => "link_recurrence",
+            NcCommandKind::RecordRecurrence => "record_recurrence",
+            NcCommandKind::RecordMissedCheck => "record_missed_check",
+            NcCommandKind::EndVerification => "end_verification",
         }
     }
 }
@@ -409,7 +421,7 @@ pub const NC_TRANSITIONS: &[TransitionRule<NcState, NcCommandKind>] = &[
         Some(S::Implemented),
         K::RecordVerification,
         [S::Implemented, S::Effective, S::Ineffective],
-        "by the verifier; a failed check concludes ineffective, the last passed check effective"
+        "by the verifier, in schedule order; a failure at any time (from a watch window's start), a pass on or after the check's date; a failed check concludes ineffective, the last check passed effective"
     ),
     rule!(
         Some(S::Effective),
@@ -465,6 +477,60 @@ pub const NC_TRANSITIONS: &[TransitionRule<NcState, NcCommandKind>] = &[
         K::LinkRecurrence,
         [S::Effective],
         "to an earlier nonconformity"
+    ),
+    rule!(
+        Some(S::Reported),
+        K::RecordRecurrence,
+        [S::Reported],
+        "a later nonconformity repeats this one"
+    ),
+    rule!(
+        Some(S::Contained),
+        K::RecordRecurrence,
+        [S::Contained],
+        "a later nonconformity repeats this one"
+    ),
+    rule!(
+        Some(S::Analysed),
+        K::RecordRecurrence,
+        [S::Analysed],
+        "a later nonconformity repeats this one"
+    ),
+    rule!(
+        Some(S::ActionsPlanned),
+        K::RecordRecurrence,
+        [S::ActionsPlanned],
+        "a later nonconformity repeats this one"
+    ),
+    rule!(
+        Some(S::Implemented),
+        K::RecordRecurrence,
+        [S::Ineffective],
+        "during verification: the attempt is concluded ineffective at once"
+    ),
+    rule!(
+        Some(S::Ineffective),
+        K::RecordRecurrence,
+        [S::Ineffective],
+        "a later nonconformity repeats this one"
+    ),
+    rule!(
+        Some(S::Effective),
+        K::RecordRecurrence,
+        [S::Ineffective],
+        "before closure: the attempt is concluded ineffective after all"
+    ),
+    rule!(
+        Some(S::Implemented),
+        K::RecordMissedCheck,
+        [S::Implemented],
+        "by the verifier, on or after the check's date, with a reason; never the last check"
+    ),
+    rule!(
+        Some(S::Implemented),
+        K::EndVerification,
+        [S::Effective],
+        "by the verifier, on a recurring schedule with checks left, after at least one passed check, if the policy allows"
     ),
 ];
 

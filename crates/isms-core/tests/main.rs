@@ -2,6 +2,7 @@
 #![allow(missing_docs)] // test code: the items are not a public API
 
 mod docs;
+mod effectiveness;
 mod equivalence;
 mod errors;
 mod roundtrip;

@@ -163,8 +163,10 @@ fn unauthorised_access_incident_verified_by_six_months_without_recurrence() {
     assert_eq!(d.events.len(), 2, "result and the effective conclusion");
     assert_eq!(desk.nc(nc).state, NcState::Effective);
 
+    // Segregated approvals: maria owns the nonconformity, so the ISMS
+    // manager approves its closure.
     desk.close(
-        &maria,
+        &actor("isms-manager"),
         nc,
         vec![IsmsChange {
             kind: IsmsChangeKind::Procedure,
@@ -268,7 +270,8 @@ fn outdated_procedure_audited_quarterly_with_a_reschedule() {
     assert_eq!(
         err.to_string(),
         "cannot close NC-0001: it is actions_planned; allowed now: record_containment, plan_action, start_action, \
-         reschedule_action, complete_action, cancel_action, plan_verification, link_recurrence"
+         reschedule_action, complete_action, cancel_action, plan_verification, link_recurrence, \
+         record_recurrence"
     );
     desk.advance(Duration::days(30));
     desk.complete(&erin, nc, update);
@@ -502,7 +505,7 @@ fn no_action_decision_needs_justification_and_still_verifies_the_correction() {
             statement: "one-off lapse".into(),
         }],
         similar: vec![],
-        similar_notes: None,
+        similar_notes: Some("no other visitor badge is missing".into()),
         decision,
     };
     let err = desk
@@ -537,6 +540,6 @@ fn no_action_decision_needs_justification_and_still_verifies_the_correction() {
     assert!(matches!(err, DecisionError::TransitionNotAllowed { .. }));
     desk.plan_verification(&ann, nc, VerificationSchedule::once(day(2026, 5, 4)), "ben");
     desk.verify(&ben, nc, 0, true);
-    desk.close(&ann, nc, vec![]);
+    desk.close(&actor("isms-manager"), nc, vec![]);
     desk.check();
 }

@@ -41,7 +41,12 @@ impl ReferenceStateMachine for RegisterMachine {
     }
 
     fn apply(mut state: RefState, step: &Step) -> RefState {
-        state.last = Some(state.model.step(&step.command, &step.actor, step.at));
+        state.last = Some(state.model.step_recorded(
+            &step.command,
+            &step.actor,
+            step.at,
+            step.recorded_at,
+        ));
         state
     }
 }
@@ -68,8 +73,11 @@ impl StateMachineTest for RegisterMachine {
 
     fn apply(mut sut: Sut, reference: &RefState, step: Step) -> Sut {
         sut.steps += 1;
-        let ctx = Context::new(step.at, step.actor.clone(), &sut.policy)
+        let mut ctx = Context::new(step.at, step.actor.clone(), &sut.policy)
             .with_entropy(u128::from(sut.steps));
+        if let Some(recorded_at) = step.recorded_at {
+            ctx = ctx.with_recorded_at(recorded_at);
+        }
         let before = sut.register.clone();
         let target = step.command.target();
         let old_state = match target {
@@ -108,6 +116,12 @@ impl StateMachineTest for RegisterMachine {
                     );
                     assert_eq!(e.at, step.at);
                     assert_eq!(e.actor, step.actor.id);
+                    assert_eq!(e.recorded_at, step.recorded_at, "the recording time is kept");
+                    assert_eq!(
+                        e.roles,
+                        step.actor.roles.iter().cloned().collect::<Vec<_>>(),
+                        "the actor's roles are recorded with the event"
+                    );
                 }
                 if let CommandTarget::Nonconformity(id, kind) = target {
                     let now = sut
@@ -198,7 +212,7 @@ fn scenarios_reach_every_state() {
                 .new_tree(&mut runner)
                 .unwrap()
                 .current();
-            model.step(&step.command, &step.actor, step.at);
+            model.step_recorded(&step.command, &step.actor, step.at, step.recorded_at);
         }
         seen.extend(model.ncs.iter().map(|n| n.state));
         for n in &model.ncs {

@@ -26,6 +26,9 @@ pub struct Invocation {
     pub entropy: u128,
     /// A client-supplied id that makes the command idempotent.
     pub request: Option<RequestId>,
+    /// When the command is recorded by the caller's clock, kept on every
+    /// event beside the effective time `at` (see `isms_core::Context`).
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 impl Invocation {
@@ -36,7 +39,15 @@ impl Invocation {
             at,
             entropy: 0,
             request: None,
+            recorded_at: None,
         }
+    }
+
+    /// The same invocation recorded at `recorded_at` by the caller's clock.
+    #[must_use]
+    pub fn with_recorded_at(mut self, recorded_at: DateTime<Utc>) -> Self {
+        self.recorded_at = Some(recorded_at);
+        self
     }
 
     /// The same invocation with a request id.
@@ -142,8 +153,11 @@ impl<S: EventStore> CommandHandler<S> {
         let current = item.as_ref().map(Item::as_ref);
         let needs = Lookups::for_command(command, current);
         let facts = RegisterFacts::gather(&needs, &self.store.facts())?;
-        let ctx = Context::new(invocation.at, invocation.actor.clone(), &self.policy)
+        let mut ctx = Context::new(invocation.at, invocation.actor.clone(), &self.policy)
             .with_entropy(invocation.entropy);
+        if let Some(recorded_at) = invocation.recorded_at {
+            ctx = ctx.with_recorded_at(recorded_at);
+        }
         let decision = decide(current, command, &facts, &ctx)?;
         Ok((item, decision))
     }

@@ -98,7 +98,26 @@ pub(super) fn decide(
     }
     let mut em = Emitter::new(ctx, StreamId::Improvement(imp.id), imp.version);
     match command {
-        Command::ApproveImprovement { .. } => em.emit(EventPayload::ImprovementApproved {}),
+        Command::ApproveImprovement { .. } => {
+            if ctx.policy.segregated_approvals {
+                let conflict = if ctx.actor.id == imp.proposed_by {
+                    Some("proposed it")
+                } else if ctx.actor.id == imp.owner {
+                    Some("owns it")
+                } else {
+                    None
+                };
+                if let Some(conflict) = conflict {
+                    return Err(DecisionError::ApprovalNotSegregated {
+                        subject: Subject::Improvement(imp.reference),
+                        what: "the improvement",
+                        actor: ctx.actor.id.clone(),
+                        conflict,
+                    });
+                }
+            }
+            em.emit(EventPayload::ImprovementApproved {});
+        }
         Command::StartImprovement { .. } => em.emit(EventPayload::ImprovementStarted {}),
         Command::RealiseImprovement {
             isms_changes,

@@ -94,7 +94,8 @@ pub fn decide(
             given: item.stream().to_string(),
         });
     }
-    match (target, item) {
+    let backdated = check_backdating(ctx)?;
+    let mut decision = match (target, item) {
         (CommandTarget::Nonconformity(_, _), Some(ItemRef::Nonconformity(nc))) => {
             nonconformity::decide(nc, command, register, ctx)
         }
@@ -105,6 +106,32 @@ pub fn decide(
             improvement::decide(imp, command, register, ctx)
         }
         (CommandTarget::Improvement(_, _), _) => improvement::decide_new(command, register, ctx),
+    }?;
+    decision.warnings.extend(backdated);
+    Ok(decision)
+}
+
+/// The policy's back-dating limit: how far the effective time may lie
+/// before the recording time the caller gave.
+fn check_backdating(ctx: &Context<'_>) -> Result<Option<PolicyWarning>, DecisionError> {
+    let (Some(recorded_at), Some(limit)) = (ctx.recorded_at, ctx.policy.max_backdating) else {
+        return Ok(None);
+    };
+    let days = (recorded_at - ctx.at).num_days();
+    if days <= i64::from(limit.days) {
+        return Ok(None);
+    }
+    match limit.enforcement {
+        Enforcement::Refuse => Err(DecisionError::BackdatedTooFar {
+            at: ctx.at,
+            recorded_at,
+            days,
+            limit_days: limit.days,
+        }),
+        Enforcement::Warn => Ok(Some(PolicyWarning::Backdated {
+            limit_days: limit.days,
+            days,
+        })),
     }
 }
 
@@ -141,6 +168,8 @@ impl<'c, 'p> Emitter<'c, 'p> {
             sequence,
             at: self.ctx.at,
             actor: self.ctx.actor.id.clone(),
+            recorded_at: self.ctx.recorded_at,
+            roles: self.ctx.actor.roles.iter().cloned().collect(),
             payload,
         });
         self.next_sequence += 1;

@@ -324,6 +324,13 @@ pub(super) fn decide(
         Command::LinkRecurrence { recurrence_of, .. } => {
             link_recurrence(&s, &mut em, *recurrence_of)?;
         }
+        Command::RecordRecurrence { recurrence, .. } => {
+            record_recurrence(&s, &mut em, *recurrence)?;
+        }
+        Command::RecordMissedCheck { check, reason, .. } => {
+            record_missed_check(&s, &mut em, *check, reason)?;
+        }
+        Command::EndVerification { reason, .. } => end_verification(&s, &mut em, reason)?,
         // Reports are refused above; improvement commands never target a
         // nonconformity (`Command::target`).
         _ => return unreachable_target(),
@@ -399,8 +406,34 @@ fn analyse<R: RegisterContext + ?Sized>(
         s.other(other)?;
     }
     check_opt_text("similar_notes", similar_notes.as_ref())?;
-    if let ActionDecision::NoActionRequired { justification, .. } = decision {
+    if s.ctx.policy.similar_check_required && similar.is_empty() && similar_notes.is_none() {
+        return Err(DecisionError::SimilarCheckMissing {
+            reference: s.reference,
+        });
+    }
+    if let ActionDecision::NoActionRequired {
+        justification,
+        approved_by,
+    } = decision
+    {
         check_text("decision.justification", justification, MAX_TEXT_CHARS)?;
+        if s.ctx.policy.segregated_approvals {
+            let conflict = if *approved_by == nc.owner {
+                Some("owns it")
+            } else if *approved_by == s.ctx.actor.id {
+                Some("proposed the decision")
+            } else {
+                None
+            };
+            if let Some(conflict) = conflict {
+                return Err(DecisionError::ApprovalNotSegregated {
+                    subject: Subject::Nonconformity(s.reference),
+                    what: "the no-action decision",
+                    actor: approved_by.clone(),
+                    conflict,
+                });
+            }
+        }
     }
     em.emit(EventPayload::RootCauseAnalysed {
         attempt: nc.attempt + 1,
@@ -524,7 +557,8 @@ fn plan_verification<R: RegisterContext + ?Sized>(
     if let Some(first) = dates.first() {
         s.date_after_detection("schedule", *first)?;
     }
-    if s.nc.current_results().next().is_some() {
+    window_after_completion(s, schedule)?;
+    if s.nc.checks_recorded() > 0 {
         return Err(DecisionError::VerificationStarted {
             reference: s.reference,
         });
@@ -571,15 +605,36 @@ fn record_verification<R: RegisterContext + ?Sized>(
             checks,
         });
     };
-    if nc.current_results().any(|r| r.check == check) {
+    if nc.check_recorded(check) {
         return Err(DecisionError::CheckAlreadyRecorded { reference, check });
     }
+    let next = nc.checks_recorded();
+    if check != next {
+        return Err(DecisionError::CheckOutOfOrder {
+            reference,
+            check,
+            next,
+        });
+    }
+    window_after_completion(s, &plan.schedule)?;
     let today = s.ctx.at.date_naive();
-    if today < due {
+    // A pass needs the check's date; a failure (an ad-hoc failed test, a
+    // recurrence seen inside the window) may be recorded before it, but not
+    // before a watch window opens.
+    if passed && today < due {
         return Err(DecisionError::CheckNotYetDue {
             reference,
             check,
             due,
+            today,
+        });
+    }
+    if let VerificationSchedule::WatchWindow { start, .. } = plan.schedule
+        && today < start
+    {
+        return Err(DecisionError::WindowNotOpen {
+            reference,
+            start,
             today,
         });
     }
@@ -594,13 +649,12 @@ fn record_verification<R: RegisterContext + ?Sized>(
         notes: notes.clone(),
         evidence: evidence.to_vec(),
     });
-    let passed_before = nc.current_results().filter(|r| r.passed).count() as u32;
     if !passed {
         em.emit(EventPayload::EffectivenessConcluded {
             attempt: nc.attempt,
             effective: false,
         });
-    } else if passed_before + 1 == checks {
+    } else if check + 1 == checks {
         em.emit(EventPayload::EffectivenessConcluded {
             attempt: nc.attempt,
             effective: true,
@@ -624,6 +678,14 @@ fn close<R: RegisterContext + ?Sized>(
             reference,
             actor: s.ctx.actor.id.clone(),
             role: role.clone(),
+        });
+    }
+    if s.ctx.policy.segregated_approvals && s.ctx.actor.id == nc.owner {
+        return Err(DecisionError::ApprovalNotSegregated {
+            subject: Subject::Nonconformity(reference),
+            what: "the closure",
+            actor: s.ctx.actor.id.clone(),
+            conflict: "owns it",
         });
     }
     // Clause 10.2 d) and the table already make these hold; they are
@@ -677,5 +739,179 @@ fn link_recurrence<R: RegisterContext + ?Sized>(
         });
     }
     em.emit(EventPayload::RecurrenceLinked { recurrence_of });
+    Ok(())
+}
+
+/// A watch window starts no earlier than the day the attempt's last
+/// corrective action was completed: watching for recurrence before the fix
+/// is in place proves nothing.
+fn window_after_completion<R: RegisterContext + ?Sized>(
+    s: &Step<'_, '_, '_, R>,
+    schedule: &VerificationSchedule,
+) -> Result<(), DecisionError> {
+    if let VerificationSchedule::WatchWindow { start, .. } = *schedule
+        && let Some(completed) = s.nc.last_completion().map(|c| c.date_naive())
+        && start < completed
+    {
+        return Err(DecisionError::WindowBeforeCompletion {
+            reference: s.reference,
+            start,
+            completed,
+        });
+    }
+    Ok(())
+}
+
+/// The current plan, when `actor` is its verifier and owns no action.
+fn verifier_plan<'a, R: RegisterContext + ?Sized>(
+    s: &'a Step<'_, '_, '_, R>,
+) -> Result<&'a crate::model::VerificationPlan, DecisionError> {
+    let reference = s.reference;
+    let plan = s
+        .nc
+        .current_plan()
+        .ok_or(DecisionError::NoVerificationPlan { reference })?;
+    let actor = &s.ctx.actor.id;
+    if *actor != plan.verifier {
+        return Err(DecisionError::NotTheVerifier {
+            reference,
+            actor: actor.clone(),
+            verifier: plan.verifier.clone(),
+        });
+    }
+    s.verifier_owns_no_action(actor)?;
+    Ok(plan)
+}
+
+fn record_recurrence<R: RegisterContext + ?Sized>(
+    s: &Step<'_, '_, '_, R>,
+    em: &mut Emitter<'_, '_>,
+    recurrence: NonconformityId,
+) -> Result<(), DecisionError> {
+    let reference = s.reference;
+    let other = s.other(recurrence)?;
+    if s.nc.recurrences.iter().any(|r| r.recurrence == recurrence) {
+        return Err(DecisionError::RecurrenceAlreadyRecorded {
+            reference,
+            other: other.reference,
+        });
+    }
+    if other.reference <= reference {
+        return Err(DecisionError::BadRecurrence {
+            reference: other.reference,
+            other: reference,
+            problem: "it was reported later",
+        });
+    }
+    if other.state == NcState::Rejected {
+        return Err(DecisionError::BadRecurrence {
+            reference: other.reference,
+            other: reference,
+            problem: "the later one was rejected",
+        });
+    }
+    em.emit(EventPayload::RecurrenceRecorded {
+        recurrence,
+        attempt: s.nc.attempt,
+    });
+    // Verification under way (or verified but not yet closed): the
+    // recurrence is the verification's answer.
+    if matches!(s.nc.state, NcState::Implemented | NcState::Effective) {
+        em.emit(EventPayload::EffectivenessConcluded {
+            attempt: s.nc.attempt,
+            effective: false,
+        });
+    }
+    Ok(())
+}
+
+fn record_missed_check<R: RegisterContext + ?Sized>(
+    s: &Step<'_, '_, '_, R>,
+    em: &mut Emitter<'_, '_>,
+    check: u32,
+    reason: &str,
+) -> Result<(), DecisionError> {
+    let reference = s.reference;
+    let plan = verifier_plan(s)?;
+    let dates = plan.schedule.check_dates()?;
+    let checks = dates.len() as u32;
+    let Some(due) = dates.get(check as usize).copied() else {
+        return Err(DecisionError::NoSuchCheck {
+            reference,
+            check,
+            checks,
+        });
+    };
+    if s.nc.check_recorded(check) {
+        return Err(DecisionError::CheckAlreadyRecorded { reference, check });
+    }
+    let next = s.nc.checks_recorded();
+    if check != next {
+        return Err(DecisionError::CheckOutOfOrder {
+            reference,
+            check,
+            next,
+        });
+    }
+    if check + 1 == checks {
+        return Err(DecisionError::LastCheckMissed { reference, check });
+    }
+    let today = s.ctx.at.date_naive();
+    if today < due {
+        return Err(DecisionError::CheckNotYetDue {
+            reference,
+            check,
+            due,
+            today,
+        });
+    }
+    check_text("reason", reason, MAX_TEXT_CHARS)?;
+    em.emit(EventPayload::VerificationMissed {
+        attempt: s.nc.attempt,
+        check,
+        reason: reason.to_owned(),
+    });
+    Ok(())
+}
+
+fn end_verification<R: RegisterContext + ?Sized>(
+    s: &Step<'_, '_, '_, R>,
+    em: &mut Emitter<'_, '_>,
+    reason: &str,
+) -> Result<(), DecisionError> {
+    let reference = s.reference;
+    let plan = verifier_plan(s)?;
+    let refuse = |problem| {
+        Err(DecisionError::CannotEndVerification { reference, problem })
+    };
+    if !s.ctx.policy.early_end_allowed {
+        return refuse("the policy does not allow ending a schedule early");
+    }
+    if !matches!(plan.schedule, VerificationSchedule::Recurring { .. }) {
+        return refuse("only a recurring schedule can be ended early");
+    }
+    let checks = plan.schedule.check_dates()?.len() as u32;
+    let recorded = s.nc.checks_recorded();
+    if recorded >= checks {
+        return refuse("every check is already recorded");
+    }
+    let last_completion = s.nc.last_completion();
+    if !s
+        .nc
+        .current_results()
+        .any(|r| r.passed && last_completion.is_none_or(|c| r.at >= c))
+    {
+        return refuse("no check has passed yet");
+    }
+    check_text("reason", reason, MAX_TEXT_CHARS)?;
+    em.emit(EventPayload::VerificationEnded {
+        attempt: s.nc.attempt,
+        checks_recorded: recorded,
+        reason: reason.to_owned(),
+    });
+    em.emit(EventPayload::EffectivenessConcluded {
+        attempt: s.nc.attempt,
+        effective: true,
+    });
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::decide::{MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::ids::{ActionId, Actor, ActorId, ImprovementId, NonconformityId};
 use crate::model::{ActionDecision, RejectionReason, Severity};
 use crate::policy::{Enforcement, Policy, TimeLimit};
+use crate::schedule::VerificationSchedule;
 use crate::workflow::{
     ImprovementCommandKind as IK, ImprovementState, NcCommandKind as K, NcState,
 };
@@ -30,6 +31,8 @@ pub struct ModelAction {
     pub status: ModelActionStatus,
     /// Due date in force.
     pub due: NaiveDate,
+    /// When it was completed.
+    pub completed: Option<DateTime<Utc>>,
 }
 
 /// Simplified action status.
@@ -85,6 +88,14 @@ pub struct ModelNc {
     pub results: Vec<(u32, bool)>,
     /// Recurrence link (index of the earlier nonconformity).
     pub recurrence_of: Option<usize>,
+    /// Owner.
+    pub owner: ActorId,
+    /// The current plan's schedule.
+    pub schedule: Option<VerificationSchedule>,
+    /// Checks of the current attempt recorded as missed.
+    pub missed: Vec<u32>,
+    /// Later nonconformities recorded as repeating this one (indices).
+    pub recurrences: Vec<usize>,
 }
 
 /// An improvement as the model sees it.
@@ -96,6 +107,10 @@ pub struct ModelImprovement {
     pub state: ImprovementState,
     /// Last accepted event time.
     pub last_at: DateTime<Utc>,
+    /// Who proposed it.
+    pub proposed_by: ActorId,
+    /// Owner.
+    pub owner: ActorId,
 }
 
 /// The model of a whole register under one policy.
@@ -167,14 +182,37 @@ impl Model {
     /// Predicts the outcome of `command` by `actor` at `at`, and on
     /// acceptance moves the model on.
     pub fn step(&mut self, command: &Command, actor: &Actor, at: DateTime<Utc>) -> Prediction {
+        self.step_recorded(command, actor, at, None)
+    }
+
+    /// [`Model::step`] for a command the caller records at `recorded_at`
+    /// (its own clock): the policy's back-dating limit applies.
+    pub fn step_recorded(
+        &mut self,
+        command: &Command,
+        actor: &Actor,
+        at: DateTime<Utc>,
+        recorded_at: Option<DateTime<Utc>>,
+    ) -> Prediction {
         self.clock = self.clock.max(at);
+        let backdated_too_far = match (recorded_at, self.policy.max_backdating) {
+            (Some(r), Some(l)) => {
+                l.enforcement == Enforcement::Refuse && (r - at).num_days() > i64::from(l.days)
+            }
+            _ => false,
+        };
+        if backdated_too_far {
+            return Prediction::Refused;
+        }
         let accepted = match command {
             Command::ProposeImprovement(_)
             | Command::ApproveImprovement { .. }
             | Command::StartImprovement { .. }
             | Command::RealiseImprovement { .. }
             | Command::RejectImprovement { .. }
-            | Command::RecordImprovementEffect { .. } => self.step_improvement(command, at),
+            | Command::RecordImprovementEffect { .. } => {
+                self.step_improvement(command, actor, at)
+            }
             _ => self.step_nc(command, actor, at),
         };
         if accepted {
@@ -184,7 +222,7 @@ impl Model {
         }
     }
 
-    fn step_improvement(&mut self, command: &Command, at: DateTime<Utc>) -> bool {
+    fn step_improvement(&mut self, command: &Command, actor: &Actor, at: DateTime<Utc>) -> bool {
         if let Command::ProposeImprovement(p) = command {
             let ok = !self.improvements.iter().any(|i| i.id == p.id)
                 && text_ok(&p.title, MAX_TITLE_CHARS)
@@ -196,6 +234,8 @@ impl Model {
                     id: p.id,
                     state: ImprovementState::Proposed,
                     last_at: at,
+                    proposed_by: actor.id.clone(),
+                    owner: p.owner.clone(),
                 });
             }
             return ok;
@@ -238,6 +278,13 @@ impl Model {
         if at < imp.last_at || !text_fine {
             return false;
         }
+        // Segregated approvals: neither the proposer nor the owner approves.
+        if kind == IK::Approve
+            && self.policy.segregated_approvals
+            && (actor.id == imp.proposed_by || actor.id == imp.owner)
+        {
+            return false;
+        }
         imp.state = rule.to[0];
         imp.last_at = at;
         true
@@ -275,6 +322,10 @@ impl Model {
                     plan: None,
                     results: Vec::new(),
                     recurrence_of: None,
+                    owner: r.owner.clone(),
+                    schedule: None,
+                    missed: Vec::new(),
+                    recurrences: Vec::new(),
                 });
             }
             return ok;
@@ -300,6 +351,7 @@ impl Model {
         };
         let recurrence_target = match command {
             Command::LinkRecurrence { recurrence_of, .. } => Some(other_index(*recurrence_of)),
+            Command::RecordRecurrence { recurrence, .. } => Some(other_index(*recurrence)),
             _ => None,
         };
         let action_id_taken = match command {
@@ -344,13 +396,25 @@ impl Model {
             }
             Command::AnalyseRootCause {
                 causes,
+                similar,
                 similar_notes,
                 decision,
                 ..
             } => {
+                // 10.2 b): similar cases listed, or "none found" in notes.
+                let similar_recorded = !similar.is_empty() || similar_notes.is_some();
+                let approval_segregated = match decision {
+                    ActionDecision::NoActionRequired { approved_by, .. } => {
+                        !policy.segregated_approvals
+                            || (*approved_by != nc.owner && *approved_by != actor.id)
+                    }
+                    ActionDecision::ActionRequired => true,
+                };
                 let containment_missing = nc.state == NcState::Reported
                     && policy.containment_required_for.contains(&nc.severity);
                 let ok = !containment_missing
+                    && (similar_recorded || !policy.similar_check_required)
+                    && approval_segregated
                     && !causes.is_empty()
                     && causes.iter().all(|c| text_ok(&c.statement, MAX_TEXT_CHARS))
                     && similar_ok
@@ -365,6 +429,7 @@ impl Model {
                     nc.attempt += 1;
                     nc.action_required = matches!(decision, ActionDecision::ActionRequired);
                     nc.results.clear();
+                    nc.missed.clear();
                     nc.state = if nc.action_required {
                         NcState::Analysed
                     } else {
@@ -407,6 +472,7 @@ impl Model {
                         attempt: nc.attempt,
                         status: ModelActionStatus::Planned,
                         due: *due,
+                        completed: None,
                     });
                     nc.state = NcState::ActionsPlanned;
                     self.action_ids.push(*action);
@@ -444,10 +510,12 @@ impl Model {
             }
             Command::CompleteAction {
                 action, evidence, ..
-            } => evidence_ok(evidence) && finish_action(nc, *action, ModelActionStatus::Done),
+            } => {
+                evidence_ok(evidence) && finish_action(nc, *action, ModelActionStatus::Done, at)
+            }
             Command::CancelAction { action, reason, .. } => {
                 text_ok(reason, MAX_TEXT_CHARS)
-                    && finish_action(nc, *action, ModelActionStatus::Cancelled)
+                    && finish_action(nc, *action, ModelActionStatus::Cancelled, at)
             }
             Command::PlanVerification {
                 method,
@@ -463,9 +531,12 @@ impl Model {
                         .as_ref()
                         .is_ok_and(|d| d.first().is_none_or(|f| *f >= nc.detected))
                     && nc.results.is_empty()
+                    && nc.missed.is_empty()
+                    && window_anchored(nc, schedule)
                     && !(sod && owns_live_action(nc, verifier));
                 if ok {
                     nc.plan = Some((nc.attempt, verifier.clone(), dates.unwrap_or_default()));
+                    nc.schedule = Some(*schedule);
                 }
                 ok
             }
@@ -480,13 +551,25 @@ impl Model {
                 let Some((attempt, verifier, dates)) = nc.plan.clone() else {
                     return false;
                 };
+                let today = at.date_naive();
+                let schedule = nc.schedule.unwrap_or(VerificationSchedule::once(today));
+                // In order: the check is the next one not yet recorded.
+                let in_order = (nc.results.len() + nc.missed.len()) as u32 == *check;
+                // A pass on or after the check's date; a failure any time,
+                // but not before a watch window opens.
+                let timely = dates
+                    .get(*check as usize)
+                    .is_some_and(|due| !*passed || *due <= today)
+                    && match schedule {
+                        VerificationSchedule::WatchWindow { start, .. } => start <= today,
+                        _ => true,
+                    };
                 let ok = attempt == nc.attempt
                     && verifier == actor.id
                     && !(sod && owns)
-                    && dates
-                        .get(*check as usize)
-                        .is_some_and(|due| *due <= at.date_naive())
-                    && !nc.results.iter().any(|(c, _)| c == check)
+                    && in_order
+                    && timely
+                    && window_anchored(nc, &schedule)
                     && opt_ok(notes.as_ref())
                     && evidence_ok(evidence);
                 if ok {
@@ -494,7 +577,7 @@ impl Model {
                     if !passed {
                         nc.state = NcState::Ineffective;
                         nc.attempt_start = at;
-                    } else if nc.results.iter().filter(|(_, p)| *p).count() == dates.len() {
+                    } else if *check as usize + 1 == dates.len() {
                         nc.state = NcState::Effective;
                     }
                 }
@@ -509,7 +592,9 @@ impl Model {
                     .closure_approver_role
                     .as_ref()
                     .is_none_or(|r| actor.has_role(r));
+                let segregated = !policy.segregated_approvals || actor.id != nc.owner;
                 let ok = approver_ok
+                    && segregated
                     && isms_changes
                         .iter()
                         .all(|c| text_ok(&c.description, MAX_TEXT_CHARS))
@@ -523,6 +608,55 @@ impl Model {
                 let ok = text_ok(explanation, MAX_TEXT_CHARS) && similar_ok;
                 if ok {
                     nc.state = NcState::Rejected;
+                }
+                ok
+            }
+            Command::RecordRecurrence { .. } => {
+                let later = recurrence_target.flatten();
+                let ok = later.is_some_and(|l| {
+                    l > i && target_states[l] != NcState::Rejected && !nc.recurrences.contains(&l)
+                });
+                if ok {
+                    nc.recurrences.extend(later);
+                    if matches!(nc.state, NcState::Implemented | NcState::Effective) {
+                        nc.state = NcState::Ineffective;
+                        nc.attempt_start = at;
+                    }
+                }
+                ok
+            }
+            Command::RecordMissedCheck { check, reason, .. } => {
+                let owns = owns_live_action(nc, &actor.id);
+                let Some((attempt, verifier, dates)) = nc.plan.clone() else {
+                    return false;
+                };
+                let ok = attempt == nc.attempt
+                    && verifier == actor.id
+                    && !(sod && owns)
+                    && (nc.results.len() + nc.missed.len()) as u32 == *check
+                    && (*check as usize) + 1 < dates.len()
+                    && dates[*check as usize] <= at.date_naive()
+                    && text_ok(reason, MAX_TEXT_CHARS);
+                if ok {
+                    nc.missed.push(*check);
+                }
+                ok
+            }
+            Command::EndVerification { reason, .. } => {
+                let owns = owns_live_action(nc, &actor.id);
+                let Some((attempt, verifier, dates)) = nc.plan.clone() else {
+                    return false;
+                };
+                let ok = attempt == nc.attempt
+                    && verifier == actor.id
+                    && !(sod && owns)
+                    && policy.early_end_allowed
+                    && matches!(nc.schedule, Some(VerificationSchedule::Recurring { .. }))
+                    && nc.results.len() + nc.missed.len() < dates.len()
+                    && nc.results.iter().any(|(_, p)| *p)
+                    && text_ok(reason, MAX_TEXT_CHARS);
+                if ok {
+                    nc.state = NcState::Effective;
                 }
                 ok
             }
@@ -548,8 +682,28 @@ fn evidence_ok(evidence: &[crate::model::EvidenceRef]) -> bool {
     evidence.iter().all(|e| text_ok(&e.0, MAX_TEXT_CHARS))
 }
 
+/// A watch window opens no earlier than the day the current attempt's last
+/// action was completed.
+fn window_anchored(nc: &ModelNc, schedule: &VerificationSchedule) -> bool {
+    let last_completion = nc
+        .actions
+        .iter()
+        .filter(|a| a.attempt == nc.attempt)
+        .filter_map(|a| a.completed)
+        .max();
+    match (schedule, last_completion) {
+        (VerificationSchedule::WatchWindow { start, .. }, Some(c)) => *start >= c.date_naive(),
+        _ => true,
+    }
+}
+
 /// Completes or cancels an open action and settles the state.
-fn finish_action(nc: &mut ModelNc, action: ActionId, to: ModelActionStatus) -> bool {
+fn finish_action(
+    nc: &mut ModelNc,
+    action: ActionId,
+    to: ModelActionStatus,
+    at: DateTime<Utc>,
+) -> bool {
     let Some(a) = nc.actions.iter_mut().find(|a| a.id == action) else {
         return false;
     };
@@ -557,6 +711,9 @@ fn finish_action(nc: &mut ModelNc, action: ActionId, to: ModelActionStatus) -> b
         return false;
     }
     a.status = to;
+    if to == ModelActionStatus::Done {
+        a.completed = Some(at);
+    }
     let current: Vec<_> = nc
         .actions
         .iter()

@@ -28,8 +28,10 @@ pub struct Step {
     pub command: Command,
     /// Who runs it.
     pub actor: Actor,
-    /// When.
+    /// When (the effective time).
     pub at: DateTime<Utc>,
+    /// When it is recorded by the caller's clock, if given.
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 /// Random material a step is built from.
@@ -167,7 +169,7 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
             method: p.method,
             causes: if p.flip == 9 { vec![] } else { p.causes },
             similar: if p.flip == 1 { vec![other()] } else { vec![] },
-            similar_notes: None,
+            similar_notes: (p.flip > 2).then(|| "no similar case found in the register".to_owned()),
             decision: p.decision,
         },
         K::PlanAction => Command::PlanAction {
@@ -240,7 +242,9 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
             let (check, verifier) = match &nc.plan {
                 Some((_, v, dates)) => {
                     let next = (0..dates.len() as u32)
-                        .find(|c| !nc.results.iter().any(|(r, _)| r == c))
+                        .find(|c| {
+                            !nc.results.iter().any(|(r, _)| r == c) && !nc.missed.contains(c)
+                        })
                         .unwrap_or(0);
                     (
                         if p.flip == 0 { p.sub as u32 % 5 } else { next },
@@ -283,8 +287,35 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
             nonconformity: id,
             recurrence_of: other(),
         },
+        K::RecordRecurrence => Command::RecordRecurrence {
+            nonconformity: id,
+            recurrence: other(),
+        },
+        K::RecordMissedCheck | K::EndVerification => {
+            if let (Some((_, v, _)), true) = (&nc.plan, p.flip < 8) {
+                actor = Actor::new(v.clone());
+            }
+            if kind == K::EndVerification {
+                Command::EndVerification {
+                    nonconformity: id,
+                    reason: p.text,
+                }
+            } else {
+                let next = (nc.results.len() + nc.missed.len()) as u32;
+                Command::RecordMissedCheck {
+                    nonconformity: id,
+                    check: if p.flip == 0 { p.sub as u32 % 5 } else { next },
+                    reason: p.text,
+                }
+            }
+        }
     };
-    Step { command, actor, at }
+    Step {
+        command,
+        actor,
+        at,
+        recorded_at: None,
+    }
 }
 
 /// The next step for `model`: mostly an allowed command on an existing
@@ -302,6 +333,7 @@ pub fn step(model: &Model) -> BoxedStrategy<Step> {
                 command: Command::ReportNonconformity(r),
                 actor: actor.clone(),
                 at,
+                recorded_at: None,
             })
         })
         .boxed();
@@ -313,6 +345,7 @@ pub fn step(model: &Model) -> BoxedStrategy<Step> {
                 command: Command::ProposeImprovement(p),
                 actor: actor.clone(),
                 at,
+                recorded_at: None,
             })
         })
         .boxed();
@@ -321,6 +354,7 @@ pub fn step(model: &Model) -> BoxedStrategy<Step> {
             command,
             actor,
             at: clock + d,
+            recorded_at: None,
         })
         .boxed();
     let m2 = m.clone();
@@ -353,10 +387,11 @@ pub fn step(model: &Model) -> BoxedStrategy<Step> {
                 command,
                 actor,
                 at: clock + d,
+                recorded_at: None,
             }
         })
         .boxed();
-    match (has_ncs, has_imps) {
+    let steps = match (has_ncs, has_imps) {
         (false, _) => prop_oneof![6 => report, 1 => propose, 1 => random].boxed(),
         (true, false) => {
             prop_oneof![2 => report, 12 => existing, 1 => propose, 1 => random].boxed()
@@ -365,5 +400,21 @@ pub fn step(model: &Model) -> BoxedStrategy<Step> {
             prop_oneof![2 => report, 12 => existing, 1 => propose, 2 => improvement, 1 => random]
                 .boxed()
         }
-    }
+    };
+    (steps, lag())
+        .prop_map(|(mut step, lag)| {
+            step.recorded_at = lag.map(|l| step.at + l);
+            step
+        })
+        .boxed()
+}
+
+/// How long after its effective time a step is recorded: usually at once,
+/// sometimes days later (back-dated), sometimes not given at all.
+fn lag() -> impl Strategy<Value = Option<Duration>> {
+    prop_oneof![
+        2 => Just(None),
+        3 => (0i64..=600).prop_map(|s| Some(Duration::seconds(s))),
+        2 => (1i64..=40).prop_map(|d| Some(Duration::days(d) + Duration::hours(1))),
+    ]
 }

@@ -250,20 +250,37 @@ pub fn time_limit() -> impl Strategy<Value = TimeLimit> {
 /// Any policy.
 pub fn policy() -> impl Strategy<Value = Policy> {
     (
-        any::<bool>(),
-        proptest::collection::btree_set(severity(), 0..=2),
-        any::<bool>(),
-        proptest::option::of(time_limit()),
-        proptest::option::of(time_limit()),
+        (
+            any::<bool>(),
+            proptest::collection::btree_set(severity(), 0..=2),
+            any::<bool>(),
+            proptest::option::of(time_limit()),
+            proptest::option::of(time_limit()),
+        ),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(time_limit()),
+        ),
     )
-        .prop_map(|(sod, containment, approver, contain, plan)| Policy {
-            segregation_of_duties: sod,
-            containment_required_for: containment.into_iter().collect::<BTreeSet<_>>(),
-            closure_approver_role: approver
-                .then(|| Role::new(APPROVER_ROLE).expect("valid constant name")),
-            max_days_to_contain: contain,
-            max_days_to_plan: plan,
-        })
+        .prop_map(
+            |(
+                (sod, containment, approver, contain, plan),
+                (similar, segregated, early_end, backdating),
+            )| Policy {
+                segregation_of_duties: sod,
+                containment_required_for: containment.into_iter().collect::<BTreeSet<_>>(),
+                closure_approver_role: approver
+                    .then(|| Role::new(APPROVER_ROLE).expect("valid constant name")),
+                max_days_to_contain: contain,
+                max_days_to_plan: plan,
+                similar_check_required: similar,
+                segregated_approvals: segregated,
+                early_end_allowed: early_end,
+                max_backdating: backdating,
+            },
+        )
 }
 
 /// A report of a new nonconformity with this id, detected at or before `at`.
