@@ -355,6 +355,16 @@ impl Engine {
         self.managers[i].clone()
     }
 
+    /// A manager other than `not` (the next one in the list).
+    fn other_manager(&mut self, not: &Actor) -> Actor {
+        let i = self
+            .managers
+            .iter()
+            .position(|m| m.id == not.id)
+            .map_or(0, |i| (i + 1) % self.managers.len());
+        self.managers[i].clone()
+    }
+
     fn verifier(&mut self) -> Actor {
         let i = self.rng.below(self.verifiers.len() as u64) as usize;
         self.verifiers[i].clone()
@@ -523,9 +533,11 @@ impl Engine {
                     AnalysisMethod::FiveWhys,
                     AnalysisMethod::FaultTree,
                 ][self.rng.below(4) as usize],
+                similar_notes: similar
+                    .is_empty()
+                    .then(|| "No similar nonconformity found in the register".to_owned()),
                 causes,
                 similar,
-                similar_notes: None,
                 decision,
             };
             let who = self.owner_actors[owner].clone();
@@ -561,6 +573,37 @@ impl Engine {
                 now = at;
             }
             now = now.max(last_completion);
+
+            // A watch window planned ahead opens no earlier than the fix:
+            // when the last action finished after the planned start, the
+            // manager re-plans the window from the completion day.
+            let late_window = self
+                .register
+                .nonconformity(id)
+                .and_then(|nc| nc.current_plan())
+                .and_then(|p| match p.schedule {
+                    VerificationSchedule::WatchWindow { start, length }
+                        if start < date(last_completion) =>
+                    {
+                        Some((length, p.verifier.clone()))
+                    }
+                    _ => None,
+                });
+            if let Some((length, verifier)) = late_window {
+                let at = now + 600;
+                let plan = Command::PlanVerification {
+                    nonconformity: id,
+                    method: "Review of records".into(),
+                    criteria: "No further occurrence".into(),
+                    schedule: VerificationSchedule::watch_window(date(last_completion), length),
+                    verifier,
+                };
+                let who = self.manager();
+                if !self.exec(&plan, at, who)? {
+                    return Ok(());
+                }
+                now = at;
+            }
 
             // Record the checks of the plan in force.
             let (schedule, verifier) = match self
@@ -839,10 +882,12 @@ impl Engine {
             return Ok(());
         }
         now += self.rng.range(3 * DAY, 30 * DAY);
+        // Segregated approvals: another manager than the proposer approves.
+        let approver = self.other_manager(&manager);
         if !self.exec(
             &Command::ApproveImprovement { improvement: id },
             now,
-            manager.clone(),
+            approver,
         )? {
             return Ok(());
         }

@@ -110,7 +110,7 @@ fn analyse(nc: NonconformityId, causes: &[(RootCauseCategory, &str)]) -> Command
             })
             .collect(),
         similar: Vec::new(),
-        similar_notes: None,
+        similar_notes: Some("No similar nonconformity found in the register".into()),
         decision: ActionDecision::ActionRequired,
     }
 }
@@ -354,7 +354,8 @@ pub fn seed_scenarios_onto(
         day(40, 15),
         "hr-training",
     )?;
-    let watch = VerificationSchedule::watch_window(day(40, 0).date_naive(), Period::months(6));
+    // The window opens on the day the last action was completed (not before).
+    let watch = VerificationSchedule::watch_window(day(40, 15).date_naive(), Period::months(6));
     r.run(
         plan_verification(
             access,
@@ -405,12 +406,13 @@ pub fn seed_scenarios_onto(
         day(45, 9),
         manager,
     )?;
+    // Segregated approvals: the manager proposed it, the CISO approves it.
     r.run(
         Command::ApproveImprovement {
             improvement: recert,
         },
         day(50, 9),
-        manager,
+        "ciso",
     )?;
     r.run(
         Command::StartImprovement {

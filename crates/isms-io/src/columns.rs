@@ -121,6 +121,10 @@ columns! {
     /// Root-cause statements, one per line.
     RootCause = "root_cause", "Root cause", Text, false,
         ["root cause statement", "cause", "root causes", "rca", "root cause analysis", "rca result"];
+    /// What the check for similar nonconformities found (10.2 b): the
+    /// similar cases, or that none were found.
+    SimilarCheck = "similar_check", "Similar nonconformities", Text, false,
+        ["similar", "similar cases", "similar issues", "similar nonconformities found", "similar check"];
     /// When the analysis was recorded.
     Analysed = "analysed", "Analysed", DateTime, false,
         ["analysed on", "analyzed", "analyzed on", "rca date", "analysis date", "date analysed", "date analyzed"];

@@ -844,6 +844,7 @@ impl Importer<'_> {
         let method = rd.word(Column::AnalysisMethod, &METHOD);
         let categories = rd.text(Column::RootCauseCategory);
         let causes_text = rd.text(Column::RootCause);
+        let similar_check = rd.text(Column::SimilarCheck);
         let analysed = rd.stamp(Column::Analysed);
         let justification = rd.text(Column::NoActionJustification);
         let approver = rd.actor(Column::NoActionApprover);
@@ -1220,7 +1221,7 @@ impl Importer<'_> {
                         method: method.unwrap_or(AnalysisMethod::Other),
                         causes,
                         similar: Vec::new(),
-                        similar_notes: None,
+                        similar_notes: similar_check.clone(),
                         decision,
                     },
                     "record the root-cause analysis",

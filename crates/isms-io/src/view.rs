@@ -185,6 +185,14 @@ fn nc_cells(register: &Register, nc: &Nonconformity) -> Vec<Cell> {
                         .join("\n"),
                 )
             }),
+            Column::SimilarCheck => Cell::opt(analysis, |a| match &a.similar_notes {
+                Some(notes) => Cell::text(notes.clone()),
+                None if !a.similar.is_empty() => Cell::text(format!(
+                    "{} similar nonconformities listed in the register",
+                    a.similar.len()
+                )),
+                None => Cell::Empty,
+            }),
             Column::Analysed => Cell::opt(analysis, |a| Cell::at(a.at)),
             Column::NoActionJustification => {
                 Cell::opt(no_action.as_ref(), |n| Cell::text(n.0.clone()))

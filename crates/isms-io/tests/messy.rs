@@ -49,12 +49,12 @@ fn file_error(r: Result<ImportPlan, ImportError>) -> FileError {
 /// A legacy register the way people keep one: semicolons, a byte-order
 /// mark, synonyms for every header, day-first dates, a quoted line break,
 /// and empty rows at the end.
-const LEGACY: &str = "\u{FEFF}Finding ID;Issue;Severity;Origin;Responsible;Date found;Immediate action;Root cause;Cause category;Corrective action;Actionee;Target date;Status;Completion date\r\n\
-CAR-17;Backup restore never tested;Major;Internal audit;ops-lead;13/01/2026;Ran a restore by hand;No restore test in the backup procedure;process;\"Schedule monthly restore tests;\nrecord results\";backup-admin;27/02/2026;done;20/02/2026\r\n\
-CAR-18;Visitor log incomplete;minor;Self-identified;facilities;2026-01-20;;Reception not briefed;people;Train reception staff;reception;31.03.2026;in progress;\r\n\
-CAR-19;Old firewall rule;Minor;monitoring;net-lead;2026-02-02T10:30:00Z;;;;;;;;\r\n\
-;;;;;;;;;;;;;\r\n\
-;;;;;;;;;;;;;\r\n";
+const LEGACY: &str = "\u{FEFF}Finding ID;Issue;Severity;Origin;Responsible;Date found;Immediate action;Root cause;Cause category;Corrective action;Actionee;Target date;Status;Completion date;Similar cases\r\n\
+CAR-17;Backup restore never tested;Major;Internal audit;ops-lead;13/01/2026;Ran a restore by hand;No restore test in the backup procedure;process;\"Schedule monthly restore tests;\nrecord results\";backup-admin;27/02/2026;done;20/02/2026;none found on the other sites\r\n\
+CAR-18;Visitor log incomplete;minor;Self-identified;facilities;2026-01-20;;Reception not briefed;people;Train reception staff;reception;31.03.2026;in progress;;no other reception affected\r\n\
+CAR-19;Old firewall rule;Minor;monitoring;net-lead;2026-02-02T10:30:00Z;;;;;;;;;\r\n\
+;;;;;;;;;;;;;;\r\n\
+;;;;;;;;;;;;;;\r\n";
 
 #[test]
 fn legacy_register_with_synonyms_semicolons_bom_and_quoted_newlines_imports() {
@@ -304,9 +304,9 @@ fn duplicated_references_are_reported() {
     );
     assert_eq!(p[0].location.row, Some(4));
     // The same action twice in an actions sheet.
-    let csv = "Reference,Title,Severity,Source,Owner,Detected,Root cause,Root cause category,Action ref,Action,Due date\n\
-               NC-0001,First,minor,internal audit,qa,2026-03-01,No check,process,A-1,Fix it,2026-04-01\n\
-               NC-0001,First,minor,internal audit,qa,2026-03-01,No check,process,A-1,Fix it again,2026-04-02\n";
+    let csv = "Reference,Title,Severity,Source,Owner,Detected,Root cause,Root cause category,Action ref,Action,Due date,Similar cases\n\
+               NC-0001,First,minor,internal audit,qa,2026-03-01,No check,process,A-1,Fix it,2026-04-01,none found\n\
+               NC-0001,First,minor,internal audit,qa,2026-03-01,No check,process,A-1,Fix it again,2026-04-02,none found\n";
     let p = problems(import("dup.csv", csv.as_bytes()));
     assert!(
         matches!(
@@ -337,8 +337,8 @@ fn conflicting_nonconformity_columns_between_rows_are_reported() {
 
 #[test]
 fn due_date_before_detection_is_the_cores_refusal_at_the_due_date_cell() {
-    let csv = "Title,Severity,Source,Owner,Detected,Root cause,Root cause category,Action,Due date\n\
-               Late,minor,internal audit,qa,2026-03-10,No check,process,Fix it,2026-03-01\n";
+    let csv = "Title,Severity,Source,Owner,Detected,Root cause,Root cause category,Action,Due date,Similar cases\n\
+               Late,minor,internal audit,qa,2026-03-10,No check,process,Fix it,2026-03-01,none found\n";
     let p = problems(import("due.csv", csv.as_bytes()));
     assert_eq!(p.len(), 1, "{p:?}");
     assert!(
@@ -610,8 +610,8 @@ fn rows_for_an_existing_nonconformity_become_commands() {
 
 #[test]
 fn a_status_the_columns_do_not_reach_is_reported_with_what_is_missing() {
-    let csv = "Title,Severity,Source,Owner,Detected,Root cause,Root cause category,Action,Due date,Status,Completed,NC status\n\
-               Old finding,minor,internal audit,qa,2026-01-10,No check,process,Fix it,2026-02-01,done,2026-01-25,closed\n";
+    let csv = "Title,Severity,Source,Owner,Detected,Root cause,Root cause category,Action,Due date,Status,Completed,NC status,Similar cases\n\
+               Old finding,minor,internal audit,qa,2026-01-10,No check,process,Fix it,2026-02-01,done,2026-01-25,closed,none found\n";
     let p = problems(import("s.csv", csv.as_bytes()));
     assert_eq!(p.len(), 1, "{p:?}");
     assert!(

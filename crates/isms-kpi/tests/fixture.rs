@@ -114,7 +114,7 @@ impl Builder {
                     })
                     .collect(),
                 similar: vec![],
-                similar_notes: None,
+                similar_notes: Some("None found".into()),
                 decision: if action {
                     ActionDecision::ActionRequired
                 } else {
@@ -250,7 +250,9 @@ impl Builder {
                     measured_effect: None,
                 },
             };
-            self.run(*when, "manager", command);
+            // Segregated approvals: the proposer does not approve.
+            let who = if *step == "approve" { "ciso" } else { "manager" };
+            self.run(*when, who, command);
         }
     }
 }

@@ -131,6 +131,13 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
     let mut actor = random_actor;
     let kind = if allowed.is_empty() {
         K::Close
+    } else if nc.state == crate::workflow::NcState::Implemented
+        && nc.plan.is_some()
+        && p.flip >= 4
+    {
+        // Six commands are allowed during verification; recording the next
+        // check is the usual one, so it is drawn more often.
+        K::RecordVerification
     } else {
         allowed[p.kind % allowed.len()]
     };
