@@ -390,7 +390,36 @@ pub enum NcCommand {
         #[command(flatten)]
         when: When,
     },
-    /// Record that a nonconformity recurs an earlier one.
+    /// Record a scheduled effectiveness check as missed, with the reason,
+    /// so that the next check can be recorded (checks go in schedule order).
+    MissCheck {
+        #[command(flatten)]
+        target: Target,
+        /// The check's index in the schedule, from 0.
+        #[arg(long)]
+        check: u32,
+        /// Why it was not carried out.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// End a recurring verification schedule early (by the verifier, after
+    /// at least one passed check, if the policy allows): concludes the
+    /// attempt effective and leaves the remaining checks to the audit
+    /// programme (9.2).
+    EndVerification {
+        #[command(flatten)]
+        target: Target,
+        /// Why the remaining checks are not needed.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record that a nonconformity recurs an earlier one. The link is
+    /// recorded on both: on the earlier one it concludes a verification
+    /// under way ineffective at once (back to root-cause analysis).
     LinkRecurrence {
         #[command(flatten)]
         target: Target,

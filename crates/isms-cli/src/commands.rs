@@ -24,7 +24,7 @@ use crate::session::{self, Session};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let s = Session::new(cli.db, cli.actor);
+    let s = Session::new(cli.db, cli.actor)?;
     match cli.command {
         Cmd::Init => init(&s),
         Cmd::Demo(args) => demo(&s, &args),
@@ -280,7 +280,7 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
             }
         }
     }
-    let s = Session::new(Some(db), None);
+    let s = Session::new(Some(db), None)?;
     let now = s.now;
     // The scenarios end about a year after they start; they are placed so
     // that their last event is a day before now, after two years of history.
@@ -746,6 +746,11 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
                 }))?,
                 (false, h) => {
                     print!("{}", output::nc_detail(item));
+                    let reference = |id| {
+                        session::load_nonconformity(&store, id)
+                            .map_or_else(|_| id.to_string(), |n| n.reference.to_string())
+                    };
+                    print!("{}", output::nc_links(item, &reference));
                     if h {
                         println!();
                         print!("{}", output::history(&events));
@@ -762,6 +767,35 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
     let kind = command.target();
     s.execute(&mut w, command, at.as_deref())?;
     let item = &session::load_nonconformity(w.handler.store(), id)?;
+    if let (
+        isms_core::CommandTarget::Nonconformity(_, isms_core::NcCommandKind::LinkRecurrence),
+        Some(earlier),
+    ) = (kind, item.recurrence_of)
+    {
+        // The other side of the link: recorded on the earlier item while it
+        // is open, where it ends a verification under way as ineffective.
+        let before = session::load_nonconformity(w.handler.store(), earlier)?;
+        if !before.state.is_terminal() {
+            let other = isms_core::Command::RecordRecurrence {
+                nonconformity: earlier,
+                recurrence: id,
+            };
+            s.execute(&mut w, other, at.as_deref())?;
+            let after = session::load_nonconformity(w.handler.store(), earlier)?;
+            let concluded = if after.state != before.state {
+                format!(
+                    "; verification concluded ineffective, back to root-cause analysis (state {})",
+                    name_of(&after.state)
+                )
+            } else {
+                format!(" (state {})", name_of(&after.state))
+            };
+            println!(
+                "{}: recurrence {} recorded{concluded}",
+                after.reference, item.reference
+            );
+        }
+    }
     let detail = match kind {
         isms_core::CommandTarget::Nonconformity(_, isms_core::NcCommandKind::PlanAction) => item
             .actions

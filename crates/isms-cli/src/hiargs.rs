@@ -314,6 +314,32 @@ pub fn nc_command(
             };
             (command, when.at, id)
         }
+        NcCommand::MissCheck {
+            target,
+            check,
+            reason,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let command = Command::RecordMissedCheck {
+                nonconformity: id,
+                check,
+                reason,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::EndVerification {
+            target,
+            reason,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let command = Command::EndVerification {
+                nonconformity: id,
+                reason,
+            };
+            (command, when.at, id)
+        }
         NcCommand::LinkRecurrence { target, of, when } => {
             let id = session::resolve_nc(store, &target.item)?;
             let command = Command::LinkRecurrence {

@@ -275,6 +275,61 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
     o
 }
 
+/// What a nonconformity's links and verification record add to
+/// [`nc_detail`]: the recurrence link both ways, missed checks and an early
+/// end of the schedule, with other items named by `reference`.
+pub fn nc_links(
+    nc: &Nonconformity,
+    reference: &dyn Fn(isms_core::NonconformityId) -> String,
+) -> String {
+    let mut o = String::new();
+    if let Some(earlier) = nc.recurrence_of {
+        let _ = writeln!(o, "  recurrence of: {}", reference(earlier));
+    }
+    for r in &nc.recurrences {
+        let _ = writeln!(
+            o,
+            "  recurred as:  {} (attempt {}, recorded {})",
+            reference(r.recurrence),
+            r.attempt,
+            r.at.to_rfc3339()
+        );
+    }
+    for m in &nc.missed_checks {
+        let _ = writeln!(
+            o,
+            "    check {} (attempt {}): missed: {}",
+            m.check, m.attempt, m.reason
+        );
+    }
+    for e in &nc.verification_ends {
+        let _ = writeln!(
+            o,
+            "    schedule ended early after {} checks (attempt {}): {}",
+            e.checks_recorded, e.attempt, e.reason
+        );
+    }
+    for a in &nc.analyses {
+        let similar: Vec<String> = a.similar.iter().map(|id| reference(*id)).collect();
+        match (similar.is_empty(), &a.similar_notes) {
+            (false, notes) => {
+                let _ = writeln!(
+                    o,
+                    "  similar (analysis {}): {}{}",
+                    a.attempt,
+                    similar.join(", "),
+                    notes.as_ref().map(|n| format!("; {n}")).unwrap_or_default()
+                );
+            }
+            (true, Some(notes)) => {
+                let _ = writeln!(o, "  similar (analysis {}): none found; {notes}", a.attempt);
+            }
+            (true, None) => {}
+        }
+    }
+    o
+}
+
 /// An improvement in full.
 pub fn improvement_detail(i: &Improvement) -> String {
     let mut o = String::new();
@@ -296,19 +351,40 @@ pub fn improvement_detail(i: &Improvement) -> String {
 }
 
 /// The event log of one item.
+///
+/// The effective time is `at`; when the event was written down at another
+/// time by the caller's clock, `recorded` shows it (empty when the same or
+/// not known), so back-dating is visible. `roles` lists the roles the actor
+/// held (the column is left out when no event records any).
 pub fn history(events: &[Event]) -> String {
+    let any_roles = events.iter().any(|e| !e.roles.is_empty());
     let rows: Vec<Vec<String>> = events
         .iter()
         .map(|e| {
-            vec![
+            let recorded = e
+                .recorded_at
+                .filter(|r| *r != e.at)
+                .map(|r| r.to_rfc3339())
+                .unwrap_or_default();
+            let roles: Vec<String> = e.roles.iter().map(ToString::to_string).collect();
+            let mut row = vec![
                 e.sequence.to_string(),
                 e.at.to_rfc3339(),
+                recorded,
                 e.actor.to_string(),
-                payload_type(&e.payload),
-            ]
+            ];
+            if any_roles {
+                row.push(roles.join(","));
+            }
+            row.push(payload_type(&e.payload));
+            row
         })
         .collect();
-    table(&["seq", "at", "actor", "event"], &rows)
+    if any_roles {
+        table(&["seq", "at", "recorded", "actor", "roles", "event"], &rows)
+    } else {
+        table(&["seq", "at", "recorded", "actor", "event"], &rows)
+    }
 }
 
 fn payload_type(p: &EventPayload) -> String {

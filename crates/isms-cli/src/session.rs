@@ -45,13 +45,16 @@ pub struct Writer {
 
 impl Session {
     /// From the global options.
-    pub fn new(db: Option<PathBuf>, actor: Option<String>) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// `$ISMS_NOW` set to something that is not an instant.
+    pub fn new(db: Option<PathBuf>, actor: Option<String>) -> Result<Self, CliError> {
+        Ok(Self {
             db_given: db.is_some(),
             db: db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
             actor,
-            now: Utc::now().trunc_subsecs(0),
-        }
+            now: recording_clock()?,
+        })
     }
 
     /// The acting party: `--as`, `$ISMS_ACTOR`, else the OS user name.
@@ -178,6 +181,21 @@ fn migration_progress(p: MigrationProgress) {
         );
     } else if p.done.is_multiple_of(100_000) {
         eprintln!("isms:   schema version {}: {} done", p.version, p.done);
+    }
+}
+
+/// The environment variable that sets the clock `isms` reads (see
+/// [`recording_clock`]).
+pub const NOW_VAR: &str = "ISMS_NOW";
+
+/// Now, by the clock `isms` reads: the system clock to the second, or
+/// `$ISMS_NOW` (an RFC 3339 instant) for reproducible runs. It is the
+/// default `--at` and the recording time kept on every event beside the
+/// effective time.
+pub fn recording_clock() -> Result<DateTime<Utc>, CliError> {
+    match std::env::var(NOW_VAR) {
+        Ok(text) if !text.trim().is_empty() => parse::instant(&format!("${NOW_VAR}"), text.trim()),
+        _ => Ok(Utc::now().trunc_subsecs(0)),
     }
 }
 

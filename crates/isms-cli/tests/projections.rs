@@ -76,6 +76,8 @@ fn nc_list_filters_by_owner_severity_state_and_due_dates() {
             nc,
             "--cause",
             "process:No check",
+            "--similar-notes",
+            "none found",
             "--at",
             "2026-03-04T09:00:00Z",
         ])

@@ -355,9 +355,7 @@ impl Command {
             Command::RecordMissedCheck { nonconformity, .. } => {
                 N(*nonconformity, K::RecordMissedCheck)
             }
-            Command::EndVerification { nonconformity, .. } => {
-                N(*nonconformity, K::EndVerification)
-            }
+            Command::EndVerification { nonconformity, .. } => N(*nonconformity, K::EndVerification),
         }
     }
 }

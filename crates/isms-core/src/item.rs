@@ -711,6 +711,5 @@ pub(crate) fn verified_effective(nc: &Nonconformity) -> bool {
     let needed = nc
         .current_end()
         .map_or(dates.len() as u32, |e| e.checks_recorded);
-    !passing.is_empty()
-        && (0..needed).all(|i| passing.contains(&i) || missed.contains(&i))
+    !passing.is_empty() && (0..needed).all(|i| passing.contains(&i) || missed.contains(&i))
 }

@@ -126,7 +126,6 @@ pub use ids::{
 };
 pub use invariants::{Violation, check_invariants};
 pub use item::{Item, ItemRef, apply, apply_owned};
-pub use model::{MissedCheck, RecurrenceRecord, VerificationEnd};
 pub use model::{
     ActionDecision, ActionStatus, AnalysisMethod, Closure, Correction, CorrectiveAction,
     EffectivenessConclusion, EvidenceRef, Extensions, ExternalLink, Improvement, ImprovementSource,
@@ -134,6 +133,7 @@ pub use model::{
     Reschedule, RootCause, RootCauseAnalysis, RootCauseCategory, Severity, Source, Transition,
     VerificationPlan, VerificationResult,
 };
+pub use model::{MissedCheck, RecurrenceRecord, VerificationEnd};
 pub use policy::{Enforcement, Policy, PolicyWarning, TimeLimit};
 pub use reference::{REQUIREMENT_REF_PATTERN, RequirementRef};
 pub use register::Register;

@@ -63,20 +63,41 @@ pub struct Policy {
     /// Root-cause analysis must record the check for similar
     /// nonconformities (10.2 b): the similar ones found, or notes saying
     /// none were found. Default `true`.
+    #[serde(skip_serializing_if = "is_true")]
     pub similar_check_required: bool,
     /// The approver of a no-action decision, of an improvement and of a
     /// closure is neither the item's owner nor the one who proposed it.
     /// Default `true`.
+    #[serde(skip_serializing_if = "is_true")]
     pub segregated_approvals: bool,
     /// The verifier may end a recurring verification schedule early, after
     /// at least one passed check, with a recorded reason. Default `true`.
+    #[serde(skip_serializing_if = "is_true")]
     pub early_end_allowed: bool,
     /// How far an event's effective time may lie before the time it is
     /// recorded, when the caller gives the recording time. In `warn` mode
     /// the command goes through with a warning; in `refuse` mode it is
-    /// refused. Default: 7 days, warn.
+    /// refused. Default: no limit (`null`): both times are recorded on
+    /// every event and shown wherever they differ, so back-dating is
+    /// visible; an organisation that wants it bounded sets e.g.
+    /// `{"days": 7, "enforcement": "warn"}`.
+    #[serde(skip_serializing_if = "is_default_backdating")]
     pub max_backdating: Option<TimeLimit>,
 }
+
+// The fields added in schema 1.1 are written only when they differ from
+// their defaults, so that a policy written by this version is still one the
+// 1.0 output schema describes, and a 1.0 policy reads as the defaults.
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_default_backdating(limit: &Option<TimeLimit>) -> bool {
+    *limit == DEFAULT_BACKDATING
+}
+
+/// The default back-dating limit: none (both times are recorded).
+pub const DEFAULT_BACKDATING: Option<TimeLimit> = None;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -89,10 +110,7 @@ impl Default for Policy {
             similar_check_required: true,
             segregated_approvals: true,
             early_end_allowed: true,
-            max_backdating: Some(TimeLimit {
-                days: 7,
-                enforcement: Enforcement::Warn,
-            }),
+            max_backdating: DEFAULT_BACKDATING,
         }
     }
 }

@@ -25,7 +25,12 @@ fn watched(desk: &mut Desk) -> NonconformityId {
     );
     desk.contain(&maria, nc, "Locked the share");
     desk.advance(Duration::days(3));
-    desk.analyse(&maria, nc, RootCauseCategory::Process, "Leavers kept access");
+    desk.analyse(
+        &maria,
+        nc,
+        RootCauseCategory::Process,
+        "Leavers kept access",
+    );
     let review = desk.plan(&maria, nc, "Review share access", "bob", day(2026, 2, 15));
     desk.now = at(2026, 2, 14);
     desk.complete(&actor("bob"), nc, review);
@@ -80,14 +85,20 @@ fn a_recurrence_in_month_two_of_the_watch_window_reopens_the_item() {
     assert_eq!(first.state, NcState::Ineffective, "concluded at once");
     assert_eq!(first.recurrences.len(), 1);
     assert_eq!(first.recurrences[0].recurrence, again);
-    assert_eq!(desk.nc(again).recurrence_of, Some(nc), "shown on both items");
+    assert_eq!(
+        desk.nc(again).recurrence_of,
+        Some(nc),
+        "shown on both items"
+    );
     assert!(
         first.conclusions.last().is_some_and(|c| !c.effective),
         "the attempt is recorded as ineffective"
     );
     // The window's end can no longer pass it.
     desk.now = at(2026, 9, 1);
-    let err = desk.try_run(&actor("dave"), record(0, true, nc)).unwrap_err();
+    let err = desk
+        .try_run(&actor("dave"), record(0, true, nc))
+        .unwrap_err();
     assert!(
         matches!(err, DecisionError::TransitionNotAllowed { .. }),
         "{err}"
@@ -123,8 +134,20 @@ fn a_recurrence_in_month_two_of_the_watch_window_reopens_the_item() {
 fn a_recurrence_can_only_point_at_a_later_item_and_leaves_an_unverified_one_in_place() {
     let mut desk = Desk::new(at(2026, 1, 12));
     let ann = actor("ann");
-    let earlier = desk.report(&ann, "Badge lost", Source::SelfIdentified, Severity::Minor, &[]);
-    let later = desk.report(&ann, "Badge lost again", Source::SelfIdentified, Severity::Minor, &[]);
+    let earlier = desk.report(
+        &ann,
+        "Badge lost",
+        Source::SelfIdentified,
+        Severity::Minor,
+        &[],
+    );
+    let later = desk.report(
+        &ann,
+        "Badge lost again",
+        Source::SelfIdentified,
+        Severity::Minor,
+        &[],
+    );
     let err = desk
         .try_run(
             &ann,
@@ -142,7 +165,11 @@ fn a_recurrence_can_only_point_at_a_later_item_and_leaves_an_unverified_one_in_p
             recurrence: later,
         },
     );
-    assert_eq!(d.events.len(), 1, "no verification under way: nothing to conclude");
+    assert_eq!(
+        d.events.len(),
+        1,
+        "no verification under way: nothing to conclude"
+    );
     assert_eq!(desk.nc(earlier).state, NcState::Reported);
     desk.check();
 }
@@ -169,8 +196,19 @@ fn a_failure_may_be_recorded_inside_the_window_a_pass_only_at_its_end() {
 fn an_ad_hoc_failed_restore_test_before_the_monthly_date_concludes_ineffective() {
     let mut desk = Desk::new(at(2026, 1, 5));
     let ops = actor("ops-lead");
-    let nc = desk.report(&ops, "Backup failed", Source::Monitoring, Severity::Minor, &[]);
-    desk.analyse(&ops, nc, RootCauseCategory::Technology, "Job never monitored");
+    let nc = desk.report(
+        &ops,
+        "Backup failed",
+        Source::Monitoring,
+        Severity::Minor,
+        &[],
+    );
+    desk.analyse(
+        &ops,
+        nc,
+        RootCauseCategory::Technology,
+        "Job never monitored",
+    );
     let fix = desk.plan(&ops, nc, "Alert on failed jobs", "sam", day(2026, 1, 20));
     desk.now = at(2026, 1, 19);
     desk.complete(&actor("sam"), nc, fix);
@@ -237,7 +275,13 @@ fn a_watch_window_starts_no_earlier_than_the_fix() {
 /// An item with four quarterly checks from 2026-03-31, verified by vera.
 fn quarterly(desk: &mut Desk) -> NonconformityId {
     let omar = actor("omar");
-    let nc = desk.report(&omar, "Procedure stale", Source::InternalAudit, Severity::Minor, &[]);
+    let nc = desk.report(
+        &omar,
+        "Procedure stale",
+        Source::InternalAudit,
+        Severity::Minor,
+        &[],
+    );
     desk.analyse(&omar, nc, RootCauseCategory::Governance, "No owner");
     let a = desk.plan(&omar, nc, "Assign owner", "erin", day(2026, 3, 1));
     desk.complete(&actor("erin"), nc, a);
@@ -259,7 +303,14 @@ fn checks_are_recorded_in_order_or_as_missed_with_a_reason() {
     // Check 1 before check 0: refused.
     let err = desk.try_run(&vera, record(1, true, nc)).unwrap_err();
     assert!(
-        matches!(err, DecisionError::CheckOutOfOrder { check: 1, next: 0, .. }),
+        matches!(
+            err,
+            DecisionError::CheckOutOfOrder {
+                check: 1,
+                next: 0,
+                ..
+            }
+        ),
         "{err}"
     );
     let missed = |check, reason: &str| Command::RecordMissedCheck {
@@ -284,7 +335,10 @@ fn checks_are_recorded_in_order_or_as_missed_with_a_reason() {
     // The last check cannot be skipped.
     desk.now = at(2027, 1, 5);
     let err = desk.try_run(&vera, missed(3, "skip")).unwrap_err();
-    assert!(matches!(err, DecisionError::LastCheckMissed { .. }), "{err}");
+    assert!(
+        matches!(err, DecisionError::LastCheckMissed { .. }),
+        "{err}"
+    );
     desk.run(&vera, record(3, true, nc));
     let n = desk.nc(nc);
     assert_eq!(n.state, NcState::Effective);
@@ -377,12 +431,27 @@ fn analysis(nc: NonconformityId, notes: Option<&str>, decision: ActionDecision) 
 fn the_check_for_similar_nonconformities_is_recorded_under_10_2_b() {
     let mut desk = Desk::new(at(2026, 1, 12));
     let ann = actor("ann");
-    let nc = desk.report(&ann, "Badge lost", Source::SelfIdentified, Severity::Minor, &[]);
-    let other = desk.report(&ann, "Key lost", Source::SelfIdentified, Severity::Minor, &[]);
+    let nc = desk.report(
+        &ann,
+        "Badge lost",
+        Source::SelfIdentified,
+        Severity::Minor,
+        &[],
+    );
+    let other = desk.report(
+        &ann,
+        "Key lost",
+        Source::SelfIdentified,
+        Severity::Minor,
+        &[],
+    );
     let err = desk
         .try_run(&ann, analysis(nc, None, ActionDecision::ActionRequired))
         .unwrap_err();
-    assert!(matches!(err, DecisionError::SimilarCheckMissing { .. }), "{err}");
+    assert!(
+        matches!(err, DecisionError::SimilarCheckMissing { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("10.2 b)"), "{err}");
     // Similar items found: accepted without notes.
     let mut found = analysis(nc, None, ActionDecision::ActionRequired);
@@ -400,7 +469,13 @@ fn the_check_for_similar_nonconformities_is_recorded_under_10_2_b() {
         ),
     );
     // A policy that does not require it accepts neither.
-    let third = desk.report(&ann, "Card lost", Source::SelfIdentified, Severity::Minor, &[]);
+    let third = desk.report(
+        &ann,
+        "Card lost",
+        Source::SelfIdentified,
+        Severity::Minor,
+        &[],
+    );
     desk.policy.similar_check_required = false;
     desk.run(&ann, analysis(third, None, ActionDecision::ActionRequired));
     desk.check();
@@ -410,7 +485,13 @@ fn the_check_for_similar_nonconformities_is_recorded_under_10_2_b() {
 fn approvals_are_segregated_by_default() {
     let mut desk = Desk::new(at(2026, 1, 12));
     let alice = actor("alice");
-    let nc = desk.report(&alice, "Badge lost", Source::SelfIdentified, Severity::Minor, &[]);
+    let nc = desk.report(
+        &alice,
+        "Badge lost",
+        Source::SelfIdentified,
+        Severity::Minor,
+        &[],
+    );
     let no_action = |by: &str| ActionDecision::NoActionRequired {
         justification: "one-off".into(),
         approved_by: id(by),
@@ -420,16 +501,30 @@ fn approvals_are_segregated_by_default() {
         .try_run(&alice, analysis(nc, Some("none"), no_action("alice")))
         .unwrap_err();
     assert!(
-        matches!(err, DecisionError::ApprovalNotSegregated { what: "the no-action decision", .. }),
+        matches!(
+            err,
+            DecisionError::ApprovalNotSegregated {
+                what: "the no-action decision",
+                ..
+            }
+        ),
         "{err}"
     );
     // The analyst (not the owner) approving her own decision: refused too.
     let err = desk
         .try_run(&actor("bob"), analysis(nc, Some("none"), no_action("bob")))
         .unwrap_err();
-    assert!(matches!(err, DecisionError::ApprovalNotSegregated { .. }), "{err}");
+    assert!(
+        matches!(err, DecisionError::ApprovalNotSegregated { .. }),
+        "{err}"
+    );
     desk.run(&alice, analysis(nc, Some("none"), no_action("carol")));
-    desk.plan_verification(&alice, nc, VerificationSchedule::once(day(2026, 1, 12)), "dave");
+    desk.plan_verification(
+        &alice,
+        nc,
+        VerificationSchedule::once(day(2026, 1, 12)),
+        "dave",
+    );
     desk.verify(&actor("dave"), nc, 0, true);
     let close = Command::CloseNonconformity {
         nonconformity: nc,
@@ -438,7 +533,13 @@ fn approvals_are_segregated_by_default() {
     };
     let err = desk.try_run(&alice, close.clone()).unwrap_err();
     assert!(
-        matches!(err, DecisionError::ApprovalNotSegregated { what: "the closure", .. }),
+        matches!(
+            err,
+            DecisionError::ApprovalNotSegregated {
+                what: "the closure",
+                ..
+            }
+        ),
         "{err}"
     );
     desk.run(&actor("carol"), close);
@@ -463,14 +564,26 @@ fn approvals_are_segregated_by_default() {
     );
     for who in ["alice", "bob"] {
         let err = desk
-            .try_run(&actor(who), Command::ApproveImprovement { improvement: imp })
+            .try_run(
+                &actor(who),
+                Command::ApproveImprovement { improvement: imp },
+            )
             .unwrap_err();
         assert!(
-            matches!(err, DecisionError::ApprovalNotSegregated { what: "the improvement", .. }),
+            matches!(
+                err,
+                DecisionError::ApprovalNotSegregated {
+                    what: "the improvement",
+                    ..
+                }
+            ),
             "{who}: {err}"
         );
     }
-    desk.run(&actor("carol"), Command::ApproveImprovement { improvement: imp });
+    desk.run(
+        &actor("carol"),
+        Command::ApproveImprovement { improvement: imp },
+    );
 
     // The policy may waive it.
     desk.policy.segregated_approvals = false;
@@ -522,7 +635,7 @@ fn every_event_carries_its_recording_time_and_the_actors_roles() {
     assert_eq!(e.at, effective);
     assert_eq!(e.recorded_at, Some(recorded));
     assert_eq!(e.roles, vec![Role::new("isms_manager").unwrap()]);
-    assert!(d.warnings.is_empty(), "two days are within the default 7");
+    assert!(d.warnings.is_empty(), "no back-dating limit by default");
     // The body round-trips, and an event written before the fields existed
     // still decodes (no recorded_at, no roles).
     let json = serde_json::to_string(e).unwrap();
@@ -556,7 +669,13 @@ fn back_dating_beyond_the_policy_limit_warns_or_is_refused() {
         })
     };
     let recorded = effective + Duration::days(8) + Duration::hours(1);
-    let mut policy = Policy::default();
+    let mut policy = Policy {
+        max_backdating: Some(TimeLimit {
+            days: 7,
+            enforcement: Enforcement::Warn,
+        }),
+        ..Policy::default()
+    };
     let mut register = Register::new();
     let ctx = Context::new(effective, actor("maria"), &policy).with_recorded_at(recorded);
     let d = register.execute(&report(1), &ctx).unwrap();
@@ -574,11 +693,24 @@ fn back_dating_beyond_the_policy_limit_warns_or_is_refused() {
     let ctx = Context::new(effective, actor("maria"), &policy).with_recorded_at(recorded);
     let err = register.execute(&report(2), &ctx).unwrap_err();
     assert!(
-        matches!(err, DecisionError::BackdatedTooFar { days: 8, limit_days: 7, .. }),
+        matches!(
+            err,
+            DecisionError::BackdatedTooFar {
+                days: 8,
+                limit_days: 7,
+                ..
+            }
+        ),
         "{err}"
     );
     // Exactly at the limit: accepted without a warning.
     let ctx = Context::new(effective, actor("maria"), &policy)
         .with_recorded_at(effective + Duration::days(7) + Duration::hours(23));
-    assert!(register.execute(&report(3), &ctx).unwrap().warnings.is_empty());
+    assert!(
+        register
+            .execute(&report(3), &ctx)
+            .unwrap()
+            .warnings
+            .is_empty()
+    );
 }

@@ -116,7 +116,10 @@ impl StateMachineTest for RegisterMachine {
                     );
                     assert_eq!(e.at, step.at);
                     assert_eq!(e.actor, step.actor.id);
-                    assert_eq!(e.recorded_at, step.recorded_at, "the recording time is kept");
+                    assert_eq!(
+                        e.recorded_at, step.recorded_at,
+                        "the recording time is kept"
+                    );
                     assert_eq!(
                         e.roles,
                         step.actor.roles.iter().cloned().collect::<Vec<_>>(),

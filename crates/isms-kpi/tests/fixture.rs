@@ -251,7 +251,11 @@ impl Builder {
                 },
             };
             // Segregated approvals: the proposer does not approve.
-            let who = if *step == "approve" { "ciso" } else { "manager" };
+            let who = if *step == "approve" {
+                "ciso"
+            } else {
+                "manager"
+            };
             self.run(*when, who, command);
         }
     }

@@ -767,10 +767,9 @@ fn verifier_plan<'a, R: RegisterContext + ?Sized>(
     s: &'a Step<'_, '_, '_, R>,
 ) -> Result<&'a crate::model::VerificationPlan, DecisionError> {
     let reference = s.reference;
-    let plan = s
-        .nc
-        .current_plan()
-        .ok_or(DecisionError::NoVerificationPlan { reference })?;
+    let plan =
+        s.nc.current_plan()
+            .ok_or(DecisionError::NoVerificationPlan { reference })?;
     let actor = &s.ctx.actor.id;
     if *actor != plan.verifier {
         return Err(DecisionError::NotTheVerifier {
@@ -881,9 +880,7 @@ fn end_verification<R: RegisterContext + ?Sized>(
 ) -> Result<(), DecisionError> {
     let reference = s.reference;
     let plan = verifier_plan(s)?;
-    let refuse = |problem| {
-        Err(DecisionError::CannotEndVerification { reference, problem })
-    };
+    let refuse = |problem| Err(DecisionError::CannotEndVerification { reference, problem });
     if !s.ctx.policy.early_end_allowed {
         return refuse("the policy does not allow ending a schedule early");
     }

@@ -210,9 +210,7 @@ impl Model {
             | Command::StartImprovement { .. }
             | Command::RealiseImprovement { .. }
             | Command::RejectImprovement { .. }
-            | Command::RecordImprovementEffect { .. } => {
-                self.step_improvement(command, actor, at)
-            }
+            | Command::RecordImprovementEffect { .. } => self.step_improvement(command, actor, at),
             _ => self.step_nc(command, actor, at),
         };
         if accepted {
@@ -510,9 +508,7 @@ impl Model {
             }
             Command::CompleteAction {
                 action, evidence, ..
-            } => {
-                evidence_ok(evidence) && finish_action(nc, *action, ModelActionStatus::Done, at)
-            }
+            } => evidence_ok(evidence) && finish_action(nc, *action, ModelActionStatus::Done, at),
             Command::CancelAction { action, reason, .. } => {
                 text_ok(reason, MAX_TEXT_CHARS)
                     && finish_action(nc, *action, ModelActionStatus::Cancelled, at)

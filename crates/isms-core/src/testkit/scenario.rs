@@ -131,9 +131,7 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
     let mut actor = random_actor;
     let kind = if allowed.is_empty() {
         K::Close
-    } else if nc.state == crate::workflow::NcState::Implemented
-        && nc.plan.is_some()
-        && p.flip >= 4
+    } else if nc.state == crate::workflow::NcState::Implemented && nc.plan.is_some() && p.flip >= 4
     {
         // Six commands are allowed during verification; recording the next
         // check is the usual one, so it is drawn more often.
@@ -249,9 +247,7 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
             let (check, verifier) = match &nc.plan {
                 Some((_, v, dates)) => {
                     let next = (0..dates.len() as u32)
-                        .find(|c| {
-                            !nc.results.iter().any(|(r, _)| r == c) && !nc.missed.contains(c)
-                        })
+                        .find(|c| !nc.results.iter().any(|(r, _)| r == c) && !nc.missed.contains(c))
                         .unwrap_or(0);
                     (
                         if p.flip == 0 { p.sub as u32 % 5 } else { next },
