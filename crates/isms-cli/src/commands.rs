@@ -222,6 +222,20 @@ fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
 fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliError> {
     let _lock = s.lock()?;
     let options = RestoreOptions::default().allow_divergence(args.force);
+    // The backup's own chain is verified by the restore; its checkpoints,
+    // reference index and bodies are checked here first, with the keys this
+    // invocation trusts, so that nothing replaces the register on their word.
+    if let Ok(backup) = SqliteStore::open_with(
+        &args.from,
+        isms_store_sqlite::Options::default().read_only(true),
+    ) {
+        backup
+            .verify_full(&s.trusted_keys()?, None)
+            .map_err(|e| BackupError::RestoreRefused {
+                path: args.from.clone(),
+                source: Box::new(e.into()),
+            })?;
+    }
     let report = SqliteStore::restore_with(&args.from, &s.db, options)?;
     println!(
         "restored {} from {}: {} events, verified, head {}",

@@ -359,3 +359,28 @@ fn a_version_4_register_is_migrated_to_checkpoints() {
     let out = s.isms(&["--signing-key", &k, "verify"]).ok();
     assert!(out.contains("checkpoints: 1"), "{out}");
 }
+
+#[test]
+fn a_backup_with_a_forged_checkpoint_is_not_restored() {
+    let s = Scratch::new("tamper-restore");
+    let k = key(&s, "signing.key");
+    let attacker = key(&s, "attacker.key");
+    register(&s, &["First finding"], Some(&k));
+    s.isms(&["backup", "--to", "b.db"]).ok();
+    // The backup's checkpoints are replaced by one signed with another key.
+    rusqlite::Connection::open(s.path("b.db"))
+        .unwrap()
+        .execute_batch("DELETE FROM checkpoints;")
+        .unwrap();
+    s.isms_on(
+        &s.path("b.db"),
+        &["--signing-key", &attacker, "checkpoint", "--out", "-"],
+    )
+    .ok();
+    let before = std::fs::read(s.db()).unwrap();
+    let err = s
+        .isms(&["--signing-key", &k, "restore", "--from", "b.db"])
+        .fails(5);
+    assert!(err.contains("not a trusted key"), "{err}");
+    assert_eq!(std::fs::read(s.db()).unwrap(), before);
+}

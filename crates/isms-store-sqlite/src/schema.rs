@@ -150,8 +150,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     // 5: signed checkpoints (isms_store::Checkpoint: a chain head signed
     // with a key kept outside this file) and the last head a full or
     // incremental check found intact, where the next incremental check of
-    // the reads starts when no signed checkpoint is trusted. Both start
-    // empty: nothing to fill from the log.
+    // the reads starts when no signed checkpoint is trusted. The chain is
+    // walked once to set it (a register of a million items takes a while:
+    // the migration reports progress).
     Migration {
         sql: r#"
     CREATE TABLE checkpoints (
@@ -167,7 +168,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     ) STRICT;
     INSERT INTO verified_head (id, position, hash) VALUES (1, 0, zeroblob(32));
     "#,
-        backfill: None,
+        backfill: Some(crate::migrate::verified_head),
     },
 ];
 
