@@ -94,6 +94,7 @@
 //!   command sequences, and the reference model built from the transition
 //!   table, for embedding products' own property tests.
 
+mod codes;
 mod command;
 mod context;
 mod decide;
@@ -114,6 +115,7 @@ pub mod workflow;
 #[cfg(feature = "proptest")]
 pub mod testkit;
 
+pub use codes::{RULE_CODES, RuleCode, RuleOutcome, render_rule_codes_markdown};
 pub use command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
 pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, RegisterFacts};
 pub use decide::{Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, decide};

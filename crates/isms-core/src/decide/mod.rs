@@ -24,12 +24,15 @@ pub const MAX_TEXT_CHARS: usize = 10_000;
 pub const MAX_ITEMS: u32 = 99_999_999;
 
 /// What `decide` accepted: the events to append, and any policy warnings.
-#[derive(Clone, Debug, PartialEq)]
+/// Serialises as `{"events": [...], "warnings": [...]}`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Decision {
     /// Events to append, in order (at least one, all of the command's
     /// target stream, continuing its sequence).
     pub events: Vec<Event>,
     /// Things the policy flags without refusing.
+    #[serde(default)]
     pub warnings: Vec<PolicyWarning>,
 }
 
