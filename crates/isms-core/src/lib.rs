@@ -98,6 +98,7 @@ mod policy;
 mod reference;
 mod register;
 mod schedule;
+mod timezone;
 pub mod workflow;
 
 #[cfg(feature = "proptest")]
@@ -130,6 +131,7 @@ pub use schedule::{
     CheckState, DueCheck, MAX_CHECKS, MAX_SPAN_DAYS, Period, PeriodUnit, RecurrenceEnd,
     VerificationSchedule,
 };
+pub use timezone::{IanaTimeZone, TimeZoneError};
 pub use workflow::{
     IMPROVEMENT_TRANSITIONS, ImprovementCommandKind, ImprovementState, NC_TRANSITIONS,
     NcCommandKind, NcState, TransitionRule, render_workflow_markdown,

@@ -11,3 +11,4 @@ mod schedule;
 mod seed;
 mod state_machine;
 mod support;
+mod timezone;
