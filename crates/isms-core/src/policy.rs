@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::Role;
 use crate::model::Severity;
+use crate::timezone::IanaTimeZone;
 
 /// Whether a breached time limit is only reported or refuses the command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -83,6 +84,12 @@ pub struct Policy {
     /// `{"days": 7, "enforcement": "warn"}`.
     #[serde(skip_serializing_if = "is_default_backdating")]
     pub max_backdating: Option<TimeLimit>,
+    /// The organisation's time zone (IANA name): due dates, check dates and
+    /// detection dates are calendar dates there, so a check recorded on its
+    /// date in Sydney is on time whatever the UTC date. Default `UTC`
+    /// (omitted from the JSON when UTC).
+    #[serde(skip_serializing_if = "IanaTimeZone::is_utc")]
+    pub time_zone: IanaTimeZone,
 }
 
 // The fields added in schema 1.1 are written only when they differ from
@@ -111,11 +118,17 @@ impl Default for Policy {
             segregated_approvals: true,
             early_end_allowed: true,
             max_backdating: DEFAULT_BACKDATING,
+            time_zone: IanaTimeZone::UTC,
         }
     }
 }
 
 impl Policy {
+    /// The calendar date of `at` in the organisation's time zone.
+    pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        self.time_zone.date_of(at)
+    }
+
     /// The most permissive policy clause 10 allows: no segregation of duties,
     /// no containment requirement, no approver, no time limits, no
     /// required record of the similar-nonconformity check, no segregated
@@ -131,6 +144,7 @@ impl Policy {
             segregated_approvals: false,
             early_end_allowed: true,
             max_backdating: None,
+            time_zone: IanaTimeZone::UTC,
         }
     }
 }

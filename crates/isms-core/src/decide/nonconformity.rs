@@ -65,7 +65,7 @@ fn report(
     let reference =
         NcRef::new(number).map_err(|_| DecisionError::RegisterFull { max: MAX_ITEMS })?;
     if let Some(deadline) = r.external_deadline {
-        let detected = r.detected_at.date_naive();
+        let detected = ctx.policy.local_date(r.detected_at);
         if deadline < detected {
             return Err(DecisionError::DateBeforeDetection {
                 reference,
@@ -110,7 +110,7 @@ impl<R: RegisterContext + ?Sized> Step<'_, '_, '_, R> {
         field: &'static str,
         date: NaiveDate,
     ) -> Result<(), DecisionError> {
-        let detected = self.nc.detected_at.date_naive();
+        let detected = self.ctx.policy.local_date(self.nc.detected_at);
         if date < detected {
             Err(DecisionError::DateBeforeDetection {
                 reference: self.reference,
@@ -617,7 +617,7 @@ fn record_verification<R: RegisterContext + ?Sized>(
         });
     }
     window_after_completion(s, &plan.schedule)?;
-    let today = s.ctx.at.date_naive();
+    let today = s.ctx.policy.local_date(s.ctx.at);
     // A pass needs the check's date; a failure (an ad-hoc failed test, a
     // recurrence seen inside the window) may be recorded before it, but not
     // before a watch window opens.
@@ -750,7 +750,7 @@ fn window_after_completion<R: RegisterContext + ?Sized>(
     schedule: &VerificationSchedule,
 ) -> Result<(), DecisionError> {
     if let VerificationSchedule::WatchWindow { start, .. } = *schedule
-        && let Some(completed) = s.nc.last_completion().map(|c| c.date_naive())
+        && let Some(completed) = s.nc.last_completion().map(|c| s.ctx.policy.local_date(c))
         && start < completed
     {
         return Err(DecisionError::WindowBeforeCompletion {
@@ -855,7 +855,7 @@ fn record_missed_check<R: RegisterContext + ?Sized>(
     if check + 1 == checks {
         return Err(DecisionError::LastCheckMissed { reference, check });
     }
-    let today = s.ctx.at.date_naive();
+    let today = s.ctx.policy.local_date(s.ctx.at);
     if today < due {
         return Err(DecisionError::CheckNotYetDue {
             reference,

@@ -137,6 +137,11 @@ pub enum Prediction {
     Accepted,
 }
 
+/// The organisation's calendar date of `at`, stated directly on chrono-tz.
+fn local(policy: &Policy, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&policy.time_zone.tz()).date_naive()
+}
+
 fn text_ok(s: &str, max: usize) -> bool {
     !s.trim().is_empty()
         && s.chars().count() <= max
@@ -299,7 +304,7 @@ impl Model {
                 && r.detected_at <= at
                 && reqs.len() == r.requirements.len()
                 && r.external_deadline
-                    .is_none_or(|d| d >= r.detected_at.date_naive())
+                    .is_none_or(|d| d >= local(&self.policy, r.detected_at))
                 && r.links.iter().all(|l| text_ok(&l.id, MAX_TITLE_CHARS))
                 && r.extensions.keys().all(|k| {
                     !k.is_empty() && k.chars().count() <= 64 && !k.chars().any(char::is_control)
@@ -309,7 +314,7 @@ impl Model {
                     id: r.id,
                     state: NcState::Reported,
                     severity: r.severity,
-                    detected: r.detected_at.date_naive(),
+                    detected: local(&self.policy, r.detected_at),
                     reported_at: at,
                     last_at: at,
                     attempt: 0,
@@ -528,7 +533,7 @@ impl Model {
                         .is_ok_and(|d| d.first().is_none_or(|f| *f >= nc.detected))
                     && nc.results.is_empty()
                     && nc.missed.is_empty()
-                    && window_anchored(nc, schedule)
+                    && window_anchored(nc, schedule, &policy)
                     && !(sod && owns_live_action(nc, verifier));
                 if ok {
                     nc.plan = Some((nc.attempt, verifier.clone(), dates.unwrap_or_default()));
@@ -547,7 +552,7 @@ impl Model {
                 let Some((attempt, verifier, dates)) = nc.plan.clone() else {
                     return false;
                 };
-                let today = at.date_naive();
+                let today = local(&policy, at);
                 let schedule = nc.schedule.unwrap_or(VerificationSchedule::once(today));
                 // In order: the check is the next one not yet recorded.
                 let in_order = (nc.results.len() + nc.missed.len()) as u32 == *check;
@@ -565,7 +570,7 @@ impl Model {
                     && !(sod && owns)
                     && in_order
                     && timely
-                    && window_anchored(nc, &schedule)
+                    && window_anchored(nc, &schedule, &policy)
                     && opt_ok(notes.as_ref())
                     && evidence_ok(evidence);
                 if ok {
@@ -631,7 +636,7 @@ impl Model {
                     && !(sod && owns)
                     && (nc.results.len() + nc.missed.len()) as u32 == *check
                     && (*check as usize) + 1 < dates.len()
-                    && dates[*check as usize] <= at.date_naive()
+                    && dates[*check as usize] <= local(&policy, at)
                     && text_ok(reason, MAX_TEXT_CHARS);
                 if ok {
                     nc.missed.push(*check);
@@ -680,7 +685,7 @@ fn evidence_ok(evidence: &[crate::model::EvidenceRef]) -> bool {
 
 /// A watch window opens no earlier than the day the current attempt's last
 /// action was completed.
-fn window_anchored(nc: &ModelNc, schedule: &VerificationSchedule) -> bool {
+fn window_anchored(nc: &ModelNc, schedule: &VerificationSchedule, policy: &Policy) -> bool {
     let last_completion = nc
         .actions
         .iter()
@@ -688,7 +693,7 @@ fn window_anchored(nc: &ModelNc, schedule: &VerificationSchedule) -> bool {
         .filter_map(|a| a.completed)
         .max();
     match (schedule, last_completion) {
-        (VerificationSchedule::WatchWindow { start, .. }, Some(c)) => *start >= c.date_naive(),
+        (VerificationSchedule::WatchWindow { start, .. }, Some(c)) => *start >= local(policy, c),
         _ => true,
     }
 }

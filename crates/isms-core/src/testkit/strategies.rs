@@ -247,6 +247,24 @@ pub fn time_limit() -> impl Strategy<Value = TimeLimit> {
         .prop_map(|(days, enforcement)| TimeLimit { days, enforcement })
 }
 
+/// Time zones that test the calendar's edges: UTC, both sides of the date
+/// line (UTC+14, UTC-11), half-hour and quarter-hour offsets, and zones with
+/// summer time in either hemisphere.
+pub const TIME_ZONES: [&str; 7] = [
+    "UTC",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+];
+
+/// One of [`TIME_ZONES`].
+pub fn time_zone() -> impl Strategy<Value = crate::IanaTimeZone> {
+    select(&TIME_ZONES[..]).prop_map(|n| n.parse().expect("names in the IANA database"))
+}
+
 /// Any policy.
 pub fn policy() -> impl Strategy<Value = Policy> {
     (
@@ -256,6 +274,7 @@ pub fn policy() -> impl Strategy<Value = Policy> {
             any::<bool>(),
             proptest::option::of(time_limit()),
             proptest::option::of(time_limit()),
+            time_zone(),
         ),
         (
             any::<bool>(),
@@ -266,7 +285,7 @@ pub fn policy() -> impl Strategy<Value = Policy> {
     )
         .prop_map(
             |(
-                (sod, containment, approver, contain, plan),
+                (sod, containment, approver, contain, plan, time_zone),
                 (similar, segregated, early_end, backdating),
             )| Policy {
                 segregation_of_duties: sod,
@@ -279,6 +298,7 @@ pub fn policy() -> impl Strategy<Value = Policy> {
                 segregated_approvals: segregated,
                 early_end_allowed: early_end,
                 max_backdating: backdating,
+                time_zone,
             },
         )
 }
