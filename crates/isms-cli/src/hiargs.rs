@@ -24,6 +24,21 @@ fn not_a_write() -> CliError {
     CliError::Other("a reading subcommand has no command to record".into())
 }
 
+/// A `--requirement` looked up in the catalogue: an unknown framework or
+/// item is refused (exit 2) with the known frameworks or the nearest items
+/// ("did you mean iso27001:2022/A.8.13?"); a known one is stored in the
+/// catalogue's spelling, so that KPIs by requirement and the NIS2
+/// projection count it under one name.
+fn requirement(text: &str) -> Result<isms_core::RequirementRef, CliError> {
+    let resolved = isms_catalog::Catalog::shipped()
+        .resolve(text)
+        .map_err(|e| CliError::Usage(format!("--requirement {text}: {e}")))?;
+    let canonical = resolved.reference().to_string();
+    canonical
+        .parse()
+        .map_err(|e| CliError::Usage(format!("--requirement {text} ({canonical}): {e}")))
+}
+
 /// The command a writing `isms nc ...` subcommand records.
 pub fn nc_command(
     s: &Session,
@@ -46,10 +61,7 @@ pub fn nc_command(
             let id = session::new_nc_id(at);
             let requirements = requirements
                 .iter()
-                .map(|r| {
-                    r.parse()
-                        .map_err(|e| CliError::Usage(format!("--requirement: {e}")))
-                })
+                .map(|r| requirement(r))
                 .collect::<Result<_, _>>()?;
             let command = Command::ReportNonconformity(ReportNonconformity {
                 id,

@@ -12,6 +12,7 @@ mod projections;
 mod readme;
 mod refusals;
 mod report;
+mod requirements;
 mod restore;
 mod scenarios;
 mod support;

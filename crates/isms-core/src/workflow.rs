@@ -699,6 +699,33 @@ pub fn render_workflow_markdown() -> String {
            nonconformity, unless the policy waives segregation of duties;\n\
          - a refused command changes nothing;\n\
          - the state rebuilt from the events equals the live state.\n\n\
+         Effectiveness (10.2 d) and the other rules of issue 16, checked by `decide` and the \
+         reference model of the state-machine test:\n\n\
+         - a later nonconformity linked as a recurrence (`link_recurrence` on the later one, \
+           `record_recurrence` on the earlier one; the CLI records both) concludes a verification \
+           under way (`implemented`, or `effective` and not yet closed) ineffective at once: the \
+           item goes back to root-cause analysis as its next attempt, and containment may be \
+           recorded again;\n\
+         - checks are recorded in schedule order; a skipped check is recorded as missed with a \
+           reason (`record_missed_check`, on or after its date, never the last check);\n\
+         - a failed check may be recorded at any time (an ad-hoc failed test, a recurrence seen \
+           inside a watch window, though not before the window opens); a passed check only on or \
+           after its date;\n\
+         - a watch window opens no earlier than the day the attempt's last corrective action was \
+           completed (checked when it is planned and when a result is recorded);\n\
+         - the verifier may end a recurring schedule early (`end_verification`) with a reason, \
+           after at least one passed check, if the policy allows it (`early_end_allowed`, default \
+           on): the attempt is concluded effective and the remaining checks are left to the audit \
+           programme (9.2);\n\
+         - the analysis records the check for similar nonconformities (10.2 b): the similar ones \
+           found, or notes saying none were (policy `similar_check_required`, default on);\n\
+         - the approver of a no-action decision, of an improvement and of a closure is neither \
+           the item's owner nor the one who proposed it (policy `segregated_approvals`, default \
+           on);\n\
+         - every event keeps the effective time the caller states (`at`) and, when the caller \
+           gives it, the time it was recorded by the caller's clock (`recorded_at`), with the \
+           actor's roles; the policy may limit back-dating (`max_backdating`, warn or refuse; \
+           default none).\n\n\
          ## Improvement opportunities (10.1)\n\n",
     );
     render_table(

@@ -41,7 +41,8 @@ fn register(reported: DateTime<Utc>, completed: Option<DateTime<Utc>>) -> Regist
     run(
         &mut r,
         reported,
-        Command::analyse_root_cause(nc, AnalysisMethod::FiveWhys, vec![cause]),
+        Command::analyse_root_cause(nc, AnalysisMethod::FiveWhys, vec![cause])
+            .with_similar_notes("none found"),
     );
     run(
         &mut r,
