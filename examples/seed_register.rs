@@ -217,8 +217,10 @@ fn walk(
             break;
         }
     }
+    // Segregated approvals (the default policy): maria owns the
+    // nonconformity, so another manager approves its closure.
     office.run(
-        "maria",
+        "ciso",
         Command::CloseNonconformity {
             nonconformity: nc,
             isms_changes: vec![IsmsChange {
