@@ -61,6 +61,14 @@ the other shapes are the serde form of the named Rust type and are listed here.
 | `catalog map --transitive --json` | array of `isms_catalog::MappingPath` (`source`, `target`, `steps`, `possible`, `relationship`, `certainty`) |
 | `verify --json` | object: `intact` (true), `events` (count), `head` (`position`, `hash` as hex) |
 
+## Times
+
+Every event keeps two times: the effective time (`--at`, default now) and the time it was
+recorded, read from the clock `isms` uses: the system clock, or `$ISMS_NOW` (an RFC 3339
+instant) to pin it for reproducible runs and demonstrations. `nc show --history` shows the
+recording time wherever it differs from the effective one, so back-dating is visible; the
+policy may limit how far back a command may be dated (`max_backdating`, warn or refuse).
+
 ## Concurrency
 
 Writers take an exclusive lock on `<db>.lock` from reading the register to appending, so
