@@ -502,9 +502,13 @@ fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
     path.with_file_name(name)
 }
 
-/// Refuses a spreadsheet file above isms-io's size limit by its size on
+/// Refuses an input file above its format's size limit by its size on
 /// disk, before a byte of it is read (exit 7): reading a multi-gigabyte file
-/// first only to refuse it would cost the memory the limit protects.
+/// first only to refuse it would cost the memory the limit protects. A
+/// spreadsheet (by its extension) may have isms-io's
+/// [`isms_io::MAX_FILE_BYTES`]; anything else is read as a JSON document
+/// (register document or OSCAL POA&M), which may have
+/// [`formats::MAX_DOCUMENT_BYTES`].
 fn check_input_size(f: &Path) -> Result<(), CliError> {
     let spreadsheet = f
         .extension()
@@ -514,14 +518,26 @@ fn check_input_size(f: &Path) -> Result<(), CliError> {
     let Ok(meta) = std::fs::metadata(f) else {
         return Ok(()); // reading reports a missing file (exit 4)
     };
-    if spreadsheet && meta.is_file() && meta.len() > isms_io::MAX_FILE_BYTES {
+    let (limit, what, advice) = if spreadsheet {
+        (
+            isms_io::MAX_FILE_BYTES,
+            "a spreadsheet import takes",
+            "split it, or export fewer rows",
+        )
+    } else {
+        (
+            formats::MAX_DOCUMENT_BYTES,
+            "a register document or OSCAL POA&M import takes",
+            "export fewer nonconformities, or move the register with `isms backup`",
+        )
+    };
+    if meta.is_file() && meta.len() > limit {
         return Err(CliError::InvalidInput {
             file: f.to_owned(),
             problems: vec![format!(
-                "the file has {} bytes; a spreadsheet import takes at most {} bytes per file \
-                 (split it, or export fewer rows); nothing was read",
+                "the file has {} bytes; {what} at most {limit} bytes per file ({advice}); \
+                 nothing was read",
                 meta.len(),
-                isms_io::MAX_FILE_BYTES
             )],
         });
     }
@@ -601,13 +617,17 @@ fn import_spreadsheets(
     let mut progress = |p: isms_io::Progress| {
         eprintln!("{:?}: {}/{}", p.stage, p.done, p.total);
     };
+    let mut replayer =
+        isms_core::replay::Replayer::new(&options.policy, u128::from(options.entropy) << 64)
+            .with_check(formats::step_in_range);
     let plan =
-        isms_io::plan_import(&register, &inputs, &options, &mut progress).map_err(|e| match e {
-            isms_io::ImportError::Problems(problems) => {
-                invalid(problems.iter().map(ToString::to_string).collect())
-            }
-            other => invalid(vec![other.to_string()]),
-        })?;
+        isms_io::plan_import_with(&register, &inputs, &options, &mut replayer, &mut progress)
+            .map_err(|e| match e {
+                isms_io::ImportError::Problems(problems) => {
+                    invalid(problems.iter().map(ToString::to_string).collect())
+                }
+                other => invalid(vec![other.to_string()]),
+            })?;
     println!("mapping:\n{}", plan.mapping);
     print!("plan: {plan}");
     if args.dry_run {
@@ -644,7 +664,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
         events,
         register,
         notes,
-    } = formats::import(format, file, &bytes)?;
+    } = formats::import(format, file, &bytes, &isms_core::Policy::default())?;
     let _lock = s.lock()?;
     let mut store = open_empty(s, "import")?;
     // One batch: the whole document is stored or nothing is.

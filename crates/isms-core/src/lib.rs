@@ -108,6 +108,7 @@ mod model;
 mod policy;
 mod reference;
 mod register;
+pub mod replay;
 mod schedule;
 pub mod workflow;
 

@@ -99,7 +99,7 @@ pub use export::{
 };
 pub use import::{
     IMPORT_REFERENCE, ImportOptions, ImportPlan, Input, NOT_RECORDED, PlannedItem, Progress, Stage,
-    plan_import,
+    plan_import, plan_import_with,
 };
 pub use limits::{
     MAX_COLUMNS, MAX_FILE_BYTES, MAX_METADATA_PART_BYTES, MAX_PART_BYTES, MAX_PARTS, MAX_PROBLEMS,
