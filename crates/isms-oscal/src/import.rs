@@ -507,6 +507,11 @@ struct Read {
     rejection: Option<Rejection>,
     recurrence: Option<(NonconformityId, DateTime<Utc>)>,
     claimed_state: Option<String>,
+    /// The instants at which the risk log says the nonconformity became
+    /// contained: a correction recorded then was recorded while it was
+    /// still reported, so before anything else at that instant.
+    /// `None` when the document has no risk log for it.
+    contained_at: Option<HashSet<DateTime<Utc>>>,
 }
 
 impl Read {
@@ -546,6 +551,15 @@ impl Read {
         }
     }
 
+    /// Whether a correction at `at` was recorded while the item was still
+    /// reported: the risk log has its transition to `contained` then, or
+    /// there is no risk log to say otherwise.
+    fn exact_order_known(&self, at: DateTime<Utc>) -> bool {
+        self.contained_at
+            .as_ref()
+            .is_none_or(|set| set.contains(&at))
+    }
+
     fn steps(&self) -> Vec<Pending> {
         let nc = self.id;
         let mut out = Vec::new();
@@ -565,9 +579,15 @@ impl Read {
             Command::ReportNonconformity(self.report.clone()),
         );
         for c in &self.corrections {
+            // A correction recorded after the item left `reported` (no
+            // transition to `contained` at its instant) goes after every
+            // other step of its instant but a closure or rejection: an
+            // analysis recorded at the same instant came first, or the item
+            // would have become contained.
+            let late = !self.exact_order_known(c.at);
             push(
                 c.at,
-                0,
+                if late { u32::MAX } else { 0 },
                 1,
                 &c.by,
                 Command::RecordContainment {
@@ -988,9 +1008,26 @@ impl Reader<'_, '_> {
         let mut analyses = Vec::new();
         let mut actions = Vec::new();
         let mut plans = Vec::new();
+        let mut contained_at: Option<HashSet<DateTime<Utc>>> = None;
         for (risk, rpath) in self.related(obj, "related-risks", "risk-uuid", path) {
             self.unknown_members(risk, &rpath, &RISK_MEMBERS);
             self.foreign_props(risk, &rpath);
+            if let Some(Value::Array(entries)) = risk.get("risk-log").and_then(|l| l.get("entries"))
+            {
+                let set = contained_at.get_or_insert_with(HashSet::new);
+                for e in entries {
+                    let contained = own_props(e.as_object().unwrap_or(&Map::new()))
+                        .iter()
+                        .any(|(_, n, v)| *n == "state" && *v == "contained");
+                    let start = e
+                        .get("start")
+                        .and_then(Value::as_str)
+                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+                    if let (true, Some(t)) = (contained, start) {
+                        set.insert(t.with_timezone(&Utc));
+                    }
+                }
+            }
             let Some(Value::Array(rems)) = risk.get("remediations") else {
                 continue;
             };
@@ -1084,6 +1121,7 @@ impl Reader<'_, '_> {
             rejection,
             recurrence: recurrence_of.zip(recurrence_at),
             claimed_state,
+            contained_at,
         })
     }
 
@@ -1232,6 +1270,7 @@ impl Reader<'_, '_> {
             rejection: None,
             recurrence: None,
             claimed_state: None,
+            contained_at: None,
         })
     }
 }
