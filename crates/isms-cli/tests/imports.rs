@@ -254,3 +254,66 @@ fn a_time_outside_the_recorded_range_is_refused() {
     assert!(err.contains(&format!("at /events/{last} (")), "{err}");
     assert!(err.contains("outside the range isms records"), "{err}");
 }
+
+/// A POA&M and a spreadsheet whose references skip numbers are imported
+/// with the register's own numbering, and the register takes new reports
+/// after them: never a register whose `nc report` gives up.
+#[test]
+fn a_reference_gap_in_a_poam_or_a_spreadsheet_is_renumbered_and_reporting_goes_on() {
+    let refs = |target: &Scratch| {
+        let list = target.isms(&["nc", "list", "--json"]).json();
+        let mut refs: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["reference"].as_str().unwrap().to_owned())
+            .collect();
+        refs.sort_unstable();
+        refs
+    };
+
+    // The POA&M of the seed register: NC-0001, NC-0002, NC-0005.
+    let s = Scratch::new("imports-gap-poam");
+    crate::scenarios::seed_register(&s);
+    let poam = s.path("poam.json");
+    s.isms(&[
+        "export",
+        "--format",
+        "oscal-poam",
+        "--out",
+        poam.to_str().unwrap(),
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&poam)
+        .unwrap()
+        .replace("\"NC-0003\"", "\"NC-0005\"");
+    std::fs::write(&poam, text).unwrap();
+    let target = Scratch::new("imports-gap-poam-target");
+    target.isms(&["import", poam.to_str().unwrap()]).ok();
+    assert_eq!(refs(&target), ["NC-0001", "NC-0002", "NC-0003"]);
+    assert_eq!(target.report("After the import"), "NC-0004");
+    assert_eq!(target.report("And another"), "NC-0005");
+
+    // A spreadsheet of 20 nonconformities whose last is numbered NC-0025.
+    let s = Scratch::new("imports-gap-csv");
+    s.isms(&["generate", "--count", "20", "--seed", "3"]).ok();
+    let csv = s.path("r.csv");
+    s.isms(&["export", "--format", "csv", "--out", csv.to_str().unwrap()])
+        .ok();
+    let ncs = s.path("r-nonconformities.csv");
+    let acts = s.path("r-actions.csv");
+    for f in [&ncs, &acts] {
+        let text = std::fs::read_to_string(f)
+            .unwrap()
+            .replace("NC-0020", "NC-0025");
+        std::fs::write(f, text).unwrap();
+    }
+    let target = Scratch::new("imports-gap-csv-target");
+    let out = target
+        .isms(&["import", ncs.to_str().unwrap(), acts.to_str().unwrap()])
+        .ok();
+    assert!(out.contains("NC-0025 in the file becomes NC-0020"), "{out}");
+    let want: Vec<String> = (1..=20).map(|n| format!("NC-{n:04}")).collect();
+    assert_eq!(refs(&target), want);
+    assert_eq!(target.report("After the import"), "NC-0021");
+}
