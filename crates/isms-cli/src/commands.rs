@@ -605,10 +605,12 @@ fn import_spreadsheets(
     // The write lock from the fold to the append: the plan is decided on
     // the register the previous writer left.
     let _lock = s.lock()?;
-    let mut store = if args.dry_run && !s.db.exists() {
-        None
-    } else {
+    // A register that does not exist yet is created only for a plan that
+    // will be appended: a refused import or a dry run leaves no file.
+    let store = if s.db.exists() {
         Some(SqliteStore::open_or_create(&s.db)?)
+    } else {
+        None
     };
     let register = match &store {
         Some(st) => st.fold(Selection::All)?,
@@ -634,9 +636,11 @@ fn import_spreadsheets(
         println!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(st) = store.as_mut() {
-        plan.append_to(st)?;
-    }
+    let mut store = match store {
+        Some(st) => st,
+        None => SqliteStore::open_or_create(&s.db)?,
+    };
+    plan.append_to(&mut store)?;
     println!(
         "imported {} nonconformities created, {} updated ({} events) into {}",
         plan.created(),
