@@ -630,8 +630,12 @@ fn import_spreadsheets(
                 }
                 other => invalid(vec![other.to_string()]),
             })?;
-    println!("mapping:\n{}", plan.mapping);
-    print!("plan: {plan}");
+    // Headers and references come from the file: shown terminal-safe.
+    println!(
+        "mapping:\n{}",
+        output::terminal_safe_lines(&plan.mapping.to_string())
+    );
+    print!("plan: {}", output::terminal_safe_lines(&plan.to_string()));
     if args.dry_run {
         println!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
@@ -698,7 +702,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     if !notes.is_empty() {
         eprintln!("not imported as it stands ({}):", notes.len());
         for note in &notes {
-            eprintln!("  {note}");
+            eprintln!("  {}", output::terminal_safe_lines(note));
         }
     }
     Ok(ExitCode::SUCCESS)

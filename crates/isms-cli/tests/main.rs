@@ -18,3 +18,4 @@ mod restore;
 mod scenarios;
 mod support;
 mod tamper;
+mod terminal;

@@ -110,6 +110,7 @@ mod reference;
 mod register;
 pub mod replay;
 mod schedule;
+pub mod text;
 pub mod workflow;
 
 #[cfg(feature = "proptest")]

@@ -9,3 +9,4 @@ mod schedule;
 mod seed;
 mod state_machine;
 mod support;
+mod text;
