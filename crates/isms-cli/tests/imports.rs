@@ -317,3 +317,45 @@ fn a_reference_gap_in_a_poam_or_a_spreadsheet_is_renumbered_and_reporting_goes_o
     assert_eq!(refs(&target), want);
     assert_eq!(target.report("After the import"), "NC-0021");
 }
+
+/// An input that never ends (a device, a FIFO) is read only up to the
+/// limit of its format, then refused (exit 7), in bounded memory.
+#[test]
+fn an_endless_input_is_refused_at_the_limit_not_read_until_memory_runs_out() {
+    let s = Scratch::new("imports-endless");
+    let target = s.path("target.db");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_isms"))
+        .args(["--as", "tester", "--db"])
+        .arg(&target)
+        .args(["import", "/dev/zero"])
+        .env_remove("ISMS_DB")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert!(err.contains("more than 67108864 bytes"), "{err}");
+    assert!(!target.exists());
+}
+
+#[test]
+fn a_mapping_file_above_its_limit_is_refused_before_it_is_read() {
+    let s = Scratch::new("imports-mapping");
+    let csv = s.path("r.csv");
+    std::fs::write(&csv, "Title,Severity\nBackups,minor\n").unwrap();
+    let mapping = s.path("mapping.txt");
+    let f = std::fs::File::create(&mapping).unwrap();
+    f.set_len(isms_io::MAX_MAPPING_FILE_BYTES + 1).unwrap();
+    let err = s
+        .isms(&[
+            "import",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            csv.to_str().unwrap(),
+        ])
+        .fails(7);
+    assert!(err.contains("mapping file has 1048577 bytes"), "{err}");
+    assert!(!s.db().exists());
+}
