@@ -4,6 +4,7 @@
 mod docs;
 mod equivalence;
 mod errors;
+mod replay;
 mod roundtrip;
 mod schedule;
 mod seed;
