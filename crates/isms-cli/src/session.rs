@@ -13,7 +13,7 @@ use isms_core::{
     ActionId, ActionRef, Actor, ActorId, Command, Event, Improvement, ImprovementId,
     ImprovementRef, Item, NcRef, Nonconformity, NonconformityId, Policy, PolicyWarning, StreamId,
 };
-use isms_store::StoreError;
+use isms_store::OpenError;
 use isms_store::{
     AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Outcome, Selection,
     StreamAppend,
@@ -90,7 +90,7 @@ impl Session {
     pub fn open_read(&self) -> Result<SqliteStore, CliError> {
         let options = Options::default().read_only(true);
         match SqliteStore::open_with(&self.db, options) {
-            Err(StoreError::OlderSchemaReadOnly { .. }) => self.open(),
+            Err(OpenError::OlderSchemaReadOnly { .. }) => self.open(),
             other => Ok(other?),
         }
     }
