@@ -123,6 +123,7 @@ const CORE_DEPENDENCIES: &[&str] = &[
     "schemars",
     // Only behind the `proptest` feature (the testkit); checked to be optional.
     "proptest",
+    "proptest-state-machine",
 ];
 
 /// Workspace crates whose normal dependencies may turn on a clock or a random source. Every
@@ -338,10 +339,11 @@ fn core_depends_only_on_its_listed_crates() {
                 dep.name
             ));
         }
-        if dep.name == "proptest" && !dep.optional {
+        if (dep.name == "proptest" || dep.name == "proptest-state-machine") && !dep.optional {
             problems.push(format!(
-                "{manifest}: isms-core's `proptest` dependency must stay optional (behind the \
-                 `proptest` feature) so that users of the core do not build it"
+                "{manifest}: isms-core's `{}` dependency must stay optional (behind the \
+                 `proptest` feature) so that users of the core do not build it",
+                dep.name
             ));
         }
     }

@@ -91,7 +91,8 @@ fn every_command_kind_has_a_constructor() {
 #[test]
 fn setters_change_exactly_the_commands_that_carry_the_field() {
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    let setters: Vec<(&str, fn(Command) -> Command)> = vec![
+    type Setter = fn(Command) -> Command;
+    let setters: Vec<(&str, Setter)> = vec![
         ("consequences", |c| c.with_consequences("x")),
         ("late_justification", |c| c.with_late_justification("x")),
         ("similar", |c| {
