@@ -6,6 +6,7 @@ mod codes;
 mod docs;
 mod equivalence;
 mod errors;
+mod extensions;
 mod roundtrip;
 mod schedule;
 mod seed;

@@ -289,6 +289,13 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
             nonconformity: id,
             recurrence_of: other(),
         },
+        // A change of the product's fields: mostly a value, sometimes a
+        // removal, now and then an empty change (refused).
+        K::ChangeExtensions => match p.flip {
+            0 => Command::change_extensions(id),
+            1 | 2 => Command::change_extensions(id).remove("ticket"),
+            _ => Command::change_extensions(id).set("ticket", p.text),
+        },
     };
     Step { command, actor, at }
 }
@@ -396,7 +403,7 @@ pub fn step_with(
         .prop_map(move |(p, d, actor)| nc_step(&m2, p, clock + d, actor))
         .boxed();
     let imps: Vec<_> = m.improvements.iter().map(|i| i.id).collect();
-    let improvement = (any::<usize>(), 0u8..6, text(), delta(), actor())
+    let improvement = (any::<usize>(), 0u8..7, text(), delta(), actor())
         .prop_map(move |(pick, k, text, d, actor)| {
             let improvement = imps[pick % imps.len().max(1)];
             let command = match k {
@@ -415,6 +422,7 @@ pub fn step_with(
                     improvement,
                     measured_effect: text,
                 },
+                5 => Command::change_improvement_extensions(improvement).set("budget", text),
                 _ => Command::ApproveImprovement { improvement },
             };
             Step {
