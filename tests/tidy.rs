@@ -77,12 +77,18 @@ const ALLOWED_EDGES: &[(&str, Allowed)] = &[
     ("isms-cli", Allowed::AnyLibrary),
     // The facade re-exports the libraries behind features.
     ("isms", Allowed::AnyLibrary),
+    // The example product of docs/embedding.md: what an embedder would use, never the
+    // SQLite backend or the CLI (it brings its own store).
+    (
+        "grc-product",
+        Allowed::Only(&["isms-core", "isms-store", "isms-schema"]),
+    ),
 ];
 
 /// Workspace crates that are not libraries for others: nothing may depend on them.
 /// `isms-cli` is a binary (what another program needs belongs in a library); `isms` is the
 /// facade over everything, so a crate depending on it would depend on itself.
-const NOT_A_DEPENDENCY: &[&str] = &["isms-cli", "isms"];
+const NOT_A_DEPENDENCY: &[&str] = &["isms-cli", "isms", "grc-product"];
 
 /// External crates that only the named workspace crates may depend on (normal dependencies;
 /// tests may use them anywhere).
