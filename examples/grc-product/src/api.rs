@@ -163,7 +163,7 @@ impl Api {
         at: DateTime<Utc>,
         entropy: u128,
         request: Option<&str>,
-    ) -> Result<Accepted, Problem> {
+    ) -> Result<Accepted, Box<Problem>> {
         let mut invocation = Invocation::new(actor, at).with_entropy(entropy);
         if let Some(key) = request {
             let id = RequestId::new(key).map_err(|e| {
@@ -179,7 +179,7 @@ impl Api {
         let outcome = self
             .handler
             .handle(command, &invocation)
-            .map_err(|e| problem_from(&e, request.map(|r| format!("/requests/{r}"))))?;
+            .map_err(|e| Box::new(problem_from(&e, request.map(|r| format!("/requests/{r}")))))?;
         Ok(Accepted {
             events: outcome.events.into_iter().map(|e| e.event).collect(),
             warnings: outcome.warnings,
@@ -197,7 +197,14 @@ impl Api {
         entropy: u128,
     ) -> (u16, &'static str, String) {
         let result = serde_json::from_str::<Command>(body)
-            .map_err(|e| own_problem(400, "bad_json", "the body is not a command", e.to_string()))
+            .map_err(|e| {
+                Box::new(own_problem(
+                    400,
+                    "bad_json",
+                    "the body is not a command",
+                    e.to_string(),
+                ))
+            })
             .and_then(|command| self.submit(&command, actor, at, entropy, None));
         match result {
             Ok(accepted) => (
