@@ -716,9 +716,17 @@ pub struct ExportArgs {
 #[command(after_long_help = import_columns_help())]
 pub struct ImportArgs {
     /// The files to load; their format is detected from content and name.
-    /// A register document (JSON) loads into an empty database; CSV and
-    /// XLSX spreadsheets (several files at once, e.g. the two files of a
-    /// CSV export) add to or update the register, all or nothing.
+    /// A register document (JSON) or an OSCAL POA&M loads into an empty
+    /// database; CSV and XLSX spreadsheets (several files at once, e.g. the
+    /// two files of a CSV export) add to or update the register, all or
+    /// nothing. Every format becomes the commands that record it, decided
+    /// by the same rules as `isms nc` commands (text limits, control and
+    /// bidirectional characters, time order, the workflow, segregation of
+    /// duties, times within 1900..2150); a document's log must be exactly
+    /// what the rules record, references numbered without gaps. A refusal
+    /// names its place (`/events/N`, JSON path, or file, row and column)
+    /// and exits 7 with nothing written. Size limits, checked before
+    /// reading: 64 MiB per file (1 MiB for --mapping).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Spreadsheets: a mapping file for headers the synonyms do not cover

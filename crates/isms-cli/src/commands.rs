@@ -692,30 +692,83 @@ fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
     path.with_file_name(name)
 }
 
-/// Refuses a spreadsheet file above isms-io's size limit by its size on
-/// disk, before a byte of it is read (exit 7): reading a multi-gigabyte file
-/// first only to refuse it would cost the memory the limit protects.
-fn check_input_size(f: &Path) -> Result<(), CliError> {
+/// The size limit of an input file and how to say it: a spreadsheet (by
+/// its extension) may have isms-io's [`isms_io::MAX_FILE_BYTES`]; anything
+/// else is read as a JSON document (register document or OSCAL POA&M),
+/// which may have [`formats::MAX_DOCUMENT_BYTES`].
+fn input_limit(f: &Path) -> (u64, &'static str, &'static str) {
     let spreadsheet = f
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .is_some_and(|e| matches!(e.as_str(), "csv" | "xlsx" | "txt" | "tsv"));
+    if spreadsheet {
+        (
+            isms_io::MAX_FILE_BYTES,
+            "a spreadsheet import takes",
+            "split it, or export fewer rows",
+        )
+    } else {
+        (
+            formats::MAX_DOCUMENT_BYTES,
+            "a register document or OSCAL POA&M import takes",
+            "export fewer nonconformities, or move the register with `isms backup`",
+        )
+    }
+}
+
+fn too_large(f: &Path, size: String, what: &str, limit: u64, advice: &str) -> CliError {
+    CliError::InvalidInput {
+        file: f.to_owned(),
+        problems: vec![format!(
+            "the file has {size} bytes; {what} at most {limit} bytes per file ({advice}); \
+             nothing was read"
+        )],
+    }
+}
+
+/// Refuses an input file above its format's size limit by its size on
+/// disk, before a byte of it is read (exit 7): reading a multi-gigabyte file
+/// first only to refuse it would cost the memory the limit protects.
+fn check_input_size(f: &Path) -> Result<(), CliError> {
     let Ok(meta) = std::fs::metadata(f) else {
         return Ok(()); // reading reports a missing file (exit 4)
     };
-    if spreadsheet && meta.is_file() && meta.len() > isms_io::MAX_FILE_BYTES {
-        return Err(CliError::InvalidInput {
-            file: f.to_owned(),
-            problems: vec![format!(
-                "the file has {} bytes; a spreadsheet import takes at most {} bytes per file \
-                 (split it, or export fewer rows); nothing was read",
-                meta.len(),
-                isms_io::MAX_FILE_BYTES
-            )],
-        });
+    let (limit, what, advice) = input_limit(f);
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(f, meta.len().to_string(), what, limit, advice));
     }
     Ok(())
+}
+
+/// Reads an input file, at most `limit` bytes of it: a FIFO, a device or a
+/// file that grew since its size was checked (`/dev/zero`, `<(yes)`) is
+/// refused once it passes the limit (exit 7), never read until memory runs
+/// out.
+fn read_bounded(f: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(f).map_err(input(f))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(input(f))?;
+    if bytes.len() as u64 > limit {
+        let (_, what, advice) = input_limit(f);
+        return Err(too_large(
+            f,
+            format!("more than {limit}"),
+            what,
+            limit,
+            advice,
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads an input file within its format's limit ([`input_limit`]).
+fn read_input(f: &Path) -> Result<Vec<u8>, CliError> {
+    check_input_size(f)?;
+    read_bounded(f, input_limit(f).0)
 }
 
 fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, CliError> {
@@ -724,7 +777,7 @@ fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, 
         check_input_size(f)?;
     }
     for f in &args.files {
-        let bytes = std::fs::read(f).map_err(input(f))?;
+        let bytes = read_input(f)?;
         let format = ImportFormat::detect(f, &bytes)?;
         contents.push((f.display().to_string(), format, bytes));
     }
@@ -765,7 +818,26 @@ fn import_spreadsheets(
         crate::cli::EncodingArg::Windows1252 => isms_io::Encoding::Windows1252,
     };
     if let Some(m) = &args.mapping {
-        let text = std::fs::read_to_string(m).map_err(input(m))?;
+        // Refused by its size before it is read, like every input.
+        if let Ok(meta) = std::fs::metadata(m)
+            && meta.is_file()
+            && meta.len() > isms_io::MAX_MAPPING_FILE_BYTES
+        {
+            return Err(CliError::InvalidInput {
+                file: m.clone(),
+                problems: vec![format!(
+                    "the mapping file has {} bytes; a mapping file may have at most {} \
+                     (one line per header); nothing was read",
+                    meta.len(),
+                    isms_io::MAX_MAPPING_FILE_BYTES
+                )],
+            });
+        }
+        let bytes = read_bounded(m, isms_io::MAX_MAPPING_FILE_BYTES)?;
+        let text = String::from_utf8(bytes).map_err(|e| CliError::InvalidInput {
+            file: m.clone(),
+            problems: vec![format!("the mapping file is not UTF-8 text: {e}")],
+        })?;
         options.mapping = isms_io::MappingFile::parse(&m.display().to_string(), &text)
             .map_err(|e| invalid(vec![e.to_string()]))?;
     }
@@ -779,10 +851,12 @@ fn import_spreadsheets(
     // The write lock from the fold to the append: the plan is decided on
     // the register the previous writer left.
     let _lock = s.lock()?;
-    let mut store = if args.dry_run && !s.db.exists() {
-        None
-    } else {
+    // A register that does not exist yet is created only for a plan that
+    // will be appended: a refused import or a dry run leaves no file.
+    let store = if s.db.exists() {
         Some(SqliteStore::open_or_create(&s.db)?)
+    } else {
+        None
     };
     let register = match &store {
         Some(st) => st.fold(Selection::All)?,
@@ -791,23 +865,33 @@ fn import_spreadsheets(
     let mut progress = |p: isms_io::Progress| {
         eprintln!("{:?}: {}/{}", p.stage, p.done, p.total);
     };
+    let mut replayer =
+        isms_core::replay::Replayer::new(&options.policy, u128::from(options.entropy) << 64)
+            .with_check(formats::step_in_range);
     let plan =
-        isms_io::plan_import(&register, &inputs, &options, &mut progress).map_err(|e| match e {
-            isms_io::ImportError::Problems(problems) => {
-                invalid(problems.iter().map(ToString::to_string).collect())
-            }
-            other => invalid(vec![other.to_string()]),
-        })?;
-    println!("mapping:\n{}", plan.mapping);
-    print!("plan: {plan}");
+        isms_io::plan_import_with(&register, &inputs, &options, &mut replayer, &mut progress)
+            .map_err(|e| match e {
+                isms_io::ImportError::Problems(problems) => {
+                    invalid(problems.iter().map(ToString::to_string).collect())
+                }
+                other => invalid(vec![other.to_string()]),
+            })?;
+    // Headers and references come from the file: shown terminal-safe.
+    println!(
+        "mapping:\n{}",
+        output::terminal_safe_lines(&plan.mapping.to_string())
+    );
+    print!("plan: {}", output::terminal_safe_lines(&plan.to_string()));
     if args.dry_run {
         println!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(st) = store.as_mut() {
-        plan.append_to(st)?;
-        s.seal(st)?;
-    }
+    let mut store = match store {
+        Some(st) => st,
+        None => SqliteStore::open_or_create(&s.db)?,
+    };
+    plan.append_to(&mut store)?;
+    s.seal(&mut store)?;
     println!(
         "imported {} nonconformities created, {} updated ({} events) into {}",
         plan.created(),
@@ -829,13 +913,13 @@ fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
 }
 
 fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(file).map_err(input(file))?;
+    let bytes = read_input(file)?;
     let format = ImportFormat::detect(file, &bytes)?;
     let formats::Loaded {
         events,
         register,
         notes,
-    } = formats::import(format, file, &bytes)?;
+    } = formats::import(format, file, &bytes, &isms_core::Policy::default())?;
     let _lock = s.lock()?;
     let mut store = open_empty(s, "import")?;
     // One batch: the whole document is stored or nothing is.
@@ -866,7 +950,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     if !notes.is_empty() {
         eprintln!("not imported as it stands ({}):", notes.len());
         for note in &notes {
-            eprintln!("  {note}");
+            eprintln!("  {}", output::terminal_safe_lines(note));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -205,6 +205,10 @@ pub const RULE_CODES: &[RuleCode] = &[
         "bad_extension_name",
         "an extension field name is empty, longer than 64 characters or has control characters",
     ),
+    refusal(
+        "nothing_to_change",
+        "a change of extension fields names no field to set or remove",
+    ),
     schedule("bad_period", "a period of zero or more than 1000 units"),
     schedule(
         "bad_count",
@@ -312,6 +316,7 @@ impl DecisionError {
             E::AlreadyLinked { .. } => "already_linked",
             E::RegisterFull { .. } => "register_full",
             E::BadExtensionName { .. } => "bad_extension_name",
+            E::NothingToChange { .. } => "nothing_to_change",
             E::CheckOutOfOrder { .. } => "check_out_of_order",
             E::WindowNotOpen { .. } => "window_not_open",
             E::WindowBeforeCompletion { .. } => "window_before_completion",
@@ -521,6 +526,9 @@ mod tests {
             E::BadExtensionName {
                 name: String::new(),
             },
+            E::NothingToChange {
+                subject: Subject::Nonconformity(r),
+            },
             E::CheckOutOfOrder {
                 reference: r,
                 check: 1,
@@ -602,15 +610,16 @@ mod tests {
             E::AlreadyLinked { .. } => 32,
             E::RegisterFull { .. } => 33,
             E::BadExtensionName { .. } => 34,
-            E::CheckOutOfOrder { .. } => 35,
-            E::WindowNotOpen { .. } => 36,
-            E::WindowBeforeCompletion { .. } => 37,
-            E::LastCheckMissed { .. } => 38,
-            E::CannotEndVerification { .. } => 39,
-            E::RecurrenceAlreadyRecorded { .. } => 40,
-            E::SimilarCheckMissing { .. } => 41,
-            E::ApprovalNotSegregated { .. } => 42,
-            E::BackdatedTooFar { .. } => 43,
+            E::NothingToChange { .. } => 35,
+            E::CheckOutOfOrder { .. } => 36,
+            E::WindowNotOpen { .. } => 37,
+            E::WindowBeforeCompletion { .. } => 38,
+            E::LastCheckMissed { .. } => 39,
+            E::CannotEndVerification { .. } => 40,
+            E::RecurrenceAlreadyRecorded { .. } => 41,
+            E::SimilarCheckMissing { .. } => 42,
+            E::ApprovalNotSegregated { .. } => 43,
+            E::BackdatedTooFar { .. } => 44,
         }
     }
 

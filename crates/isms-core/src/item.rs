@@ -479,6 +479,9 @@ fn apply_to_nonconformity(
             nc.recurrence_of = Some(recurrence_of);
             nc.recurrence_linked_at = Some(at);
         }
+        EventPayload::ExtensionsChanged { set, removed } => {
+            crate::extensions::apply_change(&mut nc.extensions, set, &removed);
+        }
         EventPayload::RecurrenceRecorded {
             recurrence,
             attempt,
@@ -612,6 +615,10 @@ fn apply_to_improvement(
         }
         EventPayload::ImprovementEffectRecorded { measured_effect } => {
             imp.measured_effect = Some(measured_effect);
+            imp.state
+        }
+        EventPayload::ExtensionsChanged { set, removed } => {
+            crate::extensions::apply_change(&mut imp.extensions, set, &removed);
             imp.state
         }
         _ => imp.state,

@@ -148,6 +148,8 @@ fn text_ok(s: &str, max: usize) -> bool {
         && !s
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        && !s.chars().any(crate::text::is_bidi_control)
+        && crate::text::has_visible_char(s)
 }
 
 fn opt_ok(s: Option<&String>) -> bool {
@@ -215,7 +217,10 @@ impl Model {
             | Command::StartImprovement { .. }
             | Command::RealiseImprovement { .. }
             | Command::RejectImprovement { .. }
-            | Command::RecordImprovementEffect { .. } => self.step_improvement(command, actor, at),
+            | Command::RecordImprovementEffect { .. }
+            | Command::ChangeImprovementExtensions { .. } => {
+                self.step_improvement(command, actor, at)
+            }
             _ => self.step_nc(command, actor, at),
         };
         if accepted {
@@ -269,6 +274,15 @@ impl Model {
                 *improvement,
                 IK::RecordEffect,
                 text_ok(measured_effect, MAX_TEXT_CHARS),
+            ),
+            Command::ChangeImprovementExtensions {
+                improvement,
+                set,
+                remove,
+            } => (
+                *improvement,
+                IK::ChangeExtensions,
+                extension_change_ok(set, remove),
             ),
             _ => return false,
         };
@@ -612,6 +626,9 @@ impl Model {
                 }
                 ok
             }
+            Command::ChangeNonconformityExtensions { set, remove, .. } => {
+                extension_change_ok(set, remove)
+            }
             Command::RecordRecurrence { .. } => {
                 let later = recurrence_target.flatten();
                 let ok = later.is_some_and(|l| {
@@ -677,6 +694,16 @@ impl Model {
         }
         accepted
     }
+}
+
+/// A change of extension fields names at least one field, and every name
+/// is 1 to 64 characters without control characters.
+fn extension_change_ok(set: &crate::model::Extensions, remove: &[String]) -> bool {
+    let name_ok =
+        |k: &str| !k.is_empty() && k.chars().count() <= 64 && !k.chars().any(char::is_control);
+    !(set.is_empty() && remove.is_empty())
+        && set.keys().all(|k| name_ok(k))
+        && remove.iter().all(|k| name_ok(k))
 }
 
 fn evidence_ok(evidence: &[crate::model::EvidenceRef]) -> bool {
