@@ -88,6 +88,7 @@ mod context;
 mod decide;
 mod error;
 mod event;
+pub mod extensions;
 pub mod facts;
 mod hash;
 mod ids;

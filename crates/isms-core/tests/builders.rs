@@ -69,6 +69,8 @@ fn all_commands() -> Vec<Command> {
         Command::realise_improvement(imp),
         Command::reject_improvement(imp, "no budget"),
         Command::record_improvement_effect(imp, "fewer incidents"),
+        Command::change_extensions(nc).set("ticket", "SEC-1"),
+        Command::change_improvement_extensions(imp).remove("budget"),
     ]
 }
 

@@ -6,6 +6,7 @@ mod codes;
 mod docs;
 mod equivalence;
 mod errors;
+mod extensions;
 mod replay;
 mod roundtrip;
 mod schedule;

@@ -21,8 +21,37 @@ use crate::schedule::{Period, PeriodUnit, RecurrenceEnd, VerificationSchedule};
 /// shows up in several roles and segregation of duties gets exercised.
 pub const ACTORS: [&str; 5] = ["alice", "bob", "carol", "dave", "erin"];
 
-/// The role name used as closure approver in generated policies.
+/// The role name used as closure approver in the policies [`policy`]
+/// generates. Scenarios never assume it: they take every role from the
+/// policy under test ([`policy_roles`]).
 pub const APPROVER_ROLE: &str = "isms_manager";
+
+/// Every role the policy names (today the closure approver role), so that
+/// generated actors hold the product's own role names.
+pub fn policy_roles(policy: &Policy) -> Vec<Role> {
+    policy.closure_approver_role.iter().cloned().collect()
+}
+
+/// An actor from `names` holding each of the policy's roles half the time.
+pub fn actor_under(policy: &Policy, names: Vec<ActorId>) -> impl Strategy<Value = Actor> + use<> {
+    let roles = policy_roles(policy);
+    let n = roles.len();
+    (select(names), proptest::collection::vec(any::<bool>(), n)).prop_map(move |(id, holds)| {
+        roles
+            .iter()
+            .zip(holds)
+            .filter(|(_, h)| *h)
+            .fold(Actor::new(id), |a, (r, _)| a.with_role(r.clone()))
+    })
+}
+
+/// [`ACTORS`] as ids.
+pub fn actor_ids() -> Vec<ActorId> {
+    ACTORS
+        .iter()
+        .map(|n| ActorId::new(*n).expect("valid constant name"))
+        .collect()
+}
 
 /// An actor id from [`ACTORS`].
 pub fn actor_id() -> impl Strategy<Value = ActorId> {
