@@ -76,7 +76,7 @@ proptest! {
         // A POA&M carries no time zone: the import decides check dates in
         // the zone the register was kept in, as its organisation would.
         let mut import_policy = Policy::permissive();
-        import_policy.time_zone = policy.time_zone.clone();
+        import_policy.time_zone = policy.time_zone;
         let mut replayer = Replayer::new(&import_policy, 0);
         let imported = import_poam_with(&doc.to_string(), &mut replayer).unwrap();
         prop_assert_eq!(imported.report.skipped, vec![]);
