@@ -344,6 +344,7 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
     let mut events = history.events;
     events.extend(seed.events);
     session::append_streams(&mut store, events, "storing")?;
+    s.seal(&mut store)?;
     let register = store.fold(Selection::All)?;
 
     let catalog = Catalog::shipped();

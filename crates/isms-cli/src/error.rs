@@ -20,7 +20,8 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 4;
     /// The store or a file could not be read or written.
     pub const STORE: u8 = 5;
-    /// The hash chain does not verify: the log was changed.
+    /// The register does not verify: the log, its index or a checkpoint
+    /// was changed, or the file is damaged.
     pub const TAMPERED: u8 = 6;
     /// An input document is invalid.
     pub const INVALID_INPUT: u8 = 7;

@@ -359,3 +359,42 @@ fn a_mapping_file_above_its_limit_is_refused_before_it_is_read() {
     assert!(err.contains("mapping file has 1048577 bytes"), "{err}");
     assert!(!s.db().exists());
 }
+
+/// The time range of the command line holds for every import format: a
+/// spreadsheet row or a POA&M step dated after 2150 is refused at its
+/// place (the CLI's check on every step of the shared replay), exit 7.
+#[test]
+fn times_outside_the_range_are_refused_in_spreadsheets_and_poams() {
+    let s = Scratch::new("imports-range");
+    let csv = s.path("r.csv");
+    std::fs::write(
+        &csv,
+        "Title,Description,Source,Severity,Owner,Detected,Reported\n\
+         Backups,No restore test,internal audit,minor,ops,2999-01-05,2999-01-05\n",
+    )
+    .unwrap();
+    let err = s.isms(&["import", csv.to_str().unwrap()]).fails(7);
+    assert!(err.contains("row 2"), "{err}");
+    assert!(err.contains("outside the range isms records"), "{err}");
+    assert!(!s.db().exists());
+
+    let seed = Scratch::new("imports-range-seed");
+    crate::scenarios::seed_register(&seed);
+    let poam = s.path("poam.json");
+    seed.isms(&[
+        "export",
+        "--format",
+        "oscal-poam",
+        "--out",
+        poam.to_str().unwrap(),
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&poam)
+        .unwrap()
+        .replace("\"2026-", "\"2996-");
+    std::fs::write(&poam, text).unwrap();
+    let err = s.isms(&["import", poam.to_str().unwrap()]).fails(7);
+    assert!(err.contains("poam-items[0]"), "{err}");
+    assert!(err.contains("outside the range isms records"), "{err}");
+    assert!(!s.db().exists());
+}

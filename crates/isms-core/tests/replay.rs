@@ -90,7 +90,7 @@ fn apply_change(log: &mut Vec<Event>, c: &Change) {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).map_or(64, |c: u32| c.min(128)),
         ..ProptestConfig::default()
     })]
 

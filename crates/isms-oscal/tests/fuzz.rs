@@ -71,7 +71,7 @@ fn seed_poam() -> Value {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(128),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).map_or(128, |c: u32| c.min(256)),
         ..ProptestConfig::default()
     })]
 

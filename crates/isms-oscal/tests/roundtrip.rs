@@ -237,3 +237,76 @@ fn shape_of_an_exported_nonconformity() {
     insta::assert_json_snapshot!("failed_backup_risk", risk);
     insta::assert_json_snapshot!("metadata", poam["metadata"]);
 }
+
+/// An analysis and a containment recorded at the same instant, the analysis
+/// first (a minor nonconformity needs no containment before its analysis):
+/// the item goes from reported to analysed and never through contained,
+/// and the import replays them in that order, not in lifecycle order.
+#[test]
+fn an_analysis_and_a_containment_at_the_same_instant_keep_their_order() {
+    use isms_core::*;
+    let policy = Policy::default();
+    let t0 = crate::support::start();
+    let t1 = t0 + chrono::Duration::hours(3);
+    let owner = ActorId::new("ops").unwrap();
+    let who = Actor::new(owner.clone());
+    let id = NonconformityId::v7_from_parts(1, [5; 10]);
+    let mut register = Register::new();
+    let mut run = |at, command: Command| {
+        register
+            .execute(&command, &Context::new(at, who.clone(), &policy))
+            .unwrap();
+    };
+    run(
+        t0,
+        Command::ReportNonconformity(ReportNonconformity {
+            id,
+            title: "Restore never tested".into(),
+            description: "No restore test on record.".into(),
+            source: Source::InternalAudit,
+            severity: Severity::Minor,
+            requirements: vec![],
+            owner: owner.clone(),
+            detected_at: t0,
+            external_deadline: None,
+            links: vec![],
+            extensions: Default::default(),
+        }),
+    );
+    run(
+        t1,
+        Command::AnalyseRootCause {
+            nonconformity: id,
+            method: AnalysisMethod::FiveWhys,
+            causes: vec![RootCause {
+                category: RootCauseCategory::Process,
+                statement: "No restore procedure".into(),
+            }],
+            similar: vec![],
+            similar_notes: None,
+            decision: ActionDecision::ActionRequired,
+        },
+    );
+    run(
+        t1,
+        Command::RecordContainment {
+            nonconformity: id,
+            action_taken: "Ran a restore by hand".into(),
+            consequences: None,
+            late_justification: None,
+        },
+    );
+    let states: Vec<NcState> = register.nonconformities()[0]
+        .history
+        .iter()
+        .map(|t| t.to)
+        .collect();
+    assert_eq!(states, [NcState::Reported, NcState::Analysed]);
+    let doc = export_poam(&register, &PoamOptions::default()).unwrap();
+    let imported = isms_oscal::import_poam(&doc.to_string()).unwrap();
+    assert_eq!(imported.report.skipped, vec![]);
+    assert_eq!(
+        imported.register.nonconformities(),
+        register.nonconformities()
+    );
+}

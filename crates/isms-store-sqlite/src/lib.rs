@@ -9,6 +9,7 @@
 //! - a SHA-256 hash chain over the global log, [`EventStore::verify`]
 //!   naming the first broken position and its stream, and an exportable
 //!   head for a third party to anchor;
+//! - signed checkpoints and the full and incremental checks built on them;
 //! - reading everything, one stream, or everything as of an instant;
 //! - online backup that verifies the copy before reporting it good and
 //!   never replaces a file, and a restore that refuses a backup that does
@@ -72,6 +73,13 @@
 //!   them from the log, [`SqliteStore::check_projections`] compares them
 //!   with a fresh fold, and decisions never read them (they fold the
 //!   item's own events).
+//! - **Signed checkpoints, and checks sized to what is read.** Schema
+//!   version 5 keeps checkpoints (chain heads signed with a key that never
+//!   enters the file) and the last head found intact.
+//!   [`SqliteStore::verify_full`] checks everything the file can be asked
+//!   (SQLite's `quick_check`, the chain, every body, the claims index, every
+//!   checkpoint); [`SqliteStore::verify_tail`] checks only the events after
+//!   the latest checkpoint, for every read.
 //! - **The stored JSON is the hashed JSON.** Verification hashes the bytes
 //!   in the row, so it never depends on serialising an event the same way
 //!   twice. Triggers refuse `UPDATE` and `DELETE` on events; the chain is

@@ -102,16 +102,11 @@ pub fn date() -> impl Strategy<Value = NaiveDate> {
 }
 
 /// Free text as people type it: letters, digits, punctuation, accents and
-/// the occasional newline; now and then a zero-width joiner inside a word
-/// (accepted), and rarely text the core refuses: a bidirectional override,
-/// or nothing visible at all.
+/// the occasional newline. Text the core refuses (bidirectional controls,
+/// nothing visible) is tested on its own in `tests/text.rs`, so that the
+/// scenarios built from this reach every lifecycle state.
 pub fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        40 => "[A-Za-z0-9 ,.;:!?'\"()éèüßø€-]{0,20}[A-Za-z0-9éü]{1,10}( ?\n?[A-Za-z0-9 .,]{0,20})?",
-        2 => "[a-z]{1,8}\u{200d}[a-z]{1,8}",
-        1 => "[a-z]{1,8}[\u{202a}-\u{202e}\u{2066}-\u{2069}][a-z]{0,8}",
-        1 => "[ \u{200b}\u{200c}\u{feff}\u{2060}]{1,4}",
-    ]
+    "[A-Za-z0-9 ,.;:!?'\"()éèüßø€-]{0,20}[A-Za-z0-9éü]{1,10}( ?\n?[A-Za-z0-9 .,]{0,20})?"
 }
 
 /// A requirement reference of one of the shipped frameworks' shapes.
