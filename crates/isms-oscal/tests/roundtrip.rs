@@ -283,7 +283,7 @@ fn an_analysis_and_a_containment_at_the_same_instant_keep_their_order() {
                 statement: "No restore procedure".into(),
             }],
             similar: vec![],
-            similar_notes: None,
+            similar_notes: Some("No other restore is scheduled anywhere.".into()),
             decision: ActionDecision::ActionRequired,
         },
     );
