@@ -1,11 +1,17 @@
 //! The integration tests of isms-core, in one binary to keep link times down.
 #![allow(missing_docs)] // test code: the items are not a public API
 
+mod builders;
+mod codes;
 mod docs;
 mod equivalence;
 mod errors;
+mod extensions;
+mod replay;
 mod roundtrip;
 mod schedule;
 mod seed;
 mod state_machine;
 mod support;
+mod text;
+mod timezone;

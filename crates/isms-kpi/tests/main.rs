@@ -6,3 +6,4 @@ mod fixture;
 mod items;
 mod properties;
 mod shape;
+mod timezone;

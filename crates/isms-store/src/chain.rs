@@ -9,7 +9,7 @@
 use isms_core::Event;
 use sha2::{Digest, Sha256};
 
-use crate::error::{BreakKind, StoreError};
+use crate::error::{BreakKind, VerifyError};
 use crate::types::{ChainHash, ChainHead};
 
 const DOMAIN: &[u8] = b"isms-event-chain/v1";
@@ -72,11 +72,17 @@ impl ChainWalk {
         Self::default()
     }
 
+    /// A walk that continues after `head`, taken as checked (a signed
+    /// checkpoint, or a head verified earlier): the incremental check.
+    pub fn from_head(head: ChainHead) -> Self {
+        Self { head: Some(head) }
+    }
+
     /// Checks the next row: its position must follow the last one and its
     /// stored hash must equal the recomputed one.
     ///
     /// # Errors
-    /// [`StoreError::ChainBroken`] naming the position and the stream.
+    /// [`VerifyError::ChainBroken`] naming the position and the stream.
     pub fn step(
         &mut self,
         position: u64,
@@ -84,10 +90,10 @@ impl ChainWalk {
         sequence: u64,
         body: &[u8],
         stored: ChainHash,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), VerifyError> {
         let head = self.head();
         if position != head.position + 1 {
-            return Err(StoreError::ChainBroken {
+            return Err(VerifyError::ChainBroken {
                 position: head.position + 1,
                 stream: Some(stream.to_owned()),
                 kind: BreakKind::Missing {
@@ -97,7 +103,7 @@ impl ChainWalk {
         }
         let computed = chain_hash(&head.hash, position, stream, sequence, body);
         if computed != stored {
-            return Err(StoreError::ChainBroken {
+            return Err(VerifyError::ChainBroken {
                 position,
                 stream: Some(stream.to_owned()),
                 kind: BreakKind::HashMismatch {

@@ -8,7 +8,9 @@
 //!   [`EventStore::verify`] and an exportable [`ChainHead`];
 //! - [`StoredEvent`], [`ChainHash`], [`chain_hash`]: the chain every
 //!   backend computes the same way;
-//! - [`StoreError`]: typed failures that say what, where and what to do;
+//! - one error type per operation ([`OpenError`], [`ReadError`],
+//!   [`AppendError`], [`VerifyError`], [`BackupError`]), each saying what,
+//!   where and what to do, and [`StoreError`] gathering them;
 //! - [`CommandHandler`]: load the target item and the facts the command
 //!   needs, `isms_core::decide`, append with the item's version as the
 //!   expected version, decide again after a conflict (or a reference taken
@@ -22,6 +24,9 @@
 //!   that keep them;
 //! - `conformance` (feature `conformance`): the suite any backend, an
 //!   embedder's own included, runs with one call;
+//! - [`Checkpoint`], [`CheckpointSigner`]: chain heads signed with an
+//!   Ed25519 key kept outside the store, which a rewrite of the chain
+//!   cannot forge;
 //! - [`MemoryStore`]: the in-memory reference implementation;
 //! - [`workload`]: realistic event streams, made by the real core, for
 //!   tests and benchmarks of any backend.
@@ -71,6 +76,7 @@
 
 pub mod append;
 mod chain;
+mod checkpoint;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -82,7 +88,13 @@ mod types;
 pub mod workload;
 
 pub use chain::{ChainWalk, chain_hash, event_body, fingerprint, write_event_body};
-pub use error::{BackendError, BreakKind, HandleError, StoreError};
+pub use checkpoint::{
+    Checkpoint, CheckpointProblem, CheckpointSigner, KeyError, PublicKey, SignatureBytes,
+};
+pub use error::{
+    AppendError, BackendError, BackupError, BreakKind, Divergence, HandleError, OpenError,
+    ReadError, RequestIdError, StoreError, VerifyError,
+};
 pub use handler::{CommandHandler, Invocation, Outcome};
 pub use memory::MemoryStore;
 pub use query::{Facts, ItemFilter, ItemKind};

@@ -24,12 +24,15 @@ pub const MAX_TEXT_CHARS: usize = 10_000;
 pub const MAX_ITEMS: u32 = 99_999_999;
 
 /// What `decide` accepted: the events to append, and any policy warnings.
-#[derive(Clone, Debug, PartialEq)]
+/// Serialises as `{"events": [...], "warnings": [...]}`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Decision {
     /// Events to append, in order (at least one, all of the command's
     /// target stream, continuing its sequence).
     pub events: Vec<Event>,
     /// Things the policy flags without refusing.
+    #[serde(default)]
     pub warnings: Vec<PolicyWarning>,
 }
 
@@ -51,21 +54,13 @@ pub struct Decision {
 ///
 /// let policy = Policy::default();
 /// let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-/// let alice = Actor::new(ActorId::new("alice")?);
-/// let id = NonconformityId::v7_from_parts(1_772_442_000_000, [7; 10]);
-/// let report = Command::ReportNonconformity(ReportNonconformity {
-///     id,
-///     title: "Backup restore never tested".into(),
-///     description: "No restore test on record for the file server.".into(),
-///     source: Source::InternalAudit,
-///     severity: Severity::Minor,
-///     requirements: vec!["iso27001:2022/A.8.13".parse()?],
-///     owner: ActorId::new("ops-lead")?,
-///     detected_at: at,
-///     external_deadline: None,
-///     links: vec![],
-///     extensions: Default::default(),
-/// });
+/// let alice = Actor::named("alice")?;
+/// let id = NonconformityId::v7(at, 0x5eed);
+/// let report = ReportNonconformity::new(id, "Backup restore never tested",
+///     "No restore test on record for the file server.", Source::InternalAudit,
+///     Severity::Minor, ActorId::new("ops-lead")?, at)
+///     .requirement("iso27001:2022/A.8.13".parse()?)
+///     .into();
 /// // The register already holds 41 nonconformities: the facts say so.
 /// let facts = RegisterFacts { last_nc_number: 41, ..RegisterFacts::default() };
 /// let decision = decide(None, &report, &facts, &Context::new(at, alice, &policy))?;
@@ -212,6 +207,22 @@ pub(crate) fn check_text(field: &'static str, s: &str, max: usize) -> Result<(),
             problem: format!("contains the control character {c:?}"),
         });
     }
+    if let Some(c) = s.chars().find(|&c| crate::text::is_bidi_control(c)) {
+        return Err(DecisionError::BadText {
+            field,
+            problem: format!(
+                "contains the bidirectional control U+{:04X}, which makes text display in \
+                 another order than it is stored",
+                u32::from(c)
+            ),
+        });
+    }
+    if !crate::text::has_visible_char(s) {
+        return Err(DecisionError::BadText {
+            field,
+            problem: "has no visible character (only spaces and invisible characters)".into(),
+        });
+    }
     Ok(())
 }
 
@@ -220,13 +231,38 @@ pub(crate) fn check_opt_text(field: &'static str, s: Option<&String>) -> Result<
 }
 
 pub(crate) fn check_extensions(ext: &Extensions) -> Result<(), DecisionError> {
-    for name in ext.keys() {
-        let bad =
-            name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control);
-        if bad {
-            return Err(DecisionError::BadExtensionName { name: name.clone() });
-        }
+    ext.keys().try_for_each(|name| check_extension_name(name))
+}
+
+fn check_extension_name(name: &str) -> Result<(), DecisionError> {
+    let bad = name.is_empty()
+        || name.chars().count() > crate::extensions::MAX_EXTENSION_NAME_CHARS
+        || name.chars().any(char::is_control);
+    if bad {
+        return Err(DecisionError::BadExtensionName {
+            name: name.to_owned(),
+        });
     }
+    Ok(())
+}
+
+/// A change of an item's extension fields: at least one name, every name
+/// usable; recorded as asked (`removed` first, then `set`).
+pub(crate) fn change_extensions(
+    em: &mut Emitter<'_, '_>,
+    subject: crate::error::Subject,
+    set: &Extensions,
+    remove: &[String],
+) -> Result<(), DecisionError> {
+    if set.is_empty() && remove.is_empty() {
+        return Err(DecisionError::NothingToChange { subject });
+    }
+    check_extensions(set)?;
+    remove.iter().try_for_each(|n| check_extension_name(n))?;
+    em.emit(EventPayload::ExtensionsChanged {
+        set: set.clone(),
+        removed: remove.to_vec(),
+    });
     Ok(())
 }
 

@@ -122,12 +122,19 @@ pub enum Prediction {
     Accepted,
 }
 
+/// The organisation's calendar date of `at`, stated directly on chrono-tz.
+fn local(policy: &Policy, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&policy.time_zone.tz()).date_naive()
+}
+
 fn text_ok(s: &str, max: usize) -> bool {
     !s.trim().is_empty()
         && s.chars().count() <= max
         && !s
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        && !s.chars().any(crate::text::is_bidi_control)
+        && crate::text::has_visible_char(s)
 }
 
 fn opt_ok(s: Option<&String>) -> bool {
@@ -174,7 +181,8 @@ impl Model {
             | Command::StartImprovement { .. }
             | Command::RealiseImprovement { .. }
             | Command::RejectImprovement { .. }
-            | Command::RecordImprovementEffect { .. } => self.step_improvement(command, at),
+            | Command::RecordImprovementEffect { .. }
+            | Command::ChangeImprovementExtensions { .. } => self.step_improvement(command, at),
             _ => self.step_nc(command, actor, at),
         };
         if accepted {
@@ -227,6 +235,15 @@ impl Model {
                 IK::RecordEffect,
                 text_ok(measured_effect, MAX_TEXT_CHARS),
             ),
+            Command::ChangeImprovementExtensions {
+                improvement,
+                set,
+                remove,
+            } => (
+                *improvement,
+                IK::ChangeExtensions,
+                extension_change_ok(set, remove),
+            ),
             _ => return false,
         };
         let Some(imp) = self.improvements.iter_mut().find(|i| i.id == id) else {
@@ -254,7 +271,7 @@ impl Model {
                 && r.detected_at <= at
                 && reqs.len() == r.requirements.len()
                 && r.external_deadline
-                    .is_none_or(|d| d >= r.detected_at.date_naive())
+                    .is_none_or(|d| d >= local(&self.policy, r.detected_at))
                 && r.links.iter().all(|l| text_ok(&l.id, MAX_TITLE_CHARS))
                 && r.extensions.keys().all(|k| {
                     !k.is_empty() && k.chars().count() <= 64 && !k.chars().any(char::is_control)
@@ -264,7 +281,7 @@ impl Model {
                     id: r.id,
                     state: NcState::Reported,
                     severity: r.severity,
-                    detected: r.detected_at.date_naive(),
+                    detected: local(&self.policy, r.detected_at),
                     reported_at: at,
                     last_at: at,
                     attempt: 0,
@@ -485,7 +502,7 @@ impl Model {
                     && !(sod && owns)
                     && dates
                         .get(*check as usize)
-                        .is_some_and(|due| *due <= at.date_naive())
+                        .is_some_and(|due| *due <= local(&policy, at))
                     && !nc.results.iter().any(|(c, _)| c == check)
                     && opt_ok(notes.as_ref())
                     && evidence_ok(evidence);
@@ -526,6 +543,9 @@ impl Model {
                 }
                 ok
             }
+            Command::ChangeNonconformityExtensions { set, remove, .. } => {
+                extension_change_ok(set, remove)
+            }
             Command::LinkRecurrence { .. } => {
                 let target = recurrence_target.flatten();
                 let ok = nc.recurrence_of.is_none()
@@ -542,6 +562,16 @@ impl Model {
         }
         accepted
     }
+}
+
+/// A change of extension fields names at least one field, and every name
+/// is 1 to 64 characters without control characters.
+fn extension_change_ok(set: &crate::model::Extensions, remove: &[String]) -> bool {
+    let name_ok =
+        |k: &str| !k.is_empty() && k.chars().count() <= 64 && !k.chars().any(char::is_control);
+    !(set.is_empty() && remove.is_empty())
+        && set.keys().all(|k| name_ok(k))
+        && remove.iter().all(|k| name_ok(k))
 }
 
 fn evidence_ok(evidence: &[crate::model::EvidenceRef]) -> bool {
