@@ -823,7 +823,7 @@ impl<'a> Reader<'a> {
         let b = *self
             .bytes
             .get(self.at)
-            .ok_or_else(|| FactsError::Truncated { what, at: self.at })?;
+            .ok_or(FactsError::Truncated { what, at: self.at })?;
         self.at += 1;
         Ok(b)
     }

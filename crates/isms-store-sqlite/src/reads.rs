@@ -149,10 +149,7 @@ impl SqliteStore {
     /// # Errors
     /// A [`ReadError::Projection`] naming the item when `visit` refuses
     /// its bytes or its kind is unknown, or a [`ReadError`] naming the file.
-    pub fn read_encoded_facts(
-        &self,
-        visit: &mut dyn FnMut(ItemKind, &[u8]) -> Result<(), isms_core::FactsError>,
-    ) -> Result<(), ReadError> {
+    pub fn read_encoded_facts(&self, visit: &mut EncodedFactsVisitor<'_>) -> Result<(), ReadError> {
         let err = |e| db_err(&self.path, "read KPI facts", e);
         let mut stmt = self
             .conn
@@ -209,6 +206,11 @@ impl SqliteStore {
         Ok((highest(1)?, highest(2)?))
     }
 }
+
+/// What [`SqliteStore::read_encoded_facts`] hands each row to: the item's
+/// kind and its encoded facts; an error refuses the bytes.
+pub type EncodedFactsVisitor<'a> =
+    dyn FnMut(ItemKind, &[u8]) -> Result<(), isms_core::FactsError> + 'a;
 
 /// Decodes one `kpi_facts` row.
 fn decode_facts(kind: i64, number: i64, bytes: &[u8]) -> Result<Facts, ReadError> {
