@@ -35,6 +35,14 @@ fn extension_fields_change_after_creation_as_events() {
     // The fold of the events gives the same fields.
     assert_eq!(Register::from_events(&desk.events), desk.register);
     desk.check();
+    // A register document carrying extension changes imports through the
+    // shared replay mechanism to the same events.
+    let mut imported = Register::new();
+    let mut replayer = isms_core::replay::Replayer::new(&desk.policy, 7);
+    let replayed =
+        isms_core::replay::replay_log(&mut imported, &desk.events, &mut replayer).unwrap();
+    assert_eq!(replayed, desk.events);
+    assert_eq!(imported, desk.register);
 }
 
 #[test]
@@ -89,4 +97,9 @@ fn improvements_take_extension_changes_too() {
         1200
     );
     assert_eq!(Register::from_events(&desk.events), desk.register);
+    let mut imported = Register::new();
+    let mut replayer = isms_core::replay::Replayer::new(&desk.policy, 7);
+    let replayed =
+        isms_core::replay::replay_log(&mut imported, &desk.events, &mut replayer).unwrap();
+    assert_eq!(replayed, desk.events);
 }
