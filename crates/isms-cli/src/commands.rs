@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::CommandFactory as _;
 use isms_catalog::{Catalog, TransitiveOptions};
 use isms_core::{EvidenceRef, NcState, Register, StreamId};
-use isms_store::{BackupError, EventStore, Facts, ItemFilter, ItemKind, Selection};
+use isms_store::{BackupError, EventStore, ItemFilter, ItemKind, Selection};
 use isms_store_sqlite::{BackupReport, RestoreOptions, SqliteStore};
 
 use crate::cli::{
@@ -654,11 +654,14 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
 fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     let (as_of, window_days) = as_of_and_window(s, period)?;
     let store = s.open_read()?;
-    // Streamed from the store's KPI facts: no register is built.
-    let mut builder = isms_kpi::KpiViewBuilder::default();
-    store.read_facts(&mut |f| match f {
-        Facts::Nonconformity(nc) => builder.push_nonconformity(&nc),
-        Facts::Improvement(imp) => builder.push_improvement(&imp),
+    // Streamed from the store's KPI facts, decoded straight into the
+    // view's columns: no register is built, nor any per-item value.
+    let (ncs, _) = store.facts_size_hint()?;
+    let ncs = usize::try_from(ncs.min(u64::from(isms_core::MAX_ITEMS))).unwrap_or(0);
+    let mut builder = isms_kpi::KpiViewBuilder::with_capacity(ncs, ncs / 2 * 5);
+    store.read_encoded_facts(&mut |kind, bytes| match kind {
+        ItemKind::Nonconformity => builder.push_encoded_nonconformity(bytes),
+        ItemKind::Improvement => builder.push_encoded_improvement(bytes),
     })?;
     let view = builder.finish();
     let catalog = Catalog::shipped();
