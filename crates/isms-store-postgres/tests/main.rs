@@ -7,6 +7,7 @@
 
 mod concurrency;
 mod conformance;
+mod crash;
 mod isolation;
 mod listen;
 mod schema;
