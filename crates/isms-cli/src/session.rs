@@ -20,6 +20,8 @@ use isms_store::{
 };
 use isms_store_sqlite::{MigrationProgress, Options, SqliteStore};
 
+use crate::backend::{Store, Target};
+
 use crate::error::{CliError, io};
 use crate::parse;
 
@@ -40,7 +42,7 @@ pub struct Session {
 /// A store opened for writing one command.
 pub struct Writer {
     /// The handler over the store.
-    pub handler: CommandHandler<SqliteStore>,
+    pub handler: CommandHandler<Store>,
 }
 
 impl Session {
@@ -76,9 +78,13 @@ impl Session {
 
     /// Opens the existing store (migrating an older schema, and saying so
     /// on stderr while it builds new tables from the log).
-    pub fn open(&self) -> Result<SqliteStore, CliError> {
-        let options = Options::default().progress(migration_progress);
-        Ok(SqliteStore::open_with(&self.db, options)?)
+    pub fn open(&self) -> Result<Store, CliError> {
+        Store::open(&self.target()?, open_sqlite)
+    }
+
+    /// Where the register is: a file, or a register on a PostgreSQL server.
+    pub fn target(&self) -> Result<Target, CliError> {
+        Target::of(&self.db)
     }
 
     /// Opens the existing store for reading only: the register is never
@@ -87,12 +93,14 @@ impl Session {
     /// `SqliteStore::open_with` for SQLite's `-wal` and `-shm` files). An
     /// older schema needs one read-write open to migrate; that is tried
     /// then, as [`Session::open`] would.
-    pub fn open_read(&self) -> Result<SqliteStore, CliError> {
-        let options = Options::default().read_only(true);
-        match SqliteStore::open_with(&self.db, options) {
-            Err(StoreError::OlderSchemaReadOnly { .. }) => self.open(),
-            other => Ok(other?),
-        }
+    pub fn open_read(&self) -> Result<Store, CliError> {
+        Store::open(&self.target()?, |path| {
+            let options = Options::default().read_only(true);
+            match SqliteStore::open_with(path, options) {
+                Err(StoreError::OlderSchemaReadOnly { .. }) => open_sqlite(path),
+                other => Ok(other?),
+            }
+        })
     }
 
     /// Opens the existing store for one command. No lock is taken: the
@@ -116,7 +124,14 @@ impl Session {
     ///
     /// Waits at most [`lock_timeout`] for another process to release it,
     /// then gives up with [`CliError::LockTimeout`] (exit 5).
-    pub fn lock(&self) -> Result<File, CliError> {
+    ///
+    /// A register on PostgreSQL has no file beside it: `None`. Its appends
+    /// are serialised by the server (one lock per register), and a command
+    /// that needs an empty register checks that in its own append.
+    pub fn lock(&self) -> Result<Option<File>, CliError> {
+        if let Target::Postgres { .. } = self.target()? {
+            return Ok(None);
+        }
         let timeout = lock_timeout()?;
         let mut name = self.db.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
@@ -131,7 +146,7 @@ impl Session {
         let mut pause = Duration::from_millis(5);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(file),
+                Ok(()) => return Ok(Some(file)),
                 Err(TryLockError::WouldBlock) if start.elapsed() < timeout => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(200));
@@ -159,6 +174,12 @@ impl Session {
         }
         Ok(outcome)
     }
+}
+
+/// Opens a SQLite register read-write, migrating an older schema.
+fn open_sqlite(path: &Path) -> Result<SqliteStore, CliError> {
+    let options = Options::default().progress(migration_progress);
+    Ok(SqliteStore::open_with(path, options)?)
 }
 
 /// Prints how a schema migration goes: once when a version starts, every
@@ -246,7 +267,7 @@ fn warning_text(w: &PolicyWarning) -> String {
 }
 
 /// The nonconformity `text` names (`NC-0007`, `nc7` or a UUID).
-pub fn resolve_nc(store: &SqliteStore, text: &str) -> Result<NonconformityId, CliError> {
+pub fn resolve_nc(store: &Store, text: &str) -> Result<NonconformityId, CliError> {
     if let Ok(r) = text.parse::<NcRef>() {
         return match store.find_stream_by_reference(&r.to_string())? {
             Some(StreamId::Nonconformity(id)) => Ok(id),
@@ -265,7 +286,7 @@ pub fn resolve_nc(store: &SqliteStore, text: &str) -> Result<NonconformityId, Cl
 }
 
 /// The improvement `text` names (`IMP-0003` or a UUID).
-pub fn resolve_improvement(store: &SqliteStore, text: &str) -> Result<ImprovementId, CliError> {
+pub fn resolve_improvement(store: &Store, text: &str) -> Result<ImprovementId, CliError> {
     if let Ok(r) = text.parse::<ImprovementRef>() {
         return match store.find_stream_by_reference(&r.to_string())? {
             Some(StreamId::Improvement(id)) => Ok(id),
@@ -292,7 +313,7 @@ fn not_found(what: String, db: &Path) -> CliError {
 
 /// The corrective action `text` names within a nonconformity (`A-2` or a UUID).
 pub fn resolve_action(
-    store: &SqliteStore,
+    store: &Store,
     nc: NonconformityId,
     text: &str,
 ) -> Result<ActionId, CliError> {
@@ -317,10 +338,7 @@ pub fn resolve_action(
 }
 
 /// One nonconformity, folded from its own stream.
-pub fn load_nonconformity(
-    store: &SqliteStore,
-    id: NonconformityId,
-) -> Result<Nonconformity, CliError> {
+pub fn load_nonconformity(store: &Store, id: NonconformityId) -> Result<Nonconformity, CliError> {
     match store.load_item(StreamId::Nonconformity(id))? {
         Some(Item::Nonconformity(nc)) => Ok(nc),
         _ => Err(CliError::Other(format!(
@@ -330,7 +348,7 @@ pub fn load_nonconformity(
 }
 
 /// One improvement, folded from its own stream.
-pub fn load_improvement(store: &SqliteStore, id: ImprovementId) -> Result<Improvement, CliError> {
+pub fn load_improvement(store: &Store, id: ImprovementId) -> Result<Improvement, CliError> {
     match store.load_item(StreamId::Improvement(id))? {
         Some(Item::Improvement(imp)) => Ok(imp),
         _ => Err(CliError::Other(format!(
@@ -340,7 +358,7 @@ pub fn load_improvement(store: &SqliteStore, id: ImprovementId) -> Result<Improv
 }
 
 /// One item's events, in order.
-pub fn item_events(store: &SqliteStore, stream: StreamId) -> Result<Vec<Event>, CliError> {
+pub fn item_events(store: &Store, stream: StreamId) -> Result<Vec<Event>, CliError> {
     Ok(store
         .load(Selection::Stream(stream))?
         .into_iter()
@@ -351,11 +369,7 @@ pub fn item_events(store: &SqliteStore, stream: StreamId) -> Result<Vec<Event>, 
 /// Appends whole streams to an empty store, in batches, with progress on a
 /// terminal's stderr. Events of one stream must be in their order; streams
 /// may interleave (they are grouped, keeping first appearance).
-pub fn append_streams(
-    store: &mut SqliteStore,
-    events: Vec<Event>,
-    label: &str,
-) -> Result<u64, CliError> {
+pub fn append_streams(store: &mut Store, events: Vec<Event>, label: &str) -> Result<u64, CliError> {
     let mut index: HashMap<StreamId, usize> = HashMap::new();
     let mut groups: Vec<(StreamId, Vec<Event>)> = Vec::new();
     for e in events {

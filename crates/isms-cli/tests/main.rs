@@ -8,6 +8,7 @@ mod exits;
 mod json;
 mod oscal;
 mod outputs;
+mod postgres;
 mod projections;
 mod readme;
 mod refusals;
