@@ -134,8 +134,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         register: Register::new(),
         commands_run: 0,
     };
-    let ciso = Actor::new(ActorId::new("ciso")?);
-    let ops = Actor::new(ActorId::new("ops-lead")?);
+    let ciso = Actor::named("ciso")?;
+    let ops = Actor::named("ops-lead")?;
     let day = |d: u32| -> Result<DateTime<Utc>, Box<dyn Error>> {
         Utc.with_ymd_and_hms(2026, 3, d, 9, 0, 0)
             .single()
@@ -143,21 +143,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
 
     // 1. A supervisory authority orders a fix by 30 April (NIS2 Article 21(4)).
-    let nc = NonconformityId::v7_from_parts(day(2)?.timestamp_millis() as u64, [1; 10]);
+    let nc = NonconformityId::v7(day(2)?, 1);
     let deadline = NaiveDate::from_ymd_opt(2026, 4, 30).ok_or("bad deadline")?;
-    let report = Command::ReportNonconformity(ReportNonconformity {
-        id: nc,
-        title: "Backups of the customer database never restore-tested".into(),
-        description: "The authority's audit found no restore test on record.".into(),
-        source: Source::AuthorityOrder,
-        severity: Severity::Major,
-        requirements: vec!["iso27001:2022/A.8.13".parse()?, "nis2/21.2.c".parse()?],
-        owner: ops.id.clone(),
-        detected_at: day(2)? - Duration::hours(2),
-        external_deadline: Some(deadline),
-        links: vec![],
-        extensions: Default::default(),
-    });
+    let report = ReportNonconformity::new(
+        nc,
+        "Backups of the customer database never restore-tested",
+        "The authority's audit found no restore test on record.",
+        Source::AuthorityOrder,
+        Severity::Major,
+        ops.id.clone(),
+        day(2)? - Duration::hours(2),
+    )
+    .requirement("iso27001:2022/A.8.13".parse()?)
+    .requirement("nis2/21.2.c".parse()?)
+    .external_deadline(deadline)
+    .into();
     host.submit(&report, day(2)?, &ciso)?;
     let reference = host
         .register
@@ -170,17 +170,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // 2. Refused: a major finding must be contained before its root cause is analysed.
-    let analyse = Command::AnalyseRootCause {
-        nonconformity: nc,
-        method: AnalysisMethod::FiveWhys,
-        causes: vec![RootCause {
-            category: RootCauseCategory::Process,
-            statement: "Restore tests were never scheduled".into(),
-        }],
-        similar: vec![],
-        similar_notes: Some("Other databases checked: same gap on the HR system".into()),
-        decision: ActionDecision::ActionRequired,
-    };
+    let cause = RootCause::new(
+        RootCauseCategory::Process,
+        "Restore tests were never scheduled",
+    );
+    let analyse = Command::analyse_root_cause(nc, AnalysisMethod::FiveWhys, vec![cause])
+        .with_similar_notes("Other databases checked: same gap on the HR system");
     match host.submit(&analyse, day(3)?, &ops) {
         Err(HostError::Refused(e @ DecisionError::ContainmentRequired { .. })) => {
             println!("\nAnalysis before containment refused: {e}");
@@ -190,12 +185,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     assert_eq!(lines_in(&log)?, 1, "a refused command stores nothing");
 
     // 3. Contained three days after the report: accepted, with a warning.
-    let contain = Command::RecordContainment {
-        nonconformity: nc,
-        action_taken: "Ran a full restore of last night's backup to a scratch server".into(),
-        consequences: Some("None found: the restore succeeded".into()),
-        late_justification: None,
-    };
+    let contain = Command::record_containment(
+        nc,
+        "Ran a full restore of last night's backup to a scratch server",
+    )
+    .with_consequences("None found: the restore succeeded");
     let decision = host.submit(&contain, day(5)?, &ops)?;
     println!("\nContainment accepted, with warnings:");
     for w in &decision.warnings {
@@ -212,16 +206,15 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // 4. Analysed, then an action due after the authority's deadline: a warning too.
     host.submit(&analyse, day(6)?, &ops)?;
-    let action = ActionId::v7_from_parts(day(6)?.timestamp_millis() as u64, [2; 10]);
+    let action = ActionId::v7(day(6)?, 2);
     let due = NaiveDate::from_ymd_opt(2026, 5, 15).ok_or("bad due date")?;
-    let plan = Command::PlanAction {
-        nonconformity: nc,
+    let plan = Command::plan_action(
+        nc,
         action,
-        description: "Schedule a monthly restore test with a checklist".into(),
-        owner: ActorId::new("dba")?,
+        "Schedule a monthly restore test with a checklist",
+        ActorId::new("dba")?,
         due,
-        late_justification: None,
-    };
+    );
     let decision = host.submit(&plan, day(6)?, &ops)?;
     println!("Action planned, with warnings:");
     for w in &decision.warnings {
@@ -234,11 +227,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // 5. Refused: closing before the action is done and verified effective.
     // The error names the state and what is allowed in it.
-    let close = Command::CloseNonconformity {
-        nonconformity: nc,
-        isms_changes: vec![],
-        notes: None,
-    };
+    let close = Command::close(nc);
     match host.submit(&close, day(7)?, &ciso) {
         Err(HostError::Refused(
             e @ DecisionError::TransitionNotAllowed {

@@ -29,8 +29,9 @@ use isms::core::{Actor, ActorId, Claim, Event, Policy, RefKind, StreamId};
 use isms::store::append::{AppendState, plan_append};
 use isms::store::workload::Workload;
 use isms::store::{
-    AppendBatch, Appended, ChainHash, ChainHead, ChainWalk, CommandHandler, EventStore, Invocation,
-    RecordedRequest, RequestId, Selection, StoreError, StoredEvent, Verified, conformance,
+    AppendBatch, AppendError, Appended, ChainHash, ChainHead, ChainWalk, CommandHandler,
+    EventStore, Invocation, ReadError, RecordedRequest, RequestId, Selection, StoredEvent,
+    Verified, VerifyError, conformance,
 };
 
 /// One line of the log file: an event with its position and chain hash.
@@ -83,8 +84,8 @@ impl JsonLinesStore {
         }
     }
 
-    fn io(&self, operation: &'static str) -> impl Fn(std::io::Error) -> StoreError + '_ {
-        move |source| StoreError::Io {
+    fn io(&self, operation: &'static str) -> impl Fn(std::io::Error) -> ReadError + '_ {
+        move |source| ReadError::Io {
             path: self.path.clone(),
             operation,
             source,
@@ -96,21 +97,21 @@ impl JsonLinesStore {
 struct State<'a>(&'a JsonLinesStore);
 
 impl AppendState for State<'_> {
-    fn stream_version(&mut self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, ReadError> {
         Ok(self.0.versions.get(&stream).copied().unwrap_or(0))
     }
 
-    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         Ok(self.0.claims.get(&claim).copied())
     }
 }
 
 impl EventStore for JsonLinesStore {
-    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
         if let Some(r) = &batch.request
             && self.requests.contains_key(&r.id)
         {
-            return Err(StoreError::DuplicateRequest {
+            return Err(AppendError::DuplicateRequest {
                 request: r.id.clone(),
             });
         }
@@ -157,7 +158,7 @@ impl EventStore for JsonLinesStore {
         &self,
         selection: Selection,
         visit: &mut dyn FnMut(StoredEvent),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         for (position, hash, _, event) in &self.rows {
             if selection.selects(*position, event) {
                 visit(StoredEvent {
@@ -170,11 +171,11 @@ impl EventStore for JsonLinesStore {
         Ok(())
     }
 
-    fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&self, stream: StreamId) -> Result<u64, ReadError> {
         Ok(self.versions.get(&stream).copied().unwrap_or(0))
     }
 
-    fn head(&self) -> Result<ChainHead, StoreError> {
+    fn head(&self) -> Result<ChainHead, ReadError> {
         Ok(self
             .rows
             .last()
@@ -184,7 +185,7 @@ impl EventStore for JsonLinesStore {
             }))
     }
 
-    fn verify(&self) -> Result<Verified, StoreError> {
+    fn verify(&self) -> Result<Verified, VerifyError> {
         let mut walk = ChainWalk::new();
         for (position, hash, body, event) in &self.rows {
             let stream = event.stream.to_string();
@@ -196,15 +197,15 @@ impl EventStore for JsonLinesStore {
         })
     }
 
-    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError> {
         Ok(self.requests.get(id).cloned())
     }
 
-    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         Ok(self.claims.get(&claim).copied())
     }
 
-    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+    fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
         Ok(self
             .claims
             .keys()

@@ -127,6 +127,8 @@ const CORE_DEPENDENCIES: &[&str] = &[
     "serde_json",
     "thiserror",
     "chrono",
+    // The IANA database compiled in, for the policy's time zone; reads no clock or file.
+    "chrono-tz",
     "uuid",
     "schemars",
     // Only behind the `proptest` feature (the testkit); checked to be optional.

@@ -384,39 +384,81 @@ pub fn crosswalk_from_json(
     text: &str,
     catalog: &Catalog,
 ) -> Result<Crosswalk, LoadError> {
-    let mut cw: Crosswalk = serde_json::from_str(text).map_err(|e| json_error(file, &e))?;
+    let loose: LooseCrosswalk = serde_json::from_str(text).map_err(|e| json_error(file, &e))?;
+    let mut mappings = Vec::with_capacity(loose.mappings.len());
     let mut pairs: HashMap<(ItemRef, ItemRef), usize> = HashMap::new();
-    for (i, m) in cw.mappings.iter_mut().enumerate() {
-        m.source = endpoint(
+    for (i, m) in loose.mappings.into_iter().enumerate() {
+        // Endpoints as the CSV loader takes them: resolved against the catalogue,
+        // aliases and loose spellings included, stored in canonical form.
+        let source = endpoint(
             catalog,
             file,
             None,
             &format!("mappings[{i}].source"),
-            &m.source.to_string(),
+            &m.source,
         )?;
-        m.target = endpoint(
+        let target = endpoint(
             catalog,
             file,
             None,
             &format!("mappings[{i}].target"),
-            &m.target.to_string(),
+            &m.target,
         )?;
-        let key = if m.source <= m.target {
-            (m.source.clone(), m.target.clone())
+        let key = if source <= target {
+            (source.clone(), target.clone())
         } else {
-            (m.target.clone(), m.source.clone())
+            (target.clone(), source.clone())
         };
         if let Some(first) = pairs.insert(key, i) {
             return Err(invalid(
                 file,
                 None,
                 &format!("mappings[{i}]"),
-                &format!("{} / {}", m.source, m.target),
+                &format!("{source} / {target}"),
                 format!(
                     "the pair is already mappings[{first}]; keep one entry per pair (reverse edges are derived)"
                 ),
             ));
         }
+        mappings.push(Mapping {
+            source,
+            target,
+            relationship: m.relationship,
+            rationale: m.rationale,
+            strength: m.strength,
+            provenance: m.provenance,
+            reversed: m.reversed,
+        });
     }
-    Ok(cw)
+    Ok(Crosswalk {
+        id: loose.id,
+        name: loose.name,
+        description: loose.description,
+        mappings,
+    })
+}
+
+/// [`Crosswalk`] as a file may spell it: endpoints are text for the catalogue to
+/// resolve, as in CSV. Every other field is read as the typed form reads it.
+#[derive(Deserialize)]
+struct LooseCrosswalk {
+    id: String,
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    mappings: Vec<LooseMapping>,
+}
+
+/// [`Mapping`] with text endpoints.
+#[derive(Deserialize)]
+struct LooseMapping {
+    source: String,
+    target: String,
+    relationship: Relationship,
+    rationale: Rationale,
+    #[serde(default)]
+    strength: Option<Strength>,
+    provenance: Provenance,
+    #[serde(default)]
+    reversed: bool,
 }

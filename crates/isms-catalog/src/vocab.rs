@@ -14,10 +14,24 @@ macro_rules! vocabulary {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $( $(#[$vmeta])* $variant ),+
+        }
+
+        /// Reads the serde name or any spelling `FromStr` accepts, so that JSON files
+        /// take the same words as CSV files (`subset_of`, `Subset Of`, `subset-of`).
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                for v in Self::ALL {
+                    if serde_json::to_value(v).ok().as_ref().and_then(|j| j.as_str()) == Some(&*s) {
+                        return Ok(*v);
+                    }
+                }
+                s.parse().map_err(serde::de::Error::custom)
+            }
         }
 
         impl $name {

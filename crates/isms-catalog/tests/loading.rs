@@ -220,3 +220,61 @@ fn json_schemas_generate_for_exchanged_documents() {
     );
     let _ = schemars::schema_for!(isms_catalog::Coverage);
 }
+
+/// The issue's finding: a JSON mapping file refused `ISO 27001/A 8.13`, which the CSV
+/// loader accepts. Both loaders now take the same spellings (endpoints resolved against
+/// the catalogue, vocabulary words in any case with spaces or hyphens) and give the same
+/// crosswalk.
+#[test]
+fn json_and_csv_crosswalks_accept_the_same_spellings() {
+    let fw = load::framework_from_csv("acme.csv", FRAMEWORK_CSV, info()).unwrap();
+    let cat = Catalog::builder().with_user_framework(fw).build().unwrap();
+    let csv = "source,target,relationship,rationale,strength\n\
+               acme-policy:2025/BK-1,ISO 27001/A 8.13,Subset Of,Functional,8\n\
+               ACME-POLICY:2025/BK-2,iso27001:2022/a.8.13,subset-of,functional,\n";
+    let from_csv = load::crosswalk_from_csv("m.csv", csv, cw_info(), &cat).unwrap();
+    let provenance = serde_json::to_value(&cw_info().provenance).unwrap();
+    let json = serde_json::json!({
+        "id": "acme-to-iso",
+        "name": "ACME policy to ISO 27001",
+        "mappings": [
+            {"source": "acme-policy:2025/BK-1", "target": "ISO 27001/A 8.13",
+             "relationship": "Subset Of", "rationale": "Functional", "strength": 8,
+             "provenance": provenance},
+            {"source": "ACME-POLICY:2025/BK-2", "target": "iso27001:2022/a.8.13",
+             "relationship": "subset-of", "rationale": "functional",
+             "provenance": provenance},
+        ]
+    });
+    let from_json = load::crosswalk_from_json("m.json", &json.to_string(), &cat).unwrap();
+    assert_eq!(from_json, from_csv);
+    assert_eq!(
+        from_json.mappings[0].target.to_string(),
+        "iso27001:2022/A.8.13"
+    );
+    // What a loader writes reads back unchanged (serde names stay canonical).
+    let written = serde_json::to_string(&from_json).unwrap();
+    assert_eq!(
+        load::crosswalk_from_json("again.json", &written, &cat).unwrap(),
+        from_json
+    );
+    // A word neither loader knows is refused by both, naming the field.
+    let bad_csv = "source,target,relationship,rationale\nacme-policy:2025/BK-1,ISO 27001/A 8.13,sort of,functional\n";
+    let e = load::crosswalk_from_csv("m.csv", bad_csv, cw_info(), &cat).unwrap_err();
+    assert!(e.to_string().contains("relationship"), "{e}");
+    let bad_json = json.to_string().replace("Subset Of", "sort of");
+    let e = load::crosswalk_from_json("m.json", &bad_json, &cat).unwrap_err();
+    assert!(matches!(e, LoadError::Json { .. }), "{e}");
+    assert!(e.to_string().contains("sort of"), "{e}");
+}
+
+#[test]
+fn json_and_csv_frameworks_accept_the_same_kind_words() {
+    let csv = "id,parent,kind,title\nBK,,Section,Backups\nBK-1,BK,Requirement,Daily backup\n";
+    let from_csv = load::framework_from_csv("acme.csv", csv, info()).unwrap();
+    let mut json = serde_json::to_value(&from_csv).unwrap();
+    json["items"][0]["kind"] = "Section".into();
+    json["items"][1]["kind"] = "requirement".into();
+    let from_json = load::framework_from_json("acme.json", &json.to_string()).unwrap();
+    assert_eq!(from_json, from_csv);
+}

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use isms_core::{Claim, ImprovementRef, Item, NcRef, RefKind, StreamId};
 use isms_store::{
-    AppendBatch, Appended, ChainHead, EventStore, Facts, ItemFilter, RecordedRequest, RequestId,
-    Selection, StoreError, StoredEvent, Verified,
+    AppendBatch, AppendError, Appended, ChainHead, EventStore, Facts, ItemFilter, ReadError,
+    RecordedRequest, RequestId, Selection, StoredEvent, Verified, VerifyError,
 };
 use isms_store_postgres::{Admin, PgStore, RegisterId};
 use isms_store_sqlite::SqliteStore;
@@ -127,10 +127,7 @@ impl Store {
 
     /// The stream of the item with this human reference, exactly as
     /// recorded (`NC-0007`), if any.
-    pub fn find_stream_by_reference(
-        &self,
-        reference: &str,
-    ) -> Result<Option<StreamId>, StoreError> {
+    pub fn find_stream_by_reference(&self, reference: &str) -> Result<Option<StreamId>, ReadError> {
         match self {
             Store::Sqlite(s) => s.find_stream_by_reference(reference),
             Store::Postgres(s) => {
@@ -150,10 +147,7 @@ impl Store {
     }
 
     /// Builds the projections again from the log; returns the number of items.
-    pub fn rebuild_projections(
-        &mut self,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<u64, StoreError> {
+    pub fn rebuild_projections(&mut self, progress: &mut dyn FnMut(u64)) -> Result<u64, ReadError> {
         match self {
             Store::Sqlite(s) => s.rebuild_projections(progress),
             Store::Postgres(s) => s.rebuild_projections(),
@@ -161,13 +155,13 @@ impl Store {
     }
 
     /// Compares the projections with a fresh fold of the log.
-    pub fn check_projections(&self) -> Result<u64, StoreError> {
+    pub fn check_projections(&self) -> Result<u64, VerifyError> {
         both!(self, s => s.check_projections())
     }
 }
 
 impl EventStore for Store {
-    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
         both!(self, s => s.append(batch))
     }
 
@@ -175,35 +169,35 @@ impl EventStore for Store {
         &self,
         selection: Selection,
         visit: &mut dyn FnMut(StoredEvent),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         both!(self, s => s.read(selection, visit))
     }
 
-    fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&self, stream: StreamId) -> Result<u64, ReadError> {
         both!(self, s => s.stream_version(stream))
     }
 
-    fn head(&self) -> Result<ChainHead, StoreError> {
+    fn head(&self) -> Result<ChainHead, ReadError> {
         both!(self, s => s.head())
     }
 
-    fn verify(&self) -> Result<Verified, StoreError> {
+    fn verify(&self) -> Result<Verified, VerifyError> {
         both!(self, s => s.verify())
     }
 
-    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError> {
         both!(self, s => s.find_request(id))
     }
 
-    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         both!(self, s => s.find_claim(claim))
     }
 
-    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+    fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
         both!(self, s => s.last_number(kind))
     }
 
-    fn load_item(&self, stream: StreamId) -> Result<Option<Item>, StoreError> {
+    fn load_item(&self, stream: StreamId) -> Result<Option<Item>, ReadError> {
         both!(self, s => s.load_item(stream))
     }
 
@@ -211,11 +205,11 @@ impl EventStore for Store {
         &self,
         filter: &ItemFilter,
         visit: &mut dyn FnMut(Item),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         both!(self, s => s.list_items(filter, visit))
     }
 
-    fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), StoreError> {
+    fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), ReadError> {
         both!(self, s => s.read_facts(visit))
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::CommandFactory as _;
 use isms_catalog::{Catalog, TransitiveOptions};
 use isms_core::{EvidenceRef, NcState, Register, StreamId};
-use isms_store::{EventStore, Facts, ItemFilter, ItemKind, Selection, StoreError};
+use isms_store::{BackupError, EventStore, Facts, ItemFilter, ItemKind, Selection};
 use isms_store_sqlite::{BackupReport, RestoreOptions, SqliteStore};
 
 use crate::backend::{Store, Target};
@@ -158,8 +158,8 @@ fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
     let report = match destination {
         Destination::Existing(_) => return Err(outputs::exists(to, COMMAND)),
         Destination::New => store.backup_to(to).map_err(|e| match e {
-            StoreError::AlreadyExists { .. } => outputs::exists(to, COMMAND),
-            other => CliError::Store(other),
+            BackupError::AlreadyExists { .. } => outputs::exists(to, COMMAND),
+            other => other.into(),
         })?,
         Destination::Stdout | Destination::Stream => {
             // The backup is built and verified as a file first, then copied.

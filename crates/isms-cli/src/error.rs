@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use isms_core::DecisionError;
-use isms_store::{HandleError, StoreError};
-use isms_store_sqlite::RestoreError;
+use isms_store::{
+    AppendError, BackupError, HandleError, OpenError, ReadError, StoreError, VerifyError,
+};
 
 /// Exit codes, documented in `isms --help` and `docs/cli.md`.
 pub mod exit {
@@ -46,15 +47,13 @@ pub enum CliError {
     /// A catalogue reference that does not resolve.
     #[error("{0}")]
     Catalog(#[from] isms_catalog::ResolveError),
-    /// The store failed.
+    /// The store failed, refused or found the log changed (whichever
+    /// operation: opening, reading, appending, verifying, backing up).
     #[error("{0}")]
     Store(#[from] StoreError),
     /// Writers kept colliding.
     #[error("{0}")]
     Handle(HandleError),
-    /// A restore refused or failed.
-    #[error("{0}")]
-    Restore(#[from] RestoreError),
     /// Another process held the write lock longer than the timeout.
     #[error(
         "{}: another process has held the write lock for more than {} s; nothing was written",
@@ -91,11 +90,24 @@ impl From<HandleError> for CliError {
     fn from(e: HandleError) -> Self {
         match e {
             HandleError::Refused(d) => CliError::Refused(d),
-            HandleError::Store(s) => CliError::Store(s),
+            HandleError::Read(e) => CliError::Store(e.into()),
+            HandleError::Append(e) => CliError::Store(e.into()),
             other => CliError::Handle(other),
         }
     }
 }
+
+/// Each operation's error reaches the user through [`StoreError`].
+macro_rules! through_store_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                CliError::Store(e.into())
+            }
+        }
+    )*};
+}
+through_store_error!(OpenError, ReadError, AppendError, VerifyError, BackupError);
 
 impl CliError {
     /// The process exit code.
@@ -104,9 +116,7 @@ impl CliError {
             CliError::Usage(_) => exit::USAGE,
             CliError::Refused(_) => exit::REFUSED,
             CliError::NotFound { .. } | CliError::Catalog(_) => exit::NOT_FOUND,
-            CliError::Store(e) | CliError::Restore(RestoreError::Store(e)) => store_exit_code(e),
-            CliError::Restore(RestoreError::Diverges(_)) => exit::USAGE,
-            CliError::Restore(_) => exit::STORE,
+            CliError::Store(e) => store_exit_code(e),
             CliError::Io { .. } | CliError::Handle(_) | CliError::LockTimeout { .. } => exit::STORE,
             CliError::InvalidInput { .. } => exit::INVALID_INPUT,
             CliError::Other(_) => exit::OTHER,
@@ -121,15 +131,21 @@ impl CliError {
                  docs/workflow.md which command may follow which"
                     .into(),
             ),
-            CliError::Store(StoreError::NotFound { path }) => Some(format!(
+            CliError::Store(StoreError::Open(OpenError::NotFound { path })) => Some(format!(
                 "create it with `isms --db {} init`, or point --db / $ISMS_DB at an existing register",
                 path.display()
             )),
-            CliError::Store(StoreError::ChainBroken { .. }) => Some(
+            CliError::Store(
+                StoreError::Verify(VerifyError::ChainBroken { .. })
+                | StoreError::Read(ReadError::Malformed { .. }),
+            ) => Some(
                 "the event log was changed outside isms; restore a verified backup with `isms restore --from FILE`"
                     .into(),
             ),
-            CliError::Store(StoreError::ProjectionMismatch { .. }) => Some(
+            CliError::Store(
+                StoreError::Verify(VerifyError::ProjectionMismatch { .. })
+                | StoreError::Read(ReadError::Projection { .. }),
+            ) => Some(
                 "the log itself verifies; `isms rebuild` builds the projections again from it"
                     .into(),
             ),
@@ -137,15 +153,16 @@ impl CliError {
                 "`isms catalog frameworks` lists the frameworks, `isms catalog list FRAMEWORK` their items"
                     .into(),
             ),
-            CliError::Store(StoreError::Busy { .. }) | CliError::Handle(_) => {
+            CliError::Store(e) if matches!(e.storage(), Some(ReadError::Busy { .. })) => {
                 Some("another process is writing; try again".into())
             }
+            CliError::Handle(_) => Some("another process is writing; try again".into()),
             CliError::LockTimeout { .. } => Some(format!(
                 "try again later, or wait longer with {}=SECONDS (default {})",
                 crate::session::LOCK_TIMEOUT_VAR,
                 crate::session::DEFAULT_LOCK_TIMEOUT.as_secs()
             )),
-            CliError::Restore(RestoreError::Diverges(_)) => Some(
+            CliError::Store(StoreError::Backup(BackupError::Diverges(_))) => Some(
                 "pass --force to restore it anyway; the register it replaces is kept beside it"
                     .into(),
             ),
@@ -155,17 +172,30 @@ impl CliError {
 }
 
 /// The exit code of a store error: tampering 6, a missing file 4 (the
-/// database, or a backup to restore from), the rest 5.
+/// database, or a backup to restore from), a path that must be new but
+/// exists or a restore that would drop events 2, the rest 5.
 fn store_exit_code(e: &StoreError) -> u8 {
     match e {
-        StoreError::ChainBroken { .. } | StoreError::ProjectionMismatch { .. } => exit::TAMPERED,
-        StoreError::NotFound { .. } => exit::NOT_FOUND,
-        StoreError::RestoreRefused { source, .. } => match **source {
-            StoreError::NotFound { .. } => exit::NOT_FOUND,
+        StoreError::Verify(
+            VerifyError::ChainBroken { .. } | VerifyError::ProjectionMismatch { .. },
+        )
+        | StoreError::Backup(BackupError::Verify(
+            VerifyError::ChainBroken { .. } | VerifyError::ProjectionMismatch { .. },
+        )) => exit::TAMPERED,
+        StoreError::Open(OpenError::NotFound { .. })
+        | StoreError::Backup(BackupError::Open(OpenError::NotFound { .. })) => exit::NOT_FOUND,
+        StoreError::Backup(BackupError::RestoreRefused { source, .. }) => match **source {
+            StoreError::Open(OpenError::NotFound { .. }) => exit::NOT_FOUND,
             _ => exit::STORE,
         },
-        StoreError::AlreadyExists { .. } => exit::USAGE,
-        _ => exit::STORE,
+        StoreError::Open(OpenError::AlreadyExists { .. })
+        | StoreError::Backup(BackupError::AlreadyExists { .. } | BackupError::Diverges(_)) => {
+            exit::USAGE
+        }
+        _ => match e.storage() {
+            Some(ReadError::Malformed { .. } | ReadError::Projection { .. }) => exit::TAMPERED,
+            _ => exit::STORE,
+        },
     }
 }
 

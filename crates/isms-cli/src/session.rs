@@ -13,7 +13,7 @@ use isms_core::{
     ActionId, ActionRef, Actor, ActorId, Command, Event, Improvement, ImprovementId,
     ImprovementRef, Item, NcRef, Nonconformity, NonconformityId, Policy, PolicyWarning, StreamId,
 };
-use isms_store::StoreError;
+use isms_store::OpenError;
 use isms_store::{
     AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Outcome, Selection,
     StreamAppend,
@@ -97,7 +97,7 @@ impl Session {
         Store::open(&self.target()?, |path| {
             let options = Options::default().read_only(true);
             match SqliteStore::open_with(path, options) {
-                Err(StoreError::OlderSchemaReadOnly { .. }) => open_sqlite(path),
+                Err(OpenError::OlderSchemaReadOnly { .. }) => open_sqlite(path),
                 other => Ok(other?),
             }
         })

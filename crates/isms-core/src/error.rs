@@ -2,6 +2,7 @@
 //! and carries the offending values, so its message needs no lookup.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
 
 use crate::ids::{ActionRef, ActorId, ImprovementRef, NcRef, RefKind, Role};
 use crate::model::{ActionStatus, Severity};
@@ -75,8 +76,10 @@ pub enum ReferenceError {
     },
 }
 
-/// A verification schedule that cannot be carried out.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// A verification schedule that cannot be carried out. Serialised with a
+/// `problem` tag (`{"problem": "bad_period", "count": 0}`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ScheduleError {
     /// A period of zero or more than 1000 units.
@@ -119,13 +122,20 @@ pub enum ScheduleError {
     },
 }
 
-/// Which item a refused command was about, for messages.
+/// Which item a refused command was about, for messages. Serialised as its
+/// human reference (`"NC-0007"`, `"IMP-0003"`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Subject {
     /// A nonconformity.
     Nonconformity(NcRef),
     /// An improvement.
     Improvement(ImprovementRef),
+}
+
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl std::fmt::Display for Subject {
@@ -138,7 +148,13 @@ impl std::fmt::Display for Subject {
 }
 
 /// Why `decide` refused a command. A refused command changes nothing.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+///
+/// Every variant has a stable rule code ([`DecisionError::code`], listed in
+/// `docs/rule-codes.md`). It serialises with that code as its `code` tag and
+/// the variant's fields beside it:
+/// `{"code": "segregation_of_duties", "reference": "NC-0001", ...}`.
+#[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DecisionError {
     /// No nonconformity with this identifier.
@@ -394,6 +410,7 @@ pub enum DecisionError {
     },
     /// An invalid schedule.
     #[error("invalid verification schedule: {0}")]
+    #[serde(rename = "invalid_schedule")]
     Schedule(#[from] ScheduleError),
     /// The policy requires an approver role.
     #[error("{actor} cannot close {reference}: the policy requires the role {role}")]

@@ -19,34 +19,21 @@
 //!
 //! let policy = Policy::default();
 //! let at = |d| Utc.with_ymd_and_hms(2026, 3, d, 9, 0, 0).unwrap();
-//! let manager = Actor::new(ActorId::new("maria")?);
+//! let manager = Actor::named("maria")?;
 //! let mut register = Register::new();
-//! let nc = NonconformityId::v7_from_parts(1, [1; 10]);
+//! let nc = NonconformityId::v7(at(1), 1);
 //!
-//! register.execute(
-//!     &Command::ReportNonconformity(ReportNonconformity {
-//!         id: nc,
-//!         title: "Procedure out of date".into(),
-//!         description: "The access review procedure predates the new IAM system.".into(),
-//!         source: Source::InternalAudit,
-//!         severity: Severity::Minor,
-//!         requirements: vec!["iso27001:2022/7.5.3".parse()?],
-//!         owner: ActorId::new("omar")?,
-//!         detected_at: at(1),
-//!         external_deadline: None,
-//!         links: vec![],
-//!         extensions: Default::default(),
-//!     }),
-//!     &Context::new(at(2), manager.clone(), &policy),
-//! )?;
+//! let report = ReportNonconformity::new(nc, "Procedure out of date",
+//!     "The access review procedure predates the new IAM system.",
+//!     Source::InternalAudit, Severity::Minor, ActorId::new("omar")?, at(1))
+//!     .requirement("iso27001:2022/7.5.3".parse()?);
+//! register.execute(&report.into(), &Context::new(at(2), manager.clone(), &policy))?;
 //!
-//! // Closing now is refused, with the rule that was broken.
+//! // Closing now is refused, with the rule that was broken and its stable code.
 //! let err = register
-//!     .decide(
-//!         &Command::CloseNonconformity { nonconformity: nc, isms_changes: vec![], notes: None },
-//!         &Context::new(at(3), manager, &policy),
-//!     )
+//!     .decide(&Command::close(nc), &Context::new(at(3), manager, &policy))
 //!     .unwrap_err();
+//! assert_eq!(err.code(), "transition_not_allowed");
 //! assert!(err.to_string().starts_with("cannot close NC-0001: it is reported"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -94,6 +81,8 @@
 //!   command sequences, and the reference model built from the transition
 //!   table, for embedding products' own property tests.
 
+mod builders;
+mod codes;
 mod command;
 mod context;
 mod decide;
@@ -109,11 +98,13 @@ mod policy;
 mod reference;
 mod register;
 mod schedule;
+mod timezone;
 pub mod workflow;
 
 #[cfg(feature = "proptest")]
 pub mod testkit;
 
+pub use codes::{RULE_CODES, RuleCode, RuleOutcome, render_rule_codes_markdown};
 pub use command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
 pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, RegisterFacts};
 pub use decide::{Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, decide};
@@ -140,6 +131,7 @@ pub use schedule::{
     CheckState, DueCheck, MAX_CHECKS, MAX_SPAN_DAYS, Period, PeriodUnit, RecurrenceEnd,
     VerificationSchedule,
 };
+pub use timezone::{IanaTimeZone, TimeZoneError};
 pub use workflow::{
     IMPROVEMENT_TRANSITIONS, ImprovementCommandKind, ImprovementState, NC_TRANSITIONS,
     NcCommandKind, NcState, TransitionRule, render_workflow_markdown,

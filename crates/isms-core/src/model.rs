@@ -615,13 +615,24 @@ impl Nonconformity {
     }
 
     /// The verification checks of the current plan and their state as of
-    /// `as_of`; empty without a plan.
+    /// `as_of`, on UTC dates; empty without a plan.
+    /// [`Self::verification_checks_in`] uses the organisation's time zone.
     pub fn verification_checks(&self, as_of: DateTime<Utc>) -> Vec<DueCheck> {
+        self.verification_checks_in(as_of, crate::IanaTimeZone::UTC)
+    }
+
+    /// The verification checks of the current plan and their state as of
+    /// `as_of`, on the calendar of `zone` (the policy's time zone).
+    pub fn verification_checks_in(
+        &self,
+        as_of: DateTime<Utc>,
+        zone: crate::IanaTimeZone,
+    ) -> Vec<DueCheck> {
         let Some(plan) = self.current_plan() else {
             return Vec::new();
         };
         plan.schedule
-            .check_states(as_of, |i| {
+            .check_states_on(zone.date_of(as_of), |i| {
                 self.current_results()
                     .any(|r| r.check == i && r.at <= as_of)
             })

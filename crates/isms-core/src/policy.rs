@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::Role;
 use crate::model::Severity;
+use crate::timezone::IanaTimeZone;
 
 /// Whether a breached time limit is only reported or refuses the command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -60,6 +61,12 @@ pub struct Policy {
     /// ineffective verification that reopened it) to its first planned
     /// action. Default: none.
     pub max_days_to_plan: Option<TimeLimit>,
+    /// The organisation's time zone (IANA name): due dates, check dates and
+    /// detection dates are calendar dates there, so a check recorded on its
+    /// date in Sydney is on time whatever the UTC date. Default `UTC`
+    /// (omitted from the JSON when UTC).
+    #[serde(skip_serializing_if = "IanaTimeZone::is_utc")]
+    pub time_zone: IanaTimeZone,
 }
 
 impl Default for Policy {
@@ -70,11 +77,17 @@ impl Default for Policy {
             closure_approver_role: None,
             max_days_to_contain: None,
             max_days_to_plan: None,
+            time_zone: IanaTimeZone::UTC,
         }
     }
 }
 
 impl Policy {
+    /// The calendar date of `at` in the organisation's time zone.
+    pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        self.time_zone.date_of(at)
+    }
+
     /// The most permissive policy clause 10 allows: no segregation of duties,
     /// no containment requirement, no approver, no time limits.
     pub fn permissive() -> Self {
@@ -84,6 +97,7 @@ impl Policy {
             closure_approver_role: None,
             max_days_to_contain: None,
             max_days_to_plan: None,
+            time_zone: IanaTimeZone::UTC,
         }
     }
 }

@@ -270,13 +270,22 @@ impl VerificationSchedule {
 
     /// The state of every check as of `as_of`, given which checks (by
     /// index) already have a result. A check is due on its date and overdue
-    /// from the next day (UTC dates).
+    /// from the next day (UTC dates; [`Self::check_states_on`] takes the
+    /// organisation's date, [`crate::Policy::local_date`]).
     pub fn check_states(
         &self,
         as_of: DateTime<Utc>,
         recorded: impl Fn(u32) -> bool,
     ) -> Result<Vec<DueCheck>, ScheduleError> {
-        let today = as_of.date_naive();
+        self.check_states_on(as_of.date_naive(), recorded)
+    }
+
+    /// The state of every check on the organisation's date `today`.
+    pub fn check_states_on(
+        &self,
+        today: chrono::NaiveDate,
+        recorded: impl Fn(u32) -> bool,
+    ) -> Result<Vec<DueCheck>, ScheduleError> {
         Ok(self
             .check_dates()?
             .into_iter()

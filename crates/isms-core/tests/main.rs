@@ -1,6 +1,8 @@
 //! The integration tests of isms-core, in one binary to keep link times down.
 #![allow(missing_docs)] // test code: the items are not a public API
 
+mod builders;
+mod codes;
 mod docs;
 mod equivalence;
 mod errors;
@@ -9,3 +11,4 @@ mod schedule;
 mod seed;
 mod state_machine;
 mod support;
+mod timezone;

@@ -12,7 +12,7 @@ use isms_core::{
     Event, EvidenceRef, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register,
     RejectionReason, ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
 };
-use isms_store::{AppendBatch, Appended, EventStore, ExpectedVersion, StoreError, StreamAppend};
+use isms_store::{AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, StreamAppend};
 
 use crate::columns::{Column, ColumnMapping, MappedHeader, MappingFile, match_header};
 use crate::error::{FileError, ImportError, Location, Problem, ProblemKind, Problems};
@@ -150,7 +150,7 @@ impl ImportPlan {
     /// Appends every event in one batch: all or nothing. A store that
     /// changed since the plan was made refuses it with a conflict, and
     /// nothing is written.
-    pub fn append_to(&self, store: &mut impl EventStore) -> Result<Option<Appended>, StoreError> {
+    pub fn append_to(&self, store: &mut impl EventStore) -> Result<Option<Appended>, AppendError> {
         if self.batch.is_empty() {
             return Ok(None);
         }

@@ -3,7 +3,7 @@
 //! typed result that the report wraps with its metadata.
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
-use isms_core::{NcState, RequirementRef, RootCauseCategory, Severity};
+use isms_core::{IanaTimeZone, NcState, RequirementRef, RootCauseCategory, Severity};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,9 @@ pub const MAX_WINDOW_DAYS: u32 = 36_600;
 pub const DEFAULT_WINDOW_DAYS: u32 = 365;
 
 /// The instant `T` a KPI is evaluated as of, and the window `[T - W, T]`
-/// (both ends included) that flow KPIs count over.
+/// (both ends included) that flow KPIs count over, with the time zone whose
+/// calendar decides what is overdue and what was done on time (UTC unless
+/// [`Window::in_zone`] says otherwise: give it the policy's time zone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
     as_of: DateTime<Utc>,
@@ -25,6 +27,7 @@ pub struct Window {
     t: i64,
     start: i64,
     today: i32,
+    zone: IanaTimeZone,
 }
 
 impl Window {
@@ -52,7 +55,33 @@ impl Window {
             t,
             start,
             today: day_of(t),
+            zone: IanaTimeZone::UTC,
         })
+    }
+
+    /// The same window on the calendar of `zone` (the organisation's time
+    /// zone, `Policy::time_zone`): `T`'s date, and the date each action was
+    /// completed on, are dates there.
+    #[must_use]
+    pub fn in_zone(mut self, zone: IanaTimeZone) -> Self {
+        self.zone = zone;
+        self.today = crate::view::day_number(zone.date_of(self.as_of));
+        self
+    }
+
+    /// The time zone of the window's calendar.
+    pub fn zone(&self) -> IanaTimeZone {
+        self.zone
+    }
+
+    /// Days since 1970-01-01 of the calendar date of `t_ns` in the window's
+    /// zone.
+    fn day_of(&self, t_ns: i64) -> i32 {
+        if self.zone.is_utc() {
+            return day_of(t_ns);
+        }
+        let at = Utc.timestamp_nanos(t_ns);
+        crate::view::day_number(self.zone.date_of(at))
     }
 
     /// The default window (365 days) ending at `as_of`.
@@ -399,8 +428,9 @@ pub(crate) fn duration_stats(v: &mut [i64]) -> DurationStats {
     }
 }
 
-fn month_start(y: i32, m: u32) -> Option<DateTime<Utc>> {
-    Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()
+/// The first instant of month `m` of year `y` on the calendar of `zone`.
+fn month_start(zone: IanaTimeZone, y: i32, m: u32) -> Option<DateTime<Utc>> {
+    zone.start_of(chrono::NaiveDate::from_ymd_opt(y, m, 1)?)
 }
 
 fn next_month(y: i32, m: u32) -> (i32, u32) {
@@ -532,7 +562,7 @@ impl KpiView {
             if !w.contains(done) {
                 continue;
             }
-            let day = day_of(done);
+            let day = w.day_of(done);
             r.completed += 1;
             r.on_time_original += u64::from(day <= self.action_original_due[a]);
             r.on_time_current += u64::from(day <= self.due_at(a, t));
@@ -793,8 +823,8 @@ impl KpiView {
     /// the one holding `T`.
     pub fn backlog_trend(&self, w: &Window) -> BacklogTrend {
         let t = w.t;
-        let first = w.start();
-        let last = w.as_of();
+        let first = w.zone.date_of(w.start());
+        let last = w.zone.date_of(w.as_of());
         let (mut y, mut m) = (first.year(), first.month());
         let mut labels = Vec::new();
         // Start of each month, then the end bound X_m = min(next start - 1 ns, T).
@@ -802,7 +832,8 @@ impl KpiView {
         let mut ends = Vec::new();
         while (y, m) <= (last.year(), last.month()) {
             let (ny, nm) = next_month(y, m);
-            let (Some(s), Some(e)) = (month_start(y, m), month_start(ny, nm)) else {
+            let (Some(s), Some(e)) = (month_start(w.zone, y, m), month_start(w.zone, ny, nm))
+            else {
                 break;
             };
             labels.push(format!("{y:04}-{m:02}"));

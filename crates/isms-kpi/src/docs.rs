@@ -20,8 +20,10 @@ from the transition history (the last transition at or before `T`); an action's 
 at `T` is its original due date as moved by the reschedules recorded at or before `T`; a \
 check has a result at `T` if the result was recorded at or before `T`. Events after `T` \
 change nothing.\n\
-- **Dates** are UTC calendar dates. \"Before T's date\" compares a due date with the UTC \
-date of `T`: an action or check due on `T`'s date is not overdue, one due the day before is.\n\
+- **Dates** are calendar dates of the organisation's time zone (`ReportOptions::time_zone`, \
+the policy's IANA zone; UTC by default). \"Before T's date\" compares a due date with the \
+date of `T` there, a completion counts on its date there, and months start at its midnight: \
+an action or check due on `T`'s date is not overdue, one due the day before is.\n\
 - **Durations** are in fractional days: seconds / 86 400.\n\
 - **Percentiles** (median = 50th, and 90th) use linear interpolation between closest \
 ranks (Hyndman and Fan type 7, the default of numpy and pandas): with the `n` values \

@@ -109,23 +109,23 @@ kpis! {
     TimeToClose = "time_to_close", "Time to close", Days, LowerIsBetter,
         "Nonconformities closed in the window [T - W, T] (a closure at exactly T counts; rejections do not): the time from report to closure, in fractional days. Value: the median. Detail: count, mean, median and 90th percentile (linear interpolation between closest ranks). Population: those nonconformities. No data when there are none.";
     OverdueActions = "overdue_actions", "Overdue corrective actions", Count, LowerIsBetter,
-        "Corrective actions planned at or before T, neither done nor cancelled at T, whose due date in force at T (the original due date as moved by the reschedules recorded at or before T) is before T's UTC date. An action due on T's date is not overdue; one due the day before is. Value: their number. Population: the open actions (planned at or before T, neither done nor cancelled at T).";
+        "Corrective actions planned at or before T, neither done nor cancelled at T, whose due date in force at T (the original due date as moved by the reschedules recorded at or before T) is before T's date (in the organisation's time zone). An action due on T's date is not overdue; one due the day before is. Value: their number. Population: the open actions (planned at or before T, neither done nor cancelled at T).";
     OverdueActionRate = "overdue_action_rate", "Overdue action rate", Ratio, LowerIsBetter,
         "Overdue corrective actions (as in overdue_actions) divided by all open corrective actions at T (planned at or before T, neither done nor cancelled at T). Population: the open actions. No data when no action is open.";
     OnTimeActionCompletionRate = "on_time_action_completion_rate", "On-time action completion rate", Ratio, HigherIsBetter,
-        "Corrective actions completed in the window [T - W, T]: the share whose completion date (UTC) is on or before their ORIGINAL due date, so that a reschedule never turns a late action into an on-time one. Detail: the same share against the due date in force at T, and how many were rescheduled at least once. Population: actions completed in the window. No data when none was.";
+        "Corrective actions completed in the window [T - W, T]: the share whose completion date (in the organisation's time zone) is on or before their ORIGINAL due date, so that a reschedule never turns a late action into an on-time one. Detail: the same share against the due date in force at T, and how many were rescheduled at least once. Population: actions completed in the window. No data when none was.";
     EffectivenessRate = "effectiveness_rate", "Effectiveness rate (first-time-right)", Ratio, HigherIsBetter,
         "Nonconformities whose first effectiveness conclusion (10.2 d) fell in the window [T - W, T]: the share concluded effective at that first conclusion. A nonconformity found ineffective first and effective later counts as not first-time-right. Population: those nonconformities. No data when there are none.";
     RepeatNonconformityRate = "repeat_nonconformity_rate", "Repeat nonconformity rate", Ratio, LowerIsBetter,
         "Nonconformities reported in the window [T - W, T]: the share linked, at or before T, as a recurrence of an earlier nonconformity. Population: nonconformities reported in the window. No data when none was.";
     OverdueVerifications = "overdue_verifications", "Overdue effectiveness checks", Count, LowerIsBetter,
-        "Scheduled effectiveness checks dated before T's UTC date with no result recorded at or before T. The checks counted are those of the verification plan in force at T (the latest recorded at or before T, for the analysis attempt in force at T) of each nonconformity whose state at T is analysed, actions_planned or implemented, that is with an attempt under way and not yet concluded. A check dated T's date is not overdue. Value: their number. Population: the checks of those plans dated before T's date.";
+        "Scheduled effectiveness checks dated before T's date (in the organisation's time zone) with no result recorded at or before T. The checks counted are those of the verification plan in force at T (the latest recorded at or before T, for the analysis attempt in force at T) of each nonconformity whose state at T is analysed, actions_planned or implemented, that is with an attempt under way and not yet concluded. A check dated T's date is not overdue. Value: their number. Population: the checks of those plans dated before T's date.";
     RootCausePareto = "root_cause_pareto", "Root-cause Pareto", Count, Neutral,
         "Root causes of the analyses recorded in the window [T - W, T], counted by category (each cause once), in descending order of count (ties in the order people, process, technology, supplier, governance, environment), with each category's share of all causes and the cumulative share. Value and population: the number of root causes.";
     ByRequirement = "by_requirement", "Nonconformities by requirement", Count, Neutral,
         "Nonconformities reported in the window [T - W, T] per requirement reference, count descending then reference ascending; a nonconformity counts once for each reference it breaches. With a projection onto another framework: the same nonconformities per item of that framework, each counted once per item however many of its references map to it, and the number with no mapped item. Value and population: nonconformities reported in the window.";
     BacklogTrend = "backlog_trend", "Backlog trend", Count, LowerIsBetter,
-        "Per calendar month (UTC) from the month holding T - W to the month holding T: nonconformities reported, closed and rejected in the month (counting only instants in the window [T - W, T]), and open at the end of the month (at T for the month holding T). Value: open at T. Population: nonconformities reported at or before T.";
+        "Per calendar month (in the organisation's time zone) from the month holding T - W to the month holding T: nonconformities reported, closed and rejected in the month (counting only instants in the window [T - W, T]), and open at the end of the month (at T for the month holding T). Value: open at T. Population: nonconformities reported at or before T.";
     ImprovementsRealised = "improvements_realised", "Improvements realised", Count, HigherIsBetter,
         "Improvement opportunities (10.1) that reached the realised state in the window [T - W, T]. Population: improvements proposed at or before T. Detail: also the number proposed in the window and the cycle time.";
     ImprovementCycleTime = "improvement_cycle_time", "Improvement cycle time", Days, LowerIsBetter,
@@ -284,6 +284,9 @@ pub struct ReportOptions<'a> {
     /// Project `by_requirement` onto this framework through this mapping
     /// (e.g. the catalogue and `"nis2"`). Default: none.
     pub projection: Option<(&'a dyn RequirementProjection, &'a str)>,
+    /// The organisation's time zone (`Policy::time_zone`): overdue and on
+    /// time are judged on its calendar. Default UTC.
+    pub time_zone: isms_core::IanaTimeZone,
 }
 
 impl Default for ReportOptions<'_> {
@@ -292,6 +295,7 @@ impl Default for ReportOptions<'_> {
             window_days: DEFAULT_WINDOW_DAYS,
             targets: Targets::default(),
             projection: None,
+            time_zone: isms_core::IanaTimeZone::UTC,
         }
     }
 }
@@ -302,6 +306,7 @@ impl fmt::Debug for ReportOptions<'_> {
             .field("window_days", &self.window_days)
             .field("targets", &self.targets)
             .field("projection", &self.projection.map(|(_, fw)| fw))
+            .field("time_zone", &self.time_zone)
             .finish()
     }
 }
@@ -349,7 +354,7 @@ impl KpiView {
         as_of: DateTime<Utc>,
         options: &ReportOptions<'_>,
     ) -> Result<KpiReport, KpiError> {
-        let w = Window::new(as_of, options.window_days)?;
+        let w = Window::new(as_of, options.window_days)?.in_zone(options.time_zone);
         let tg = &options.targets;
         let mut kpis = Vec::with_capacity(KpiId::ALL.len());
 

@@ -5,3 +5,4 @@ mod fixture;
 mod items;
 mod properties;
 mod shape;
+mod timezone;

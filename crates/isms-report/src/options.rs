@@ -142,6 +142,9 @@ pub struct ReportOptions<'a> {
     /// The catalogue used for titles, Annex A themes and the projection
     /// onto NIS2 Article 21(2) (default: the shipped catalogue).
     pub catalog: &'a Catalog,
+    /// The organisation's time zone (`Policy::time_zone`): what is overdue,
+    /// on time and in which month is judged on its calendar. Default UTC.
+    pub time_zone: isms_core::IanaTimeZone,
 }
 
 impl Default for ReportOptions<'static> {
@@ -156,6 +159,7 @@ impl Default for ReportOptions<'static> {
             paper: Paper::A4,
             max_rows: DEFAULT_MAX_ROWS,
             catalog: Catalog::shipped(),
+            time_zone: isms_core::IanaTimeZone::UTC,
         }
     }
 }

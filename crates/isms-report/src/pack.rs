@@ -208,10 +208,11 @@ impl ReviewPack {
             window_days: options.window_days,
             targets: options.targets.clone(),
             projection: None,
+            time_zone: options.time_zone,
         }
         .with_projection(options.catalog, "nis2");
         let kpis = view.report(as_of, &kpi_options)?;
-        let window = Window::new(as_of, options.window_days)?;
+        let window = Window::new(as_of, options.window_days)?.in_zone(options.time_zone);
         let start = kpis.window_start;
         let in_period = |t: DateTime<Utc>| start <= t && t <= as_of;
 

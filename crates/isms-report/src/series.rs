@@ -206,6 +206,7 @@ pub fn rate_series(
         window_days: trend_window_days,
         targets: targets.clone(),
         projection: None,
+        time_zone: isms_core::IanaTimeZone::UTC,
     };
     let mut series = RateSeries {
         trend_window_days,

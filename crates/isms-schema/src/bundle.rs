@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use crate::error::BundleError;
@@ -99,26 +98,18 @@ impl DocumentKind {
     /// The schema of this kind for one direction, with `$id`, `title` and the bundle's
     /// portability rewrites applied.
     pub fn schema(self, direction: Direction) -> Value {
-        let settings = match direction {
-            Direction::Input => SchemaSettings::draft2020_12().for_deserialize(),
-            Direction::Output => SchemaSettings::draft2020_12().for_serialize(),
+        use crate::schema_for;
+        let mut value = match self {
+            DocumentKind::Register => schema_for::<crate::RegisterDocument>(direction),
+            DocumentKind::Nonconformity => schema_for::<isms_core::Nonconformity>(direction),
+            DocumentKind::Improvement => schema_for::<isms_core::Improvement>(direction),
+            DocumentKind::Event => schema_for::<isms_core::Event>(direction),
+            DocumentKind::Command => schema_for::<isms_core::Command>(direction),
+            DocumentKind::Policy => schema_for::<isms_core::Policy>(direction),
+            DocumentKind::Framework => schema_for::<isms_catalog::Framework>(direction),
+            DocumentKind::Crosswalk => schema_for::<isms_catalog::Crosswalk>(direction),
+            DocumentKind::KpiReport => schema_for::<isms_kpi::KpiReport>(direction),
         };
-        let generator = settings.into_generator();
-        let schema = match self {
-            DocumentKind::Register => generator.into_root_schema_for::<crate::RegisterDocument>(),
-            DocumentKind::Nonconformity => {
-                generator.into_root_schema_for::<isms_core::Nonconformity>()
-            }
-            DocumentKind::Improvement => generator.into_root_schema_for::<isms_core::Improvement>(),
-            DocumentKind::Event => generator.into_root_schema_for::<isms_core::Event>(),
-            DocumentKind::Command => generator.into_root_schema_for::<isms_core::Command>(),
-            DocumentKind::Policy => generator.into_root_schema_for::<isms_core::Policy>(),
-            DocumentKind::Framework => generator.into_root_schema_for::<isms_catalog::Framework>(),
-            DocumentKind::Crosswalk => generator.into_root_schema_for::<isms_catalog::Crosswalk>(),
-            DocumentKind::KpiReport => generator.into_root_schema_for::<isms_kpi::KpiReport>(),
-        };
-        let mut value = schema.to_value();
-        crate::transform::portable(&mut value);
         finish_root(&mut value, self, direction);
         value
     }

@@ -80,7 +80,8 @@
 //! - **Portable schemas.** Documented unit enums are written as `enum` (the values'
 //!   descriptions are listed in the description), and schemars' integer formats
 //!   (`uint32`, ...) become `minimum`/`maximum`, so that validators other than this
-//!   crate's accept the bundle unchanged.
+//!   crate's accept the bundle unchanged. [`schema_for`] and [`make_portable`] give a
+//!   product's own types the same treatment.
 //! - **The events are the record of truth.** A register document carries the state for
 //!   readers and the events for importers; [`RegisterDocument::to_register`] rebuilds the
 //!   state from the events and refuses a document whose state disagrees.
@@ -94,6 +95,7 @@ mod bundle;
 pub mod compat;
 mod document;
 mod error;
+mod generate;
 mod transform;
 #[cfg(feature = "validate")]
 mod validate;
@@ -105,11 +107,12 @@ pub use document::RegisterDocument;
 #[cfg(feature = "validate")]
 pub use error::ValidationError;
 pub use error::{BundleError, DocumentError};
+pub use generate::{make_portable, schema_for};
 #[cfg(feature = "validate")]
 pub use validate::{DocumentValidator, Violation, check_metaschema, validate_document};
 
 /// The version of the schema bundle and of the register document format.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 /// The major version of [`SCHEMA_VERSION`]: what register documents must carry to be read.
 pub const SCHEMA_MAJOR: u64 = 1;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use isms_store::StoreError;
+use isms_store::{OpenError, ReadError};
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 
@@ -28,21 +28,21 @@ impl std::fmt::Debug for Admin {
 }
 
 /// Checks that the database holds the schema this build writes.
-pub(crate) fn check_schema(client: &mut Client, label: &Path) -> Result<(), StoreError> {
+pub(crate) fn check_schema(client: &mut Client, label: &Path) -> Result<(), OpenError> {
     let found = schema_version(client, label)?;
     match found {
-        None => Err(StoreError::NotOurDatabase {
+        None => Err(OpenError::NotOurDatabase {
             path: label.to_owned(),
             detail:
                 "the database has no isms schema; run the migrations (`isms init`) as its owner"
                     .into(),
         }),
-        Some(v) if v > SCHEMA_VERSION => Err(StoreError::NewerSchema {
+        Some(v) if v > SCHEMA_VERSION => Err(OpenError::NewerSchema {
             path: label.to_owned(),
             found: v,
             supported: SCHEMA_VERSION,
         }),
-        Some(v) if v < SCHEMA_VERSION => Err(StoreError::OlderSchemaReadOnly {
+        Some(v) if v < SCHEMA_VERSION => Err(OpenError::OlderSchemaReadOnly {
             path: label.to_owned(),
             found: v,
             supported: SCHEMA_VERSION,
@@ -52,7 +52,7 @@ pub(crate) fn check_schema(client: &mut Client, label: &Path) -> Result<(), Stor
 }
 
 /// The highest migration applied, or `None` without an isms schema.
-fn schema_version(client: &mut Client, label: &Path) -> Result<Option<u32>, StoreError> {
+fn schema_version(client: &mut Client, label: &Path) -> Result<Option<u32>, ReadError> {
     match client.query_one(
         "SELECT coalesce(max(version), 0) FROM isms.schema_version",
         &[],
@@ -77,16 +77,16 @@ impl Admin {
     /// Connects as the owning role.
     ///
     /// # Errors
-    /// [`StoreError::Backend`] when the server cannot be reached.
-    pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let config: Config = url.parse().map_err(|e| StoreError::Backend {
+    /// [`OpenError::Backend`] when the server cannot be reached.
+    pub fn connect(url: &str) -> Result<Self, ReadError> {
+        let config: Config = url.parse().map_err(|e| ReadError::Backend {
             path: PathBuf::from("postgres"),
             operation: "read the connection string",
             source: Box::new(e),
         })?;
         let label = crate::store::label_of(
             &config,
-            &RegisterId::new("admin").map_err(|e| StoreError::Backend {
+            &RegisterId::new("admin").map_err(|e| ReadError::Backend {
                 path: PathBuf::from("postgres"),
                 operation: "name the admin session",
                 source: Box::new(e),
@@ -103,9 +103,9 @@ impl Admin {
     /// version. An advisory lock keeps two migrating processes apart.
     ///
     /// # Errors
-    /// [`StoreError::NewerSchema`] when a newer build migrated the
-    /// database (nothing is changed); [`StoreError::Backend`] otherwise.
-    pub fn migrate(&mut self) -> Result<u32, StoreError> {
+    /// [`OpenError::NewerSchema`] when a newer build migrated the
+    /// database (nothing is changed); [`OpenError::Backend`] otherwise.
+    pub fn migrate(&mut self) -> Result<u32, OpenError> {
         let label = self.label.clone();
         let err = |op| {
             let label = label.clone();
@@ -130,7 +130,7 @@ impl Admin {
         let found: i32 = row.try_get(0).map_err(err("read the schema version"))?;
         let found = u32::try_from(found).unwrap_or(0);
         if found > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
+            return Err(OpenError::NewerSchema {
                 path: label.clone(),
                 found,
                 supported: SCHEMA_VERSION,
@@ -152,28 +152,28 @@ impl Admin {
     /// Creates an empty register.
     ///
     /// # Errors
-    /// [`StoreError::AlreadyExists`] when it exists; [`StoreError::Backend`]
+    /// [`OpenError::AlreadyExists`] when it exists; [`OpenError::Backend`]
     /// otherwise.
-    pub fn create_register(&mut self, register: &RegisterId) -> Result<(), StoreError> {
+    pub fn create_register(&mut self, register: &RegisterId) -> Result<(), OpenError> {
         match self.client.execute(
             "INSERT INTO isms.registers (register) VALUES ($1)",
             &[&register.as_str()],
         ) {
             Ok(_) => Ok(()),
             Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-                Err(StoreError::AlreadyExists {
+                Err(OpenError::AlreadyExists {
                     path: self.register_label(register),
                 })
             }
-            Err(e) => Err(pg_err(&self.label, "create the register", e)),
+            Err(e) => Err(pg_err(&self.label, "create the register", e).into()),
         }
     }
 
     /// Whether the register exists.
     ///
     /// # Errors
-    /// [`StoreError::Backend`].
-    pub fn register_exists(&mut self, register: &RegisterId) -> Result<bool, StoreError> {
+    /// [`OpenError::Backend`].
+    pub fn register_exists(&mut self, register: &RegisterId) -> Result<bool, ReadError> {
         Ok(self
             .client
             .query_opt(
@@ -189,8 +189,8 @@ impl Admin {
     /// `isms.register_access` that row-level security tests.
     ///
     /// # Errors
-    /// [`StoreError::Backend`], for instance when the role does not exist.
-    pub fn grant(&mut self, register: &RegisterId, role: &str) -> Result<(), StoreError> {
+    /// [`OpenError::Backend`], for instance when the role does not exist.
+    pub fn grant(&mut self, register: &RegisterId, role: &str) -> Result<(), ReadError> {
         let quoted = format!("\"{}\"", role.replace('"', "\"\""));
         let label = self.label.clone();
         let mut tx = self
@@ -216,8 +216,8 @@ impl Admin {
     /// log; keep a dump (`pg_dump`) or a register document first.
     ///
     /// # Errors
-    /// [`StoreError::Backend`].
-    pub fn drop_register(&mut self, register: &RegisterId) -> Result<(), StoreError> {
+    /// [`OpenError::Backend`].
+    pub fn drop_register(&mut self, register: &RegisterId) -> Result<(), ReadError> {
         let label = self.label.clone();
         let err = |e| pg_err(&label, "drop the register", e);
         let mut tx = self.client.transaction().map_err(err)?;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use isms_store::StoreError;
+use isms_store::{OpenError, ReadError};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls};
 
@@ -37,9 +37,9 @@ impl Listener {
     /// Connects and starts listening to `register`.
     ///
     /// # Errors
-    /// [`StoreError::Backend`] when the server cannot be reached.
-    pub fn connect(url: &str, register: &RegisterId) -> Result<Self, StoreError> {
-        let config: Config = url.parse().map_err(|e| StoreError::Backend {
+    /// [`ReadError::Backend`] when the server cannot be reached.
+    pub fn connect(url: &str, register: &RegisterId) -> Result<Self, OpenError> {
+        let config: Config = url.parse().map_err(|e| ReadError::Backend {
             path: PathBuf::from("postgres"),
             operation: "read the connection string",
             source: Box::new(e),
@@ -59,8 +59,8 @@ impl Listener {
     /// when nothing was appended meanwhile.
     ///
     /// # Errors
-    /// [`StoreError::Backend`] when the connection fails.
-    pub fn wait(&mut self, timeout: Duration) -> Result<Option<u64>, StoreError> {
+    /// [`ReadError::Backend`] when the connection fails.
+    pub fn wait(&mut self, timeout: Duration) -> Result<Option<u64>, ReadError> {
         let mut newest = None;
         let mut note = |payload: &str| {
             if let Ok(p) = payload.parse::<u64>() {

@@ -8,9 +8,9 @@ use isms_core::{Claim, Event, Item, RefKind, StreamId};
 use isms_store::append::{AppendState, PlannedEvent, plan_append};
 use isms_store::projection::{ItemRow, Touched, decode_facts, decode_item};
 use isms_store::{
-    AppendBatch, Appended, BreakKind, ChainHash, ChainHead, ChainWalk, EventStore, Facts,
-    ItemFilter, ItemKind, RecordedRequest, RequestId, RequestRecord, Selection, StoreError,
-    StoredEvent, Verified,
+    AppendBatch, AppendError, Appended, BreakKind, ChainHash, ChainHead, ChainWalk, EventStore,
+    Facts, ItemFilter, ItemKind, OpenError, ReadError, RecordedRequest, RequestId, RequestRecord,
+    Selection, StoredEvent, Verified, VerifyError,
 };
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
@@ -75,13 +75,13 @@ pub(crate) fn label_of(config: &Config, register: &RegisterId) -> PathBuf {
     PathBuf::from(format!("postgres://{user}@{host}:{port}/{db}#{register}"))
 }
 
-/// A PostgreSQL failure as a [`StoreError`].
+/// A PostgreSQL failure as a [`ReadError`] (the medium failing).
 pub(crate) fn pg_err(
     label: &std::path::Path,
     operation: &'static str,
     e: postgres::Error,
-) -> StoreError {
-    StoreError::Backend {
+) -> ReadError {
+    ReadError::Backend {
         path: label.to_owned(),
         operation,
         source: Box::new(ServerError(e)),
@@ -163,15 +163,16 @@ impl PgStore {
     /// `postgres://app@db.example/isms`) and works inside `register`.
     ///
     /// # Errors
-    /// [`StoreError::Backend`] when the server cannot be reached or refuses
-    /// the login; [`StoreError::NotOurDatabase`] when the database has no
+    /// [`ReadError::Backend`] (as [`OpenError::Storage`]) when the server
+    /// cannot be reached or refuses the login; [`OpenError::NotOurDatabase`]
+    /// when the database has no
     /// isms schema (run [`crate::Admin::migrate`]);
-    /// [`StoreError::NewerSchema`] / [`StoreError::OlderSchemaReadOnly`]
+    /// [`OpenError::NewerSchema`] / [`OpenError::OlderSchemaReadOnly`]
     /// when its schema is not the one this build writes;
-    /// [`StoreError::NotFound`] when the register does not exist or this
+    /// [`OpenError::NotFound`] when the register does not exist or this
     /// role may not work in it.
-    pub fn connect(url: &str, register: &RegisterId) -> Result<Self, StoreError> {
-        let config: Config = url.parse().map_err(|e| StoreError::Backend {
+    pub fn connect(url: &str, register: &RegisterId) -> Result<Self, OpenError> {
+        let config: Config = url.parse().map_err(|e| ReadError::Backend {
             path: PathBuf::from("postgres"),
             operation: "read the connection string",
             source: Box::new(e),
@@ -192,7 +193,7 @@ impl PgStore {
         mut client: Client,
         register: &RegisterId,
         label: PathBuf,
-    ) -> Result<Self, StoreError> {
+    ) -> Result<Self, OpenError> {
         check_schema(&mut client, &label)?;
         client
             .execute(
@@ -204,7 +205,7 @@ impl PgStore {
             .query_opt(HEAD, &[&register.as_str()])
             .map_err(|e| pg_err(&label, "open the register", e))?;
         if found.is_none() {
-            return Err(StoreError::NotFound { path: label });
+            return Err(OpenError::NotFound { path: label });
         }
         Ok(Self {
             client: RefCell::new(Session {
@@ -226,15 +227,15 @@ impl PgStore {
         &self.label
     }
 
-    fn session(&self) -> Result<RefMut<'_, Session>, StoreError> {
-        self.client.try_borrow_mut().map_err(|e| StoreError::Backend {
+    fn session(&self) -> Result<RefMut<'_, Session>, ReadError> {
+        self.client.try_borrow_mut().map_err(|e| ReadError::Backend {
             path: self.label.clone(),
             operation: "use the connection (it is busy with a read whose callback called the store again)",
             source: Box::new(e),
         })
     }
 
-    fn err(&self, operation: &'static str) -> impl Fn(postgres::Error) -> StoreError + '_ {
+    fn err(&self, operation: &'static str) -> impl Fn(postgres::Error) -> ReadError + '_ {
         move |e| pg_err(&self.label, operation, e)
     }
 
@@ -242,9 +243,9 @@ impl PgStore {
     /// again from its log, in one transaction; returns the number of items.
     ///
     /// # Errors
-    /// A [`StoreError`] naming the store, or the position of an event that
+    /// A [`ReadError`] naming the store, or the position of an event that
     /// does not decode.
-    pub fn rebuild_projections(&mut self) -> Result<u64, StoreError> {
+    pub fn rebuild_projections(&mut self) -> Result<u64, ReadError> {
         let label = self.label.clone();
         let register = self.register.as_str().to_owned();
         let err = |op| {
@@ -279,10 +280,13 @@ impl PgStore {
             while let Some(row) = rows.next().map_err(err("fold the log"))? {
                 let position = from_sql(row.try_get(0).map_err(err("fold the log"))?);
                 let stream: &str = row.try_get(1).map_err(err("fold the log"))?;
-                let stream: StreamId = stream.parse()?;
+                let stream: StreamId = stream.parse().map_err(|_| ReadError::Malformed {
+                    position,
+                    detail: format!("the stream {stream:?} is not a stream id"),
+                })?;
                 let body: &str = row.try_get(2).map_err(err("fold the log"))?;
                 let event: Event = serde_json::from_str(body)
-                    .map_err(|source| StoreError::Undecodable { position, source })?;
+                    .map_err(|source| ReadError::Undecodable { position, source })?;
                 match &mut current {
                     Some((s, item, last)) if *s == stream => {
                         isms_core::apply_owned(item, event);
@@ -320,7 +324,7 @@ impl PgStore {
             )
             .map_err(|e| match e {
                 Written::Db(e) => pg_err(&label, "rebuild the projections", e),
-                Written::Encode(e) => StoreError::Encode(e),
+                Written::Encode(e) => unencodable(*stream, &e),
             })?;
         }
         tx.commit().map_err(err("commit the rebuilt projections"))?;
@@ -328,24 +332,34 @@ impl PgStore {
     }
 
     /// Compares every projected row of this register with a fresh fold of
-    /// its log: the first difference is a [`StoreError::ProjectionMismatch`]
+    /// its log: the first difference is a [`VerifyError::ProjectionMismatch`]
     /// naming the item. Returns the number of items checked.
     ///
     /// # Errors
-    /// The mismatch, or a [`StoreError`] naming the store.
-    pub fn check_projections(&self) -> Result<u64, StoreError> {
+    /// The mismatch, or a [`ReadError`] naming the store.
+    pub fn check_projections(&self) -> Result<u64, VerifyError> {
         let register = self.fold(Selection::All)?;
         let mut expected: HashMap<(i16, u32), ItemRow> = HashMap::new();
-        for nc in register.nonconformities() {
-            let row = ItemRow::of(&Item::Nonconformity(nc.clone()))?;
-            expected.insert((row.kind.code(), row.number), row);
-        }
-        for imp in register.improvements() {
-            let row = ItemRow::of(&Item::Improvement(imp.clone()))?;
+        let items = register
+            .nonconformities()
+            .iter()
+            .map(|nc| Item::Nonconformity(nc.clone()))
+            .chain(
+                register
+                    .improvements()
+                    .iter()
+                    .map(|imp| Item::Improvement(imp.clone())),
+            );
+        for item in items {
+            let row = ItemRow::of(&item).map_err(|e| VerifyError::ProjectionMismatch {
+                projection: "items",
+                subject: item.stream().to_string(),
+                detail: format!("the item folded from the log does not serialise ({e})"),
+            })?;
             expected.insert((row.kind.code(), row.number), row);
         }
         let mismatch =
-            |projection, subject: String, detail: String| StoreError::ProjectionMismatch {
+            |projection, subject: String, detail: String| VerifyError::ProjectionMismatch {
                 projection,
                 subject,
                 detail,
@@ -477,7 +491,7 @@ struct TxState<'a, 'c> {
 }
 
 impl AppendState for TxState<'_, '_> {
-    fn stream_version(&mut self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, ReadError> {
         let row = self
             .tx
             .query_one(self.version, &[&self.register, &stream.to_string()])
@@ -487,7 +501,7 @@ impl AppendState for TxState<'_, '_> {
         })?))
     }
 
-    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         let row = self
             .tx
             .query_opt(self.holder, &[&self.register, &claim.to_string()])
@@ -500,11 +514,11 @@ fn parse_holder(
     label: &std::path::Path,
     claim: Claim,
     row: &postgres::Row,
-) -> Result<StreamId, StoreError> {
+) -> Result<StreamId, ReadError> {
     let s: String = row
         .try_get(0)
         .map_err(|e| pg_err(label, "look up a claim", e))?;
-    s.parse().map_err(|_| StoreError::Corrupt {
+    s.parse().map_err(|_| ReadError::Corrupt {
         path: label.to_owned(),
         detail: format!("the claims index maps {claim} to {s:?}, which is not a stream id"),
     })
@@ -543,9 +557,9 @@ impl NewRows {
 }
 
 impl EventStore for PgStore {
-    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
         if batch.is_empty() {
-            return Err(StoreError::EmptyAppend);
+            return Err(AppendError::EmptyAppend);
         }
         let label = self.label.clone();
         let register = self.register.as_str();
@@ -576,9 +590,7 @@ impl EventStore for PgStore {
         let head_row = tx
             .query_opt(&head_for_update, &[&register])
             .map_err(err("lock the register"))?
-            .ok_or_else(|| StoreError::NotFound {
-                path: label.clone(),
-            })?;
+            .ok_or_else(|| gone(&label))?;
         let head = head_from(&label, &head_row)?;
         if let Some(r) = &batch.request
             && tx
@@ -586,7 +598,7 @@ impl EventStore for PgStore {
                 .map_err(err("look up request"))?
                 .is_some()
         {
-            return Err(StoreError::DuplicateRequest {
+            return Err(AppendError::DuplicateRequest {
                 request: r.id.clone(),
             });
         }
@@ -633,12 +645,12 @@ impl EventStore for PgStore {
                 // The head lock makes this unreachable between writers of
                 // this store; a unique violation still means the key is taken.
                 if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                    StoreError::ReferenceTaken {
+                    AppendError::ReferenceTaken {
                         reference: rows.claims.first().cloned().unwrap_or_default(),
                         stream: batch.appends[0].stream,
                     }
                 } else {
-                    pg_err(&label, "index claims", e)
+                    pg_err(&label, "index claims", e).into()
                 }
             })?;
         }
@@ -660,7 +672,7 @@ impl EventStore for PgStore {
                     let position: i64 = row.try_get(0).map_err(err("fold a stream"))?;
                     let body: &str = row.try_get(1).map_err(err("fold a stream"))?;
                     let event: Event =
-                        serde_json::from_str(body).map_err(|source| StoreError::Undecodable {
+                        serde_json::from_str(body).map_err(|source| ReadError::Undecodable {
                             position: from_sql(position),
                             source,
                         })?;
@@ -679,8 +691,8 @@ impl EventStore for PgStore {
                     last_position,
                 )
                 .map_err(|e| match e {
-                    Written::Db(e) => pg_err(&label, "update the projections", e),
-                    Written::Encode(e) => StoreError::Encode(e),
+                    Written::Db(e) => pg_err(&label, "update the projections", e).into(),
+                    Written::Encode(e) => AppendError::Encode(e),
                 })?;
             }
         }
@@ -724,7 +736,7 @@ impl EventStore for PgStore {
         &self,
         selection: Selection,
         visit: &mut dyn FnMut(StoredEvent),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         const ALL: &str = "SELECT position, hash, body FROM isms.events
              WHERE register = $1 ORDER BY position";
         const STREAM: &str = "SELECT position, hash, body FROM isms.events
@@ -761,15 +773,12 @@ impl EventStore for PgStore {
             let position = from_sql(row.try_get(0).map_err(self.err("read"))?);
             let hash: &[u8] = row.try_get(1).map_err(self.err("read"))?;
             let body: &str = row.try_get(2).map_err(self.err("read"))?;
-            let hash = <[u8; 32]>::try_from(hash).map_err(|_| StoreError::ChainBroken {
+            let hash = <[u8; 32]>::try_from(hash).map_err(|_| ReadError::Malformed {
                 position,
-                stream: None,
-                kind: BreakKind::Malformed {
-                    detail: format!("the hash has {} bytes, not 32", hash.len()),
-                },
+                detail: format!("the hash has {} bytes, not 32", hash.len()),
             })?;
             let event: Event = serde_json::from_str(body)
-                .map_err(|source| StoreError::Undecodable { position, source })?;
+                .map_err(|source| ReadError::Undecodable { position, source })?;
             if let Selection::AsOf(t) = selection
                 && event.at > t
             {
@@ -784,7 +793,7 @@ impl EventStore for PgStore {
         Ok(())
     }
 
-    fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&self, stream: StreamId) -> Result<u64, ReadError> {
         let mut session = self.session()?;
         let stmt = session
             .statement(STREAM_VERSION)
@@ -798,7 +807,7 @@ impl EventStore for PgStore {
         ))
     }
 
-    fn head(&self) -> Result<ChainHead, StoreError> {
+    fn head(&self) -> Result<ChainHead, ReadError> {
         let mut session = self.session()?;
         let stmt = session
             .statement(HEAD)
@@ -807,13 +816,11 @@ impl EventStore for PgStore {
             .client
             .query_opt(&stmt, &[&self.register.as_str()])
             .map_err(self.err("read chain head"))?
-            .ok_or_else(|| StoreError::NotFound {
-                path: self.label.clone(),
-            })?;
+            .ok_or_else(|| gone(&self.label))?;
         head_from(&self.label, &row)
     }
 
-    fn verify(&self) -> Result<Verified, StoreError> {
+    fn verify(&self) -> Result<Verified, VerifyError> {
         let register = self.register.as_str();
         let mut session = self.session()?;
         // One snapshot, so that the chain and the recorded head are seen at
@@ -840,7 +847,7 @@ impl EventStore for PgStore {
                 let sequence = from_sql(row.try_get(2).map_err(self.err("verify"))?);
                 let body: &str = row.try_get(3).map_err(self.err("verify"))?;
                 let hash: &[u8] = row.try_get(4).map_err(self.err("verify"))?;
-                let stored = <[u8; 32]>::try_from(hash).map_err(|_| StoreError::ChainBroken {
+                let stored = <[u8; 32]>::try_from(hash).map_err(|_| VerifyError::ChainBroken {
                     position,
                     stream: Some(stream.to_owned()),
                     kind: BreakKind::Malformed {
@@ -868,7 +875,7 @@ impl EventStore for PgStore {
                 std::cmp::Ordering::Greater => chain.position + 1,
                 std::cmp::Ordering::Equal => recorded.position,
             };
-            return Err(StoreError::ChainBroken {
+            return Err(VerifyError::ChainBroken {
                 position,
                 stream: None,
                 kind: BreakKind::HeadMismatch {
@@ -883,7 +890,7 @@ impl EventStore for PgStore {
         })
     }
 
-    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError> {
         let mut session = self.session()?;
         let row = session
             .client
@@ -896,7 +903,7 @@ impl EventStore for PgStore {
         let Some(row) = row else {
             return Ok(None);
         };
-        let malformed = || StoreError::Corrupt {
+        let malformed = || ReadError::Corrupt {
             path: self.label.clone(),
             detail: format!("the record of request {id} is malformed"),
         };
@@ -913,7 +920,7 @@ impl EventStore for PgStore {
         }))
     }
 
-    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         let mut session = self.session()?;
         let stmt = session
             .statement(CLAIM_HOLDER)
@@ -926,7 +933,7 @@ impl EventStore for PgStore {
             .transpose()
     }
 
-    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+    fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
         let kind: i16 = match kind {
             RefKind::Nonconformity => 1,
             RefKind::Improvement => 2,
@@ -948,7 +955,7 @@ impl EventStore for PgStore {
         Ok(u32::try_from(n).unwrap_or(0))
     }
 
-    fn load_item(&self, stream: StreamId) -> Result<Option<Item>, StoreError> {
+    fn load_item(&self, stream: StreamId) -> Result<Option<Item>, ReadError> {
         let mut item = None;
         self.read(Selection::Stream(stream), &mut |e| {
             isms_core::apply_owned(&mut item, e.event);
@@ -960,7 +967,7 @@ impl EventStore for PgStore {
         &self,
         filter: &ItemFilter,
         visit: &mut dyn FnMut(Item),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         let register = self.register.as_str();
         let kind = filter.kind.code();
         let state = match filter.kind {
@@ -992,18 +999,17 @@ impl EventStore for PgStore {
         while let Some(row) = rows.next().map_err(self.err("list items"))? {
             let position: i64 = row.try_get(0).map_err(self.err("list items"))?;
             let body: &str = row.try_get(1).map_err(self.err("list items"))?;
-            let item =
-                decode_item(filter.kind, body).map_err(|e| StoreError::ProjectionMismatch {
-                    projection: "items",
-                    subject: format!("the item at position {position}"),
-                    detail: format!("its stored state does not decode ({e})"),
-                })?;
+            let item = decode_item(filter.kind, body).map_err(|e| ReadError::Projection {
+                projection: "items",
+                subject: format!("the item at position {position}"),
+                detail: format!("its stored state does not decode ({e})"),
+            })?;
             visit(item);
         }
         Ok(())
     }
 
-    fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), StoreError> {
+    fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), ReadError> {
         let mut session = self.session()?;
         let stmt = session
             .statement(
@@ -1019,7 +1025,7 @@ impl EventStore for PgStore {
             let kind: i16 = row.try_get(0).map_err(self.err("read KPI facts"))?;
             let number: i32 = row.try_get(1).map_err(self.err("read KPI facts"))?;
             let bytes: &[u8] = row.try_get(2).map_err(self.err("read KPI facts"))?;
-            let corrupt = |detail: String| StoreError::ProjectionMismatch {
+            let corrupt = |detail: String| ReadError::Projection {
                 projection: "kpi_facts",
                 subject: format!("item {kind}/{number}"),
                 detail,
@@ -1032,7 +1038,24 @@ impl EventStore for PgStore {
     }
 }
 
-fn head_from(label: &std::path::Path, row: &postgres::Row) -> Result<ChainHead, StoreError> {
+/// The register's row is gone: it was dropped while this store was open.
+fn gone(label: &std::path::Path) -> ReadError {
+    ReadError::Corrupt {
+        path: label.to_owned(),
+        detail: "the register no longer exists (it was dropped while the store was open)".into(),
+    }
+}
+
+/// An item that does not serialise (a serde bug: items always do).
+fn unencodable(stream: StreamId, e: &serde_json::Error) -> ReadError {
+    ReadError::Projection {
+        projection: "items",
+        subject: stream.to_string(),
+        detail: format!("the item folded from the log does not serialise ({e})"),
+    }
+}
+
+fn head_from(label: &std::path::Path, row: &postgres::Row) -> Result<ChainHead, ReadError> {
     let position: i64 = row
         .try_get(0)
         .map_err(|e| pg_err(label, "read chain head", e))?;
@@ -1041,7 +1064,7 @@ fn head_from(label: &std::path::Path, row: &postgres::Row) -> Result<ChainHead, 
         .map_err(|e| pg_err(label, "read chain head", e))?;
     Ok(ChainHead {
         position: from_sql(position),
-        hash: ChainHash(<[u8; 32]>::try_from(hash).map_err(|_| StoreError::Corrupt {
+        hash: ChainHash(<[u8; 32]>::try_from(hash).map_err(|_| ReadError::Corrupt {
             path: label.to_owned(),
             detail: "the recorded chain head is malformed".into(),
         })?),

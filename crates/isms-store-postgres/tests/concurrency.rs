@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use chrono::{TimeZone, Utc};
 use isms_core::{Actor, ActorId, EventPayload, Policy};
 use isms_store::workload::Workload;
-use isms_store::{CommandHandler, EventStore, ExpectedVersion, Invocation, StoreError};
+use isms_store::{AppendError, CommandHandler, EventStore, ExpectedVersion, Invocation};
 use isms_store_postgres::PgStore;
 
 use crate::support::{fresh, server, url_as};
@@ -109,7 +109,7 @@ fn two_writers_of_the_same_item_version_one_wins_one_conflicts() {
     a.append_to_stream(stream, ExpectedVersion::Exact(v), vec![events[3].clone()])
         .unwrap();
     match b.append_to_stream(stream, ExpectedVersion::Exact(v), vec![events[3].clone()]) {
-        Err(StoreError::Conflict { actual: 4, .. }) => {}
+        Err(AppendError::Conflict { actual: 4, .. }) => {}
         other => panic!("expected a conflict, got {other:?}"),
     }
     assert_eq!(b.verify().unwrap().events, 4);

@@ -2,7 +2,7 @@
 //! keeps each role inside its own register.
 
 use isms_store::workload::Workload;
-use isms_store::{EventStore, ExpectedVersion, StoreError};
+use isms_store::{EventStore, ExpectedVersion, OpenError};
 use isms_store_postgres::PgStore;
 use postgres::{Client, NoTls};
 
@@ -111,7 +111,7 @@ fn a_role_reads_and_writes_only_its_own_register_whatever_sql_it_sends() {
     }
     // The store refuses to open bob's register as alice.
     match PgStore::connect(&url_as(&url, "isms_alice"), bob.register()) {
-        Err(StoreError::NotFound { path }) => {
+        Err(OpenError::NotFound { path }) => {
             assert!(
                 path.display().to_string().ends_with(b),
                 "{}",

@@ -1,7 +1,7 @@
 //! Migrations: a version table, idempotent, and refusal of what is not
 //! ours or newer.
 
-use isms_store::StoreError;
+use isms_store::OpenError;
 use isms_store_postgres::{Admin, PgStore, RegisterId, SCHEMA_VERSION};
 
 use crate::support::{OWNER, admin, server, superuser, url_as};
@@ -40,7 +40,7 @@ fn a_database_without_the_schema_or_with_a_newer_one_is_refused() {
     let db = scratch_database(&url, "schema");
     let register = RegisterId::new("acme").unwrap();
     match PgStore::connect(&url_as(&db, OWNER), &register) {
-        Err(StoreError::NotOurDatabase { detail, .. }) => {
+        Err(OpenError::NotOurDatabase { detail, .. }) => {
             assert!(detail.contains("no isms schema"), "{detail}");
         }
         other => panic!("expected NotOurDatabase, got {other:?}"),
@@ -50,7 +50,7 @@ fn a_database_without_the_schema_or_with_a_newer_one_is_refused() {
     admin.create_register(&register).unwrap();
     assert!(matches!(
         admin.create_register(&register),
-        Err(StoreError::AlreadyExists { .. })
+        Err(OpenError::AlreadyExists { .. })
     ));
     PgStore::connect(&url_as(&db, OWNER), &register).unwrap();
     admin
@@ -59,11 +59,11 @@ fn a_database_without_the_schema_or_with_a_newer_one_is_refused() {
         .unwrap();
     assert!(matches!(
         PgStore::connect(&url_as(&db, OWNER), &register),
-        Err(StoreError::NewerSchema { found: 99, .. })
+        Err(OpenError::NewerSchema { found: 99, .. })
     ));
     assert!(matches!(
         admin.migrate(),
-        Err(StoreError::NewerSchema { found: 99, .. })
+        Err(OpenError::NewerSchema { found: 99, .. })
     ));
     drop(admin);
     superuser(&url)

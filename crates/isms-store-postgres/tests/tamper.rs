@@ -1,7 +1,7 @@
 //! Editing the log behind the store's back shows in `verify`.
 
 use isms_store::workload::Workload;
-use isms_store::{BreakKind, EventStore, ExpectedVersion, StoreError};
+use isms_store::{BreakKind, EventStore, ExpectedVersion, VerifyError};
 
 use crate::support::{db_message, fresh, server, superuser};
 
@@ -30,7 +30,7 @@ fn an_edited_event_breaks_the_chain_at_its_position() {
         .unwrap();
     assert_eq!(edited, 1);
     match store.verify() {
-        Err(StoreError::ChainBroken {
+        Err(VerifyError::ChainBroken {
             position: 11,
             kind: BreakKind::HashMismatch { .. },
             ..
@@ -50,7 +50,7 @@ fn an_edited_event_breaks_the_chain_at_its_position() {
     )
     .unwrap();
     match store.verify() {
-        Err(StoreError::ChainBroken {
+        Err(VerifyError::ChainBroken {
             kind:
                 BreakKind::HeadMismatch {
                     chain_position: 19,

@@ -18,7 +18,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use chrono::{DateTime, Utc};
 use isms_core::Event;
-use isms_store::{BreakKind, ChainHash, StoreError, StoredEvent};
+use isms_store::{ChainHash, ReadError, StoredEvent};
 
 /// Rows per chunk: large enough that the hand-over costs nothing, small
 /// enough (about 1.5 MB of JSON) that little is held in memory.
@@ -37,7 +37,7 @@ pub(crate) struct Row<'a> {
 /// Steps the statement once: passes the row, while it is borrowed, to the
 /// closure it is given and returns `Ok(true)`, or returns `Ok(false)` at
 /// the end.
-pub(crate) type NextRow<'s> = dyn FnMut(&mut dyn FnMut(Row<'_>)) -> Result<bool, StoreError> + 's;
+pub(crate) type NextRow<'s> = dyn FnMut(&mut dyn FnMut(Row<'_>)) -> Result<bool, ReadError> + 's;
 
 /// Rows copied out of SQLite, not yet decoded: one buffer for all bodies
 /// and one for all hashes, so a chunk is a handful of allocations.
@@ -76,7 +76,7 @@ impl RawRows {
     /// Decodes the rows in order into `out`; stops at the first row that
     /// does not decode and returns its error (the rows before it are in
     /// `out`).
-    fn decode_into(&self, out: &mut Vec<StoredEvent>) -> Result<(), StoreError> {
+    fn decode_into(&self, out: &mut Vec<StoredEvent>) -> Result<(), ReadError> {
         let (mut hash_start, mut body_start) = (0, 0);
         for (i, &position) in self.positions.iter().enumerate() {
             let (hash_end, body_end) = (self.hash_ends[i], self.body_ends[i]);
@@ -94,17 +94,14 @@ impl RawRows {
 
 /// Decodes one stored row: the JSON body into an [`Event`], the hash blob
 /// into a [`ChainHash`].
-pub(crate) fn decode(position: u64, hash: &[u8], body: &str) -> Result<StoredEvent, StoreError> {
-    let event: Event = serde_json::from_str(body)
-        .map_err(|source| StoreError::Undecodable { position, source })?;
+pub(crate) fn decode(position: u64, hash: &[u8], body: &str) -> Result<StoredEvent, ReadError> {
+    let event: Event =
+        serde_json::from_str(body).map_err(|source| ReadError::Undecodable { position, source })?;
     let hash = <[u8; 32]>::try_from(hash)
         .map(ChainHash)
-        .map_err(|_| StoreError::ChainBroken {
+        .map_err(|_| ReadError::Malformed {
             position,
-            stream: Some(event.stream.to_string()),
-            kind: BreakKind::Malformed {
-                detail: format!("the hash has {} bytes instead of 32", hash.len()),
-            },
+            detail: format!("the hash has {} bytes instead of 32", hash.len()),
         })?;
     Ok(StoredEvent {
         position,
@@ -121,7 +118,7 @@ pub(crate) fn read_rows(
     next_row: &mut NextRow<'_>,
     as_of: Option<DateTime<Utc>>,
     visit: &mut dyn FnMut(StoredEvent),
-) -> Result<(), StoreError> {
+) -> Result<(), ReadError> {
     read_rows_with(decoders(), path, next_row, as_of, visit)
 }
 
@@ -132,7 +129,7 @@ fn read_rows_with(
     next_row: &mut NextRow<'_>,
     as_of: Option<DateTime<Utc>>,
     visit: &mut dyn FnMut(StoredEvent),
-) -> Result<(), StoreError> {
+) -> Result<(), ReadError> {
     let mut emit = |stored: StoredEvent| {
         // Filtering by time happens here rather than in SQL so that the
         // comparison is chrono's, exact to the nanosecond.
@@ -176,11 +173,11 @@ fn decoders() -> usize {
 type Lane = (SyncSender<RawRows>, Receiver<Decoded>);
 
 /// A decoded chunk: its events, and the error that stopped it, if any.
-type Decoded = (Vec<StoredEvent>, Option<StoreError>);
+type Decoded = (Vec<StoredEvent>, Option<ReadError>);
 
 /// Copies rows into `chunk` until it is full; `true` when the statement
 /// has no rows left.
-fn fill(next_row: &mut NextRow<'_>, chunk: &mut RawRows) -> Result<bool, StoreError> {
+fn fill(next_row: &mut NextRow<'_>, chunk: &mut RawRows) -> Result<bool, ReadError> {
     while chunk.len() < CHUNK_ROWS {
         if !next_row(&mut |row| chunk.push(&row))? {
             return Ok(true);
@@ -189,7 +186,7 @@ fn fill(next_row: &mut NextRow<'_>, chunk: &mut RawRows) -> Result<bool, StoreEr
     Ok(false)
 }
 
-fn decode_inline(rows: &RawRows, emit: &mut dyn FnMut(StoredEvent)) -> Result<(), StoreError> {
+fn decode_inline(rows: &RawRows, emit: &mut dyn FnMut(StoredEvent)) -> Result<(), ReadError> {
     let mut out = Vec::with_capacity(rows.len());
     let result = rows.decode_into(&mut out);
     out.into_iter().for_each(&mut *emit);
@@ -218,8 +215,8 @@ fn pipeline(
     first: RawRows,
     lanes: &[Lane],
     emit: &mut dyn FnMut(StoredEvent),
-) -> Result<(), StoreError> {
-    let hung_up = || StoreError::Backend {
+) -> Result<(), ReadError> {
+    let hung_up = || ReadError::Backend {
         path: path.to_owned(),
         operation: "read",
         source: "a decoding thread stopped unexpectedly".into(),
@@ -277,7 +274,7 @@ mod tests {
     fn read(
         decoders: usize,
         rows: &[(u64, Vec<u8>, String)],
-    ) -> (Vec<StoredEvent>, Result<(), StoreError>) {
+    ) -> (Vec<StoredEvent>, Result<(), ReadError>) {
         let mut next = rows.iter();
         let mut next_row = |take: &mut dyn FnMut(Row<'_>)| {
             Ok(next.next().is_some_and(|(position, hash, body)| {
@@ -325,7 +322,7 @@ mod tests {
             for decoders in 1..=4 {
                 let (seen, result) = read(decoders, &rows);
                 assert!(
-                    matches!(result, Err(StoreError::Undecodable { position, .. }) if position == bad as u64),
+                    matches!(result, Err(ReadError::Undecodable { position, .. }) if position == bad as u64),
                     "row {bad}, {decoders} decoders: {result:?}"
                 );
                 assert_eq!(seen.len(), bad - 1, "row {bad}, {decoders} decoders");
@@ -337,7 +334,7 @@ mod tests {
         for decoders in 1..=4 {
             let (seen, result) = read(decoders, &rows);
             assert!(
-                matches!(result, Err(StoreError::ChainBroken { position: 6001, .. })),
+                matches!(result, Err(ReadError::Malformed { position: 6001, .. })),
                 "{decoders} decoders: {result:?}"
             );
             assert_eq!(seen.len(), 6000);

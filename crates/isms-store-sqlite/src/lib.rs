@@ -88,6 +88,6 @@ mod store;
 pub use isms_store::EventStore;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use store::{
-    BackupReport, Divergence, Durability, MigrationProgress, Options, RestoreError, RestoreOptions,
-    RestoreReport, SqliteStore,
+    BackupReport, Durability, MigrationProgress, Options, RestoreOptions, RestoreReport,
+    SqliteStore,
 };

@@ -2,7 +2,7 @@
 //! log: the `claims` index of schema version 3.
 
 use isms_core::{Claim, ImprovementRef, NcRef, StreamId};
-use isms_store::{EventStore, StoreError};
+use isms_store::{EventStore, ReadError};
 
 use crate::store::SqliteStore;
 
@@ -32,13 +32,10 @@ impl SqliteStore {
     /// A text that is no reference finds nothing.
     ///
     /// # Errors
-    /// A [`StoreError`] naming the file when SQLite fails, or
-    /// [`StoreError::Corrupt`] when the index holds a stream id that does
+    /// A [`ReadError`] naming the file when SQLite fails, or
+    /// [`ReadError::Corrupt`] when the index holds a stream id that does
     /// not parse.
-    pub fn find_stream_by_reference(
-        &self,
-        reference: &str,
-    ) -> Result<Option<StreamId>, StoreError> {
+    pub fn find_stream_by_reference(&self, reference: &str) -> Result<Option<StreamId>, ReadError> {
         let claim = if let Ok(r) = reference.parse::<NcRef>() {
             Claim::Nonconformity(r)
         } else if let Ok(r) = reference.parse::<ImprovementRef>() {

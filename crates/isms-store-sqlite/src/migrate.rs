@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use isms_core::Event;
-use isms_store::StoreError;
+use isms_store::ReadError;
 use rusqlite::{Transaction, params};
 
 use crate::schema::claim_kind;
@@ -12,14 +12,14 @@ use crate::store::db_err;
 /// A step that fills a migration's new tables, inside its transaction,
 /// telling `progress` how far it got.
 pub(crate) type Backfill =
-    fn(&Transaction<'_>, &Path, &mut dyn FnMut(u64)) -> Result<(), StoreError>;
+    fn(&Transaction<'_>, &Path, &mut dyn FnMut(u64)) -> Result<(), ReadError>;
 
 /// Visits every stored event, decoded, in log order.
 pub(crate) fn each_event(
     tx: &Transaction<'_>,
     path: &Path,
-    visit: &mut dyn FnMut(u64, Event) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+    visit: &mut dyn FnMut(u64, Event) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
     let err = |e| db_err(path, "migrate: read the log", e);
     let mut stmt = tx
         .prepare("SELECT position, body FROM events ORDER BY position")
@@ -31,7 +31,7 @@ pub(crate) fn each_event(
         let body = row.get_ref(1).map_err(err)?;
         let text = body.as_str().map_err(|e| err(e.into()))?;
         let event: Event = serde_json::from_str(text)
-            .map_err(|source| StoreError::Undecodable { position, source })?;
+            .map_err(|source| ReadError::Undecodable { position, source })?;
         visit(position, event)?;
     }
     Ok(())
@@ -44,7 +44,7 @@ pub(crate) fn claims(
     tx: &Transaction<'_>,
     path: &Path,
     progress: &mut dyn FnMut(u64),
-) -> Result<(), StoreError> {
+) -> Result<(), ReadError> {
     let mut insert = tx
         .prepare(
             "INSERT OR IGNORE INTO claims (claim, kind, number, stream) VALUES (?1, ?2, ?3, ?4)",
@@ -75,6 +75,6 @@ pub(crate) fn projections(
     tx: &Transaction<'_>,
     path: &Path,
     progress: &mut dyn FnMut(u64),
-) -> Result<(), StoreError> {
+) -> Result<(), ReadError> {
     crate::projection::rebuild(tx, path, progress).map(|_| ())
 }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use isms_core::{Event, ImprovementFacts, Item, NcFacts, StreamId};
-use isms_store::{AppendBatch, StoreError};
+use isms_store::{AppendBatch, ReadError, VerifyError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::store::db_err;
@@ -53,7 +53,7 @@ struct Rows {
     facts: Vec<u8>,
 }
 
-fn rows_of(item: &Item) -> Result<Rows, StoreError> {
+fn rows_of(item: &Item) -> Result<Rows, serde_json::Error> {
     let mut facts = Vec::with_capacity(160);
     Ok(match item {
         Item::Nonconformity(nc) => {
@@ -98,8 +98,12 @@ pub(crate) fn write_item(
     stream: StreamId,
     item: &Item,
     position: u64,
-) -> Result<(), StoreError> {
-    let r = rows_of(item)?;
+) -> Result<(), ReadError> {
+    let r = rows_of(item).map_err(|e| ReadError::Projection {
+        projection: "items",
+        subject: stream.to_string(),
+        detail: format!("its state could not be serialised: {e}"),
+    })?;
     let err = |e| db_err(path, "update the projections", e);
     conn.prepare_cached(
         "INSERT INTO items (stream, kind, number, state, owner, severity, next_due, version, position, body)
@@ -142,7 +146,7 @@ pub(crate) fn update(
     path: &Path,
     batch: &AppendBatch,
     touched: &Touched,
-) -> Result<(), StoreError> {
+) -> Result<(), ReadError> {
     for stream in &touched.order {
         let Some(&(first_sequence, last_position)) = touched.spans.get(stream) else {
             continue;
@@ -169,7 +173,7 @@ fn fold_stream(
     conn: &Connection,
     path: &Path,
     stream: StreamId,
-) -> Result<Option<Item>, StoreError> {
+) -> Result<Option<Item>, ReadError> {
     let err = |e| db_err(path, "fold a stream for the projections", e);
     let mut stmt = conn
         .prepare_cached("SELECT position, body FROM events WHERE stream = ?1 ORDER BY sequence")
@@ -180,11 +184,10 @@ fn fold_stream(
         let position: i64 = row.get(0).map_err(err)?;
         let body = row.get_ref(1).map_err(err)?;
         let text = body.as_str().map_err(|e| err(e.into()))?;
-        let event: Event =
-            serde_json::from_str(text).map_err(|source| StoreError::Undecodable {
-                position: u64::try_from(position).unwrap_or(0),
-                source,
-            })?;
+        let event: Event = serde_json::from_str(text).map_err(|source| ReadError::Undecodable {
+            position: u64::try_from(position).unwrap_or(0),
+            source,
+        })?;
         isms_core::apply_owned(&mut item, event);
     }
     Ok(item)
@@ -193,11 +196,11 @@ fn fold_stream(
 /// Visits every stream of the log folded into its item, with the position
 /// of its last event, one stream at a time (the log is read in stream
 /// order through its `(stream, sequence)` index, so memory holds one item).
-pub(crate) fn each_item(
+pub(crate) fn each_item<E: From<ReadError>>(
     conn: &Connection,
     path: &Path,
-    visit: &mut dyn FnMut(StreamId, Option<Item>, u64) -> Result<(), StoreError>,
-) -> Result<u64, StoreError> {
+    visit: &mut dyn FnMut(StreamId, Option<Item>, u64) -> Result<(), E>,
+) -> Result<u64, E> {
     let err = |e| db_err(path, "fold the log", e);
     let mut stmt = conn
         .prepare("SELECT position, stream, body FROM events ORDER BY stream, sequence")
@@ -213,14 +216,17 @@ pub(crate) fn each_item(
             .map_err(err)?
             .as_str()
             .map_err(|e| err(e.into()))?;
-        let stream: StreamId = stream_text.parse().map_err(StoreError::from)?;
+        let stream: StreamId = stream_text.parse().map_err(|e| ReadError::Malformed {
+            position,
+            detail: format!("the stream {stream_text:?} is not a stream id: {e}"),
+        })?;
         let text = row
             .get_ref(2)
             .map_err(err)?
             .as_str()
             .map_err(|e| err(e.into()))?;
         let event: Event = serde_json::from_str(text)
-            .map_err(|source| StoreError::Undecodable { position, source })?;
+            .map_err(|source| ReadError::Undecodable { position, source })?;
         match &mut current {
             Some((s, item, last)) if *s == stream => {
                 isms_core::apply_owned(item, event);
@@ -250,7 +256,7 @@ pub(crate) fn rebuild(
     conn: &Connection,
     path: &Path,
     progress: &mut dyn FnMut(u64),
-) -> Result<u64, StoreError> {
+) -> Result<u64, ReadError> {
     conn.execute_batch("DELETE FROM items; DELETE FROM kpi_facts;")
         .map_err(|e| db_err(path, "empty the projections", e))?;
     let mut done = 0u64;
@@ -269,11 +275,11 @@ pub(crate) fn rebuild(
 }
 
 /// Compares every projected row with a fresh fold of the log; the first
-/// difference is a [`StoreError::ProjectionMismatch`]. Returns the number
+/// difference is a [`VerifyError::ProjectionMismatch`]. Returns the number
 /// of items checked.
-pub(crate) fn check(conn: &Connection, path: &Path) -> Result<u64, StoreError> {
+pub(crate) fn check(conn: &Connection, path: &Path) -> Result<u64, VerifyError> {
     let err = |e| db_err(path, "check the projections", e);
-    let mismatch = |projection, subject: String, detail: String| StoreError::ProjectionMismatch {
+    let mismatch = |projection, subject: String, detail: String| VerifyError::ProjectionMismatch {
         projection,
         subject,
         detail,
@@ -284,7 +290,13 @@ pub(crate) fn check(conn: &Connection, path: &Path) -> Result<u64, StoreError> {
             return Ok(());
         };
         items += 1;
-        let want = rows_of(&item)?;
+        let want = rows_of(&item).map_err(|e| {
+            mismatch(
+                "items",
+                stream.to_string(),
+                format!("the folded item could not be serialised: {e}"),
+            )
+        })?;
         type Stored = (
             i64,
             i64,

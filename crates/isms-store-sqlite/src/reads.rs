@@ -2,7 +2,7 @@
 //! filters, streaming KPI facts, rebuilding, and the deep check.
 
 use isms_core::{Improvement, ImprovementFacts, Item, NcFacts, Nonconformity};
-use isms_store::{Facts, ItemFilter, ItemKind, StoreError};
+use isms_store::{Facts, ItemFilter, ItemKind, ReadError, VerifyError};
 use rusqlite::TransactionBehavior;
 use rusqlite::types::Value;
 
@@ -16,12 +16,9 @@ impl SqliteStore {
     /// hears how many items are done. Returns the number of items.
     ///
     /// # Errors
-    /// A [`StoreError`] naming the file, or the position of an event that
+    /// A [`ReadError`] naming the file, or the position of an event that
     /// does not decode (the log itself is then damaged: `verify` it).
-    pub fn rebuild_projections(
-        &mut self,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<u64, StoreError> {
+    pub fn rebuild_projections(&mut self, progress: &mut dyn FnMut(u64)) -> Result<u64, ReadError> {
         let path = self.path.clone();
         let err = |e| db_err(&path, "rebuild the projections", e);
         let tx = self
@@ -35,12 +32,12 @@ impl SqliteStore {
 
     /// Compares every projected row with a fresh fold of the log (the deep
     /// verification): the first difference is a
-    /// [`StoreError::ProjectionMismatch`] naming the item and what differs.
+    /// [`VerifyError::ProjectionMismatch`] naming the item and what differs.
     /// Returns the number of items checked.
     ///
     /// # Errors
-    /// The mismatch, or a [`StoreError`] naming the file.
-    pub fn check_projections(&self) -> Result<u64, StoreError> {
+    /// The mismatch, or a [`ReadError`] naming the file.
+    pub fn check_projections(&self) -> Result<u64, VerifyError> {
         let tx = self
             .conn
             .unchecked_transaction()
@@ -56,7 +53,7 @@ impl SqliteStore {
         &self,
         filter: &ItemFilter,
         visit: &mut dyn FnMut(Item),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         let kind = match filter.kind {
             ItemKind::Nonconformity => 1,
             ItemKind::Improvement => 2,
@@ -94,7 +91,7 @@ impl SqliteStore {
                 .map_err(err)?
                 .as_str()
                 .map_err(|e| err(e.into()))?;
-            let corrupt = |e: serde_json::Error| StoreError::ProjectionMismatch {
+            let corrupt = |e: serde_json::Error| ReadError::Projection {
                 projection: "items",
                 subject: format!("the item at position {position}"),
                 detail: format!("its stored state does not decode ({e})"),
@@ -115,7 +112,7 @@ impl SqliteStore {
     pub(crate) fn read_projected_facts(
         &self,
         visit: &mut dyn FnMut(Facts),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         // One thread: a second one decoding chunks was measured slower
         // (the decoded facts are freed on the visiting thread, and glibc's
         // allocator pays for every cross-thread free).
@@ -140,8 +137,8 @@ impl SqliteStore {
 }
 
 /// Decodes one `kpi_facts` row.
-fn decode_facts(kind: i64, number: i64, bytes: &[u8]) -> Result<Facts, StoreError> {
-    let corrupt = |e: isms_core::FactsError| StoreError::ProjectionMismatch {
+fn decode_facts(kind: i64, number: i64, bytes: &[u8]) -> Result<Facts, ReadError> {
+    let corrupt = |e: isms_core::FactsError| ReadError::Projection {
         projection: "kpi_facts",
         subject: format!("item {kind}/{number}"),
         detail: e.to_string(),
@@ -153,7 +150,7 @@ fn decode_facts(kind: i64, number: i64, bytes: &[u8]) -> Result<Facts, StoreErro
         2 => Ok(Facts::Improvement(
             ImprovementFacts::decode(bytes).map_err(corrupt)?,
         )),
-        other => Err(StoreError::ProjectionMismatch {
+        other => Err(ReadError::Projection {
             projection: "kpi_facts",
             subject: format!("item {other}/{number}"),
             detail: format!("{other} is not a kind of item"),

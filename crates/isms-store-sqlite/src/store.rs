@@ -8,8 +8,9 @@ use std::time::Duration;
 use isms_core::{Claim, RefKind, StreamId};
 use isms_store::append::{AppendState, plan_append};
 use isms_store::{
-    AppendBatch, Appended, BreakKind, ChainHash, ChainHead, EventStore, RecordedRequest, RequestId,
-    RequestRecord, Selection, StoreError, StoredEvent, Verified, chain_hash,
+    AppendBatch, AppendError, Appended, BackupError, BreakKind, ChainHash, ChainHead, Divergence,
+    EventStore, OpenError, ReadError, RecordedRequest, RequestId, RequestRecord, Selection,
+    StoreError, StoredEvent, Verified, VerifyError, chain_hash,
 };
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -41,7 +42,7 @@ pub struct Options {
     /// Commit durability. Default [`Durability::Process`].
     pub durability: Durability,
     /// How long to wait for another writer's lock before failing with
-    /// [`StoreError::Busy`]. Default 10 s.
+    /// [`ReadError::Busy`]. Default 10 s.
     pub busy_timeout: Duration,
     /// Open without write access (for checking a backup). Default `false`.
     pub read_only: bool,
@@ -125,7 +126,7 @@ pub struct RestoreOptions {
     /// older backup (a rollback) or another register altogether. The
     /// target's events the backup lacks are then gone from it, and kept only
     /// in the copy of the replaced store. Default `false`:
-    /// [`RestoreError::Diverges`].
+    /// [`BackupError::Diverges`].
     pub allow_divergence: bool,
     /// Keep a copy of the replaced store beside it, as
     /// `<target>.replaced-<UTC time>` (`-2`, `-3`, ... added if that name is
@@ -171,62 +172,6 @@ pub struct RestoreReport {
     pub replaced: Option<PathBuf>,
     /// The chain head the replaced store recorded, when it could be read.
     pub previous_head: Option<ChainHead>,
-}
-
-/// Why [`SqliteStore::restore_with`] did not restore.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RestoreError {
-    /// The store failed, or refused the backup because it does not verify
-    /// or is not ours ([`StoreError::RestoreRefused`]).
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The backup's chain does not extend the target's: the target holds
-    /// events the backup has not (it is older, or another register), and
-    /// restoring would drop them. Nothing was changed.
-    #[error(
-        "refusing to restore {} over {}: {}; restoring it would drop events the register holds",
-        .0.backup.display(), .0.target.display(), divergence(.0.target_head, .0.backup_head)
-    )]
-    Diverges(Box<Divergence>),
-}
-
-/// A backup whose chain does not extend the store it would replace
-/// ([`RestoreError::Diverges`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Divergence {
-    /// The backup file.
-    pub backup: PathBuf,
-    /// The store it would replace.
-    pub target: PathBuf,
-    /// The target's recorded chain head.
-    pub target_head: ChainHead,
-    /// The backup's verified chain head.
-    pub backup_head: ChainHead,
-}
-
-fn divergence(target: ChainHead, backup: ChainHead) -> String {
-    let events = |n: u64| {
-        if n == 1 {
-            "1 event".to_owned()
-        } else {
-            format!("{n} events")
-        }
-    };
-    if backup.position < target.position {
-        format!(
-            "the backup is older: it holds {}, the register {}",
-            events(backup.position),
-            events(target.position)
-        )
-    } else {
-        format!(
-            "the backup is another history: its chain differs from the register's {} (head {})",
-            events(target.position),
-            target.hash
-        )
-    }
 }
 
 /// An append-only, hash-chained event store in one SQLite file.
@@ -299,12 +244,12 @@ fn immutable_uri(path: &Path) -> String {
 }
 
 /// Maps a rusqlite error to a store error naming the file.
-pub(crate) fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -> StoreError {
+pub(crate) fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -> ReadError {
     // Every single-row query that may legitimately find nothing goes through
     // `.optional()`; the rest read rows the store always keeps (the chain
     // head, aggregates). Finding none means damage, not a backend fault.
     if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
-        return StoreError::Corrupt {
+        return ReadError::Corrupt {
             path: path.to_owned(),
             detail: format!("{operation}: a row the store always keeps is missing"),
         };
@@ -313,18 +258,18 @@ pub(crate) fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -
         let detail = msg.clone().unwrap_or_else(|| f.to_string());
         match f.code {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                return StoreError::Busy {
+                return ReadError::Busy {
                     path: path.to_owned(),
                 };
             }
             ErrorCode::NotADatabase => {
-                return StoreError::NotOurDatabase {
+                return ReadError::Corrupt {
                     path: path.to_owned(),
-                    detail: format!("not an SQLite database: {detail}"),
+                    detail: format!("{operation}: not an SQLite database: {detail}"),
                 };
             }
             ErrorCode::DatabaseCorrupt => {
-                return StoreError::Corrupt {
+                return ReadError::Corrupt {
                     path: path.to_owned(),
                     detail: format!("{operation}: {detail}"),
                 };
@@ -332,7 +277,7 @@ pub(crate) fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -
             ErrorCode::SystemIoFailure => {
                 // A short read means the file is shorter than its header
                 // says: truncated.
-                return StoreError::Corrupt {
+                return ReadError::Corrupt {
                     path: path.to_owned(),
                     detail: format!("{operation}: I/O error, the file may be truncated: {detail}"),
                 };
@@ -340,16 +285,31 @@ pub(crate) fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -
             _ => {}
         }
     }
-    StoreError::Backend {
+    ReadError::Backend {
         path: path.to_owned(),
         operation,
         source: Box::new(e),
     }
 }
 
-fn io_err(path: &Path, operation: &'static str) -> impl FnOnce(std::io::Error) -> StoreError {
+/// [`db_err`] while opening: a file SQLite cannot read as a database is
+/// not ours (an empty or foreign file), not a damaged store.
+fn open_err(path: &Path, operation: &'static str, e: rusqlite::Error) -> OpenError {
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e
+        && f.code == ErrorCode::NotADatabase
+    {
+        let detail = msg.clone().unwrap_or_else(|| f.to_string());
+        return OpenError::NotOurDatabase {
+            path: path.to_owned(),
+            detail: format!("not an SQLite database: {detail}"),
+        };
+    }
+    db_err(path, operation, e).into()
+}
+
+fn io_err(path: &Path, operation: &'static str) -> impl FnOnce(std::io::Error) -> ReadError {
     let path = path.to_owned();
-    move |source| StoreError::Io {
+    move |source| ReadError::Io {
         path,
         operation,
         source,
@@ -386,7 +346,7 @@ fn fsync_dir(path: &Path) {
 
 /// Syncs `tmp` and hard-links it to `dest`, which fails if `dest` exists
 /// (no replacing, no race with another writer), then removes `tmp`.
-fn link_into_place(tmp: &Path, dest: &Path, operation: &'static str) -> Result<(), StoreError> {
+fn link_into_place(tmp: &Path, dest: &Path, operation: &'static str) -> Result<(), BackupError> {
     let linked = fs::File::open(tmp)
         .and_then(|f| f.sync_all())
         .and_then(|()| fs::hard_link(tmp, dest));
@@ -396,10 +356,12 @@ fn link_into_place(tmp: &Path, dest: &Path, operation: &'static str) -> Result<(
             fsync_dir(dest);
             Ok(())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::AlreadyExists {
-            path: dest.to_owned(),
-        }),
-        Err(e) => Err(io_err(dest, operation)(e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(BackupError::AlreadyExists {
+                path: dest.to_owned(),
+            })
+        }
+        Err(e) => Err(io_err(dest, operation)(e).into()),
     }
 }
 
@@ -431,11 +393,11 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 impl SqliteStore {
     /// Opens an existing store with default [`Options`].
     ///
-    /// Fails with [`StoreError::NotFound`], [`StoreError::NotOurDatabase`]
+    /// Fails with [`OpenError::NotFound`], [`OpenError::NotOurDatabase`]
     /// (another program's file, an empty file, not SQLite at all),
-    /// [`StoreError::Corrupt`] or [`StoreError::NewerSchema`], each naming
+    /// [`ReadError::Corrupt`] or [`OpenError::NewerSchema`], each naming
     /// the file. An older schema is migrated in place.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         Self::open_with(path, Options::default())
     }
 
@@ -449,12 +411,12 @@ impl SqliteStore {
     /// `-wal` file exists (so the database file holds every committed
     /// event), the file is read as immutable, without SQLite's locks.
     /// Every read then checks that the file is as it was when opened, and
-    /// fails with [`StoreError::Io`] ("read again") if a writer that may
+    /// fails with [`ReadError::Io`] ("read again") if a writer that may
     /// write that folder changed it meanwhile, rather than return a mix.
-    pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Self, StoreError> {
+    pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Self, OpenError> {
         let path = path.as_ref();
         if !path.exists() {
-            return Err(StoreError::NotFound {
+            return Err(OpenError::NotFound {
                 path: path.to_owned(),
             });
         }
@@ -464,7 +426,7 @@ impl SqliteStore {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
         let mut conn =
-            Connection::open_with_flags(path, flags).map_err(|e| db_err(path, "open", e))?;
+            Connection::open_with_flags(path, flags).map_err(|e| open_err(path, "open", e))?;
         let mut unlocked = None;
         if options.read_only && wal_out_of_reach(&conn, path) {
             let stamp = FileStamp::of(path).map_err(io_err(path, "open"))?;
@@ -473,7 +435,7 @@ impl SqliteStore {
                 immutable_uri(path),
                 flags | OpenFlags::SQLITE_OPEN_URI,
             )
-            .map_err(|e| db_err(path, "open", e))?;
+            .map_err(|e| open_err(path, "open", e))?;
             unlocked = Some(stamp);
         }
         let mut store = Self {
@@ -490,18 +452,18 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Creates a new, empty store; fails with [`StoreError::AlreadyExists`]
+    /// Creates a new, empty store; fails with [`OpenError::AlreadyExists`]
     /// if the file exists. The file appears complete or not at all: it is
     /// built under a temporary name and linked into place.
-    pub fn create(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+    pub fn create(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         Self::create_with(path, Options::default())
     }
 
     /// Creates a new, empty store with these options.
-    pub fn create_with(path: impl AsRef<Path>, options: Options) -> Result<Self, StoreError> {
+    pub fn create_with(path: impl AsRef<Path>, options: Options) -> Result<Self, OpenError> {
         let path = path.as_ref();
         if path.exists() {
-            return Err(StoreError::AlreadyExists {
+            return Err(OpenError::AlreadyExists {
                 path: path.to_owned(),
             });
         }
@@ -522,8 +484,9 @@ impl SqliteStore {
             };
             let init = store
                 .configure(options)
+                .map_err(OpenError::from)
                 .and_then(|()| store.initialise())
-                .and_then(|()| store.close());
+                .and_then(|()| store.close().map_err(OpenError::from));
             if let Err(e) = init {
                 let _ = fs::remove_file(&tmp);
                 return Err(e);
@@ -539,28 +502,28 @@ impl SqliteStore {
         match linked {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(StoreError::AlreadyExists {
+                return Err(OpenError::AlreadyExists {
                     path: path.to_owned(),
                 });
             }
-            Err(e) => return Err(io_err(path, "create")(e)),
+            Err(e) => return Err(io_err(path, "create")(e).into()),
         }
         fsync_dir(path);
         Self::open_with(path, options)
     }
 
     /// Opens the store at `path`, creating it if there is no file.
-    pub fn open_or_create(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+    pub fn open_or_create(path: impl AsRef<Path>) -> Result<Self, OpenError> {
         let path = path.as_ref();
         match Self::create(path) {
-            Err(StoreError::AlreadyExists { .. }) => Self::open(path),
+            Err(OpenError::AlreadyExists { .. }) => Self::open(path),
             other => other,
         }
     }
 
     /// A store in memory, for tests and examples. Same schema and rules,
     /// no durability.
-    pub fn open_in_memory() -> Result<Self, StoreError> {
+    pub fn open_in_memory() -> Result<Self, OpenError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| db_err(&path, "open", e))?;
         let mut store = Self {
@@ -579,27 +542,27 @@ impl SqliteStore {
 
     /// Closes the connection, reporting any error (dropping closes too,
     /// silently).
-    pub fn close(self) -> Result<(), StoreError> {
+    pub fn close(self) -> Result<(), ReadError> {
         let path = self.path;
         self.conn
             .close()
             .map_err(|(_, e)| db_err(&path, "close", e))
     }
 
-    fn err(&self, operation: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    fn err(&self, operation: &'static str) -> impl Fn(rusqlite::Error) -> ReadError + '_ {
         move |e| db_err(&self.path, operation, e)
     }
 
     /// After a read of a store opened without locks (see
     /// [`SqliteStore::open_with`]), fails if the file changed meanwhile:
     /// what was read may then mix two states of it.
-    pub(crate) fn check_unchanged(&self) -> Result<(), StoreError> {
+    pub(crate) fn check_unchanged(&self) -> Result<(), ReadError> {
         let Some(then) = self.unlocked else {
             return Ok(());
         };
         match FileStamp::of(&self.path) {
             Ok(now) if now == then => Ok(()),
-            _ => Err(StoreError::Io {
+            _ => Err(ReadError::Io {
                 path: self.path.clone(),
                 operation: "read the store without locks (its folder is read-only)",
                 source: std::io::Error::other(
@@ -609,13 +572,13 @@ impl SqliteStore {
         }
     }
 
-    fn set_busy_timeout(&mut self, options: Options) -> Result<(), StoreError> {
+    fn set_busy_timeout(&mut self, options: Options) -> Result<(), ReadError> {
         self.conn
             .busy_timeout(options.busy_timeout)
             .map_err(self.err("set busy timeout"))
     }
 
-    fn configure(&mut self, options: Options) -> Result<(), StoreError> {
+    fn configure(&mut self, options: Options) -> Result<(), ReadError> {
         self.set_busy_timeout(options)?;
         if !options.read_only {
             // WAL: readers never block the writer and a commit is one
@@ -625,7 +588,7 @@ impl SqliteStore {
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
                 .map_err(self.err("set journal mode"))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(StoreError::Backend {
+                return Err(ReadError::Backend {
                     path: self.path.clone(),
                     operation: "set journal mode",
                     source: format!("SQLite kept journal mode {mode:?} instead of WAL").into(),
@@ -653,18 +616,18 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn initialise(&mut self) -> Result<(), StoreError> {
+    fn initialise(&mut self) -> Result<(), OpenError> {
         self.conn
             .pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(self.err("set application id"))?;
         self.migrate(false, None)
     }
 
-    fn check_ours(&self) -> Result<(), StoreError> {
+    fn check_ours(&self) -> Result<(), OpenError> {
         let id: i32 = self
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
-            .map_err(self.err("read application id"))?;
+            .map_err(|e| open_err(&self.path, "read application id", e))?;
         if id == APPLICATION_ID {
             return Ok(());
         }
@@ -677,13 +640,13 @@ impl SqliteStore {
         } else {
             format!("an SQLite database with application id {id:#010x} and {tables} schema objects")
         };
-        Err(StoreError::NotOurDatabase {
+        Err(OpenError::NotOurDatabase {
             path: self.path.clone(),
             detail,
         })
     }
 
-    fn schema_version(&self) -> Result<u32, StoreError> {
+    fn schema_version(&self) -> Result<u32, ReadError> {
         let v: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -695,10 +658,10 @@ impl SqliteStore {
         &mut self,
         read_only: bool,
         progress: Option<fn(MigrationProgress)>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), OpenError> {
         let found = self.schema_version()?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
+            return Err(OpenError::NewerSchema {
                 path: self.path.clone(),
                 found,
                 supported: SCHEMA_VERSION,
@@ -708,7 +671,7 @@ impl SqliteStore {
             return Ok(());
         }
         if read_only {
-            return Err(StoreError::OlderSchemaReadOnly {
+            return Err(OpenError::OlderSchemaReadOnly {
                 path: self.path.clone(),
                 found,
                 supported: SCHEMA_VERSION,
@@ -727,7 +690,7 @@ impl SqliteStore {
             .map_err(err)?;
         let current = u32::try_from(current).unwrap_or(u32::MAX);
         if current > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
+            return Err(OpenError::NewerSchema {
                 path: self.path.clone(),
                 found: current,
                 supported: SCHEMA_VERSION,
@@ -757,12 +720,12 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i as i64 + 1)
                 .map_err(err)?;
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(|e| err(e).into())
     }
 
     /// Runs SQLite's own `PRAGMA integrity_check` (the b-trees, not the
     /// chain: use [`EventStore::verify`] for that).
-    pub fn integrity_check(&self) -> Result<(), StoreError> {
+    pub fn integrity_check(&self) -> Result<(), ReadError> {
         let mut stmt = self
             .conn
             .prepare("PRAGMA integrity_check")
@@ -775,7 +738,7 @@ impl SqliteStore {
         if rows.len() == 1 && rows[0] == "ok" {
             Ok(())
         } else {
-            Err(StoreError::Corrupt {
+            Err(ReadError::Corrupt {
                 path: self.path.clone(),
                 detail: rows.join("; "),
             })
@@ -787,11 +750,11 @@ impl SqliteStore {
     /// the copy and verifies its chain before linking it into place under
     /// `dest`. A backup never replaces anything: if `dest` exists (a file, a
     /// link, anything), or appears meanwhile, this fails with
-    /// [`StoreError::AlreadyExists`] and leaves it alone.
-    pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupReport, StoreError> {
+    /// [`BackupError::AlreadyExists`] and leaves it alone.
+    pub fn backup_to(&self, dest: impl AsRef<Path>) -> Result<BackupReport, BackupError> {
         let dest = dest.as_ref();
         if fs::symlink_metadata(dest).is_ok() {
-            return Err(StoreError::AlreadyExists {
+            return Err(BackupError::AlreadyExists {
                 path: dest.to_owned(),
             });
         }
@@ -799,13 +762,14 @@ impl SqliteStore {
         let _ = fs::remove_file(&tmp);
         let result = self
             .copy_into_new(&tmp)
+            .map_err(StoreError::from)
             .and_then(|()| {
                 let copy = Self::open_with(&tmp, Options::default().read_only(true))?;
                 let verified = copy.verify()?;
                 copy.close()?;
                 Ok(verified)
             })
-            .map_err(|e| StoreError::BackupUnverified {
+            .map_err(|e| BackupError::Unverified {
                 path: dest.to_owned(),
                 source: Box::new(e),
             });
@@ -831,17 +795,17 @@ impl SqliteStore {
     /// A consistent copy of the store, as it is, under the new name `dest`
     /// (not verified: a copy kept as evidence must be taken even of a store
     /// that does not verify).
-    fn keep_copy(&self, dest: &Path) -> Result<(), StoreError> {
+    fn keep_copy(&self, dest: &Path) -> Result<(), BackupError> {
         let tmp = sibling(dest, &format!(".partial-{}", std::process::id()));
         let _ = fs::remove_file(&tmp);
         if let Err(e) = self.copy_into_new(&tmp) {
             let _ = fs::remove_file(&tmp);
-            return Err(e);
+            return Err(e.into());
         }
         link_into_place(&tmp, dest, "keep the replaced store")
     }
 
-    fn copy_into_new(&self, tmp: &Path) -> Result<(), StoreError> {
+    fn copy_into_new(&self, tmp: &Path) -> Result<(), ReadError> {
         let mut dst = Connection::open(tmp).map_err(|e| db_err(tmp, "create backup", e))?;
         run_backup(&self.conn, &mut dst).map_err(|e| db_err(tmp, "write backup", e))?;
         // Leave the copy in rollback-journal mode so it is one
@@ -857,12 +821,12 @@ impl SqliteStore {
     pub fn restore(
         backup: impl AsRef<Path>,
         target: impl AsRef<Path>,
-    ) -> Result<RestoreReport, RestoreError> {
+    ) -> Result<RestoreReport, BackupError> {
         Self::restore_with(backup, target, RestoreOptions::default())
     }
 
     /// Restores `target` from `backup`: verifies the backup first and
-    /// refuses ([`StoreError::RestoreRefused`]) one that does not verify or
+    /// refuses ([`BackupError::RestoreRefused`]) one that does not verify or
     /// is not ours, then copies it into `target` with the backup API in a
     /// single SQLite transaction (atomic, and safe with WAL files and other
     /// open connections), and verifies the result.
@@ -871,7 +835,7 @@ impl SqliteStore {
     /// its own: the backup holds at least the target's events, and its hash
     /// at the target's head position is the target's recorded head. Anything
     /// else (an older backup, another register) is
-    /// [`RestoreError::Diverges`] unless
+    /// [`BackupError::Diverges`] unless
     /// [`RestoreOptions::allow_divergence`]. Before it is replaced, a
     /// consistent copy of it is kept beside it
     /// ([`RestoreOptions::keep_replaced`], [`RestoreReport::replaced`]).
@@ -884,28 +848,28 @@ impl SqliteStore {
         backup: impl AsRef<Path>,
         target: impl AsRef<Path>,
         options: RestoreOptions,
-    ) -> Result<RestoreReport, RestoreError> {
+    ) -> Result<RestoreReport, BackupError> {
         let backup = backup.as_ref();
         let target = target.as_ref();
-        let refused = |e| StoreError::RestoreRefused {
+        let refused = |e: StoreError| BackupError::RestoreRefused {
             path: backup.to_owned(),
             source: Box::new(e),
         };
-        let source =
-            Self::open_with(backup, Options::default().read_only(true)).map_err(refused)?;
-        let expected = source.verify().map_err(refused)?;
+        let source = Self::open_with(backup, Options::default().read_only(true))
+            .map_err(|e| refused(e.into()))?;
+        let expected = source.verify().map_err(|e| refused(e.into()))?;
         let mut replaced = None;
         let mut previous_head = None;
         let mut dest = match Self::open(target) {
             Ok(s) => {
                 let head = s.head()?;
                 if !options.allow_divergence && !source.extends(head)? {
-                    return Err(RestoreError::Diverges(Box::new(Divergence {
-                        backup: backup.to_owned(),
-                        target: target.to_owned(),
-                        target_head: head,
-                        backup_head: expected.head,
-                    })));
+                    return Err(BackupError::Diverges(Box::new(Divergence::new(
+                        backup.to_owned(),
+                        target.to_owned(),
+                        head,
+                        expected.head,
+                    ))));
                 }
                 previous_head = Some(head);
                 if options.keep_replaced {
@@ -915,8 +879,8 @@ impl SqliteStore {
                 }
                 s
             }
-            Err(StoreError::NotFound { .. }) => Self::create(target)?,
-            Err(StoreError::Corrupt { .. }) => {
+            Err(OpenError::NotFound { .. }) => Self::create(target)?,
+            Err(OpenError::Storage(ReadError::Corrupt { .. })) => {
                 let aside = sibling(target, &format!(".corrupt-{}", std::process::id()));
                 for suffix in ["", "-wal", "-shm"] {
                     let from = sibling(target, suffix);
@@ -934,7 +898,7 @@ impl SqliteStore {
         source.close()?;
         let verified = dest.verify()?;
         if verified.head != expected.head {
-            return Err(StoreError::Corrupt {
+            return Err(ReadError::Corrupt {
                 path: target.to_owned(),
                 detail: format!(
                     "after restoring, the head is {} at {} instead of {} at {}",
@@ -965,7 +929,7 @@ impl SqliteStore {
     /// Whether this store's chain extends one whose head is `head`: it has
     /// an event at `head.position` and its chain hash there is `head.hash`
     /// (every earlier event is then the same too, the chain says so).
-    fn extends(&self, head: ChainHead) -> Result<bool, StoreError> {
+    fn extends(&self, head: ChainHead) -> Result<bool, ReadError> {
         if head.position == 0 {
             return Ok(true);
         }
@@ -983,7 +947,7 @@ impl SqliteStore {
 
     /// Writes the verified chain head as JSON to `path` (for a third party
     /// to keep), and returns it.
-    pub fn export_head(&self, path: impl AsRef<Path>) -> Result<ChainHead, StoreError> {
+    pub fn export_head(&self, path: impl AsRef<Path>) -> Result<ChainHead, VerifyError> {
         let path = path.as_ref();
         let head = self.verify()?.head;
         let mut f = fs::File::create(path).map_err(io_err(path, "write chain head"))?;
@@ -995,7 +959,7 @@ impl SqliteStore {
 
     /// A gap was found before `next_present`: find the stream that lost an
     /// event by looking for the first sequence that skips.
-    fn stream_with_gap(&self) -> Result<Option<String>, StoreError> {
+    fn stream_with_gap(&self) -> Result<Option<String>, ReadError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -1028,9 +992,9 @@ fn run_backup(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
 }
 
 impl EventStore for SqliteStore {
-    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
         if batch.is_empty() {
-            return Err(StoreError::EmptyAppend);
+            return Err(AppendError::EmptyAppend);
         }
         let path = self.path.clone();
         let err = |op| {
@@ -1054,7 +1018,7 @@ impl EventStore for SqliteStore {
                 .optional()
                 .map_err(err("look up request"))?;
             if seen.is_some() {
-                return Err(StoreError::DuplicateRequest {
+                return Err(AppendError::DuplicateRequest {
                     request: r.id.clone(),
                 });
             }
@@ -1135,7 +1099,7 @@ impl EventStore for SqliteStore {
         &self,
         selection: Selection,
         visit: &mut dyn FnMut(StoredEvent),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         const COLS: &str = "SELECT position, hash, body FROM events";
         let (sql, args): (String, Vec<rusqlite::types::Value>) = match selection {
             Selection::All | Selection::AsOf(_) => {
@@ -1163,7 +1127,7 @@ impl EventStore for SqliteStore {
             .query(rusqlite::params_from_iter(args))
             .map_err(self.err("read"))?;
         let err = self.err("read");
-        let mut next_row = |take: &mut dyn FnMut(Row<'_>)| -> Result<bool, StoreError> {
+        let mut next_row = |take: &mut dyn FnMut(Row<'_>)| -> Result<bool, ReadError> {
             let Some(row) = rows.next().map_err(&err)? else {
                 return Ok(false);
             };
@@ -1187,7 +1151,7 @@ impl EventStore for SqliteStore {
         self.check_unchanged()
     }
 
-    fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&self, stream: StreamId) -> Result<u64, ReadError> {
         let v: i64 = self
             .conn
             .query_row(
@@ -1200,7 +1164,7 @@ impl EventStore for SqliteStore {
         Ok(from_sql(v))
     }
 
-    fn head(&self) -> Result<ChainHead, StoreError> {
+    fn head(&self) -> Result<ChainHead, ReadError> {
         let (position, hash): (i64, Vec<u8>) = self
             .conn
             .query_row(
@@ -1212,14 +1176,14 @@ impl EventStore for SqliteStore {
         self.check_unchanged()?;
         Ok(ChainHead {
             position: from_sql(position),
-            hash: hash_from(&hash).ok_or_else(|| StoreError::Corrupt {
+            hash: hash_from(&hash).ok_or_else(|| ReadError::Corrupt {
                 path: self.path.clone(),
                 detail: "the recorded chain head is malformed".into(),
             })?,
         })
     }
 
-    fn verify(&self) -> Result<Verified, StoreError> {
+    fn verify(&self) -> Result<Verified, VerifyError> {
         // One read transaction, so that the chain and the head are seen at
         // the same instant even while another process appends.
         let tx = self
@@ -1235,14 +1199,14 @@ impl EventStore for SqliteStore {
         while let Some(row) = rows.next().map_err(self.err("verify"))? {
             let position = from_sql(row.get(0).map_err(self.err("verify"))?);
             let stream = row.get_ref(1).ok().and_then(|v| v.as_str().ok());
-            let broken = |kind| StoreError::ChainBroken {
+            let broken = |kind| VerifyError::ChainBroken {
                 position,
                 stream: stream.map(str::to_owned),
                 kind,
             };
             if position != expected {
                 drop(rows);
-                return Err(StoreError::ChainBroken {
+                return Err(VerifyError::ChainBroken {
                     position: expected,
                     stream: self.stream_with_gap()?,
                     kind: BreakKind::Missing {
@@ -1295,7 +1259,7 @@ impl EventStore for SqliteStore {
                 std::cmp::Ordering::Greater => chain.position + 1,
                 std::cmp::Ordering::Equal => recorded.position,
             };
-            return Err(StoreError::ChainBroken {
+            return Err(VerifyError::ChainBroken {
                 position,
                 stream: None,
                 kind: BreakKind::HeadMismatch {
@@ -1315,15 +1279,15 @@ impl EventStore for SqliteStore {
         &self,
         filter: &isms_store::ItemFilter,
         visit: &mut dyn FnMut(isms_core::Item),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         self.list_projected(filter, visit)
     }
 
-    fn read_facts(&self, visit: &mut dyn FnMut(isms_store::Facts)) -> Result<(), StoreError> {
+    fn read_facts(&self, visit: &mut dyn FnMut(isms_store::Facts)) -> Result<(), ReadError> {
         self.read_projected_facts(visit)
     }
 
-    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         TxState {
             tx: &self.conn,
             path: &self.path,
@@ -1331,7 +1295,7 @@ impl EventStore for SqliteStore {
         .claim_holder(claim)
     }
 
-    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+    fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
         let kind = match kind {
             RefKind::Nonconformity => 1,
             RefKind::Improvement => 2,
@@ -1345,7 +1309,7 @@ impl EventStore for SqliteStore {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
-    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError> {
         let row: Option<(Vec<u8>, i64, i64, String)> = self
             .conn
             .query_row(
@@ -1359,7 +1323,7 @@ impl EventStore for SqliteStore {
         let Some((fingerprint, first, last, warnings)) = row else {
             return Ok(None);
         };
-        let malformed = || StoreError::Corrupt {
+        let malformed = || ReadError::Corrupt {
             path: self.path.clone(),
             detail: format!("the record of request {id} is malformed"),
         };
@@ -1376,7 +1340,7 @@ impl EventStore for SqliteStore {
 }
 
 /// The chain head as recorded, read inside a transaction.
-fn read_head(conn: &Connection, path: &Path) -> Result<ChainHead, StoreError> {
+fn read_head(conn: &Connection, path: &Path) -> Result<ChainHead, ReadError> {
     let (position, hash): (i64, Vec<u8>) = conn
         .query_row(
             "SELECT position, hash FROM chain_head WHERE id = 1",
@@ -1386,7 +1350,7 @@ fn read_head(conn: &Connection, path: &Path) -> Result<ChainHead, StoreError> {
         .map_err(|e| db_err(path, "read chain head", e))?;
     Ok(ChainHead {
         position: from_sql(position),
-        hash: hash_from(&hash).ok_or_else(|| StoreError::Corrupt {
+        hash: hash_from(&hash).ok_or_else(|| ReadError::Corrupt {
             path: path.to_owned(),
             detail: "the recorded chain head is malformed".into(),
         })?,
@@ -1401,7 +1365,7 @@ struct TxState<'a> {
 }
 
 impl AppendState for TxState<'_> {
-    fn stream_version(&mut self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, ReadError> {
         let v: i64 = self
             .tx
             .prepare_cached("SELECT coalesce(max(sequence), 0) FROM events WHERE stream = ?1")
@@ -1410,7 +1374,7 @@ impl AppendState for TxState<'_> {
         Ok(from_sql(v))
     }
 
-    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         let stream: Option<String> = self
             .tx
             .prepare_cached("SELECT stream FROM claims WHERE claim = ?1")
@@ -1418,7 +1382,7 @@ impl AppendState for TxState<'_> {
             .map_err(|e| db_err(self.path, "look up a claim", e))?;
         stream
             .map(|s| {
-                s.parse().map_err(|_| StoreError::Corrupt {
+                s.parse().map_err(|_| ReadError::Corrupt {
                     path: self.path.to_owned(),
                     detail: format!(
                         "the claims index maps {claim} to {s:?}, which is not a stream id"
@@ -1491,15 +1455,15 @@ mod tests {
             .pragma_update(None, "wal_checkpoint", "TRUNCATE")
             .unwrap();
         for result in [
-            reader.head().map(|_| ()),
-            reader.load_all().map(|_| ()),
-            reader.verify().map(|_| ()),
+            reader.head().map(|_| ()).map_err(StoreError::from),
+            reader.load_all().map(|_| ()).map_err(StoreError::from),
+            reader.verify().map(|_| ()).map_err(StoreError::from),
         ] {
-            match result {
-                Err(StoreError::Io { source, .. }) => {
+            match result.as_ref().map_err(StoreError::storage) {
+                Err(Some(ReadError::Io { source, .. })) => {
                     assert!(source.to_string().contains("read again"), "{source}");
                 }
-                other => panic!("expected a refusal, got {other:?}"),
+                _ => panic!("expected a refusal, got {result:?}"),
             }
         }
         drop(reader);

@@ -3,8 +3,8 @@
 //! not extend the target's chain, keeping what it replaces.
 
 use isms_store::workload::Workload;
-use isms_store::{EventStore, StoreError};
-use isms_store_sqlite::{RestoreError, RestoreOptions, SqliteStore};
+use isms_store::{BackupError, EventStore, StoreError, VerifyError};
+use isms_store_sqlite::{RestoreOptions, SqliteStore};
 
 use crate::support::{TempDir, fill, raw};
 
@@ -78,8 +78,11 @@ fn a_tampered_backup_is_refused_and_the_target_is_untouched() {
     let head = store.head().unwrap();
     let err = SqliteStore::restore(&backup, &path).unwrap_err();
     match &err {
-        RestoreError::Store(StoreError::RestoreRefused { source, .. }) => assert!(
-            matches!(**source, StoreError::ChainBroken { position: 12, .. }),
+        BackupError::RestoreRefused { source, .. } => assert!(
+            matches!(
+                **source,
+                StoreError::Verify(VerifyError::ChainBroken { position: 12, .. })
+            ),
             "{source}"
         ),
         other => panic!("expected a refusal, got {other}"),
@@ -93,7 +96,7 @@ fn a_tampered_backup_is_refused_and_the_target_is_untouched() {
     std::fs::write(&junk, b"this is not a backup").unwrap();
     assert!(matches!(
         SqliteStore::restore(&junk, &path),
-        Err(RestoreError::Store(StoreError::RestoreRefused { .. }))
+        Err(BackupError::RestoreRefused { .. })
     ));
 }
 
@@ -173,7 +176,7 @@ fn a_backup_never_replaces_a_file() {
     std::fs::write(&taken, b"yesterday").unwrap();
     assert!(matches!(
         store.backup_to(&taken),
-        Err(StoreError::AlreadyExists { .. })
+        Err(BackupError::AlreadyExists { .. })
     ));
     assert_eq!(std::fs::read(&taken).unwrap(), b"yesterday");
     // Nor a link, even one that leads nowhere.
@@ -183,7 +186,7 @@ fn a_backup_never_replaces_a_file() {
         std::os::unix::fs::symlink(dir.file("nowhere"), &link).unwrap();
         assert!(matches!(
             store.backup_to(&link),
-            Err(StoreError::AlreadyExists { .. })
+            Err(BackupError::AlreadyExists { .. })
         ));
         assert!(!dir.file("nowhere").exists());
     }
@@ -205,7 +208,7 @@ fn restore_takes_only_a_backup_that_extends_the_chain_unless_allowed() {
     // Older than the store: refused, nothing changed, nothing kept.
     let err = SqliteStore::restore(dir.file("late.isms"), &path).unwrap_err();
     match &err {
-        RestoreError::Diverges(d) => {
+        BackupError::Diverges(d) => {
             assert_eq!(d.target_head, head);
             assert_eq!(d.backup_head.position, 50);
         }

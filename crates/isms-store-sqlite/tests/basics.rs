@@ -4,8 +4,8 @@ use chrono::{Duration, TimeZone, Utc};
 use isms_core::{Actor, ActorId, NcState, Policy, Register, StreamId};
 use isms_store::workload::Workload;
 use isms_store::{
-    AppendBatch, ChainHead, CommandHandler, EventStore, ExpectedVersion, HandleError, Invocation,
-    RequestId, Selection, StoreError, StreamAppend,
+    AppendBatch, AppendError, ChainHead, CommandHandler, EventStore, ExpectedVersion, HandleError,
+    Invocation, OpenError, RequestId, Selection, StreamAppend,
 };
 use isms_store_sqlite::{SCHEMA_VERSION, SqliteStore};
 
@@ -71,14 +71,14 @@ fn a_version_conflict_is_typed_and_writes_nothing() {
         .append_to_stream(stream, ExpectedVersion::NoStream, report.clone())
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { stream: s, expected: ExpectedVersion::NoStream, actual: 1 } if s == stream),
+        matches!(err, AppendError::Conflict { stream: s, expected: ExpectedVersion::NoStream, actual: 1 } if s == stream),
         "{err}"
     );
     let err = b
         .append_to_stream(stream, ExpectedVersion::Exact(3), report)
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { actual: 1, .. }),
+        matches!(err, AppendError::Conflict { actual: 1, .. }),
         "{err}"
     );
     assert_eq!(b.head().unwrap(), before);
@@ -101,7 +101,10 @@ fn a_version_conflict_is_typed_and_writes_nothing() {
         ],
         request: None,
     };
-    assert!(matches!(b.append(&batch), Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        b.append(&batch),
+        Err(AppendError::Conflict { .. })
+    ));
     assert_eq!(b.head().unwrap(), before);
     assert_eq!(b.stream_version(fresh[0].stream).unwrap(), 0);
     b.verify().unwrap();
@@ -122,7 +125,7 @@ fn sequences_must_continue_their_stream() {
     assert!(
         matches!(
             err,
-            StoreError::SequenceMismatch {
+            AppendError::SequenceMismatch {
                 expected_next: 4,
                 found: 5,
                 ..
@@ -137,10 +140,10 @@ fn sequences_must_continue_their_stream() {
     let err = store
         .append_to_stream(stream, ExpectedVersion::Any, mixed)
         .unwrap_err();
-    assert!(matches!(err, StoreError::StreamMismatch { .. }), "{err}");
+    assert!(matches!(err, AppendError::StreamMismatch { .. }), "{err}");
     assert!(matches!(
         store.append(&AppendBatch::default()),
-        Err(StoreError::EmptyAppend)
+        Err(AppendError::EmptyAppend)
     ));
     assert_eq!(store.head().unwrap(), ChainHead::EMPTY);
     // A duplicate of an existing event (same sequence again) is refused.
@@ -151,7 +154,7 @@ fn sequences_must_continue_their_stream() {
         .append_to_stream(stream, ExpectedVersion::Any, events[9..].to_vec())
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::SequenceMismatch { found: 10, .. }),
+        matches!(err, AppendError::SequenceMismatch { found: 10, .. }),
         "{err}"
     );
 }
@@ -216,10 +219,7 @@ fn a_repeated_request_id_returns_the_earlier_outcome_without_appending() {
     // The same id for another command is refused, not silently replayed.
     let other = workload.report_command(Default::default());
     let err = handler.handle(&other, &invocation).unwrap_err();
-    assert!(
-        matches!(err, HandleError::Store(StoreError::RequestReused { .. })),
-        "{err}"
-    );
+    assert!(matches!(err, HandleError::RequestReused { .. }), "{err}");
     // A refused command is the core's typed error, and writes nothing.
     let StreamId::Nonconformity(nc) = first.events[0].event.stream else {
         unreachable!()
@@ -245,7 +245,7 @@ fn opening_a_newer_schema_is_a_clear_error_and_changes_nothing() {
     raw(&path).pragma_update(None, "user_version", 99).unwrap();
     let err = SqliteStore::open(&path).unwrap_err();
     assert!(
-        matches!(err, StoreError::NewerSchema { found: 99, supported, .. } if supported == SCHEMA_VERSION),
+        matches!(err, OpenError::NewerSchema { found: 99, supported, .. } if supported == SCHEMA_VERSION),
         "{err}"
     );
     assert!(err.to_string().contains(&path.display().to_string()));
@@ -261,11 +261,11 @@ fn create_and_open_say_what_is_wrong_with_the_path() {
     let path = dir.file("s.isms");
     assert!(matches!(
         SqliteStore::open(&path),
-        Err(StoreError::NotFound { .. })
+        Err(OpenError::NotFound { .. })
     ));
     SqliteStore::create(&path).unwrap();
     let err = SqliteStore::create(&path).unwrap_err();
-    assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err}");
+    assert!(matches!(err, OpenError::AlreadyExists { .. }), "{err}");
     SqliteStore::open_or_create(&path).unwrap();
     SqliteStore::open_or_create(dir.file("t.isms")).unwrap();
 }

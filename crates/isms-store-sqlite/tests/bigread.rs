@@ -3,7 +3,7 @@
 //! order, and a bad row must stop the read exactly where inline decoding
 //! would.
 
-use isms_store::{EventStore, Selection, StoreError, StoredEvent};
+use isms_store::{EventStore, ReadError, Selection, StoredEvent};
 use isms_store_sqlite::SqliteStore;
 
 use crate::support::{TempDir, filled_file, raw};
@@ -11,7 +11,7 @@ use crate::support::{TempDir, filled_file, raw};
 /// 1,000 lifecycles of 10 events: three chunks, the last one partial.
 const LIFECYCLES: usize = 1000;
 
-fn read_all(store: &SqliteStore, selection: Selection) -> (Vec<StoredEvent>, Option<StoreError>) {
+fn read_all(store: &SqliteStore, selection: Selection) -> (Vec<StoredEvent>, Option<ReadError>) {
     let mut seen = Vec::new();
     let result = store.read(selection, &mut |e| seen.push(e));
     (seen, result.err())
@@ -83,7 +83,7 @@ fn an_undecodable_row_stops_a_big_read_at_that_row() {
         let store = SqliteStore::open(&path).unwrap();
         let (seen, err) = read_all(&store, Selection::All);
         match err {
-            Some(StoreError::Undecodable { position, .. }) => {
+            Some(ReadError::Undecodable { position, .. }) => {
                 assert_eq!(position, bad as u64)
             }
             other => panic!("row {bad}: expected Undecodable, got {other:?}"),
@@ -92,7 +92,7 @@ fn an_undecodable_row_stops_a_big_read_at_that_row() {
         assert_eq!(positions, (1..bad as u64).collect::<Vec<_>>(), "row {bad}");
         assert!(matches!(
             store.fold(Selection::All),
-            Err(StoreError::Undecodable { position, .. }) if position == bad as u64
+            Err(ReadError::Undecodable { position, .. }) if position == bad as u64
         ));
     }
 }

@@ -4,12 +4,12 @@
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
-use isms_store::{EventStore, StoreError};
+use isms_store::{EventStore, OpenError, ReadError, StoreError, VerifyError};
 use isms_store_sqlite::SqliteStore;
 
 use crate::support::{Rng, TempDir, filled_file, raw};
 
-fn names_file(err: &StoreError, path: &Path) {
+fn names_file(err: &impl std::fmt::Display, path: &Path) {
     let msg = err.to_string();
     assert!(
         msg.contains(&path.display().to_string()),
@@ -34,13 +34,13 @@ fn a_file_of_garbage_is_not_ours() {
     let bytes: Vec<u8> = (0..20_000).map(|_| rng.below(256) as u8).collect();
     std::fs::write(&path, bytes).unwrap();
     let err = SqliteStore::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::NotOurDatabase { .. }), "{err}");
+    assert!(matches!(err, OpenError::NotOurDatabase { .. }), "{err}");
     names_file(&err, &path);
 
     let text = dir.file("notes.txt");
     std::fs::write(&text, "minutes of the management review\n").unwrap();
     let err = SqliteStore::open(&text).unwrap_err();
-    assert!(matches!(err, StoreError::NotOurDatabase { .. }), "{err}");
+    assert!(matches!(err, OpenError::NotOurDatabase { .. }), "{err}");
     names_file(&err, &text);
 }
 
@@ -50,11 +50,11 @@ fn an_empty_file_is_not_silently_initialised() {
     let path = dir.file("empty.isms");
     std::fs::write(&path, b"").unwrap();
     let err = SqliteStore::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::NotOurDatabase { .. }), "{err}");
+    assert!(matches!(err, OpenError::NotOurDatabase { .. }), "{err}");
     assert!(err.to_string().contains("empty"), "{err}");
     assert!(matches!(
         SqliteStore::open_or_create(&path),
-        Err(StoreError::NotOurDatabase { .. })
+        Err(OpenError::NotOurDatabase { .. })
     ));
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }
@@ -68,7 +68,7 @@ fn another_programs_sqlite_database_is_not_ours_and_is_left_alone() {
         .unwrap();
     let before = std::fs::read(&path).unwrap();
     let err = SqliteStore::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::NotOurDatabase { .. }), "{err}");
+    assert!(matches!(err, OpenError::NotOurDatabase { .. }), "{err}");
     names_file(&err, &path);
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
@@ -93,10 +93,8 @@ fn a_truncated_store_is_reported_corrupt() {
             .unwrap();
         let err = use_store(&copy).unwrap_err();
         assert!(
-            matches!(
-                err,
-                StoreError::Corrupt { .. } | StoreError::NotOurDatabase { .. }
-            ),
+            matches!(err, StoreError::Open(OpenError::NotOurDatabase { .. }))
+                || matches!(err.storage(), Some(ReadError::Corrupt { .. })),
             "{err}"
         );
         names_file(&err, &copy);
@@ -129,11 +127,21 @@ fn overwritten_pages_give_a_typed_error_never_a_panic() {
         match use_store(&copy) {
             Ok(()) => {}
             Err(
-                StoreError::Corrupt { .. }
-                | StoreError::ChainBroken { .. }
-                | StoreError::Undecodable { .. }
-                | StoreError::NotOurDatabase { .. },
+                StoreError::Verify(VerifyError::ChainBroken { .. })
+                | StoreError::Open(OpenError::NotOurDatabase { .. }),
             ) => failures += 1,
+            Err(e)
+                if matches!(
+                    e.storage(),
+                    Some(
+                        ReadError::Corrupt { .. }
+                            | ReadError::Undecodable { .. }
+                            | ReadError::Malformed { .. }
+                    )
+                ) =>
+            {
+                failures += 1
+            }
             Err(other) => panic!("unexpected error kind for round {round} at {at}: {other}"),
         }
     }
@@ -148,6 +156,6 @@ fn a_damaged_header_is_not_ours() {
     bytes[..16].copy_from_slice(b"NOT SQLITE AT AL");
     std::fs::write(&path, bytes).unwrap();
     let err = SqliteStore::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::NotOurDatabase { .. }), "{err}");
+    assert!(matches!(err, OpenError::NotOurDatabase { .. }), "{err}");
     names_file(&err, &path);
 }

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use isms_core::{Item, NcState, Register, Severity};
 use isms_store::workload::Workload;
-use isms_store::{EventStore, Facts, ItemFilter, ItemKind, MemoryStore, Selection, StoreError};
+use isms_store::{EventStore, Facts, ItemFilter, ItemKind, MemoryStore, Selection, VerifyError};
 use isms_store_sqlite::SqliteStore;
 
 use crate::support::{TempDir, fill};
@@ -114,7 +114,7 @@ fn an_edited_projection_is_named_by_the_deep_check_and_rebuilt_from_the_log() {
     )
     .unwrap();
     let err = store.check_projections().unwrap_err();
-    let StoreError::ProjectionMismatch {
+    let VerifyError::ProjectionMismatch {
         projection,
         subject,
         ..

@@ -3,7 +3,9 @@
 //! open through every later version.
 
 use isms_store::workload::Workload;
-use isms_store::{EventStore, ExpectedVersion, Selection, StoreError};
+use isms_store::{
+    AppendError, EventStore, ExpectedVersion, OpenError, ReadError, Selection, VerifyError,
+};
 use isms_store_sqlite::{Options, SCHEMA_VERSION, SqliteStore};
 
 use crate::support::{TempDir, fill};
@@ -62,7 +64,7 @@ fn a_version_1_file_is_migrated_on_open_and_indexed() {
     // Read-only cannot migrate: a typed refusal, nothing written.
     let err = SqliteStore::open_with(&path, Options::default().read_only(true)).unwrap_err();
     assert!(
-        matches!(err, StoreError::OlderSchemaReadOnly { found: 1, .. }),
+        matches!(err, OpenError::OlderSchemaReadOnly { found: 1, .. }),
         "{err:?}"
     );
     assert_eq!(user_version(&path), 1);
@@ -113,7 +115,7 @@ fn a_reference_already_taken_is_refused_and_nothing_is_written() {
     let head = store.head().unwrap();
     let stream = second[0].stream;
     match store.append_to_stream(stream, ExpectedVersion::NoStream, second) {
-        Err(StoreError::ReferenceTaken {
+        Err(AppendError::ReferenceTaken {
             reference,
             stream: s,
         }) => {
@@ -143,7 +145,7 @@ fn the_command_handler_takes_the_next_reference_after_losing_a_race() {
         rival: Option<(SqliteStore, Vec<isms_core::Event>)>,
     }
     impl EventStore for Racing {
-        fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+        fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
             if let Some((mut rival, events)) = self.rival.take() {
                 rival.append_to_stream(events[0].stream, ExpectedVersion::NoStream, events)?;
             }
@@ -153,28 +155,28 @@ fn the_command_handler_takes_the_next_reference_after_losing_a_race() {
             &self,
             selection: Selection,
             visit: &mut dyn FnMut(StoredEvent),
-        ) -> Result<(), StoreError> {
+        ) -> Result<(), ReadError> {
             self.inner.read(selection, visit)
         }
-        fn stream_version(&self, stream: isms_core::StreamId) -> Result<u64, StoreError> {
+        fn stream_version(&self, stream: isms_core::StreamId) -> Result<u64, ReadError> {
             self.inner.stream_version(stream)
         }
-        fn head(&self) -> Result<ChainHead, StoreError> {
+        fn head(&self) -> Result<ChainHead, ReadError> {
             self.inner.head()
         }
-        fn verify(&self) -> Result<Verified, StoreError> {
+        fn verify(&self) -> Result<Verified, VerifyError> {
             self.inner.verify()
         }
-        fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+        fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError> {
             self.inner.find_request(id)
         }
         fn find_claim(
             &self,
             claim: isms_core::Claim,
-        ) -> Result<Option<isms_core::StreamId>, StoreError> {
+        ) -> Result<Option<isms_core::StreamId>, ReadError> {
             self.inner.find_claim(claim)
         }
-        fn last_number(&self, kind: isms_core::RefKind) -> Result<u32, StoreError> {
+        fn last_number(&self, kind: isms_core::RefKind) -> Result<u32, ReadError> {
             self.inner.last_number(kind)
         }
     }

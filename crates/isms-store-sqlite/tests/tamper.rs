@@ -1,7 +1,7 @@
 //! Editing the file behind the store's back: `verify` names the first
 //! broken position and its stream.
 
-use isms_store::{BreakKind, ChainHash, EventStore, StoreError, chain_hash};
+use isms_store::{BreakKind, ChainHash, EventStore, VerifyError, chain_hash};
 use isms_store_sqlite::SqliteStore;
 
 use crate::support::{TempDir, filled_file, raw};
@@ -19,7 +19,7 @@ fn stream_at(path: &std::path::Path, position: i64) -> String {
 fn broken(path: &std::path::Path) -> (u64, Option<String>, BreakKind) {
     let store = SqliteStore::open(path).unwrap();
     match store.verify() {
-        Err(StoreError::ChainBroken {
+        Err(VerifyError::ChainBroken {
             position,
             stream,
             kind,
@@ -172,7 +172,7 @@ fn a_rewritten_history_with_recomputed_hashes_fails_against_an_anchor() {
     assert!(
         matches!(
             err,
-            StoreError::ChainBroken {
+            VerifyError::ChainBroken {
                 position: 30,
                 kind: BreakKind::AnchorMismatch { .. },
                 ..

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use isms_core::{Claim, Event, StreamId};
 
 use crate::chain::{chain_hash, write_event_body};
-use crate::error::StoreError;
+use crate::error::{AppendError, ReadError};
 use crate::types::{AppendBatch, Appended, ChainHash, ChainHead};
 
 /// What [`plan_append`] asks a backend, inside its write transaction.
@@ -21,13 +21,13 @@ pub trait AppendState {
     ///
     /// # Errors
     /// The backend's failure.
-    fn stream_version(&mut self, stream: StreamId) -> Result<u64, StoreError>;
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, ReadError>;
 
     /// The stream that holds `claim`, if any.
     ///
     /// # Errors
     /// The backend's failure.
-    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, StoreError>;
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError>;
 }
 
 /// One checked event, placed in the log: what a backend writes (the row)
@@ -54,17 +54,17 @@ pub struct PlannedEvent<'a> {
 /// error (from here or from its own `write`) discards the transaction.
 ///
 /// # Errors
-/// [`StoreError::EmptyAppend`], [`StoreError::Conflict`],
-/// [`StoreError::StreamMismatch`], [`StoreError::SequenceMismatch`],
-/// [`StoreError::ReferenceTaken`], or what `state` and `write` return.
+/// [`AppendError::EmptyAppend`], [`AppendError::Conflict`],
+/// [`AppendError::StreamMismatch`], [`AppendError::SequenceMismatch`],
+/// [`AppendError::ReferenceTaken`], or what `state` and `write` return.
 pub fn plan_append(
     batch: &AppendBatch,
     head: ChainHead,
     state: &mut dyn AppendState,
-    write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), StoreError>,
-) -> Result<Appended, StoreError> {
+    write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
+) -> Result<Appended, AppendError> {
     if batch.is_empty() {
-        return Err(StoreError::EmptyAppend);
+        return Err(AppendError::EmptyAppend);
     }
     let mut versions: HashMap<StreamId, u64> = HashMap::new();
     let mut claimed: HashSet<Claim> = HashSet::new();
@@ -77,7 +77,7 @@ pub fn plan_append(
             None => state.stream_version(a.stream)?,
         };
         if !a.expected.admits(current) {
-            return Err(StoreError::Conflict {
+            return Err(AppendError::Conflict {
                 stream: a.stream,
                 expected: a.expected,
                 actual: current,
@@ -86,14 +86,14 @@ pub fn plan_append(
         let stream_text = a.stream.to_string();
         for (i, e) in a.events.iter().enumerate() {
             if e.stream != a.stream {
-                return Err(StoreError::StreamMismatch {
+                return Err(AppendError::StreamMismatch {
                     declared: a.stream,
                     found: e.stream,
                 });
             }
             let next = current + 1 + i as u64;
             if e.sequence != next {
-                return Err(StoreError::SequenceMismatch {
+                return Err(AppendError::SequenceMismatch {
                     stream: a.stream,
                     expected_next: next,
                     found: e.sequence,
@@ -103,14 +103,14 @@ pub fn plan_append(
             if let Some(c) = claim
                 && (!claimed.insert(c) || state.claim_holder(c)?.is_some())
             {
-                return Err(StoreError::ReferenceTaken {
+                return Err(AppendError::ReferenceTaken {
                     reference: c.to_string(),
                     stream: a.stream,
                 });
             }
             write_event_body(e, &mut body)?;
             // serde_json writes UTF-8; a failure here would be a serde bug.
-            let text = std::str::from_utf8(&body).map_err(|e| StoreError::Backend {
+            let text = std::str::from_utf8(&body).map_err(|e| ReadError::Backend {
                 path: Default::default(),
                 operation: "encode event",
                 source: Box::new(e),

@@ -9,7 +9,7 @@
 use isms_core::Event;
 use sha2::{Digest, Sha256};
 
-use crate::error::{BreakKind, StoreError};
+use crate::error::{BreakKind, VerifyError};
 use crate::types::{ChainHash, ChainHead};
 
 const DOMAIN: &[u8] = b"isms-event-chain/v1";
@@ -76,7 +76,7 @@ impl ChainWalk {
     /// stored hash must equal the recomputed one.
     ///
     /// # Errors
-    /// [`StoreError::ChainBroken`] naming the position and the stream.
+    /// [`VerifyError::ChainBroken`] naming the position and the stream.
     pub fn step(
         &mut self,
         position: u64,
@@ -84,10 +84,10 @@ impl ChainWalk {
         sequence: u64,
         body: &[u8],
         stored: ChainHash,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), VerifyError> {
         let head = self.head();
         if position != head.position + 1 {
-            return Err(StoreError::ChainBroken {
+            return Err(VerifyError::ChainBroken {
                 position: head.position + 1,
                 stream: Some(stream.to_owned()),
                 kind: BreakKind::Missing {
@@ -97,7 +97,7 @@ impl ChainWalk {
         }
         let computed = chain_hash(&head.hash, position, stream, sequence, body);
         if computed != stored {
-            return Err(StoreError::ChainBroken {
+            return Err(VerifyError::ChainBroken {
                 position,
                 stream: Some(stream.to_owned()),
                 kind: BreakKind::HashMismatch {

@@ -25,7 +25,7 @@ use isms_core::{
 };
 
 use crate::chain::{chain_hash, event_body};
-use crate::error::{HandleError, StoreError};
+use crate::error::{AppendError, HandleError};
 use crate::handler::{CommandHandler, Invocation};
 use crate::memory::MemoryStore;
 use crate::store::EventStore;
@@ -138,7 +138,7 @@ fn refused<S: EventStore>(
     store: &mut S,
     batch: &AppendBatch,
     what: &str,
-    is_expected: impl Fn(&StoreError) -> bool,
+    is_expected: impl Fn(&AppendError) -> bool,
 ) -> Result<(), String> {
     let head = store.head().map_err(err)?;
     match store.append(batch) {
@@ -243,7 +243,7 @@ fn optimistic_concurrency<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Re
             &mut store,
             &AppendBatch::single(stream, expected, rest.clone()),
             &format!("expecting {expected}"),
-            |e| matches!(e, StoreError::Conflict { actual: 4, .. }),
+            |e| matches!(e, AppendError::Conflict { actual: 4, .. }),
         )?;
     }
     store
@@ -264,7 +264,7 @@ fn sequences_continue<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result
             &mut store,
             &AppendBatch::single(stream, ExpectedVersion::Any, tail.to_vec()),
             what,
-            |e| matches!(e, StoreError::SequenceMismatch { .. }),
+            |e| matches!(e, AppendError::SequenceMismatch { .. }),
         )?;
     }
     Ok(())
@@ -279,7 +279,7 @@ fn stream_mismatch<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<()
         &mut store,
         &AppendBatch::single(a[0].stream, ExpectedVersion::NoStream, b),
         "an event of another stream",
-        |e| matches!(e, StoreError::StreamMismatch { .. }),
+        |e| matches!(e, AppendError::StreamMismatch { .. }),
     )
 }
 
@@ -290,13 +290,13 @@ fn empty_append<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), S
         &mut store,
         &AppendBatch::single(stream, ExpectedVersion::Any, vec![]),
         "an empty append",
-        |e| matches!(e, StoreError::EmptyAppend),
+        |e| matches!(e, AppendError::EmptyAppend),
     )?;
     refused(
         &mut store,
         &AppendBatch::default(),
         "a batch of no appends",
-        |e| matches!(e, StoreError::EmptyAppend),
+        |e| matches!(e, AppendError::EmptyAppend),
     )
 }
 
@@ -323,7 +323,7 @@ fn atomic_batches<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(),
         request: None,
     };
     refused(&mut store, &batch, "a batch with one conflict", |e| {
-        matches!(e, StoreError::Conflict { .. })
+        matches!(e, AppendError::Conflict { .. })
     })?;
     equal(
         "the first stream after the refused batch",
@@ -364,7 +364,7 @@ fn unique_claims<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), 
         .report(Default::default())
         .map_err(err)?;
     append_new(&mut store, my_events)?;
-    let taken = |e: &StoreError| matches!(e, StoreError::ReferenceTaken { reference, .. } if reference == "NC-0001");
+    let taken = |e: &AppendError| matches!(e, AppendError::ReferenceTaken { reference, .. } if reference == "NC-0001");
     refused(
         &mut store,
         &AppendBatch::single(rival[0].stream, ExpectedVersion::NoStream, rival.clone()),
@@ -457,7 +457,7 @@ fn idempotent_requests<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Resul
     let mut again = AppendBatch::single(b[0].stream, ExpectedVersion::NoStream, b);
     again.request = Some(record);
     refused(&mut store, &again, "a request id already recorded", |e| {
-        matches!(e, StoreError::DuplicateRequest { .. })
+        matches!(e, AppendError::DuplicateRequest { .. })
     })?;
     equal(
         "an unknown request",
@@ -646,6 +646,7 @@ fn handler_on_store<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{ReadError, VerifyError};
 
     #[test]
     fn the_memory_store_conforms() {
@@ -658,35 +659,35 @@ mod tests {
     fn a_store_that_forgets_claims_fails() {
         struct Forgetful(MemoryStore);
         impl EventStore for Forgetful {
-            fn append(&mut self, batch: &AppendBatch) -> Result<crate::Appended, StoreError> {
+            fn append(&mut self, batch: &AppendBatch) -> Result<crate::Appended, AppendError> {
                 self.0.append(batch)
             }
             fn read(
                 &self,
                 selection: Selection,
                 visit: &mut dyn FnMut(crate::StoredEvent),
-            ) -> Result<(), StoreError> {
+            ) -> Result<(), ReadError> {
                 self.0.read(selection, visit)
             }
-            fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+            fn stream_version(&self, stream: StreamId) -> Result<u64, ReadError> {
                 self.0.stream_version(stream)
             }
-            fn head(&self) -> Result<ChainHead, StoreError> {
+            fn head(&self) -> Result<ChainHead, ReadError> {
                 self.0.head()
             }
-            fn verify(&self) -> Result<crate::Verified, StoreError> {
+            fn verify(&self) -> Result<crate::Verified, VerifyError> {
                 self.0.verify()
             }
             fn find_request(
                 &self,
                 id: &RequestId,
-            ) -> Result<Option<crate::RecordedRequest>, StoreError> {
+            ) -> Result<Option<crate::RecordedRequest>, ReadError> {
                 self.0.find_request(id)
             }
-            fn find_claim(&self, _: Claim) -> Result<Option<StreamId>, StoreError> {
+            fn find_claim(&self, _: Claim) -> Result<Option<StreamId>, ReadError> {
                 Ok(None)
             }
-            fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+            fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
                 self.0.last_number(kind)
             }
         }

@@ -1,12 +1,15 @@
-//! Errors of the storage layer, one enum per concern: [`StoreError`] for
-//! the store itself, [`HandleError`] for running a command through it.
+//! Errors of the storage layer, one enum per operation, so that a caller
+//! matches only what can happen to it: [`OpenError`], [`ReadError`],
+//! [`AppendError`], [`VerifyError`], [`BackupError`]; [`HandleError`] for
+//! running a command through a store; [`StoreError`] gathers them for a
+//! caller that runs several operations.
 
 use std::fmt;
 use std::path::PathBuf;
 
 use isms_core::{DecisionError, StreamId};
 
-use crate::types::{ExpectedVersion, RequestId};
+use crate::types::{ChainHead, ExpectedVersion, RequestId};
 
 /// Boxed error of a storage backend, kept as a source rather than
 /// flattened into text.
@@ -102,11 +105,90 @@ fn stream_label(stream: &Option<String>) -> String {
     }
 }
 
-/// Everything that can go wrong in an event store. Each variant names
-/// what, where, and what to do about it.
+/// What can go wrong reading a store: loading events, one item, the head,
+/// a claim, a projection. The other operations' errors carry it as their
+/// `Storage` variant when the medium itself fails under them (busy, I/O,
+/// damage), so this is also "the store failed" for every operation.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum StoreError {
+pub enum ReadError {
+    /// The file is damaged.
+    #[error("{}: the event store is corrupt ({detail}); restore it from a verified backup", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is damaged.
+        detail: String,
+    },
+    /// Another writer held the database longer than the busy timeout.
+    #[error("{}: the database stayed locked by another writer beyond the busy timeout; retry later", path.display())]
+    Busy {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A stored event cannot be read back as an event.
+    #[error("event at position {position} cannot be decoded: {source}")]
+    Undecodable {
+        /// Its position.
+        position: u64,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A stored event row is not shaped as the store writes it (a hash that
+    /// is not 32 bytes, a stream id that does not parse): it was edited.
+    #[error(
+        "event at position {position} is malformed: {detail}; the log was changed outside the store"
+    )]
+    Malformed {
+        /// Its position (0 when it cannot be told).
+        position: u64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A projection row cannot be read back: it was edited, or a bug wrote
+    /// it wrong. The log is not affected; rebuild the projections from it.
+    #[error(
+        "projection {projection} cannot be read for {subject}: {detail}; the log is not affected, run `isms rebuild` to rebuild the projections from it"
+    )]
+    Projection {
+        /// Which projection.
+        projection: &'static str,
+        /// The item, or what was read.
+        subject: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A file-system operation failed.
+    #[error("{}: {operation} failed: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        operation: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The storage backend failed.
+    #[error("{}: {operation} failed: {source}", path.display())]
+    Backend {
+        /// The store's location.
+        path: PathBuf,
+        /// What was being done.
+        operation: &'static str,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
+}
+
+/// Why [`crate::EventStore::append`] wrote nothing. Every variant but
+/// [`AppendError::Storage`] is a refusal of the batch by the log's rules
+/// ([`crate::append::plan_append`]); the caller decides again or gives up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppendError {
     /// Optimistic concurrency: the stream moved on since the caller read it.
     /// Nothing was written; reload the stream and decide again.
     #[error(
@@ -162,20 +244,18 @@ pub enum StoreError {
         /// The request id.
         request: RequestId,
     },
-    /// The request id was used before for a different command.
-    #[error(
-        "request {request} was already used for a different command; use a new request id for a new command"
-    )]
-    RequestReused {
-        /// The request id.
-        request: RequestId,
-    },
-    /// A request id that is empty, too long or has control characters.
-    #[error("request id {value:?} is invalid: use 1 to 128 characters without control characters")]
-    InvalidRequestId {
-        /// The input.
-        value: String,
-    },
+    /// An event could not be serialised.
+    #[error("an event could not be serialised: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// The store failed while appending; nothing was written.
+    #[error(transparent)]
+    Storage(#[from] ReadError),
+}
+
+/// Why a store could not be opened or created.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
     /// The database file does not exist.
     #[error("{}: no such event store; create it first", path.display())]
     NotFound {
@@ -194,14 +274,6 @@ pub enum StoreError {
         /// The file.
         path: PathBuf,
         /// What was found instead.
-        detail: String,
-    },
-    /// The file is damaged.
-    #[error("{}: the event store is corrupt ({detail}); restore it from a verified backup", path.display())]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// What is damaged.
         detail: String,
     },
     /// The store was written by a newer version of this software.
@@ -228,6 +300,16 @@ pub enum StoreError {
         /// Version this program writes.
         supported: u32,
     },
+    /// The store failed while opening or migrating (damage, I/O, a lock).
+    #[error(transparent)]
+    Storage(#[from] ReadError),
+}
+
+/// What [`crate::EventStore::verify`] (and a backend's deeper checks) found
+/// wrong: the first thing, named with its position.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
     /// The hash chain is broken: the log was changed behind the store's back.
     #[error("hash chain broken at position {position} ({}): {kind}", stream_label(.stream))]
     ChainBroken {
@@ -252,37 +334,94 @@ pub enum StoreError {
         /// What differs.
         detail: String,
     },
-    /// A stored event cannot be read back as an event.
-    #[error("event at position {position} cannot be decoded: {source}")]
-    Undecodable {
-        /// Its position.
-        position: u64,
-        /// The JSON error.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// An event could not be serialised.
-    #[error("an event could not be serialised: {0}")]
-    Encode(#[from] serde_json::Error),
-    /// A stored stream id is not one.
-    #[error("stored stream id is invalid: {0}")]
-    StreamId(#[from] isms_core::IdError),
-    /// Another writer held the database longer than the busy timeout.
-    #[error("{}: the database stayed locked by another writer beyond the busy timeout; retry later", path.display())]
-    Busy {
-        /// The file.
+    /// The store could not be read to the end.
+    #[error(transparent)]
+    Storage(#[from] ReadError),
+}
+
+/// The chain of a backup or of a store to restore does not extend the
+/// store it would replace ([`BackupError::Diverges`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Divergence {
+    /// The backup file.
+    pub backup: PathBuf,
+    /// The store it would replace.
+    pub target: PathBuf,
+    /// The target's recorded chain head.
+    pub target_head: ChainHead,
+    /// The backup's verified chain head.
+    pub backup_head: ChainHead,
+}
+
+impl Divergence {
+    /// A divergence between these files and heads.
+    pub fn new(
+        backup: PathBuf,
+        target: PathBuf,
+        target_head: ChainHead,
+        backup_head: ChainHead,
+    ) -> Self {
+        Self {
+            backup,
+            target,
+            target_head,
+            backup_head,
+        }
+    }
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let events = |n: u64| {
+            if n == 1 {
+                "1 event".to_owned()
+            } else {
+                format!("{n} events")
+            }
+        };
+        if self.backup_head.position < self.target_head.position {
+            write!(
+                f,
+                "the backup is older: it holds {}, the register {}",
+                events(self.backup_head.position),
+                events(self.target_head.position)
+            )
+        } else {
+            write!(
+                f,
+                "the backup is another history: its chain differs from the register's {} (head {})",
+                events(self.target_head.position),
+                self.target_head.hash
+            )
+        }
+    }
+}
+
+/// Why a backup or a restore did not complete. A backup is never reported
+/// good without verifying it; a restore never replaces a store with a file
+/// that does not verify.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackupError {
+    /// Something exists where the backup (or a copy kept aside) was to be
+    /// written; it was left alone.
+    #[error("{}: the file already exists; a backup never replaces anything, choose a new path", path.display())]
+    AlreadyExists {
+        /// The path.
         path: PathBuf,
     },
-    /// A backup could not be verified, so it is not reported good.
+    /// The copy could not be verified, so it was discarded.
     #[error("backup {} failed verification and was discarded: {source}", path.display())]
-    BackupUnverified {
+    Unverified {
         /// The backup file that was to be written.
         path: PathBuf,
         /// Why verification failed.
         #[source]
         source: Box<StoreError>,
     },
-    /// A backup was refused for restoring because it does not verify.
+    /// The backup to restore from was refused: it is missing, not ours, or
+    /// does not verify. Nothing was changed.
     #[error("refusing to restore from {}: {source}", path.display())]
     RestoreRefused {
         /// The backup file.
@@ -291,28 +430,69 @@ pub enum StoreError {
         #[source]
         source: Box<StoreError>,
     },
-    /// A file-system operation failed.
-    #[error("{}: {operation} failed: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What was being done.
-        operation: &'static str,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The storage backend failed.
-    #[error("{}: {operation} failed: {source}", path.display())]
-    Backend {
-        /// The store's location.
-        path: PathBuf,
-        /// What was being done.
-        operation: &'static str,
-        /// The backend's error.
-        #[source]
-        source: BackendError,
-    },
+    /// The backup's chain does not extend the target's: the target holds
+    /// events the backup has not (it is older, or another register), and
+    /// restoring would drop them. Nothing was changed.
+    #[error(
+        "refusing to restore {} over {}: {}; restoring it would drop events the register holds",
+        .0.backup.display(), .0.target.display(), .0
+    )]
+    Diverges(Box<Divergence>),
+    /// The store being replaced could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The restored store does not verify as the backup did.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// The store failed while copying.
+    #[error(transparent)]
+    Storage(#[from] ReadError),
+}
+
+/// A request id that is empty, too long or has control characters.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("request id {value:?} is invalid: use 1 to 128 characters without control characters")]
+pub struct RequestIdError {
+    /// The input.
+    pub value: String,
+}
+
+/// Any store error, for a caller that runs several operations and reports
+/// whichever failed (a command-line tool). Each operation returns its own
+/// error type; this only gathers them, so matching on it means matching on
+/// the operation first.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Opening or creating a store failed.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// Reading failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// An append wrote nothing.
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    /// Verification found something wrong.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// A backup or restore did not complete.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
+}
+
+impl StoreError {
+    /// The medium failure under any operation, if that is what this is.
+    pub fn storage(&self) -> Option<&ReadError> {
+        match self {
+            StoreError::Read(e)
+            | StoreError::Open(OpenError::Storage(e))
+            | StoreError::Append(AppendError::Storage(e))
+            | StoreError::Verify(VerifyError::Storage(e))
+            | StoreError::Backup(BackupError::Storage(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// Why a command run through [`crate::CommandHandler`] did not produce an
@@ -323,9 +503,21 @@ pub enum HandleError {
     /// The domain refused the command; nothing was written.
     #[error(transparent)]
     Refused(#[from] DecisionError),
-    /// The store failed.
+    /// Loading the item or the facts the decision needs failed.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Read(#[from] ReadError),
+    /// The store refused or failed the append (other than a conflict,
+    /// which is retried); nothing was written.
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    /// The request id was used before for a different command.
+    #[error(
+        "request {request} was already used for a different command; use a new request id for a new command"
+    )]
+    RequestReused {
+        /// The request id.
+        request: RequestId,
+    },
     /// Other writers kept changing the stream; nothing was written.
     #[error(
         "gave up after {attempts} attempts: other writers kept changing {stream}; nothing was written, retry later"

@@ -8,7 +8,7 @@ use isms_core::{
 };
 
 use crate::chain::fingerprint;
-use crate::error::{HandleError, StoreError};
+use crate::error::{AppendError, HandleError};
 use crate::store::EventStore;
 use crate::types::{
     AppendBatch, ExpectedVersion, RecordedRequest, RequestId, RequestRecord, Selection,
@@ -163,7 +163,7 @@ impl<S: EventStore> CommandHandler<S> {
     ) -> Result<Outcome, HandleError> {
         let record = match &invocation.request {
             Some(id) => {
-                let fingerprint = fingerprint(command).map_err(StoreError::from)?;
+                let fingerprint = fingerprint(command).map_err(AppendError::from)?;
                 if let Some(recorded) = self.store.find_request(id)? {
                     return self.replay(recorded, fingerprint);
                 }
@@ -211,26 +211,26 @@ impl<S: EventStore> CommandHandler<S> {
                     });
                 }
                 Err(
-                    StoreError::Conflict { .. }
-                    | StoreError::SequenceMismatch { .. }
-                    | StoreError::ReferenceTaken { .. },
+                    AppendError::Conflict { .. }
+                    | AppendError::SequenceMismatch { .. }
+                    | AppendError::ReferenceTaken { .. },
                 ) if attempts < self.max_attempts => {}
                 Err(
-                    StoreError::Conflict { .. }
-                    | StoreError::SequenceMismatch { .. }
-                    | StoreError::ReferenceTaken { .. },
+                    AppendError::Conflict { .. }
+                    | AppendError::SequenceMismatch { .. }
+                    | AppendError::ReferenceTaken { .. },
                 ) => {
                     return Err(HandleError::TooManyConflicts { stream, attempts });
                 }
-                Err(StoreError::DuplicateRequest { request }) => {
+                Err(AppendError::DuplicateRequest { request }) => {
                     // Another process applied the same request meanwhile.
-                    let (_, fingerprint) = record.ok_or(StoreError::DuplicateRequest {
+                    let (_, fingerprint) = record.ok_or(AppendError::DuplicateRequest {
                         request: request.clone(),
                     })?;
                     let recorded = self
                         .store
                         .find_request(&request)?
-                        .ok_or(StoreError::DuplicateRequest { request })?;
+                        .ok_or(AppendError::DuplicateRequest { request })?;
                     return self.replay(recorded, fingerprint);
                 }
                 Err(e) => return Err(e.into()),
@@ -244,10 +244,9 @@ impl<S: EventStore> CommandHandler<S> {
         fingerprint: crate::ChainHash,
     ) -> Result<Outcome, HandleError> {
         if recorded.record.fingerprint != fingerprint {
-            return Err(StoreError::RequestReused {
+            return Err(HandleError::RequestReused {
                 request: recorded.record.id,
-            }
-            .into());
+            });
         }
         let events = self.store.load(Selection::Positions {
             from: recorded.first,
@@ -268,6 +267,7 @@ mod tests {
     use isms_core::{ActorId, Claim, NonconformityId, RefKind, StreamId};
 
     use super::*;
+    use crate::error::{ReadError, VerifyError};
     use crate::memory::MemoryStore;
     use crate::types::{Appended, ChainHead, Verified};
     use crate::workload::Workload;
@@ -281,7 +281,7 @@ mod tests {
     }
 
     impl EventStore for Racy {
-        fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+        fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
             if self.races > 0 {
                 self.races -= 1;
                 let register = self.inner.fold(Selection::All)?;
@@ -306,25 +306,25 @@ mod tests {
             &self,
             selection: Selection,
             visit: &mut dyn FnMut(StoredEvent),
-        ) -> Result<(), StoreError> {
+        ) -> Result<(), ReadError> {
             self.inner.read(selection, visit)
         }
-        fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+        fn stream_version(&self, stream: StreamId) -> Result<u64, ReadError> {
             self.inner.stream_version(stream)
         }
-        fn head(&self) -> Result<ChainHead, StoreError> {
+        fn head(&self) -> Result<ChainHead, ReadError> {
             self.inner.head()
         }
-        fn verify(&self) -> Result<Verified, StoreError> {
+        fn verify(&self) -> Result<Verified, VerifyError> {
             self.inner.verify()
         }
-        fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+        fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError> {
             self.inner.find_request(id)
         }
-        fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+        fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
             self.inner.find_claim(claim)
         }
-        fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+        fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
             self.inner.last_number(kind)
         }
     }

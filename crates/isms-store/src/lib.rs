@@ -8,7 +8,9 @@
 //!   [`EventStore::verify`] and an exportable [`ChainHead`];
 //! - [`StoredEvent`], [`ChainHash`], [`chain_hash`]: the chain every
 //!   backend computes the same way;
-//! - [`StoreError`]: typed failures that say what, where and what to do;
+//! - one error type per operation ([`OpenError`], [`ReadError`],
+//!   [`AppendError`], [`VerifyError`], [`BackupError`]), each saying what,
+//!   where and what to do, and [`StoreError`] gathering them;
 //! - [`CommandHandler`]: load the target item and the facts the command
 //!   needs, `isms_core::decide`, append with the item's version as the
 //!   expected version, decide again after a conflict (or a reference taken
@@ -85,7 +87,10 @@ mod types;
 pub mod workload;
 
 pub use chain::{ChainWalk, chain_hash, event_body, fingerprint, write_event_body};
-pub use error::{BackendError, BreakKind, HandleError, StoreError};
+pub use error::{
+    AppendError, BackendError, BackupError, BreakKind, Divergence, HandleError, OpenError,
+    ReadError, RequestIdError, StoreError, VerifyError,
+};
 pub use handler::{CommandHandler, Invocation, Outcome};
 pub use memory::MemoryStore;
 pub use query::{Facts, ItemFilter, ItemKind};

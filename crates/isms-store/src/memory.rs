@@ -7,7 +7,7 @@ use isms_core::{Claim, Event, RefKind, StreamId};
 
 use crate::append::{AppendState, plan_append};
 use crate::chain::ChainWalk;
-use crate::error::StoreError;
+use crate::error::{AppendError, ReadError, VerifyError};
 use crate::store::EventStore;
 use crate::types::{
     AppendBatch, Appended, ChainHash, ChainHead, RecordedRequest, RequestId, Selection,
@@ -35,11 +35,11 @@ pub struct MemoryStore {
 struct MemoryState<'a>(&'a MemoryStore);
 
 impl AppendState for MemoryState<'_> {
-    fn stream_version(&mut self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, ReadError> {
         Ok(self.0.versions.get(&stream).copied().unwrap_or(0))
     }
 
-    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         Ok(self.0.claims.get(&claim).copied())
     }
 }
@@ -52,11 +52,11 @@ impl MemoryStore {
 }
 
 impl EventStore for MemoryStore {
-    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError> {
+    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
         if let Some(r) = &batch.request
             && self.requests.contains_key(&r.id)
         {
-            return Err(StoreError::DuplicateRequest {
+            return Err(AppendError::DuplicateRequest {
                 request: r.id.clone(),
             });
         }
@@ -105,7 +105,7 @@ impl EventStore for MemoryStore {
         &self,
         selection: Selection,
         visit: &mut dyn FnMut(StoredEvent),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         for (i, row) in self.rows.iter().enumerate() {
             let position = i as u64 + 1;
             if selection.selects(position, &row.event) {
@@ -119,18 +119,18 @@ impl EventStore for MemoryStore {
         Ok(())
     }
 
-    fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError> {
+    fn stream_version(&self, stream: StreamId) -> Result<u64, ReadError> {
         Ok(self.versions.get(&stream).copied().unwrap_or(0))
     }
 
-    fn head(&self) -> Result<ChainHead, StoreError> {
+    fn head(&self) -> Result<ChainHead, ReadError> {
         Ok(self.rows.last().map_or(ChainHead::EMPTY, |r| ChainHead {
             position: self.rows.len() as u64,
             hash: r.hash,
         }))
     }
 
-    fn verify(&self) -> Result<Verified, StoreError> {
+    fn verify(&self) -> Result<Verified, VerifyError> {
         let mut walk = ChainWalk::new();
         for (i, row) in self.rows.iter().enumerate() {
             walk.step(
@@ -147,15 +147,15 @@ impl EventStore for MemoryStore {
         })
     }
 
-    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError> {
+    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError> {
         Ok(self.requests.get(id).cloned())
     }
 
-    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError> {
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         Ok(self.claims.get(&claim).copied())
     }
 
-    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+    fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
         Ok(match kind {
             RefKind::Nonconformity => self.last_numbers[0],
             RefKind::Improvement => self.last_numbers[1],

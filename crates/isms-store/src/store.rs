@@ -6,7 +6,7 @@ use isms_core::{
     StreamId,
 };
 
-use crate::error::{BreakKind, StoreError};
+use crate::error::{AppendError, BreakKind, ReadError, VerifyError};
 use crate::query::{Facts, ItemFilter};
 use crate::types::{
     AppendBatch, Appended, ChainHead, ExpectedVersion, RecordedRequest, RequestId, Selection,
@@ -23,15 +23,15 @@ use crate::types::{
 ///   stream's sequences run from 1 without gaps; an event whose sequence
 ///   does not continue its stream is refused.
 /// - **Optimistic concurrency.** A stream that is not at the expected
-///   version fails the whole batch with [`StoreError::Conflict`].
+///   version fails the whole batch with [`AppendError::Conflict`].
 /// - **Tamper evidence.** Each event's hash covers its content and the
 ///   previous hash ([`crate::chain_hash`]); [`EventStore::verify`] reports
 ///   the first broken position.
 /// - **Idempotency.** A batch that carries a request id already recorded
-///   fails with [`StoreError::DuplicateRequest`] and writes nothing.
+///   fails with [`AppendError::DuplicateRequest`] and writes nothing.
 /// - **Unique claims.** Every [`Claim`] an event takes (a new item's human
 ///   reference, a new action's id) is indexed with it; a batch that claims
-///   what another stream holds fails with [`StoreError::ReferenceTaken`].
+///   what another stream holds fails with [`AppendError::ReferenceTaken`].
 /// - **Item-sized look-ups.** [`EventStore::load_item`],
 ///   [`EventStore::find_claim`] and [`EventStore::last_number`] cost the
 ///   same whatever the size of the register: they are what a command needs
@@ -46,40 +46,40 @@ use crate::types::{
 /// `isms_core::decide`'s business.
 pub trait EventStore {
     /// Appends a batch atomically and returns where it went.
-    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, StoreError>;
+    fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError>;
 
     /// Calls `visit` for each selected event, in log order.
     fn read(
         &self,
         selection: Selection,
         visit: &mut dyn FnMut(StoredEvent),
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), ReadError>;
 
     /// The number of events in a stream (0 if it does not exist).
-    fn stream_version(&self, stream: StreamId) -> Result<u64, StoreError>;
+    fn stream_version(&self, stream: StreamId) -> Result<u64, ReadError>;
 
     /// The last position and its hash, as the store recorded them.
-    fn head(&self) -> Result<ChainHead, StoreError>;
+    fn head(&self) -> Result<ChainHead, ReadError>;
 
     /// Walks the whole chain, recomputing every hash; fails with
-    /// [`StoreError::ChainBroken`] naming the first broken position.
-    fn verify(&self) -> Result<Verified, StoreError>;
+    /// [`VerifyError::ChainBroken`] naming the first broken position.
+    fn verify(&self) -> Result<Verified, VerifyError>;
 
     /// The recorded request with this id, if any.
-    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, StoreError>;
+    fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError>;
 
     /// The stream holding `claim`: the item with a human reference
     /// (`NC-0042`), or the nonconformity a corrective action belongs to.
-    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, StoreError>;
+    fn find_claim(&self, claim: Claim) -> Result<Option<StreamId>, ReadError>;
 
     /// The highest number taken by a reference of this kind (0 when none):
     /// the next item is numbered after it.
-    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError>;
+    fn last_number(&self, kind: RefKind) -> Result<u32, ReadError>;
 
     /// One item, folded from its own stream (`None` for an empty stream).
     /// A backend that keeps the item's state as a projection may read that
     /// instead.
-    fn load_item(&self, stream: StreamId) -> Result<Option<Item>, StoreError> {
+    fn load_item(&self, stream: StreamId) -> Result<Option<Item>, ReadError> {
         let mut item = None;
         self.read(Selection::Stream(stream), &mut |e| {
             isms_core::apply_owned(&mut item, e.event);
@@ -94,7 +94,7 @@ pub trait EventStore {
         &self,
         filter: &ItemFilter,
         visit: &mut dyn FnMut(Item),
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ReadError> {
         let register = self.fold(Selection::All)?;
         crate::query::filter_register(&register, filter, visit);
         Ok(())
@@ -104,7 +104,7 @@ pub trait EventStore {
     /// nonconformity, then every improvement, each in order of reference;
     /// what KPIs are computed from. The default folds the whole log; a
     /// backend with projections streams them.
-    fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), StoreError> {
+    fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), ReadError> {
         let register = self.fold(Selection::All)?;
         crate::query::register_facts(&register, visit);
         Ok(())
@@ -125,35 +125,35 @@ pub trait EventStore {
         stream: StreamId,
         expected: ExpectedVersion,
         events: Vec<Event>,
-    ) -> Result<Appended, StoreError> {
+    ) -> Result<Appended, AppendError> {
         self.append(&AppendBatch::single(stream, expected, events))
     }
 
     /// Reads the selected events into a vector.
-    fn load(&self, selection: Selection) -> Result<Vec<StoredEvent>, StoreError> {
+    fn load(&self, selection: Selection) -> Result<Vec<StoredEvent>, ReadError> {
         let mut out = Vec::new();
         self.read(selection, &mut |e| out.push(e))?;
         Ok(out)
     }
 
     /// Every event.
-    fn load_all(&self) -> Result<Vec<StoredEvent>, StoreError> {
+    fn load_all(&self) -> Result<Vec<StoredEvent>, ReadError> {
         self.load(Selection::All)
     }
 
     /// One stream's events.
-    fn load_stream(&self, stream: StreamId) -> Result<Vec<StoredEvent>, StoreError> {
+    fn load_stream(&self, stream: StreamId) -> Result<Vec<StoredEvent>, ReadError> {
         self.load(Selection::Stream(stream))
     }
 
     /// Every event recorded at or before `instant`.
-    fn load_as_of(&self, instant: DateTime<Utc>) -> Result<Vec<StoredEvent>, StoreError> {
+    fn load_as_of(&self, instant: DateTime<Utc>) -> Result<Vec<StoredEvent>, ReadError> {
         self.load(Selection::AsOf(instant))
     }
 
     /// Replays the selected events into a register, streaming (the events
     /// are not all held in memory at once).
-    fn fold(&self, selection: Selection) -> Result<Register, StoreError> {
+    fn fold(&self, selection: Selection) -> Result<Register, ReadError> {
         let mut register = Register::new();
         self.read(selection, &mut |e| register.apply_owned(e.event))?;
         Ok(register)
@@ -162,7 +162,7 @@ pub trait EventStore {
     /// [`EventStore::verify`], then checks that the chain still holds an
     /// anchor exported earlier with [`EventStore::head`]: this catches a
     /// rewrite of history that recomputed every later hash.
-    fn verify_against(&self, anchor: &ChainHead) -> Result<Verified, StoreError> {
+    fn verify_against(&self, anchor: &ChainHead) -> Result<Verified, VerifyError> {
         let verified = self.verify()?;
         if anchor.position == 0 {
             return Ok(verified);
@@ -177,7 +177,7 @@ pub trait EventStore {
         )?;
         match found {
             Some(e) if e.hash == anchor.hash => Ok(verified),
-            other => Err(StoreError::ChainBroken {
+            other => Err(VerifyError::ChainBroken {
                 position: anchor.position,
                 stream: other.as_ref().map(|e| e.event.stream.to_string()),
                 kind: BreakKind::AnchorMismatch {
@@ -196,13 +196,13 @@ pub trait EventStore {
 pub struct StoreFacts<'s, S>(pub &'s S);
 
 impl<S: EventStore> FactSource for StoreFacts<'_, S> {
-    type Error = StoreError;
+    type Error = ReadError;
 
-    fn last_number(&self, kind: RefKind) -> Result<u32, StoreError> {
+    fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
         self.0.last_number(kind)
     }
 
-    fn nonconformity(&self, id: NonconformityId) -> Result<Option<NcSummary>, StoreError> {
+    fn nonconformity(&self, id: NonconformityId) -> Result<Option<NcSummary>, ReadError> {
         Ok(match self.0.load_item(StreamId::Nonconformity(id))? {
             Some(Item::Nonconformity(nc)) => Some(NcSummary {
                 reference: nc.reference,
@@ -212,7 +212,7 @@ impl<S: EventStore> FactSource for StoreFacts<'_, S> {
         })
     }
 
-    fn action_exists(&self, id: ActionId) -> Result<bool, StoreError> {
+    fn action_exists(&self, id: ActionId) -> Result<bool, ReadError> {
         Ok(self.0.find_claim(Claim::Action(id))?.is_some())
     }
 }

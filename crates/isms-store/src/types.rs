@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use isms_core::{Event, PolicyWarning, StreamId};
 use serde::{Deserialize, Serialize};
 
-use crate::error::StoreError;
+use crate::error::RequestIdError;
 
 /// What the caller believes a stream's version (its number of events) is
 /// before appending. Optimistic concurrency: when the belief is wrong the
-/// append fails with [`StoreError::Conflict`] and nothing is written.
+/// append fails with [`crate::AppendError::Conflict`] and nothing is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExpectedVersion {
     /// No check. The events' own sequence numbers must still continue the
@@ -74,11 +74,11 @@ pub struct RequestId(String);
 
 impl RequestId {
     /// Validates a request id: 1 to 128 characters, no control characters.
-    pub fn new(id: impl Into<String>) -> Result<Self, StoreError> {
+    pub fn new(id: impl Into<String>) -> Result<Self, RequestIdError> {
         let id = id.into();
         let n = id.chars().count();
         if n == 0 || n > 128 || id.chars().any(char::is_control) {
-            return Err(StoreError::InvalidRequestId { value: id });
+            return Err(RequestIdError { value: id });
         }
         Ok(Self(id))
     }
@@ -96,8 +96,8 @@ impl fmt::Display for RequestId {
 }
 
 impl TryFrom<String> for RequestId {
-    type Error = StoreError;
-    fn try_from(s: String) -> Result<Self, StoreError> {
+    type Error = RequestIdError;
+    fn try_from(s: String) -> Result<Self, RequestIdError> {
         Self::new(s)
     }
 }

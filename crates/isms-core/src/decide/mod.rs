@@ -24,12 +24,15 @@ pub const MAX_TEXT_CHARS: usize = 10_000;
 pub const MAX_ITEMS: u32 = 99_999_999;
 
 /// What `decide` accepted: the events to append, and any policy warnings.
-#[derive(Clone, Debug, PartialEq)]
+/// Serialises as `{"events": [...], "warnings": [...]}`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Decision {
     /// Events to append, in order (at least one, all of the command's
     /// target stream, continuing its sequence).
     pub events: Vec<Event>,
     /// Things the policy flags without refusing.
+    #[serde(default)]
     pub warnings: Vec<PolicyWarning>,
 }
 
@@ -51,21 +54,13 @@ pub struct Decision {
 ///
 /// let policy = Policy::default();
 /// let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-/// let alice = Actor::new(ActorId::new("alice")?);
-/// let id = NonconformityId::v7_from_parts(1_772_442_000_000, [7; 10]);
-/// let report = Command::ReportNonconformity(ReportNonconformity {
-///     id,
-///     title: "Backup restore never tested".into(),
-///     description: "No restore test on record for the file server.".into(),
-///     source: Source::InternalAudit,
-///     severity: Severity::Minor,
-///     requirements: vec!["iso27001:2022/A.8.13".parse()?],
-///     owner: ActorId::new("ops-lead")?,
-///     detected_at: at,
-///     external_deadline: None,
-///     links: vec![],
-///     extensions: Default::default(),
-/// });
+/// let alice = Actor::named("alice")?;
+/// let id = NonconformityId::v7(at, 0x5eed);
+/// let report = ReportNonconformity::new(id, "Backup restore never tested",
+///     "No restore test on record for the file server.", Source::InternalAudit,
+///     Severity::Minor, ActorId::new("ops-lead")?, at)
+///     .requirement("iso27001:2022/A.8.13".parse()?)
+///     .into();
 /// // The register already holds 41 nonconformities: the facts say so.
 /// let facts = RegisterFacts { last_nc_number: 41, ..RegisterFacts::default() };
 /// let decision = decide(None, &report, &facts, &Context::new(at, alice, &policy))?;

@@ -65,7 +65,7 @@ fn report(
     let reference =
         NcRef::new(number).map_err(|_| DecisionError::RegisterFull { max: MAX_ITEMS })?;
     if let Some(deadline) = r.external_deadline {
-        let detected = r.detected_at.date_naive();
+        let detected = ctx.policy.local_date(r.detected_at);
         if deadline < detected {
             return Err(DecisionError::DateBeforeDetection {
                 reference,
@@ -110,7 +110,7 @@ impl<R: RegisterContext + ?Sized> Step<'_, '_, '_, R> {
         field: &'static str,
         date: NaiveDate,
     ) -> Result<(), DecisionError> {
-        let detected = self.nc.detected_at.date_naive();
+        let detected = self.ctx.policy.local_date(self.nc.detected_at);
         if date < detected {
             Err(DecisionError::DateBeforeDetection {
                 reference: self.reference,
@@ -574,7 +574,7 @@ fn record_verification<R: RegisterContext + ?Sized>(
     if nc.current_results().any(|r| r.check == check) {
         return Err(DecisionError::CheckAlreadyRecorded { reference, check });
     }
-    let today = s.ctx.at.date_naive();
+    let today = s.ctx.policy.local_date(s.ctx.at);
     if today < due {
         return Err(DecisionError::CheckNotYetDue {
             reference,

@@ -122,6 +122,11 @@ pub enum Prediction {
     Accepted,
 }
 
+/// The organisation's calendar date of `at`, stated directly on chrono-tz.
+fn local(policy: &Policy, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&policy.time_zone.tz()).date_naive()
+}
+
 fn text_ok(s: &str, max: usize) -> bool {
     !s.trim().is_empty()
         && s.chars().count() <= max
@@ -254,7 +259,7 @@ impl Model {
                 && r.detected_at <= at
                 && reqs.len() == r.requirements.len()
                 && r.external_deadline
-                    .is_none_or(|d| d >= r.detected_at.date_naive())
+                    .is_none_or(|d| d >= local(&self.policy, r.detected_at))
                 && r.links.iter().all(|l| text_ok(&l.id, MAX_TITLE_CHARS))
                 && r.extensions.keys().all(|k| {
                     !k.is_empty() && k.chars().count() <= 64 && !k.chars().any(char::is_control)
@@ -264,7 +269,7 @@ impl Model {
                     id: r.id,
                     state: NcState::Reported,
                     severity: r.severity,
-                    detected: r.detected_at.date_naive(),
+                    detected: local(&self.policy, r.detected_at),
                     reported_at: at,
                     last_at: at,
                     attempt: 0,
@@ -485,7 +490,7 @@ impl Model {
                     && !(sod && owns)
                     && dates
                         .get(*check as usize)
-                        .is_some_and(|due| *due <= at.date_naive())
+                        .is_some_and(|due| *due <= local(&policy, at))
                     && !nc.results.iter().any(|(c, _)| c == check)
                     && opt_ok(notes.as_ref())
                     && evidence_ok(evidence);

@@ -247,6 +247,24 @@ pub fn time_limit() -> impl Strategy<Value = TimeLimit> {
         .prop_map(|(days, enforcement)| TimeLimit { days, enforcement })
 }
 
+/// Time zones that test the calendar's edges: UTC, both sides of the date
+/// line (UTC+14, UTC-11), half-hour and quarter-hour offsets, and zones with
+/// summer time in either hemisphere.
+pub const TIME_ZONES: [&str; 7] = [
+    "UTC",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+];
+
+/// One of [`TIME_ZONES`].
+pub fn time_zone() -> impl Strategy<Value = crate::IanaTimeZone> {
+    select(&TIME_ZONES[..]).prop_map(|n| n.parse().expect("names in the IANA database"))
+}
+
 /// Any policy.
 pub fn policy() -> impl Strategy<Value = Policy> {
     (
@@ -255,15 +273,19 @@ pub fn policy() -> impl Strategy<Value = Policy> {
         any::<bool>(),
         proptest::option::of(time_limit()),
         proptest::option::of(time_limit()),
+        time_zone(),
     )
-        .prop_map(|(sod, containment, approver, contain, plan)| Policy {
-            segregation_of_duties: sod,
-            containment_required_for: containment.into_iter().collect::<BTreeSet<_>>(),
-            closure_approver_role: approver
-                .then(|| Role::new(APPROVER_ROLE).expect("valid constant name")),
-            max_days_to_contain: contain,
-            max_days_to_plan: plan,
-        })
+        .prop_map(
+            |(sod, containment, approver, contain, plan, time_zone)| Policy {
+                segregation_of_duties: sod,
+                containment_required_for: containment.into_iter().collect::<BTreeSet<_>>(),
+                closure_approver_role: approver
+                    .then(|| Role::new(APPROVER_ROLE).expect("valid constant name")),
+                max_days_to_contain: contain,
+                max_days_to_plan: plan,
+                time_zone,
+            },
+        )
 }
 
 /// A report of a new nonconformity with this id, detected at or before `at`.

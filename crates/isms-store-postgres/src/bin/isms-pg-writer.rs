@@ -19,7 +19,7 @@ use chrono::{TimeZone, Utc};
 use isms_core::{Actor, ActorId, EventPayload, Policy};
 use isms_store::workload::Workload;
 use isms_store::{
-    AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Selection, StoreError,
+    AppendBatch, AppendError, CommandHandler, EventStore, ExpectedVersion, Invocation, Selection,
     StreamAppend,
 };
 use isms_store_postgres::{PgStore, RegisterId};
@@ -106,7 +106,7 @@ fn batches(url: &str, register: &str, writer: &str) -> Result<(), Error> {
             }
             // Another writer took these reference numbers: catch up with
             // the log and decide again, as every writer must.
-            Err(StoreError::ReferenceTaken { .. }) => {
+            Err(AppendError::ReferenceTaken { .. }) => {
                 workload = before;
                 let theirs = store.load(Selection::After(seen))?;
                 workload.catch_up(theirs.iter().map(|e| &e.event));

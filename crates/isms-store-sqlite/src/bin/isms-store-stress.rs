@@ -124,7 +124,7 @@ fn batches(db: &str, writer: &str) -> Result<(), Error> {
             // The other writer took these numbers meanwhile: forget the
             // batch, catch up with the log, as any writer must, and decide
             // again.
-            Err(isms_store::StoreError::ReferenceTaken { .. }) => {
+            Err(isms_store::AppendError::ReferenceTaken { .. }) => {
                 workload = before;
                 let theirs = store.load(Selection::After(seen))?;
                 workload.catch_up(theirs.iter().map(|e| &e.event));
