@@ -117,7 +117,7 @@ impl Store {
     }
 
     /// Where the store is, for messages (the file, or
-    /// `postgres://user@host:port/db#register`).
+    /// `postgres://user@host:port/db?register=NAME`).
     pub fn path(&self) -> &Path {
         match self {
             Store::Sqlite(s) => s.path(),

@@ -166,7 +166,7 @@ fn isms_db_in_the_environment_selects_the_server() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    assert!(run(&["init"]).contains("#env-"));
+    assert!(run(&["init"]).contains("?register=env-"));
     run(&[
         "nc",
         "report",

@@ -82,16 +82,13 @@ fn writers(url: &str) {
     println!("|---|---|---|---|---|---|---|");
     for shared in [false, true] {
         for n in [1usize, 4, 16] {
-            let shared_register = new_register(&mut admin, &format!("shared{n}"));
-            let registers: Vec<RegisterId> = (0..n)
-                .map(|i| {
-                    if shared {
-                        shared_register.clone()
-                    } else {
-                        new_register(&mut admin, &format!("d{n}-{i}"))
-                    }
-                })
-                .collect();
+            let registers: Vec<RegisterId> = if shared {
+                vec![new_register(&mut admin, &format!("shared{n}")); n]
+            } else {
+                (0..n)
+                    .map(|i| new_register(&mut admin, &format!("d{n}-{i}")))
+                    .collect()
+            };
             let start = Instant::now();
             let children: Vec<_> = registers
                 .iter()

@@ -84,14 +84,7 @@ impl Admin {
             operation: "read the connection string",
             source: Box::new(e),
         })?;
-        let label = crate::store::label_of(
-            &config,
-            &RegisterId::new("admin").map_err(|e| ReadError::Backend {
-                path: PathBuf::from("postgres"),
-                operation: "name the admin session",
-                source: Box::new(e),
-            })?,
-        );
+        let label = crate::store::server_label(&config);
         let client = config
             .connect(NoTls)
             .map_err(|e| pg_err(&label, "connect", e))?;
@@ -255,8 +248,6 @@ impl Admin {
     }
 
     fn register_label(&self, register: &RegisterId) -> PathBuf {
-        let text = self.label.display().to_string();
-        let base = text.rsplit_once('#').map_or(text.as_str(), |(b, _)| b);
-        PathBuf::from(format!("{base}#{register}"))
+        PathBuf::from(format!("{}?register={register}", self.label.display()))
     }
 }

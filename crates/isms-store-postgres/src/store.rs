@@ -58,9 +58,17 @@ impl Session {
     }
 }
 
-/// Where a store is, for messages: `postgres://user@host:port/db#register`
+/// Where a store is, for messages: `postgres://user@host:port/db?register=NAME`
 /// (never the password).
 pub(crate) fn label_of(config: &Config, register: &RegisterId) -> PathBuf {
+    let mut label = server_label(config).into_os_string();
+    label.push(format!("?register={register}"));
+    PathBuf::from(label)
+}
+
+/// Where a database is, for messages: `postgres://user@host:port/db`
+/// (never the password).
+pub(crate) fn server_label(config: &Config) -> PathBuf {
     let user = config.get_user().unwrap_or("");
     let host = config
         .get_hosts()
@@ -72,7 +80,7 @@ pub(crate) fn label_of(config: &Config, register: &RegisterId) -> PathBuf {
         .unwrap_or_default();
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let db = config.get_dbname().unwrap_or("");
-    PathBuf::from(format!("postgres://{user}@{host}:{port}/{db}#{register}"))
+    PathBuf::from(format!("postgres://{user}@{host}:{port}/{db}"))
 }
 
 /// A PostgreSQL failure as a [`ReadError`] (the medium failing).
@@ -222,7 +230,7 @@ impl PgStore {
         &self.register
     }
 
-    /// Where the store is, for messages (`postgres://user@host:port/db#register`).
+    /// Where the store is, for messages (`postgres://user@host:port/db?register=NAME`).
     pub fn label(&self) -> &std::path::Path {
         &self.label
     }
