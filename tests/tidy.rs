@@ -82,12 +82,18 @@ const ALLOWED_EDGES: &[(&str, Allowed)] = &[
     ("isms-cli", Allowed::AnyLibrary),
     // The facade re-exports the libraries behind features.
     ("isms", Allowed::AnyLibrary),
+    // The example product of docs/embedding.md: what an embedder would use, never the
+    // SQLite backend or the CLI (it brings its own store).
+    (
+        "grc-product",
+        Allowed::Only(&["isms-core", "isms-store", "isms-schema"]),
+    ),
 ];
 
 /// Workspace crates that are not libraries for others: nothing may depend on them.
 /// `isms-cli` is a binary (what another program needs belongs in a library); `isms` is the
 /// facade over everything, so a crate depending on it would depend on itself.
-const NOT_A_DEPENDENCY: &[&str] = &["isms-cli", "isms"];
+const NOT_A_DEPENDENCY: &[&str] = &["isms-cli", "isms", "grc-product"];
 
 /// External crates that only the named workspace crates may depend on (normal dependencies;
 /// tests may use them anywhere).
@@ -133,6 +139,7 @@ const CORE_DEPENDENCIES: &[&str] = &[
     "schemars",
     // Only behind the `proptest` feature (the testkit); checked to be optional.
     "proptest",
+    "proptest-state-machine",
 ];
 
 /// Workspace crates whose normal dependencies may turn on a clock or a random source. Every
@@ -348,10 +355,11 @@ fn core_depends_only_on_its_listed_crates() {
                 dep.name
             ));
         }
-        if dep.name == "proptest" && !dep.optional {
+        if (dep.name == "proptest" || dep.name == "proptest-state-machine") && !dep.optional {
             problems.push(format!(
-                "{manifest}: isms-core's `proptest` dependency must stay optional (behind the \
-                 `proptest` feature) so that users of the core do not build it"
+                "{manifest}: isms-core's `{}` dependency must stay optional (behind the \
+                 `proptest` feature) so that users of the core do not build it",
+                dep.name
             ));
         }
     }

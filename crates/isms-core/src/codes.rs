@@ -205,6 +205,10 @@ pub const RULE_CODES: &[RuleCode] = &[
         "bad_extension_name",
         "an extension field name is empty, longer than 64 characters or has control characters",
     ),
+    refusal(
+        "nothing_to_change",
+        "a change of extension fields names no field to set or remove",
+    ),
     schedule("bad_period", "a period of zero or more than 1000 units"),
     schedule(
         "bad_count",
@@ -275,6 +279,7 @@ impl DecisionError {
             E::AlreadyLinked { .. } => "already_linked",
             E::RegisterFull { .. } => "register_full",
             E::BadExtensionName { .. } => "bad_extension_name",
+            E::NothingToChange { .. } => "nothing_to_change",
         }
     }
 }
@@ -474,6 +479,9 @@ mod tests {
             E::BadExtensionName {
                 name: String::new(),
             },
+            E::NothingToChange {
+                subject: Subject::Nonconformity(r),
+            },
         ]
     }
 
@@ -515,6 +523,7 @@ mod tests {
             E::AlreadyLinked { .. } => 32,
             E::RegisterFull { .. } => 33,
             E::BadExtensionName { .. } => 34,
+            E::NothingToChange { .. } => 35,
         }
     }
 

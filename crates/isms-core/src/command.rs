@@ -44,6 +44,7 @@ pub struct ReportNonconformity {
     pub links: Vec<ExternalLink>,
     /// The embedding product's own fields.
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[schemars(schema_with = "crate::extensions::schema")]
     pub extensions: Extensions,
 }
 
@@ -76,6 +77,7 @@ pub struct ProposeImprovement {
     pub links: Vec<ExternalLink>,
     /// The embedding product's own fields.
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+    #[schemars(schema_with = "crate::extensions::schema")]
     pub extensions: Extensions,
 }
 
@@ -224,6 +226,19 @@ pub enum Command {
         /// The earlier one it repeats.
         recurrence_of: NonconformityId,
     },
+    /// Change the embedding product's extension fields of a nonconformity
+    /// (see [`crate::extensions`]): `remove` first, then `set`.
+    ChangeNonconformityExtensions {
+        /// Which nonconformity.
+        nonconformity: NonconformityId,
+        /// Fields to add or replace.
+        #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+        #[schemars(schema_with = "crate::extensions::schema")]
+        set: Extensions,
+        /// Names of fields to remove.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        remove: Vec<String>,
+    },
     /// Propose an improvement (10.1).
     ProposeImprovement(ProposeImprovement),
     /// Approve an improvement.
@@ -260,6 +275,19 @@ pub enum Command {
         improvement: ImprovementId,
         /// The effect measured.
         measured_effect: String,
+    },
+    /// Change the embedding product's extension fields of an improvement:
+    /// `remove` first, then `set`.
+    ChangeImprovementExtensions {
+        /// Which improvement.
+        improvement: ImprovementId,
+        /// Fields to add or replace.
+        #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+        #[schemars(schema_with = "crate::extensions::schema")]
+        set: Extensions,
+        /// Names of fields to remove.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        remove: Vec<String>,
     },
 }
 
@@ -312,6 +340,9 @@ impl Command {
             Command::CloseNonconformity { nonconformity, .. } => N(*nonconformity, K::Close),
             Command::RejectNonconformity { nonconformity, .. } => N(*nonconformity, K::Reject),
             Command::LinkRecurrence { nonconformity, .. } => N(*nonconformity, K::LinkRecurrence),
+            Command::ChangeNonconformityExtensions { nonconformity, .. } => {
+                N(*nonconformity, K::ChangeExtensions)
+            }
             Command::ProposeImprovement(p) => I(p.id, IK::Propose),
             Command::ApproveImprovement { improvement } => I(*improvement, IK::Approve),
             Command::StartImprovement { improvement } => I(*improvement, IK::Start),
@@ -319,6 +350,9 @@ impl Command {
             Command::RejectImprovement { improvement, .. } => I(*improvement, IK::Reject),
             Command::RecordImprovementEffect { improvement, .. } => {
                 I(*improvement, IK::RecordEffect)
+            }
+            Command::ChangeImprovementExtensions { improvement, .. } => {
+                I(*improvement, IK::ChangeExtensions)
             }
         }
     }

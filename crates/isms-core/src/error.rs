@@ -466,6 +466,12 @@ pub enum DecisionError {
         /// The limit.
         max: u32,
     },
+    /// A change of extension fields that names none.
+    #[error("the change of {subject}'s extension fields names no field to set or remove")]
+    NothingToChange {
+        /// The item.
+        subject: Subject,
+    },
     /// The extension field name is not usable.
     #[error(
         "extension field name {name:?} is not allowed: use 1 to 64 characters with no control characters"

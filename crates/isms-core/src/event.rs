@@ -177,6 +177,7 @@ pub enum EventPayload {
         links: Vec<ExternalLink>,
         /// Extension fields.
         #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+        #[schemars(schema_with = "crate::extensions::schema")]
         extensions: Extensions,
     },
     /// Correction and containment recorded.
@@ -351,6 +352,7 @@ pub enum EventPayload {
         links: Vec<ExternalLink>,
         /// Extension fields.
         #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+        #[schemars(schema_with = "crate::extensions::schema")]
         extensions: Extensions,
     },
     /// An improvement was approved.
@@ -381,6 +383,18 @@ pub enum EventPayload {
         /// The effect.
         measured_effect: String,
     },
+    /// The embedding product's extension fields of the item changed (a
+    /// nonconformity or an improvement): `removed` first, then `set`.
+    #[serde(rename = "extensions_changed.v1")]
+    ExtensionsChanged {
+        /// Fields added or replaced.
+        #[serde(default, skip_serializing_if = "Extensions::is_empty")]
+        #[schemars(schema_with = "crate::extensions::schema")]
+        set: Extensions,
+        /// Names of fields removed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<String>,
+    },
 }
 
 impl EventPayload {
@@ -407,6 +421,7 @@ impl EventPayload {
             EventPayload::ImprovementRealised { .. } => "improvement_realised.v1",
             EventPayload::ImprovementRejected { .. } => "improvement_rejected.v1",
             EventPayload::ImprovementEffectRecorded { .. } => "improvement_effect_recorded.v1",
+            EventPayload::ExtensionsChanged { .. } => "extensions_changed.v1",
         }
     }
 }

@@ -476,6 +476,9 @@ fn apply_to_nonconformity(
             nc.recurrence_of = Some(recurrence_of);
             nc.recurrence_linked_at = Some(at);
         }
+        EventPayload::ExtensionsChanged { set, removed } => {
+            crate::extensions::apply_change(&mut nc.extensions, set, &removed);
+        }
         _ => {}
     }
 }
@@ -566,6 +569,10 @@ fn apply_to_improvement(
         }
         EventPayload::ImprovementEffectRecorded { measured_effect } => {
             imp.measured_effect = Some(measured_effect);
+            imp.state
+        }
+        EventPayload::ExtensionsChanged { set, removed } => {
+            crate::extensions::apply_change(&mut imp.extensions, set, &removed);
             imp.state
         }
         _ => imp.state,

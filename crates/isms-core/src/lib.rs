@@ -88,6 +88,7 @@ mod context;
 mod decide;
 mod error;
 mod event;
+pub mod extensions;
 pub mod facts;
 mod hash;
 mod ids;
@@ -97,7 +98,9 @@ mod model;
 mod policy;
 mod reference;
 mod register;
+pub mod replay;
 mod schedule;
+pub mod text;
 mod timezone;
 pub mod workflow;
 

@@ -529,6 +529,7 @@ pub struct Nonconformity {
     pub links: Vec<ExternalLink>,
     /// The embedding product's own fields.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "crate::extensions::schema")]
     pub extensions: Extensions,
     /// Current lifecycle state.
     pub state: NcState,
@@ -786,6 +787,7 @@ pub struct Improvement {
     pub links: Vec<ExternalLink>,
     /// The embedding product's own fields.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "crate::extensions::schema")]
     pub extensions: Extensions,
     /// Every state change with its time.
     pub history: Vec<Transition<ImprovementState>>,

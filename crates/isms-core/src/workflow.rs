@@ -166,11 +166,13 @@ pub enum NcCommandKind {
     Reject,
     /// Link as a recurrence of an earlier nonconformity.
     LinkRecurrence,
+    /// Change the embedding product's extension fields.
+    ChangeExtensions,
 }
 
 impl NcCommandKind {
     /// Every kind.
-    pub const ALL: [NcCommandKind; 13] = [
+    pub const ALL: [NcCommandKind; 14] = [
         NcCommandKind::Report,
         NcCommandKind::RecordContainment,
         NcCommandKind::AnalyseRootCause,
@@ -184,6 +186,7 @@ impl NcCommandKind {
         NcCommandKind::Close,
         NcCommandKind::Reject,
         NcCommandKind::LinkRecurrence,
+        NcCommandKind::ChangeExtensions,
     ];
 
     /// The snake_case name.
@@ -202,6 +205,7 @@ impl NcCommandKind {
             NcCommandKind::Close => "close",
             NcCommandKind::Reject => "reject",
             NcCommandKind::LinkRecurrence => "link_recurrence",
+            NcCommandKind::ChangeExtensions => "change_extensions",
         }
     }
 }
@@ -230,17 +234,20 @@ pub enum ImprovementCommandKind {
     Reject,
     /// Record the measured effect of a realised improvement.
     RecordEffect,
+    /// Change the embedding product's extension fields.
+    ChangeExtensions,
 }
 
 impl ImprovementCommandKind {
     /// Every kind.
-    pub const ALL: [ImprovementCommandKind; 6] = [
+    pub const ALL: [ImprovementCommandKind; 7] = [
         ImprovementCommandKind::Propose,
         ImprovementCommandKind::Approve,
         ImprovementCommandKind::Start,
         ImprovementCommandKind::Realise,
         ImprovementCommandKind::Reject,
         ImprovementCommandKind::RecordEffect,
+        ImprovementCommandKind::ChangeExtensions,
     ];
 
     /// The snake_case name.
@@ -252,6 +259,7 @@ impl ImprovementCommandKind {
             ImprovementCommandKind::Realise => "realise",
             ImprovementCommandKind::Reject => "reject",
             ImprovementCommandKind::RecordEffect => "record_effect",
+            ImprovementCommandKind::ChangeExtensions => "change_extensions",
         }
     }
 }
@@ -466,6 +474,48 @@ pub const NC_TRANSITIONS: &[TransitionRule<NcState, NcCommandKind>] = &[
         [S::Effective],
         "to an earlier nonconformity"
     ),
+    rule!(
+        Some(S::Reported),
+        K::ChangeExtensions,
+        [S::Reported],
+        "the product's own fields"
+    ),
+    rule!(
+        Some(S::Contained),
+        K::ChangeExtensions,
+        [S::Contained],
+        "the product's own fields"
+    ),
+    rule!(
+        Some(S::Analysed),
+        K::ChangeExtensions,
+        [S::Analysed],
+        "the product's own fields"
+    ),
+    rule!(
+        Some(S::ActionsPlanned),
+        K::ChangeExtensions,
+        [S::ActionsPlanned],
+        "the product's own fields"
+    ),
+    rule!(
+        Some(S::Implemented),
+        K::ChangeExtensions,
+        [S::Implemented],
+        "the product's own fields"
+    ),
+    rule!(
+        Some(S::Ineffective),
+        K::ChangeExtensions,
+        [S::Ineffective],
+        "the product's own fields"
+    ),
+    rule!(
+        Some(S::Effective),
+        K::ChangeExtensions,
+        [S::Effective],
+        "the product's own fields"
+    ),
 ];
 
 /// The improvement lifecycle.
@@ -513,6 +563,24 @@ pub const IMPROVEMENT_TRANSITIONS: &[TransitionRule<ImprovementState, Improvemen
         IK::RecordEffect,
         [IS::Realised],
         "the one change allowed after realisation"
+    ),
+    rule!(
+        Some(IS::Proposed),
+        IK::ChangeExtensions,
+        [IS::Proposed],
+        "the product's own fields"
+    ),
+    rule!(
+        Some(IS::Approved),
+        IK::ChangeExtensions,
+        [IS::Approved],
+        "the product's own fields"
+    ),
+    rule!(
+        Some(IS::InProgress),
+        IK::ChangeExtensions,
+        [IS::InProgress],
+        "the product's own fields"
     ),
 ];
 

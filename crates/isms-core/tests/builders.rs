@@ -69,6 +69,8 @@ fn all_commands() -> Vec<Command> {
         Command::realise_improvement(imp),
         Command::reject_improvement(imp, "no budget"),
         Command::record_improvement_effect(imp, "fewer incidents"),
+        Command::change_extensions(nc).set("ticket", "SEC-1"),
+        Command::change_improvement_extensions(imp).remove("budget"),
     ]
 }
 
@@ -88,10 +90,13 @@ fn every_command_kind_has_a_constructor() {
     );
 }
 
+/// A named optional-field setter, applied to every kind of command.
+type Setter = (&'static str, fn(Command) -> Command);
+
 #[test]
 fn setters_change_exactly_the_commands_that_carry_the_field() {
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    let setters: Vec<(&str, fn(Command) -> Command)> = vec![
+    let setters: Vec<Setter> = vec![
         ("consequences", |c| c.with_consequences("x")),
         ("late_justification", |c| c.with_late_justification("x")),
         ("similar", |c| {

@@ -19,11 +19,15 @@
 
 use std::collections::HashMap;
 
+use isms_core::testkit::machine::{Machine, ModelState};
 use isms_core::*;
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 
-use crate::state_machine::{RefState, RegisterMachine, cases};
+use crate::state_machine::{AnyPolicy, cases};
+
+type RegisterMachine = Machine<AnyPolicy>;
+type RefState = ModelState;
 
 struct ItemLevel;
 

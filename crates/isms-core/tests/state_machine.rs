@@ -1,169 +1,25 @@
-//! The register against the reference model, under random policies and
-//! random sequences of legal and illegal commands by any actor at any time.
-//!
-//! After every step: the real register accepted exactly what the model
-//! predicted; an accepted command moved the item to a state the transition
-//! table allows and the model expects; a refused one changed nothing; the
-//! live state equals the fold of every event emitted so far; and every
-//! clause-10 invariant holds.
+//! The register against the reference model through the testkit's
+//! state-machine adapter (`testkit::machine`), under random policies (every
+//! time zone of the kit, roles named by the policy) and random sequences of
+//! legal and illegal commands by any actor at any time. The adapter asserts
+//! after every step (see its docs).
 
 use chrono::{TimeZone, Utc};
-use isms_core::testkit::model::{Model, Prediction};
-use isms_core::testkit::scenario::{self, Step};
+use isms_core::testkit::machine::{self, Machine, Product};
+use isms_core::testkit::model::Model;
+use isms_core::testkit::scenario::{self, Weights};
 use isms_core::testkit::strategies;
 use isms_core::*;
 use proptest::prelude::*;
-use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
+use proptest::test_runner::Config;
+use proptest_state_machine::prop_state_machine;
 
-#[derive(Clone, Debug)]
-pub(crate) struct RefState {
-    pub(crate) model: Model,
-    last: Option<Prediction>,
-}
+/// Any policy the kit generates.
+pub(crate) struct AnyPolicy;
 
-pub(crate) struct RegisterMachine;
-
-impl ReferenceStateMachine for RegisterMachine {
-    type State = RefState;
-    type Transition = Step;
-
-    fn init_state() -> BoxedStrategy<RefState> {
-        strategies::policy()
-            .prop_map(|policy| RefState {
-                model: Model::new(policy, Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap()),
-                last: None,
-            })
-            .boxed()
-    }
-
-    fn transitions(state: &RefState) -> BoxedStrategy<Step> {
-        scenario::step(&state.model)
-    }
-
-    fn apply(mut state: RefState, step: &Step) -> RefState {
-        state.last = Some(state.model.step(&step.command, &step.actor, step.at));
-        state
-    }
-}
-
-pub(crate) struct Sut {
-    register: Register,
-    events: Vec<Event>,
-    policy: Policy,
-    steps: u64,
-}
-
-impl StateMachineTest for RegisterMachine {
-    type SystemUnderTest = Sut;
-    type Reference = RegisterMachine;
-
-    fn init_test(reference: &RefState) -> Sut {
-        Sut {
-            register: Register::new(),
-            events: Vec::new(),
-            policy: reference.model.policy.clone(),
-            steps: 0,
-        }
-    }
-
-    fn apply(mut sut: Sut, reference: &RefState, step: Step) -> Sut {
-        sut.steps += 1;
-        let ctx = Context::new(step.at, step.actor.clone(), &sut.policy)
-            .with_entropy(u128::from(sut.steps));
-        let before = sut.register.clone();
-        let target = step.command.target();
-        let old_state = match target {
-            CommandTarget::Nonconformity(id, _) => before.nonconformity(id).map(|n| n.state),
-            CommandTarget::Improvement(..) => None,
-        };
-        let result = sut.register.execute(&step.command, &ctx);
-        let predicted = reference.last.expect("the reference applies first");
-        match (&result, predicted) {
-            (Ok(_), Prediction::Accepted) | (Err(_), Prediction::Refused) => {}
-            (Ok(d), Prediction::Refused) => {
-                panic!(
-                    "accepted what the model refuses:\n{:?}\nevents: {:?}",
-                    step, d.events
-                )
-            }
-            (Err(e), Prediction::Accepted) => {
-                panic!("refused what the model accepts: {e}\n{step:?}")
-            }
-        }
-        match result {
-            Err(_) => assert_eq!(
-                before, sut.register,
-                "a refused command changed the register"
-            ),
-            Ok(decision) => {
-                assert!(!decision.events.is_empty());
-                let stream = decision.events[0].stream;
-                let first = before.stream_version(stream) + 1;
-                for (i, e) in decision.events.iter().enumerate() {
-                    assert_eq!(e.stream, stream);
-                    assert_eq!(
-                        e.sequence,
-                        first + i as u64,
-                        "sequences are gapless per stream"
-                    );
-                    assert_eq!(e.at, step.at);
-                    assert_eq!(e.actor, step.actor.id);
-                }
-                if let CommandTarget::Nonconformity(id, kind) = target {
-                    let now = sut
-                        .register
-                        .nonconformity(id)
-                        .expect("accepted command leaves the item")
-                        .state;
-                    let rule = isms_core::workflow::nc_rule(old_state, kind)
-                        .expect("accepted commands are in the table");
-                    assert!(
-                        rule.to.contains(&now),
-                        "{old_state:?} --{kind}--> {now} is not in the table"
-                    );
-                }
-                sut.events.extend(decision.events);
-            }
-        }
-        sut
-    }
-
-    fn check_invariants(sut: &Sut, reference: &RefState) {
-        let model = &reference.model;
-        assert_eq!(sut.register.nonconformities().len(), model.ncs.len());
-        for m in &model.ncs {
-            let nc = sut
-                .register
-                .nonconformity(m.id)
-                .expect("model and register know the same items");
-            assert_eq!(
-                nc.state, m.state,
-                "{} disagrees with the model",
-                nc.reference
-            );
-            assert_eq!(nc.attempt, m.attempt);
-        }
-        assert_eq!(sut.register.improvements().len(), model.improvements.len());
-        for m in &model.improvements {
-            assert_eq!(
-                sut.register.improvement(m.id).map(|i| i.state),
-                Some(m.state)
-            );
-        }
-        assert_eq!(
-            Register::from_events(&sut.events),
-            sut.register,
-            "fold of the events != live state"
-        );
-        if let Err(v) = isms_core::check_invariants(&sut.register, &sut.policy) {
-            panic!(
-                "invariants broken: {}",
-                v.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            );
-        }
+impl Product for AnyPolicy {
+    fn policy() -> BoxedStrategy<Policy> {
+        strategies::policy().boxed()
     }
 }
 
@@ -178,7 +34,102 @@ prop_state_machine! {
     #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 4096, ..ProptestConfig::default() })]
 
     #[test]
-    fn register_follows_the_model_and_keeps_every_rule(sequential 1..80 => RegisterMachine);
+    fn register_follows_the_model_and_keeps_every_rule(sequential 1..80 => Machine<AnyPolicy>);
+}
+
+/// The finding: a product whose approver role is `grc_admin`. The
+/// kit hard-coded `isms_manager`, so no nonconformity ever closed (0 of
+/// 3,079 in 256 cases) while the test stayed green. Roles now come from the
+/// policy under test.
+struct GrcProduct;
+
+impl Product for GrcProduct {
+    fn policy() -> BoxedStrategy<Policy> {
+        Just(Policy {
+            closure_approver_role: Some(Role::new("grc_admin").unwrap()),
+            ..Policy::default()
+        })
+        .boxed()
+    }
+}
+
+#[test]
+fn a_product_role_name_still_closes_items() {
+    let stats = machine::run::<GrcProduct>(
+        Config {
+            failure_persistence: None,
+            ..Config::with_cases(64)
+        },
+        40..60,
+    )
+    .unwrap();
+    assert_eq!(stats.cases, 64);
+    assert!(
+        stats.closure_case_share() >= 0.5,
+        "only {} of {} cases closed a nonconformity ({stats:?})",
+        stats.cases_with_closure,
+        stats.cases
+    );
+}
+
+/// With the default weights a meaningful share of what is reported gets
+/// closed; without the step toward closure (the old weights) far fewer.
+#[test]
+fn default_weights_close_a_meaningful_share() {
+    struct Exploratory;
+    impl Product for Exploratory {
+        fn weights() -> Weights {
+            Weights::exploratory()
+        }
+    }
+    struct Default;
+    impl Product for Default {}
+    let config = Config {
+        failure_persistence: None,
+        ..Config::with_cases(64)
+    };
+    let driven = machine::run::<Default>(config.clone(), 40..60).unwrap();
+    let exploring = machine::run::<Exploratory>(config, 40..60).unwrap();
+    assert!(
+        driven.closed_share() >= 0.25 && driven.closure_case_share() >= 0.6,
+        "default weights closed {} of {} ({driven:?})",
+        driven.closed,
+        driven.reported
+    );
+    assert!(
+        driven.closed_share() > 2.0 * exploring.closed_share(),
+        "{driven:?} vs {exploring:?}"
+    );
+}
+
+/// A failing product check is found and shrunk to a short sequence.
+#[test]
+fn a_failing_product_check_shrinks() {
+    struct NoClosureAllowed;
+    impl Product for NoClosureAllowed {
+        fn check(register: &Register, _: &[Event], _: &Policy) -> Result<(), String> {
+            match register
+                .nonconformities()
+                .iter()
+                .find(|n| n.state == NcState::Closed)
+            {
+                Some(n) => Err(format!("{} closed", n.reference)),
+                None => Ok(()),
+            }
+        }
+    }
+    let config = Config {
+        cases: 64,
+        failure_persistence: None,
+        max_shrink_iters: 1024,
+        ..Config::default()
+    };
+    let err = machine::run::<NoClosureAllowed>(config, 1..60).unwrap_err();
+    assert!(err.contains("closed"), "{err}");
+    // Shrunk: the minimal path to a closure is report, contain, analyse,
+    // plan, complete, plan verification, record, close: eight steps.
+    let steps = err.matches("Step {").count();
+    assert!((8..=12).contains(&steps), "{steps} steps in\n{err}");
 }
 
 /// The generator reaches every state, so the test above is not vacuous.

@@ -60,3 +60,37 @@ pub fn schema_for<T: JsonSchema>(direction: Direction) -> Value {
 pub fn make_portable(schema: &mut Value) {
     crate::transform::portable(schema);
 }
+
+/// The bundle with the product's own schema for extension fields: every
+/// file's `#/$defs/Extensions` (each extensions map of every document
+/// refers to it) becomes `extensions`, so a validator built from these
+/// files checks the product's fields too. `extensions` must be
+/// self-contained (no `$ref` outside itself). The `$id`s stay the
+/// bundle's: publish the result under your own names if it leaves your
+/// service.
+///
+/// ```
+/// use serde_json::json;
+///
+/// let ticket = json!({
+///     "type": "object",
+///     "properties": { "ticket": { "type": "string", "pattern": "^SEC-[0-9]+$" } },
+///     "required": ["ticket"],
+/// });
+/// let files = isms_schema::bundle_with_extensions(&ticket);
+/// let nc = files.iter().find(|f| f.file_name == "nonconformity.json").unwrap();
+/// assert_eq!(nc.json["$defs"]["Extensions"], ticket);
+/// ```
+pub fn bundle_with_extensions(extensions: &Value) -> Vec<crate::SchemaFile> {
+    let mut files = crate::bundle();
+    for file in &mut files {
+        if let Some(def) = file
+            .json
+            .get_mut("$defs")
+            .and_then(|d| d.get_mut("Extensions"))
+        {
+            *def = extensions.clone();
+        }
+    }
+    files
+}

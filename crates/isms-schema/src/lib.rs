@@ -107,7 +107,7 @@ pub use document::RegisterDocument;
 #[cfg(feature = "validate")]
 pub use error::ValidationError;
 pub use error::{BundleError, DocumentError};
-pub use generate::{make_portable, schema_for};
+pub use generate::{bundle_with_extensions, make_portable, schema_for};
 #[cfg(feature = "validate")]
 pub use validate::{DocumentValidator, Violation, check_metaschema, validate_document};
 

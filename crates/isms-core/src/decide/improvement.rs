@@ -126,6 +126,14 @@ pub(super) fn decide(
                 measured_effect: measured_effect.clone(),
             });
         }
+        Command::ChangeImprovementExtensions { set, remove, .. } => {
+            crate::decide::change_extensions(
+                &mut em,
+                Subject::Improvement(imp.reference),
+                set,
+                remove,
+            )?;
+        }
         // Proposals are refused above as duplicates; nonconformity
         // commands never target an improvement (`Command::target`).
         _ => {}

@@ -207,6 +207,22 @@ pub(crate) fn check_text(field: &'static str, s: &str, max: usize) -> Result<(),
             problem: format!("contains the control character {c:?}"),
         });
     }
+    if let Some(c) = s.chars().find(|&c| crate::text::is_bidi_control(c)) {
+        return Err(DecisionError::BadText {
+            field,
+            problem: format!(
+                "contains the bidirectional control U+{:04X}, which makes text display in \
+                 another order than it is stored",
+                u32::from(c)
+            ),
+        });
+    }
+    if !crate::text::has_visible_char(s) {
+        return Err(DecisionError::BadText {
+            field,
+            problem: "has no visible character (only spaces and invisible characters)".into(),
+        });
+    }
     Ok(())
 }
 
@@ -215,13 +231,38 @@ pub(crate) fn check_opt_text(field: &'static str, s: Option<&String>) -> Result<
 }
 
 pub(crate) fn check_extensions(ext: &Extensions) -> Result<(), DecisionError> {
-    for name in ext.keys() {
-        let bad =
-            name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control);
-        if bad {
-            return Err(DecisionError::BadExtensionName { name: name.clone() });
-        }
+    ext.keys().try_for_each(|name| check_extension_name(name))
+}
+
+fn check_extension_name(name: &str) -> Result<(), DecisionError> {
+    let bad = name.is_empty()
+        || name.chars().count() > crate::extensions::MAX_EXTENSION_NAME_CHARS
+        || name.chars().any(char::is_control);
+    if bad {
+        return Err(DecisionError::BadExtensionName {
+            name: name.to_owned(),
+        });
     }
+    Ok(())
+}
+
+/// A change of an item's extension fields: at least one name, every name
+/// usable; recorded as asked (`removed` first, then `set`).
+pub(crate) fn change_extensions(
+    em: &mut Emitter<'_, '_>,
+    subject: crate::error::Subject,
+    set: &Extensions,
+    remove: &[String],
+) -> Result<(), DecisionError> {
+    if set.is_empty() && remove.is_empty() {
+        return Err(DecisionError::NothingToChange { subject });
+    }
+    check_extensions(set)?;
+    remove.iter().try_for_each(|n| check_extension_name(n))?;
+    em.emit(EventPayload::ExtensionsChanged {
+        set: set.clone(),
+        removed: remove.to_vec(),
+    });
     Ok(())
 }
 

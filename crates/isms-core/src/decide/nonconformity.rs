@@ -324,6 +324,14 @@ pub(super) fn decide(
         Command::LinkRecurrence { recurrence_of, .. } => {
             link_recurrence(&s, &mut em, *recurrence_of)?;
         }
+        Command::ChangeNonconformityExtensions { set, remove, .. } => {
+            crate::decide::change_extensions(
+                &mut em,
+                Subject::Nonconformity(reference),
+                set,
+                remove,
+            )?;
+        }
         // Reports are refused above; improvement commands never target a
         // nonconformity (`Command::target`).
         _ => return unreachable_target(),

@@ -133,6 +133,8 @@ fn text_ok(s: &str, max: usize) -> bool {
         && !s
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        && !s.chars().any(crate::text::is_bidi_control)
+        && crate::text::has_visible_char(s)
 }
 
 fn opt_ok(s: Option<&String>) -> bool {
@@ -179,7 +181,8 @@ impl Model {
             | Command::StartImprovement { .. }
             | Command::RealiseImprovement { .. }
             | Command::RejectImprovement { .. }
-            | Command::RecordImprovementEffect { .. } => self.step_improvement(command, at),
+            | Command::RecordImprovementEffect { .. }
+            | Command::ChangeImprovementExtensions { .. } => self.step_improvement(command, at),
             _ => self.step_nc(command, actor, at),
         };
         if accepted {
@@ -231,6 +234,15 @@ impl Model {
                 *improvement,
                 IK::RecordEffect,
                 text_ok(measured_effect, MAX_TEXT_CHARS),
+            ),
+            Command::ChangeImprovementExtensions {
+                improvement,
+                set,
+                remove,
+            } => (
+                *improvement,
+                IK::ChangeExtensions,
+                extension_change_ok(set, remove),
             ),
             _ => return false,
         };
@@ -531,6 +543,9 @@ impl Model {
                 }
                 ok
             }
+            Command::ChangeNonconformityExtensions { set, remove, .. } => {
+                extension_change_ok(set, remove)
+            }
             Command::LinkRecurrence { .. } => {
                 let target = recurrence_target.flatten();
                 let ok = nc.recurrence_of.is_none()
@@ -547,6 +562,16 @@ impl Model {
         }
         accepted
     }
+}
+
+/// A change of extension fields names at least one field, and every name
+/// is 1 to 64 characters without control characters.
+fn extension_change_ok(set: &crate::model::Extensions, remove: &[String]) -> bool {
+    let name_ok =
+        |k: &str| !k.is_empty() && k.chars().count() <= 64 && !k.chars().any(char::is_control);
+    !(set.is_empty() && remove.is_empty())
+        && set.keys().all(|k| name_ok(k))
+        && remove.iter().all(|k| name_ok(k))
 }
 
 fn evidence_ok(evidence: &[crate::model::EvidenceRef]) -> bool {

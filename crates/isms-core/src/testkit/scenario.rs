@@ -10,16 +10,18 @@ use proptest::prelude::*;
 
 use super::model::{Model, ModelActionStatus};
 use super::strategies::{
-    self, APPROVER_ROLE, action_decision, action_id, actor, actor_id, analysis_method, evidence,
-    improvement_id, isms_change, nonconformity_id, period, root_cause, text,
+    self, action_decision, action_id, actor_id, actor_ids, actor_under, analysis_method, evidence,
+    improvement_id, isms_change, nonconformity_id, period, policy_roles, root_cause, text,
 };
 use crate::command::Command;
-use crate::ids::{Actor, ActorId, Role};
+use crate::ids::{Actor, ActorId};
 use crate::model::{
     ActionDecision, AnalysisMethod, EvidenceRef, IsmsChange, RejectionReason, RootCause,
+    RootCauseCategory,
 };
+use crate::policy::Policy;
 use crate::schedule::{Period, VerificationSchedule};
-use crate::workflow::{NcCommandKind as K, nc_commands_allowed};
+use crate::workflow::{NcCommandKind as K, NcState, nc_commands_allowed};
 
 /// One generated step: a command, who runs it and when.
 #[derive(Clone, Debug)]
@@ -117,8 +119,12 @@ fn delta() -> impl Strategy<Value = Duration> {
     ]
 }
 
-fn approver(id: ActorId) -> Actor {
-    Actor::new(id).with_role(Role::new(APPROVER_ROLE).expect("valid constant name"))
+/// `id` holding every role of the policy under test (the approver the
+/// policy asks for, whatever the product calls it).
+pub fn approver(policy: &Policy, id: ActorId) -> Actor {
+    policy_roles(policy)
+        .into_iter()
+        .fold(Actor::new(id), Actor::with_role)
 }
 
 /// Builds a plausible command for nonconformity `pick` of the model.
@@ -262,7 +268,7 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
         }
         K::Close => {
             if p.flip < 8 {
-                actor = approver(actor.id);
+                actor = approver(&m.policy, actor.id);
             }
             Command::CloseNonconformity {
                 nonconformity: id,
@@ -283,18 +289,87 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
             nonconformity: id,
             recurrence_of: other(),
         },
+        // A change of the product's fields: mostly a value, sometimes a
+        // removal, now and then an empty change (refused).
+        K::ChangeExtensions => match p.flip {
+            0 => Command::change_extensions(id),
+            1 | 2 => Command::change_extensions(id).remove("ticket"),
+            _ => Command::change_extensions(id).set("ticket", p.text),
+        },
     };
     Step { command, actor, at }
 }
 
-/// The next step for `model`: mostly an allowed command on an existing
-/// item, sometimes a report, a proposal, an improvement step or any
-/// random command.
+/// How often each kind of step is drawn, relative to the others. A zero
+/// weight switches a kind off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Weights {
+    /// Report a new nonconformity.
+    pub report: u32,
+    /// A command the transition table allows on an existing nonconformity,
+    /// with plausible but random arguments, actor and time (often refused).
+    pub existing: u32,
+    /// The next step that carries an open nonconformity towards closure,
+    /// with the right actor, time and arguments ([`toward_closure`]).
+    pub toward_closure: u32,
+    /// Propose an improvement.
+    pub propose: u32,
+    /// A command on an existing improvement.
+    pub improvement: u32,
+    /// Any command at all (ids at random: almost always refused).
+    pub random: u32,
+    /// The product's own steps (the `extra` strategy of [`step_with`]).
+    pub own: u32,
+}
+
+impl Default for Weights {
+    /// Report 2, existing 10, toward closure 10, propose 1, improvement 2,
+    /// random 1, own 2.
+    fn default() -> Self {
+        Weights {
+            report: 2,
+            existing: 10,
+            toward_closure: 10,
+            propose: 1,
+            improvement: 2,
+            random: 1,
+            own: 2,
+        }
+    }
+}
+
+impl Weights {
+    /// The weights before [`Weights::toward_closure`] existed (0 there): few
+    /// items reach closure, many more odd paths are walked.
+    pub fn exploratory() -> Self {
+        Weights {
+            toward_closure: 0,
+            ..Weights::default()
+        }
+    }
+}
+
+/// The next step for `model` under the default [`Weights`].
 pub fn step(model: &Model) -> BoxedStrategy<Step> {
+    step_with(model, &Weights::default(), None)
+}
+
+/// The next step for `model`: a report, a proposal, an allowed command on
+/// an existing item, a step toward closure, an improvement step, a random
+/// command or one of the product's own steps (`extra`), drawn by `weights`.
+/// Actors are [`strategies::ACTORS`] holding the policy's roles
+/// ([`strategies::policy_roles`]) at random; closures are mostly by an
+/// actor holding all of them.
+pub fn step_with(
+    model: &Model,
+    weights: &Weights,
+    extra: Option<BoxedStrategy<Step>>,
+) -> BoxedStrategy<Step> {
     let clock = model.clock;
     let m = model.clone();
     let has_ncs = !model.ncs.is_empty();
     let has_imps = !model.improvements.is_empty();
+    let actor = || actor_under(&model.policy, actor_ids());
     let report = (nonconformity_id(), delta(), actor())
         .prop_flat_map(move |(id, d, actor)| {
             let at = clock + d;
@@ -328,7 +403,7 @@ pub fn step(model: &Model) -> BoxedStrategy<Step> {
         .prop_map(move |(p, d, actor)| nc_step(&m2, p, clock + d, actor))
         .boxed();
     let imps: Vec<_> = m.improvements.iter().map(|i| i.id).collect();
-    let improvement = (any::<usize>(), 0u8..6, text(), delta(), actor())
+    let improvement = (any::<usize>(), 0u8..7, text(), delta(), actor())
         .prop_map(move |(pick, k, text, d, actor)| {
             let improvement = imps[pick % imps.len().max(1)];
             let command = match k {
@@ -347,6 +422,7 @@ pub fn step(model: &Model) -> BoxedStrategy<Step> {
                     improvement,
                     measured_effect: text,
                 },
+                5 => Command::change_improvement_extensions(improvement).set("budget", text),
                 _ => Command::ApproveImprovement { improvement },
             };
             Step {
@@ -356,14 +432,168 @@ pub fn step(model: &Model) -> BoxedStrategy<Step> {
             }
         })
         .boxed();
-    match (has_ncs, has_imps) {
-        (false, _) => prop_oneof![6 => report, 1 => propose, 1 => random].boxed(),
-        (true, false) => {
-            prop_oneof![2 => report, 12 => existing, 1 => propose, 1 => random].boxed()
-        }
-        (true, true) => {
-            prop_oneof![2 => report, 12 => existing, 1 => propose, 2 => improvement, 1 => random]
-                .boxed()
-        }
+    let has_open = model.ncs.iter().any(|n| !n.state.is_terminal());
+    let mut arms: Vec<(u32, BoxedStrategy<Step>)> = vec![
+        (
+            if has_ncs {
+                weights.report
+            } else {
+                weights.report.max(1)
+            },
+            report,
+        ),
+        (weights.propose, propose),
+        (weights.random, random),
+    ];
+    if has_ncs {
+        arms.push((weights.existing, existing));
     }
+    if has_open {
+        arms.push((weights.toward_closure, toward_closure(model)));
+    }
+    if has_imps {
+        arms.push((weights.improvement, improvement));
+    }
+    if let Some(extra) = extra {
+        arms.push((weights.own, extra));
+    }
+    arms.retain(|(w, _)| *w > 0);
+    proptest::strategy::Union::new_weighted(arms).boxed()
+}
+
+/// The step that carries an open nonconformity of `model` one step towards
+/// closure, as a diligent team would take it: containment (justified if
+/// late), a root-cause analysis that requires action, an action owned by
+/// someone other than the verifier, its completion, a verification planned
+/// for today by someone who owns no action, its check recorded on its date
+/// (in the policy's time zone) as passed by the verifier, and closure by an
+/// actor holding every role of the policy. It works on the oldest open
+/// nonconformity three times in four (so items finish rather than all
+/// advancing a little), on a random open one otherwise. A failed check or
+/// an odd step drawn elsewhere only makes the path longer. With nothing open it draws
+/// a command that is refused (an unknown improvement).
+pub fn toward_closure(model: &Model) -> BoxedStrategy<Step> {
+    let m = model.clone();
+    (
+        any::<usize>(),
+        any::<usize>(),
+        1i64..=48,
+        action_id(),
+        text(),
+    )
+        .prop_map(move |(pick, who, hours, action, text)| {
+            drive(&m, pick, who, Duration::hours(hours), action, text)
+        })
+        .boxed()
+}
+
+fn drive(
+    m: &Model,
+    pick: usize,
+    who: usize,
+    delta: Duration,
+    new_action: crate::ids::ActionId,
+    text: String,
+) -> Step {
+    let people = actor_ids();
+    let person = |i: usize| people[i % people.len()].clone();
+    let mut at = m.clock + delta;
+    let open: Vec<_> = m.ncs.iter().filter(|n| !n.state.is_terminal()).collect();
+    let index = if pick.is_multiple_of(4) {
+        (pick / 4) % open.len().max(1)
+    } else {
+        0
+    };
+    let Some(nc) = open.get(index) else {
+        // Nothing open: a command the register refuses, changing nothing.
+        return Step {
+            command: Command::ApproveImprovement {
+                improvement: crate::ids::ImprovementId::from_uuid(new_action.as_uuid()),
+            },
+            actor: Actor::new(person(who)),
+            at,
+        };
+    };
+    let id = nc.id;
+    let owns = |a: &ActorId| {
+        nc.actions
+            .iter()
+            .any(|x| x.owner == *a && x.status != ModelActionStatus::Cancelled)
+    };
+    let plan = nc
+        .plan
+        .as_ref()
+        .filter(|(attempt, _, _)| *attempt == nc.attempt);
+    let mut actor = Actor::new(person(who));
+    let local = |t: DateTime<Utc>| m.policy.time_zone.date_of(t);
+    let command = match nc.state {
+        NcState::Reported => {
+            Command::record_containment(id, text).with_late_justification("escalated late")
+        }
+        NcState::Contained | NcState::Ineffective => Command::analyse_root_cause(
+            id,
+            AnalysisMethod::FiveWhys,
+            vec![RootCause::new(RootCauseCategory::Process, text)],
+        ),
+        NcState::Analysed => {
+            let verifier = plan.map(|(_, v, _)| v.clone());
+            let owner = (0..people.len())
+                .map(|k| person(who + k))
+                .find(|p| Some(p) != verifier.as_ref())
+                .unwrap_or_else(|| person(who));
+            Command::plan_action(
+                id,
+                new_action,
+                text,
+                owner,
+                local(at) + chrono::Days::new(7),
+            )
+            .with_late_justification("waited for the supplier")
+        }
+        NcState::ActionsPlanned => {
+            let open_action = nc.actions.iter().find(|a| {
+                matches!(
+                    a.status,
+                    ModelActionStatus::Planned | ModelActionStatus::Started
+                )
+            });
+            match open_action {
+                Some(a) => Command::complete_action(id, a.id),
+                None => Command::close(id),
+            }
+        }
+        NcState::Implemented => match plan {
+            None => {
+                let verifier = (0..people.len())
+                    .map(|k| person(who + k))
+                    .find(|p| !owns(p))
+                    .unwrap_or_else(|| person(who));
+                Command::plan_verification(
+                    id,
+                    "review of records",
+                    text,
+                    VerificationSchedule::once(local(at)),
+                    verifier,
+                )
+            }
+            Some((_, verifier, dates)) => {
+                let check = (0..dates.len() as u32)
+                    .find(|c| !nc.results.iter().any(|(r, _)| r == c))
+                    .unwrap_or(0);
+                if let Some(start) = dates
+                    .get(check as usize)
+                    .and_then(|d| m.policy.time_zone.start_of(*d))
+                {
+                    at = at.max(start + Duration::hours(1));
+                }
+                actor = Actor::new(verifier.clone());
+                Command::record_verification(id, check, true)
+            }
+        },
+        NcState::Effective | NcState::Closed | NcState::Rejected => {
+            actor = approver(&m.policy, person(who));
+            Command::close(id)
+        }
+    };
+    Step { command, actor, at }
 }
