@@ -77,7 +77,7 @@ impl Admin {
     /// Connects as the owning role.
     ///
     /// # Errors
-    /// [`OpenError::Backend`] when the server cannot be reached.
+    /// [`ReadError::Backend`] when the server cannot be reached.
     pub fn connect(url: &str) -> Result<Self, ReadError> {
         let config: Config = url.parse().map_err(|e| ReadError::Backend {
             path: PathBuf::from("postgres"),
@@ -97,7 +97,7 @@ impl Admin {
     ///
     /// # Errors
     /// [`OpenError::NewerSchema`] when a newer build migrated the
-    /// database (nothing is changed); [`OpenError::Backend`] otherwise.
+    /// database (nothing is changed); [`ReadError::Backend`] otherwise.
     pub fn migrate(&mut self) -> Result<u32, OpenError> {
         let label = self.label.clone();
         let err = |op| {
@@ -145,7 +145,7 @@ impl Admin {
     /// Creates an empty register.
     ///
     /// # Errors
-    /// [`OpenError::AlreadyExists`] when it exists; [`OpenError::Backend`]
+    /// [`OpenError::AlreadyExists`] when it exists; [`ReadError::Backend`]
     /// otherwise.
     pub fn create_register(&mut self, register: &RegisterId) -> Result<(), OpenError> {
         match self.client.execute(
@@ -165,7 +165,7 @@ impl Admin {
     /// Whether the register exists.
     ///
     /// # Errors
-    /// [`OpenError::Backend`].
+    /// [`ReadError::Backend`].
     pub fn register_exists(&mut self, register: &RegisterId) -> Result<bool, ReadError> {
         Ok(self
             .client
@@ -182,7 +182,7 @@ impl Admin {
     /// `isms.register_access` that row-level security tests.
     ///
     /// # Errors
-    /// [`OpenError::Backend`], for instance when the role does not exist.
+    /// [`ReadError::Backend`], for instance when the role does not exist.
     pub fn grant(&mut self, register: &RegisterId, role: &str) -> Result<(), ReadError> {
         let quoted = format!("\"{}\"", role.replace('"', "\"\""));
         let label = self.label.clone();
@@ -209,7 +209,7 @@ impl Admin {
     /// log; keep a dump (`pg_dump`) or a register document first.
     ///
     /// # Errors
-    /// [`OpenError::Backend`].
+    /// [`ReadError::Backend`].
     pub fn drop_register(&mut self, register: &RegisterId) -> Result<(), ReadError> {
         let label = self.label.clone();
         let err = |e| pg_err(&label, "drop the register", e);
