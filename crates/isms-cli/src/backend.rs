@@ -163,6 +163,20 @@ impl Store {
         }
     }
 
+    /// Every KPI facts row, still encoded (see the backends'
+    /// `read_encoded_facts`).
+    pub fn read_encoded_facts(
+        &self,
+        visit: &mut isms_store::projection::EncodedFactsVisitor<'_>,
+    ) -> Result<(), ReadError> {
+        both!(self, s => s.read_encoded_facts(visit))
+    }
+
+    /// The highest nonconformity and improvement numbers with KPI facts.
+    pub fn facts_size_hint(&self) -> Result<(u64, u64), ReadError> {
+        both!(self, s => s.facts_size_hint())
+    }
+
     /// Rechecks the chain at these positions (what a read showed). On
     /// PostgreSQL there is no verified anchor to check them from, so this
     /// checks nothing there; `isms verify` walks the whole chain.

@@ -247,6 +247,72 @@ impl PgStore {
         move |e| pg_err(&self.label, operation, e)
     }
 
+    /// Hands every `kpi_facts` row of the register to `visit` still
+    /// encoded, in the order of kind and number (the SQLite store's
+    /// `read_encoded_facts`): the KPI view decodes the bytes into its
+    /// columns without building per-item values.
+    ///
+    /// # Errors
+    /// A [`ReadError`] naming the store, or naming the row whose bytes
+    /// `visit` refused.
+    pub fn read_encoded_facts(
+        &self,
+        visit: &mut isms_store::projection::EncodedFactsVisitor<'_>,
+    ) -> Result<(), ReadError> {
+        let mut session = self.session()?;
+        let stmt = session
+            .statement(
+                "SELECT kind, number, facts FROM isms.kpi_facts WHERE register = $1
+                 ORDER BY kind, number",
+            )
+            .map_err(self.err("read KPI facts"))?;
+        let mut rows = session
+            .client
+            .query_raw(&stmt, [self.register.as_str()])
+            .map_err(self.err("read KPI facts"))?;
+        while let Some(row) = rows.next().map_err(self.err("read KPI facts"))? {
+            let kind: i16 = row.try_get(0).map_err(self.err("read KPI facts"))?;
+            let number: i32 = row.try_get(1).map_err(self.err("read KPI facts"))?;
+            let bytes: &[u8] = row.try_get(2).map_err(self.err("read KPI facts"))?;
+            let refused = match ItemKind::from_code(i64::from(kind)) {
+                Some(item_kind) => visit(item_kind, bytes).err().map(|e| e.to_string()),
+                None => Some(format!("{kind} is not a kind of item")),
+            };
+            if let Some(detail) = refused {
+                return Err(ReadError::Projection {
+                    projection: "kpi_facts",
+                    subject: format!("item {kind}/{number}"),
+                    detail,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The highest nonconformity and improvement numbers with KPI facts
+    /// (0 when none), so that a reader can size its columns up front.
+    ///
+    /// # Errors
+    /// A [`ReadError`] naming the store.
+    pub fn facts_size_hint(&self) -> Result<(u64, u64), ReadError> {
+        let mut session = self.session()?;
+        let row = session
+            .client
+            .query_one(
+                "SELECT coalesce(max(number) FILTER (WHERE kind = 1), 0)::bigint,
+                        coalesce(max(number) FILTER (WHERE kind = 2), 0)::bigint
+                 FROM isms.kpi_facts WHERE register = $1",
+                &[&self.register.as_str()],
+            )
+            .map_err(self.err("read KPI facts"))?;
+        let ncs: i64 = row.try_get(0).map_err(self.err("read KPI facts"))?;
+        let improvements: i64 = row.try_get(1).map_err(self.err("read KPI facts"))?;
+        Ok((
+            u64::try_from(ncs).unwrap_or(0),
+            u64::try_from(improvements).unwrap_or(0),
+        ))
+    }
+
     /// Builds the projections (item states, KPI facts) of this register
     /// again from its log, in one transaction; returns the number of items.
     ///

@@ -207,10 +207,7 @@ impl SqliteStore {
     }
 }
 
-/// What [`SqliteStore::read_encoded_facts`] hands each row to: the item's
-/// kind and its encoded facts; an error refuses the bytes.
-pub type EncodedFactsVisitor<'a> =
-    dyn FnMut(ItemKind, &[u8]) -> Result<(), isms_core::FactsError> + 'a;
+pub use isms_store::projection::EncodedFactsVisitor;
 
 /// Decodes one `kpi_facts` row.
 fn decode_facts(kind: i64, number: i64, bytes: &[u8]) -> Result<Facts, ReadError> {

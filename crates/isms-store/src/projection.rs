@@ -12,6 +12,13 @@ use isms_core::{ImprovementFacts, Item, NcFacts, StreamId};
 
 use crate::query::{Facts, ItemKind};
 
+/// What a backend's `read_encoded_facts` hands each `kpi_facts` row to: the
+/// item's kind and its still-encoded facts (decoded by the caller, for
+/// example straight into a KPI view's columns); an error refuses the bytes
+/// and the backend names the row.
+pub type EncodedFactsVisitor<'a> =
+    dyn FnMut(ItemKind, &[u8]) -> Result<(), isms_core::FactsError> + 'a;
+
 /// One item's projected columns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRow {
