@@ -17,6 +17,9 @@ use crate::formats::{CatalogExportFormat, ExportFormat};
     after_help = "The database is --db PATH, else $ISMS_DB, else ./isms.db. The actor is --as NAME, \
 else $ISMS_ACTOR, else the user name of the operating system.\n\
 Writers wait for another writer's lock at most $ISMS_LOCK_TIMEOUT seconds (default 30).\n\
+With a signing key (--signing-key or $ISMS_SIGNING_KEY, made by `isms key init`), every write \
+records a checkpoint signed with it. Every reading command first checks the chain from the \
+latest checkpoint to the head and refuses a broken one (exit 6) unless --allow-unverified.\n\
 Exit codes: 0 done, 1 other error, 2 usage, 3 refused by a rule, 4 not found, \
 5 store or file problem, 6 tampering detected, 7 invalid input file."
 )]
@@ -27,6 +30,19 @@ pub struct Cli {
     /// Who is acting (default $ISMS_ACTOR, else the OS user name).
     #[arg(long = "as", global = true, env = "ISMS_ACTOR", value_name = "ACTOR")]
     pub actor: Option<String>,
+    /// The Ed25519 key that signs a checkpoint after every write, kept
+    /// outside the database (`isms key init` makes one). Its public half is
+    /// also trusted when checking checkpoints.
+    #[arg(long, global = true, env = "ISMS_SIGNING_KEY", value_name = "PATH")]
+    pub signing_key: Option<PathBuf>,
+    /// A public key (64 hex digits, from `isms key show`) whose checkpoints
+    /// are trusted; a checkpoint signed by another key is reported.
+    #[arg(long, global = true, env = "ISMS_PUBLIC_KEY", value_name = "HEX")]
+    pub public_key: Option<String>,
+    /// Read even when the chain does not verify, for forensics: the output
+    /// is marked unverified (a banner on stderr, a field in documents).
+    #[arg(long, global = true)]
+    pub allow_unverified: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -60,8 +76,17 @@ pub enum Command {
     Export(ExportArgs),
     /// Load a register document into an empty database (all or nothing).
     Import(ImportArgs),
-    /// Check the hash chain of the event log; exit 0 only if it is intact.
+    /// Check the whole register: SQLite's integrity, the hash chain, that
+    /// every event decodes, the reference index, every checkpoint's
+    /// signature; exit 0 only if all hold, 6 naming the first thing wrong.
     Verify(VerifyArgs),
+    /// Signing keys for checkpoints.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Export the latest signed checkpoint (signing the head first when a
+    /// signing key is given and the head has none), to keep elsewhere and
+    /// check later with `isms verify --against FILE`.
+    Checkpoint(CheckpointArgs),
     /// Build the projections (item states for lists, KPI facts) again from
     /// the event log, after `verify --deep` found them differing.
     Rebuild,
@@ -96,8 +121,39 @@ pub struct VerifyArgs {
     /// fresh fold of the log; reads and folds the whole log.
     #[arg(long)]
     pub deep: bool,
+    /// A checkpoint exported earlier with `isms checkpoint --out` and kept
+    /// elsewhere: the chain must still hold its hash at its position. Its
+    /// public key is trusted unless --public-key names another.
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<PathBuf>,
     #[command(flatten)]
     pub json: JsonFlag,
+}
+
+/// `isms key`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new Ed25519 signing key and write it, readable by its owner
+    /// only (0600); never replaces a file.
+    Init(KeyInitArgs),
+    /// Print the public key and key id of the signing key, for verifiers.
+    Show,
+}
+
+/// `isms key init`.
+#[derive(Debug, Args)]
+pub struct KeyInitArgs {
+    /// Where to write the key (default: --signing-key / $ISMS_SIGNING_KEY).
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+}
+
+/// `isms checkpoint`.
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// The file to write (JSON); `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// Filters shared by `nc list` and `improvement list`.
@@ -631,9 +687,17 @@ pub struct ExportArgs {
 #[command(after_long_help = import_columns_help())]
 pub struct ImportArgs {
     /// The files to load; their format is detected from content and name.
-    /// A register document (JSON) loads into an empty database; CSV and
-    /// XLSX spreadsheets (several files at once, e.g. the two files of a
-    /// CSV export) add to or update the register, all or nothing.
+    /// A register document (JSON) or an OSCAL POA&M loads into an empty
+    /// database; CSV and XLSX spreadsheets (several files at once, e.g. the
+    /// two files of a CSV export) add to or update the register, all or
+    /// nothing. Every format becomes the commands that record it, decided
+    /// by the same rules as `isms nc` commands (text limits, control and
+    /// bidirectional characters, time order, the workflow, segregation of
+    /// duties, times within 1900..2150); a document's log must be exactly
+    /// what the rules record, references numbered without gaps. A refusal
+    /// names its place (`/events/N`, JSON path, or file, row and column)
+    /// and exits 7 with nothing written. Size limits, checked before
+    /// reading: 64 MiB per file (1 MiB for --mapping).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Spreadsheets: a mapping file for headers the synonyms do not cover

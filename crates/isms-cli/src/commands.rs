@@ -24,7 +24,11 @@ use crate::session::{self, Session};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let s = Session::new(cli.db, cli.actor);
+    let s = Session::new(cli.db, cli.actor).with_keys(
+        cli.signing_key,
+        cli.public_key,
+        cli.allow_unverified,
+    );
     match cli.command {
         Cmd::Init => init(&s),
         Cmd::Demo(args) => demo(&s, &args),
@@ -37,10 +41,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Export(args) => export(&s, args),
         Cmd::Import(args) => import_files(&s, &args),
         Cmd::Verify(args) => verify(&s, &args),
+        Cmd::Key(c) => key(&s, c),
+        Cmd::Checkpoint(args) => checkpoint(&s, &args.out),
         Cmd::Rebuild => {
             let _lock = s.lock()?;
-            let mut store = s.open()?;
+            let store = s.open_checked()?;
             store.verify()?;
+            let mut store = store;
             let items = store.rebuild_projections(&mut |done| {
                 if done > 0 && done.is_multiple_of(100_000) {
                     eprintln!("rebuilding projections: {done} items");
@@ -125,6 +132,9 @@ fn export(s: &Session, args: crate::cli::ExportArgs) -> Result<ExitCode, CliErro
         ));
     }
     let store = s.open_read()?;
+    s.check_whole_chain(&store)?;
+    let head = store.head()?;
+    let checkpoint = store.latest_checkpoint()?;
     let events = store.load_all()?.into_iter().map(|e| e.event).collect();
     let files = formats::export_files(args.format, events, s.now)?;
     for (suffix, bytes) in files {
@@ -134,6 +144,26 @@ fn export(s: &Session, args: crate::cli::ExportArgs) -> Result<ExitCode, CliErro
             eprintln!("wrote {}", path.display());
         }
     }
+    // Where the export came from, for whoever keeps it beside the file
+    // (said with the files written; on standard output, said only when
+    // the register did not verify).
+    if outputs::is_stdout(&out) && s.unverified().is_none() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "exported from chain head {} at position {}{}{}",
+        head.hash,
+        head.position,
+        checkpoint.map_or_else(
+            || ", no signed checkpoint".to_owned(),
+            |c| format!(
+                ", checkpoint of position {} signed {} by key {}",
+                c.position, c.at, c.key_id
+            )
+        ),
+        s.unverified()
+            .map_or_else(String::new, |e| format!("; UNVERIFIED: {e}"))
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -192,6 +222,20 @@ fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
 fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliError> {
     let _lock = s.lock()?;
     let options = RestoreOptions::default().allow_divergence(args.force);
+    // The backup's own chain is verified by the restore; its checkpoints,
+    // reference index and bodies are checked here first, with the keys this
+    // invocation trusts, so that nothing replaces the register on their word.
+    if let Ok(backup) = SqliteStore::open_with(
+        &args.from,
+        isms_store_sqlite::Options::default().read_only(true),
+    ) {
+        backup
+            .verify_full(&s.trusted_keys()?, None)
+            .map_err(|e| BackupError::RestoreRefused {
+                path: args.from.clone(),
+                source: Box::new(e.into()),
+            })?;
+    }
     let report = SqliteStore::restore_with(&args.from, &s.db, options)?;
     println!(
         "restored {} from {}: {} events, verified, head {}",
@@ -246,6 +290,7 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
     let generated = isms_gen::generate(&config).map_err(|e| CliError::Usage(e.to_string()))?;
     let stats = generated.stats;
     let n = session::append_streams(&mut store, generated.events, "storing")?;
+    s.seal(&mut store)?;
     println!(
         "{}: {} nonconformities, {} corrective actions, {} improvements, {n} events",
         s.db.display(),
@@ -350,18 +395,41 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
 }
 
 fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliError> {
-    let store = s.open_read()?;
-    let verified = store.verify()?;
+    let store = s.open_unchecked()?;
+    let mut trusted = s.trusted_keys()?;
+    let against = args.against.as_deref().map(read_checkpoint).transpose()?;
+    // A checkpoint kept elsewhere is the verifier's own anchor: its key is
+    // trusted, unless --public-key names the key to trust.
+    if let Some(cp) = &against
+        && s.public_key.is_none()
+        && !trusted.contains(&cp.public_key)
+    {
+        trusted.push(cp.public_key);
+    }
+    let full = store.verify_full(&trusted, against.as_ref())?;
     let items = if args.deep {
         Some(store.check_projections()?)
     } else {
         None
+    };
+    let verified = full.verified;
+    let signatures = if full.checkpoints == 0 {
+        "none recorded".to_owned()
+    } else if trusted.is_empty() {
+        "checked only against the keys recorded with them (pass --public-key or --against to say which key to trust)".to_owned()
+    } else {
+        "signed by a trusted key".to_owned()
     };
     if args.json.json {
         print_json(&serde_json::json!({
             "intact": true,
             "events": verified.events,
             "head": verified.head,
+            "claims": full.claims,
+            "checkpoints": full.checkpoints,
+            "key_ids": full.key_ids,
+            "trusted_keys": trusted.iter().map(|k| k.key_id()).collect::<Vec<_>>(),
+            "against": against.as_ref().map(|c| c.head()),
             "projections_checked": items,
         }))?;
     } else {
@@ -369,9 +437,131 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
             "intact: {} events, chain head {} at position {}",
             verified.events, verified.head.hash, verified.head.position
         );
+        println!("database: SQLite's quick_check passed; every event decodes");
+        println!(
+            "references: all {} claims indexed as the events make them",
+            full.claims
+        );
+        println!(
+            "checkpoints: {} ({signatures}{})",
+            full.checkpoints,
+            if full.key_ids.is_empty() {
+                String::new()
+            } else {
+                format!("; key ids {}", full.key_ids.join(", "))
+            }
+        );
+        if let Some(cp) = &against {
+            println!(
+                "against: the chain still holds {} at position {} (checkpoint of {}, key {})",
+                cp.hash, cp.position, cp.at, cp.key_id
+            );
+        }
         if let Some(items) = items {
             println!("projections: all {items} items equal a fresh fold of the log");
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a checkpoint file written by `isms checkpoint --out`.
+fn read_checkpoint(path: &Path) -> Result<isms_store::Checkpoint, CliError> {
+    let text = std::fs::read_to_string(path).map_err(input(path))?;
+    isms_store::Checkpoint::from_json(&text).map_err(|e| CliError::InvalidInput {
+        file: path.to_owned(),
+        problems: vec![format!(
+            "not a checkpoint file of `isms checkpoint --out`: {e}"
+        )],
+    })
+}
+
+/// `isms key init` / `isms key show`.
+fn key(s: &Session, command: crate::cli::KeyCommand) -> Result<ExitCode, CliError> {
+    match command {
+        crate::cli::KeyCommand::Init(args) => {
+            let path = args.out.or_else(|| s.signing_key.clone()).ok_or_else(|| {
+                CliError::Usage(
+                    "where should the key go? pass --out PATH (or set $ISMS_SIGNING_KEY)".into(),
+                )
+            })?;
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed)
+                .map_err(|e| CliError::Other(format!("no random source for the key: {e}")))?;
+            let signer = isms_store::CheckpointSigner::from_seed(seed);
+            write_secret(&path, signer.to_key_file().as_bytes())?;
+            println!(
+                "wrote signing key {} to {}",
+                signer.key_id(),
+                path.display()
+            );
+            println!("public key: {}", signer.public_key());
+            println!(
+                "give the public key to whoever verifies (isms verify --public-key HEX); keep the key file off the database's disk"
+            );
+        }
+        crate::cli::KeyCommand::Show => {
+            let signer = s.signer()?.ok_or_else(|| {
+                CliError::Usage(
+                    "no signing key: pass --signing-key PATH or set $ISMS_SIGNING_KEY".into(),
+                )
+            })?;
+            println!("key id:     {}", signer.key_id());
+            println!("public key: {}", signer.public_key());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a new file readable and writable by its owner only; never
+/// replaces anything (a file, a link, a device).
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CliError::Usage(format!(
+                "{} exists; a key is never replaced: choose a new path, or move the old key away first",
+                path.display()
+            ))
+        } else {
+            io(path)(e)
+        }
+    })?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(io(path))
+}
+
+/// `isms checkpoint --out FILE`.
+fn checkpoint(s: &Session, out: &Path) -> Result<ExitCode, CliError> {
+    let latest = if s.signing_key.is_some() {
+        let mut store = s.open_checked()?;
+        s.seal(&mut store)?;
+        store.latest_checkpoint()?
+    } else {
+        s.open_read()?.latest_checkpoint()?
+    };
+    let cp = latest.ok_or_else(|| CliError::NotFound {
+        what: "a signed checkpoint".into(),
+        hint: "; give a signing key (--signing-key PATH or $ISMS_SIGNING_KEY; `isms key init` makes one) and run `isms checkpoint` again".into(),
+    })?;
+    let mut json = cp.to_json();
+    json.push('\n');
+    outputs::write_output(out, json.as_bytes())?;
+    let summary = format!(
+        "checkpoint of position {} (hash {}), signed {} by key {}",
+        cp.position, cp.hash, cp.at, cp.key_id
+    );
+    if outputs::is_stdout(out) {
+        eprintln!("{summary}");
+    } else {
+        println!("{summary}, written to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -502,30 +692,83 @@ fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
     path.with_file_name(name)
 }
 
-/// Refuses a spreadsheet file above isms-io's size limit by its size on
-/// disk, before a byte of it is read (exit 7): reading a multi-gigabyte file
-/// first only to refuse it would cost the memory the limit protects.
-fn check_input_size(f: &Path) -> Result<(), CliError> {
+/// The size limit of an input file and how to say it: a spreadsheet (by
+/// its extension) may have isms-io's [`isms_io::MAX_FILE_BYTES`]; anything
+/// else is read as a JSON document (register document or OSCAL POA&M),
+/// which may have [`formats::MAX_DOCUMENT_BYTES`].
+fn input_limit(f: &Path) -> (u64, &'static str, &'static str) {
     let spreadsheet = f
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .is_some_and(|e| matches!(e.as_str(), "csv" | "xlsx" | "txt" | "tsv"));
+    if spreadsheet {
+        (
+            isms_io::MAX_FILE_BYTES,
+            "a spreadsheet import takes",
+            "split it, or export fewer rows",
+        )
+    } else {
+        (
+            formats::MAX_DOCUMENT_BYTES,
+            "a register document or OSCAL POA&M import takes",
+            "export fewer nonconformities, or move the register with `isms backup`",
+        )
+    }
+}
+
+fn too_large(f: &Path, size: String, what: &str, limit: u64, advice: &str) -> CliError {
+    CliError::InvalidInput {
+        file: f.to_owned(),
+        problems: vec![format!(
+            "the file has {size} bytes; {what} at most {limit} bytes per file ({advice}); \
+             nothing was read"
+        )],
+    }
+}
+
+/// Refuses an input file above its format's size limit by its size on
+/// disk, before a byte of it is read (exit 7): reading a multi-gigabyte file
+/// first only to refuse it would cost the memory the limit protects.
+fn check_input_size(f: &Path) -> Result<(), CliError> {
     let Ok(meta) = std::fs::metadata(f) else {
         return Ok(()); // reading reports a missing file (exit 4)
     };
-    if spreadsheet && meta.is_file() && meta.len() > isms_io::MAX_FILE_BYTES {
-        return Err(CliError::InvalidInput {
-            file: f.to_owned(),
-            problems: vec![format!(
-                "the file has {} bytes; a spreadsheet import takes at most {} bytes per file \
-                 (split it, or export fewer rows); nothing was read",
-                meta.len(),
-                isms_io::MAX_FILE_BYTES
-            )],
-        });
+    let (limit, what, advice) = input_limit(f);
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(f, meta.len().to_string(), what, limit, advice));
     }
     Ok(())
+}
+
+/// Reads an input file, at most `limit` bytes of it: a FIFO, a device or a
+/// file that grew since its size was checked (`/dev/zero`, `<(yes)`) is
+/// refused once it passes the limit (exit 7), never read until memory runs
+/// out.
+fn read_bounded(f: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(f).map_err(input(f))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(input(f))?;
+    if bytes.len() as u64 > limit {
+        let (_, what, advice) = input_limit(f);
+        return Err(too_large(
+            f,
+            format!("more than {limit}"),
+            what,
+            limit,
+            advice,
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads an input file within its format's limit ([`input_limit`]).
+fn read_input(f: &Path) -> Result<Vec<u8>, CliError> {
+    check_input_size(f)?;
+    read_bounded(f, input_limit(f).0)
 }
 
 fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, CliError> {
@@ -534,7 +777,7 @@ fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, 
         check_input_size(f)?;
     }
     for f in &args.files {
-        let bytes = std::fs::read(f).map_err(input(f))?;
+        let bytes = read_input(f)?;
         let format = ImportFormat::detect(f, &bytes)?;
         contents.push((f.display().to_string(), format, bytes));
     }
@@ -575,7 +818,26 @@ fn import_spreadsheets(
         crate::cli::EncodingArg::Windows1252 => isms_io::Encoding::Windows1252,
     };
     if let Some(m) = &args.mapping {
-        let text = std::fs::read_to_string(m).map_err(input(m))?;
+        // Refused by its size before it is read, like every input.
+        if let Ok(meta) = std::fs::metadata(m)
+            && meta.is_file()
+            && meta.len() > isms_io::MAX_MAPPING_FILE_BYTES
+        {
+            return Err(CliError::InvalidInput {
+                file: m.clone(),
+                problems: vec![format!(
+                    "the mapping file has {} bytes; a mapping file may have at most {} \
+                     (one line per header); nothing was read",
+                    meta.len(),
+                    isms_io::MAX_MAPPING_FILE_BYTES
+                )],
+            });
+        }
+        let bytes = read_bounded(m, isms_io::MAX_MAPPING_FILE_BYTES)?;
+        let text = String::from_utf8(bytes).map_err(|e| CliError::InvalidInput {
+            file: m.clone(),
+            problems: vec![format!("the mapping file is not UTF-8 text: {e}")],
+        })?;
         options.mapping = isms_io::MappingFile::parse(&m.display().to_string(), &text)
             .map_err(|e| invalid(vec![e.to_string()]))?;
     }
@@ -589,10 +851,12 @@ fn import_spreadsheets(
     // The write lock from the fold to the append: the plan is decided on
     // the register the previous writer left.
     let _lock = s.lock()?;
-    let mut store = if args.dry_run && !s.db.exists() {
-        None
-    } else {
+    // A register that does not exist yet is created only for a plan that
+    // will be appended: a refused import or a dry run leaves no file.
+    let store = if s.db.exists() {
         Some(SqliteStore::open_or_create(&s.db)?)
+    } else {
+        None
     };
     let register = match &store {
         Some(st) => st.fold(Selection::All)?,
@@ -601,22 +865,33 @@ fn import_spreadsheets(
     let mut progress = |p: isms_io::Progress| {
         eprintln!("{:?}: {}/{}", p.stage, p.done, p.total);
     };
+    let mut replayer =
+        isms_core::replay::Replayer::new(&options.policy, u128::from(options.entropy) << 64)
+            .with_check(formats::step_in_range);
     let plan =
-        isms_io::plan_import(&register, &inputs, &options, &mut progress).map_err(|e| match e {
-            isms_io::ImportError::Problems(problems) => {
-                invalid(problems.iter().map(ToString::to_string).collect())
-            }
-            other => invalid(vec![other.to_string()]),
-        })?;
-    println!("mapping:\n{}", plan.mapping);
-    print!("plan: {plan}");
+        isms_io::plan_import_with(&register, &inputs, &options, &mut replayer, &mut progress)
+            .map_err(|e| match e {
+                isms_io::ImportError::Problems(problems) => {
+                    invalid(problems.iter().map(ToString::to_string).collect())
+                }
+                other => invalid(vec![other.to_string()]),
+            })?;
+    // Headers and references come from the file: shown terminal-safe.
+    println!(
+        "mapping:\n{}",
+        output::terminal_safe_lines(&plan.mapping.to_string())
+    );
+    print!("plan: {}", output::terminal_safe_lines(&plan.to_string()));
     if args.dry_run {
         println!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(st) = store.as_mut() {
-        plan.append_to(st)?;
-    }
+    let mut store = match store {
+        Some(st) => st,
+        None => SqliteStore::open_or_create(&s.db)?,
+    };
+    plan.append_to(&mut store)?;
+    s.seal(&mut store)?;
     println!(
         "imported {} nonconformities created, {} updated ({} events) into {}",
         plan.created(),
@@ -638,13 +913,13 @@ fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
 }
 
 fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(file).map_err(input(file))?;
+    let bytes = read_input(file)?;
     let format = ImportFormat::detect(file, &bytes)?;
     let formats::Loaded {
         events,
         register,
         notes,
-    } = formats::import(format, file, &bytes)?;
+    } = formats::import(format, file, &bytes, &isms_core::Policy::default())?;
     let _lock = s.lock()?;
     let mut store = open_empty(s, "import")?;
     // One batch: the whole document is stored or nothing is.
@@ -665,6 +940,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     if n > 0 {
         store.append(&batch)?;
     }
+    s.seal(&mut store)?;
     println!(
         "imported {} nonconformities, {} improvements ({n} events) into {}",
         register.nonconformities().len(),
@@ -674,7 +950,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     if !notes.is_empty() {
         eprintln!("not imported as it stands ({}):", notes.len());
         for note in &notes {
-            eprintln!("  {note}");
+            eprintln!("  {}", output::terminal_safe_lines(note));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -731,7 +1007,7 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
         } => {
             let store = s.open_read()?;
             let id = session::resolve_nc(&store, &target.item)?;
-            let events = session::item_events(&store, StreamId::Nonconformity(id))?;
+            let events = session::item_events(s, &store, StreamId::Nonconformity(id))?;
             let item = &isms_core::Item::from_events(&events)
                 .and_then(|i| match i {
                     isms_core::Item::Nonconformity(nc) => Some(nc),
@@ -820,7 +1096,7 @@ fn improvement(s: &Session, c: ImprovementCommand) -> Result<ExitCode, CliError>
         } => {
             let store = s.open_read()?;
             let id = session::resolve_improvement(&store, &target.item)?;
-            let events = session::item_events(&store, StreamId::Improvement(id))?;
+            let events = session::item_events(s, &store, StreamId::Improvement(id))?;
             let item = &isms_core::Item::from_events(&events)
                 .and_then(|i| match i {
                     isms_core::Item::Improvement(imp) => Some(imp),

@@ -136,7 +136,13 @@ impl CliError {
                 path.display()
             )),
             CliError::Store(
-                StoreError::Verify(VerifyError::ChainBroken { .. })
+                StoreError::Verify(
+                    VerifyError::ChainBroken { .. }
+                    | VerifyError::Undecodable { .. }
+                    | VerifyError::ClaimIndex { .. }
+                    | VerifyError::Checkpoint { .. }
+                    | VerifyError::Integrity { .. },
+                )
                 | StoreError::Read(ReadError::Malformed { .. }),
             ) => Some(
                 "the event log was changed outside isms; restore a verified backup with `isms restore --from FILE`"
@@ -176,12 +182,9 @@ impl CliError {
 /// exists or a restore that would drop events 2, the rest 5.
 fn store_exit_code(e: &StoreError) -> u8 {
     match e {
-        StoreError::Verify(
-            VerifyError::ChainBroken { .. } | VerifyError::ProjectionMismatch { .. },
-        )
-        | StoreError::Backup(BackupError::Verify(
-            VerifyError::ChainBroken { .. } | VerifyError::ProjectionMismatch { .. },
-        )) => exit::TAMPERED,
+        StoreError::Verify(v) | StoreError::Backup(BackupError::Verify(v)) if v.is_tampering() => {
+            exit::TAMPERED
+        }
         StoreError::Open(OpenError::NotFound { .. })
         | StoreError::Backup(BackupError::Open(OpenError::NotFound { .. })) => exit::NOT_FOUND,
         StoreError::Backup(BackupError::RestoreRefused { source, .. }) => match **source {

@@ -5,11 +5,21 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::ValueEnum;
-use isms_core::{Event, Register};
+use isms_core::replay::{self, Replayer, Step};
+use isms_core::{Command, Event, Policy, Register};
 use isms_schema::RegisterDocument;
 
 use crate::error::CliError;
+
+/// The most bytes `isms import` reads of a register document or an OSCAL
+/// POA&M: 64 MiB, the limit of [`isms_oscal::MAX_POAM_BYTES`] and of a
+/// spreadsheet ([`isms_io::MAX_FILE_BYTES`]). Parsed, checked and replayed,
+/// a document takes about nine times its size in memory, so the cap keeps an
+/// import under 1 GB; the register document of 5,000 nonconformities with
+/// their whole history is 56 MB.
+pub const MAX_DOCUMENT_BYTES: u64 = isms_oscal::MAX_POAM_BYTES;
 
 /// What `isms export` can write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -196,7 +206,12 @@ fn to_json(document: &serde_json::Value) -> Result<Vec<u8>, CliError> {
 
 /// Reads a document in `format`: the events to store and the register they
 /// fold to, or every problem found (each with its JSON path).
-pub fn import(format: ImportFormat, path: &Path, bytes: &[u8]) -> Result<Loaded, CliError> {
+pub fn import(
+    format: ImportFormat,
+    path: &Path,
+    bytes: &[u8],
+    policy: &Policy,
+) -> Result<Loaded, CliError> {
     let invalid = |problems: Vec<String>| CliError::InvalidInput {
         file: path.to_owned(),
         problems,
@@ -222,11 +237,17 @@ pub fn import(format: ImportFormat, path: &Path, bytes: &[u8]) -> Result<Loaded,
             }
             let document: RegisterDocument = serde_json::from_value(value)
                 .map_err(|e| invalid(vec![format!("(document): {e}")]))?;
-            let register = document
+            // The claimed state must be the fold of the log...
+            document
                 .to_register()
                 .map_err(|e| invalid(vec![e.to_string()]))?;
+            // ...and the log must follow from commands the rules accept.
+            let mut register = Register::new();
+            let mut replayer = Replayer::new(policy, 0).with_check(step_in_range);
+            let events = replay::replay_log(&mut register, &document.events, &mut replayer)
+                .map_err(|e| invalid(vec![e.to_string()]))?;
             Ok(Loaded {
-                events: document.events,
+                events,
                 register,
                 notes: Vec::new(),
             })
@@ -236,8 +257,9 @@ pub fn import(format: ImportFormat, path: &Path, bytes: &[u8]) -> Result<Loaded,
                 .map_err(|e| invalid(vec![format!("(document): not UTF-8: {e}")]))?;
             // The whole document is read and executed in memory first: any
             // failure here leaves the store untouched.
-            let imported =
-                isms_oscal::import_poam(text).map_err(|e| invalid(vec![e.to_string()]))?;
+            let mut replayer = Replayer::new(policy, 0).with_check(step_in_range);
+            let imported = isms_oscal::import_poam_with(text, &mut replayer)
+                .map_err(|e| invalid(vec![e.to_string()]))?;
             Ok(Loaded {
                 events: imported.events,
                 register: imported.register,
@@ -253,5 +275,34 @@ pub fn import(format: ImportFormat, path: &Path, bytes: &[u8]) -> Result<Loaded,
             "{}: a spreadsheet is imported with the spreadsheet import",
             path.display()
         ))),
+    }
+}
+
+/// The check every import step passes before the rules decide it: the
+/// times and dates it records lie within the range the command line
+/// accepts ([`crate::parse::FIRST_DAY`]..=[`crate::parse::LAST_DAY`]), so
+/// that an imported register exports to every format as one typed in would.
+pub fn step_in_range<O>(step: &Step<O>) -> Result<(), String> {
+    let range = crate::parse::FIRST_DAY..=crate::parse::LAST_DAY;
+    let day = |t: DateTime<Utc>| t.date_naive();
+    let mut dates: Vec<(&str, NaiveDate)> = vec![("time", day(step.at))];
+    match &step.command {
+        Command::ReportNonconformity(r) => {
+            dates.push(("detected_at", day(r.detected_at)));
+            dates.extend(r.external_deadline.map(|d| ("external_deadline", d)));
+        }
+        Command::PlanAction { due, .. } | Command::RescheduleAction { due, .. } => {
+            dates.push(("due", *due));
+        }
+        Command::ProposeImprovement(p) => dates.extend(p.due.map(|d| ("due", d))),
+        _ => {}
+    }
+    match dates.into_iter().find(|(_, d)| !range.contains(d)) {
+        Some((what, d)) => Err(format!(
+            "its {what} {d} is outside the range isms records, {} to {} (UTC)",
+            range.start(),
+            range.end()
+        )),
+        None => Ok(()),
     }
 }

@@ -89,9 +89,11 @@ fn main() -> ExitCode {
     match outcome.and_then(|code| flushed.map(|()| code)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("isms: {e}");
+            // Messages quote input (a cell, a title, a file name): shown
+            // terminal-safe, one problem per line.
+            eprintln!("isms: {}", output::terminal_safe_lines(&e.to_string()));
             if let Some(advice) = e.advice() {
-                eprintln!("  {advice}");
+                eprintln!("  {}", output::terminal_safe_lines(&advice));
             }
             ExitCode::from(e.exit_code())
         }

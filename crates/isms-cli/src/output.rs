@@ -1,5 +1,13 @@
 //! Readable tables and the JSON printer.
+//!
+//! Text from the register reaches a terminal only through
+//! [`terminal_safe`]: a line break in a title would print a forged row in
+//! `nc list`, an escape sequence could rewrite the screen, and a
+//! bidirectional control could make a title read as something it does not
+//! say. JSON output is left to serde_json, which escapes control
+//! characters in strings.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use isms_core::{Event, EventPayload, Improvement, Nonconformity};
@@ -8,10 +16,48 @@ use isms_kpi::{KpiReport, Measure, Status, Unit};
 use crate::error::CliError;
 use crate::parse::name_of;
 
+/// `text` as a terminal should show it, on one line: control characters
+/// (line breaks and tabs included), bidirectional controls and marks, and
+/// invisible format characters written as escapes (`\n`, `\t`, `\r`,
+/// `\u{1b}`, `\u{202e}`, `\u{200b}`), everything else as it is.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    use isms_core::text::needs_escape_on_terminal;
+    if !text.chars().any(needs_escape_on_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape_on_terminal(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// As [`terminal_safe`], keeping the line breaks of a message of several
+/// lines (an error with one problem per line).
+pub fn terminal_safe_lines(text: &str) -> String {
+    text.split('\n')
+        .map(terminal_safe)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Columns padded to their widest cell; the last column is not padded.
+/// Every cell is shown with [`terminal_safe`], so a row is one line.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<Cow<'_, str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| terminal_safe(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -32,8 +78,8 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     };
     line(&mut headers.iter().copied());
-    for row in rows {
-        line(&mut row.iter().map(String::as_str));
+    for row in &rows {
+        line(&mut row.iter().map(|c| c.as_ref()));
     }
     out
 }
@@ -164,8 +210,9 @@ pub fn improvement_rows(items: &[Improvement]) -> String {
 
 /// A nonconformity in full.
 pub fn nc_detail(nc: &Nonconformity) -> String {
+    let t = |s: &str| terminal_safe(s).into_owned();
     let mut o = String::new();
-    let _ = writeln!(o, "{}  {}", nc.reference, nc.title);
+    let _ = writeln!(o, "{}  {}", nc.reference, t(&nc.title));
     let _ = writeln!(o, "  id:           {}", nc.id);
     let _ = writeln!(
         o,
@@ -179,25 +226,25 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
         name_of(&nc.severity),
         name_of(&nc.source)
     );
-    let _ = writeln!(o, "  owner:        {}", nc.owner);
+    let _ = writeln!(o, "  owner:        {}", t(nc.owner.as_str()));
     let _ = writeln!(
         o,
         "  reported:     {} by {}",
         nc.reported_at.to_rfc3339(),
-        nc.reported_by
+        t(nc.reported_by.as_str())
     );
     if !nc.requirements.is_empty() {
         let reqs: Vec<String> = nc.requirements.iter().map(ToString::to_string).collect();
         let _ = writeln!(o, "  requirements: {}", reqs.join(", "));
     }
     if nc.description != nc.title {
-        let _ = writeln!(o, "  description:  {}", nc.description);
+        let _ = writeln!(o, "  description:  {}", t(&nc.description));
     }
     for c in &nc.corrections {
         let _ = writeln!(
             o,
             "  contained:    {} ({})",
-            c.action_taken,
+            t(&c.action_taken),
             c.at.to_rfc3339()
         );
     }
@@ -205,7 +252,7 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
         let causes: Vec<String> = a
             .causes
             .iter()
-            .map(|c| format!("{}: {}", name_of(&c.category), c.statement))
+            .map(|c| format!("{}: {}", name_of(&c.category), t(&c.statement)))
             .collect();
         let _ = writeln!(
             o,
@@ -224,8 +271,8 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
                 a.reference,
                 name_of(&a.status),
                 a.due,
-                a.description,
-                a.owner
+                t(&a.description),
+                t(a.owner.as_str())
             );
         }
     }
@@ -233,7 +280,10 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
         let _ = writeln!(
             o,
             "  verification (attempt {}): {} by {}, criteria: {}",
-            p.attempt, p.method, p.verifier, p.criteria
+            p.attempt,
+            t(&p.method),
+            t(p.verifier.as_str()),
+            t(&p.criteria)
         );
         if let Ok(dates) = p.schedule.check_dates() {
             let checks: Vec<String> = dates
@@ -254,13 +304,18 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
         );
     }
     if let Some(c) = &nc.closure {
-        let _ = writeln!(o, "  closed:       {} by {}", c.at.to_rfc3339(), c.by);
+        let _ = writeln!(
+            o,
+            "  closed:       {} by {}",
+            c.at.to_rfc3339(),
+            t(c.by.as_str())
+        );
         for ch in &c.isms_changes {
             let _ = writeln!(
                 o,
                 "    ISMS change: {}: {}",
                 name_of(&ch.kind),
-                ch.description
+                t(&ch.description)
             );
         }
     }
@@ -268,7 +323,7 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
         let _ = writeln!(
             o,
             "  rejected:     {} ({})",
-            r.explanation,
+            t(&r.explanation),
             r.at.to_rfc3339()
         );
     }
@@ -277,8 +332,9 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
 
 /// An improvement in full.
 pub fn improvement_detail(i: &Improvement) -> String {
+    let t = |s: &str| terminal_safe(s).into_owned();
     let mut o = String::new();
-    let _ = writeln!(o, "{}  {}", i.reference, i.title);
+    let _ = writeln!(o, "{}  {}", i.reference, t(&i.title));
     let _ = writeln!(o, "  id:        {}", i.id);
     let _ = writeln!(o, "  state:     {}", name_of(&i.state));
     let _ = writeln!(
@@ -287,10 +343,10 @@ pub fn improvement_detail(i: &Improvement) -> String {
         name_of(&i.priority),
         name_of(&i.source)
     );
-    let _ = writeln!(o, "  owner:     {}", i.owner);
-    let _ = writeln!(o, "  benefit:   {}", i.expected_benefit);
+    let _ = writeln!(o, "  owner:     {}", t(i.owner.as_str()));
+    let _ = writeln!(o, "  benefit:   {}", t(&i.expected_benefit));
     if let Some(e) = &i.measured_effect {
-        let _ = writeln!(o, "  effect:    {e}");
+        let _ = writeln!(o, "  effect:    {}", t(e));
     }
     o
 }
@@ -332,6 +388,25 @@ mod tests {
             ],
         );
         assert_eq!(t, "ref      title\nNC-0001  a\nX        long title\n");
+    }
+
+    #[test]
+    fn a_line_break_in_a_cell_does_not_make_a_row() {
+        let t = table(
+            &["ref", "title"],
+            &[vec![
+                "NC-0001".into(),
+                "Backups\nNC-0002  closed  all fine\u{1b}[2J\u{202e}".into(),
+            ]],
+        );
+        assert_eq!(t.lines().count(), 2, "{t}");
+        assert!(
+            t.contains("Backups\\nNC-0002  closed  all fine\\u{1b}[2J\\u{202e}"),
+            "{t}"
+        );
+        assert_eq!(terminal_safe("plain"), Cow::Borrowed("plain"));
+        assert_eq!(terminal_safe("a\tb\u{200b}"), "a\\tb\\u{200b}");
+        assert_eq!(terminal_safe_lines("one\u{1b}\ntwo"), "one\\u{1b}\ntwo");
     }
 
     #[test]

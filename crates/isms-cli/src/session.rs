@@ -13,11 +13,11 @@ use isms_core::{
     ActionId, ActionRef, Actor, ActorId, Command, Event, Improvement, ImprovementId,
     ImprovementRef, Item, NcRef, Nonconformity, NonconformityId, Policy, PolicyWarning, StreamId,
 };
-use isms_store::OpenError;
 use isms_store::{
     AppendBatch, CommandHandler, EventStore, ExpectedVersion, Invocation, Outcome, Selection,
     StreamAppend,
 };
+use isms_store::{CheckpointSigner, OpenError, PublicKey};
 use isms_store_sqlite::{MigrationProgress, Options, SqliteStore};
 
 use crate::error::{CliError, io};
@@ -35,6 +35,15 @@ pub struct Session {
     actor: Option<String>,
     /// The instant the invocation started, to the second.
     pub now: DateTime<Utc>,
+    /// `--signing-key` / `$ISMS_SIGNING_KEY`.
+    pub signing_key: Option<PathBuf>,
+    /// `--public-key` / `$ISMS_PUBLIC_KEY`.
+    pub public_key: Option<String>,
+    /// `--allow-unverified`.
+    pub allow_unverified: bool,
+    /// Set when a read went on over a chain that does not verify
+    /// (`--allow-unverified`): what was wrong, for the output to say so.
+    unverified: std::cell::RefCell<Option<String>>,
 }
 
 /// A store opened for writing one command.
@@ -51,7 +60,113 @@ impl Session {
             db: db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
             actor,
             now: Utc::now().trunc_subsecs(0),
+            signing_key: None,
+            public_key: None,
+            allow_unverified: false,
+            unverified: std::cell::RefCell::new(None),
         }
+    }
+
+    /// The same session with the checkpoint options of the command line.
+    pub fn with_keys(
+        mut self,
+        signing_key: Option<PathBuf>,
+        public_key: Option<String>,
+        allow_unverified: bool,
+    ) -> Self {
+        self.signing_key = signing_key;
+        self.public_key = public_key;
+        self.allow_unverified = allow_unverified;
+        self
+    }
+
+    /// The signing key, when one is given; a missing or malformed file is
+    /// an error (a write must not go unsigned because of a typo).
+    pub fn signer(&self) -> Result<Option<CheckpointSigner>, CliError> {
+        let Some(path) = &self.signing_key else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path).map_err(crate::error::input(path))?;
+        CheckpointSigner::from_key_file(&text)
+            .map(Some)
+            .map_err(|e| CliError::InvalidInput {
+                file: path.clone(),
+                problems: vec![e.to_string()],
+            })
+    }
+
+    /// The keys whose checkpoints are trusted: `--public-key` and the
+    /// signing key's public half.
+    pub fn trusted_keys(&self) -> Result<Vec<PublicKey>, CliError> {
+        let mut keys = Vec::new();
+        if let Some(text) = &self.public_key {
+            keys.push(
+                PublicKey::from_hex(text)
+                    .map_err(|e| CliError::Usage(format!("--public-key: {e}")))?,
+            );
+        }
+        if let Some(signer) = self.signer()? {
+            keys.push(signer.public_key());
+        }
+        Ok(keys)
+    }
+
+    /// What was wrong with the chain when a read went on anyway
+    /// (`--allow-unverified`), if it did.
+    pub fn unverified(&self) -> Option<String> {
+        self.unverified.borrow().clone()
+    }
+
+    /// The incremental check of the chain every read and write runs first
+    /// (from the latest checkpoint to the head). A read with
+    /// `--allow-unverified` goes on over tampering, saying so on stderr.
+    fn check_chain(&self, store: &SqliteStore, reading: bool) -> Result<(), CliError> {
+        let result = store.verify_tail(&self.trusted_keys()?).map(|_| ());
+        self.allow(result, reading)
+    }
+
+    /// For a read of the whole log (an export): the whole chain, from the
+    /// first event, as it costs no more than the read itself; an edit
+    /// before the latest checkpoint is refused too.
+    pub fn check_whole_chain(&self, store: &SqliteStore) -> Result<(), CliError> {
+        let result = store.verify().map(|_| ());
+        self.allow(result, true)
+    }
+
+    /// `result` of a check, or the read going on over it with
+    /// `--allow-unverified` (saying so on stderr).
+    pub fn allow(
+        &self,
+        result: Result<(), isms_store::VerifyError>,
+        reading: bool,
+    ) -> Result<(), CliError> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if reading && self.allow_unverified && e.is_tampering() => {
+                eprintln!(
+                    "isms: UNVERIFIED OUTPUT: the register does not verify ({e}); what follows may show data changed outside isms"
+                );
+                self.unverified.borrow_mut().get_or_insert(e.to_string());
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// After a write: checks the chain from the last checked head to the
+    /// new one (the events just written, when the write started from a
+    /// checked chain), records the new head as checked, and signs a
+    /// checkpoint of it when a signing key is given.
+    pub fn seal(&self, store: &mut SqliteStore) -> Result<(), CliError> {
+        let head = store.verify_tail(&self.trusted_keys()?)?.head;
+        if let Some(signer) = self.signer()? {
+            let latest = store.latest_checkpoint()?;
+            if latest.is_none_or(|c| c.head() != head) {
+                store.record_checkpoint(&signer.sign(head, Utc::now()))?;
+            }
+        }
+        store.record_verified(head)?;
+        Ok(())
     }
 
     /// The acting party: `--as`, `$ISMS_ACTOR`, else the OS user name.
@@ -81,13 +196,31 @@ impl Session {
         Ok(SqliteStore::open_with(&self.db, options)?)
     }
 
+    /// [`Session::open`], then the incremental check of the chain: a write
+    /// never goes onto a chain that does not verify.
+    pub fn open_checked(&self) -> Result<SqliteStore, CliError> {
+        let store = self.open()?;
+        self.check_chain(&store, false)?;
+        Ok(store)
+    }
+
+    /// [`Session::open_unchecked`], then the incremental check of the
+    /// chain from the latest checkpoint to the head: every reading command
+    /// refuses a broken chain (exit 6) unless `--allow-unverified`.
+    pub fn open_read(&self) -> Result<SqliteStore, CliError> {
+        let store = self.open_unchecked()?;
+        self.check_chain(&store, true)?;
+        Ok(store)
+    }
+
     /// Opens the existing store for reading only: the register is never
     /// changed, no lock file is needed, and a register in a read-only
     /// folder, or on read-only media, can be read (see
     /// `SqliteStore::open_with` for SQLite's `-wal` and `-shm` files). An
     /// older schema needs one read-write open to migrate; that is tried
-    /// then, as [`Session::open`] would.
-    pub fn open_read(&self) -> Result<SqliteStore, CliError> {
+    /// then, as [`Session::open`] would. No check of the chain: for
+    /// `verify` and `backup`, which check it all.
+    pub fn open_unchecked(&self) -> Result<SqliteStore, CliError> {
         let options = Options::default().read_only(true);
         match SqliteStore::open_with(&self.db, options) {
             Err(OpenError::OlderSchemaReadOnly { .. }) => self.open(),
@@ -102,7 +235,7 @@ impl Session {
     /// which the handler decides again. Concurrent writers on different
     /// items never wait for each other beyond SQLite's own commit.
     pub fn writer(&self) -> Result<Writer, CliError> {
-        let store = self.open()?;
+        let store = self.open_checked()?;
         Ok(Writer {
             handler: CommandHandler::new(store, Policy::default()),
         })
@@ -154,6 +287,7 @@ impl Session {
         let actor = Actor::new(self.actor()?);
         let invocation = Invocation::new(actor, self.at(at)?).with_entropy(entropy());
         let outcome = writer.handler.handle(&command, &invocation)?;
+        self.seal(writer.handler.store_mut())?;
         for w in &outcome.warnings {
             eprintln!("warning: {}", warning_text(w));
         }
@@ -340,12 +474,20 @@ pub fn load_improvement(store: &SqliteStore, id: ImprovementId) -> Result<Improv
 }
 
 /// One item's events, in order.
-pub fn item_events(store: &SqliteStore, stream: StreamId) -> Result<Vec<Event>, CliError> {
-    Ok(store
-        .load(Selection::Stream(stream))?
-        .into_iter()
-        .map(|s| s.event)
-        .collect())
+///
+/// Each event's row is checked against its predecessor's stored hash (a
+/// body edited in place shows there, wherever it is in the log); the
+/// incremental check of [`Session::open_read`] covers only the events since
+/// the last checked head.
+pub fn item_events(
+    s: &Session,
+    store: &SqliteStore,
+    stream: StreamId,
+) -> Result<Vec<Event>, CliError> {
+    let stored = store.load(Selection::Stream(stream))?;
+    let positions: Vec<u64> = stored.iter().map(|e| e.position).collect();
+    s.allow(store.verify_positions(&positions), true)?;
+    Ok(stored.into_iter().map(|s| s.event).collect())
 }
 
 /// Appends whole streams to an empty store, in batches, with progress on a

@@ -156,8 +156,11 @@ fn a_version_3_database_is_migrated_with_progress_and_keeps_working() {
     report(&s, "Second finding", "ops", "major", "2026-03-02T10:00:00Z");
     {
         let conn = rusqlite::Connection::open(s.db()).unwrap();
-        conn.execute_batch("DROP TABLE items; DROP TABLE kpi_facts; PRAGMA user_version = 3;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE items; DROP TABLE kpi_facts; DROP TABLE checkpoints;
+             DROP TABLE verified_head; PRAGMA user_version = 3;",
+        )
+        .unwrap();
     }
     let run = s.isms(&["nc", "list"]);
     let stderr = run.stderr.clone();

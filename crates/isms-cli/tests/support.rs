@@ -93,7 +93,9 @@ pub(crate) fn command(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_isms"));
     c.current_dir(dir)
         .env_remove("ISMS_DB")
-        .env_remove("ISMS_ACTOR");
+        .env_remove("ISMS_ACTOR")
+        .env_remove("ISMS_SIGNING_KEY")
+        .env_remove("ISMS_PUBLIC_KEY");
     c
 }
 

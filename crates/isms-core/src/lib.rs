@@ -98,7 +98,9 @@ mod model;
 mod policy;
 mod reference;
 mod register;
+pub mod replay;
 mod schedule;
+pub mod text;
 mod timezone;
 pub mod workflow;
 

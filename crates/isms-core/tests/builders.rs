@@ -90,11 +90,13 @@ fn every_command_kind_has_a_constructor() {
     );
 }
 
+/// A named optional-field setter, applied to every kind of command.
+type Setter = (&'static str, fn(Command) -> Command);
+
 #[test]
 fn setters_change_exactly_the_commands_that_carry_the_field() {
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    type Setter = fn(Command) -> Command;
-    let setters: Vec<(&str, Setter)> = vec![
+    let setters: Vec<Setter> = vec![
         ("consequences", |c| c.with_consequences("x")),
         ("late_justification", |c| c.with_late_justification("x")),
         ("similar", |c| {

@@ -374,7 +374,23 @@ impl MappingFile {
     }
 
     /// Parses the text format; `name` is used in error messages.
+    ///
+    /// # Errors
+    /// [`FileError::BadMappingFile`] naming the line of a malformed entry,
+    /// or line 0 for text longer than
+    /// [`MAX_MAPPING_FILE_BYTES`](crate::MAX_MAPPING_FILE_BYTES).
     pub fn parse(name: &str, text: &str) -> Result<Self, FileError> {
+        if text.len() as u64 > crate::limits::MAX_MAPPING_FILE_BYTES {
+            return Err(FileError::BadMappingFile {
+                file: name.to_owned(),
+                line: 0,
+                problem: format!(
+                    "the file has {} bytes; a mapping file may have at most {} (one line per header)",
+                    text.len(),
+                    crate::limits::MAX_MAPPING_FILE_BYTES
+                ),
+            });
+        }
         let mut entries = HashMap::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();

@@ -157,6 +157,16 @@ pub enum ProblemKind {
         /// The core's refusal.
         error: DecisionError,
     },
+    /// The caller's own check of every step (see
+    /// [`plan_import_with`](crate::plan_import_with)) refused the command
+    /// this row becomes.
+    #[error("cannot {step}: {problem}")]
+    Checked {
+        /// What the import tried to record.
+        step: &'static str,
+        /// What the check found.
+        problem: String,
+    },
     /// The import stopped listing problems at
     /// [`MAX_PROBLEMS`](crate::MAX_PROBLEMS); this one and `more - 1` after
     /// it are not listed.

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use isms_core::replay::{self, ReplayError, Replayer};
 use isms_core::{
-    ActionDecision, ActionId, ActionStatus, Actor, ActorId, AnalysisMethod, Command, Context,
-    Event, EvidenceRef, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register,
-    RejectionReason, ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
+    ActionDecision, ActionId, ActionStatus, Actor, ActorId, AnalysisMethod, Command, Event,
+    EvidenceRef, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register, RejectionReason,
+    ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
 };
 use isms_store::{AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, StreamAppend};
 
@@ -197,6 +198,25 @@ pub fn plan_import(
     options: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportPlan, ImportError> {
+    let mut replayer = Replayer::new(&options.policy, u128::from(options.entropy) << 64);
+    plan_import_with(register, inputs, options, &mut replayer, progress)
+}
+
+/// As [`plan_import`], deciding every command with `replayer` (the core's
+/// shared import mechanism) instead of one made from
+/// [`ImportOptions::policy`] and [`ImportOptions::entropy`]: the way to add a
+/// check of the caller's own to every step ([`Replayer::with_check`]); a
+/// step it refuses is a [`ProblemKind::Checked`] at the step's cell.
+///
+/// # Errors
+/// As [`plan_import`].
+pub fn plan_import_with(
+    register: &Register,
+    inputs: &[Input<'_>],
+    options: &ImportOptions,
+    replayer: &mut Replayer<'_, '_, Location>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportPlan, ImportError> {
     let mut tables = Vec::new();
     let mut budget = Budget::default();
     for (i, input) in inputs.iter().enumerate() {
@@ -241,6 +261,7 @@ pub fn plan_import(
     }
     let mut importer = Importer {
         options,
+        replayer,
         register: register.clone(),
         original: register,
         problems,
@@ -569,8 +590,10 @@ struct Step {
     location: Location,
 }
 
-struct Importer<'a> {
+struct Importer<'a, 'r, 'p, 'c> {
     options: &'a ImportOptions,
+    /// The core's shared import mechanism: every step is decided there.
+    replayer: &'r mut Replayer<'p, 'c, Location>,
     register: Register,
     original: &'a Register,
     problems: Problems,
@@ -760,7 +783,7 @@ struct ActionRow {
     due_location: Location,
 }
 
-impl Importer<'_> {
+impl Importer<'_, '_, '_, '_> {
     fn next_entropy(&mut self) -> [u8; 10] {
         self.counter += 1;
         let mut e = [0u8; 10];
@@ -1622,25 +1645,36 @@ impl Importer<'_> {
                 }
                 (None, _) => cursor.max(s.key),
             };
-            let ctx = Context::new(at, s.actor.clone(), &opts.policy).with_entropy(
-                u128::from(opts.entropy) << 64
-                    | u128::from(self.counter) << 16
-                    | events.len() as u128,
-            );
-            self.counter += 1;
-            match self.register.execute(&s.command, &ctx) {
+            let step = replay::Step {
+                at,
+                actor: s.actor,
+                command: s.command,
+                origin: s.location,
+            };
+            match self.replayer.step(&mut self.register, &step) {
                 Ok(d) => {
                     events.extend(d.events);
-                    commands.push(s.command.target_kind());
+                    commands.push(replay::command_name(&step.command));
                     cursor = cursor.max(at);
                 }
-                Err(error) => {
-                    self.problems.push(Problem {
-                        location: s.location,
-                        kind: ProblemKind::Refused {
+                Err(e) => {
+                    let kind = match e {
+                        ReplayError::Refused { source, .. } => ProblemKind::Refused {
                             step: s.what,
-                            error,
+                            error: source,
                         },
+                        ReplayError::Checked { problem, .. } => ProblemKind::Checked {
+                            step: s.what,
+                            problem,
+                        },
+                        other => ProblemKind::Checked {
+                            step: s.what,
+                            problem: other.to_string(),
+                        },
+                    };
+                    self.problems.push(Problem {
+                        location: step.origin,
+                        kind,
                     });
                     return;
                 }
@@ -1694,18 +1728,5 @@ impl Importer<'_> {
             commands,
             location: first_loc,
         });
-    }
-}
-
-trait TargetKind {
-    fn target_kind(&self) -> &'static str;
-}
-
-impl TargetKind for Command {
-    fn target_kind(&self) -> &'static str {
-        match self.target() {
-            isms_core::CommandTarget::Nonconformity(_, k) => k.as_str(),
-            isms_core::CommandTarget::Improvement(_, k) => k.as_str(),
-        }
     }
 }

@@ -31,6 +31,11 @@ pub const MAX_TEXT_BYTES: usize = 64 << 20;
 /// workbook as stored.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
+/// The largest mapping file ([`MappingFile`](crate::MappingFile)), in bytes
+/// (1 MiB): one line per header, so a few kilobytes in practice.
+/// [`MappingFile::parse`](crate::MappingFile::parse) refuses longer text.
+pub const MAX_MAPPING_FILE_BYTES: u64 = 1 << 20;
+
 /// The most bytes one part of an XLSX workbook (a sheet, the shared
 /// strings, the styles) may inflate to (128 MiB), as the package declares
 /// it. Checked on the declaration before the part is read; a part that

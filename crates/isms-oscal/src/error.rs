@@ -1,6 +1,6 @@
 //! Errors of the exporters and the importer.
 
-use isms_core::DecisionError;
+use isms_core::replay::ReplayError;
 
 use crate::check::ConstraintViolation;
 
@@ -56,15 +56,19 @@ pub enum ImportError {
         problem: String,
     },
     /// The register refused a command built from the document (the rules
-    /// live in `isms_core::decide`; the importer never bypasses them).
-    #[error("{path}: the register refused {command}: {source}")]
-    Refused {
-        /// JSON path of the poam-item the command came from.
-        path: String,
-        /// Which command (snake_case name).
-        command: &'static str,
-        /// The rule that was broken.
-        #[source]
-        source: DecisionError,
+    /// live in `isms_core::decide`; the importer never bypasses them), or
+    /// the caller's own check refused it; the error names the JSON path of
+    /// the poam-item.
+    #[error("the register refused a step of the document: {0}")]
+    Refused(#[from] ReplayError<String>),
+    /// The text is longer than [`crate::MAX_POAM_BYTES`]: nothing was parsed.
+    #[error(
+        "the document has {bytes} bytes; an OSCAL POA&M import takes at most {limit} bytes (export a selection, or fewer nonconformities)"
+    )]
+    TooLarge {
+        /// The text's length.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
     },
 }

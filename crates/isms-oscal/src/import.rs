@@ -11,11 +11,11 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use isms_core::replay::{Replayer, Step};
 use isms_core::{
-    ActorId, Closure, Command, Context, Correction, CorrectiveAction, Event, Extensions,
-    ExternalLink, LinkKind, NonconformityId, Policy, Register, Rejection, RejectionReason,
-    ReportNonconformity, RequirementRef, RootCauseAnalysis, Severity, Source, VerificationPlan,
-    VerificationResult,
+    ActorId, Closure, Command, Correction, CorrectiveAction, Event, Extensions, ExternalLink,
+    LinkKind, NonconformityId, Policy, Register, Rejection, RejectionReason, ReportNonconformity,
+    RequirementRef, RootCauseAnalysis, Severity, Source, VerificationPlan, VerificationResult,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -114,18 +114,10 @@ pub struct ImportReport {
     pub skipped: Vec<Skipped>,
 }
 
-/// One command of an import, with its time, actor and origin.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ImportStep {
-    /// When the step happened (the command's context time).
-    pub at: DateTime<Utc>,
-    /// Who recorded it.
-    pub actor: ActorId,
-    /// The command.
-    pub command: Command,
-    /// JSON path of the poam-item it comes from.
-    pub path: String,
-}
+/// One command of an import, with its time, actor and origin (the JSON
+/// path of the poam-item it comes from): the core's shared import step, run
+/// by [`isms_core::replay::Replayer`] as every importer's are.
+pub type ImportStep = Step<String>;
 
 /// The commands an import will run, in order, and its report so far.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,18 +150,45 @@ pub fn is_poam(doc: &Value) -> bool {
         .is_some_and(Value::is_object)
 }
 
+/// The most bytes of POA&M text [`import_poam`] reads: 64 MiB, as for a
+/// spreadsheet. Parsed, a document takes about eight times its size in
+/// memory (the JSON tree, the register, the events), so the cap keeps an
+/// import under 1 GB; a POA&M of 5,000 nonconformities with their whole
+/// history is about 90 MB, far above any register's in practice. A caller
+/// reading a file checks its size before reading it.
+pub const MAX_POAM_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Imports a POA&M (JSON text) into a new register under
 /// [`Policy::permissive`].
 ///
 /// # Errors
-/// [`ImportError`] when the text is not a POA&M, a value the import needs is
-/// malformed, or the register refuses a command.
+/// [`ImportError`] when the text is too large, is not a POA&M, a value the
+/// import needs is malformed, or the register refuses a command.
 pub fn import_poam(text: &str) -> Result<Imported, ImportError> {
+    let policy = Policy::permissive();
+    import_poam_with(text, &mut Replayer::new(&policy, 0))
+}
+
+/// Imports a POA&M (JSON text) into a new register, deciding every step
+/// with `replayer` (its policy, and any check of the caller's own).
+///
+/// # Errors
+/// As [`import_poam`].
+pub fn import_poam_with(
+    text: &str,
+    replayer: &mut Replayer<'_, '_, String>,
+) -> Result<Imported, ImportError> {
+    if text.len() as u64 > MAX_POAM_BYTES {
+        return Err(ImportError::TooLarge {
+            bytes: text.len() as u64,
+            limit: MAX_POAM_BYTES,
+        });
+    }
     let doc: Value = serde_json::from_str(text)?;
     let plan = plan_import(&doc)?;
+    drop(doc);
     let mut register = Register::new();
-    let policy = Policy::permissive();
-    let (events, report) = plan.execute(&mut register, &policy)?;
+    let (events, report) = plan.replay(&mut register, replayer)?;
     Ok(Imported {
         register,
         events,
@@ -179,9 +198,9 @@ pub fn import_poam(text: &str) -> Result<Imported, ImportError> {
 
 impl ImportPlan {
     /// Runs the steps against `register` (which may already hold
-    /// nonconformities) and returns the events recorded and the final
-    /// report (with any state mismatch). Event ids are derived from the step
-    /// number, so the same plan gives the same events.
+    /// nonconformities) under `policy` and returns the events recorded and
+    /// the final report (with any state mismatch). Event ids are derived
+    /// from the step number, so the same plan gives the same events.
     ///
     /// # Errors
     /// [`ImportError::Refused`] at the first refused command; the register
@@ -191,20 +210,19 @@ impl ImportPlan {
         register: &mut Register,
         policy: &Policy,
     ) -> Result<(Vec<Event>, ImportReport), ImportError> {
-        let mut events = Vec::with_capacity(self.steps.len() * 2);
-        for (i, step) in self.steps.iter().enumerate() {
-            let ctx = Context::new(step.at, isms_core::Actor::new(step.actor.clone()), policy)
-                .with_entropy(i as u128 + 1);
-            let decision =
-                register
-                    .execute(&step.command, &ctx)
-                    .map_err(|source| ImportError::Refused {
-                        path: step.path.clone(),
-                        command: command_name(&step.command),
-                        source,
-                    })?;
-            events.extend(decision.events);
-        }
+        self.replay(register, &mut Replayer::new(policy, 0))
+    }
+
+    /// As [`ImportPlan::execute`], deciding with `replayer`.
+    ///
+    /// # Errors
+    /// As [`ImportPlan::execute`].
+    pub fn replay(
+        self,
+        register: &mut Register,
+        replayer: &mut Replayer<'_, '_, String>,
+    ) -> Result<(Vec<Event>, ImportReport), ImportError> {
+        let events = replayer.run(register, self.steps)?;
         let mut report = self.report;
         for (path, id, claimed) in self.claimed_states {
             if let Some(nc) = register.nonconformity(id) {
@@ -406,9 +424,9 @@ fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, Imp
         }
         steps.push(ImportStep {
             at: p.key.0,
-            actor: p.actor,
+            actor: isms_core::Actor::new(p.actor),
             command: p.command,
-            path: ncs[n].path.clone(),
+            origin: ncs[n].path.clone(),
         });
         if k == 0 && rank + 1 < order.len() {
             heap.extend(head(&queues, rank + 1, 0));
@@ -489,6 +507,11 @@ struct Read {
     rejection: Option<Rejection>,
     recurrence: Option<(NonconformityId, DateTime<Utc>)>,
     claimed_state: Option<String>,
+    /// The instants at which the risk log says the nonconformity became
+    /// contained: a correction recorded then was recorded while it was
+    /// still reported, so before anything else at that instant.
+    /// `None` when the document has no risk log for it.
+    contained_at: Option<HashSet<DateTime<Utc>>>,
 }
 
 impl Read {
@@ -528,6 +551,15 @@ impl Read {
         }
     }
 
+    /// Whether a correction at `at` was recorded while the item was still
+    /// reported: the risk log has its transition to `contained` then, or
+    /// there is no risk log to say otherwise.
+    fn exact_order_known(&self, at: DateTime<Utc>) -> bool {
+        self.contained_at
+            .as_ref()
+            .is_none_or(|set| set.contains(&at))
+    }
+
     fn steps(&self) -> Vec<Pending> {
         let nc = self.id;
         let mut out = Vec::new();
@@ -547,9 +579,15 @@ impl Read {
             Command::ReportNonconformity(self.report.clone()),
         );
         for c in &self.corrections {
+            // A correction recorded after the item left `reported` (no
+            // transition to `contained` at its instant) goes after every
+            // other step of its instant but a closure or rejection: an
+            // analysis recorded at the same instant came first, or the item
+            // would have become contained.
+            let late = !self.exact_order_known(c.at);
             push(
                 c.at,
-                0,
+                if late { u32::MAX } else { 0 },
                 1,
                 &c.by,
                 Command::RecordContainment {
@@ -970,9 +1008,26 @@ impl Reader<'_, '_> {
         let mut analyses = Vec::new();
         let mut actions = Vec::new();
         let mut plans = Vec::new();
+        let mut contained_at: Option<HashSet<DateTime<Utc>>> = None;
         for (risk, rpath) in self.related(obj, "related-risks", "risk-uuid", path) {
             self.unknown_members(risk, &rpath, &RISK_MEMBERS);
             self.foreign_props(risk, &rpath);
+            if let Some(Value::Array(entries)) = risk.get("risk-log").and_then(|l| l.get("entries"))
+            {
+                let set = contained_at.get_or_insert_with(HashSet::new);
+                for e in entries {
+                    let contained = own_props(e.as_object().unwrap_or(&Map::new()))
+                        .iter()
+                        .any(|(_, n, v)| *n == "state" && *v == "contained");
+                    let start = e
+                        .get("start")
+                        .and_then(Value::as_str)
+                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+                    if let (true, Some(t)) = (contained, start) {
+                        set.insert(t.with_timezone(&Utc));
+                    }
+                }
+            }
             let Some(Value::Array(rems)) = risk.get("remediations") else {
                 continue;
             };
@@ -1066,6 +1121,7 @@ impl Reader<'_, '_> {
             rejection,
             recurrence: recurrence_of.zip(recurrence_at),
             claimed_state,
+            contained_at,
         })
     }
 
@@ -1214,26 +1270,8 @@ impl Reader<'_, '_> {
             rejection: None,
             recurrence: None,
             claimed_state: None,
+            contained_at: None,
         })
-    }
-}
-
-fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::ReportNonconformity(_) => "report_nonconformity",
-        Command::RecordContainment { .. } => "record_containment",
-        Command::AnalyseRootCause { .. } => "analyse_root_cause",
-        Command::PlanAction { .. } => "plan_action",
-        Command::StartAction { .. } => "start_action",
-        Command::RescheduleAction { .. } => "reschedule_action",
-        Command::CompleteAction { .. } => "complete_action",
-        Command::CancelAction { .. } => "cancel_action",
-        Command::PlanVerification { .. } => "plan_verification",
-        Command::RecordVerification { .. } => "record_verification",
-        Command::CloseNonconformity { .. } => "close_nonconformity",
-        Command::RejectNonconformity { .. } => "reject_nonconformity",
-        Command::LinkRecurrence { .. } => "link_recurrence",
-        _ => "improvement command",
     }
 }
 

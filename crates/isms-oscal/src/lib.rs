@@ -68,8 +68,8 @@ pub use check::{ConstraintViolation, check_document};
 pub use error::{ExportError, ImportError};
 pub use ids::{NS, derive_uuid, tokenise, uuid_namespace};
 pub use import::{
-    DEFAULT_ACTOR, ImportPlan, ImportReport, ImportStep, Imported, SkipReason, Skipped,
-    import_poam, is_poam, plan_import, plan_import_into,
+    DEFAULT_ACTOR, ImportPlan, ImportReport, ImportStep, Imported, MAX_POAM_BYTES, SkipReason,
+    Skipped, import_poam, import_poam_with, is_poam, plan_import, plan_import_into,
 };
 pub use mapping::{
     CatalogOptions, MappingOptions, export_catalog, export_mapping_collection, relationship_value,

@@ -2,6 +2,7 @@
 
 mod constraints;
 mod examples;
+mod fuzz;
 mod mapping;
 mod properties;
 mod roundtrip;

@@ -160,9 +160,9 @@ fn a_refused_command_names_the_item_and_the_rule() {
     let copy = items[0].clone();
     items.push(copy);
     match import_poam(&doc.to_string()) {
-        Err(ImportError::Refused { path, command, .. }) => {
-            assert_eq!(path, "$.plan-of-action-and-milestones.poam-items[3]");
-            assert_eq!(command, "report_nonconformity");
+        Err(ImportError::Refused(e)) => {
+            assert_eq!(e.origin(), "$.plan-of-action-and-milestones.poam-items[3]");
+            assert_eq!(e.command(), "report");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }

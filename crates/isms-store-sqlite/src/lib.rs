@@ -77,6 +77,7 @@
 //!   twice. Triggers refuse `UPDATE` and `DELETE` on events; the chain is
 //!   what makes it evident when someone drops them.
 
+mod checkpoints;
 mod decode;
 mod lookup;
 mod migrate;
@@ -85,6 +86,7 @@ mod reads;
 mod schema;
 mod store;
 
+pub use checkpoints::{FullCheck, TailCheck};
 pub use isms_store::EventStore;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use store::{

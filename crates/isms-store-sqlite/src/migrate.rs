@@ -78,3 +78,58 @@ pub(crate) fn projections(
 ) -> Result<(), ReadError> {
     crate::projection::rebuild(tx, path, progress).map(|_| ())
 }
+
+/// Schema 5: walks the chain once and, when it is intact up to the recorded
+/// head, records that head as checked, so that the reads' incremental check
+/// starts there instead of at the first event. A broken chain records
+/// nothing: the reads then find the break themselves and name it.
+pub(crate) fn verified_head(
+    tx: &Transaction<'_>,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), ReadError> {
+    let err = |e| db_err(path, "migrate: check the chain", e);
+    let mut stmt = tx
+        .prepare("SELECT position, stream, sequence, body, hash FROM events ORDER BY position")
+        .map_err(err)?;
+    let mut rows = stmt.query([]).map_err(err)?;
+    let mut walk = isms_store::ChainWalk::new();
+    while let Some(row) = rows.next().map_err(err)? {
+        let position = u64::try_from(row.get::<_, i64>(0).map_err(err)?).unwrap_or(0);
+        let sequence = u64::try_from(row.get::<_, i64>(2).map_err(err)?).unwrap_or(0);
+        let (Ok(stream), Ok(body), Some(hash)) = (
+            row.get_ref(1).map_err(err)?.as_str(),
+            row.get_ref(3).map_err(err)?.as_str(),
+            row.get_ref(4)
+                .map_err(err)?
+                .as_blob()
+                .ok()
+                .and_then(crate::store::hash_from),
+        ) else {
+            return Ok(());
+        };
+        if walk
+            .step(position, stream, sequence, body.as_bytes(), hash)
+            .is_err()
+        {
+            return Ok(());
+        }
+        if position.is_multiple_of(100_000) {
+            progress(position);
+        }
+    }
+    drop(rows);
+    let head = crate::store::read_head(tx, path)?;
+    if head == walk.head() {
+        tx.execute(
+            "UPDATE verified_head SET position = ?1, hash = ?2 WHERE id = 1",
+            params![
+                i64::try_from(head.position).unwrap_or(i64::MAX),
+                &head.hash.0[..]
+            ],
+        )
+        .map_err(err)?;
+    }
+    progress(head.position);
+    Ok(())
+}

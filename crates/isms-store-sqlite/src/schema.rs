@@ -147,6 +147,29 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     "#,
         backfill: Some(crate::migrate::projections),
     },
+    // 5: signed checkpoints (isms_store::Checkpoint: a chain head signed
+    // with a key kept outside this file) and the last head a full or
+    // incremental check found intact, where the next incremental check of
+    // the reads starts when no signed checkpoint is trusted. The chain is
+    // walked once to set it (a register of a million items takes a while:
+    // the migration reports progress).
+    Migration {
+        sql: r#"
+    CREATE TABLE checkpoints (
+        id       INTEGER PRIMARY KEY,
+        position INTEGER NOT NULL,
+        body     TEXT    NOT NULL            -- the checkpoint as JSON, as exported
+    ) STRICT;
+    CREATE INDEX checkpoints_by_position ON checkpoints (position);
+    CREATE TABLE verified_head (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        position INTEGER NOT NULL,
+        hash     BLOB    NOT NULL CHECK (length(hash) = 32)
+    ) STRICT;
+    INSERT INTO verified_head (id, position, hash) VALUES (1, 0, zeroblob(32));
+    "#,
+        backfill: Some(crate::migrate::verified_head),
+    },
 ];
 
 /// The schema version this build writes and reads.

@@ -317,15 +317,15 @@ fn io_err(path: &Path, operation: &'static str) -> impl FnOnce(std::io::Error) -
 }
 
 /// SQLite integers are signed; positions and sequences never reach 2^63.
-fn to_sql(n: u64) -> i64 {
+pub(crate) fn to_sql(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn from_sql(n: i64) -> u64 {
+pub(crate) fn from_sql(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-fn hash_from(bytes: &[u8]) -> Option<ChainHash> {
+pub(crate) fn hash_from(bytes: &[u8]) -> Option<ChainHash> {
     <[u8; 32]>::try_from(bytes).ok().map(ChainHash)
 }
 
@@ -549,7 +549,10 @@ impl SqliteStore {
             .map_err(|(_, e)| db_err(&path, "close", e))
     }
 
-    fn err(&self, operation: &'static str) -> impl Fn(rusqlite::Error) -> ReadError + '_ {
+    pub(crate) fn err(
+        &self,
+        operation: &'static str,
+    ) -> impl Fn(rusqlite::Error) -> ReadError + '_ {
         move |e| db_err(&self.path, operation, e)
     }
 
@@ -1340,7 +1343,7 @@ impl EventStore for SqliteStore {
 }
 
 /// The chain head as recorded, read inside a transaction.
-fn read_head(conn: &Connection, path: &Path) -> Result<ChainHead, ReadError> {
+pub(crate) fn read_head(conn: &Connection, path: &Path) -> Result<ChainHead, ReadError> {
     let (position, hash): (i64, Vec<u8>) = conn
         .query_row(
             "SELECT position, hash FROM chain_head WHERE id = 1",

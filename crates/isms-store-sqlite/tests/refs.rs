@@ -15,7 +15,8 @@ use crate::support::{TempDir, fill};
 fn downgrade_to_v1(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
-        "DROP TABLE claims; DROP TABLE items; DROP TABLE kpi_facts; PRAGMA user_version = 1;",
+        "DROP TABLE claims; DROP TABLE items; DROP TABLE kpi_facts; DROP TABLE checkpoints;
+         DROP TABLE verified_head; PRAGMA user_version = 1;",
     )
     .unwrap();
 }
@@ -71,7 +72,7 @@ fn a_version_1_file_is_migrated_on_open_and_indexed() {
 
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(user_version(&path), i64::from(SCHEMA_VERSION));
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     // The migration built the projections from the log.
     assert_eq!(store.check_projections().unwrap(), 5);
     for (i, nc) in workload.register().nonconformities().iter().enumerate() {

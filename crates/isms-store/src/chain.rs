@@ -72,6 +72,12 @@ impl ChainWalk {
         Self::default()
     }
 
+    /// A walk that continues after `head`, taken as checked (a signed
+    /// checkpoint, or a head verified earlier): the incremental check.
+    pub fn from_head(head: ChainHead) -> Self {
+        Self { head: Some(head) }
+    }
+
     /// Checks the next row: its position must follow the last one and its
     /// stored hash must equal the recomputed one.
     ///

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use isms_core::{DecisionError, StreamId};
 
+use crate::checkpoint::CheckpointProblem;
 use crate::types::{ChainHead, ExpectedVersion, RequestId};
 
 /// Boxed error of a storage backend, kept as a source rather than
@@ -334,9 +335,69 @@ pub enum VerifyError {
         /// What differs.
         detail: String,
     },
+    /// A stored event's body is not an event this program can read,
+    /// although its hash may hold (it was written so, or edited with the
+    /// hashes recomputed).
+    #[error("event at position {position} ({}) does not decode: {detail}; the log was changed outside isms", stream_label(.stream))]
+    Undecodable {
+        /// Its position.
+        position: u64,
+        /// Its stream, as stored.
+        stream: Option<String>,
+        /// The decoding error.
+        detail: String,
+    },
+    /// The index of claims (references such as `NC-0001`, action ids) does
+    /// not match what the events claim: a command addressing that
+    /// reference would act on another item.
+    #[error("the reference index is wrong for {claim}: {detail}; it was changed outside isms")]
+    ClaimIndex {
+        /// The claim (`NC-0001`, `action/<uuid>`).
+        claim: String,
+        /// What differs.
+        detail: String,
+    },
+    /// A recorded or external checkpoint does not hold.
+    #[error("checkpoint at position {position} (key {key_id}): {problem}")]
+    Checkpoint {
+        /// Its position.
+        position: u64,
+        /// Its key id, as recorded.
+        key_id: String,
+        /// What is wrong.
+        problem: CheckpointProblem,
+    },
+    /// The database's own integrity check failed (damaged pages).
+    #[error("{}: the database's own integrity check failed: {detail}; restore it from a verified backup", path.display())]
+    Integrity {
+        /// The file.
+        path: PathBuf,
+        /// What the check reported (its first lines).
+        detail: String,
+    },
     /// The store could not be read to the end.
     #[error(transparent)]
     Storage(#[from] ReadError),
+}
+
+impl VerifyError {
+    /// The chain position of the first thing wrong, when there is one.
+    pub fn position(&self) -> Option<u64> {
+        match self {
+            VerifyError::ChainBroken { position, .. }
+            | VerifyError::Undecodable { position, .. }
+            | VerifyError::Checkpoint { position, .. } => Some(*position),
+            VerifyError::Storage(ReadError::Malformed { position, .. })
+            | VerifyError::Storage(ReadError::Undecodable { position, .. }) => Some(*position),
+            _ => None,
+        }
+    }
+
+    /// Whether this says the store was changed outside the program (as
+    /// opposed to the store failing to be read).
+    pub fn is_tampering(&self) -> bool {
+        !matches!(self, VerifyError::Storage(e) if !matches!(e, ReadError::Malformed { .. }))
+    }
 }
 
 /// The chain of a backup or of a store to restore does not extend the

@@ -24,6 +24,9 @@
 //!   that keep them;
 //! - `conformance` (feature `conformance`): the suite any backend, an
 //!   embedder's own included, runs with one call;
+//! - [`Checkpoint`], [`CheckpointSigner`]: chain heads signed with an
+//!   Ed25519 key kept outside the store, which a rewrite of the chain
+//!   cannot forge;
 //! - [`MemoryStore`]: the in-memory reference implementation;
 //! - [`workload`]: realistic event streams, made by the real core, for
 //!   tests and benchmarks of any backend.
@@ -73,6 +76,7 @@
 
 pub mod append;
 mod chain;
+mod checkpoint;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -84,6 +88,9 @@ mod types;
 pub mod workload;
 
 pub use chain::{ChainWalk, chain_hash, event_body, fingerprint, write_event_body};
+pub use checkpoint::{
+    Checkpoint, CheckpointProblem, CheckpointSigner, KeyError, PublicKey, SignatureBytes,
+};
 pub use error::{
     AppendError, BackendError, BackupError, BreakKind, Divergence, HandleError, OpenError,
     ReadError, RequestIdError, StoreError, VerifyError,

@@ -207,6 +207,22 @@ pub(crate) fn check_text(field: &'static str, s: &str, max: usize) -> Result<(),
             problem: format!("contains the control character {c:?}"),
         });
     }
+    if let Some(c) = s.chars().find(|&c| crate::text::is_bidi_control(c)) {
+        return Err(DecisionError::BadText {
+            field,
+            problem: format!(
+                "contains the bidirectional control U+{:04X}, which makes text display in \
+                 another order than it is stored",
+                u32::from(c)
+            ),
+        });
+    }
+    if !crate::text::has_visible_char(s) {
+        return Err(DecisionError::BadText {
+            field,
+            problem: "has no visible character (only spaces and invisible characters)".into(),
+        });
+    }
     Ok(())
 }
 

@@ -133,6 +133,8 @@ fn text_ok(s: &str, max: usize) -> bool {
         && !s
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        && !s.chars().any(crate::text::is_bidi_control)
+        && crate::text::has_visible_char(s)
 }
 
 fn opt_ok(s: Option<&String>) -> bool {
