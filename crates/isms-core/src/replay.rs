@@ -500,6 +500,11 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
                 nonconformity: nc,
                 recurrence_of,
             },
+            P::ExtensionsChanged { set, removed } => Command::ChangeNonconformityExtensions {
+                nonconformity: nc,
+                set,
+                remove: removed,
+            },
             _ => return Err(wrong()),
         },
         StreamId::Improvement(imp) => match event.payload.clone() {
@@ -545,6 +550,11 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
             P::ImprovementEffectRecorded { measured_effect } => Command::RecordImprovementEffect {
                 improvement: imp,
                 measured_effect,
+            },
+            P::ExtensionsChanged { set, removed } => Command::ChangeImprovementExtensions {
+                improvement: imp,
+                set,
+                remove: removed,
             },
             _ => return Err(wrong()),
         },
