@@ -57,6 +57,11 @@ const ALLOWED_EDGES: &[(&str, Allowed)] = &[
         "isms-store-sqlite",
         Allowed::Only(&["isms-store", "isms-core"]),
     ),
+    // The PostgreSQL backend implements the same contract; never the SQLite backend.
+    (
+        "isms-store-postgres",
+        Allowed::Only(&["isms-store", "isms-core"]),
+    ),
     // Schemas are generated from the types of the core, the catalogue and the KPI report;
     // never the store or the CLI.
     (
@@ -98,6 +103,11 @@ const RESTRICTED_EXTERNAL: &[(&str, &[&str], &str)] = &[
         &["isms-store-sqlite"],
         "the database lives in the SQLite backend; isms-store is the backend-neutral contract \
          and isms-core knows no store",
+    ),
+    (
+        "postgres",
+        &["isms-store-postgres"],
+        "the server database lives in the PostgreSQL backend; the CLI and others go through it",
     ),
     (
         "clap",

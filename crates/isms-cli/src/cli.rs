@@ -14,7 +14,9 @@ use crate::formats::{CatalogExportFormat, ExportFormat};
 #[command(
     name = "isms",
     version,
-    after_help = "The database is --db PATH, else $ISMS_DB, else ./isms.db. The actor is --as NAME, \
+    after_help = "The database is --db PATH, else $ISMS_DB, else ./isms.db; a URL \
+postgres://USER@HOST/DATABASE?register=NAME works in one register of a PostgreSQL database instead \
+(`isms init` creates it). The actor is --as NAME, \
 else $ISMS_ACTOR, else the user name of the operating system.\n\
 Writers wait for another writer's lock at most $ISMS_LOCK_TIMEOUT seconds (default 30).\n\
 With a signing key (--signing-key or $ISMS_SIGNING_KEY, made by `isms key init`), every write \
@@ -24,8 +26,15 @@ Exit codes: 0 done, 1 other error, 2 usage, 3 refused by a rule, 4 not found, \
 5 store or file problem, 6 tampering detected, 7 invalid input file."
 )]
 pub struct Cli {
-    /// The register database (default ./isms.db).
-    #[arg(long, global = true, env = "ISMS_DB", value_name = "PATH")]
+    /// The register database: a SQLite file (default ./isms.db), or
+    /// postgres://USER@HOST/DATABASE?register=NAME.
+    #[arg(
+        long,
+        global = true,
+        env = "ISMS_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub db: Option<PathBuf>,
     /// Who is acting (default $ISMS_ACTOR, else the OS user name).
     #[arg(long = "as", global = true, env = "ISMS_ACTOR", value_name = "ACTOR")]
@@ -90,9 +99,11 @@ pub enum Command {
     /// Build the projections (item states for lists, KPI facts) again from
     /// the event log, after `verify --deep` found them differing.
     Rebuild,
-    /// Copy the database to a verified backup file (online, consistent).
+    /// Copy the database to a verified backup file (online, consistent). On
+    /// PostgreSQL, says how: pg_dump, or a register document (`export`).
     Backup(BackupArgs),
-    /// Replace the database with a verified backup.
+    /// Replace the database with a verified backup. On PostgreSQL, says
+    /// how: pg_restore, or `import` of a register document.
     Restore(RestoreArgs),
     /// Write the management-review report (HTML or Markdown by extension).
     Report(ReportArgs),
@@ -790,7 +801,10 @@ pub struct BackupArgs {
     after_long_help = "The register is replaced only by a backup that extends its hash chain (the \
 backup holds every event the register holds, and more or the same); an older backup or another \
 register is refused (exit 2) unless --force. Before it is replaced, a copy of the register is kept \
-beside it as <db>.replaced-<UTC time>, and stderr says where."
+beside it as <db>.replaced-<UTC time>, and stderr says where.\n\
+A register on PostgreSQL is not a file: `isms backup` and `isms restore` refuse it (exit 2) and \
+say how instead: pg_dump / pg_restore, or `isms export --format json` and `isms import` into an \
+empty register (see docs/scaling.md)."
 )]
 pub struct RestoreArgs {
     /// The backup to restore from.

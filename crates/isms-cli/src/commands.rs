@@ -7,8 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use clap::CommandFactory as _;
 use isms_catalog::{Catalog, TransitiveOptions};
 use isms_core::{EvidenceRef, NcState, Register, StreamId};
-use isms_store::{BackupError, EventStore, Facts, ItemFilter, ItemKind, Selection};
+use isms_store::{BackupError, EventStore, ItemFilter, ItemKind, Selection};
 use isms_store_sqlite::{BackupReport, RestoreOptions, SqliteStore};
+
+use crate::backend::{Store, Target};
 
 use crate::cli::{
     CatalogCommand, Cli, Command as Cmd, DemoArgs, GenerateArgs, ImprovementCommand, NcCommand,
@@ -171,11 +173,18 @@ fn export(s: &Session, args: crate::cli::ExportArgs) -> Result<ExitCode, CliErro
 /// FIFO, a character device or standard output; never over a file.
 fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
     const COMMAND: &str = "backup";
+    if let Target::Postgres { url, register } = s.target()? {
+        return Err(CliError::Usage(postgres_backup_advice(&url, &register)));
+    }
     let destination = outputs::destination(to)?;
     if let Destination::Existing(_) = destination {
         return Err(outputs::exists(to, COMMAND));
     }
-    let store = s.open_read()?;
+    let Store::Sqlite(store) = s.open_read()? else {
+        return Err(CliError::Other(
+            "a file register opened as a server's".into(),
+        ));
+    };
     let report = match destination {
         Destination::Existing(_) => return Err(outputs::exists(to, COMMAND)),
         Destination::New => store.backup_to(to).map_err(|e| match e {
@@ -220,6 +229,9 @@ fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
 /// `isms restore`: only a backup that extends the register's chain, unless
 /// `--force`; the replaced register is always kept beside it.
 fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliError> {
+    if let Target::Postgres { url, register } = s.target()? {
+        return Err(CliError::Usage(postgres_backup_advice(&url, &register)));
+    }
     let _lock = s.lock()?;
     let options = RestoreOptions::default().allow_divergence(args.force);
     // The backup's own chain is verified by the restore; its checkpoints,
@@ -257,15 +269,86 @@ fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliE
     Ok(ExitCode::SUCCESS)
 }
 
+/// `isms verify` of a register on PostgreSQL: its chain and, with
+/// `--deep`, its projections. It keeps no signed checkpoints yet, so
+/// `--against` is refused rather than half checked.
+fn verify_postgres(
+    store: &isms_store_postgres::PgStore,
+    args: &crate::cli::VerifyArgs,
+) -> Result<ExitCode, CliError> {
+    if args.against.is_some() {
+        return Err(CliError::Usage(
+            "--against: registers on PostgreSQL keep no signed checkpoints yet; \
+             verify against a head with a register document instead"
+                .into(),
+        ));
+    }
+    let verified = store.verify()?;
+    let items = if args.deep {
+        Some(store.check_projections()?)
+    } else {
+        None
+    };
+    if args.json.json {
+        print_json(&serde_json::json!({
+            "intact": true,
+            "events": verified.events,
+            "head": verified.head,
+            "checkpoints": 0,
+            "projections_checked": items,
+        }))?;
+    } else {
+        println!(
+            "intact: {} events, chain head {} at position {}",
+            verified.events, verified.head.hash, verified.head.position
+        );
+        println!("checkpoints: none (registers on PostgreSQL keep no signed checkpoints yet)");
+        if let Some(items) = items {
+            println!("projections: all {items} items equal a fresh fold of the log");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What backup and restore are on PostgreSQL: the server's own tools, or
+/// a register document; the store has no file to copy.
+fn postgres_backup_advice(url: &str, register: &isms_store_postgres::RegisterId) -> String {
+    let url = crate::backend::redact(url);
+    format!(
+        "register {register} lives in a PostgreSQL database ({url}), not in a file isms could copy. \
+         Back it up with PostgreSQL's tools: `pg_dump --table='isms.*' {url}` for the database, or one \
+         register alone with `psql {url} -c \"\\copy (SELECT * FROM isms.events WHERE register = '{register}' \
+         ORDER BY position) TO 'events.csv' CSV\"` (the other tables are derived from it); or keep a \
+         register document, `isms --db URL?register={register} export --format json --out register.json`, \
+         which `isms import register.json` loads into an empty register and `isms verify` checks. \
+         Restore with `pg_restore`/`psql`, or by importing the document; see docs/scaling.md"
+    )
+}
+
 fn init(s: &Session) -> Result<ExitCode, CliError> {
-    SqliteStore::create(&s.db)?.close()?;
-    println!("created an empty register in {}", s.db.display());
+    match s.target()? {
+        Target::File(path) => {
+            SqliteStore::create(&path)?.close()?;
+            println!("created an empty register in {}", path.display());
+        }
+        Target::Postgres { url, register } => {
+            let label = crate::backend::init_postgres(&url, &register)?;
+            println!("created an empty register in {}", label.display());
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Opens the store, creating it if missing, and checks it holds nothing.
-fn open_empty(s: &Session, why: &str) -> Result<SqliteStore, CliError> {
-    let store = SqliteStore::open_or_create(&s.db)?;
+fn open_empty(s: &Session, why: &str) -> Result<Store, CliError> {
+    let store = match s.target()? {
+        Target::File(path) => Store::Sqlite(SqliteStore::open_or_create(&path)?),
+        target @ Target::Postgres { .. } => Store::open(&target, |_| {
+            Err(CliError::Other(
+                "a PostgreSQL target opened as a file".into(),
+            ))
+        })?,
+    };
     let head = store.head()?;
     if head.position > 0 {
         return Err(CliError::Usage(format!(
@@ -307,7 +390,8 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
     } else {
         PathBuf::from("isms-demo.db")
     };
-    if db.exists() {
+    let on_server = matches!(Target::of(&db)?, Target::Postgres { .. });
+    if !on_server && db.exists() {
         if !args.force {
             return Err(CliError::Usage(format!(
                 "{} exists; pass --force to replace it (only an isms register is replaced) or --db NEW.db",
@@ -340,7 +424,11 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
         isms_gen::seed_scenarios_onto(history.register, now - scenario_span - Duration::days(1))
             .map_err(|e| CliError::Other(e.to_string()))?;
 
-    let mut store = SqliteStore::create(&s.db)?;
+    let mut store = if on_server {
+        open_empty(&s, "demo")?
+    } else {
+        Store::Sqlite(SqliteStore::create(&s.db)?)
+    };
     let mut events = history.events;
     events.extend(seed.events);
     session::append_streams(&mut store, events, "storing")?;
@@ -365,9 +453,14 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
     .collect();
     print!("{}", output::nc_rows(&picked));
 
-    let mut report_name = s.db.file_stem().unwrap_or_default().to_os_string();
-    report_name.push("-review.html");
-    let report_path = s.db.with_file_name(report_name);
+    let report_path = match s.target()? {
+        Target::File(path) => {
+            let mut name = path.file_stem().unwrap_or_default().to_os_string();
+            name.push("-review.html");
+            path.with_file_name(name)
+        }
+        Target::Postgres { register, .. } => PathBuf::from(format!("{register}-review.html")),
+    };
     let args = ReportArgs {
         period: Period {
             as_of: None,
@@ -396,7 +489,10 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
 }
 
 fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliError> {
-    let store = s.open_unchecked()?;
+    let store = match s.open_unchecked()? {
+        Store::Sqlite(store) => store,
+        Store::Postgres(store) => return verify_postgres(&store, args),
+    };
     let mut trusted = s.trusted_keys()?;
     let against = args.against.as_deref().map(read_checkpoint).transpose()?;
     // A checkpoint kept elsewhere is the verifier's own anchor: its key is
@@ -600,7 +696,7 @@ fn item_filter(
 }
 
 /// The items a filter selects, from the store's projections.
-fn list(store: &SqliteStore, filter: &ItemFilter) -> Result<Vec<isms_core::Item>, CliError> {
+fn list(store: &Store, filter: &ItemFilter) -> Result<Vec<isms_core::Item>, CliError> {
     let mut items = Vec::new();
     store.list_items(filter, &mut |i| items.push(i))?;
     Ok(items)
@@ -608,7 +704,7 @@ fn list(store: &SqliteStore, filter: &ItemFilter) -> Result<Vec<isms_core::Item>
 
 /// The whole register from the store's projections (item states), without
 /// folding the log.
-fn projected_register(store: &SqliteStore) -> Result<Register, CliError> {
+fn projected_register(store: &Store) -> Result<Register, CliError> {
     let mut ncs = Vec::new();
     let mut imps = Vec::new();
     for kind in [ItemKind::Nonconformity, ItemKind::Improvement] {
@@ -654,11 +750,14 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
 fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     let (as_of, window_days) = as_of_and_window(s, period)?;
     let store = s.open_read()?;
-    // Streamed from the store's KPI facts: no register is built.
-    let mut builder = isms_kpi::KpiViewBuilder::default();
-    store.read_facts(&mut |f| match f {
-        Facts::Nonconformity(nc) => builder.push_nonconformity(&nc),
-        Facts::Improvement(imp) => builder.push_improvement(&imp),
+    // Streamed from the store's KPI facts, decoded straight into the
+    // view's columns: no register is built, nor any per-item value.
+    let (ncs, _) = store.facts_size_hint()?;
+    let ncs = usize::try_from(ncs.min(u64::from(isms_core::MAX_ITEMS))).unwrap_or(0);
+    let mut builder = isms_kpi::KpiViewBuilder::with_capacity(ncs, ncs / 2 * 5);
+    store.read_encoded_facts(&mut |kind, bytes| match kind {
+        ItemKind::Nonconformity => builder.push_encoded_nonconformity(bytes),
+        ItemKind::Improvement => builder.push_encoded_improvement(bytes),
     })?;
     let view = builder.finish();
     let catalog = Catalog::shipped();
@@ -854,10 +953,12 @@ fn import_spreadsheets(
     let _lock = s.lock()?;
     // A register that does not exist yet is created only for a plan that
     // will be appended: a refused import or a dry run leaves no file.
-    let store = if s.db.exists() {
-        Some(SqliteStore::open_or_create(&s.db)?)
-    } else {
-        None
+    let store = match s.target()? {
+        Target::File(path) if path.exists() => {
+            Some(Store::Sqlite(SqliteStore::open_or_create(&path)?))
+        }
+        Target::File(_) => None,
+        Target::Postgres { .. } => Some(s.open()?),
     };
     let register = match &store {
         Some(st) => st.fold(Selection::All)?,
@@ -889,7 +990,7 @@ fn import_spreadsheets(
     }
     let mut store = match store {
         Some(st) => st,
-        None => SqliteStore::open_or_create(&s.db)?,
+        None => Store::Sqlite(SqliteStore::open_or_create(&s.db)?),
     };
     plan.append_to(&mut store)?;
     s.seal(&mut store)?;

@@ -5,11 +5,11 @@
 //! parses the domain's words and dates, and builds the command (ripgrep's
 //! split between low-level and high-level arguments).
 
+use crate::backend::Store;
 use isms_core::{
     ActionDecision, Command, ImprovementId, NonconformityId, ProposeImprovement, RejectionReason,
     ReportNonconformity, VerificationSchedule,
 };
-use isms_store_sqlite::SqliteStore;
 
 use crate::cli::{ImprovementCommand, NcCommand};
 use crate::commands::{actor_or, evidence};
@@ -42,7 +42,7 @@ fn requirement(text: &str) -> Result<isms_core::RequirementRef, CliError> {
 /// The command a writing `isms nc ...` subcommand records.
 pub fn nc_command(
     s: &Session,
-    store: &SqliteStore,
+    store: &Store,
     c: NcCommand,
 ) -> Result<Built<NonconformityId>, CliError> {
     Ok(match c {
@@ -367,7 +367,7 @@ pub fn nc_command(
 /// The command a writing `isms improvement ...` subcommand records.
 pub fn improvement_command(
     s: &Session,
-    store: &SqliteStore,
+    store: &Store,
     c: ImprovementCommand,
 ) -> Result<Built<ImprovementId>, CliError> {
     Ok(match c {

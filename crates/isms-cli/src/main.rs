@@ -55,6 +55,7 @@ macro_rules! eprint {
     };
 }
 
+mod backend;
 mod cli;
 mod commands;
 mod error;

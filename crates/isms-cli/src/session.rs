@@ -20,6 +20,8 @@ use isms_store::{
 use isms_store::{CheckpointSigner, OpenError, PublicKey};
 use isms_store_sqlite::{MigrationProgress, Options, SqliteStore};
 
+use crate::backend::{Store, Target};
+
 use crate::error::{CliError, io};
 use crate::parse;
 
@@ -49,7 +51,7 @@ pub struct Session {
 /// A store opened for writing one command.
 pub struct Writer {
     /// The handler over the store.
-    pub handler: CommandHandler<SqliteStore>,
+    pub handler: CommandHandler<Store>,
 }
 
 impl Session {
@@ -123,7 +125,12 @@ impl Session {
     /// The incremental check of the chain every read and write runs first
     /// (from the latest checkpoint to the head). A read with
     /// `--allow-unverified` goes on over tampering, saying so on stderr.
-    fn check_chain(&self, store: &SqliteStore, reading: bool) -> Result<(), CliError> {
+    fn check_chain(&self, store: &Store, reading: bool) -> Result<(), CliError> {
+        // A register on PostgreSQL keeps no signed checkpoints (yet), so
+        // there is no incremental check to run: `isms verify` walks its chain.
+        let Store::Sqlite(store) = store else {
+            return Ok(());
+        };
         let result = store.verify_tail(&self.trusted_keys()?).map(|_| ());
         self.allow(result, reading)
     }
@@ -131,7 +138,7 @@ impl Session {
     /// For a read of the whole log (an export): the whole chain, from the
     /// first event, as it costs no more than the read itself; an edit
     /// before the latest checkpoint is refused too.
-    pub fn check_whole_chain(&self, store: &SqliteStore) -> Result<(), CliError> {
+    pub fn check_whole_chain(&self, store: &Store) -> Result<(), CliError> {
         let result = store.verify().map(|_| ());
         self.allow(result, true)
     }
@@ -160,7 +167,11 @@ impl Session {
     /// new one (the events just written, when the write started from a
     /// checked chain), records the new head as checked, and signs a
     /// checkpoint of it when a signing key is given.
-    pub fn seal(&self, store: &mut SqliteStore) -> Result<(), CliError> {
+    pub fn seal(&self, store: &mut Store) -> Result<(), CliError> {
+        // Checkpoints are SQLite's so far (schema 5); see `check_chain`.
+        let Store::Sqlite(store) = store else {
+            return Ok(());
+        };
         let head = store.verify_tail(&self.trusted_keys()?)?.head;
         if let Some(signer) = self.signer()? {
             let latest = store.latest_checkpoint()?;
@@ -194,14 +205,18 @@ impl Session {
 
     /// Opens the existing store (migrating an older schema, and saying so
     /// on stderr while it builds new tables from the log).
-    pub fn open(&self) -> Result<SqliteStore, CliError> {
-        let options = Options::default().progress(migration_progress);
-        Ok(SqliteStore::open_with(&self.db, options)?)
+    pub fn open(&self) -> Result<Store, CliError> {
+        Store::open(&self.target()?, open_sqlite)
+    }
+
+    /// Where the register is: a file, or a register on a PostgreSQL server.
+    pub fn target(&self) -> Result<Target, CliError> {
+        Target::of(&self.db)
     }
 
     /// [`Session::open`], then the incremental check of the chain: a write
     /// never goes onto a chain that does not verify.
-    pub fn open_checked(&self) -> Result<SqliteStore, CliError> {
+    pub fn open_checked(&self) -> Result<Store, CliError> {
         let store = self.open()?;
         self.check_chain(&store, false)?;
         Ok(store)
@@ -210,7 +225,7 @@ impl Session {
     /// [`Session::open_unchecked`], then the incremental check of the
     /// chain from the latest checkpoint to the head: every reading command
     /// refuses a broken chain (exit 6) unless `--allow-unverified`.
-    pub fn open_read(&self) -> Result<SqliteStore, CliError> {
+    pub fn open_read(&self) -> Result<Store, CliError> {
         let store = self.open_unchecked()?;
         self.check_chain(&store, true)?;
         Ok(store)
@@ -223,12 +238,14 @@ impl Session {
     /// older schema needs one read-write open to migrate; that is tried
     /// then, as [`Session::open`] would. No check of the chain: for
     /// `verify` and `backup`, which check it all.
-    pub fn open_unchecked(&self) -> Result<SqliteStore, CliError> {
-        let options = Options::default().read_only(true);
-        match SqliteStore::open_with(&self.db, options) {
-            Err(OpenError::OlderSchemaReadOnly { .. }) => self.open(),
-            other => Ok(other?),
-        }
+    pub fn open_unchecked(&self) -> Result<Store, CliError> {
+        Store::open(&self.target()?, |path| {
+            let options = Options::default().read_only(true);
+            match SqliteStore::open_with(path, options) {
+                Err(OpenError::OlderSchemaReadOnly { .. }) => open_sqlite(path),
+                other => Ok(other?),
+            }
+        })
     }
 
     /// Opens the existing store for one command. No lock is taken: the
@@ -252,7 +269,14 @@ impl Session {
     ///
     /// Waits at most [`lock_timeout`] for another process to release it,
     /// then gives up with [`CliError::LockTimeout`] (exit 5).
-    pub fn lock(&self) -> Result<File, CliError> {
+    ///
+    /// A register on PostgreSQL has no file beside it: `None`. Its appends
+    /// are serialised by the server (one lock per register), and a command
+    /// that needs an empty register checks that in its own append.
+    pub fn lock(&self) -> Result<Option<File>, CliError> {
+        if let Target::Postgres { .. } = self.target()? {
+            return Ok(None);
+        }
         let timeout = lock_timeout()?;
         let mut name = self.db.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
@@ -267,7 +291,7 @@ impl Session {
         let mut pause = Duration::from_millis(5);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(file),
+                Ok(()) => return Ok(Some(file)),
                 Err(TryLockError::WouldBlock) if start.elapsed() < timeout => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(200));
@@ -298,6 +322,12 @@ impl Session {
         }
         Ok(outcome)
     }
+}
+
+/// Opens a SQLite register read-write, migrating an older schema.
+fn open_sqlite(path: &Path) -> Result<SqliteStore, CliError> {
+    let options = Options::default().progress(migration_progress);
+    Ok(SqliteStore::open_with(path, options)?)
 }
 
 /// Prints how a schema migration goes: once when a version starts, every
@@ -403,7 +433,7 @@ fn warning_text(w: &PolicyWarning) -> String {
 }
 
 /// The nonconformity `text` names (`NC-0007`, `nc7` or a UUID).
-pub fn resolve_nc(store: &SqliteStore, text: &str) -> Result<NonconformityId, CliError> {
+pub fn resolve_nc(store: &Store, text: &str) -> Result<NonconformityId, CliError> {
     if let Ok(r) = text.parse::<NcRef>() {
         return match store.find_stream_by_reference(&r.to_string())? {
             Some(StreamId::Nonconformity(id)) => Ok(id),
@@ -422,7 +452,7 @@ pub fn resolve_nc(store: &SqliteStore, text: &str) -> Result<NonconformityId, Cl
 }
 
 /// The improvement `text` names (`IMP-0003` or a UUID).
-pub fn resolve_improvement(store: &SqliteStore, text: &str) -> Result<ImprovementId, CliError> {
+pub fn resolve_improvement(store: &Store, text: &str) -> Result<ImprovementId, CliError> {
     if let Ok(r) = text.parse::<ImprovementRef>() {
         return match store.find_stream_by_reference(&r.to_string())? {
             Some(StreamId::Improvement(id)) => Ok(id),
@@ -449,7 +479,7 @@ fn not_found(what: String, db: &Path) -> CliError {
 
 /// The corrective action `text` names within a nonconformity (`A-2` or a UUID).
 pub fn resolve_action(
-    store: &SqliteStore,
+    store: &Store,
     nc: NonconformityId,
     text: &str,
 ) -> Result<ActionId, CliError> {
@@ -474,10 +504,7 @@ pub fn resolve_action(
 }
 
 /// One nonconformity, folded from its own stream.
-pub fn load_nonconformity(
-    store: &SqliteStore,
-    id: NonconformityId,
-) -> Result<Nonconformity, CliError> {
+pub fn load_nonconformity(store: &Store, id: NonconformityId) -> Result<Nonconformity, CliError> {
     match store.load_item(StreamId::Nonconformity(id))? {
         Some(Item::Nonconformity(nc)) => Ok(nc),
         _ => Err(CliError::Other(format!(
@@ -487,7 +514,7 @@ pub fn load_nonconformity(
 }
 
 /// One improvement, folded from its own stream.
-pub fn load_improvement(store: &SqliteStore, id: ImprovementId) -> Result<Improvement, CliError> {
+pub fn load_improvement(store: &Store, id: ImprovementId) -> Result<Improvement, CliError> {
     match store.load_item(StreamId::Improvement(id))? {
         Some(Item::Improvement(imp)) => Ok(imp),
         _ => Err(CliError::Other(format!(
@@ -502,11 +529,7 @@ pub fn load_improvement(store: &SqliteStore, id: ImprovementId) -> Result<Improv
 /// body edited in place shows there, wherever it is in the log); the
 /// incremental check of [`Session::open_read`] covers only the events since
 /// the last checked head.
-pub fn item_events(
-    s: &Session,
-    store: &SqliteStore,
-    stream: StreamId,
-) -> Result<Vec<Event>, CliError> {
+pub fn item_events(s: &Session, store: &Store, stream: StreamId) -> Result<Vec<Event>, CliError> {
     let stored = store.load(Selection::Stream(stream))?;
     let positions: Vec<u64> = stored.iter().map(|e| e.position).collect();
     s.allow(store.verify_positions(&positions), true)?;
@@ -516,11 +539,7 @@ pub fn item_events(
 /// Appends whole streams to an empty store, in batches, with progress on a
 /// terminal's stderr. Events of one stream must be in their order; streams
 /// may interleave (they are grouped, keeping first appearance).
-pub fn append_streams(
-    store: &mut SqliteStore,
-    events: Vec<Event>,
-    label: &str,
-) -> Result<u64, CliError> {
+pub fn append_streams(store: &mut Store, events: Vec<Event>, label: &str) -> Result<u64, CliError> {
     let mut index: HashMap<StreamId, usize> = HashMap::new();
     let mut groups: Vec<(StreamId, Vec<Event>)> = Vec::new();
     for e in events {

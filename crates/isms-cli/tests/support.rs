@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// A scratch directory with a database path, removed on drop.
 pub(crate) struct Scratch {
     dir: PathBuf,
+    /// `--db` when it is not the file in `dir` (a PostgreSQL URL).
+    db: Option<PathBuf>,
 }
 
 impl Scratch {
@@ -19,7 +21,14 @@ impl Scratch {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        Self { dir }
+        Self { dir, db: None }
+    }
+
+    /// A scratch directory whose `--db` is `db` (a PostgreSQL URL).
+    pub(crate) fn with_db(name: &str, db: &str) -> Self {
+        let mut scratch = Self::new(name);
+        scratch.db = Some(PathBuf::from(db));
+        scratch
     }
 
     pub(crate) fn path(&self, name: &str) -> PathBuf {
@@ -27,7 +36,7 @@ impl Scratch {
     }
 
     pub(crate) fn db(&self) -> PathBuf {
-        self.path("register.db")
+        self.db.clone().unwrap_or_else(|| self.path("register.db"))
     }
 
     /// `isms --db <db> --as tester ARGS`, in the scratch directory.

@@ -384,3 +384,41 @@ fn a_backup_with_a_forged_checkpoint_is_not_restored() {
     assert!(err.contains("not a trusted key"), "{err}");
     assert_eq!(std::fs::read(s.db()).unwrap(), before);
 }
+
+/// A backup taken by an older version (schema 4, before checkpoints) is
+/// restored: a copy of it is migrated, the backup itself is never written.
+#[test]
+fn a_backup_from_schema_4_is_restored_and_left_as_it_was() {
+    let s = Scratch::new("restore-v4");
+    register(&s, &["First finding", "Second finding"], None);
+    s.isms(&["backup", "--to", "old.db"]).ok();
+    let old = s.path("old.db");
+    let conn = rusqlite::Connection::open(&old).unwrap();
+    conn.execute_batch(
+        "DROP TABLE checkpoints; DROP TABLE verified_head; PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(conn);
+    let before = std::fs::read(&old).unwrap();
+    let fresh = Scratch::new("restore-v4-target");
+    fresh
+        .isms(&["restore", "--from", old.to_str().unwrap()])
+        .ok();
+    assert_eq!(
+        std::fs::read(&old).unwrap(),
+        before,
+        "the backup was written"
+    );
+    let out = fresh.isms(&["verify"]).ok();
+    assert!(out.starts_with("intact: 2 events"), "{out}");
+    let listed = fresh.isms(&["nc", "list"]).ok();
+    assert!(listed.contains("Second finding"), "{listed}");
+    // No migrated copy is left beside the target.
+    let leftovers: Vec<_> = std::fs::read_dir(fresh.db().parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("migrating"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -389,77 +389,303 @@ impl NcFacts {
     /// # Errors
     /// A [`FactsError`] naming what does not decode and where.
     pub fn decode(bytes: &[u8]) -> Result<Self, FactsError> {
-        let mut r = Reader { bytes, at: 0 };
-        r.version()?;
-        let number = r.u32("number")?;
-        let severity = r.code(&Severity::ALL, "severity")?;
+        let mut collect = Collect::default();
+        decode_nc(bytes, &mut collect)?;
+        Ok(collect.facts)
+    }
+}
+
+impl NcFacts {
+    /// Hands these facts to `visitor` in the order [`decode_nc`] would
+    /// (see [`NcFactsVisitor`]), so that a reader built for encoded facts
+    /// takes decoded ones the same way. Stops with `false` if the visitor
+    /// refuses a requirement.
+    pub fn visit(&self, visitor: &mut impl NcFactsVisitor) -> bool {
+        visitor.start(self.number, self.severity, self.state, self.reported_at);
+        for (state, at) in &self.history {
+            visitor.transition(*state, *at);
+        }
+        for r in &self.requirements {
+            if !visitor.requirement(r.as_str()) {
+                return false;
+            }
+        }
+        visitor.contained(self.contained_at);
+        for (at, effective) in &self.conclusions {
+            visitor.conclusion(*at, *effective);
+        }
+        visitor.outcome(self.closed_at, self.rejected_at, self.recurrence_linked_at);
+        for (at, causes) in &self.analyses {
+            visitor.analysis(*at);
+            for c in causes {
+                visitor.cause(*c);
+            }
+        }
+        for p in &self.plans {
+            visitor.plan(*p);
+        }
+        for r in &self.results {
+            visitor.result(*r);
+        }
+        for a in &self.actions {
+            visitor.action(
+                a.planned_at,
+                a.status,
+                a.completed_at,
+                a.cancelled_at,
+                a.original_due,
+            );
+            for (at, to) in &a.reschedules {
+                visitor.reschedule(*at, *to);
+            }
+        }
+        true
+    }
+}
+
+/// A reader of encoded nonconformity facts that keeps its own layout (a
+/// KPI view's columns, say): [`decode_nc`] hands it every value in the
+/// encoding's order, so nothing is allocated on the way. The calls for one
+/// item always come as: [`start`](NcFactsVisitor::start), a
+/// [`transition`](NcFactsVisitor::transition) per history entry, a
+/// [`requirement`](NcFactsVisitor::requirement) each,
+/// [`contained`](NcFactsVisitor::contained), a
+/// [`conclusion`](NcFactsVisitor::conclusion) each,
+/// [`outcome`](NcFactsVisitor::outcome), for each analysis
+/// [`analysis`](NcFactsVisitor::analysis) then its
+/// [`cause`](NcFactsVisitor::cause)s, a [`plan`](NcFactsVisitor::plan)
+/// each, a [`result`](NcFactsVisitor::result) each, and for each action
+/// [`action`](NcFactsVisitor::action) then its
+/// [`reschedule`](NcFactsVisitor::reschedule)s. When decoding fails the
+/// calls stop where the bytes went wrong; the visitor then holds part of an
+/// item, which it must discard.
+pub trait NcFactsVisitor {
+    /// The item's number, severity, current state and report.
+    fn start(&mut self, number: u32, severity: Severity, state: NcState, reported_at: Stamp);
+    /// One state it entered, in order (the report first).
+    fn transition(&mut self, state: NcState, at: Stamp);
+    /// One requirement it breaches, as text; `false` refuses the text as
+    /// not a requirement reference (decoding then fails with
+    /// [`FactsError::Invalid`]).
+    fn requirement(&mut self, text: &str) -> bool;
+    /// When containment was first recorded.
+    fn contained(&mut self, at: Option<Stamp>);
+    /// One effectiveness conclusion, in order.
+    fn conclusion(&mut self, at: Stamp, effective: bool);
+    /// When it was closed, rejected, linked as a recurrence.
+    fn outcome(
+        &mut self,
+        closed_at: Option<Stamp>,
+        rejected_at: Option<Stamp>,
+        recurrence_linked_at: Option<Stamp>,
+    );
+    /// One root-cause analysis; its causes follow.
+    fn analysis(&mut self, at: Stamp);
+    /// One cause of the analysis last announced.
+    fn cause(&mut self, category: RootCauseCategory);
+    /// One verification plan.
+    fn plan(&mut self, plan: PlanFacts);
+    /// One recorded verification result.
+    fn result(&mut self, result: ResultFacts);
+    /// One corrective action (its reschedules follow).
+    fn action(
+        &mut self,
+        planned_at: Stamp,
+        status: ActionStatus,
+        completed_at: Option<Stamp>,
+        cancelled_at: Option<Stamp>,
+        original_due: Day,
+    );
+    /// One reschedule of the action last announced.
+    fn reschedule(&mut self, at: Stamp, to: Day);
+}
+
+/// Decodes what [`NcFacts::encode`] wrote into `visitor`, value by value
+/// (see [`NcFactsVisitor`]); [`NcFacts::decode`] is this with a visitor
+/// that collects the values.
+///
+/// # Errors
+/// A [`FactsError`] naming what does not decode and where.
+pub fn decode_nc(bytes: &[u8], visitor: &mut impl NcFactsVisitor) -> Result<(), FactsError> {
+    let mut r = Reader { bytes, at: 0 };
+    r.version()?;
+    let number = r.u32("number")?;
+    let severity = r.code(&Severity::ALL, "severity")?;
+    let state = r.code(&NcState::ALL, "state")?;
+    let reported_at = r.instant()?;
+    visitor.start(number, severity, state, reported_at);
+    for _ in 0..r.count("history")? {
         let state = r.code(&NcState::ALL, "state")?;
-        let reported_at = r.instant()?;
-        let history = r.list("history", |r| {
-            Ok((r.code(&NcState::ALL, "state")?, r.instant()?))
-        })?;
-        let requirements = r.list("requirements", |r| {
-            let at = r.at;
-            let text = r.text()?;
-            text.parse().map_err(|_| FactsError::Invalid {
+        visitor.transition(state, r.instant()?);
+    }
+    for _ in 0..r.count("requirements")? {
+        let at = r.at;
+        let text = r.text()?;
+        if !visitor.requirement(text) {
+            return Err(FactsError::Invalid {
                 what: "requirement reference",
                 value: text.len() as u64,
                 at,
-            })
-        })?;
-        let contained_at = r.opt_instant()?;
-        let conclusions = r.list("conclusions", |r| Ok((r.instant()?, r.flag()?)))?;
-        let closed_at = r.opt_instant()?;
-        let rejected_at = r.opt_instant()?;
-        let recurrence_linked_at = r.opt_instant()?;
-        let analyses = r.list("analyses", |r| {
+            });
+        }
+    }
+    visitor.contained(r.opt_instant()?);
+    for _ in 0..r.count("conclusions")? {
+        let at = r.instant()?;
+        visitor.conclusion(at, r.flag()?);
+    }
+    let closed_at = r.opt_instant()?;
+    let rejected_at = r.opt_instant()?;
+    let recurrence_linked_at = r.opt_instant()?;
+    visitor.outcome(closed_at, rejected_at, recurrence_linked_at);
+    for _ in 0..r.count("analyses")? {
+        visitor.analysis(r.instant()?);
+        for _ in 0..r.count("causes")? {
+            visitor.cause(r.code(&RootCauseCategory::ALL, "cause")?);
+        }
+    }
+    for _ in 0..r.count("plans")? {
+        visitor.plan(PlanFacts {
+            at: r.instant()?,
+            attempt: r.u32("attempt")?,
+            schedule: r.schedule()?,
+        });
+    }
+    for _ in 0..r.count("results")? {
+        visitor.result(ResultFacts {
+            at: r.instant()?,
+            attempt: r.u32("attempt")?,
+            check: r.u32("check")?,
+            passed: r.flag()?,
+        });
+    }
+    for _ in 0..r.count("actions")? {
+        let planned_at = r.instant()?;
+        let status = r.code(&ACTION_STATUSES, "action status")?;
+        let completed_at = r.opt_instant()?;
+        let cancelled_at = r.opt_instant()?;
+        let original_due = r.date()?;
+        visitor.action(planned_at, status, completed_at, cancelled_at, original_due);
+        for _ in 0..r.count("reschedules")? {
             let at = r.instant()?;
-            let causes = r.list("causes", |r| r.code(&RootCauseCategory::ALL, "cause"))?;
-            Ok((at, causes))
-        })?;
-        let plans = r.list("plans", |r| {
-            Ok(PlanFacts {
-                at: r.instant()?,
-                attempt: r.u32("attempt")?,
-                schedule: r.schedule()?,
-            })
-        })?;
-        let results = r.list("results", |r| {
-            Ok(ResultFacts {
-                at: r.instant()?,
-                attempt: r.u32("attempt")?,
-                check: r.u32("check")?,
-                passed: r.flag()?,
-            })
-        })?;
-        let actions = r.list("actions", |r| {
-            Ok(ActionFacts {
-                planned_at: r.instant()?,
-                status: r.code(&ACTION_STATUSES, "action status")?,
-                completed_at: r.opt_instant()?,
-                cancelled_at: r.opt_instant()?,
-                original_due: r.date()?,
-                reschedules: r.list("reschedules", |r| Ok((r.instant()?, r.date()?)))?,
-            })
-        })?;
-        r.end()?;
-        Ok(NcFacts {
-            number,
-            severity,
-            state,
-            reported_at,
-            history,
-            requirements,
-            contained_at,
-            conclusions,
-            closed_at,
-            rejected_at,
-            recurrence_linked_at,
-            analyses,
-            plans,
-            results,
-            actions,
-        })
+            visitor.reschedule(at, r.date()?);
+        }
+    }
+    r.end()
+}
+
+/// The visitor behind [`NcFacts::decode`]: collects the values.
+struct Collect {
+    facts: NcFacts,
+}
+
+impl Default for Collect {
+    fn default() -> Self {
+        Collect {
+            facts: NcFacts {
+                number: 0,
+                severity: Severity::Minor,
+                state: NcState::ALL[0],
+                reported_at: Stamp { secs: 0, nanos: 0 },
+                history: Vec::new(),
+                requirements: Vec::new(),
+                contained_at: None,
+                conclusions: Vec::new(),
+                closed_at: None,
+                rejected_at: None,
+                recurrence_linked_at: None,
+                analyses: Vec::new(),
+                plans: Vec::new(),
+                results: Vec::new(),
+                actions: Vec::new(),
+            },
+        }
+    }
+}
+
+impl NcFactsVisitor for Collect {
+    fn start(&mut self, number: u32, severity: Severity, state: NcState, reported_at: Stamp) {
+        let f = &mut self.facts;
+        f.number = number;
+        f.severity = severity;
+        f.state = state;
+        f.reported_at = reported_at;
+    }
+
+    fn transition(&mut self, state: NcState, at: Stamp) {
+        self.facts.history.push((state, at));
+    }
+
+    fn requirement(&mut self, text: &str) -> bool {
+        match text.parse() {
+            Ok(r) => {
+                self.facts.requirements.push(r);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn contained(&mut self, at: Option<Stamp>) {
+        self.facts.contained_at = at;
+    }
+
+    fn conclusion(&mut self, at: Stamp, effective: bool) {
+        self.facts.conclusions.push((at, effective));
+    }
+
+    fn outcome(
+        &mut self,
+        closed_at: Option<Stamp>,
+        rejected_at: Option<Stamp>,
+        recurrence_linked_at: Option<Stamp>,
+    ) {
+        let f = &mut self.facts;
+        f.closed_at = closed_at;
+        f.rejected_at = rejected_at;
+        f.recurrence_linked_at = recurrence_linked_at;
+    }
+
+    fn analysis(&mut self, at: Stamp) {
+        self.facts.analyses.push((at, Vec::new()));
+    }
+
+    fn cause(&mut self, category: RootCauseCategory) {
+        if let Some((_, causes)) = self.facts.analyses.last_mut() {
+            causes.push(category);
+        }
+    }
+
+    fn plan(&mut self, plan: PlanFacts) {
+        self.facts.plans.push(plan);
+    }
+
+    fn result(&mut self, result: ResultFacts) {
+        self.facts.results.push(result);
+    }
+
+    fn action(
+        &mut self,
+        planned_at: Stamp,
+        status: ActionStatus,
+        completed_at: Option<Stamp>,
+        cancelled_at: Option<Stamp>,
+        original_due: Day,
+    ) {
+        self.facts.actions.push(ActionFacts {
+            planned_at,
+            status,
+            completed_at,
+            cancelled_at,
+            original_due,
+            reschedules: Vec::new(),
+        });
+    }
+
+    fn reschedule(&mut self, at: Stamp, to: Day) {
+        if let Some(a) = self.facts.actions.last_mut() {
+            a.reschedules.push((at, to));
+        }
     }
 }
 
@@ -592,7 +818,7 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn byte(&mut self, what: &'static str) -> Result<u8, FactsError> {
         let b = *self
             .bytes
@@ -616,7 +842,24 @@ impl Reader<'_> {
         }
     }
 
+    /// LEB128; one-byte values (most counts, codes and nanoseconds of
+    /// whole seconds) take the short way.
+    /// LEB128; one-byte values (most counts, codes, and the nanoseconds
+    /// of whole seconds) take the short way. (Reading longer values a word
+    /// at a time was tried: more instructions in all, for the error
+    /// plumbing around it.)
+    #[inline]
     fn uint(&mut self, what: &'static str) -> Result<u64, FactsError> {
+        if let Some(&b) = self.bytes.get(self.at)
+            && b < 0x80
+        {
+            self.at += 1;
+            return Ok(u64::from(b));
+        }
+        self.uint_long(what)
+    }
+
+    fn uint_long(&mut self, what: &'static str) -> Result<u64, FactsError> {
         let start = self.at;
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
@@ -703,43 +946,35 @@ impl Reader<'_> {
             })
     }
 
-    fn text(&mut self) -> Result<String, FactsError> {
+    fn text(&mut self) -> Result<&'a str, FactsError> {
         let at = self.at;
         let len = self.uint("text length")?;
+        let bytes = self.bytes;
         let end = usize::try_from(len)
             .ok()
             .and_then(|l| self.at.checked_add(l))
-            .filter(|&e| e <= self.bytes.len())
+            .filter(|&e| e <= bytes.len())
             .ok_or(FactsError::Truncated { what: "text", at })?;
-        let s =
-            std::str::from_utf8(&self.bytes[self.at..end]).map_err(|_| FactsError::Invalid {
-                what: "text",
-                value: len,
-                at,
-            })?;
+        let s = std::str::from_utf8(&bytes[self.at..end]).map_err(|_| FactsError::Invalid {
+            what: "text",
+            value: len,
+            at,
+        })?;
         self.at = end;
-        Ok(s.to_owned())
+        Ok(s)
     }
 
-    /// A length-prefixed list; the length is checked against the bytes
-    /// left (every element takes at least one byte), so a corrupt length
-    /// cannot make it allocate more than the input's size.
-    fn list<T>(
-        &mut self,
-        what: &'static str,
-        mut item: impl FnMut(&mut Self) -> Result<T, FactsError>,
-    ) -> Result<Vec<T>, FactsError> {
+    /// The length of a list; checked against the bytes left (every
+    /// element takes at least one byte), so a corrupt length cannot make a
+    /// reader loop or allocate beyond the input's size.
+    fn count(&mut self, what: &'static str) -> Result<u64, FactsError> {
         let at = self.at;
         let n = self.uint(what)?;
         let left = (self.bytes.len() - self.at) as u64;
         if n > left {
             return Err(FactsError::Invalid { what, value: n, at });
         }
-        let mut out = Vec::with_capacity(n as usize);
-        for _ in 0..n {
-            out.push(item(self)?);
-        }
-        Ok(out)
+        Ok(n)
     }
 
     fn period(&mut self) -> Result<Period, FactsError> {
@@ -802,6 +1037,79 @@ mod tests {
         assert_eq!(NaiveDate::MAX.to_epoch_days(), MAX_DAY);
         for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
             assert_eq!(Stamp::of(t).to_datetime(), t);
+        }
+    }
+
+    /// The varint reader reads every length the same whether the value
+    /// ends the input or more bytes follow, and refuses eleven-byte
+    /// encodings and truncated ones.
+    #[test]
+    fn varints_read_the_same_near_the_end_and_far_from_it() {
+        let values = [
+            0,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            1_772_442_000,
+            u64::from(u32::MAX),
+            1 << 35,
+            (1 << 42) + 5,
+            1 << 49,
+            (1 << 56) - 1,
+            1 << 56,
+            (1 << 63) - 1,
+            1 << 63,
+            u64::MAX,
+        ];
+        for v in values {
+            let mut bytes = Vec::new();
+            Writer(&mut bytes).uint(v);
+            let len = bytes.len();
+            let mut near = Reader {
+                bytes: &bytes,
+                at: 0,
+            };
+            assert_eq!(near.uint("v"), Ok(v));
+            assert_eq!(near.at, len);
+            let mut padded = bytes.clone();
+            padded.extend_from_slice(&[0xff; 12]);
+            let mut far = Reader {
+                bytes: &padded,
+                at: 0,
+            };
+            assert_eq!(far.uint("v"), Ok(v));
+            assert_eq!(far.at, len);
+            if len > 1 {
+                let mut cut = Reader {
+                    bytes: &bytes[..len - 1],
+                    at: 0,
+                };
+                assert!(matches!(cut.uint("v"), Err(FactsError::Truncated { .. })));
+            }
+            for signed in [v as i64, (v as i64).wrapping_neg()] {
+                let mut bytes = Vec::new();
+                Writer(&mut bytes).int(signed);
+                bytes.extend_from_slice(&[0; 10]);
+                assert_eq!(
+                    Reader {
+                        bytes: &bytes,
+                        at: 0
+                    }
+                    .int("v"),
+                    Ok(signed)
+                );
+            }
+        }
+        let endless = [0x80u8; 11];
+        for input in [&endless[..], &endless[..10]] {
+            let mut far = Reader {
+                bytes: input,
+                at: 0,
+            };
+            assert!(far.uint("v").is_err(), "{} bytes", input.len());
         }
     }
 }

@@ -113,7 +113,7 @@ pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, Regi
 pub use decide::{Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, decide};
 pub use error::{DecisionError, IdError, ReferenceError, ScheduleError, Subject};
 pub use event::{Claim, Event, EventPayload, StreamId};
-pub use facts::{Day, FactsError, ImprovementFacts, NcFacts, Stamp};
+pub use facts::{Day, FactsError, ImprovementFacts, NcFacts, NcFactsVisitor, Stamp, decode_nc};
 pub use ids::{
     ActionId, ActionRef, Actor, ActorId, EventId, ImprovementId, ImprovementRef, NcRef,
     NonconformityId, RefKind, Role,

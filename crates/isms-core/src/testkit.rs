@@ -48,10 +48,21 @@
 //!         .boxed()
 //!     }
 //!
-//!     // The product's own rule: every report carries a ticket number.
+//!     // The product's own rule: every report carries a ticket number, and
+//!     // its API lets a change replace the ticket but never drop it.
 //!     fn prepare(mut step: Step) -> Step {
-//!         if let Command::ReportNonconformity(r) = &mut step.command {
-//!             r.extensions.insert("ticket".into(), format!("SEC-{}", r.title.len()).into());
+//!         match &mut step.command {
+//!             Command::ReportNonconformity(r) => {
+//!                 r.extensions.insert("ticket".into(), format!("SEC-{}", r.title.len()).into());
+//!             }
+//!             Command::ChangeNonconformityExtensions { set, remove, .. } => {
+//!                 remove.retain(|field| field != "ticket");
+//!                 if let Some(ticket) = set.get_mut("ticket") {
+//!                     let number = ticket.as_str().unwrap_or_default().len();
+//!                     *ticket = format!("SEC-{number}").into();
+//!                 }
+//!             }
+//!             _ => {}
 //!         }
 //!         step
 //!     }

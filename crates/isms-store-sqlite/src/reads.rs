@@ -136,6 +136,79 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Visits every item's KPI facts as stored, still encoded
+    /// ([`NcFacts::encode`], [`ImprovementFacts::encode`]), in register
+    /// order: nonconformities by number, then improvements. For a reader
+    /// that decodes them into its own layout (`isms_kpi::KpiViewBuilder`
+    /// does, without building an [`NcFacts`] per item); [`EventStore::read_facts`]
+    /// is the decoded equivalent.
+    ///
+    /// [`EventStore::read_facts`]: isms_store::EventStore::read_facts
+    ///
+    /// # Errors
+    /// A [`ReadError::Projection`] naming the item when `visit` refuses
+    /// its bytes or its kind is unknown, or a [`ReadError`] naming the file.
+    pub fn read_encoded_facts(&self, visit: &mut EncodedFactsVisitor<'_>) -> Result<(), ReadError> {
+        let err = |e| db_err(&self.path, "read KPI facts", e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, number, facts FROM kpi_facts ORDER BY kind, number")
+            .map_err(err)?;
+        let mut rows = stmt.query([]).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            let kind: i64 = row.get(0).map_err(err)?;
+            let bytes = row
+                .get_ref(2)
+                .map_err(err)?
+                .as_blob()
+                .map_err(|e| err(e.into()))?;
+            let item_kind = match kind {
+                1 => ItemKind::Nonconformity,
+                2 => ItemKind::Improvement,
+                _ => ItemKind::Nonconformity,
+            };
+            let refused = match kind {
+                1 | 2 => visit(item_kind, bytes).err().map(|e| e.to_string()),
+                other => Some(format!("{other} is not a kind of item")),
+            };
+            if let Some(detail) = refused {
+                let number: i64 = row.get(1).map_err(err)?;
+                return Err(ReadError::Projection {
+                    projection: "kpi_facts",
+                    subject: format!("item {kind}/{number}"),
+                    detail,
+                });
+            }
+        }
+        self.check_unchanged()
+    }
+
+    /// How many nonconformities and improvements the KPI facts hold, as
+    /// their highest numbers (two index look-ups, not a count of rows):
+    /// a size hint for a reader of [`SqliteStore::read_encoded_facts`].
+    ///
+    /// # Errors
+    /// A [`ReadError`] naming the file.
+    pub fn facts_size_hint(&self) -> Result<(u64, u64), ReadError> {
+        let err = |e| db_err(&self.path, "read KPI facts", e);
+        let highest = |kind: i64| -> Result<u64, ReadError> {
+            let n: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT max(number) FROM kpi_facts WHERE kind = ?1",
+                    [kind],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+        };
+        Ok((highest(1)?, highest(2)?))
+    }
+}
+
+pub use isms_store::projection::EncodedFactsVisitor;
+
 /// Decodes one `kpi_facts` row.
 fn decode_facts(kind: i64, number: i64, bytes: &[u8]) -> Result<Facts, ReadError> {
     let corrupt = |e: isms_core::FactsError| ReadError::Projection {

@@ -384,6 +384,20 @@ fn free_name(path: &Path, suffix: &str) -> PathBuf {
     candidate
 }
 
+/// A migrated copy of an older backup, removed (with its `-wal` and
+/// `-shm`) when the restore that made it ends.
+struct MigratedCopy(Option<PathBuf>);
+
+impl Drop for MigratedCopy {
+    fn drop(&mut self) {
+        if let Some(copy) = &self.0 {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = fs::remove_file(sibling(copy, suffix));
+            }
+        }
+    }
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
@@ -858,8 +872,20 @@ impl SqliteStore {
             path: backup.to_owned(),
             source: Box::new(e),
         };
-        let source = Self::open_with(backup, Options::default().read_only(true))
-            .map_err(|e| refused(e.into()))?;
+        // A backup taken by an older version is migrated on a copy beside
+        // the target (removed when the restore ends, whatever its outcome):
+        // the backup itself is never written.
+        let mut migrated = MigratedCopy(None);
+        let source = match Self::open_with(backup, Options::default().read_only(true)) {
+            Ok(source) => source,
+            Err(OpenError::OlderSchemaReadOnly { .. }) => {
+                let copy = free_name(target, &format!(".migrating-{}", std::process::id()));
+                fs::copy(backup, &copy).map_err(io_err(&copy, "copy the backup to migrate it"))?;
+                migrated.0 = Some(copy.clone());
+                Self::open(&copy).map_err(|e| refused(e.into()))?
+            }
+            Err(e) => return Err(refused(e.into())),
+        };
         let expected = source.verify().map_err(|e| refused(e.into()))?;
         let mut replaced = None;
         let mut previous_head = None;

@@ -22,6 +22,8 @@
 //! - [`EventStore::list_items`] and [`EventStore::read_facts`]: what
 //!   reading commands and KPIs need, answered from projections by backends
 //!   that keep them;
+//! - [`projection`]: the projected rows (`items`, `kpi_facts`) of an
+//!   item, computed once for every database backend;
 //! - `conformance` (feature `conformance`): the suite any backend, an
 //!   embedder's own included, runs with one call;
 //! - [`Checkpoint`], [`CheckpointSigner`]: chain heads signed with an
@@ -82,6 +84,7 @@ pub mod conformance;
 mod error;
 mod handler;
 mod memory;
+pub mod projection;
 mod query;
 mod store;
 mod types;

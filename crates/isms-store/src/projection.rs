@@ -1,0 +1,158 @@
+//! The rows of the two projections every database backend keeps (`items`
+//! and `kpi_facts`), computed once here so that two backends project an
+//! item identically and a backend never re-derives the columns itself.
+//!
+//! A backend writes [`ItemRow::of`] an item in the append's transaction,
+//! reads a listed item back with [`decode_item`] and a KPI row with
+//! [`decode_facts`]; [`Touched`] tells it which streams an append changed.
+
+use std::collections::HashMap;
+
+use isms_core::{ImprovementFacts, Item, NcFacts, StreamId};
+
+use crate::query::{Facts, ItemKind};
+
+/// What a backend's `read_encoded_facts` hands each `kpi_facts` row to: the
+/// item's kind and its still-encoded facts (decoded by the caller, for
+/// example straight into a KPI view's columns); an error refuses the bytes
+/// and the backend names the row.
+pub type EncodedFactsVisitor<'a> =
+    dyn FnMut(ItemKind, &[u8]) -> Result<(), isms_core::FactsError> + 'a;
+
+/// One item's projected columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemRow {
+    /// Nonconformity or improvement.
+    pub kind: ItemKind,
+    /// The number of its reference (`NC-0042` is 42).
+    pub number: u32,
+    /// Its workflow state, as in the JSON (`open`, `closed`, ...).
+    pub state: &'static str,
+    /// Its owner's actor id.
+    pub owner: String,
+    /// A nonconformity's severity; `None` for an improvement.
+    pub severity: Option<&'static str>,
+    /// `YYYY-MM-DD` of the earliest open action or pending check, if any:
+    /// text that sorts as the date does.
+    pub next_due: Option<String>,
+    /// Events folded into the item.
+    pub version: u64,
+    /// The item as JSON (what `nc show --json` prints).
+    pub body: String,
+    /// The item's compact KPI facts ([`NcFacts::encode`] or
+    /// [`ImprovementFacts::encode`]).
+    pub facts: Vec<u8>,
+}
+
+impl ItemRow {
+    /// The projected columns of `item`.
+    ///
+    /// # Errors
+    /// Serialising the item failed (a serde bug: items always serialise).
+    pub fn of(item: &Item) -> Result<Self, serde_json::Error> {
+        let mut facts = Vec::with_capacity(160);
+        Ok(match item {
+            Item::Nonconformity(nc) => {
+                NcFacts::from(nc).encode(&mut facts);
+                Self {
+                    kind: ItemKind::Nonconformity,
+                    number: nc.reference.number(),
+                    state: nc.state.as_str(),
+                    owner: nc.owner.to_string(),
+                    severity: Some(nc.severity.as_str()),
+                    next_due: nc.next_due().map(|d| d.to_string()),
+                    version: nc.version,
+                    body: serde_json::to_string(nc)?,
+                    facts,
+                }
+            }
+            Item::Improvement(imp) => {
+                ImprovementFacts::from(imp).encode(&mut facts);
+                Self {
+                    kind: ItemKind::Improvement,
+                    number: imp.reference.number(),
+                    state: imp.state.as_str(),
+                    owner: imp.owner.to_string(),
+                    severity: None,
+                    next_due: imp.next_due().map(|d| d.to_string()),
+                    version: imp.version,
+                    body: serde_json::to_string(imp)?,
+                    facts,
+                }
+            }
+        })
+    }
+}
+
+impl ItemKind {
+    /// The `kind` column of the projections and the claims index: 1 for a
+    /// nonconformity, 2 for an improvement.
+    pub const fn code(self) -> i16 {
+        match self {
+            ItemKind::Nonconformity => 1,
+            ItemKind::Improvement => 2,
+        }
+    }
+
+    /// The kind with this [`ItemKind::code`].
+    pub const fn from_code(code: i64) -> Option<Self> {
+        match code {
+            1 => Some(ItemKind::Nonconformity),
+            2 => Some(ItemKind::Improvement),
+            _ => None,
+        }
+    }
+}
+
+/// An item read back from its projected JSON ([`ItemRow::body`]).
+///
+/// # Errors
+/// The JSON is not an item of that kind.
+pub fn decode_item(kind: ItemKind, body: &str) -> Result<Item, serde_json::Error> {
+    Ok(match kind {
+        ItemKind::Nonconformity => Item::Nonconformity(serde_json::from_str(body)?),
+        ItemKind::Improvement => Item::Improvement(serde_json::from_str(body)?),
+    })
+}
+
+/// An item's facts read back from their projected bytes ([`ItemRow::facts`]).
+///
+/// # Errors
+/// The bytes are not facts of that kind.
+pub fn decode_facts(kind: ItemKind, bytes: &[u8]) -> Result<Facts, isms_core::FactsError> {
+    Ok(match kind {
+        ItemKind::Nonconformity => Facts::Nonconformity(NcFacts::decode(bytes)?),
+        ItemKind::Improvement => Facts::Improvement(ImprovementFacts::decode(bytes)?),
+    })
+}
+
+/// The streams an append touched: for each, the sequence of its first new
+/// event and the position of its last, in order of first appearance.
+#[derive(Debug, Default)]
+pub struct Touched {
+    order: Vec<StreamId>,
+    spans: HashMap<StreamId, (u64, u64)>,
+}
+
+impl Touched {
+    /// Notes an appended event.
+    pub fn note(&mut self, stream: StreamId, sequence: u64, position: u64) {
+        match self.spans.get_mut(&stream) {
+            Some(span) => span.1 = position,
+            None => {
+                self.order.push(stream);
+                self.spans.insert(stream, (sequence, position));
+            }
+        }
+    }
+
+    /// Each touched stream with the sequence of its first new event and
+    /// the position of its last, in order of first appearance. A stream
+    /// whose first new sequence is 1 is new: it can be folded from the
+    /// batch alone.
+    pub fn streams(&self) -> impl Iterator<Item = (StreamId, u64, u64)> + '_ {
+        self.order
+            .iter()
+            .filter_map(|s| self.spans.get(s).map(|&(first, last)| (*s, first, last)))
+    }
+}
