@@ -53,7 +53,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         RootCauseCategory::Process,
         "no restore test in the procedure",
     );
-    let analyse = Command::analyse_root_cause(nc, AnalysisMethod::FiveWhys, vec![cause]);
+    // 10.2 b): whether similar nonconformities exist is part of the record.
+    let analyse = Command::analyse_root_cause(nc, AnalysisMethod::FiveWhys, vec![cause])
+        .with_similar_notes("The other two file servers have a restore test on record.");
     let problem = run(&mut api, alice.clone(), clock, analyse.clone())
         .err()
         .ok_or("accepted")?;
