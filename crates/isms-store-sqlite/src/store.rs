@@ -274,6 +274,16 @@ pub(crate) fn db_err(path: &Path, operation: &'static str, e: rusqlite::Error) -
                     detail: format!("{operation}: {detail}"),
                 };
             }
+            // The store never writes a value above SQLite's limits: reading
+            // one means a damaged page gave a cell a length it never had.
+            ErrorCode::TooBig => {
+                return ReadError::Corrupt {
+                    path: path.to_owned(),
+                    detail: format!(
+                        "{operation}: a stored value has an impossible length: {detail}"
+                    ),
+                };
+            }
             ErrorCode::SystemIoFailure => {
                 // A short read means the file is shorter than its header
                 // says: truncated.

@@ -127,7 +127,7 @@ fn overwritten_pages_give_a_typed_error_never_a_panic() {
         match use_store(&copy) {
             Ok(()) => {}
             Err(
-                StoreError::Verify(VerifyError::ChainBroken { .. })
+                StoreError::Verify(VerifyError::ChainBroken { .. } | VerifyError::Integrity { .. })
                 | StoreError::Open(OpenError::NotOurDatabase { .. }),
             ) => failures += 1,
             Err(e)
