@@ -39,7 +39,7 @@ fn register_url(name: &str) -> Option<String> {
         for statement in [
             format!(
                 "DO $$ BEGIN CREATE ROLE {ROLE} LOGIN NOSUPERUSER;
-                 EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
             ),
             format!("DROP DATABASE IF EXISTS {db}"),
             format!("CREATE DATABASE {db} OWNER {ROLE}"),

@@ -47,7 +47,7 @@ fn setup(url: &str) -> Admin {
     for role in [OWNER, APP] {
         su.batch_execute(&format!(
             "DO $$ BEGIN CREATE ROLE {role} LOGIN NOSUPERUSER;
-             EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         ))
         .unwrap();
     }

@@ -10,6 +10,7 @@ mod conformance;
 mod crash;
 mod isolation;
 mod listen;
+mod roles;
 mod schema;
 mod support;
 mod tamper;

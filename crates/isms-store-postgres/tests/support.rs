@@ -46,7 +46,7 @@ pub fn create_role(url: &str, role: &str) {
     superuser(url)
         .batch_execute(&format!(
             "DO $$ BEGIN CREATE ROLE \"{role}\" LOGIN NOSUPERUSER;
-             EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;"
         ))
         .unwrap();
 }
