@@ -481,21 +481,18 @@ impl Catalog {
         cat.crosswalks = crosswalks;
         // Annotations: every item they name must exist; they add no edge.
         for (ai, a) in annotations.iter().enumerate() {
-            let dangling = |index, given: &ItemRef, source| CatalogError::DanglingAnnotation {
+            let dangling = |index, source| CatalogError::DanglingAnnotation {
                 subject: a.subject.to_string(),
                 index,
-                given: given.to_string(),
                 source,
             };
             let ai = ai as u32;
-            let subject = cat
-                .node_exact(&a.subject)
-                .map_err(|e| dangling(None, &a.subject, e))?;
+            let subject = cat.node_exact(&a.subject).map_err(|e| dangling(None, e))?;
             cat.annotated.entry(subject).or_default().push(ai);
             for (ri, r) in a.related.iter().enumerate() {
                 let node = cat
                     .node_exact(&r.item)
-                    .map_err(|e| dangling(Some(ri), &r.item, e))?;
+                    .map_err(|e| dangling(u32::try_from(ri).ok(), e))?;
                 let list = cat.named_in.entry(node).or_default();
                 if !list.contains(&ai) {
                     list.push(ai);

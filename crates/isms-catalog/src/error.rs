@@ -165,15 +165,14 @@ pub enum CatalogError {
         source: ResolveError,
     },
     /// An annotation names a framework or item that the catalogue does not hold.
-    #[error("the annotation on {subject} names {given}, which is not in the catalogue: {source}")]
+    #[error("the annotation on {subject} names an item that is not in the catalogue: {source}")]
     DanglingAnnotation {
         /// The annotated item as given.
         subject: String,
-        /// Position in the annotation's list (0-based), or `None` for the subject itself.
-        index: Option<usize>,
-        /// The reference that does not resolve.
-        given: String,
-        /// Why it does not resolve.
+        /// Position of the item in the annotation's list (0-based), or `None` for the
+        /// subject itself.
+        index: Option<u32>,
+        /// Why it does not resolve (the error names the reference).
         source: ResolveError,
     },
     /// The same pair (in either direction) appears twice in one crosswalk.
