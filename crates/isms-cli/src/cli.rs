@@ -754,9 +754,19 @@ pub struct ImportArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Spreadsheets: a mapping file for headers the synonyms do not cover
-    /// (one `Header = column` line each; see docs/spreadsheets.md).
+    /// (one `Header = column` line each) and fixed values for columns the
+    /// file lacks (`column := value`); see docs/spreadsheets.md. Given once,
+    /// it applies to every file; given once per file, the n-th applies to
+    /// the n-th file.
     #[arg(long, value_name = "FILE")]
-    pub mapping: Option<PathBuf>,
+    pub mapping: Vec<PathBuf>,
+    /// Spreadsheets: a fixed value for a column the files lack, read on
+    /// every row as if its cell held it (`--set source="internal audit"`);
+    /// repeatable, one per column. Refused (exit 2) when a cell could not
+    /// hold it or a file has that column. Without a Source column and
+    /// without a fixed source, new nonconformities get `self identified`.
+    #[arg(long = "set", value_name = "COLUMN=VALUE")]
+    pub set: Vec<String>,
     /// Spreadsheets: check every row and print the plan, write nothing.
     #[arg(long)]
     pub dry_run: bool,

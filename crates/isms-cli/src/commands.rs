@@ -915,7 +915,13 @@ fn import_spreadsheets(
         crate::cli::EncodingArg::Utf8 => isms_io::Encoding::Utf8,
         crate::cli::EncodingArg::Windows1252 => isms_io::Encoding::Windows1252,
     };
-    if let Some(m) = &args.mapping {
+    for arg in &args.set {
+        options
+            .fixed
+            .push(isms_io::FixedValue::from_argument(arg).map_err(CliError::Usage)?);
+    }
+    let mut mappings = Vec::with_capacity(args.mapping.len());
+    for m in &args.mapping {
         // Refused by its size before it is read, like every input.
         if let Ok(meta) = std::fs::metadata(m)
             && meta.is_file()
@@ -936,8 +942,24 @@ fn import_spreadsheets(
             file: m.clone(),
             problems: vec![format!("the mapping file is not UTF-8 text: {e}")],
         })?;
-        options.mapping = isms_io::MappingFile::parse(&m.display().to_string(), &text)
-            .map_err(|e| invalid(vec![e.to_string()]))?;
+        mappings.push(
+            isms_io::MappingFile::parse(&m.display().to_string(), &text)
+                .map_err(|e| invalid(vec![e.to_string()]))?,
+        );
+    }
+    match mappings.len() {
+        0 => {}
+        1 => options.mapping = mappings.remove(0),
+        n if n == contents.len() => {
+            options.input_mappings = mappings.into_iter().map(Some).collect();
+        }
+        n => {
+            return Err(CliError::Usage(format!(
+                "{n} --mapping files for {} input files: give one for all files, or one per file \
+                 (the n-th for the n-th file)",
+                contents.len()
+            )));
+        }
     }
     let inputs: Vec<isms_io::Input<'_>> = contents
         .iter()
@@ -974,6 +996,15 @@ fn import_spreadsheets(
                 isms_io::ImportError::Problems(problems) => {
                     invalid(problems.iter().map(ToString::to_string).collect())
                 }
+                // A bad --set is a bad argument; a bad `:=` line, bad input.
+                isms_io::ImportError::Fixed {
+                    fixed:
+                        isms_io::FixedValue {
+                            origin: isms_io::FixedOrigin::Argument,
+                            ..
+                        },
+                    ..
+                } => CliError::Usage(e.to_string()),
                 other => invalid(vec![other.to_string()]),
             })?;
     // Headers and references come from the file: shown terminal-safe.

@@ -276,6 +276,9 @@ pub enum MatchedBy {
     Synonym,
     /// The mapping file said so.
     MappingFile,
+    /// Not in the file: a fixed value (`--set`, a `:=` line of a mapping
+    /// file, or the documented default) fills the column on every row.
+    Fixed,
     /// No column: the header is ignored.
     Ignored,
 }
@@ -310,8 +313,15 @@ impl fmt::Display for ColumnMapping {
                 MatchedBy::Name => "name",
                 MatchedBy::Synonym => "synonym",
                 MatchedBy::MappingFile => "mapping file",
+                MatchedBy::Fixed => "fixed value",
                 MatchedBy::Ignored => "ignored",
             };
+            if h.matched_by == MatchedBy::Fixed
+                && let Some(c) = h.column
+            {
+                writeln!(f, "{} {} -> {} (fixed value)", h.source, h.header, c.key())?;
+                continue;
+            }
             match h.column {
                 Some(c) => writeln!(
                     f,
@@ -359,9 +369,93 @@ pub fn column_letters(mut n: usize) -> String {
 /// The left side is the header as written (matched case- and
 /// punctuation-insensitively), the right side a column key from
 /// `docs/spreadsheets.md` or `ignore`.
+///
+/// A line `column_key := value` gives a column the file lacks a fixed
+/// value (`source := internal audit`): every row of the file reads that
+/// value, as if the cell held it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MappingFile {
     entries: HashMap<String, Option<Column>>,
+    fixed: Vec<FixedValue>,
+}
+
+/// Where a fixed value comes from, for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FixedOrigin {
+    /// A command-line argument (`--set source=...`).
+    Argument,
+    /// A `:=` line of a mapping file.
+    MappingFile {
+        /// The mapping file's name.
+        file: String,
+        /// The line, from 1.
+        line: usize,
+    },
+}
+
+/// A value for a column the file lacks, read on every row as if its cell
+/// held it: the same parsing and rules as a cell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixedValue {
+    /// The column it fills.
+    pub column: Column,
+    /// The value, as a cell would hold it.
+    pub value: String,
+    /// Where it was given.
+    pub origin: FixedOrigin,
+}
+
+impl fmt::Display for FixedValue {
+    /// Where it was given: `--set source` or `mapping.txt line 3`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.origin {
+            FixedOrigin::Argument => write!(f, "--set {}", self.column.key()),
+            FixedOrigin::MappingFile { file, line } => write!(f, "{file} line {line}"),
+        }
+    }
+}
+
+impl FixedValue {
+    /// Reads a command-line argument `column=value` (`source=internal
+    /// audit`): the column by key or header, the value trimmed.
+    ///
+    /// # Errors
+    /// What is wrong, in words, when there is no `=`, the column is
+    /// unknown or the value empty.
+    pub fn from_argument(arg: &str) -> Result<Self, String> {
+        let Some((column, value)) = arg.split_once('=') else {
+            return Err(format!(
+                "--set {arg:?} has no '='; write --set column=value (e.g. --set source=\"internal audit\")"
+            ));
+        };
+        let column = Column::from_name(column.trim()).ok_or_else(|| {
+            format!(
+                "--set {:?}: unknown column; use one of {}",
+                column.trim(),
+                column_keys()
+            )
+        })?;
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!(
+                "--set {}: the value is empty; give the value every row should have",
+                column.key()
+            ));
+        }
+        Ok(FixedValue {
+            column,
+            value: value.to_owned(),
+            origin: FixedOrigin::Argument,
+        })
+    }
+}
+
+fn column_keys() -> String {
+    Column::ALL
+        .iter()
+        .map(|c| c.key())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl MappingFile {
@@ -375,6 +469,11 @@ impl MappingFile {
     pub fn with(mut self, header: &str, column: Option<Column>) -> Self {
         self.entries.insert(normalise(header), column);
         self
+    }
+
+    /// The fixed values (`column := value` lines), in file order.
+    pub fn fixed(&self) -> &[FixedValue] {
+        &self.fixed
     }
 
     /// Parses the text format; `name` is used in error messages.
@@ -396,6 +495,7 @@ impl MappingFile {
             });
         }
         let mut entries = HashMap::new();
+        let mut fixed: Vec<FixedValue> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -406,9 +506,40 @@ impl MappingFile {
                 line: i + 1,
                 problem,
             };
+            if let Some((column, value)) = line.split_once(":=") {
+                let column = column.trim();
+                let column = Column::from_name(column).ok_or_else(|| {
+                    bad(format!(
+                        "unknown column {column:?} before ':='; use one of {}",
+                        column_keys()
+                    ))
+                })?;
+                let value = value.trim();
+                if value.is_empty() {
+                    return Err(bad(format!(
+                        "the value after ':=' is empty; write `{} := the value every row should have`",
+                        column.key()
+                    )));
+                }
+                if let Some(first) = fixed.iter().find(|f| f.column == column) {
+                    return Err(bad(format!(
+                        "the column {} already has a fixed value ({first})",
+                        column.key()
+                    )));
+                }
+                fixed.push(FixedValue {
+                    column,
+                    value: value.to_owned(),
+                    origin: FixedOrigin::MappingFile {
+                        file: name.to_owned(),
+                        line: i + 1,
+                    },
+                });
+                continue;
+            }
             let Some((header, column)) = line.rsplit_once('=') else {
                 return Err(bad(format!(
-                    "{line:?} has no '='; write `Header in the file = column_key`"
+                    "{line:?} has no '='; write `Header in the file = column_key` or `column_key := fixed value`"
                 )));
             };
             let header = header.trim();
@@ -422,11 +553,7 @@ impl MappingFile {
                 Some(Column::from_name(column).ok_or_else(|| {
                     bad(format!(
                         "unknown column {column:?}; use one of {} or `ignore`",
-                        Column::ALL
-                            .iter()
-                            .map(|c| c.key())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        column_keys()
                     ))
                 })?)
             };
@@ -434,7 +561,7 @@ impl MappingFile {
                 return Err(bad(format!("the header {header:?} is mapped twice")));
             }
         }
-        Ok(Self { entries })
+        Ok(Self { entries, fixed })
     }
 
     fn lookup(&self, header: &str) -> Option<Option<Column>> {

@@ -19,7 +19,9 @@ pub struct Location {
     pub sheet: Option<String>,
     /// The row, from 1, if the problem is in a row.
     pub row: Option<usize>,
-    /// The column position (from 1) and its header, if the problem is in a cell.
+    /// The column position (from 1) and its header, if the problem is in a
+    /// cell; position 0 for a fixed value, whose header then names where it
+    /// was given (`--set source`).
     pub column: Option<(usize, String)>,
 }
 
@@ -32,8 +34,11 @@ impl fmt::Display for Location {
         if let Some(r) = self.row {
             write!(f, ", row {r}")?;
         }
-        if let Some((c, header)) = &self.column {
-            write!(f, ", column {} ({header})", column_letters(*c))?;
+        match &self.column {
+            // A column not in the file: its header says where it came from.
+            Some((0, header)) => write!(f, ", {header}")?,
+            Some((c, header)) => write!(f, ", column {} ({header})", column_letters(*c))?,
+            None => {}
         }
         Ok(())
     }
@@ -502,6 +507,16 @@ pub enum ImportError {
     /// [`ProblemKind::TooManyProblems`] counting the rest.
     #[error("{} problem{} found; nothing was imported:\n{}", total(.0), if total(.0) == 1 { "" } else { "s" }, list(.0))]
     Problems(Vec<Problem>),
+    /// A fixed value (`--set`, or a `:=` line of a mapping file) that a
+    /// cell could not hold, or for a column the file already has. Nothing
+    /// was imported.
+    #[error("{fixed}: {problem}")]
+    Fixed {
+        /// The fixed value and where it was given.
+        fixed: crate::columns::FixedValue,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 /// How many problems were found: the listed ones and those counted.

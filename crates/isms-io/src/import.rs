@@ -15,7 +15,10 @@ use isms_core::{
 };
 use isms_store::{AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, StreamAppend};
 
-use crate::columns::{Column, ColumnMapping, MappedHeader, MappingFile, match_header};
+use crate::columns::{
+    Column, ColumnKind, ColumnMapping, FixedValue, MappedHeader, MappingFile, MatchedBy,
+    column_letters, match_header,
+};
 use crate::error::{FileError, ImportError, Location, Problem, ProblemKind, Problems};
 use crate::parse::{
     DateOrder, Stamp, midnight, parse_date, parse_schedule, parse_stamp, split_list,
@@ -32,6 +35,12 @@ pub const IMPORT_REFERENCE: &str = "import_reference";
 /// (a verification method or criteria, a reschedule or cancellation reason).
 pub const NOT_RECORDED: &str = "not recorded in the imported spreadsheet";
 
+/// The source of a new nonconformity when no input has a Source column
+/// and no fixed value gives one: `self identified`, the one source that
+/// claims nothing the register cannot show (an audit, an incident, an
+/// authority's order each bring duties and figures of their own).
+pub const DEFAULT_SOURCE: isms_core::Source = isms_core::Source::SelfIdentified;
+
 /// One input file.
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {
@@ -44,8 +53,17 @@ pub struct Input<'a> {
 /// How to import.
 #[derive(Clone, Debug)]
 pub struct ImportOptions {
-    /// Explicit header mappings for headers the synonyms do not cover.
+    /// Explicit header mappings for headers the synonyms do not cover
+    /// (and fixed values), for every input without one of its own.
     pub mapping: MappingFile,
+    /// Each input's own mapping file, by position in the inputs: input `i`
+    /// uses `input_mappings[i]` when it is `Some`, [`Self::mapping`]
+    /// otherwise.
+    pub input_mappings: Vec<Option<MappingFile>>,
+    /// Fixed values for every input (`--set`), beside the fixed values of
+    /// each input's mapping file. A column may have one fixed value per
+    /// input, and only when the input lacks that column.
+    pub fixed: Vec<FixedValue>,
     /// The order of day and month in dates such as `03/04/2026`; without
     /// it such dates are refused as ambiguous (unless one part is above 12).
     pub date_order: Option<DateOrder>,
@@ -67,6 +85,8 @@ impl ImportOptions {
     pub fn new(actor: Actor) -> Self {
         Self {
             mapping: MappingFile::new(),
+            input_mappings: Vec::new(),
+            fixed: Vec::new(),
             date_order: None,
             encoding: Encoding::Utf8,
             policy: Policy::default(),
@@ -217,7 +237,16 @@ pub fn plan_import_with(
     replayer: &mut Replayer<'_, '_, Location>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportPlan, ImportError> {
+    let mapping_of = |i: usize| {
+        options
+            .input_mappings
+            .get(i)
+            .and_then(Option::as_ref)
+            .unwrap_or(&options.mapping)
+    };
+    check_fixed_values(options, inputs.len(), &mapping_of)?;
     let mut tables = Vec::new();
+    let mut table_mappings = Vec::new();
     let mut budget = Budget::default();
     for (i, input) in inputs.iter().enumerate() {
         progress(Progress {
@@ -225,13 +254,19 @@ pub fn plan_import_with(
             done: i,
             total: inputs.len(),
         });
-        tables.extend(read_tables(
+        let read = read_tables(
             input.name,
             input.bytes,
             options.encoding,
-            &options.mapping,
+            mapping_of(i),
             &mut budget,
-        )?);
+        )?;
+        table_mappings.extend(std::iter::repeat_n(mapping_of(i), read.len()));
+        tables.extend(read);
+    }
+    let mut table_fixed = Vec::with_capacity(tables.len());
+    for (t, m) in tables.iter_mut().zip(&table_mappings) {
+        table_fixed.push(add_fixed_values(t, m, &options.fixed)?);
     }
     progress(Progress {
         stage: Stage::Reading,
@@ -241,9 +276,10 @@ pub fn plan_import_with(
     let mut problems = Problems::default();
     let mut mapping = ColumnMapping::default();
     let mut layouts = Vec::with_capacity(tables.len());
-    for t in &tables {
-        layouts.push(map_table(t, &options.mapping, &mut mapping, &mut problems)?);
+    for ((t, m), fixed) in tables.iter().zip(&table_mappings).zip(&table_fixed) {
+        layouts.push(map_table(t, m, fixed, &mut mapping, &mut problems)?);
     }
+    let default_source = !layouts.iter().any(|l| l.pos(Column::Source).is_some());
     let groups = group_rows(&tables, &layouts, &mut problems, progress);
     let creates = groups.iter().any(|g| match g.ncref {
         Some(r) => register.nonconformity_by_ref(r).is_none(),
@@ -280,6 +316,8 @@ pub fn plan_import_with(
         counter: 0,
         appends: Vec::new(),
         items: Vec::new(),
+        default_source,
+        default_source_used: false,
     };
     let total = groups.len();
     for (i, g) in groups.iter().enumerate() {
@@ -299,6 +337,13 @@ pub fn plan_import_with(
     });
     if !importer.problems.is_empty() {
         return Err(ImportError::Problems(importer.problems.into_list()));
+    }
+    if importer.default_source_used {
+        importer.notes.push(format!(
+            "no input has a Source column: new nonconformities were given the source {:?} \
+             (the default; give another with --set source=... or `source := ...` in a mapping file)",
+            SOURCE.word(DEFAULT_SOURCE)
+        ));
     }
     Ok(ImportPlan {
         mapping,
@@ -326,17 +371,149 @@ impl Layout {
 }
 
 fn table_location(t: &Table, row: Option<usize>, column: Option<(usize, &str)>) -> Location {
+    let first_fixed = t.headers.len() - t.fixed;
     Location {
         file: t.file.clone(),
         sheet: t.sheet.clone(),
         row,
-        column: column.map(|(p, h)| (p + 1, h.to_owned())),
+        // A fixed value has no column letter: position 0, and its header
+        // names where it was given.
+        column: column.map(|(p, h)| (if p >= first_fixed { 0 } else { p + 1 }, h.to_owned())),
     }
+}
+
+/// Checks every fixed value as a cell of its column would be parsed: a
+/// bad one is refused before any file is read, naming where it was given.
+fn check_fixed_values<'m>(
+    options: &ImportOptions,
+    inputs: usize,
+    mapping_of: &dyn Fn(usize) -> &'m MappingFile,
+) -> Result<(), ImportError> {
+    for (i, f) in options.fixed.iter().enumerate() {
+        if let Some(first) = options.fixed[..i].iter().find(|g| g.column == f.column) {
+            return Err(ImportError::Fixed {
+                fixed: f.clone(),
+                problem: format!(
+                    "the column {} already has a fixed value ({:?}); give it once",
+                    f.column.key(),
+                    first.value
+                ),
+            });
+        }
+    }
+    let from_files = (0..inputs.max(1)).flat_map(|i| mapping_of(i).fixed());
+    for f in options.fixed.iter().chain(from_files) {
+        check_fixed(f, options.date_order).map_err(|k| ImportError::Fixed {
+            fixed: f.clone(),
+            problem: k.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+/// One fixed value, read as its column reads a cell.
+fn check_fixed(f: &FixedValue, order: Option<DateOrder>) -> Result<(), ProblemKind> {
+    let v = f.value.as_str();
+    if let Some(ch) = v
+        .chars()
+        .find(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
+    {
+        return Err(ProblemKind::ControlCharacter {
+            code: u32::from(ch),
+        });
+    }
+    let raw = Raw::Text(v.to_owned());
+    let bad = |detail: String| ProblemKind::BadValue {
+        value: v.to_owned(),
+        detail,
+    };
+    match f.column {
+        Column::Source => SOURCE.parse(v).map(drop),
+        Column::Severity => SEVERITY.parse(v).map(drop),
+        Column::NcStatus => NC_STATE.parse(v).map(drop),
+        Column::AnalysisMethod => METHOD.parse(v).map(drop),
+        Column::VerificationResult => OUTCOME.parse(v).map(drop),
+        Column::ActionStatus => ACTION_STATUS.parse(v).map(drop),
+        Column::RootCauseCategory => split_list(v)
+            .into_iter()
+            .try_for_each(|w| CATEGORY.parse(w).map(drop)),
+        Column::Requirements => split_list(v).into_iter().try_for_each(|p| {
+            p.parse::<RequirementRef>()
+                .map(drop)
+                .map_err(|e| bad(e.to_string()))
+        }),
+        Column::Owner
+        | Column::ReportedBy
+        | Column::ActionOwner
+        | Column::Verifier
+        | Column::NoActionApprover => ActorId::new(v.to_owned())
+            .map(drop)
+            .map_err(|e| bad(e.to_string())),
+        c => match c.kind() {
+            ColumnKind::Date => parse_date(&raw, order).map(drop),
+            ColumnKind::DateTime => parse_stamp(&raw, order).map(drop),
+            ColumnKind::Number => match v.parse::<u32>() {
+                Ok(_) => Ok(()),
+                Err(_) => Err(bad("expected a whole number".into())),
+            },
+            ColumnKind::Text => Ok(()),
+        },
+    }
+}
+
+/// Adds the fixed values that apply to table `t` (its mapping file's and
+/// the `--set` ones) as columns of their own; refuses one for a column the
+/// table has, or a column given a fixed value twice. Returns the columns
+/// added, in order.
+fn add_fixed_values(
+    t: &mut Table,
+    mapping: &MappingFile,
+    set: &[FixedValue],
+) -> Result<Vec<Column>, ImportError> {
+    let mut added: Vec<(Column, String)> = Vec::new();
+    for f in mapping.fixed().iter().chain(set) {
+        if let Some((_, first)) = added.iter().find(|(c, _)| *c == f.column) {
+            return Err(ImportError::Fixed {
+                fixed: f.clone(),
+                problem: format!(
+                    "the column {} also has a fixed value from {first}; give it once",
+                    f.column.key()
+                ),
+            });
+        }
+        if let Some((i, h)) = t
+            .headers
+            .iter()
+            .enumerate()
+            .find(|(_, h)| match_header(h, mapping).0 == Some(f.column))
+        {
+            return Err(ImportError::Fixed {
+                fixed: f.clone(),
+                problem: format!(
+                    "{}{} has the column {} (column {}, {h:?}); a fixed value is only for a column \
+                     the file lacks: drop the fixed value, or map that header to `ignore` in a mapping file",
+                    t.file,
+                    t.sheet
+                        .as_ref()
+                        .map(|s| format!(", sheet {s:?}"))
+                        .unwrap_or_default(),
+                    f.column.header(),
+                    column_letters(i + 1)
+                ),
+            });
+        }
+        added.push((f.column, f.to_string()));
+    }
+    for (f, (_, label)) in mapping.fixed().iter().chain(set).zip(&added) {
+        t.add_fixed(label.clone(), &Raw::Text(f.value.clone()));
+    }
+    Ok(added.into_iter().map(|(c, _)| c).collect())
 }
 
 fn map_table(
     t: &Table,
     mapping_file: &MappingFile,
+    fixed: &[Column],
     mapping: &mut ColumnMapping,
     problems: &mut Problems,
 ) -> Result<Layout, FileError> {
@@ -345,8 +522,12 @@ fn map_table(
         Some(s) => format!("{} [{s}]", t.file),
         None => t.file.clone(),
     };
+    let first_fixed = t.headers.len() - t.fixed;
     for (i, h) in t.headers.iter().enumerate() {
-        let (column, matched_by) = match_header(h, mapping_file);
+        let (column, matched_by) = match i.checked_sub(first_fixed) {
+            Some(k) => (fixed.get(k).copied(), MatchedBy::Fixed),
+            None => match_header(h, mapping_file),
+        };
         if let Some(c) = column {
             if let Some(first) = positions[c as usize] {
                 problems.push(Problem {
@@ -402,7 +583,8 @@ fn check_required(tables: &[Table], layouts: &[Layout], problems: &mut Problems)
     let any = |c: Column| layouts.iter().any(|l| l.pos(c).is_some());
     let Some(first) = tables.first() else { return };
     let mut missing = Vec::new();
-    for c in [Column::Title, Column::Source, Column::Severity] {
+    // Source has a default (DEFAULT_SOURCE).
+    for c in [Column::Title, Column::Severity] {
         if !any(c) {
             missing.push(c);
         }
@@ -604,6 +786,9 @@ struct Importer<'a, 'r, 'p, 'c> {
     counter: u64,
     appends: Vec<StreamAppend>,
     items: Vec<PlannedItem>,
+    /// No input has a Source column: new items get [`DEFAULT_SOURCE`].
+    default_source: bool,
+    default_source_used: bool,
 }
 
 /// Reads a group's cells, collecting problems with their location.
@@ -1020,6 +1205,12 @@ impl Importer<'_, '_, '_, '_> {
         };
 
         if ex.is_none() {
+            let source = source.or_else(|| {
+                self.default_source.then(|| {
+                    self.default_source_used = true;
+                    DEFAULT_SOURCE
+                })
+            });
             let owner = owner
                 .clone()
                 .or_else(|| actions.first().and_then(|a| a.owner.clone()));

@@ -89,7 +89,8 @@ mod view;
 mod words;
 
 pub use columns::{
-    Column, ColumnKind, ColumnMapping, MappedHeader, MappingFile, MatchedBy, REPEATED_ON_ACTIONS,
+    Column, ColumnKind, ColumnMapping, FixedOrigin, FixedValue, MappedHeader, MappingFile, MatchedBy,
+    REPEATED_ON_ACTIONS,
     column_letters, normalise,
 };
 pub use docs::columns_markdown;

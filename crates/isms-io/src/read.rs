@@ -76,9 +76,26 @@ pub(crate) struct Table {
     slots: Vec<Option<usize>>,
     /// Data rows: their row number (from 1) and the kept cells, by slot.
     pub rows: Vec<(usize, Vec<Raw>)>,
+    /// How many of the last headers are fixed values, not in the file.
+    pub fixed: usize,
 }
 
 impl Table {
+    /// Adds a column the file lacks, holding `value` on every row; its
+    /// header is `label` (where the value was given). Returns its position.
+    pub fn add_fixed(&mut self, label: String, value: &Raw) -> usize {
+        let slot = self.slots.iter().flatten().count();
+        let pos = self.headers.len();
+        self.headers.push(label);
+        self.fixed += 1;
+        self.slots.push(Some(slot));
+        for (_, cells) in &mut self.rows {
+            cells.resize(slot, Raw::Empty);
+            cells.push(value.clone());
+        }
+        pos
+    }
+
     /// The cell at header position `pos` of a row's kept `cells`.
     pub fn cell<'a>(&self, cells: &'a [Raw], pos: usize) -> Option<&'a Raw> {
         cells.get((*self.slots.get(pos)?)?)
@@ -267,6 +284,7 @@ impl<'a> Rows<'a> {
             headers,
             slots: self.slots,
             rows: self.rows,
+            fixed: 0,
         })
     }
 }
