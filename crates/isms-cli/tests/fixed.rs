@@ -205,12 +205,18 @@ fn each_file_may_have_its_own_mapping() {
         m2.to_str().unwrap(),
         second.to_str().unwrap(),
     );
-    let mut args = vec!["import", first.as_str(), second, "--mapping", m1, "--mapping", m2];
+    let mut args = vec![
+        "import",
+        first.as_str(),
+        second,
+        "--mapping",
+        m1,
+        "--mapping",
+        m2,
+    ];
     // Neither mapping has one for the first: that file's mapping is the only
     // one read for it (a count other than one or one per file is refused).
-    let err = s
-        .isms(&[&args[..], &["--mapping", m1]].concat())
-        .fails(2);
+    let err = s.isms(&[&args[..], &["--mapping", m1]].concat()).fails(2);
     assert!(err.contains("3 --mapping files for 2 input files"), "{err}");
     args.extend(ANALYSIS);
     s.isms(&args).ok();

@@ -423,6 +423,8 @@ fn check_fixed(f: &FixedValue, order: Option<DateOrder>) -> Result<(), ProblemKi
         });
     }
     let raw = Raw::Text(v.to_owned());
+    // Words, names and numbers are read trimmed, as a cell's text is.
+    let v = v.trim();
     let bad = |detail: String| ProblemKind::BadValue {
         value: v.to_owned(),
         detail,

@@ -89,9 +89,8 @@ mod view;
 mod words;
 
 pub use columns::{
-    Column, ColumnKind, ColumnMapping, FixedOrigin, FixedValue, MappedHeader, MappingFile, MatchedBy,
-    REPEATED_ON_ACTIONS,
-    column_letters, normalise,
+    Column, ColumnKind, ColumnMapping, FixedOrigin, FixedValue, MappedHeader, MappingFile,
+    MatchedBy, REPEATED_ON_ACTIONS, column_letters, normalise,
 };
 pub use docs::columns_markdown;
 pub use error::{FileError, ImportError, Location, Problem, ProblemKind};
@@ -99,8 +98,8 @@ pub use export::{
     ACTIONS_SHEET, CsvExport, FORMULA_TRIGGERS, NONCONFORMITIES_SHEET, export_csv, export_xlsx,
 };
 pub use import::{
-    IMPORT_REFERENCE, ImportOptions, ImportPlan, Input, NOT_RECORDED, PlannedItem, Progress, Stage,
-    plan_import, plan_import_with,
+    DEFAULT_SOURCE, IMPORT_REFERENCE, ImportOptions, ImportPlan, Input, NOT_RECORDED, PlannedItem,
+    Progress, Stage, plan_import, plan_import_with,
 };
 pub use limits::{
     MAX_COLUMNS, MAX_FILE_BYTES, MAX_MAPPING_FILE_BYTES, MAX_METADATA_PART_BYTES, MAX_PART_BYTES,

@@ -3,6 +3,7 @@
 mod bounds;
 mod docs;
 mod export;
+mod fixed;
 mod fuzz;
 mod messy;
 mod package;
