@@ -179,9 +179,9 @@ fn set(s: &Session, args: &PolicySetArgs) -> Result<ExitCode, CliError> {
 /// read as JSON when it starts with `{`, else as TOML). Unknown keys and
 /// wrong types are refused (exit 7) with the place and what to do.
 pub fn read_policy_file(path: &Path) -> Result<Policy, CliError> {
-    let invalid = |problem: String| CliError::InvalidInput {
+    let invalid = |problem: String| CliError::InvalidPolicyFile {
         file: path.to_owned(),
-        problems: vec![problem],
+        problem,
     };
     let meta = std::fs::metadata(path).map_err(crate::error::input(path))?;
     if !meta.is_file() {

@@ -10,6 +10,7 @@ mod imports;
 mod json;
 mod oscal;
 mod outputs;
+mod policy;
 mod postgres;
 mod projections;
 mod readme;
