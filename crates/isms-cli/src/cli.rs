@@ -102,6 +102,12 @@ pub enum Command {
     /// every event decodes, the reference index, every checkpoint's
     /// signature; exit 0 only if all hold, 6 naming the first thing wrong.
     Verify(VerifyArgs),
+    /// The policy in force (segregation of duties, containment, approvers,
+    /// time limits, time zone, who holds which role), kept in the register
+    /// as events: the policy at any past instant is evidence, and every
+    /// command is decided under the policy in force at its time.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Signing keys for checkpoints.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -162,6 +168,62 @@ pub enum KeyCommand {
     Init(KeyInitArgs),
     /// Print the public key and key id of the signing key, for verifiers.
     Show,
+}
+
+/// `isms policy`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the policy in force now (or at --at), every setting, and when,
+    /// by whom and why it was adopted; the default policy when the register
+    /// has adopted none.
+    Show(PolicyShowArgs),
+    /// Adopt the policy in FILE, in force from --at (default now) until the
+    /// next adoption. FILE is TOML (.toml) or JSON (.json), with the keys of
+    /// the bundle's `policy` schema; a key left out takes its default, an
+    /// unknown key is refused (exit 7). Refused (exit 3) when the policy in
+    /// force names a policy_approver_role the actor does not hold, or the new
+    /// policy has a time limit over 3650 days or requires a role its roles
+    /// table gives to nobody.
+    #[command(after_long_help = POLICY_FILE_EXAMPLE)]
+    Set(PolicySetArgs),
+}
+
+/// The example policy file in `isms policy set --help`.
+const POLICY_FILE_EXAMPLE: &str = "\
+Example policy file (TOML):
+
+  containment_required_for = [\"major\", \"minor\"]
+  closure_approver_role = \"approver\"
+  policy_approver_role = \"ciso\"
+  max_days_to_contain = { days = 2, enforcement = \"warn\" }
+  max_backdating = { days = 7, enforcement = \"refuse\" }
+  time_zone = \"Europe/Berlin\"
+
+  [roles]   # who holds which role; each event records the actor's roles
+  approver = [\"maria\"]
+  ciso = [\"maria\", \"omar\"]";
+
+/// `isms policy show`.
+#[derive(Debug, Args)]
+pub struct PolicyShowArgs {
+    /// The instant whose policy to show (RFC 3339 or YYYY-MM-DD), default now.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+/// `isms policy set`.
+#[derive(Debug, Args)]
+pub struct PolicySetArgs {
+    /// The policy file: TOML or JSON.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Why it is adopted (a management decision, a review), kept with it.
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub when: When,
 }
 
 /// `isms key init`.

@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Export(args) => export(&s, args),
         Cmd::Import(args) => import_files(&s, &args),
         Cmd::Verify(args) => verify(&s, &args),
+        Cmd::Policy(c) => crate::policy::run(&s, c),
         Cmd::Key(c) => key(&s, c),
         Cmd::Checkpoint(args) => checkpoint(&s, &args.out),
         Cmd::Rebuild => {

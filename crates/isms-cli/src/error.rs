@@ -82,6 +82,14 @@ pub enum CliError {
         /// One line per problem, each starting with its JSON path.
         problems: Vec<String>,
     },
+    /// A policy file that is not a policy (`isms policy set`).
+    #[error("{file}: not a policy, nothing was recorded: {problem}")]
+    InvalidPolicyFile {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong, with its line and column where known.
+        problem: String,
+    },
     /// Anything else, said in full.
     #[error("{0}")]
     Other(String),
@@ -119,7 +127,9 @@ impl CliError {
             CliError::NotFound { .. } | CliError::Catalog(_) => exit::NOT_FOUND,
             CliError::Store(e) => store_exit_code(e),
             CliError::Io { .. } | CliError::Handle(_) | CliError::LockTimeout { .. } => exit::STORE,
-            CliError::InvalidInput { .. } => exit::INVALID_INPUT,
+            CliError::InvalidInput { .. } | CliError::InvalidPolicyFile { .. } => {
+                exit::INVALID_INPUT
+            }
             CliError::Other(_) => exit::OTHER,
         }
     }
@@ -127,6 +137,22 @@ impl CliError {
     /// What the user can do about it, if there is something general to say.
     pub fn advice(&self) -> Option<String> {
         match self {
+            CliError::Refused(e)
+                if matches!(e.code(), "invalid_policy" | "policy_approver_role_missing")
+                    || matches!(
+                        e,
+                        DecisionError::TimeWentBackwards {
+                            subject: isms_core::Subject::Policy,
+                            ..
+                        }
+                    ) =>
+            {
+                Some(
+                    "nothing was recorded; `isms policy show` shows the policy in force and who \
+                     adopted it, docs/workflow.md the rules of an adoption"
+                        .into(),
+                )
+            }
             CliError::Refused(_) => Some(
                 "nothing was recorded; `isms nc show REF` shows the item's state, \
                  docs/workflow.md which command may follow which"

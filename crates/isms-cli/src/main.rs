@@ -65,6 +65,7 @@ mod hiargs;
 mod output;
 mod outputs;
 mod parse;
+mod policy;
 mod reference;
 mod session;
 

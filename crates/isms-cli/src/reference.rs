@@ -60,6 +60,7 @@ the other shapes are the serde form of the named Rust type and are listed here.
 | `catalog map REF --to FW --json` | array of mappings as in the `crosswalk` schema's `mappings` |
 | `catalog map --transitive --json` | array of `isms_catalog::MappingPath` (`source`, `target`, `steps`, `possible`, `relationship`, `certainty`) |
 | `verify --json` | object: `intact` (true), `events` (count), `head` (`position`, `hash` as hex) |
+| `policy show --json` | object: `at` (the instant asked), `policy` (`policy` schema: the policy in force then), `adopted` (`null` before the register's first adoption, else `sequence`, `at`, `recorded_at`, `actor`, `roles`, `policy`, `reason`) |
 
 ## Times
 
@@ -68,6 +69,19 @@ recorded, read from the clock `isms` uses: the system clock, or `$ISMS_NOW` (an 
 instant) to pin it for reproducible runs and demonstrations. `nc show --history` shows the
 recording time wherever it differs from the effective one, so back-dating is visible; the
 policy may limit how far back a command may be dated (`max_backdating`, warn or refuse).
+
+## Policy
+
+The policy (segregation of duties, containment before analysis, approver roles, time limits,
+back-dating limit, time zone) is part of the register: `isms policy set FILE` records an
+adoption, effective from `--at` (default now), and every command is decided under the policy
+in force at its own effective time; a register that never adopted one runs under the
+defaults (`isms policy show` prints them). A policy file is TOML or JSON with the keys of the
+bundle's `policy` schema; a key left out takes its default, an unknown key or a wrong type is
+refused (exit 7, with line and column). The file's `[roles]` table names who holds which role
+(`approver = [\"maria\"]`): `isms` grants the acting user (`--as`) the roles the policy in force
+gives it, each event records them, and `closure_approver_role` and `policy_approver_role`
+are checked against them.
 
 ## Concurrency
 

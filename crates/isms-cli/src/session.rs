@@ -333,16 +333,32 @@ impl Session {
         command: Command,
         at: Option<&str>,
     ) -> Result<Outcome, CliError> {
-        let actor = Actor::new(self.actor()?);
-        let invocation = Invocation::new(actor, self.at(at)?)
-            .with_entropy(entropy())
-            .with_recorded_at(self.now);
+        let invocation = self.invocation(writer, self.at(at)?)?;
         let outcome = writer.handler.handle(&command, &invocation)?;
         self.seal(writer.handler.store_mut())?;
-        for w in &outcome.warnings {
-            eprintln!("warning: {}", warning_text(w));
-        }
+        print_warnings(&outcome.warnings);
         Ok(outcome)
+    }
+
+    /// The invocation of a command effective at `at`: the actor with the
+    /// roles the policy in force at `at` gives it (its `roles` table; the
+    /// command line knows no other source of roles), fresh entropy, and
+    /// the recording time.
+    pub fn invocation(&self, writer: &Writer, at: DateTime<Utc>) -> Result<Invocation, CliError> {
+        let policies = writer.handler.policies()?;
+        let actor = policies
+            .policy_at(at, writer.handler.policy())
+            .grant_roles(Actor::new(self.actor()?));
+        Ok(Invocation::new(actor, at)
+            .with_entropy(entropy())
+            .with_recorded_at(self.now))
+    }
+}
+
+/// Prints a decision's policy warnings on stderr.
+pub fn print_warnings(warnings: &[PolicyWarning]) {
+    for w in warnings {
+        eprintln!("warning: {}", warning_text(w));
     }
 }
 

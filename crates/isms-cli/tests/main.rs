@@ -11,6 +11,7 @@ mod imports;
 mod json;
 mod oscal;
 mod outputs;
+mod policy;
 mod postgres;
 mod projections;
 mod readme;

@@ -265,6 +265,14 @@ pub const RULE_CODES: &[RuleCode] = &[
         outcome: RuleOutcome::WarningOrRefusal,
         summary: "the effective time lies further before the recording time than the policy allows",
     },
+    refusal(
+        "invalid_policy",
+        "a policy adopted for the register has a time limit over ten years, or requires a role its roles table gives to nobody",
+    ),
+    refusal(
+        "policy_approver_role_missing",
+        "the actor adopting a policy lacks the policy approver role the policy in force requires",
+    ),
 ];
 
 impl DecisionError {
@@ -326,6 +334,8 @@ impl DecisionError {
             E::SimilarCheckMissing { .. } => "similar_check_missing",
             E::ApprovalNotSegregated { .. } => "approval_not_segregated",
             E::BackdatedTooFar { .. } => "backdated",
+            E::InvalidPolicy { .. } => "invalid_policy",
+            E::PolicyApproverRoleMissing { .. } => "policy_approver_role_missing",
         }
     }
 }
@@ -569,6 +579,13 @@ mod tests {
                 days: 8,
                 limit_days: 7,
             },
+            E::InvalidPolicy {
+                problem: "max_days_to_plan.days is 40000".into(),
+            },
+            E::PolicyApproverRoleMissing {
+                actor: ActorId::new("bob").unwrap(),
+                role: Role::new("ciso").unwrap(),
+            },
         ]
     }
 
@@ -620,6 +637,8 @@ mod tests {
             E::SimilarCheckMissing { .. } => 42,
             E::ApprovalNotSegregated { .. } => 43,
             E::BackdatedTooFar { .. } => 44,
+            E::InvalidPolicy { .. } => 45,
+            E::PolicyApproverRoleMissing { .. } => 46,
         }
     }
 

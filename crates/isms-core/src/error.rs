@@ -130,6 +130,8 @@ pub enum Subject {
     Nonconformity(NcRef),
     /// An improvement.
     Improvement(ImprovementRef),
+    /// The register's policy stream.
+    Policy,
 }
 
 impl Serialize for Subject {
@@ -143,6 +145,7 @@ impl std::fmt::Display for Subject {
         match self {
             Subject::Nonconformity(r) => r.fmt(f),
             Subject::Improvement(r) => r.fmt(f),
+            Subject::Policy => f.write_str("the register's policy"),
         }
     }
 }
@@ -581,6 +584,22 @@ pub enum DecisionError {
         days: i64,
         /// The policy's limit.
         limit_days: u32,
+    },
+    /// A policy adopted for the register fails [`crate::Policy::validate`].
+    #[error("the policy cannot be adopted: {problem}")]
+    InvalidPolicy {
+        /// What is wrong, naming the field.
+        problem: String,
+    },
+    /// The policy in force requires a role to adopt a new policy.
+    #[error(
+        "{actor} cannot adopt a policy: the policy in force requires the role {role} (its roles table says who holds it)"
+    )]
+    PolicyApproverRoleMissing {
+        /// Who tried.
+        actor: ActorId,
+        /// The role required.
+        role: Role,
     },
 }
 

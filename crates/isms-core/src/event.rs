@@ -20,6 +20,7 @@ use crate::model::{
     ActionDecision, AnalysisMethod, EvidenceRef, Extensions, ExternalLink, ImprovementSource,
     IsmsChange, Priority, RejectionReason, RootCause, Severity, Source,
 };
+use crate::policy::Policy;
 use crate::reference::RequirementRef;
 use crate::schedule::VerificationSchedule;
 
@@ -33,14 +34,18 @@ pub enum StreamId {
     Nonconformity(NonconformityId),
     /// An improvement's stream.
     Improvement(ImprovementId),
+    /// The register's own stream: the policies adopted, in order
+    /// ([`EventPayload::PolicyAdopted`]). One per register, with no id.
+    Policy,
 }
 
 impl fmt::Display for StreamId {
-    /// `nonconformity/<uuid>` or `improvement/<uuid>`.
+    /// `nonconformity/<uuid>`, `improvement/<uuid>` or `policy`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StreamId::Nonconformity(id) => write!(f, "nonconformity/{id}"),
             StreamId::Improvement(id) => write!(f, "improvement/{id}"),
+            StreamId::Policy => f.write_str("policy"),
         }
     }
 }
@@ -49,6 +54,9 @@ impl std::str::FromStr for StreamId {
     type Err = crate::error::IdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "policy" {
+            return Ok(StreamId::Policy);
+        }
         if let Some(id) = s.strip_prefix("nonconformity/") {
             return Ok(StreamId::Nonconformity(id.parse()?));
         }
@@ -431,6 +439,18 @@ pub enum EventPayload {
         /// Why the remaining checks are not needed.
         reason: String,
     },
+    /// A policy was adopted for the register: from its effective time
+    /// (the event's `at`) on, every decision is taken under it, until the
+    /// next adoption. Only in the [`StreamId::Policy`] stream.
+    #[serde(rename = "policy_adopted.v1")]
+    PolicyAdopted {
+        /// The policy adopted (fields left at their defaults may be
+        /// omitted, as in a policy file; they read back as the defaults).
+        policy: Box<Policy>,
+        /// Why it was adopted (a management decision, a review).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 impl EventPayload {
@@ -461,6 +481,7 @@ impl EventPayload {
             EventPayload::RecurrenceRecorded { .. } => "recurrence_recorded.v1",
             EventPayload::VerificationMissed { .. } => "verification_missed.v1",
             EventPayload::VerificationEnded { .. } => "verification_ended.v1",
+            EventPayload::PolicyAdopted { .. } => "policy_adopted.v1",
         }
     }
 }

@@ -67,6 +67,10 @@
 //! - **Policy is a value.** What an organisation may tune (segregation of
 //!   duties, containment before analysis, a closure approver, time limits)
 //!   is a [`Policy`]; the rules clause 10 itself imposes cannot be turned off.
+//!   A register records the policies it adopts as events of its own stream
+//!   ([`AdoptPolicy`], [`decide_policy`], [`PolicyHistory`]), so the policy
+//!   in force at any past instant is evidence; [`replay::Replayer`] decides
+//!   every step under the policy in force at the step's time.
 //! - **Requirement references are typed but not resolved here.** A
 //!   [`RequirementRef`] such as `iso27001:2022/A.8.13` is checked for shape;
 //!   the catalogue crate resolves it. The core does not depend on it.
@@ -81,6 +85,7 @@
 //!   command sequences, and the reference model built from the transition
 //!   table, for embedding products' own property tests.
 
+mod adoption;
 mod builders;
 mod codes;
 mod command;
@@ -107,6 +112,7 @@ pub mod workflow;
 #[cfg(feature = "proptest")]
 pub mod testkit;
 
+pub use adoption::{AdoptPolicy, PolicyAdoption, PolicyHistory, decide_policy};
 pub use codes::{RULE_CODES, RuleCode, RuleOutcome, render_rule_codes_markdown};
 pub use command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
 pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, RegisterFacts};
@@ -128,7 +134,7 @@ pub use model::{
     VerificationPlan, VerificationResult,
 };
 pub use model::{MissedCheck, RecurrenceRecord, VerificationEnd};
-pub use policy::{Enforcement, Policy, PolicyWarning, TimeLimit};
+pub use policy::{Enforcement, MAX_LIMIT_DAYS, Policy, PolicyWarning, TimeLimit};
 pub use reference::{REQUIREMENT_REF_PATTERN, RequirementRef};
 pub use register::Register;
 pub use schedule::{

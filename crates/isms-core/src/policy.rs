@@ -5,12 +5,12 @@
 //! and cannot be switched off. Everything an organisation legitimately
 //! decides for itself is a field here, with a documented default.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::Role;
+use crate::ids::{Actor, ActorId, Role};
 use crate::model::Severity;
 use crate::timezone::IanaTimeZone;
 
@@ -90,7 +90,21 @@ pub struct Policy {
     /// (omitted from the JSON when UTC).
     #[serde(skip_serializing_if = "IanaTimeZone::is_utc")]
     pub time_zone: IanaTimeZone,
+    /// A role the actor adopting a new policy must hold (the policy in
+    /// force at the adoption's time decides). Default: none (anyone may).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_approver_role: Option<Role>,
+    /// Who holds which role: role name to actor names. A caller that knows
+    /// no roles of its own (the `isms` command line) grants an actor the
+    /// roles this table gives it under the policy in force, and each event
+    /// records them. Default: empty (no roles known).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub roles: BTreeMap<Role, BTreeSet<ActorId>>,
 }
+
+/// The longest time limit a policy may set, in days (ten years): a limit
+/// beyond it limits nothing and is more likely a typing error.
+pub const MAX_LIMIT_DAYS: u32 = 3650;
 
 // The fields added in schema 1.1 are written only when they differ from
 // their defaults, so that a policy written by this version is still one the
@@ -119,6 +133,8 @@ impl Default for Policy {
             early_end_allowed: true,
             max_backdating: DEFAULT_BACKDATING,
             time_zone: IanaTimeZone::UTC,
+            policy_approver_role: None,
+            roles: BTreeMap::new(),
         }
     }
 }
@@ -145,7 +161,78 @@ impl Policy {
             early_end_allowed: true,
             max_backdating: None,
             time_zone: IanaTimeZone::UTC,
+            policy_approver_role: None,
+            roles: BTreeMap::new(),
         }
+    }
+
+    /// The roles the policy's role table gives `actor` (empty when it
+    /// names none).
+    pub fn roles_of(&self, actor: &ActorId) -> BTreeSet<Role> {
+        self.roles
+            .iter()
+            .filter(|(_, holders)| holders.contains(actor))
+            .map(|(role, _)| role.clone())
+            .collect()
+    }
+
+    /// `actor` with the roles the role table gives it added to those it
+    /// already holds.
+    pub fn grant_roles(&self, mut actor: Actor) -> Actor {
+        actor.roles.extend(self.roles_of(&actor.id));
+        actor
+    }
+
+    /// Checks what the policy's schema cannot: time limits within
+    /// [`MAX_LIMIT_DAYS`], and, when the role table names anyone, that a
+    /// role the policy requires (closure approver, policy approver) is
+    /// held by somebody, so that adopting it locks nobody out for good.
+    ///
+    /// ```
+    /// use isms_core::{Enforcement, Policy, TimeLimit};
+    /// let mut p = Policy::default();
+    /// assert!(p.validate().is_ok());
+    /// p.max_days_to_contain = Some(TimeLimit { days: 40_000, enforcement: Enforcement::Warn });
+    /// assert!(p.validate().unwrap_err().contains("max_days_to_contain"));
+    /// ```
+    ///
+    /// # Errors
+    /// The first problem, in words naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let limits = [
+            ("max_days_to_contain", self.max_days_to_contain),
+            ("max_days_to_plan", self.max_days_to_plan),
+            ("max_backdating", self.max_backdating),
+        ];
+        for (field, limit) in limits {
+            if let Some(limit) = limit
+                && limit.days > MAX_LIMIT_DAYS
+            {
+                return Err(format!(
+                    "{field}.days is {}; the longest limit is {MAX_LIMIT_DAYS} days (leave the \
+                     field out for no limit)",
+                    limit.days
+                ));
+            }
+        }
+        if self.roles.is_empty() {
+            return Ok(());
+        }
+        let required = [
+            ("closure_approver_role", &self.closure_approver_role),
+            ("policy_approver_role", &self.policy_approver_role),
+        ];
+        for (field, role) in required {
+            if let Some(role) = role
+                && self.roles.get(role).is_none_or(BTreeSet::is_empty)
+            {
+                return Err(format!(
+                    "{field} is {role}, but the roles table gives that role to nobody; \
+                     add its holders under roles.{role}"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 //! ([`RegisterContext`]) from its own maps and decides each command on the
 //! one item the command targets.
 
+use crate::adoption::{AdoptPolicy, PolicyHistory, decide_policy};
 use crate::hash::{IdMap, IdSet};
 
 use crate::command::Command;
@@ -58,6 +59,7 @@ pub struct Register {
     last_nc_number: u32,
     last_improvement_number: u32,
     events_applied: u64,
+    policies: PolicyHistory,
 }
 
 impl Register {
@@ -116,6 +118,15 @@ impl Register {
         r
     }
 
+    /// The same register with this policy history (for a register built
+    /// [`Register::from_items`], whose projections hold no policy).
+    #[must_use]
+    pub fn with_policies(mut self, policies: PolicyHistory) -> Self {
+        self.events_applied += policies.version();
+        self.policies = policies;
+        self
+    }
+
     /// Every nonconformity, in order of reporting.
     pub fn nonconformities(&self) -> &[Nonconformity] {
         &self.nonconformities
@@ -163,7 +174,30 @@ impl Register {
         match stream {
             StreamId::Nonconformity(id) => self.nonconformity(id).map(ItemRef::Nonconformity),
             StreamId::Improvement(id) => self.improvement(id).map(ItemRef::Improvement),
+            StreamId::Policy => None,
         }
+    }
+
+    /// The policies adopted for the register, in order.
+    pub fn policies(&self) -> &PolicyHistory {
+        &self.policies
+    }
+
+    /// Decides the adoption of a policy on this register's policy history
+    /// ([`decide_policy`]) and applies it. On refusal nothing changes.
+    ///
+    /// # Errors
+    /// The refusal, as [`decide_policy`].
+    pub fn adopt_policy(
+        &mut self,
+        command: &AdoptPolicy,
+        ctx: &Context<'_>,
+    ) -> Result<Decision, DecisionError> {
+        let decision = decide_policy(&self.policies, command, ctx)?;
+        for e in &decision.events {
+            self.apply(e);
+        }
+        Ok(decision)
     }
 
     /// Number of events applied so far.
@@ -176,6 +210,7 @@ impl Register {
         match stream {
             StreamId::Nonconformity(id) => self.nonconformity(id).map_or(0, |n| n.version),
             StreamId::Improvement(id) => self.improvement(id).map_or(0, |i| i.version),
+            StreamId::Policy => self.policies.version(),
         }
     }
 
@@ -217,6 +252,10 @@ impl Register {
     /// copying the event's text (the way to replay a loaded log).
     pub fn apply_owned(&mut self, event: Event) {
         self.events_applied += 1;
+        if event.stream == StreamId::Policy {
+            self.policies.apply_owned(event);
+            return;
+        }
         let Event {
             stream,
             sequence,
@@ -249,6 +288,7 @@ impl Register {
                     self.improvements.push(imp);
                 }
             }
+            StreamId::Policy => {}
         }
     }
 }

@@ -52,6 +52,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use crate::adoption::AdoptPolicy;
 use crate::command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
 use crate::context::Context;
 use crate::decide::Decision;
@@ -82,11 +83,20 @@ pub struct Step<O> {
 pub type StepCheck<'c, O> = Box<dyn FnMut(&Step<O>) -> Result<(), String> + 'c>;
 
 /// Runs import steps through [`crate::decide`] on a register, in order.
+///
+/// Each step is decided under the policy in force at its time: the last
+/// policy the register adopted at or before it ([`Register::policies`]),
+/// or the replayer's base policy before the first adoption. So a log that
+/// adopts a policy half way is replayed under each policy in turn, as it
+/// was recorded.
 pub struct Replayer<'p, 'c, O> {
     policy: &'p Policy,
     entropy: u128,
     steps: u64,
     check: Option<StepCheck<'c, O>>,
+    /// The adopted policy last used: its sequence in the policy stream and
+    /// a copy (the register is borrowed mutably while deciding).
+    adopted: Option<(u64, Policy)>,
 }
 
 impl<O> fmt::Debug for Replayer<'_, '_, O> {
@@ -109,6 +119,7 @@ impl<'p, 'c, O: Clone> Replayer<'p, 'c, O> {
             entropy,
             steps: 0,
             check: None,
+            adopted: None,
         }
     }
 
@@ -119,9 +130,49 @@ impl<'p, 'c, O: Clone> Replayer<'p, 'c, O> {
         self
     }
 
-    /// The policy steps are decided under.
+    /// The base policy: what steps are decided under before the
+    /// register's first policy adoption.
     pub fn policy(&self) -> &'p Policy {
         self.policy
+    }
+
+    /// Takes the adopted policy in force at `at` on `register` out of the
+    /// cache (copied once per adoption); `None` before the first adoption
+    /// (the base policy). Put it back with `self.adopted = taken`.
+    fn take_adopted(&mut self, register: &Register, at: DateTime<Utc>) -> Option<(u64, Policy)> {
+        let adoption = register.policies().in_force_at(at)?;
+        match self.adopted.take() {
+            Some(cached) if cached.0 == adoption.sequence => Some(cached),
+            _ => Some((adoption.sequence, adoption.policy.clone())),
+        }
+    }
+
+    /// Decides the adoption of a policy (`adopt`) at the step's time by its
+    /// actor on `register`, under the policy in force before it, and
+    /// applies it. On refusal the register is unchanged.
+    ///
+    /// # Errors
+    /// [`ReplayError::Refused`] with the core's reason.
+    pub fn adopt(
+        &mut self,
+        register: &mut Register,
+        at: DateTime<Utc>,
+        actor: Actor,
+        adopt: &AdoptPolicy,
+        origin: O,
+    ) -> Result<Decision, ReplayError<O>> {
+        self.steps += 1;
+        let entropy = self.entropy.wrapping_add(u128::from(self.steps));
+        let adopted = self.take_adopted(register, at);
+        let policy = adopted.as_ref().map_or(self.policy, |(_, p)| p);
+        let ctx = Context::new(at, actor, policy).with_entropy(entropy);
+        let decided = register.adopt_policy(adopt, &ctx);
+        self.adopted = adopted;
+        decided.map_err(|source| ReplayError::Refused {
+            origin,
+            command: ADOPT_POLICY,
+            source,
+        })
     }
 
     /// Decides one step on `register` and applies its events. On refusal
@@ -143,15 +194,17 @@ impl<'p, 'c, O: Clone> Replayer<'p, 'c, O> {
             })?;
         }
         self.steps += 1;
-        let ctx = Context::new(step.at, step.actor.clone(), self.policy)
-            .with_entropy(self.entropy.wrapping_add(u128::from(self.steps)));
-        register
-            .execute(&step.command, &ctx)
-            .map_err(|source| ReplayError::Refused {
-                origin: step.origin.clone(),
-                command: command_name(&step.command),
-                source,
-            })
+        let entropy = self.entropy.wrapping_add(u128::from(self.steps));
+        let adopted = self.take_adopted(register, step.at);
+        let policy = adopted.as_ref().map_or(self.policy, |(_, p)| p);
+        let ctx = Context::new(step.at, step.actor.clone(), policy).with_entropy(entropy);
+        let decided = register.execute(&step.command, &ctx);
+        self.adopted = adopted;
+        decided.map_err(|source| ReplayError::Refused {
+            origin: step.origin.clone(),
+            command: command_name(&step.command),
+            source,
+        })
     }
 
     /// Decides every step in order on `register`; returns the events
@@ -238,6 +291,9 @@ impl<O> ReplayError<O> {
         }
     }
 }
+
+/// The name of a policy adoption in refusals and history (`adopt_policy`).
+pub const ADOPT_POLICY: &str = "adopt_policy";
 
 /// The command's name as the workflow table writes it (`report`,
 /// `record_containment`, `close`, ...).
@@ -571,6 +627,9 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
             },
             _ => return Err(wrong()),
         },
+        // A policy adoption is not a command on an item: `replay_log`
+        // decides it with `decide_policy`.
+        StreamId::Policy => return Err(wrong()),
     };
     Ok(Some(command))
 }
@@ -616,20 +675,35 @@ pub fn replay_log(
             continue;
         }
         let here = place(index, e);
-        let Some(command) = command_of(e, here)? else {
-            return Err(LogError::Unaccompanied { place: here });
+        // The roles the log says the actor held decide as they did then.
+        let actor = Actor {
+            id: e.actor.clone(),
+            roles: e.roles.iter().cloned().collect(),
         };
-        let step = Step {
-            at: e.at,
-            // The roles the log says the actor held decide as they did then.
-            actor: Actor {
-                id: e.actor.clone(),
-                roles: e.roles.iter().cloned().collect(),
-            },
-            command,
-            origin: here,
+        let decision = if e.stream == StreamId::Policy {
+            let EventPayload::PolicyAdopted { policy, reason } = &e.payload else {
+                return Err(LogError::WrongStream {
+                    place: here,
+                    stream: e.stream.to_string(),
+                });
+            };
+            let adopt = AdoptPolicy {
+                policy: (**policy).clone(),
+                reason: reason.clone(),
+            };
+            replayer.adopt(register, e.at, actor, &adopt, here)?
+        } else {
+            let Some(command) = command_of(e, here)? else {
+                return Err(LogError::Unaccompanied { place: here });
+            };
+            let step = Step {
+                at: e.at,
+                actor,
+                command,
+                origin: here,
+            };
+            replayer.step(register, &step)?
         };
-        let decision = replayer.step(register, &step)?;
         let queue = pending.entry(e.stream).or_default();
         for decided in decision.events {
             // The log's next event of this stream must be the one decided.

@@ -794,6 +794,25 @@ pub fn render_workflow_markdown() -> String {
            gives it, the time it was recorded by the caller's clock (`recorded_at`), with the \
            actor's roles; the policy may limit back-dating (`max_backdating`, warn or refuse; \
            default none).\n\n\
+         ## The policy in force (register level)\n\n\
+         The policy is part of the register: adopting one (`adopt_policy`, `isms policy set`) \
+         records a `policy_adopted.v1` event in the register's own stream (`policy`), with the \
+         whole policy, who adopted it, when it takes effect and why. Every command is decided \
+         under the policy in force at its effective time: the last one adopted at or before it, \
+         or the default policy before the first adoption (a register that never adopted one runs \
+         under the defaults throughout). A later adoption changes nothing already recorded, and \
+         an import replays each event under the policy in force when it was recorded. An \
+         adoption is refused when:\n\n\
+         - it is dated before the previous adoption (`time_went_backwards`: adoptions follow \
+           one another in time);\n\
+         - the policy in force names a `policy_approver_role` the actor does not hold \
+           (`policy_approver_role_missing`);\n\
+         - the new policy sets a time limit over ten years, or requires a role (closure or \
+           policy approver) that its `roles` table, when it has one, gives to nobody \
+           (`invalid_policy`).\n\n\
+         The policy's `roles` table (role to actor names) says who holds which role; a caller \
+         that knows no roles of its own (the `isms` command line) grants the actor those roles \
+         under the policy in force, and every event records them.\n\n\
          ## Improvement opportunities (10.1)\n\n",
     );
     render_table(

@@ -8,6 +8,7 @@ mod effectiveness;
 mod equivalence;
 mod errors;
 mod extensions;
+mod policy;
 mod replay;
 mod roundtrip;
 mod schedule;

@@ -140,6 +140,47 @@ pub fn register_document(events: Vec<Event>) -> RegisterDocument {
         )
 }
 
+/// A policy with every optional field set, and the log of a register that recorded a
+/// nonconformity and then adopted it.
+pub fn policy_adoption() -> (isms_core::Policy, Vec<Event>) {
+    use isms_core::{Actor, AdoptPolicy, Enforcement, Role, Severity, TimeLimit};
+    let role = |r: &str| Role::new(r).expect("a valid role name");
+    let actor = |a: &str| isms_core::ActorId::new(a).expect("a valid actor name");
+    let policy = Policy {
+        containment_required_for: [Severity::Major, Severity::Minor].into(),
+        closure_approver_role: Some(role("approver")),
+        policy_approver_role: Some(role("ciso")),
+        max_days_to_contain: Some(TimeLimit {
+            days: 2,
+            enforcement: Enforcement::Warn,
+        }),
+        max_backdating: Some(TimeLimit {
+            days: 7,
+            enforcement: Enforcement::Refuse,
+        }),
+        time_zone: "Europe/Berlin".parse().expect("an IANA name"),
+        roles: [
+            (role("approver"), [actor("maria")].into()),
+            (role("ciso"), [actor("maria"), actor("omar")].into()),
+        ]
+        .into(),
+        ..Policy::default()
+    };
+    let base = Policy::default();
+    let at = chrono::Utc.with_ymd_and_hms(2027, 1, 2, 9, 0, 0).unwrap();
+    let mut events = workload_events(1);
+    let mut register = Register::from_events(&events);
+    let maria = policy.grant_roles(Actor::new(actor("maria")));
+    let adopt = AdoptPolicy::new(policy.clone()).reason("Management review 2026-1");
+    events.extend(
+        register
+            .adopt_policy(&adopt, &Context::new(at, maria, &base).with_recorded_at(at))
+            .expect("a valid policy")
+            .events,
+    );
+    (policy, events)
+}
+
 /// A small set of every kind of document, as `(kind, JSON)`: what the example writes
 /// for the second validator.
 pub fn sample_set() -> Vec<(DocumentKind, Value)> {
@@ -173,6 +214,13 @@ pub fn sample_set() -> Vec<(DocumentKind, Value)> {
     ));
     let (seed_events, seed_reports) = seed_scenarios();
     out.push((DocumentKind::Register, to(&register_document(seed_events))));
+    // A register that adopted its own policy: the policy stream and its event.
+    let (adopted, events) = policy_adoption();
+    out.push((DocumentKind::Policy, to(&adopted)));
+    for e in &events {
+        out.push((DocumentKind::Event, to(e)));
+    }
+    out.push((DocumentKind::Register, to(&register_document(events))));
     for r in seed_reports.iter().chain(&kpi_reports(3)) {
         out.push((DocumentKind::KpiReport, to(r)));
     }

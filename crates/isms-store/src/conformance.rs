@@ -69,6 +69,7 @@ pub const CHECKS: &[&str] = &[
     "the chain is the shared chain",
     "items and facts",
     "the command handler on the store",
+    "the policy in force",
 ];
 
 /// Runs every check, each on a fresh store from `new_store`.
@@ -76,7 +77,7 @@ pub const CHECKS: &[&str] = &[
 /// # Errors
 /// The first [`Failure`].
 pub fn run<S: EventStore>(mut new_store: impl FnMut() -> S) -> Result<Passed, Failure> {
-    let checks: [Check<S>; 13] = [
+    let checks: [Check<S>; 14] = [
         empty_store,
         append_and_read,
         optimistic_concurrency,
@@ -90,6 +91,7 @@ pub fn run<S: EventStore>(mut new_store: impl FnMut() -> S) -> Result<Passed, Fa
         shared_chain,
         items_and_facts,
         handler_on_store,
+        policy_in_force,
     ];
     for (name, check) in CHECKS.iter().zip(checks) {
         check(&mut new_store).map_err(|detail| Failure {
@@ -641,6 +643,144 @@ fn handler_on_store<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(
         &handler.store().fold(Selection::All).map_err(err)?,
         &register,
     )
+}
+
+fn policy_in_force<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), String> {
+    // A policy adopted through the handler is stored in the register's own
+    // stream, read back whole, and decides the commands after its
+    // effective time (and not those before): the same events as the
+    // replayer in memory, ids included.
+    use isms_core::replay::{Replayer, Step};
+    use isms_core::{
+        ActionDecision, AdoptPolicy, AnalysisMethod, PolicyHistory, RootCause, RootCauseCategory,
+    };
+    let base = Policy::default();
+    let mut handler = CommandHandler::new(new_store(), base.clone());
+    let mut register = Register::new();
+    let mut replayer: Replayer<'_, '_, &str> = Replayer::new(&base, 0);
+    let mut workload = Workload::new();
+    let actor = Actor::new(ActorId::new("maria").map_err(err)?);
+    let t = |day: u32| {
+        Utc.with_ymd_and_hms(2026, 2, day, 9, 0, 0)
+            .single()
+            .ok_or("a valid instant")
+    };
+    let lenient = Policy {
+        containment_required_for: Default::default(),
+        ..Policy::default()
+    };
+    let adopt = AdoptPolicy::new(lenient.clone()).reason("management review");
+    let mut appended: Vec<Event> = Vec::new();
+    // The replayer gives step n the entropy n: the handler gets the same.
+    let mut steps = 0u128;
+    let mut invocation = |at| {
+        steps += 1;
+        Invocation::new(actor.clone(), at).with_entropy(steps)
+    };
+    let mut same = |d: Result<isms_core::Decision, String>,
+                    o: Result<crate::handler::Outcome, HandleError>,
+                    what: &str|
+     -> Result<(), String> {
+        match (d, o) {
+            (Ok(d), Ok(o)) => {
+                let stored: Vec<Event> = o.events.into_iter().map(|s| s.event).collect();
+                equal(what, &stored, &d.events)?;
+                appended.extend(stored);
+                Ok(())
+            }
+            (Err(e), Err(HandleError::Refused(f))) => equal(what, f.to_string(), e),
+            (d, o) => Err(format!(
+                "{what}: in memory {:?}, through the handler {:?}",
+                d.map(|d| d.events.len()),
+                o.map(|o| o.events.len())
+            )),
+        }
+    };
+    let (a, b) = (
+        workload.report_command(Default::default()),
+        workload.report_command(Default::default()),
+    );
+    for command in [&a, &b] {
+        let step = Step {
+            at: t(1)?,
+            actor: actor.clone(),
+            command: command.clone(),
+            origin: "conformance",
+        };
+        same(
+            replayer.step(&mut register, &step).map_err(refusal),
+            handler.handle(command, &invocation(t(1)?)),
+            "a report",
+        )?;
+    }
+    // Adopted on day 2, effective from day 10.
+    same(
+        replayer
+            .adopt(&mut register, t(10)?, actor.clone(), &adopt, "conformance")
+            .map_err(refusal),
+        handler.adopt_policy(&adopt, &invocation(t(10)?)),
+        "the adoption",
+    )?;
+    let analyse = |command: &Command| match command {
+        Command::ReportNonconformity(r) => Ok(Command::AnalyseRootCause {
+            nonconformity: r.id,
+            method: AnalysisMethod::FiveWhys,
+            causes: vec![RootCause {
+                category: RootCauseCategory::Technology,
+                statement: "No alert on a failed job".into(),
+            }],
+            similar: vec![],
+            similar_notes: Some("no other job lacks an alert".into()),
+            decision: ActionDecision::ActionRequired,
+        }),
+        _ => Err("report_command made another command".to_owned()),
+    };
+    // Before day 10 the base policy (containment first for a major one)
+    // refuses; after it the adopted one accepts.
+    for (command, day) in [(&a, 5), (&b, 11)] {
+        let analyse = analyse(command)?;
+        let step = Step {
+            at: t(day)?,
+            actor: actor.clone(),
+            command: analyse.clone(),
+            origin: "conformance",
+        };
+        same(
+            replayer.step(&mut register, &step).map_err(refusal),
+            handler.handle(&analyse, &invocation(t(day)?)),
+            "an analysis",
+        )?;
+    }
+    equal("events recorded", appended.len(), 4)?;
+    let stored = handler.store().load_stream(StreamId::Policy).map_err(err)?;
+    equal("the policy stream's version", stored.len(), 1)?;
+    let history = PolicyHistory::from_events(stored.iter().map(|s| &s.event));
+    equal(
+        "the policy read back",
+        history.policy_at(t(10)?, &base),
+        &lenient,
+    )?;
+    equal(
+        "the stream's version",
+        handler
+            .store()
+            .stream_version(StreamId::Policy)
+            .map_err(err)?,
+        1,
+    )?;
+    equal(
+        "the register folded from the store",
+        &handler.store().fold(Selection::All).map_err(err)?,
+        &register,
+    )
+}
+
+/// The core's reason of a refused step, as the handler reports it.
+fn refusal(e: isms_core::replay::ReplayError<&str>) -> String {
+    match e {
+        isms_core::replay::ReplayError::Refused { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]

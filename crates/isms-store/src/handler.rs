@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use isms_core::{
-    Actor, Command, Context, Decision, Item, Lookups, Policy, PolicyWarning, RegisterFacts, decide,
+    Actor, AdoptPolicy, Command, Context, Decision, Item, Lookups, Policy, PolicyHistory,
+    PolicyWarning, RegisterFacts, StreamId, decide, decide_policy,
 };
 
 use crate::chain::fingerprint;
@@ -79,8 +80,9 @@ pub struct Outcome {
     pub attempts: u32,
 }
 
-/// Runs commands against an [`EventStore`] under a [`Policy`], one item
-/// at a time: for each command it loads the target item's stream and the
+/// Runs commands against an [`EventStore`] under the policy in force (the
+/// register's latest adoption at the command's time, else the handler's
+/// base [`Policy`]), one item at a time: for each command it loads the target item's stream and the
 /// few register facts the command needs, decides, and appends with the
 /// item's version as the expected version. Nothing register-wide is held
 /// or read, so a command costs the same on a register of a hundred items
@@ -139,8 +141,24 @@ impl<S: EventStore> CommandHandler<S> {
         self.store
     }
 
+    /// The policies the register adopted, folded from its policy stream
+    /// (one small stream, read per command).
+    ///
+    /// # Errors
+    /// The store's failure to read.
+    pub fn policies(&self) -> Result<PolicyHistory, HandleError> {
+        let mut history = PolicyHistory::new();
+        self.store
+            .read(Selection::Stream(StreamId::Policy), &mut |e| {
+                history.apply_owned(e.event);
+            })?;
+        Ok(history)
+    }
+
     /// Decides `command` on the store's current state without appending:
-    /// the item it targets (`None` before creation) and the decision.
+    /// the item it targets (`None` before creation) and the decision,
+    /// taken under the policy in force at the invocation's time (the
+    /// handler's policy before the register's first adoption).
     ///
     /// # Errors
     /// The refusal, or the store's failure to read.
@@ -149,17 +167,49 @@ impl<S: EventStore> CommandHandler<S> {
         command: &Command,
         invocation: &Invocation,
     ) -> Result<(Option<Item>, Decision), HandleError> {
+        let (item, decision, _) = self.decide_versioned(command, invocation)?;
+        Ok((item, decision))
+    }
+
+    fn decide_versioned(
+        &self,
+        command: &Command,
+        invocation: &Invocation,
+    ) -> Result<(Option<Item>, Decision, u64), HandleError> {
+        let policies = self.policies()?;
         let item = self.store.load_item(command.stream())?;
         let current = item.as_ref().map(Item::as_ref);
         let needs = Lookups::for_command(command, current);
         let facts = RegisterFacts::gather(&needs, &self.store.facts())?;
-        let mut ctx = Context::new(invocation.at, invocation.actor.clone(), &self.policy)
-            .with_entropy(invocation.entropy);
-        if let Some(recorded_at) = invocation.recorded_at {
-            ctx = ctx.with_recorded_at(recorded_at);
-        }
+        let policy = policies.policy_at(invocation.at, &self.policy);
+        let ctx = context(invocation, policy);
         let decision = decide(current, command, &facts, &ctx)?;
-        Ok((item, decision))
+        Ok((item, decision, policies.version()))
+    }
+
+    /// Records the adoption of a policy for the register, effective at the
+    /// invocation's time, decided by [`decide_policy`] under the policy in
+    /// force then; retried on a conflict like [`CommandHandler::handle`].
+    ///
+    /// # Errors
+    /// The refusal (nothing written), the store's failure, or
+    /// [`HandleError::TooManyConflicts`].
+    pub fn adopt_policy(
+        &mut self,
+        command: &AdoptPolicy,
+        invocation: &Invocation,
+    ) -> Result<Outcome, HandleError> {
+        let record = self.request_record(command, invocation)?;
+        let record = match record {
+            Recorded::Earlier(outcome) => return Ok(outcome),
+            Recorded::New(record) => record,
+        };
+        self.run(record, StreamId::Policy, |handler| {
+            let policies = handler.policies()?;
+            let policy = policies.policy_at(invocation.at, &handler.policy);
+            let decision = decide_policy(&policies, command, &context(invocation, policy))?;
+            Ok((Vec::new(), policies.version(), decision))
+        })
     }
 
     /// Runs `command`: the earlier outcome if its request id was applied
@@ -175,21 +225,58 @@ impl<S: EventStore> CommandHandler<S> {
         command: &Command,
         invocation: &Invocation,
     ) -> Result<Outcome, HandleError> {
-        let record = match &invocation.request {
-            Some(id) => {
-                let fingerprint = fingerprint(command).map_err(AppendError::from)?;
-                if let Some(recorded) = self.store.find_request(id)? {
-                    return self.replay(recorded, fingerprint);
-                }
-                Some((id.clone(), fingerprint))
-            }
-            None => None,
+        let record = match self.request_record(command, invocation)? {
+            Recorded::Earlier(outcome) => return Ok(outcome),
+            Recorded::New(record) => record,
         };
         let stream = command.stream();
+        self.run(record, stream, |handler| {
+            let (item, decision, policy_version) = handler.decide_versioned(command, invocation)?;
+            // The policy stream is held at the version decided under, so a
+            // policy adopted meanwhile makes this a conflict, decided again.
+            let guard = StreamAppend {
+                stream: StreamId::Policy,
+                expected: ExpectedVersion::from_version(policy_version),
+                events: Vec::new(),
+            };
+            Ok((
+                vec![guard],
+                item.as_ref().map_or(0, Item::version),
+                decision,
+            ))
+        })
+    }
+
+    /// The earlier outcome of the invocation's request id, or the record
+    /// to store with a new one.
+    fn request_record<T: serde::Serialize>(
+        &mut self,
+        command: &T,
+        invocation: &Invocation,
+    ) -> Result<Recorded, HandleError> {
+        let Some(id) = &invocation.request else {
+            return Ok(Recorded::New(None));
+        };
+        let fingerprint = fingerprint(command).map_err(AppendError::from)?;
+        if let Some(recorded) = self.store.find_request(id)? {
+            return self.replay(recorded, fingerprint).map(Recorded::Earlier);
+        }
+        Ok(Recorded::New(Some((id.clone(), fingerprint))))
+    }
+
+    /// Decides with `decide` (guards: other streams held at a version;
+    /// the stream's version; the decision) and appends, deciding again
+    /// after a conflict.
+    fn run(
+        &mut self,
+        record: Option<(RequestId, crate::ChainHash)>,
+        stream: StreamId,
+        mut decide: impl FnMut(&Self) -> Result<(Vec<StreamAppend>, u64, Decision), HandleError>,
+    ) -> Result<Outcome, HandleError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let (item, decision) = self.decide(command, invocation)?;
+            let (guards, version, decision) = decide(self)?;
             if decision.events.is_empty() {
                 return Ok(Outcome {
                     events: Vec::new(),
@@ -198,13 +285,14 @@ impl<S: EventStore> CommandHandler<S> {
                     attempts,
                 });
             }
-            let expected = ExpectedVersion::from_version(item.as_ref().map_or(0, Item::version));
+            let mut appends = guards;
+            appends.push(StreamAppend {
+                stream,
+                expected: ExpectedVersion::from_version(version),
+                events: decision.events,
+            });
             let batch = AppendBatch {
-                appends: vec![StreamAppend {
-                    stream,
-                    expected,
-                    events: decision.events,
-                }],
+                appends,
                 request: record.as_ref().map(|(id, fingerprint)| RequestRecord {
                     id: id.clone(),
                     fingerprint: *fingerprint,
@@ -272,6 +360,23 @@ impl<S: EventStore> CommandHandler<S> {
             replayed: true,
             attempts: 0,
         })
+    }
+}
+
+/// What a request id says before deciding: an earlier outcome, or the
+/// record of a new request (`None` without a request id).
+enum Recorded {
+    Earlier(Outcome),
+    New(Option<(RequestId, crate::ChainHash)>),
+}
+
+/// The decision context of an invocation under `policy`.
+fn context<'p>(invocation: &Invocation, policy: &'p Policy) -> Context<'p> {
+    let ctx = Context::new(invocation.at, invocation.actor.clone(), policy)
+        .with_entropy(invocation.entropy);
+    match invocation.recorded_at {
+        Some(recorded_at) => ctx.with_recorded_at(recorded_at),
+        None => ctx,
     }
 }
 

@@ -108,7 +108,7 @@ pub fn decide(
 
 /// The policy's back-dating limit: how far the effective time may lie
 /// before the recording time the caller gave.
-fn check_backdating(ctx: &Context<'_>) -> Result<Option<PolicyWarning>, DecisionError> {
+pub(crate) fn check_backdating(ctx: &Context<'_>) -> Result<Option<PolicyWarning>, DecisionError> {
     let (Some(recorded_at), Some(limit)) = (ctx.recorded_at, ctx.policy.max_backdating) else {
         return Ok(None);
     };
@@ -188,6 +188,7 @@ fn event_entropy(stream: StreamId, sequence: u64, entropy: u128) -> [u8; 10] {
     let (tag, id) = match stream {
         StreamId::Nonconformity(id) => (1u64, id.as_uuid().as_u128()),
         StreamId::Improvement(id) => (2u64, id.as_uuid().as_u128()),
+        StreamId::Policy => (3u64, 0),
     };
     let words = [
         tag,

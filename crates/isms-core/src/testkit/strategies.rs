@@ -330,6 +330,10 @@ pub fn policy() -> impl Strategy<Value = Policy> {
                 early_end_allowed: early_end,
                 max_backdating: backdating,
                 time_zone,
+                // Who holds which role comes with each actor in the
+                // machine's commands, not from the policy.
+                policy_approver_role: None,
+                roles: Default::default(),
             },
         )
 }
