@@ -115,8 +115,8 @@ fn mapping_file_fixed_lines_parse_with_their_line() {
 #[test]
 fn per_input_mappings_apply_to_their_input_only() {
     let a = format!("{HEAD}\n{ROW}\n");
-    let b =
-        format!("Problem,Severity,Owner,Detected\nDoor propped open,minor,facilities,2026-03-04\n");
+    let b = "Problem,Severity,Owner,Detected\nDoor propped open,minor,facilities,2026-03-04\n"
+        .to_owned();
     let mut o = options();
     o.input_mappings = vec![
         Some(MappingFile::parse("a.txt", "source := incident\n").unwrap()),
