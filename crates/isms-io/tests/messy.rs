@@ -404,10 +404,8 @@ fn missing_required_columns_are_named() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        missing,
-        vec![Column::Source, Column::Severity, Column::Detected]
-    );
+    // Source has a default (DEFAULT_SOURCE, see docs/spreadsheets.md).
+    assert_eq!(missing, vec![Column::Severity, Column::Detected]);
 }
 
 fn xlsx_with(write: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
