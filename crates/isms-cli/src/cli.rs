@@ -174,7 +174,8 @@ pub struct ListFilter {
     #[arg(long, value_name = "ACTOR")]
     pub owner: Option<String>,
     /// Only those with something overdue (an open action or a pending
-    /// check dated before today).
+    /// check dated before today, the organisation's date in the policy's
+    /// time zone).
     #[arg(long, conflicts_with = "due_within")]
     pub overdue: bool,
     /// Only those with something due within this many days from today,
@@ -219,9 +220,10 @@ pub struct Target {
 /// The time an event is recorded at.
 #[derive(Debug, Args)]
 pub struct When {
-    /// Record at this time (RFC 3339 or YYYY-MM-DD, UTC, from 1900-01-01 to
-    /// 2150-12-31) instead of now; refused if it would put the item's
-    /// history out of order.
+    /// Record at this time (RFC 3339, or YYYY-MM-DD for the start of that
+    /// day in the policy's time zone; from 1900-01-01 to 2150-12-31 UTC)
+    /// instead of now; refused if it would put the item's history out of
+    /// order.
     #[arg(long, value_name = "TIMESTAMP")]
     pub at: Option<String>,
 }
@@ -633,7 +635,8 @@ pub enum ImprovementCommand {
 /// The period options shared by `kpi` and `report`.
 #[derive(Debug, Args)]
 pub struct Period {
-    /// As of this instant (RFC 3339 or YYYY-MM-DD; default now).
+    /// As of this instant (RFC 3339, or YYYY-MM-DD for the start of that
+    /// day in the policy's time zone; default now).
     #[arg(long, value_name = "TIMESTAMP")]
     pub as_of: Option<String>,
     /// The window up to --as-of: 365d, 52w or 12m (months of 30 days); default 365d.

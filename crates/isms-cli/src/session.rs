@@ -198,9 +198,28 @@ impl Session {
         ActorId::new(name).map_err(|e| CliError::Usage(format!("--as: {e}")))
     }
 
-    /// `--at`, or now.
+    /// The policy the register's commands are decided under, and whose
+    /// time zone (`Policy::time_zone`) every calendar date the command line
+    /// takes or judges is in: a date given for `--at`, "today" for
+    /// `--overdue`, the months and overdue items of `kpi` and `report`.
+    /// Every use goes through here. Today it is the default policy (UTC);
+    /// when the register records its policy, this reads it.
+    pub fn policy(&self) -> Result<Policy, CliError> {
+        Ok(Policy::default())
+    }
+
+    /// The organisation's calendar date at the start of this invocation.
+    pub fn today(&self, policy: &Policy) -> chrono::NaiveDate {
+        policy.local_date(self.now)
+    }
+
+    /// `--at`, or now; a date alone is the start of that day in the
+    /// policy's time zone.
     pub fn at(&self, at: Option<&str>) -> Result<DateTime<Utc>, CliError> {
-        at.map_or(Ok(self.now), |t| parse::instant("--at", t))
+        match at {
+            None => Ok(self.now),
+            Some(t) => parse::instant("--at", t, self.policy()?.time_zone),
+        }
     }
 
     /// Opens the existing store (migrating an older schema, and saying so
@@ -257,7 +276,7 @@ impl Session {
     pub fn writer(&self) -> Result<Writer, CliError> {
         let store = self.open_checked()?;
         Ok(Writer {
-            handler: CommandHandler::new(store, Policy::default()),
+            handler: CommandHandler::new(store, self.policy()?),
         })
     }
 
@@ -358,7 +377,14 @@ pub const NOW_VAR: &str = "ISMS_NOW";
 /// effective time.
 pub fn recording_clock() -> Result<DateTime<Utc>, CliError> {
     match std::env::var(NOW_VAR) {
-        Ok(text) if !text.trim().is_empty() => parse::instant(&format!("${NOW_VAR}"), text.trim()),
+        Ok(text) if !text.trim().is_empty() => {
+            // The clock's date, before any register (and its policy) is open.
+            parse::instant(
+                &format!("${NOW_VAR}"),
+                text.trim(),
+                isms_core::IanaTimeZone::UTC,
+            )
+        }
         _ => Ok(Utc::now().trunc_subsecs(0)),
     }
 }
