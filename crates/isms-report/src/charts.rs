@@ -196,7 +196,7 @@ pub fn backlog_chart(points: &[BacklogPoint], zone: IanaTimeZone) -> Result<Char
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_desc(&format!("Month ({zone})"))
+            .x_desc(format!("Month ({zone})"))
             .y_desc("Nonconformities (count)")
             .x_label_formatter(&|x| label_at(&labels, *x))
             .label_style((FONT, 13))
@@ -466,7 +466,7 @@ pub fn rate_chart(
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_desc(&format!("Month end ({zone})"))
+            .x_desc(format!("Month end ({zone})"))
             .y_desc("Rate (%)")
             .y_labels(6)
             .x_label_formatter(&|x| label_at(&labels, *x))
