@@ -498,6 +498,17 @@ pub enum NcCommand {
         #[command(flatten)]
         when: When,
     },
+    /// Change a nonconformity's extension fields (your product's own data,
+    /// such as a ticket id) while it is open: removals, then settings, one
+    /// recorded event. Name each field once.
+    Extensions {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        change: ExtensionChange,
+        #[command(flatten)]
+        when: When,
+    },
     /// List nonconformities.
     List {
         /// Only those in this state (e.g. reported, closed).
@@ -521,6 +532,33 @@ pub enum NcCommand {
         #[command(flatten)]
         json: JsonFlag,
     },
+}
+
+/// A change of extension fields (`nc extensions`, `improvement extensions`).
+#[derive(Debug, Args)]
+#[group(id = "fields", required = true, multiple = true)]
+pub struct ExtensionChange {
+    /// Set a field to a JSON value, NAME=JSON: risk=3, tags='["a","b"]',
+    /// ticket='"SEC-41"' (repeatable).
+    #[arg(long = "set", value_name = "NAME=JSON", group = "fields")]
+    pub set: Vec<String>,
+    /// Set a field to text as given, no JSON quoting: ticket=SEC-41 (repeatable).
+    #[arg(long = "set-text", value_name = "NAME=TEXT", group = "fields")]
+    pub set_text: Vec<String>,
+    /// Remove a field (repeatable).
+    #[arg(long = "unset", value_name = "NAME", group = "fields")]
+    pub unset: Vec<String>,
+    /// Changes from a JSON file: an object whose members are set and whose
+    /// null members are removed (a JSON Merge Patch, RFC 7396, on the top
+    /// level; at most 1 MiB).
+    #[arg(long = "from", value_name = "FILE", group = "fields")]
+    pub from: Option<PathBuf>,
+    /// Your product's JSON Schema of the extension fields (draft 2020-12,
+    /// the one given to `isms_schema::bundle_with_extensions`): the fields
+    /// as they would be after the change must validate, else nothing is
+    /// recorded (exit 2).
+    #[arg(long, env = "ISMS_EXTENSIONS_SCHEMA", value_name = "FILE")]
+    pub schema: Option<PathBuf>,
 }
 
 /// An improvement addressed by human reference or UUID.
@@ -607,6 +645,16 @@ pub enum ImprovementCommand {
         /// The effect measured.
         #[arg(long)]
         measured: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Change an improvement's extension fields while it is open (as
+    /// `nc extensions`).
+    Extensions {
+        #[command(flatten)]
+        target: ImpTarget,
+        #[command(flatten)]
+        change: ExtensionChange,
         #[command(flatten)]
         when: When,
     },

@@ -822,6 +822,27 @@ fn too_large(f: &Path, size: String, what: &str, limit: u64, advice: &str) -> Cl
     }
 }
 
+/// Reads a small input file of an option (`--from`, `--schema`), at most
+/// `limit` bytes of it (beyond: exit 7, nothing more read).
+pub(crate) fn read_bounded_to(f: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(f).map_err(input(f))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(input(f))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(
+            f,
+            format!("more than {limit}"),
+            "this option takes",
+            limit,
+            "keep the fields small; put large documents elsewhere and link them",
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Refuses an input file above its format's size limit by its size on
 /// disk, before a byte of it is read (exit 7): reading a multi-gigabyte file
 /// first only to refuse it would cost the memory the limit protects.

@@ -380,6 +380,21 @@ pub fn nc_command(
             };
             (command, when.at, id)
         }
+        NcCommand::Extensions {
+            target,
+            change,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let current = session::load_nonconformity(store, id)?.extensions;
+            let (set, remove) = crate::extensions::change(&change, &current)?;
+            let command = Command::ChangeNonconformityExtensions {
+                nonconformity: id,
+                set,
+                remove,
+            };
+            (command, when.at, id)
+        }
         NcCommand::List { .. } | NcCommand::Show { .. } => return Err(not_a_write()),
     })
 }
@@ -480,6 +495,21 @@ pub fn improvement_command(
                 when.at,
                 id,
             )
+        }
+        ImprovementCommand::Extensions {
+            target,
+            change,
+            when,
+        } => {
+            let id = session::resolve_improvement(store, &target.item)?;
+            let current = session::load_improvement(store, id)?.extensions;
+            let (set, remove) = crate::extensions::change(&change, &current)?;
+            let command = Command::ChangeImprovementExtensions {
+                improvement: id,
+                set,
+                remove,
+            };
+            (command, when.at, id)
         }
         ImprovementCommand::List { .. } | ImprovementCommand::Show { .. } => {
             return Err(not_a_write());

@@ -59,6 +59,7 @@ mod backend;
 mod cli;
 mod commands;
 mod error;
+mod extensions;
 mod formats;
 mod hiargs;
 mod output;
