@@ -92,5 +92,35 @@ fn an_instant_where_a_date_is_asked_is_its_local_date() {
     .unwrap();
     let action = &plan.register.nonconformities()[0].actions[0];
     assert_eq!(action.due, NaiveDate::from_ymd_opt(2026, 6, 21).unwrap());
-    let _ = Utc.with_ymd_and_hms(2026, 6, 20, 21, 0, 0);
+}
+
+#[test]
+fn a_day_starts_at_local_midnight_on_both_sides_of_a_dst_change() {
+    // Los Angeles moved from PST (-8) to PDT (-7) on 8 March 2026.
+    let csv = "Title,Severity,Source,Owner,Detected\r\n\
+               Before,minor,monitoring,ops,2026-03-07\r\n\
+               After,minor,monitoring,ops,2026-03-09\r\n";
+    let plan = plan_import(
+        &Register::new(),
+        &[Input {
+            name: "r.csv",
+            bytes: csv.as_bytes(),
+        }],
+        &options("America/Los_Angeles"),
+        &mut |_| {},
+    )
+    .unwrap();
+    let detected: Vec<_> = plan
+        .register
+        .nonconformities()
+        .iter()
+        .map(|n| n.detected_at)
+        .collect();
+    assert_eq!(
+        detected,
+        [
+            Utc.with_ymd_and_hms(2026, 3, 7, 8, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 9, 7, 0, 0).unwrap()
+        ]
+    );
 }
