@@ -435,7 +435,11 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
     let register = store.fold(Selection::All)?;
 
     let catalog = Catalog::shipped();
-    let options = isms_kpi::ReportOptions::default().with_projection(catalog, "nis2");
+    let options = isms_kpi::ReportOptions {
+        time_zone: s.policy()?.time_zone,
+        ..isms_kpi::ReportOptions::default()
+    }
+    .with_projection(catalog, "nis2");
     let kpis = isms_kpi::KpiView::new(&register)
         .report(now, &options)
         .map_err(|e| CliError::Other(e.to_string()))?;
@@ -668,18 +672,7 @@ fn item_filter(
     kind: ItemKind,
     filter: &crate::cli::ListFilter,
 ) -> Result<ItemFilter, CliError> {
-    let today = s.now.date_naive();
-    let due_by = if filter.overdue {
-        today.pred_opt()
-    } else {
-        match &filter.due_within {
-            Some(text) => {
-                let days = parse::window_days(text)?;
-                today.checked_add_days(chrono::Days::new(u64::from(days)))
-            }
-            None => None,
-        }
-    };
+    let due_by = crate::hiargs::due_by(filter, s.today(&s.policy()?))?;
     Ok(ItemFilter {
         kind,
         owner: filter
@@ -721,7 +714,7 @@ fn projected_register(store: &Store) -> Result<Register, CliError> {
 
 fn as_of_and_window(s: &Session, period: &Period) -> Result<(DateTime<Utc>, u32), CliError> {
     let as_of = match &period.as_of {
-        Some(t) => parse::instant("--as-of", t)?,
+        Some(t) => parse::instant("--as-of", t, s.policy()?.time_zone)?,
         None => s.now,
     };
     Ok((as_of, parse::window_days(&period.window)?))
@@ -738,6 +731,7 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
             PaperArg::A4 => isms_report::Paper::A4,
             PaperArg::Letter => isms_report::Paper::Letter,
         },
+        time_zone: s.policy()?.time_zone,
         ..isms_report::ReportOptions::default()
     };
     let text = isms_report::render(register, as_of, &options, format)
@@ -762,6 +756,7 @@ fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     let catalog = Catalog::shipped();
     let options = isms_kpi::ReportOptions {
         window_days,
+        time_zone: s.policy()?.time_zone,
         ..isms_kpi::ReportOptions::default()
     }
     .with_projection(catalog, "nis2");
@@ -824,6 +819,27 @@ fn too_large(f: &Path, size: String, what: &str, limit: u64, advice: &str) -> Cl
              nothing was read"
         )],
     }
+}
+
+/// Reads a small input file of an option (`--from`, `--schema`), at most
+/// `limit` bytes of it (beyond: exit 7, nothing more read).
+pub(crate) fn read_bounded_to(f: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(f).map_err(input(f))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(input(f))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(
+            f,
+            format!("more than {limit}"),
+            "this option takes",
+            limit,
+            "keep the fields small; put large documents elsewhere and link them",
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Refuses an input file above its format's size limit by its size on
@@ -906,6 +922,7 @@ fn import_spreadsheets(
         problems,
     };
     let mut options = isms_io::ImportOptions::new(isms_core::Actor::new(s.actor()?));
+    options.policy = s.policy()?;
     // Fresh identifiers per import, so two imports never clash.
     options.entropy = uuid::Uuid::new_v4().as_u64_pair().0;
     options.date_order = args.date_order.map(|d| match d {
@@ -1020,13 +1037,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
         events,
         register,
         notes,
-    } = formats::import(
-        format,
-        file,
-        &bytes,
-        &isms_core::Policy::default(),
-        s.catalog(),
-    )?;
+    } = formats::import(format, file, &bytes, &s.policy()?, s.catalog())?;
     let _lock = s.lock()?;
     let mut store = open_empty(s, "import")?;
     // One batch: the whole document is stored or nothing is.

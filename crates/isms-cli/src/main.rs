@@ -60,6 +60,7 @@ mod catalogs;
 mod cli;
 mod commands;
 mod error;
+mod extensions;
 mod formats;
 mod hiargs;
 mod output;

@@ -240,6 +240,9 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
     if nc.description != nc.title {
         let _ = writeln!(o, "  description:  {}", t(&nc.description));
     }
+    if !nc.extensions.is_empty() {
+        let _ = writeln!(o, "  extensions:   {}", extension_fields(&nc.extensions));
+    }
     for c in &nc.corrections {
         let _ = writeln!(
             o,
@@ -403,7 +406,19 @@ pub fn improvement_detail(i: &Improvement) -> String {
     if let Some(e) = &i.measured_effect {
         let _ = writeln!(o, "  effect:    {}", t(e));
     }
+    if !i.extensions.is_empty() {
+        let _ = writeln!(o, "  extensions: {}", extension_fields(&i.extensions));
+    }
     o
+}
+
+/// Extension fields on one line, `name=JSON` by name, terminal-safe.
+fn extension_fields(fields: &isms_core::Extensions) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    terminal_safe(&parts.join(", ")).into_owned()
 }
 
 /// The event log of one item.

@@ -18,9 +18,12 @@ Regenerate with `cargo run -p isms-cli -- cli-reference > docs/cli.md` (a test i
 
 Every item is addressed by its human reference (`NC-0007`, `IMP-0003`; case and leading
 zeros do not matter) or by its UUID; corrective actions by `A-1`, `A-2`, ... within their
-nonconformity. Times are RFC 3339 (`2026-03-02T09:00:00Z`) or a date (`2026-03-02`, midnight
-UTC), from 1900-01-01 to 2150-12-31 in UTC (the range every output format carries; others are
-refused with exit 2). Errors go to stderr with a line saying what to do.
+nonconformity. Times are RFC 3339 (`2026-03-02T09:00:00Z`) or a date (`2026-03-02`, the start
+of that day in the policy's time zone), from 1900-01-01 to 2150-12-31 in UTC (the range every
+output format carries; others are refused with exit 2). Calendar dates (due and check dates,
+today for `--overdue` and `--due-within`, the months and overdue items of `kpi` and `report`)
+are the organisation's, in the policy's time zone (`time_zone`, an IANA name; UTC by default).
+Errors go to stderr with a line saying what to do.
 
 ## Exit codes
 

@@ -49,6 +49,8 @@ pub struct Session {
     /// The shipped catalogue with the user's frameworks, when any are
     /// loaded (`None`: the shipped one).
     catalog: Option<isms_catalog::Catalog>,
+    /// The policy in force now, read from the register once.
+    policy: std::cell::OnceCell<Policy>,
 }
 
 /// A store opened for writing one command.
@@ -73,6 +75,7 @@ impl Session {
             allow_unverified: false,
             unverified: std::cell::RefCell::new(None),
             catalog: None,
+            policy: std::cell::OnceCell::new(),
         })
     }
 
@@ -220,9 +223,44 @@ impl Session {
         ActorId::new(name).map_err(|e| CliError::Usage(format!("--as: {e}")))
     }
 
-    /// `--at`, or now.
+    /// The policy in force in the register now (its latest adoption at or
+    /// before this invocation, `isms policy set`; the default policy for a
+    /// register that never adopted one, or one that does not exist yet),
+    /// whose time zone (`Policy::time_zone`) every calendar date the
+    /// command line takes or judges is in: a date given for `--at`, "today"
+    /// for `--overdue`, the months and overdue items of `kpi` and
+    /// `report`, the policy imports are decided under. Every use goes
+    /// through here; the register is read once per invocation. Commands
+    /// themselves are decided under the policy in force at their own
+    /// effective time ([`Session::writer`]).
+    pub fn policy(&self) -> Result<Policy, CliError> {
+        if let Some(p) = self.policy.get() {
+            return Ok(p.clone());
+        }
+        let policy = match self.target()? {
+            Target::File(path) if !path.exists() => Policy::default(),
+            _ => {
+                let store = self.open_unchecked()?;
+                crate::policy::history(&store)?
+                    .policy_at(self.now, &Policy::default())
+                    .clone()
+            }
+        };
+        Ok(self.policy.get_or_init(|| policy).clone())
+    }
+
+    /// The organisation's calendar date at the start of this invocation.
+    pub fn today(&self, policy: &Policy) -> chrono::NaiveDate {
+        policy.local_date(self.now)
+    }
+
+    /// `--at`, or now; a date alone is the start of that day in the
+    /// policy's time zone.
     pub fn at(&self, at: Option<&str>) -> Result<DateTime<Utc>, CliError> {
-        at.map_or(Ok(self.now), |t| parse::instant("--at", t))
+        match at {
+            None => Ok(self.now),
+            Some(t) => parse::instant("--at", t, self.policy()?.time_zone),
+        }
     }
 
     /// Opens the existing store (migrating an older schema, and saying so
@@ -279,6 +317,9 @@ impl Session {
     pub fn writer(&self) -> Result<Writer, CliError> {
         let store = self.open_checked()?;
         Ok(Writer {
+            // The base: the policy before the register's first adoption.
+            // The handler decides each command under the one in force at
+            // its effective time.
             handler: CommandHandler::new(store, Policy::default()),
         })
     }
@@ -396,7 +437,14 @@ pub const NOW_VAR: &str = "ISMS_NOW";
 /// effective time.
 pub fn recording_clock() -> Result<DateTime<Utc>, CliError> {
     match std::env::var(NOW_VAR) {
-        Ok(text) if !text.trim().is_empty() => parse::instant(&format!("${NOW_VAR}"), text.trim()),
+        Ok(text) if !text.trim().is_empty() => {
+            // The clock's date, before any register (and its policy) is open.
+            parse::instant(
+                &format!("${NOW_VAR}"),
+                text.trim(),
+                isms_core::IanaTimeZone::UTC,
+            )
+        }
         _ => Ok(Utc::now().trunc_subsecs(0)),
     }
 }

@@ -5,6 +5,7 @@ mod concurrency;
 mod docs;
 mod exchange;
 mod exits;
+mod extensions;
 mod fuzz;
 mod imports;
 mod json;

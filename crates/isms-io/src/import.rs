@@ -10,15 +10,15 @@ use chrono::{DateTime, Utc};
 use isms_core::replay::{self, ReplayError, Replayer};
 use isms_core::{
     ActionDecision, ActionId, ActionStatus, Actor, ActorId, AnalysisMethod, Command, Event,
-    EvidenceRef, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register, RejectionReason,
-    ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
+    EvidenceRef, IanaTimeZone, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register,
+    RejectionReason, ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
 };
 use isms_store::{AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, StreamAppend};
 
 use crate::columns::{Column, ColumnMapping, MappedHeader, MappingFile, match_header};
 use crate::error::{FileError, ImportError, Location, Problem, ProblemKind, Problems};
 use crate::parse::{
-    DateOrder, Stamp, midnight, parse_date, parse_schedule, parse_stamp, split_list,
+    DateOrder, Stamp, day_start, parse_date, parse_schedule, parse_stamp, split_list,
 };
 use crate::read::{Budget, Encoding, Raw, Table, read_tables};
 use crate::words::{ACTION_STATUS, CATEGORY, METHOD, NC_STATE, OUTCOME, Outcome, SEVERITY, SOURCE};
@@ -612,6 +612,8 @@ struct Reader<'g> {
     layouts: &'g [Layout],
     rows: &'g [RowRef],
     order: Option<DateOrder>,
+    /// The organisation's time zone, whose calendar the dates are.
+    zone: IanaTimeZone,
     problems: Problems,
 }
 
@@ -707,7 +709,7 @@ impl<'g> Reader<'g> {
 
     fn date(&mut self, c: Column) -> Option<chrono::NaiveDate> {
         let raw = self.raw(c)?;
-        match parse_date(raw, self.order) {
+        match parse_date(raw, self.order, self.zone) {
             Ok(s) => Some(s),
             Err(k) => {
                 self.fail(c, k);
@@ -814,11 +816,13 @@ impl Importer<'_, '_, '_, '_> {
 
     #[allow(clippy::too_many_lines)]
     fn import_group(&mut self, tables: &[Table], layouts: &[Layout], g: &Group) {
+        let zone = self.options.policy.time_zone;
         let mut rd = Reader {
             tables,
             layouts,
             rows: &g.rows,
             order: self.options.date_order,
+            zone: self.options.policy.time_zone,
             problems: Problems::default(),
         };
         let first_loc = rd.loc(g.rows[0], None);
@@ -893,6 +897,7 @@ impl Importer<'_, '_, '_, '_> {
                 layouts,
                 rows: std::slice::from_ref(&r),
                 order: self.options.date_order,
+                zone: self.options.policy.time_zone,
                 problems: Problems::default(),
             };
             let aref = ar.text(Column::ActionRef);
@@ -967,7 +972,7 @@ impl Importer<'_, '_, '_, '_> {
             actions.push(ActionRow {
                 existing: existing_action,
                 id: ActionId::v7_from_parts(
-                    planned.map_or(0, |s| s.key().timestamp_millis().max(0) as u64),
+                    planned.map_or(0, |s| s.key(zone).timestamp_millis().max(0) as u64),
                     entropy,
                 ),
                 description,
@@ -998,7 +1003,7 @@ impl Importer<'_, '_, '_, '_> {
             None => NonconformityId::v7_from_parts(
                 reported
                     .or(detected)
-                    .map_or(0, |s| s.key().timestamp_millis().max(0) as u64),
+                    .map_or(0, |s| s.key(zone).timestamp_millis().max(0) as u64),
                 self.next_entropy(),
             ),
         };
@@ -1090,7 +1095,7 @@ impl Importer<'_, '_, '_, '_> {
                         severity,
                         requirements,
                         owner,
-                        detected_at: detected.unwrap_or(at).key(),
+                        detected_at: detected.unwrap_or(at).key(zone),
                         external_deadline,
                         links: Vec::new(),
                         extensions,
@@ -1408,7 +1413,7 @@ impl Importer<'_, '_, '_, '_> {
             .map(|p| Actor::new(p.verifier.clone()));
         if wants_verification && !has_plan {
             let sched = match &follow_up {
-                Some(s) => match parse_schedule(s, self.options.date_order) {
+                Some(s) => match parse_schedule(s, self.options.date_order, zone) {
                     Ok(x) => Some(x),
                     Err(k) => {
                         fail(&mut problems, rd.loc_of(Column::FollowUp), k);
@@ -1417,7 +1422,7 @@ impl Importer<'_, '_, '_, '_> {
                 },
                 None => match v_date {
                     Some(d) => Some(VerificationSchedule::once(match d {
-                        Stamp::Exact(t) => t.date_naive(),
+                        Stamp::Exact(t) => zone.date_of(t),
                         Stamp::Day(d) => d,
                     })),
                     None => {
@@ -1500,7 +1505,7 @@ impl Importer<'_, '_, '_, '_> {
                         let (stamp, floating) = if last && v_date.is_some() {
                             (v_date, false)
                         } else {
-                            (Some(Stamp::Exact(midnight(dates[i as usize]))), true)
+                            (Some(Stamp::Exact(day_start(dates[i as usize], zone))), true)
                         };
                         let mut s = step(
                             7,
@@ -1609,7 +1614,7 @@ impl Importer<'_, '_, '_, '_> {
         let mut last_finish = floor;
         steps.sort_by_key(|s| s.order);
         for s in &mut steps {
-            let mut key = s.stamp.map_or(last_key, Stamp::key).max(floor);
+            let mut key = s.stamp.map_or(last_key, |x| x.key(zone)).max(floor);
             if s.order == 7 {
                 key = key.max(last_finish);
             }
@@ -1638,10 +1643,10 @@ impl Importer<'_, '_, '_, '_> {
                 (Some(Stamp::Exact(t)), false) => t,
                 (Some(Stamp::Exact(t)), true) => t.max(cursor),
                 (Some(Stamp::Day(d)), _) => {
-                    if cursor.date_naive() == d {
+                    if zone.date_of(cursor) == d {
                         cursor
                     } else {
-                        midnight(d)
+                        day_start(d, zone)
                     }
                 }
                 (None, _) => cursor.max(s.key),

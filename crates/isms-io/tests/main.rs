@@ -7,3 +7,4 @@ mod fuzz;
 mod messy;
 mod package;
 mod roundtrip;
+mod timezone;

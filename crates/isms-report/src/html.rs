@@ -95,8 +95,8 @@ fn header(h: &mut String, pack: &ReviewPack) {
         "<p class=\"meta\">As of <strong>{}</strong>. Period: {} to {} ({} days). \
          ISO/IEC 27001:2022 clauses 9.3 (inputs on nonconformities, corrective actions and their trends) and 10.</p>\n</header>\n",
         text::instant(pack.as_of()),
-        text::date(pack.period_start()),
-        text::date(pack.as_of()),
+        text::date(pack.period_start(), pack.time_zone),
+        text::date(pack.as_of(), pack.time_zone),
         pack.kpis.window_days
     );
 }
@@ -177,7 +177,7 @@ fn omitted<T>(h: &mut String, t: &Table<T>) {
 
 fn backlog(h: &mut String, pack: &ReviewPack) -> Result<(), ReportError> {
     h.push_str("<section id=\"backlog\">\n<h2>Backlog and ageing</h2>\n");
-    let chart = backlog_chart(&pack.backlog)?;
+    let chart = backlog_chart(&pack.backlog, pack.time_zone)?;
     let rows: Vec<Vec<String>> = pack
         .backlog
         .iter()
@@ -312,7 +312,7 @@ fn effectiveness(h: &mut String, pack: &ReviewPack) -> Result<(), ReportError> {
         let k = pack.kpi(kpi);
         let name = k.map_or(kpi.name(), |k| k.name.as_str());
         let target = k.and_then(|k| k.target);
-        let chart = rate_chart(id, name, points, target, w)?;
+        let chart = rate_chart(id, name, points, target, w, pack.time_zone)?;
         figure(
             h,
             &chart,
@@ -337,7 +337,7 @@ fn effectiveness(h: &mut String, pack: &ReviewPack) -> Result<(), ReportError> {
                     e(&r.reference),
                     e(&r.title),
                     r.attempt.to_string(),
-                    text::date(r.concluded_at),
+                    text::date(r.concluded_at, pack.time_zone),
                 ]
             })
             .collect();
@@ -361,7 +361,7 @@ fn effectiveness(h: &mut String, pack: &ReviewPack) -> Result<(), ReportError> {
                     e(&r.reference),
                     e(&r.title),
                     e(r.recurrence_of.as_deref().unwrap_or("(not in register)")),
-                    text::date(r.reported_at),
+                    text::date(r.reported_at, pack.time_zone),
                 ]
             })
             .collect();
@@ -452,7 +452,9 @@ fn improvements(h: &mut String, pack: &ReviewPack) {
                     e(&r.title),
                     text::improvement_source(r.source).to_owned(),
                     text::priority(r.priority).to_owned(),
-                    r.realised_at.map(text::date).unwrap_or_default(),
+                    r.realised_at
+                        .map(|t| text::date(t, pack.time_zone))
+                        .unwrap_or_default(),
                     e(r.measured_effect.as_deref().unwrap_or("")),
                 ]
             })
@@ -524,7 +526,7 @@ fn changes(h: &mut String, pack: &ReviewPack) {
             .iter()
             .map(|c| {
                 vec![
-                    text::date(c.at),
+                    text::date(c.at, pack.time_zone),
                     e(&c.from),
                     text::change_kind(c.kind).to_owned(),
                     e(&c.description),
@@ -553,8 +555,8 @@ fn definitions(h: &mut String, pack: &ReviewPack) {
         text::instant(pack.as_of()),
     );
     h.push_str("<ul>\n");
-    for c in text::CONVENTIONS {
-        let _ = writeln!(h, "<li>{}</li>", e(c));
+    for c in text::conventions(pack.time_zone) {
+        let _ = writeln!(h, "<li>{}</li>", e(&c));
     }
     h.push_str("</ul>\n<dl class=\"defs\">\n");
     for k in &pack.kpis.kpis {

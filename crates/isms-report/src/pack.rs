@@ -143,6 +143,9 @@ pub struct ReviewPack {
     pub organisation: Option<String>,
     /// The paper the print stylesheet targets.
     pub paper: Paper,
+    /// The organisation's time zone: the dates shown, the months of the
+    /// charts and what is overdue are on its calendar.
+    pub time_zone: isms_core::IanaTimeZone,
     /// Every KPI as of `T` over the period, with status.
     pub kpis: KpiReport,
     /// The backlog trend, per month of the period.
@@ -258,6 +261,7 @@ impl ReviewPack {
             options.window_days,
             options.trend_window_days,
             &options.targets,
+            options.time_zone,
         )?;
 
         // Open items, ranked by risk.
@@ -396,6 +400,7 @@ impl ReviewPack {
             title: options.title.clone(),
             organisation: options.organisation.clone(),
             paper: options.paper,
+            time_zone: options.time_zone,
             kpis,
             backlog,
             ageing,
