@@ -188,8 +188,10 @@ fn read_checkpoints(
 
 impl PgStore {
     /// Signs a checkpoint of the new head with `signer` in the transaction
-    /// of every later append (`None`: no longer). The key stays in this
-    /// process; the database holds only the signed checkpoints.
+    /// of every later append (`None`: no longer), dated the latest instant
+    /// the batch's events were recorded (`recorded_at`, else `at`: the
+    /// store reads no clock). The key stays in this process; the database
+    /// holds only the signed checkpoints.
     pub fn set_signer(&mut self, signer: Option<CheckpointSigner>) {
         self.signer = signer;
     }

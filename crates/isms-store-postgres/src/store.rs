@@ -790,9 +790,18 @@ impl EventStore for PgStore {
             ],
         )
         .map_err(err("update chain head"))?;
-        // Signed under the register's lock, so checkpoints follow the chain.
+        // Signed under the register's lock, so checkpoints follow the chain,
+        // as of the latest instant the batch's events were recorded (the
+        // caller's clock: a library reads none).
         if let Some(signer) = &self.signer {
-            let checkpoint = signer.sign(appended.head, chrono::Utc::now());
+            let at = batch
+                .appends
+                .iter()
+                .flat_map(|a| &a.events)
+                .map(|e| e.recorded_at.unwrap_or(e.at))
+                .max()
+                .unwrap_or_default();
+            let checkpoint = signer.sign(appended.head, at);
             let body = serde_json::to_string(&checkpoint)?;
             tx.execute(
                 &insert_checkpoint,
