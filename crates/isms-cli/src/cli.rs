@@ -98,9 +98,10 @@ pub enum Command {
     Export(ExportArgs),
     /// Load a register document into an empty database (all or nothing).
     Import(ImportArgs),
-    /// Check the whole register: SQLite's integrity, the hash chain, that
-    /// every event decodes, the reference index, every checkpoint's
-    /// signature; exit 0 only if all hold, 6 naming the first thing wrong.
+    /// Check the whole register: SQLite's integrity (for a file), the hash
+    /// chain, that every event decodes, the reference index, every
+    /// checkpoint's signature; exit 0 only if all hold, 6 naming the first
+    /// thing wrong.
     Verify(VerifyArgs),
     /// The policy in force (segregation of duties, containment, approvers,
     /// time limits, time zone, who holds which role), kept in the register

@@ -56,7 +56,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             })?;
             println!(
                 "rebuilt the projections of {items} items from the log in {}",
-                s.db.display()
+                s.db_shown()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -268,47 +268,6 @@ fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliE
     Ok(ExitCode::SUCCESS)
 }
 
-/// `isms verify` of a register on PostgreSQL: its chain and, with
-/// `--deep`, its projections. It keeps no signed checkpoints yet, so
-/// `--against` is refused rather than half checked.
-fn verify_postgres(
-    store: &isms_store_postgres::PgStore,
-    args: &crate::cli::VerifyArgs,
-) -> Result<ExitCode, CliError> {
-    if args.against.is_some() {
-        return Err(CliError::Usage(
-            "--against: registers on PostgreSQL keep no signed checkpoints yet; \
-             verify against a head with a register document instead"
-                .into(),
-        ));
-    }
-    let verified = store.verify()?;
-    let items = if args.deep {
-        Some(store.check_projections()?)
-    } else {
-        None
-    };
-    if args.json.json {
-        print_json(&serde_json::json!({
-            "intact": true,
-            "events": verified.events,
-            "head": verified.head,
-            "checkpoints": 0,
-            "projections_checked": items,
-        }))?;
-    } else {
-        println!(
-            "intact: {} events, chain head {} at position {}",
-            verified.events, verified.head.hash, verified.head.position
-        );
-        println!("checkpoints: none (registers on PostgreSQL keep no signed checkpoints yet)");
-        if let Some(items) = items {
-            println!("projections: all {items} items equal a fresh fold of the log");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// What backup and restore are on PostgreSQL: the server's own tools, or
 /// a register document; the store has no file to copy.
 fn postgres_backup_advice(url: &str, register: &isms_store_postgres::RegisterId) -> String {
@@ -352,7 +311,7 @@ fn open_empty(s: &Session, why: &str) -> Result<Store, CliError> {
     if head.position > 0 {
         return Err(CliError::Usage(format!(
             "{} already holds {} events; {why} needs an empty register: pass --db NEW.db",
-            s.db.display(),
+            s.db_shown(),
             head.position
         )));
     }
@@ -375,7 +334,7 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
     s.seal(&mut store)?;
     println!(
         "{}: {} nonconformities, {} corrective actions, {} improvements, {n} events",
-        s.db.display(),
+        s.db_shown(),
         stats.nonconformities,
         stats.actions,
         stats.improvements
@@ -476,14 +435,14 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
     let written = report(&s, &register, &args)?;
     println!(
         "\nregister: {} ({} nonconformities, {} improvements)",
-        s.db.display(),
+        s.db_shown(),
         register.nonconformities().len(),
         register.improvements().len()
     );
     println!("report:   {}", written.display());
     println!(
         "next:     isms --db {} nc show {} --history",
-        s.db.display(),
+        s.db_shown(),
         picked
             .last()
             .map_or("NC-0001".into(), |n| n.reference.to_string())
@@ -492,10 +451,7 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
 }
 
 fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliError> {
-    let store = match s.open_unchecked()? {
-        Store::Sqlite(store) => store,
-        Store::Postgres(store) => return verify_postgres(&store, args),
-    };
+    let store = s.open_unchecked()?;
     let mut trusted = s.trusted_keys()?;
     let against = args.against.as_deref().map(read_checkpoint).transpose()?;
     // A checkpoint kept elsewhere is the verifier's own anchor: its key is
@@ -537,7 +493,13 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
             "intact: {} events, chain head {} at position {}",
             verified.events, verified.head.hash, verified.head.position
         );
-        println!("database: SQLite's quick_check passed; every event decodes");
+        println!(
+            "database: {}every event decodes",
+            match store {
+                Store::Sqlite(_) => "SQLite's quick_check passed; ",
+                Store::Postgres(_) => "",
+            }
+        );
         println!(
             "references: all {} claims indexed as the events make them",
             full.claims
@@ -1015,7 +977,7 @@ fn import_spreadsheets(
         plan.created(),
         plan.updated(),
         plan.batch.len(),
-        s.db.display()
+        s.db_shown()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -1063,7 +1025,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
         "imported {} nonconformities, {} improvements ({n} events) into {}",
         register.nonconformities().len(),
         register.improvements().len(),
-        s.db.display()
+        s.db_shown()
     );
     if !notes.is_empty() {
         eprintln!("not imported as it stands ({}):", notes.len());

@@ -151,11 +151,6 @@ impl Session {
     /// (from the latest checkpoint to the head). A read with
     /// `--allow-unverified` goes on over tampering, saying so on stderr.
     fn check_chain(&self, store: &Store, reading: bool) -> Result<(), CliError> {
-        // A register on PostgreSQL keeps no signed checkpoints (yet), so
-        // there is no incremental check to run: `isms verify` walks its chain.
-        let Store::Sqlite(store) = store else {
-            return Ok(());
-        };
         let result = store.verify_tail(&self.trusted_keys()?).map(|_| ());
         self.allow(result, reading)
     }
@@ -193,10 +188,6 @@ impl Session {
     /// checked chain), records the new head as checked, and signs a
     /// checkpoint of it when a signing key is given.
     pub fn seal(&self, store: &mut Store) -> Result<(), CliError> {
-        // Checkpoints are SQLite's so far (schema 5); see `check_chain`.
-        let Store::Sqlite(store) = store else {
-            return Ok(());
-        };
         let head = store.verify_tail(&self.trusted_keys()?)?.head;
         if let Some(signer) = self.signer()? {
             let latest = store.latest_checkpoint()?;
@@ -269,6 +260,12 @@ impl Session {
         Store::open(&self.target()?, open_sqlite)
     }
 
+    /// `--db` as output and messages show it: a server URL with its
+    /// password, if any, as `***`.
+    pub fn db_shown(&self) -> String {
+        crate::backend::redact(&self.db.to_string_lossy())
+    }
+
     /// Where the register is: a file, or a register on a PostgreSQL server.
     pub fn target(&self) -> Result<Target, CliError> {
         Target::of(&self.db)
@@ -315,7 +312,8 @@ impl Session {
     /// which the handler decides again. Concurrent writers on different
     /// items never wait for each other beyond SQLite's own commit.
     pub fn writer(&self) -> Result<Writer, CliError> {
-        let store = self.open_checked()?;
+        let mut store = self.open_checked()?;
+        store.sign_appends(self.signer()?);
         Ok(Writer {
             // The base: the policy before the register's first adoption.
             // The handler decides each command under the one in force at
