@@ -170,7 +170,10 @@ fn walk(
                 Command::CompleteAction {
                     nonconformity: nc,
                     action,
-                    evidence: vec![EvidenceRef(format!("ticket/CHG-{}", office.counter))],
+                    evidence: vec![EvidenceRef::Document(format!(
+                        "ticket/CHG-{}",
+                        office.counter
+                    ))],
                 },
             )?;
         }

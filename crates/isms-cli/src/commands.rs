@@ -1059,7 +1059,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
 }
 
 pub(crate) fn evidence(list: Vec<String>) -> Vec<EvidenceRef> {
-    list.into_iter().map(EvidenceRef).collect()
+    list.into_iter().map(EvidenceRef::Document).collect()
 }
 
 pub(crate) fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, CliError> {

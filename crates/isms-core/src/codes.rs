@@ -265,6 +265,10 @@ pub const RULE_CODES: &[RuleCode] = &[
         outcome: RuleOutcome::WarningOrRefusal,
         summary: "the effective time lies further before the recording time than the policy allows",
     },
+    refusal(
+        "evidence_required",
+        "a corrective action is completed, or a passed verification result recorded, only with evidence, for the severities the policy names",
+    ),
 ];
 
 impl DecisionError {
@@ -326,6 +330,7 @@ impl DecisionError {
             E::SimilarCheckMissing { .. } => "similar_check_missing",
             E::ApprovalNotSegregated { .. } => "approval_not_segregated",
             E::BackdatedTooFar { .. } => "backdated",
+            E::EvidenceRequired { .. } => "evidence_required",
         }
     }
 }
@@ -569,6 +574,11 @@ mod tests {
                 days: 8,
                 limit_days: 7,
             },
+            E::EvidenceRequired {
+                reference: r,
+                severity: Severity::Major,
+                what: "the completion of action A-1".into(),
+            },
         ]
     }
 
@@ -620,6 +630,7 @@ mod tests {
             E::SimilarCheckMissing { .. } => 42,
             E::ApprovalNotSegregated { .. } => 43,
             E::BackdatedTooFar { .. } => 44,
+            E::EvidenceRequired { .. } => 45,
         }
     }
 

@@ -48,6 +48,12 @@ pub enum IdError {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// Not a SHA-256 digest.
+    #[error("{value:?} is not a SHA-256 digest (expected 64 lower-case hexadecimal digits)")]
+    BadDigest {
+        /// The input.
+        value: String,
+    },
 }
 
 /// A malformed requirement reference.
@@ -581,6 +587,18 @@ pub enum DecisionError {
         days: i64,
         /// The policy's limit.
         limit_days: u32,
+    },
+    /// The policy requires evidence for this step at this severity.
+    #[error(
+        "{what} of {reference} needs evidence: the policy requires it for {severity} nonconformities; give a document reference or a file record"
+    )]
+    EvidenceRequired {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Its severity.
+        severity: Severity,
+        /// The step: `the completion of action A-1`, `the passed check 2`.
+        what: String,
     },
 }
 

@@ -136,7 +136,7 @@ fn complete(nc: NonconformityId, action: ActionId, evidence: &str) -> Command {
     Command::CompleteAction {
         nonconformity: nc,
         action,
-        evidence: vec![EvidenceRef(evidence.into())],
+        evidence: vec![EvidenceRef::document(evidence)],
     }
 }
 

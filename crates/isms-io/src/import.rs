@@ -950,7 +950,7 @@ impl Importer<'_, '_, '_, '_> {
                     s.split([';', '\n'])
                         .map(str::trim)
                         .filter(|p| !p.is_empty())
-                        .map(|p| EvidenceRef(p.to_owned()))
+                        .map(|p| EvidenceRef::from_summary(p))
                         .collect()
                 })
                 .unwrap_or_default();

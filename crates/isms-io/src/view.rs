@@ -248,7 +248,7 @@ fn action_cells(a: &CorrectiveAction, row: &mut Vec<Cell>) {
             Column::Evidence => Cell::text(
                 a.evidence
                     .iter()
-                    .map(|e| e.0.as_str())
+                    .map(isms_core::EvidenceRef::summary)
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
