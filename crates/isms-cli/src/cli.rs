@@ -352,9 +352,16 @@ pub enum NcCommand {
         /// The action, ... or its UUID.
         #[arg(long)]
         action: String,
-        /// Evidence (a document reference; repeatable).
-        #[arg(long = "evidence")]
+        /// Evidence (repeatable): a document reference (a URL, a document id) kept
+        /// as text, or a file (`file:PATH`, or a path starting with `/`, `./`, `../`)
+        /// recorded with its SHA-256, size, name and the time attached; `ref:TEXT`
+        /// forces a reference.
+        #[arg(long = "evidence", value_name = "REF|file:PATH")]
         evidence: Vec<String>,
+        /// Keep a copy of each evidence file in `<db>.evidence/sha256/`, where
+        /// `isms verify` re-hashes it (register files only).
+        #[arg(long)]
+        keep_evidence: bool,
         #[command(flatten)]
         when: When,
     },
@@ -424,9 +431,16 @@ pub enum NcCommand {
         /// Notes.
         #[arg(long)]
         notes: Option<String>,
-        /// Evidence (a document reference; repeatable).
-        #[arg(long = "evidence")]
+        /// Evidence (repeatable): a document reference (a URL, a document id) kept
+        /// as text, or a file (`file:PATH`, or a path starting with `/`, `./`, `../`)
+        /// recorded with its SHA-256, size, name and the time attached; `ref:TEXT`
+        /// forces a reference.
+        #[arg(long = "evidence", value_name = "REF|file:PATH")]
         evidence: Vec<String>,
+        /// Keep a copy of each evidence file in `<db>.evidence/sha256/`, where
+        /// `isms verify` re-hashes it (register files only).
+        #[arg(long)]
+        keep_evidence: bool,
         #[command(flatten)]
         when: When,
     },

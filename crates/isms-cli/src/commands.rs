@@ -509,6 +509,7 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
     } else {
         None
     };
+    let kept = check_kept_evidence(s, &store)?;
     let verified = full.verified;
     let signatures = if full.checkpoints == 0 {
         "none recorded".to_owned()
@@ -528,6 +529,7 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
             "trusted_keys": trusted.iter().map(|k| k.key_id()).collect::<Vec<_>>(),
             "against": against.as_ref().map(|c| c.head()),
             "projections_checked": items,
+            "kept_evidence": kept,
         }))?;
     } else {
         println!(
@@ -535,6 +537,9 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
             verified.events, verified.head.hash, verified.head.position
         );
         println!("database: SQLite's quick_check passed; every event decodes");
+        if kept > 0 {
+            println!("evidence: all {kept} kept copies hash to the digests the events record");
+        }
         println!(
             "references: all {} claims indexed as the events make them",
             full.claims
@@ -559,6 +564,21 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Re-hashes the kept evidence copies the log names (`<db>.evidence`): the
+/// number found intact, or every missing or altered one (exit 6).
+fn check_kept_evidence(s: &Session, store: &SqliteStore) -> Result<usize, CliError> {
+    let mut copies = crate::evidence::KeptCopies::default();
+    store.read(Selection::All, &mut |e| copies.visit(e.position, &e.event))?;
+    let checked = copies.check(&crate::evidence::folder_of(&s.db));
+    if checked.problems.is_empty() {
+        Ok(checked.intact)
+    } else {
+        Err(CliError::EvidenceDamaged {
+            problems: checked.problems,
+        })
+    }
 }
 
 /// Reads a checkpoint file written by `isms checkpoint --out`.
@@ -1058,8 +1078,25 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn evidence(list: Vec<String>) -> Vec<EvidenceRef> {
-    list.into_iter().map(EvidenceRef::Document).collect()
+/// `--evidence` values as evidence records, files fingerprinted by the
+/// session's clock and, with `--keep-evidence`, copied beside the register.
+pub(crate) fn evidence(
+    s: &Session,
+    list: Vec<String>,
+    keep: bool,
+) -> Result<Vec<EvidenceRef>, CliError> {
+    let folder = match (keep, s.target()?) {
+        (false, _) => None,
+        (true, Target::File(db)) => Some(crate::evidence::folder_of(&db)),
+        (true, Target::Postgres { .. }) => {
+            return Err(CliError::Usage(
+                "--keep-evidence: a register on PostgreSQL has no folder beside it for kept copies; \
+                 keep the files in your document store and attach them without --keep-evidence"
+                    .into(),
+            ));
+        }
+    };
+    crate::evidence::attach(list, s.now, folder.as_deref())
 }
 
 pub(crate) fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, CliError> {

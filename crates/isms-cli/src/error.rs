@@ -82,6 +82,12 @@ pub enum CliError {
         /// One line per problem, each starting with its JSON path.
         problems: Vec<String>,
     },
+    /// A kept evidence copy is missing or does not hash to its name.
+    #[error("kept evidence does not verify:\n{}", .problems.join("\n"))]
+    EvidenceDamaged {
+        /// One line per copy.
+        problems: Vec<String>,
+    },
     /// Anything else, said in full.
     #[error("{0}")]
     Other(String),
@@ -120,6 +126,7 @@ impl CliError {
             CliError::Store(e) => store_exit_code(e),
             CliError::Io { .. } | CliError::Handle(_) | CliError::LockTimeout { .. } => exit::STORE,
             CliError::InvalidInput { .. } => exit::INVALID_INPUT,
+            CliError::EvidenceDamaged { .. } => exit::TAMPERED,
             CliError::Other(_) => exit::OTHER,
         }
     }

@@ -191,6 +191,7 @@ pub fn nc_command(
             target,
             action,
             evidence: ev,
+            keep_evidence,
             when,
         } => {
             let id = session::resolve_nc(store, &target.item)?;
@@ -198,7 +199,7 @@ pub fn nc_command(
             let command = Command::CompleteAction {
                 nonconformity: id,
                 action,
-                evidence: evidence(ev),
+                evidence: evidence(s, ev, keep_evidence)?,
             };
             (command, when.at, id)
         }
@@ -277,6 +278,7 @@ pub fn nc_command(
             failed: _,
             notes,
             evidence: ev,
+            keep_evidence,
             when,
         } => {
             let id = session::resolve_nc(store, &target.item)?;
@@ -285,7 +287,7 @@ pub fn nc_command(
                 check,
                 passed,
                 notes,
-                evidence: evidence(ev),
+                evidence: evidence(s, ev, keep_evidence)?,
             };
             (command, when.at, id)
         }

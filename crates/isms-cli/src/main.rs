@@ -59,6 +59,7 @@ mod backend;
 mod cli;
 mod commands;
 mod error;
+mod evidence;
 mod formats;
 mod hiargs;
 mod output;

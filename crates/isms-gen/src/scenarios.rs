@@ -162,7 +162,7 @@ fn check(nc: NonconformityId, index: u32, passed: bool, notes: &str) -> Command 
         check: index,
         passed,
         notes: Some(notes.into()),
-        evidence: Vec::new(),
+        evidence: vec![EvidenceRef::document(format!("check record {index}"))],
     }
 }
 
