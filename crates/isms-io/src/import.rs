@@ -879,6 +879,10 @@ impl Importer<'_, '_, '_, '_> {
         let checks = rd.number(Column::ChecksRecorded);
         let outcome = rd.word(Column::VerificationResult, &OUTCOME);
         let v_date = rd.stamp(Column::VerificationDate);
+        let v_evidence: Vec<EvidenceRef> = rd
+            .text(Column::VerificationEvidence)
+            .map(|s| evidence_of(&s))
+            .unwrap_or_default();
         let closed = rd.stamp(Column::Closed);
         let rejected = rd.stamp(Column::Rejected);
         let rejection_reason = rd.text(Column::RejectionReason);
@@ -946,13 +950,7 @@ impl Importer<'_, '_, '_, '_> {
             let reschedule_reason = ar.text(Column::RescheduleReason);
             let evidence = ar
                 .text(Column::Evidence)
-                .map(|s| {
-                    s.split([';', '\n'])
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(|p| EvidenceRef::from_summary(p))
-                        .collect()
-                })
+                .map(|s| evidence_of(&s))
                 .unwrap_or_default();
             let cancel_reason = ar.text(Column::CancelReason);
             let location = ar.loc(r, layouts[r.table].pos(Column::Action));
@@ -1511,7 +1509,7 @@ impl Importer<'_, '_, '_, '_> {
                                 check: i,
                                 passed,
                                 notes: None,
-                                evidence: Vec::new(),
+                                evidence: v_evidence.clone(),
                             },
                             "record the verification result",
                             rd.loc_of(Column::VerificationResult),
@@ -1730,4 +1728,15 @@ impl Importer<'_, '_, '_, '_> {
             location: first_loc,
         });
     }
+}
+
+/// The pieces of evidence in a cell, separated by `;` or line breaks: text
+/// of a file record's shape is that file record
+/// ([`EvidenceRef::from_summary`]), anything else a document reference.
+fn evidence_of(cell: &str) -> Vec<EvidenceRef> {
+    cell.split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(EvidenceRef::from_summary)
+        .collect()
 }

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use isms_core::{
-    ActionDecision, ActionId, Actor, ActorId, AnalysisMethod, Command, Context, ImprovementId,
-    ImprovementSource, NcState, NonconformityId, Period, Policy, Priority, ProposeImprovement,
-    Register, RejectionReason, ReportNonconformity, RequirementRef, RootCause, RootCauseCategory,
-    Severity, Source, VerificationSchedule,
+    ActionDecision, ActionId, Actor, ActorId, AnalysisMethod, Command, Context, EvidenceRef,
+    ImprovementId, ImprovementSource, NcState, NonconformityId, Period, Policy, Priority,
+    ProposeImprovement, Register, RejectionReason, ReportNonconformity, RequirementRef, RootCause,
+    RootCauseCategory, Severity, Source, VerificationSchedule,
 };
 use isms_kpi::{
     AgeBucket, Detail, KpiId, KpiReport, KpiView, Measure, ReportOptions, RequirementCount, Status,
@@ -151,7 +151,7 @@ impl Builder {
             Command::CompleteAction {
                 nonconformity: nc,
                 action,
-                evidence: vec![],
+                evidence: vec![EvidenceRef::document("change record")],
             },
         );
     }
@@ -203,7 +203,7 @@ impl Builder {
                 check,
                 passed,
                 notes: None,
-                evidence: vec![],
+                evidence: vec![EvidenceRef::document("check record")],
             },
         );
     }

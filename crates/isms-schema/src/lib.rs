@@ -112,7 +112,7 @@ pub use generate::{bundle_with_extensions, make_portable, schema_for};
 pub use validate::{DocumentValidator, Violation, check_metaschema, validate_document};
 
 /// The version of the schema bundle and of the register document format.
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 /// The major version of [`SCHEMA_VERSION`]: what register documents must carry to be read.
 pub const SCHEMA_MAJOR: u64 = 1;
