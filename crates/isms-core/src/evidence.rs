@@ -34,8 +34,8 @@ use crate::error::IdError;
 
 /// Evidence of an action's completion or of a verification result.
 ///
-/// Serialised untagged: a [`EvidenceRef::Document`] is a JSON string, a
-/// [`EvidenceRef::File`] an object, so the two never overlap.
+/// In JSON a document reference is a string and a file record an object,
+/// so the two forms never overlap.
 #[derive(
     Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
