@@ -72,7 +72,10 @@ fn complete(s: &Scratch, evidence: &[&str]) -> crate::support::Run {
         "2026-03-20T16:00:00Z",
     ];
     for e in evidence {
-        args.extend(["--evidence", e]);
+        match *e {
+            "--keep-evidence" => args.push(e),
+            _ => args.extend(["--evidence", e]),
+        }
     }
     s.isms_as("bob", &args)
 }
