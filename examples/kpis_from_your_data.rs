@@ -188,7 +188,7 @@ fn commands(row: &Row) -> Result<Vec<Step>, Box<dyn Error>> {
             check: 0,
             passed,
             notes: None,
-            evidence: vec![],
+            evidence: vec![EvidenceRef::Document(format!("re-test/{}", row.ticket))],
         },
     ));
     if let Some(day) = row.closed {

@@ -208,7 +208,9 @@ fn walk(
                     check: i as u32,
                     passed,
                     notes: None,
-                    evidence: vec![],
+                    evidence: vec![EvidenceRef::Document(format!(
+                        "check record {i}, attempt {attempt}"
+                    ))],
                 },
             )?;
             if !passed {

@@ -230,7 +230,9 @@ pub enum FactsError {
         at: usize,
     },
     /// A version this build does not read.
-    #[error("facts encoding version {found} is not one this build reads (1 to {FACTS_VERSION}); rebuild the projections")]
+    #[error(
+        "facts encoding version {found} is not one this build reads (1 to {FACTS_VERSION}); rebuild the projections"
+    )]
     Version {
         /// The version found.
         found: u8,
@@ -1081,7 +1083,10 @@ mod tests {
         let mut c = Collect::default();
         c.facts.number = 7;
         c.facts.missed.push(ResultFacts {
-            at: Stamp { secs: 100, nanos: 5 },
+            at: Stamp {
+                secs: 100,
+                nanos: 5,
+            },
             attempt: 1,
             check: 0,
             passed: false,

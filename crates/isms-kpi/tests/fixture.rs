@@ -942,7 +942,12 @@ fn a_missed_check_is_not_an_overdue_verification() {
         Source::Monitoring,
         &["iso27001:2022/A.8.13"],
     );
-    b.analyse(nc, at(2026, 1, 6, 9), &[RootCauseCategory::Technology], true);
+    b.analyse(
+        nc,
+        at(2026, 1, 6, 9),
+        &[RootCauseCategory::Technology],
+        true,
+    );
     let a = b.plan(nc, at(2026, 1, 6, 10), day(2026, 1, 20));
     b.complete(nc, a, at(2026, 1, 15, 9));
     b.verify_plan(
