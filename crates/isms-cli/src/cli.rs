@@ -100,7 +100,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Check the whole register: SQLite's integrity, the hash chain, that
     /// every event decodes, the reference index, every checkpoint's
-    /// signature; exit 0 only if all hold, 6 naming the first thing wrong.
+    /// signature, and that every kept evidence copy hashes to its record;
+    /// exit 0 only if all hold, 6 naming what is wrong.
     Verify(VerifyArgs),
     /// Signing keys for checkpoints.
     #[command(subcommand)]
