@@ -252,7 +252,7 @@ pub struct KeptCheck {
 }
 
 /// Collects, from a log read in order, every kept file record with where
-/// it was recorded; [`KeptCheck::run`] then re-hashes them.
+/// it was recorded; [`KeptCopies::check`] then re-hashes them.
 #[derive(Debug, Default)]
 pub struct KeptCopies {
     references: BTreeMap<StreamId, NcRef>,
