@@ -100,8 +100,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Check the whole register: SQLite's integrity (for a file), the hash
     /// chain, that every event decodes, the reference index, every
-    /// checkpoint's signature; exit 0 only if all hold, 6 naming the first
-    /// thing wrong.
+    /// checkpoint's signature, and that every kept evidence copy hashes to
+    /// its record; exit 0 only if all hold, 6 naming what is wrong.
     Verify(VerifyArgs),
     /// The policy in force (segregation of duties, containment, approvers,
     /// time limits, time zone, who holds which role), kept in the register
@@ -430,9 +430,16 @@ pub enum NcCommand {
         /// The action, ... or its UUID.
         #[arg(long)]
         action: String,
-        /// Evidence (a document reference; repeatable).
-        #[arg(long = "evidence")]
+        /// Evidence (repeatable): a document reference (a URL, a document id) kept
+        /// as text, or a file (`file:PATH`, or a path starting with `/`, `./`, `../`)
+        /// recorded with its SHA-256, size, name and the time attached; `ref:TEXT`
+        /// forces a reference.
+        #[arg(long = "evidence", value_name = "REF|file:PATH")]
         evidence: Vec<String>,
+        /// Keep a copy of each evidence file in `<db>.evidence/sha256/`, where
+        /// `isms verify` re-hashes it (register files only).
+        #[arg(long)]
+        keep_evidence: bool,
         #[command(flatten)]
         when: When,
     },
@@ -502,9 +509,16 @@ pub enum NcCommand {
         /// Notes.
         #[arg(long)]
         notes: Option<String>,
-        /// Evidence (a document reference; repeatable).
-        #[arg(long = "evidence")]
+        /// Evidence (repeatable): a document reference (a URL, a document id) kept
+        /// as text, or a file (`file:PATH`, or a path starting with `/`, `./`, `../`)
+        /// recorded with its SHA-256, size, name and the time attached; `ref:TEXT`
+        /// forces a reference.
+        #[arg(long = "evidence", value_name = "REF|file:PATH")]
         evidence: Vec<String>,
+        /// Keep a copy of each evidence file in `<db>.evidence/sha256/`, where
+        /// `isms verify` re-hashes it (register files only).
+        #[arg(long)]
+        keep_evidence: bool,
         #[command(flatten)]
         when: When,
     },

@@ -468,6 +468,7 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
     } else {
         None
     };
+    let kept = check_kept_evidence(s, &store)?;
     let verified = full.verified;
     let signatures = if full.checkpoints == 0 {
         "none recorded".to_owned()
@@ -487,6 +488,7 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
             "trusted_keys": trusted.iter().map(|k| k.key_id()).collect::<Vec<_>>(),
             "against": against.as_ref().map(|c| c.head()),
             "projections_checked": items,
+            "kept_evidence": kept,
         }))?;
     } else {
         println!(
@@ -500,6 +502,9 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
                 Store::Postgres(_) => "",
             }
         );
+        if kept > 0 {
+            println!("evidence: all {kept} kept copies hash to the digests the events record");
+        }
         println!(
             "references: all {} claims indexed as the events make them",
             full.claims
@@ -524,6 +529,26 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Re-hashes the kept evidence copies the log names (`<db>.evidence`): the
+/// number found intact, or every missing or altered one (exit 6).
+fn check_kept_evidence(s: &Session, store: &Store) -> Result<usize, CliError> {
+    // A register on PostgreSQL keeps no copies (`--keep-evidence` is
+    // refused there: it has no folder beside it).
+    if let Store::Postgres(_) = store {
+        return Ok(0);
+    }
+    let mut copies = crate::evidence::KeptCopies::default();
+    store.read(Selection::All, &mut |e| copies.visit(e.position, &e.event))?;
+    let checked = copies.check(&crate::evidence::folder_of(&s.db));
+    if checked.problems.is_empty() {
+        Ok(checked.intact)
+    } else {
+        Err(CliError::EvidenceDamaged {
+            problems: checked.problems,
+        })
+    }
 }
 
 /// Reads a checkpoint file written by `isms checkpoint --out`.
@@ -1036,8 +1061,25 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn evidence(list: Vec<String>) -> Vec<EvidenceRef> {
-    list.into_iter().map(EvidenceRef).collect()
+/// `--evidence` values as evidence records, files fingerprinted by the
+/// session's clock and, with `--keep-evidence`, copied beside the register.
+pub(crate) fn evidence(
+    s: &Session,
+    list: Vec<String>,
+    keep: bool,
+) -> Result<Vec<EvidenceRef>, CliError> {
+    let folder = match (keep, s.target()?) {
+        (false, _) => None,
+        (true, Target::File(db)) => Some(crate::evidence::folder_of(&db)),
+        (true, Target::Postgres { .. }) => {
+            return Err(CliError::Usage(
+                "--keep-evidence: a register on PostgreSQL has no folder beside it for kept copies; \
+                 keep the files in your document store and attach them without --keep-evidence"
+                    .into(),
+            ));
+        }
+    };
+    crate::evidence::attach(list, s.now, folder.as_deref())
 }
 
 pub(crate) fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, CliError> {

@@ -212,6 +212,7 @@ pub fn nc_command(
             target,
             action,
             evidence: ev,
+            keep_evidence,
             when,
         } => {
             let id = session::resolve_nc(store, &target.item)?;
@@ -219,7 +220,7 @@ pub fn nc_command(
             let command = Command::CompleteAction {
                 nonconformity: id,
                 action,
-                evidence: evidence(ev),
+                evidence: evidence(s, ev, keep_evidence)?,
             };
             (command, when.at, id)
         }
@@ -298,6 +299,7 @@ pub fn nc_command(
             failed: _,
             notes,
             evidence: ev,
+            keep_evidence,
             when,
         } => {
             let id = session::resolve_nc(store, &target.item)?;
@@ -306,7 +308,7 @@ pub fn nc_command(
                 check,
                 passed,
                 notes,
-                evidence: evidence(ev),
+                evidence: evidence(s, ev, keep_evidence)?,
             };
             (command, when.at, id)
         }

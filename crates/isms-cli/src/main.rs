@@ -61,6 +61,7 @@ mod cli;
 mod commands;
 mod error;
 mod extensions;
+mod evidence;
 mod formats;
 mod hiargs;
 mod output;

@@ -277,6 +277,7 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
                 t(&a.description),
                 t(a.owner.as_str())
             );
+            evidence_lines(&mut o, &a.evidence);
         }
     }
     for p in &nc.verification_plans {
@@ -305,6 +306,7 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
             r.attempt,
             if r.passed { "passed" } else { "failed" }
         );
+        evidence_lines(&mut o, &r.evidence);
     }
     if let Some(c) = &nc.closure {
         let _ = writeln!(
@@ -331,6 +333,26 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
         );
     }
     o
+}
+
+/// One line per piece of evidence, under the action or check it backs: a
+/// document reference as given, a file with its size, digest, the time it
+/// was attached and whether a copy is kept.
+fn evidence_lines(o: &mut String, evidence: &[isms_core::EvidenceRef]) {
+    for e in evidence {
+        let line = match e {
+            isms_core::EvidenceRef::Document(r) => format!("reference {}", terminal_safe(r)),
+            isms_core::EvidenceRef::File(f) => format!(
+                "file {} ({} bytes, sha256:{}, attached {}{})",
+                terminal_safe(&f.name),
+                f.size,
+                f.sha256,
+                f.attached_at.to_rfc3339(),
+                if f.kept { ", copy kept" } else { "" }
+            ),
+        };
+        let _ = writeln!(o, "        evidence: {line}");
+    }
 }
 
 /// What a nonconformity's links and verification record add to

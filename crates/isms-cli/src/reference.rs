@@ -35,7 +35,7 @@ Errors go to stderr with a line saying what to do.
 | 3 | refused by a workflow rule; nothing was recorded |
 | 4 | the item, file (database, input file, backup to restore), framework or catalogue entry does not exist |
 | 5 | the store or a file could not be read or written (including another process holding the write lock longer than `$ISMS_LOCK_TIMEOUT`) |
-| 6 | the register does not verify: the event log, its reference index or a checkpoint was changed, or the file is damaged |
+| 6 | the register does not verify: the event log, its reference index or a checkpoint was changed, the file is damaged, or a kept evidence copy (`<db>.evidence/`) is missing or altered |
 | 7 | an input document is invalid or refused by the rules (every problem is listed with its place: JSON path, `/events/N`, or file, sheet, row and column), or larger than its import limit (checked before reading) |
 
 A pipe closed by its reader (`isms nc list | head -1`), on standard output or standard error,

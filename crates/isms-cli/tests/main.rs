@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod docs;
+mod evidence;
 mod exchange;
 mod exits;
 mod extensions;

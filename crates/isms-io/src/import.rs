@@ -883,6 +883,10 @@ impl Importer<'_, '_, '_, '_> {
         let checks = rd.number(Column::ChecksRecorded);
         let outcome = rd.word(Column::VerificationResult, &OUTCOME);
         let v_date = rd.stamp(Column::VerificationDate);
+        let v_evidence: Vec<EvidenceRef> = rd
+            .text(Column::VerificationEvidence)
+            .map(|s| evidence_of(&s))
+            .unwrap_or_default();
         let closed = rd.stamp(Column::Closed);
         let rejected = rd.stamp(Column::Rejected);
         let rejection_reason = rd.text(Column::RejectionReason);
@@ -951,13 +955,7 @@ impl Importer<'_, '_, '_, '_> {
             let reschedule_reason = ar.text(Column::RescheduleReason);
             let evidence = ar
                 .text(Column::Evidence)
-                .map(|s| {
-                    s.split([';', '\n'])
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(|p| EvidenceRef(p.to_owned()))
-                        .collect()
-                })
+                .map(|s| evidence_of(&s))
                 .unwrap_or_default();
             let cancel_reason = ar.text(Column::CancelReason);
             let location = ar.loc(r, layouts[r.table].pos(Column::Action));
@@ -1516,7 +1514,7 @@ impl Importer<'_, '_, '_, '_> {
                                 check: i,
                                 passed,
                                 notes: None,
-                                evidence: Vec::new(),
+                                evidence: v_evidence.clone(),
                             },
                             "record the verification result",
                             rd.loc_of(Column::VerificationResult),
@@ -1735,4 +1733,15 @@ impl Importer<'_, '_, '_, '_> {
             location: first_loc,
         });
     }
+}
+
+/// The pieces of evidence in a cell, separated by `;` or line breaks: text
+/// of a file record's shape is that file record
+/// ([`EvidenceRef::from_summary`]), anything else a document reference.
+fn evidence_of(cell: &str) -> Vec<EvidenceRef> {
+    cell.split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(EvidenceRef::from_summary)
+        .collect()
 }
