@@ -12,6 +12,7 @@ mod oscal;
 mod outputs;
 mod postgres;
 mod projections;
+mod provenance;
 mod readme;
 mod refusals;
 mod report;

@@ -141,6 +141,9 @@ pub struct ReviewPack {
     pub title: String,
     /// The organisation (user text).
     pub organisation: Option<String>,
+    /// What was wrong with the register's chain, when the report was made
+    /// from one that did not verify ([`crate::ReportOptions::unverified`]).
+    pub unverified: Option<String>,
     /// The paper the print stylesheet targets.
     pub paper: Paper,
     /// Every KPI as of `T` over the period, with status.
@@ -395,6 +398,7 @@ impl ReviewPack {
         Ok(Self {
             title: options.title.clone(),
             organisation: options.organisation.clone(),
+            unverified: options.unverified.clone(),
             paper: options.paper,
             kpis,
             backlog,

@@ -96,6 +96,7 @@ pub mod compat;
 mod document;
 mod error;
 mod generate;
+mod provenance;
 mod transform;
 #[cfg(feature = "validate")]
 mod validate;
@@ -108,11 +109,12 @@ pub use document::RegisterDocument;
 pub use error::ValidationError;
 pub use error::{BundleError, DocumentError};
 pub use generate::{bundle_with_extensions, make_portable, schema_for};
+pub use provenance::{PROVENANCE_FIELDS, Provenance, ProvenanceCheckpoint, ProvenanceError};
 #[cfg(feature = "validate")]
 pub use validate::{DocumentValidator, Violation, check_metaschema, validate_document};
 
 /// The version of the schema bundle and of the register document format.
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 /// The major version of [`SCHEMA_VERSION`]: what register documents must carry to be read.
 pub const SCHEMA_MAJOR: u64 = 1;

@@ -253,12 +253,17 @@ impl SqliteStore {
         against: Option<&Checkpoint>,
     ) -> Result<FullCheck, VerifyError> {
         self.quick_check()?;
-        let verified = self.verify()?;
+        // One read transaction, and one walk of the log: each row's hash,
+        // then its body and claim; then the checkpoints, on the same snapshot.
         let tx = self
             .conn
             .unchecked_transaction()
             .map_err(self.err("verify"))?;
-        let claims = check_bodies_and_claims(&tx, &self.path)?;
+        let mut bodies = BodyCheck::new(&self.conn, &self.path)?;
+        let verified = self.walk_chain(&mut |position, stream, sequence, body| {
+            bodies.row(position, stream, sequence, body)
+        })?;
+        let claims = bodies.finish()?;
         let mut key_ids: Vec<String> = Vec::new();
         let mut checkpoints = 0;
         let mut latest = None;
@@ -434,47 +439,60 @@ fn head_mismatch(chain: ChainHead, recorded: ChainHead) -> VerifyError {
     }
 }
 
-/// Decodes every body (it must be an event of its row's stream and
-/// sequence) and checks that each claim an event takes is indexed to its
-/// stream with its kind and number, and that the index holds nothing else.
-/// Returns the number of claims.
-fn check_bodies_and_claims(conn: &Connection, path: &std::path::Path) -> Result<u64, VerifyError> {
-    let err = |e| db_err(path, "verify the events and the reference index", e);
-    let mut stmt = conn
-        .prepare("SELECT position, stream, sequence, body FROM events ORDER BY position")
-        .map_err(err)?;
-    let mut lookup = conn
-        .prepare_cached("SELECT stream, kind, number FROM claims WHERE claim = ?1")
-        .map_err(err)?;
-    let mut rows = stmt.query([]).map_err(err)?;
-    let mut claims = 0u64;
-    while let Some(row) = rows.next().map_err(err)? {
-        let position = from_sql(row.get(0).map_err(err)?);
-        let stream: String = row.get(1).map_err(err)?;
-        let sequence = from_sql(row.get(2).map_err(err)?);
+/// The body and claim half of `verify_full`, fed one row at a time by the
+/// chain walk: every body decodes as the event of its row's stream and
+/// sequence, and the index of claims holds exactly what the events claim.
+struct BodyCheck<'c> {
+    lookup: rusqlite::CachedStatement<'c>,
+    conn: &'c Connection,
+    path: &'c std::path::Path,
+    claims: u64,
+}
+
+impl<'c> BodyCheck<'c> {
+    fn new(conn: &'c Connection, path: &'c std::path::Path) -> Result<Self, VerifyError> {
+        let lookup = conn
+            .prepare_cached("SELECT stream, kind, number FROM claims WHERE claim = ?1")
+            .map_err(|e| db_err(path, "verify the events and the reference index", e))?;
+        Ok(Self {
+            lookup,
+            conn,
+            path,
+            claims: 0,
+        })
+    }
+
+    /// One row whose hash held.
+    fn row(
+        &mut self,
+        position: u64,
+        stream: &str,
+        sequence: u64,
+        body: &[u8],
+    ) -> Result<(), VerifyError> {
+        let path = self.path;
+        let err = |e| db_err(path, "verify the events and the reference index", e);
         let undecodable = |detail: String| VerifyError::Undecodable {
             position,
-            stream: Some(stream.clone()),
+            stream: Some(stream.to_owned()),
             detail,
         };
-        let body = row
-            .get_ref(3)
-            .map_err(err)?
-            .as_str()
-            .map_err(|_| undecodable("the body is not text".into()))?;
+        let body =
+            std::str::from_utf8(body).map_err(|_| undecodable("the body is not text".into()))?;
         let event: Event = serde_json::from_str(body).map_err(|e| undecodable(e.to_string()))?;
-        if event.stream.to_string() != stream || event.sequence != sequence {
+        if event.sequence != sequence || event.stream.to_string() != stream {
             return Err(undecodable(format!(
                 "the body is event {} of {}, the row says {sequence} of {stream}",
                 event.sequence, event.stream
             )));
         }
         let Some(claim) = event.claim() else {
-            continue;
+            return Ok(());
         };
-        claims += 1;
+        self.claims += 1;
         let text = claim.to_string();
-        let indexed: Option<(String, i64, i64)> = lookup
+        let indexed: Option<(String, i64, i64)> = self
+            .lookup
             .query_row([&text], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()
             .map_err(err)?;
@@ -496,24 +514,31 @@ fn check_bodies_and_claims(conn: &Connection, path: &std::path::Path) -> Result<
             }
             Some(_) => None,
         };
-        if let Some(detail) = detail {
-            return Err(VerifyError::ClaimIndex {
+        match detail {
+            Some(detail) => Err(VerifyError::ClaimIndex {
                 claim: text,
                 detail,
-            });
+            }),
+            None => Ok(()),
         }
     }
-    drop(rows);
-    let indexed: i64 = conn
-        .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))
-        .map_err(err)?;
-    if from_sql(indexed) != claims {
-        return Err(VerifyError::ClaimIndex {
-            claim: "the index as a whole".into(),
-            detail: format!(
-                "it holds {indexed} claims, the events make {claims}; entries were added outside isms"
-            ),
-        });
+
+    /// After the last row: no claim in the index that no event makes.
+    /// Returns the number of claims.
+    fn finish(self) -> Result<u64, VerifyError> {
+        let indexed: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))
+            .map_err(|e| db_err(self.path, "verify the events and the reference index", e))?;
+        if from_sql(indexed) != self.claims {
+            return Err(VerifyError::ClaimIndex {
+                claim: "the index as a whole".into(),
+                detail: format!(
+                    "it holds {indexed} claims, the events make {}; entries were added outside isms",
+                    self.claims
+                ),
+            });
+        }
+        Ok(self.claims)
     }
-    Ok(claims)
 }
