@@ -189,6 +189,13 @@ fn a_rewritten_chain_with_recomputed_hashes_is_caught_by_the_signed_checkpoint()
     // Reads start from the latest checkpoint, whose hash is gone.
     let err = s.isms(&["--signing-key", &k, "nc", "list"]).fails(6);
     assert!(err.contains("checkpoint at position 2"), "{err}");
+    // The finding: `backup` called such a file verified. It refuses it now,
+    // and leaves nothing at the destination.
+    let err = s
+        .isms(&["--signing-key", &k, "backup", "--to", "copy.db"])
+        .fails(6);
+    assert!(err.contains("checkpoint at position 2"), "{err}");
+    assert!(!s.path("copy.db").exists());
     // An attacker who also deletes the recorded checkpoints leaves a
     // register that verifies on its own; the checkpoint kept elsewhere tells.
     sql(&s, "DELETE FROM checkpoints;");
