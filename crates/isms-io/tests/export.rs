@@ -245,7 +245,7 @@ fn provenance_travels_beside_the_tables_and_reads_back_exactly() {
     );
     let plain = export_xlsx(&r).unwrap();
     assert_eq!(isms_io::read_provenance("r.xlsx", &plain).unwrap(), None);
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(&xlsx)).unwrap();
+    let book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(&xlsx)).unwrap();
     assert_eq!(
         book.sheet_names(),
         [
