@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use crate::annotation::{Annotation, RelatedItem};
 use crate::error::{CatalogError, ResolveError};
 use crate::id::ItemRef;
 use crate::mapping::{
@@ -206,6 +207,11 @@ pub struct Catalog {
     parent: Vec<Option<u32>>,
     children: Vec<Vec<u32>>,
     edges: Vec<Vec<Edge>>,
+    annotations: Vec<Annotation>,
+    /// Per node: indexes into `annotations` of those whose subject it is.
+    annotated: HashMap<u32, Vec<u32>>,
+    /// Per node: indexes into `annotations` of those that name it.
+    named_in: HashMap<u32, Vec<u32>>,
 }
 
 /// Builds a catalogue from the shipped data plus a user's own frameworks and crosswalks.
@@ -249,20 +255,22 @@ impl CatalogBuilder {
     /// A [`CatalogError`] naming the first problem: a duplicate framework, item or
     /// crosswalk, an unknown parent, a mapping to a missing item, a duplicate pair.
     pub fn build(self) -> Result<Catalog, CatalogError> {
-        let (mut frameworks, mut crosswalks, shipped_f, shipped_c) = if self.include_shipped {
-            let base = Catalog::shipped();
-            (
-                base.frameworks.clone(),
-                base.crosswalks.clone(),
-                base.frameworks.len(),
-                base.crosswalks.len(),
-            )
-        } else {
-            (Vec::new(), Vec::new(), 0, 0)
-        };
+        let (mut frameworks, mut crosswalks, annotations, shipped_f, shipped_c) =
+            if self.include_shipped {
+                let base = Catalog::shipped();
+                (
+                    base.frameworks.clone(),
+                    base.crosswalks.clone(),
+                    base.annotations.clone(),
+                    base.frameworks.len(),
+                    base.crosswalks.len(),
+                )
+            } else {
+                (Vec::new(), Vec::new(), Vec::new(), 0, 0)
+            };
         frameworks.extend(self.frameworks);
         crosswalks.extend(self.crosswalks);
-        Catalog::assemble(frameworks, shipped_f, crosswalks, shipped_c)
+        Catalog::assemble(frameworks, shipped_f, crosswalks, shipped_c, annotations)
     }
 }
 
@@ -290,8 +298,9 @@ impl Catalog {
     pub fn build_shipped() -> Result<Catalog, CatalogError> {
         let frameworks = shipped::frameworks()?;
         let crosswalks = shipped::crosswalks(&frameworks[0])?;
+        let annotations = shipped::annotations()?;
         let (nf, nc) = (frameworks.len(), crosswalks.len());
-        Catalog::assemble(frameworks, nf, crosswalks, nc)
+        Catalog::assemble(frameworks, nf, crosswalks, nc, annotations)
     }
 
     /// A builder that starts from the shipped data.
@@ -308,6 +317,7 @@ impl Catalog {
         shipped_frameworks: usize,
         crosswalks: Vec<Crosswalk>,
         shipped_crosswalks: usize,
+        annotations: Vec<Annotation>,
     ) -> Result<Catalog, CatalogError> {
         let mut framework_keys: HashMap<String, u16, BuildHasherDefault<Fnv>> = HashMap::default();
         let total: usize = frameworks.iter().map(|f| f.items.len()).sum();
@@ -325,6 +335,9 @@ impl Catalog {
             edges: vec![Vec::new(); total],
             frameworks: Vec::new(),
             crosswalks: Vec::new(),
+            annotations: Vec::new(),
+            annotated: HashMap::new(),
+            named_in: HashMap::new(),
         };
         for (fi, fw) in frameworks.iter().enumerate() {
             let fw_index = u16::try_from(fi).map_err(|_| CatalogError::DuplicateFramework {
@@ -466,6 +479,27 @@ impl Catalog {
             }
         }
         cat.crosswalks = crosswalks;
+        // Annotations: every item they name must exist; they add no edge.
+        for (ai, a) in annotations.iter().enumerate() {
+            let dangling = |index, source| CatalogError::DanglingAnnotation {
+                subject: a.subject.to_string(),
+                index,
+                source,
+            };
+            let ai = ai as u32;
+            let subject = cat.node_exact(&a.subject).map_err(|e| dangling(None, e))?;
+            cat.annotated.entry(subject).or_default().push(ai);
+            for (ri, r) in a.related.iter().enumerate() {
+                let node = cat
+                    .node_exact(&r.item)
+                    .map_err(|e| dangling(u32::try_from(ri).ok(), e))?;
+                let list = cat.named_in.entry(node).or_default();
+                if !list.contains(&ai) {
+                    list.push(ai);
+                }
+            }
+        }
+        cat.annotations = annotations;
         Ok(cat)
     }
 
@@ -613,6 +647,12 @@ impl Catalog {
     /// The shipped crosswalks only.
     pub fn shipped_crosswalks(&self) -> &[Crosswalk] {
         &self.crosswalks[..self.shipped_crosswalks]
+    }
+
+    /// Every annotation: items named beside another item as context. Queries never walk
+    /// them (see [`Annotation`]); [`Resolved::related`] reads them per item.
+    pub fn annotations(&self) -> &[Annotation] {
+        &self.annotations
     }
 
     /// The crosswalk with this id.
@@ -875,6 +915,38 @@ impl<'a> Resolved<'a> {
             .filter(|e| self.catalog.node_framework[e.to as usize] == target)
             .map(|e| self.catalog.oriented(e))
             .collect())
+    }
+
+    /// The items annotations on this item name beside it (for clause 10 of ISO/IEC
+    /// 27001:2022, the controls and provisions that support it), in the order listed.
+    /// These are context, not mappings: no query walks them.
+    ///
+    /// ```
+    /// let catalog = isms_catalog::Catalog::shipped();
+    /// let ten = catalog.resolve("iso27001:2022/10")?;
+    /// assert!(ten.related().iter().any(|r| r.item.to_string() == "iso27001:2022/A.8.13"));
+    /// assert!(ten.all_mappings().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn related(&self) -> Vec<&'a RelatedItem> {
+        let cat = self.catalog;
+        cat.annotated
+            .get(&self.node)
+            .into_iter()
+            .flatten()
+            .flat_map(|a| &cat.annotations[*a as usize].related)
+            .collect()
+    }
+
+    /// The annotations that name this item beside their subject.
+    pub fn related_by(&self) -> Vec<&'a Annotation> {
+        let cat = self.catalog;
+        cat.named_in
+            .get(&self.node)
+            .into_iter()
+            .flatten()
+            .map(|a| &cat.annotations[*a as usize])
+            .collect()
     }
 
     /// Every mapping touching this item, to any framework, oriented from this item.

@@ -164,6 +164,17 @@ pub enum CatalogError {
         /// Why the endpoint does not resolve.
         source: ResolveError,
     },
+    /// An annotation names a framework or item that the catalogue does not hold.
+    #[error("the annotation on {subject} names an item that is not in the catalogue: {source}")]
+    DanglingAnnotation {
+        /// The annotated item as given.
+        subject: String,
+        /// Position of the item in the annotation's list (0-based), or `None` for the
+        /// subject itself.
+        index: Option<u32>,
+        /// Why it does not resolve (the error names the reference).
+        source: ResolveError,
+    },
     /// The same pair (in either direction) appears twice in one crosswalk.
     #[error(
         "crosswalk {crosswalk} maps {source_ref} and {target_ref} twice (mappings {first} and {second}); keep one row per pair, reverse edges are derived"

@@ -12,8 +12,9 @@
 //! | `cis:v8` | CIS Controls v8 (identifiers and facts only) | 18 controls, 153 safeguards |
 //!
 //! and the crosswalks ISO 2013 to 2022, ISO 27002 to 27001, ISO 27001:2022 to the NIS2
-//! Implementing Regulation (ENISA, CC BY 4.0) and to NIS2 articles, the Regulation to the
-//! Directive, and the controls related to clause 10. Queries resolve references in common
+//! Implementing Regulation (ENISA, CC BY 4.0) and to NIS2 articles, and the Regulation to
+//! the Directive; clause 10 carries the controls and provisions that support it as an
+//! [`Annotation`], which queries show but never walk. Queries resolve references in common
 //! spellings, walk parents and children, follow direct and transitive mappings, and
 //! compute coverage. Users add their own frameworks and mapping sets from CSV or JSON.
 //!
@@ -27,10 +28,12 @@
 //! assert_eq!(backup.reference().to_string(), "iso27001:2022/A.8.13");
 //! assert_eq!(backup.title(), Some("Information backup"));
 //!
-//! // Its 2013 predecessor, through the correspondence table.
+//! // Its 2013 predecessor, through ISO/IEC 27002:2022 Annex B: a correspondence, not a
+//! // statement that the two controls are the same, so `intersects_with`, marked inferred.
 //! let old = backup.mappings_to("iso27001:2013")?;
 //! assert_eq!(old[0].target.to_string(), "iso27001:2013/A.12.3.1");
-//! assert_eq!(old[0].relationship, Relationship::Equal);
+//! assert_eq!(old[0].relationship, Relationship::IntersectsWith);
+//! assert!(old[0].provenance.inferred);
 //!
 //! // Which NIS2 provisions it reaches, directly or through the Implementing Regulation.
 //! let paths = catalog.transitive_mappings("iso27001:2022/A.8.13", "nis2", &TransitiveOptions::default())?;
@@ -51,9 +54,14 @@
 //!   RCC-5 composition table ([`compose`]), keeping the full set of possible results
 //!   ([`RelationshipSet`]) and reporting one relationship with a [`Certainty`]: `subset_of`
 //!   then `superset_of` is reported as `intersects_with` *at best*, never as more.
+//! - **`equal` only where a source says so.** A shipped `equal` edge is never inferred:
+//!   correspondence tables (ISO/IEC 27002 Annex B, ENISA's mapping) give `intersects_with`.
+//!   Context that claims no relationship (clause 10's supporting controls) is an
+//!   [`Annotation`], which transitive queries do not walk.
 //! - **User data never replaces shipped data.** [`CatalogBuilder`] refuses a framework key,
 //!   alias or crosswalk id that is already taken.
 
+mod annotation;
 mod catalog;
 pub mod error;
 mod id;
@@ -64,6 +72,7 @@ mod nis2;
 mod shipped;
 mod vocab;
 
+pub use annotation::{Annotation, RelatedItem};
 pub use catalog::{Catalog, CatalogBuilder, Resolved};
 pub use error::{CatalogError, IdError, LoadError, ResolveError, ValueError};
 pub use id::{FrameworkId, ItemId, ItemRef};

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::annotation::{Annotation, RelatedItem};
 use crate::error::CatalogError;
 use crate::id::{FrameworkId, ItemId, ItemRef};
 use crate::mapping::{Crosswalk, Mapping, Provenance, Rationale, Relationship};
@@ -656,28 +657,36 @@ fn iso2013_to_2022() -> Result<Crosswalk, CatalogError> {
         *successors.entry(old).or_default() += 1;
         *predecessors.entry(new).or_default() += 1;
     }
-    let prov = provenance(
-        "ISO/IEC 27002:2022 Annex B (correspondence with ISO/IEC 27002:2013)",
-        ISO_LICENCE,
-        true,
-        Some(
-            "pairs from Annex B; relationship inferred from the pair's shape: one-to-one equal, merged into one 2022 control subset_of, split with a merge intersects_with",
-        ),
-    );
+    // Annex B is a correspondence table: it pairs each 2013 control with the 2022
+    // control(s) that carry its subject on, and says nothing about whether the two
+    // cover the same content. The least that two corresponding controls certainly do
+    // is share content, so every pair is `intersects_with`, marked as our reading;
+    // the pair's shape (one-to-one, merged, split) is a fact of the table and is kept
+    // in the note, never turned into `equal` or `subset_of`.
     let mut mappings = Vec::new();
     for (line, old, new) in &pairs {
-        let relationship = match (successors[old.as_str()], predecessors[new.as_str()]) {
-            (1, 1) => Relationship::Equal,
-            (1, _) => Relationship::SubsetOf,
-            (_, 1) => Relationship::SupersetOf,
-            _ => Relationship::IntersectsWith,
+        let shape = match (successors[old.as_str()], predecessors[new.as_str()]) {
+            (1, 1) => "one-to-one in the table".to_owned(),
+            (1, n) => format!("one of {n} 2013 controls paired with this 2022 control"),
+            (k, 1) => format!("one of {k} 2022 controls paired with this 2013 control"),
+            (k, n) => format!(
+                "one of {k} 2022 controls paired with this 2013 control; one of {n} 2013 controls paired with this 2022 control"
+            ),
         };
+        let prov = provenance(
+            "ISO/IEC 27002:2022 Annex B (correspondence with ISO/IEC 27002:2013)",
+            ISO_LICENCE,
+            true,
+            Some(&format!(
+                "Annex B correspondence, not a statement of equivalence: intersects_with is our reading (the controls share their subject; the source does not say more); {shape}"
+            )),
+        );
         mappings.push(mapping(
             reference(&t, *line, "iso27001:2013", old)?,
             reference(&t, *line, "iso27001:2022", new)?,
-            relationship,
+            Relationship::IntersectsWith,
             Rationale::Semantic,
-            prov.clone(),
+            prov,
         ));
     }
     Ok(Crosswalk {
@@ -801,35 +810,59 @@ fn ir_to_nis2() -> Result<Crosswalk, CatalogError> {
     })
 }
 
-fn clause10_related() -> Result<Crosswalk, CatalogError> {
-    let t = table(data!("map_clause10_related.csv"))?;
-    let mut mappings = Vec::new();
+/// The design brief's list of what supports clause 10, as an annotation on clause 10:
+/// clause 10 applies to every nonconformity, so treating the list as crosswalk edges
+/// would relate any control to any provision through it.
+fn clause10_related() -> Result<Annotation, CatalogError> {
+    const FILE: &str = "clause10_related.csv";
+    let t = table(data!("clause10_related.csv"))?;
+    let mut subject: Option<ItemRef> = None;
+    let mut related = Vec::new();
     t.each(|line, get| {
-        let parse_ref = |s: &str| -> Result<ItemRef, CatalogError> { s.parse().map_err(|e: crate::error::IdError| t.err(line, e.to_string())) };
-        mappings.push(mapping(
-            parse_ref(get("source")?)?,
-            parse_ref(get("target")?)?,
-            parse(&t, line, get("relationship")?)?,
-            parse(&t, line, get("rationale")?)?,
-            provenance(
-                "isms-catalog: controls and provisions that support ISO/IEC 27001:2022 clause 10 (design brief's seed table, corrected)",
-                PROJECT_LICENCE,
-                true,
-                Some(get("note")?),
-            ),
-        ));
+        let parse_ref = |s: &str| -> Result<ItemRef, CatalogError> {
+            s.parse()
+                .map_err(|e: crate::error::IdError| t.err(line, e.to_string()))
+        };
+        let this = parse_ref(get("subject")?)?;
+        match &subject {
+            Some(s) if *s != this => {
+                return Err(t.err(line, format!("one subject per file, not {s} and {this}")));
+            }
+            Some(_) => {}
+            None => subject = Some(this),
+        }
+        related.push(RelatedItem {
+            item: parse_ref(get("related")?)?,
+            note: get("note")?.to_owned(),
+        });
         Ok(())
     })?;
-    Ok(Crosswalk {
-        id: "clause10-related".to_owned(),
-        name: "Controls and provisions related to ISO/IEC 27001:2022 clause 10 (Improvement)".to_owned(),
-        description: Some(
-            "Corrections to the seed document: backup is A.8.13 Information backup (A.8.4 is Access to source code); \
-             ISO/IEC 27002:2022 has no clause 10, so no 27002 'section 10' pair exists."
-                .to_owned(),
+    let subject = subject.ok_or_else(|| CatalogError::ShippedData {
+        file: FILE,
+        line: 1,
+        message: "no rows".to_owned(),
+    })?;
+    Ok(Annotation {
+        subject,
+        label: "Controls and provisions that support ISO/IEC 27001:2022 clause 10 (Improvement)"
+            .to_owned(),
+        related,
+        provenance: provenance(
+            "isms-catalog: the design brief's seed table of controls related to clause 10, corrected",
+            PROJECT_LICENCE,
+            true,
+            Some(
+                "context, not a mapping: no relationship between the contents is claimed. Corrections to the seed: \
+                 backup is A.8.13 Information backup (A.8.4 is Access to source code); ISO/IEC 27002:2022 has no \
+                 clause 10, so no 27002 'section 10' is named",
+            ),
         ),
-        mappings: dedup(mappings),
     })
+}
+
+/// The shipped annotations.
+pub(crate) fn annotations() -> Result<Vec<Annotation>, CatalogError> {
+    Ok(vec![clause10_related()?])
 }
 
 /// The shipped crosswalks, in catalogue order.
@@ -840,6 +873,5 @@ pub(crate) fn crosswalks(annex_a: &Framework) -> Result<Vec<Crosswalk>, CatalogE
         enisa_iso_to_ir()?,
         iso_to_nis2()?,
         ir_to_nis2()?,
-        clause10_related()?,
     ])
 }

@@ -187,7 +187,7 @@ fn loaded_data_never_overrides_shipped_data() {
         );
     }
     let err = Catalog::builder()
-        .with_user_mappings(user_set("clause10-related", vec![]))
+        .with_user_mappings(user_set("iso27001-2013-to-2022", vec![]))
         .build()
         .unwrap_err();
     assert!(matches!(err, CatalogError::DuplicateCrosswalk { .. }));

@@ -1,6 +1,7 @@
 //! The one integration-test binary of isms-catalog.
 
 mod composition;
+mod corrections;
 mod errors;
 mod integrity;
 mod loading;

@@ -54,6 +54,19 @@ pub struct Cli {
     /// report; `"verified": false` in an export's provenance).
     #[arg(long, global = true)]
     pub allow_unverified: bool,
+    /// A framework of your own (the JSON form of a catalogue framework, see
+    /// docs/catalog.md), added to the shipped catalogue: requirement
+    /// references to it are accepted in arguments and imports, and the
+    /// catalog commands show it. Repeatable; $ISMS_USER_FRAMEWORKS takes
+    /// a comma-separated list.
+    #[arg(
+        long = "user-framework",
+        global = true,
+        env = "ISMS_USER_FRAMEWORKS",
+        value_delimiter = ',',
+        value_name = "PATH"
+    )]
+    pub user_frameworks: Vec<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -26,11 +26,9 @@ use crate::session::{self, Session};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let s = Session::new(cli.db, cli.actor)?.with_keys(
-        cli.signing_key,
-        cli.public_key,
-        cli.allow_unverified,
-    );
+    let s = Session::new(cli.db, cli.actor)?
+        .with_keys(cli.signing_key, cli.public_key, cli.allow_unverified)
+        .with_user_frameworks(&cli.user_frameworks)?;
     match cli.command {
         Cmd::Init => init(&s),
         Cmd::Demo(args) => demo(&s, &args),
@@ -38,7 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Nc(c) => nc(&s, c),
         Cmd::Improvement(c) => improvement(&s, c),
         Cmd::Kpi(args) => kpi(&s, &args.period, args.json.json),
-        Cmd::Catalog(c) => catalog(c, s.now),
+        Cmd::Catalog(c) => catalog(c, s.catalog(), s.now),
         Cmd::Schema(args) => schema(&args.out),
         Cmd::Export(args) => export(&s, args),
         Cmd::Import(args) => import_files(&s, &args),
@@ -990,7 +988,7 @@ fn import_spreadsheets(
     };
     let mut replayer =
         isms_core::replay::Replayer::new(&options.policy, u128::from(options.entropy) << 64)
-            .with_check(formats::step_in_range);
+            .with_check(formats::import_check(s.catalog()));
     let plan =
         isms_io::plan_import_with(&register, &inputs, &options, &mut replayer, &mut progress)
             .map_err(|e| match e {
@@ -1070,7 +1068,13 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
         register,
         notes,
         provenance,
-    } = formats::import(format, file, &bytes, &isms_core::Policy::default())?;
+    } = formats::import(
+        format,
+        file,
+        &bytes,
+        &isms_core::Policy::default(),
+        s.catalog(),
+    )?;
     say_provenance(provenance.as_ref());
     let _lock = s.lock()?;
     let mut store = open_empty(s, "import")?;
@@ -1325,8 +1329,7 @@ fn resolve_error(e: isms_catalog::ResolveError) -> CliError {
     CliError::Catalog(e)
 }
 
-fn catalog(c: CatalogCommand, now: DateTime<Utc>) -> Result<ExitCode, CliError> {
-    let catalog = Catalog::shipped();
+fn catalog(c: CatalogCommand, catalog: &Catalog, now: DateTime<Utc>) -> Result<ExitCode, CliError> {
     match c {
         CatalogCommand::Frameworks(json) => {
             let list: Vec<serde_json::Value> = catalog
@@ -1401,6 +1404,13 @@ fn catalog(c: CatalogCommand, now: DateTime<Utc>) -> Result<ExitCode, CliError> 
                     println!("  children:  {}", c.join(", "));
                 }
                 println!("  mappings:  {}", r.all_mappings().len());
+                // Context, not mappings: no query walks these.
+                for related in r.related() {
+                    println!("  related:   {}  ({})", related.item, related.note);
+                }
+                for annotation in r.related_by() {
+                    println!("  named in:  {} ({})", annotation.subject, annotation.label);
+                }
             }
         }
         CatalogCommand::Export {

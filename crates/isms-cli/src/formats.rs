@@ -211,6 +211,7 @@ pub fn import(
     path: &Path,
     bytes: &[u8],
     policy: &Policy,
+    catalog: &isms_catalog::Catalog,
 ) -> Result<Loaded, CliError> {
     let invalid = |problems: Vec<String>| CliError::InvalidInput {
         file: path.to_owned(),
@@ -243,7 +244,7 @@ pub fn import(
                 .map_err(|e| invalid(vec![e.to_string()]))?;
             // ...and the log must follow from commands the rules accept.
             let mut register = Register::new();
-            let mut replayer = Replayer::new(policy, 0).with_check(step_in_range);
+            let mut replayer = Replayer::new(policy, 0).with_check(import_check(catalog));
             let events = replay::replay_log(&mut register, &document.events, &mut replayer)
                 .map_err(|e| invalid(vec![e.to_string()]))?;
             Ok(Loaded {
@@ -263,7 +264,7 @@ pub fn import(
             })?;
             // The whole document is read and executed in memory first: any
             // failure here leaves the store untouched.
-            let mut replayer = Replayer::new(policy, 0).with_check(step_in_range);
+            let mut replayer = Replayer::new(policy, 0).with_check(import_check(catalog));
             let imported = isms_oscal::import_poam_with(text, &mut replayer)
                 .map_err(|e| invalid(vec![e.to_string()]))?;
             Ok(Loaded {
@@ -304,8 +305,28 @@ pub fn provenance_of(
     Provenance::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map(Some)
 }
 
-/// The check every import step passes before the rules decide it: the
-/// times and dates it records lie within the range the command line
+/// The check every import step passes before the rules decide it (the
+/// spreadsheet, register-document and POA&M imports alike): its times lie
+/// within the range isms records ([`step_in_range`]), and every requirement
+/// reference it records names an item of `catalog`, the one `--requirement`
+/// arguments are resolved against (shipped frameworks and the user's), in
+/// the catalogue's spelling ([`crate::catalogs::check_requirement`]). A
+/// refusal names the step's place in the file, like the rules' own.
+pub fn import_check<'c, O>(
+    catalog: &'c isms_catalog::Catalog,
+) -> impl FnMut(&Step<O>) -> Result<(), String> + 'c {
+    move |step| {
+        step_in_range(step)?;
+        if let Command::ReportNonconformity(r) = &step.command {
+            for requirement in &r.requirements {
+                crate::catalogs::check_requirement(catalog, requirement.as_str())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Part of [`import_check`]: the times and dates a step records lie within the range the command line
 /// accepts ([`crate::parse::FIRST_DAY`]..=[`crate::parse::LAST_DAY`]), so
 /// that an imported register exports to every format as one typed in would.
 pub fn step_in_range<O>(step: &Step<O>) -> Result<(), String> {

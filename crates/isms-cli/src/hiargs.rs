@@ -29,8 +29,9 @@ fn not_a_write() -> CliError {
 /// ("did you mean iso27001:2022/A.8.13?"); a known one is stored in the
 /// catalogue's spelling, so that KPIs by requirement and the NIS2
 /// projection count it under one name.
-fn requirement(text: &str) -> Result<isms_core::RequirementRef, CliError> {
-    let resolved = isms_catalog::Catalog::shipped()
+fn requirement(s: &Session, text: &str) -> Result<isms_core::RequirementRef, CliError> {
+    let resolved = s
+        .catalog()
         .resolve(text)
         .map_err(|e| CliError::Usage(format!("--requirement {text}: {e}")))?;
     let canonical = resolved.reference().to_string();
@@ -61,7 +62,7 @@ pub fn nc_command(
             let id = session::new_nc_id(at);
             let requirements = requirements
                 .iter()
-                .map(|r| requirement(r))
+                .map(|r| requirement(s, r))
                 .collect::<Result<_, _>>()?;
             let command = Command::ReportNonconformity(ReportNonconformity {
                 id,

@@ -56,6 +56,7 @@ macro_rules! eprint {
 }
 
 mod backend;
+mod catalogs;
 mod cli;
 mod commands;
 mod error;

@@ -46,6 +46,9 @@ pub struct Session {
     /// Set when a read went on over a chain that does not verify
     /// (`--allow-unverified`): what was wrong, for the output to say so.
     unverified: std::cell::RefCell<Option<String>>,
+    /// The shipped catalogue with the user's frameworks, when any are
+    /// loaded (`None`: the shipped one).
+    catalog: Option<isms_catalog::Catalog>,
 }
 
 /// A store opened for writing one command.
@@ -69,7 +72,26 @@ impl Session {
             public_key: None,
             allow_unverified: false,
             unverified: std::cell::RefCell::new(None),
+            catalog: None,
         })
+    }
+
+    /// The same session resolving requirement references against the
+    /// shipped catalogue plus the frameworks in `files`.
+    ///
+    /// # Errors
+    /// A framework file that is missing, too large, invalid or whose key is
+    /// taken ([`crate::catalogs::load`]).
+    pub fn with_user_frameworks(mut self, files: &[PathBuf]) -> Result<Self, CliError> {
+        self.catalog = crate::catalogs::load(files)?;
+        Ok(self)
+    }
+
+    /// The catalogue requirement references are resolved against.
+    pub fn catalog(&self) -> &isms_catalog::Catalog {
+        self.catalog
+            .as_ref()
+            .unwrap_or_else(|| isms_catalog::Catalog::shipped())
     }
 
     /// The same session with the checkpoint options of the command line.

@@ -237,7 +237,7 @@ pub struct DurationStats {
 }
 
 /// `overdue_actions` and `overdue_action_rate`: open actions at `T`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OverdueActions {
     /// Actions planned at or before `T`, neither done nor cancelled at `T`.
     pub open: u64,
@@ -246,7 +246,7 @@ pub struct OverdueActions {
 }
 
 /// `on_time_action_completion_rate`: actions completed in the window.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ActionTimeliness {
     /// Actions completed in the window (the population).
     pub completed: u64,
@@ -263,7 +263,7 @@ pub struct ActionTimeliness {
 }
 
 /// `effectiveness_rate`: first-time-right.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FirstTimeRight {
     /// Nonconformities whose first effectiveness conclusion fell in the window.
     pub concluded: u64,
@@ -272,7 +272,7 @@ pub struct FirstTimeRight {
 }
 
 /// `repeat_nonconformity_rate`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Recurrences {
     /// Nonconformities reported in the window (the population).
     pub reported: u64,
@@ -281,7 +281,7 @@ pub struct Recurrences {
 }
 
 /// `overdue_verifications`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OverdueVerifications {
     /// Open nonconformities with a verification plan in force at `T` for an
     /// attempt not yet concluded.
@@ -383,27 +383,36 @@ pub struct Improvements {
     pub cycle_time: DurationStats,
 }
 
-/// The `q = num/den` quantile of `v` by linear interpolation between the
-/// closest ranks (Hyndman and Fan type 7, the default of numpy and pandas):
-/// with the values sorted ascending as `x[0..n]`, `h = (n - 1) q`, and the
-/// result `x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])`.
-/// Exact rational arithmetic for `h`; `v` is reordered.
-fn quantile(v: &mut [i64], num: usize, den: usize) -> Option<f64> {
+/// The quantiles `q = num/den` of `v`, given in ascending order, by linear
+/// interpolation between the closest ranks (Hyndman and Fan type 7, the
+/// default of numpy and pandas): with the values sorted ascending as
+/// `x[0..n]`, `h = (n - 1) q`, and the result
+/// `x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])`, in days.
+/// Exact rational arithmetic for `h`; `v` is reordered. Each selection
+/// after the first searches only the values at or above the previous
+/// rank (a selection leaves them to its right).
+fn quantiles<const K: usize>(v: &mut [i64], qs: [(usize, usize); K]) -> [Option<f64>; K] {
     let n = v.len();
+    let mut out = [None; K];
     if n == 0 {
-        return None;
+        return out;
     }
-    let h_num = (n - 1) * num;
-    let lo = h_num / den;
-    let frac = (h_num % den) as f64 / den as f64;
-    let (_, x_lo, right) = v.select_nth_unstable(lo);
-    let x_lo = *x_lo;
-    let x_hi = if frac > 0.0 {
-        right.iter().copied().min().unwrap_or(x_lo)
-    } else {
-        x_lo
-    };
-    Some((x_lo as f64 + frac * (x_hi - x_lo) as f64) / NS_PER_DAY as f64)
+    let mut base = 0;
+    for (slot, (num, den)) in out.iter_mut().zip(qs) {
+        let h_num = (n - 1) * num;
+        let lo = (h_num / den).max(base);
+        let frac = (h_num % den) as f64 / den as f64;
+        let (_, x_lo, right) = v[base..].select_nth_unstable(lo - base);
+        let x_lo = *x_lo;
+        let x_hi = if frac > 0.0 {
+            right.iter().copied().min().unwrap_or(x_lo)
+        } else {
+            x_lo
+        };
+        *slot = Some((x_lo as f64 + frac * (x_hi - x_lo) as f64) / NS_PER_DAY as f64);
+        base = lo;
+    }
+    out
 }
 
 /// Mean, median and 90th percentile of durations in nanoseconds.
@@ -420,11 +429,12 @@ pub(crate) fn duration_stats(v: &mut [i64]) -> DurationStats {
     // An integer sum: the mean does not depend on the order of the values.
     let sum: i128 = v.iter().map(|&x| i128::from(x)).sum();
     let mean = sum as f64 / v.len() as f64 / NS_PER_DAY as f64;
+    let [median_days, p90_days] = quantiles(v, [(1, 2), (9, 10)]);
     DurationStats {
         count,
         mean_days: Some(mean),
-        median_days: quantile(v, 1, 2),
-        p90_days: quantile(v, 9, 10),
+        median_days,
+        p90_days,
     }
 }
 
@@ -437,32 +447,90 @@ fn next_month(y: i32, m: u32) -> (i32, u32) {
     if m == 12 { (y + 1, 1) } else { (y, m + 1) }
 }
 
-impl KpiView {
-    /// `open_nonconformities` as of the window's `T`.
-    pub fn open_nonconformities(&self, w: &Window) -> OpenNonconformities {
-        let t = w.t;
-        let mut reported = 0u64;
-        let mut by_severity = [0u64; 2];
-        let mut by_state = [0u64; STATE_COUNT];
-        for i in 0..self.reported.len() {
-            if self.reported[i] > t {
-                continue;
-            }
-            reported += 1;
-            if self.ended[i] <= t {
-                continue;
-            }
-            by_severity[self.severity[i] as usize & 1] += 1;
-            if let Some(s) = self.state_at(i, t) {
-                by_state[s as usize % STATE_COUNT] += 1;
+/// One nonconformity as a walk over the register meets it (see
+/// [`NcPass`]): its index, report and end instants, and its state at `T`
+/// when it is open at `T` and a pass of the walk asked for it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Nc {
+    pub(crate) i: usize,
+    pub(crate) reported: i64,
+    pub(crate) ended: i64,
+    /// `Some` exactly when the item is open at `T` (reported at or before
+    /// it, not ended) and `NEEDS_STATE` is set.
+    pub(crate) state: Option<u8>,
+}
+
+impl Nc {
+    /// Open at `T`: reported at or before it and not ended.
+    #[inline]
+    fn open(&self, t: i64) -> bool {
+        self.reported <= t && self.ended > t
+    }
+}
+
+/// A KPI's per-nonconformity part: it visits every nonconformity once, in
+/// register order, and keeps what it counts. Each KPI method runs its own
+/// pass alone; [`KpiView::report`] runs all of them together in one walk,
+/// so that the columns every KPI reads (report and end instants, the state
+/// at `T`) are read and worked out once. The two give the same numbers by
+/// construction: they are the same code.
+pub(crate) trait NcPass {
+    /// Whether the walk should work out the state at `T` of open items.
+    const NEEDS_STATE: bool = false;
+    fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc);
+}
+
+macro_rules! tuple_pass {
+    ($($p:ident),+) => {
+        impl<$($p: NcPass),+> NcPass for ($($p,)+) {
+            const NEEDS_STATE: bool = $($p::NEEDS_STATE)||+;
+            #[inline(always)]
+            #[allow(non_snake_case)]
+            fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
+                let ($($p,)+) = self;
+                $($p.visit(v, w, nc);)+
             }
         }
+    };
+}
+tuple_pass!(A);
+tuple_pass!(A, B);
+tuple_pass!(A, B, C, D, E, F, G, H, I);
+
+/// `open_nonconformities`, one item at a time.
+#[derive(Default)]
+pub(crate) struct OpenPass {
+    reported: u64,
+    by_severity: [u64; 2],
+    by_state: [u64; STATE_COUNT],
+}
+
+impl NcPass for OpenPass {
+    const NEEDS_STATE: bool = true;
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
+        if nc.reported > w.t {
+            return;
+        }
+        self.reported += 1;
+        if nc.ended <= w.t {
+            return;
+        }
+        self.by_severity[v.severity[nc.i] as usize & 1] += 1;
+        if let Some(s) = nc.state {
+            self.by_state[s as usize % STATE_COUNT] += 1;
+        }
+    }
+}
+
+impl OpenPass {
+    pub(crate) fn finish(self) -> OpenNonconformities {
         OpenNonconformities {
-            reported,
-            open: by_severity.iter().sum(),
+            reported: self.reported,
+            open: self.by_severity.iter().sum(),
             by_severity: Severity::ALL
                 .iter()
-                .zip(by_severity)
+                .zip(self.by_severity)
                 .map(|(s, count)| SeverityCount {
                     severity: *s,
                     count,
@@ -470,141 +538,575 @@ impl KpiView {
                 .collect(),
             by_state: NcState::ALL
                 .iter()
-                .zip(by_state)
+                .zip(self.by_state)
                 .filter(|(s, _)| !s.is_terminal())
                 .map(|(s, count)| StateCount { state: *s, count })
                 .collect(),
         }
     }
+}
 
-    /// `ageing` as of the window's `T`. Age in whole days is
-    /// `floor((T - reported_at) / 86 400 s)`.
-    pub fn ageing(&self, w: &Window) -> Ageing {
-        let t = w.t;
-        let mut buckets = [0u64; 4];
-        for i in 0..self.reported.len() {
-            let r = self.reported[i];
-            if r > t || self.ended[i] <= t {
-                continue;
-            }
-            let age = (t - r) / NS_PER_DAY;
-            let b = match age {
-                ..=30 => 0,
-                31..=90 => 1,
-                91..=180 => 2,
-                _ => 3,
-            };
-            buckets[b] += 1;
+/// `ageing`, one item at a time.
+#[derive(Default)]
+pub(crate) struct AgeingPass {
+    buckets: [u64; 4],
+}
+
+impl NcPass for AgeingPass {
+    #[inline(always)]
+    fn visit(&mut self, _: &KpiView, w: &Window, nc: &Nc) {
+        if !nc.open(w.t) {
+            return;
         }
+        let age = (w.t - nc.reported) / NS_PER_DAY;
+        let b = match age {
+            ..=30 => 0,
+            31..=90 => 1,
+            91..=180 => 2,
+            _ => 3,
+        };
+        self.buckets[b] += 1;
+    }
+}
+
+impl AgeingPass {
+    pub(crate) fn finish(self) -> Ageing {
         Ageing {
-            open: buckets.iter().sum(),
-            older_than_90_days: buckets[2] + buckets[3],
+            open: self.buckets.iter().sum(),
+            older_than_90_days: self.buckets[2] + self.buckets[3],
             buckets: AgeBucket::ALL
                 .iter()
-                .zip(buckets)
+                .zip(self.buckets)
                 .map(|(b, count)| AgeBucketCount { bucket: *b, count })
                 .collect(),
         }
     }
+}
 
-    fn durations_from_report(&self, w: &Window, end: &[i64]) -> DurationStats {
-        let mut v: Vec<i64> = end
-            .iter()
-            .zip(&self.reported)
-            .filter(|(e, _)| w.contains(**e))
-            .map(|(e, r)| e.saturating_sub(*r))
-            .collect();
-        duration_stats(&mut v)
-    }
+/// Which instant a [`DurationPass`] measures to from the report.
+#[derive(Clone, Copy)]
+pub(crate) enum DurationEnd {
+    Contained,
+    Closed,
+}
 
-    /// `time_to_contain`: from report to the first correction, for
-    /// nonconformities whose first correction fell in the window.
-    pub fn time_to_contain(&self, w: &Window) -> DurationStats {
-        self.durations_from_report(w, &self.contained)
-    }
+/// `time_to_contain` or `time_to_close`: the durations from report to an
+/// instant that fell in the window.
+pub(crate) struct DurationPass {
+    end: DurationEnd,
+    durations: Vec<i64>,
+}
 
-    /// `time_to_close`: from report to closure, for nonconformities closed
-    /// in the window.
-    pub fn time_to_close(&self, w: &Window) -> DurationStats {
-        self.durations_from_report(w, &self.closed)
-    }
-
-    /// `overdue_actions` / `overdue_action_rate` as of the window's `T`.
-    pub fn overdue_actions(&self, w: &Window) -> OverdueActions {
-        let (t, today) = (w.t, w.today);
-        let mut open = 0u64;
-        let mut overdue = 0u64;
-        for a in 0..self.action_planned.len() {
-            if self.action_planned[a] > t || self.action_finished[a] <= t {
-                continue;
-            }
-            open += 1;
-            if self.due_at(a, t) < today {
-                overdue += 1;
-            }
+impl DurationPass {
+    pub(crate) fn new(end: DurationEnd) -> Self {
+        Self {
+            end,
+            durations: Vec::new(),
         }
-        OverdueActions { open, overdue }
     }
 
-    /// `on_time_action_completion_rate`: actions completed in the window.
-    pub fn action_timeliness(&self, w: &Window) -> ActionTimeliness {
-        let t = w.t;
-        let mut r = ActionTimeliness {
-            completed: 0,
-            on_time_original: 0,
-            on_time_current: 0,
-            rescheduled: 0,
-            on_time_original_rate: None,
-            on_time_current_rate: None,
+    pub(crate) fn finish(mut self) -> DurationStats {
+        duration_stats(&mut self.durations)
+    }
+}
+
+impl NcPass for DurationPass {
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
+        let end = match self.end {
+            DurationEnd::Contained => v.contained[nc.i],
+            DurationEnd::Closed => v.closed[nc.i],
         };
-        for a in 0..self.action_done.len() {
-            let done = self.action_done[a];
-            if !w.contains(done) {
-                continue;
-            }
-            let day = w.day_of(done);
-            r.completed += 1;
-            r.on_time_original += u64::from(day <= self.action_original_due[a]);
-            r.on_time_current += u64::from(day <= self.due_at(a, t));
-            r.rescheduled += u64::from(self.action_first_resched[a] <= t);
+        if w.contains(end) {
+            self.durations.push(end.saturating_sub(nc.reported));
         }
+    }
+}
+
+/// `effectiveness_rate` (first-time-right), one item at a time.
+#[derive(Default)]
+pub(crate) struct FirstTimeRightPass(FirstTimeRight);
+
+impl NcPass for FirstTimeRightPass {
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
+        if w.contains(v.first_conclusion[nc.i]) {
+            self.0.concluded += 1;
+            self.0.effective += u64::from(v.first_effective[nc.i]);
+        }
+    }
+}
+
+impl FirstTimeRightPass {
+    pub(crate) fn finish(self) -> FirstTimeRight {
+        self.0
+    }
+}
+
+/// `repeat_nonconformity_rate`, one item at a time.
+#[derive(Default)]
+pub(crate) struct RecurrencePass(Recurrences);
+
+impl NcPass for RecurrencePass {
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
+        if w.contains(nc.reported) {
+            self.0.reported += 1;
+            self.0.recurrences += u64::from(v.recurrence_linked[nc.i] <= w.t);
+        }
+    }
+}
+
+impl RecurrencePass {
+    pub(crate) fn finish(self) -> Recurrences {
+        self.0
+    }
+}
+
+/// `overdue_verifications`, one item at a time.
+#[derive(Default)]
+pub(crate) struct OverdueVerificationPass(OverdueVerifications);
+
+impl NcPass for OverdueVerificationPass {
+    const NEEDS_STATE: bool = true;
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
+        // A plan is in force only in an open state; the walk gave it.
+        let Some(p) = v.plan_in_force_in(nc.i, w.t, nc.state) else {
+            return;
+        };
+        let r = &mut self.0;
+        r.nonconformities += 1;
+        for c in v.check_start[p] as usize..v.check_start[p + 1] as usize {
+            if v.check_due[c] < w.today {
+                r.checks_due += 1;
+                r.overdue += u64::from(v.check_result[c] > w.t);
+            }
+        }
+    }
+}
+
+impl OverdueVerificationPass {
+    pub(crate) fn finish(self) -> OverdueVerifications {
+        self.0
+    }
+}
+
+/// `by_requirement`, one item at a time, with the projection's targets of
+/// each interned requirement worked out before the walk.
+pub(crate) struct RequirementPass {
+    counts: Vec<u64>,
+    target_names: Vec<RequirementRef>,
+    targets: Vec<Vec<u32>>,
+    projected: Vec<u64>,
+    stamp: Vec<u32>,
+    unmapped: u64,
+    nonconformities: u64,
+    framework: Option<String>,
+}
+
+impl RequirementPass {
+    pub(crate) fn new(v: &KpiView, projection: Option<(&dyn RequirementProjection, &str)>) -> Self {
+        // Targets of each interned reference, interned in turn.
+        let mut target_names: Vec<RequirementRef> = Vec::new();
+        let mut targets: Vec<Vec<u32>> = Vec::new();
+        if let Some((p, framework)) = projection {
+            let mut index = std::collections::HashMap::new();
+            for r in &v.requirements {
+                let mut ids: Vec<u32> = p
+                    .project(r, framework)
+                    .into_iter()
+                    .map(|x| {
+                        *index.entry(x.clone()).or_insert_with(|| {
+                            target_names.push(x);
+                            (target_names.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                targets.push(ids);
+            }
+        }
+        Self {
+            counts: vec![0u64; v.requirements.len()],
+            projected: vec![0u64; target_names.len()],
+            stamp: vec![u32::MAX; target_names.len()],
+            target_names,
+            targets,
+            unmapped: 0,
+            nonconformities: 0,
+            framework: projection.map(|(_, framework)| framework.to_owned()),
+        }
+    }
+
+    pub(crate) fn finish(self, v: &KpiView) -> RequirementCounts {
+        let rows = |names: &[RequirementRef], counts: &[u64]| {
+            let mut rows: Vec<RequirementCount> = names
+                .iter()
+                .zip(counts)
+                .filter(|(_, c)| **c > 0)
+                .map(|(r, c)| RequirementCount {
+                    requirement: r.to_string(),
+                    count: *c,
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                b.count
+                    .cmp(&a.count)
+                    .then_with(|| a.requirement.cmp(&b.requirement))
+            });
+            rows
+        };
+        RequirementCounts {
+            nonconformities: self.nonconformities,
+            rows: rows(&v.requirements, &self.counts),
+            projection: self.framework.map(|framework| ProjectedCounts {
+                framework,
+                rows: rows(&self.target_names, &self.projected),
+                unmapped: self.unmapped,
+            }),
+        }
+    }
+}
+
+impl NcPass for RequirementPass {
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
+        if !w.contains(nc.reported) {
+            return;
+        }
+        let i = nc.i;
+        self.nonconformities += 1;
+        let reqs = &v.req_ids[v.req_start[i] as usize..v.req_start[i + 1] as usize];
+        let mut mapped = false;
+        for &r in reqs {
+            self.counts[r as usize] += 1;
+            if let Some(ts) = self.targets.get(r as usize) {
+                for &x in ts {
+                    mapped = true;
+                    if self.stamp[x as usize] != i as u32 {
+                        self.stamp[x as usize] = i as u32;
+                        self.projected[x as usize] += 1;
+                    }
+                }
+            }
+        }
+        self.unmapped += u64::from(!mapped);
+    }
+}
+
+/// `backlog_trend`, one item at a time: the calendar months of the window,
+/// and per month the items opened, closed and rejected in it and a
+/// difference array of the items open at its end.
+pub(crate) struct BacklogPass {
+    labels: Vec<String>,
+    months: MonthIndex,
+    opened: Vec<u64>,
+    closed: Vec<u64>,
+    rejected: Vec<u64>,
+    diff: Vec<i64>,
+}
+
+impl BacklogPass {
+    pub(crate) fn new(w: &Window) -> Self {
+        let first = w.zone.date_of(w.start());
+        let last = w.zone.date_of(w.as_of());
+        let (mut y, mut m) = (first.year(), first.month());
+        let mut labels = Vec::new();
+        // Start of each month, then the end bound X_m = min(next start - 1 ns, T).
+        let mut starts = Vec::new();
+        let mut ends = Vec::new();
+        while (y, m) <= (last.year(), last.month()) {
+            let (ny, nm) = next_month(y, m);
+            let (Some(s), Some(e)) = (month_start(w.zone, y, m), month_start(w.zone, ny, nm))
+            else {
+                break;
+            };
+            labels.push(format!("{y:04}-{m:02}"));
+            starts.push(ns(s));
+            ends.push((ns(e) - 1).min(w.t));
+            (y, m) = (ny, nm);
+        }
+        let n = labels.len();
+        Self {
+            labels,
+            months: MonthIndex::new(starts.first().copied(), ends, w.t),
+            opened: vec![0; n],
+            closed: vec![0; n],
+            rejected: vec![0; n],
+            diff: vec![0; n + 1],
+        }
+    }
+
+    pub(crate) fn finish(self) -> BacklogTrend {
+        let mut open = 0i64;
+        let (opened, closed, rejected, diff) = (self.opened, self.closed, self.rejected, self.diff);
+        let months = self
+            .labels
+            .into_iter()
+            .enumerate()
+            .map(|(k, month)| {
+                open += diff[k];
+                BacklogMonth {
+                    month,
+                    opened: opened[k],
+                    closed: closed[k],
+                    rejected: rejected[k],
+                    open_at_end: open.max(0) as u64,
+                }
+            })
+            .collect();
+        BacklogTrend { months }
+    }
+}
+
+impl NcPass for BacklogPass {
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
+        let Some(trend_start) = self.months.start else {
+            return;
+        };
+        let (r, e) = (nc.reported, nc.ended);
+        if r > w.t || e < trend_start {
+            return;
+        }
+        let months = self.labels.len();
+        let month_of = |x: i64| self.months.first_end_at_or_after(x).min(months - 1);
+        if w.contains(r) {
+            self.opened[month_of(r)] += 1;
+        }
+        let c = v.closed[nc.i];
+        if w.contains(c) {
+            self.closed[month_of(c)] += 1;
+        }
+        let j = v.rejected[nc.i];
+        if w.contains(j) {
+            self.rejected[month_of(j)] += 1;
+        }
+        // Open at the end of month k when reported <= X_k < ended.
+        let from = self.months.first_end_at_or_after(r);
+        let to = if e == NEVER {
+            months
+        } else {
+            self.months.first_end_at_or_after(e)
+        };
+        if from < to {
+            self.diff[from] += 1;
+            self.diff[to] -= 1;
+        }
+    }
+}
+
+/// The month of an instant among the backlog trend's months, found with a
+/// table of days instead of a search per instant: `ends[k]` is the last
+/// nanosecond of month `k` (the last one cut at `T`), and
+/// `first_end_at_or_after(x)` is the first `k` with `ends[k] >= x`
+/// (`ends.len()` if none).
+///
+/// `day_first[d]` holds that answer for the first nanosecond of UTC day
+/// `d` (counted from the UTC day holding the first month's start). A month
+/// starts at a local midnight, so a UTC day holds at most one month end,
+/// and the answer for any `x` of day `d` is `day_first[d]` or the next.
+struct MonthIndex {
+    start: Option<i64>,
+    base: i64,
+    t: i64,
+    ends: Vec<i64>,
+    day_first: Vec<u32>,
+}
+
+impl MonthIndex {
+    fn new(start: Option<i64>, ends: Vec<i64>, t: i64) -> Self {
+        let base = start.map_or(0, |s| s.div_euclid(NS_PER_DAY) * NS_PER_DAY);
+        let mut day_first = Vec::new();
+        if start.is_some() && t >= base {
+            let days = (t - base) / NS_PER_DAY + 1;
+            let mut k = 0usize;
+            for d in 0..days {
+                let day_start = base + d * NS_PER_DAY;
+                while k < ends.len() && ends[k] < day_start {
+                    k += 1;
+                }
+                day_first.push(k as u32);
+            }
+        }
+        Self {
+            start,
+            base,
+            t,
+            ends,
+            day_first,
+        }
+    }
+
+    #[inline(always)]
+    fn first_end_at_or_after(&self, x: i64) -> usize {
+        if x > self.t {
+            // The last end is `T` itself.
+            return self.ends.partition_point(|&e| e < x);
+        }
+        if x < self.base {
+            return 0;
+        }
+        let d = ((x - self.base) / NS_PER_DAY) as usize;
+        let Some(&k) = self.day_first.get(d) else {
+            return self.ends.partition_point(|&e| e < x);
+        };
+        let k = k as usize;
+        if k < self.ends.len() && self.ends[k] < x {
+            k + 1
+        } else {
+            k
+        }
+    }
+}
+
+/// A KPI's per-action part, as [`NcPass`] is per nonconformity.
+pub(crate) trait ActionPass {
+    fn visit(&mut self, v: &KpiView, w: &Window, a: usize);
+}
+
+impl<A: ActionPass, B: ActionPass> ActionPass for (A, B) {
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, a: usize) {
+        self.0.visit(v, w, a);
+        self.1.visit(v, w, a);
+    }
+}
+
+/// `overdue_actions` / `overdue_action_rate`, one action at a time.
+#[derive(Default)]
+pub(crate) struct OverdueActionPass(pub(crate) OverdueActions);
+
+impl ActionPass for OverdueActionPass {
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, a: usize) {
+        if v.action_planned[a] > w.t || v.action_finished[a] <= w.t {
+            return;
+        }
+        self.0.open += 1;
+        if v.due_at(a, w.t) < w.today {
+            self.0.overdue += 1;
+        }
+    }
+}
+
+/// `on_time_action_completion_rate`, one action at a time.
+#[derive(Default)]
+pub(crate) struct TimelinessPass(ActionTimeliness);
+
+impl ActionPass for TimelinessPass {
+    #[inline(always)]
+    fn visit(&mut self, v: &KpiView, w: &Window, a: usize) {
+        let done = v.action_done[a];
+        if !w.contains(done) {
+            return;
+        }
+        let day = w.day_of(done);
+        let r = &mut self.0;
+        r.completed += 1;
+        r.on_time_original += u64::from(day <= v.action_original_due[a]);
+        r.on_time_current += u64::from(day <= v.due_at(a, w.t));
+        r.rescheduled += u64::from(v.action_first_resched[a] <= w.t);
+    }
+}
+
+impl TimelinessPass {
+    pub(crate) fn finish(self) -> ActionTimeliness {
+        let mut r = self.0;
         if r.completed > 0 {
             r.on_time_original_rate = Some(r.on_time_original as f64 / r.completed as f64);
             r.on_time_current_rate = Some(r.on_time_current as f64 / r.completed as f64);
         }
         r
     }
+}
+
+impl KpiView {
+    /// Visits every nonconformity once with `pass`, working out the state
+    /// at `T` of each open one if the pass needs it.
+    pub(crate) fn walk<P: NcPass>(&self, w: &Window, pass: &mut P) {
+        let t = w.t;
+        for i in 0..self.reported.len() {
+            let reported = self.reported[i];
+            let ended = self.ended[i];
+            let state = if P::NEEDS_STATE && reported <= t && ended > t {
+                self.state_at(i, t)
+            } else {
+                None
+            };
+            pass.visit(
+                self,
+                w,
+                &Nc {
+                    i,
+                    reported,
+                    ended,
+                    state,
+                },
+            );
+        }
+    }
+
+    fn run<P: NcPass>(&self, w: &Window, mut pass: P) -> P {
+        self.walk(w, &mut pass);
+        pass
+    }
+
+    /// `open_nonconformities` as of the window's `T`.
+    pub fn open_nonconformities(&self, w: &Window) -> OpenNonconformities {
+        self.run(w, OpenPass::default()).finish()
+    }
+
+    /// `ageing` as of the window's `T`. Age in whole days is
+    /// `floor((T - reported_at) / 86 400 s)`.
+    pub fn ageing(&self, w: &Window) -> Ageing {
+        self.run(w, AgeingPass::default()).finish()
+    }
+
+    /// `time_to_contain`: from report to the first correction, for
+    /// nonconformities whose first correction fell in the window.
+    pub fn time_to_contain(&self, w: &Window) -> DurationStats {
+        self.run(w, DurationPass::new(DurationEnd::Contained))
+            .finish()
+    }
+
+    /// `time_to_close`: from report to closure, for nonconformities closed
+    /// in the window.
+    pub fn time_to_close(&self, w: &Window) -> DurationStats {
+        self.run(w, DurationPass::new(DurationEnd::Closed)).finish()
+    }
+
+    /// Visits every corrective action once with `pass`.
+    pub(crate) fn walk_actions<P: ActionPass>(&self, w: &Window, pass: &mut P) {
+        for a in 0..self.action_planned.len() {
+            pass.visit(self, w, a);
+        }
+    }
+
+    /// `overdue_actions` / `overdue_action_rate` as of the window's `T`.
+    pub fn overdue_actions(&self, w: &Window) -> OverdueActions {
+        let mut pass = OverdueActionPass::default();
+        self.walk_actions(w, &mut pass);
+        pass.0
+    }
+
+    /// `on_time_action_completion_rate`: actions completed in the window.
+    pub fn action_timeliness(&self, w: &Window) -> ActionTimeliness {
+        let mut pass = TimelinessPass::default();
+        self.walk_actions(w, &mut pass);
+        pass.finish()
+    }
 
     /// `effectiveness_rate` (first-time-right).
     pub fn first_time_right(&self, w: &Window) -> FirstTimeRight {
-        let mut concluded = 0u64;
-        let mut effective = 0u64;
-        for i in 0..self.first_conclusion.len() {
-            if w.contains(self.first_conclusion[i]) {
-                concluded += 1;
-                effective += u64::from(self.first_effective[i]);
-            }
-        }
-        FirstTimeRight {
-            concluded,
-            effective,
-        }
+        self.run(w, FirstTimeRightPass::default()).finish()
     }
 
     /// `repeat_nonconformity_rate`.
     pub fn recurrences(&self, w: &Window) -> Recurrences {
-        let mut reported = 0u64;
-        let mut recurrences = 0u64;
-        for i in 0..self.reported.len() {
-            if w.contains(self.reported[i]) {
-                reported += 1;
-                recurrences += u64::from(self.recurrence_linked[i] <= w.t);
-            }
-        }
-        Recurrences {
-            reported,
-            recurrences,
-        }
+        self.run(w, RecurrencePass::default()).finish()
     }
 
     /// The verification plan in force at `t` for nonconformity `i`, if its
@@ -612,13 +1114,23 @@ impl KpiView {
     /// under way and not concluded: a conclusion moves it on) and the plan
     /// belongs to the attempt in force at `t`.
     fn plan_in_force(&self, i: usize, t: i64) -> Option<usize> {
+        if self.plan_start[i] == self.plan_start[i + 1] {
+            return None;
+        }
+        self.plan_in_force_in(i, t, self.state_at(i, t))
+    }
+
+    /// [`Self::plan_in_force`] with the state at `t` already known (`None`
+    /// for an item not open at `t`: no plan is in force then).
+    #[inline]
+    pub(crate) fn plan_in_force_in(&self, i: usize, t: i64, state: Option<u8>) -> Option<usize> {
         const ANALYSED: u8 = 2;
         const IMPLEMENTED: u8 = 4;
         let (ps, pe) = (self.plan_start[i] as usize, self.plan_start[i + 1] as usize);
         if ps == pe {
             return None;
         }
-        match self.state_at(i, t) {
+        match state {
             Some(s) if (ANALYSED..=IMPLEMENTED).contains(&s) => {}
             _ => return None,
         }
@@ -637,25 +1149,7 @@ impl KpiView {
 
     /// `overdue_verifications` as of the window's `T`.
     pub fn overdue_verifications(&self, w: &Window) -> OverdueVerifications {
-        let (t, today) = (w.t, w.today);
-        let mut r = OverdueVerifications {
-            nonconformities: 0,
-            checks_due: 0,
-            overdue: 0,
-        };
-        for i in 0..self.reported.len() {
-            let Some(p) = self.plan_in_force(i, t) else {
-                continue;
-            };
-            r.nonconformities += 1;
-            for c in self.check_start[p] as usize..self.check_start[p + 1] as usize {
-                if self.check_due[c] < today {
-                    r.checks_due += 1;
-                    r.overdue += u64::from(self.check_result[c] > t);
-                }
-            }
-        }
-        r
+        self.run(w, OverdueVerificationPass::default()).finish()
     }
 
     /// The nonconformities open at the window's `T`, each with the facts
@@ -744,159 +1238,14 @@ impl KpiView {
         w: &Window,
         projection: Option<(&dyn RequirementProjection, &str)>,
     ) -> RequirementCounts {
-        let mut counts = vec![0u64; self.requirements.len()];
-        // Targets of each interned reference, interned in turn.
-        let mut target_names: Vec<RequirementRef> = Vec::new();
-        let mut targets: Vec<Vec<u32>> = Vec::new();
-        if let Some((p, framework)) = projection {
-            let mut index = std::collections::HashMap::new();
-            for r in &self.requirements {
-                let mut ids: Vec<u32> = p
-                    .project(r, framework)
-                    .into_iter()
-                    .map(|x| {
-                        *index.entry(x.clone()).or_insert_with(|| {
-                            target_names.push(x);
-                            (target_names.len() - 1) as u32
-                        })
-                    })
-                    .collect();
-                ids.sort_unstable();
-                ids.dedup();
-                targets.push(ids);
-            }
-        }
-        let mut projected = vec![0u64; target_names.len()];
-        let mut stamp = vec![u32::MAX; target_names.len()];
-        let mut unmapped = 0u64;
-        let mut nonconformities = 0u64;
-        for i in 0..self.reported.len() {
-            if !w.contains(self.reported[i]) {
-                continue;
-            }
-            nonconformities += 1;
-            let reqs = &self.req_ids[self.req_start[i] as usize..self.req_start[i + 1] as usize];
-            let mut mapped = false;
-            for &r in reqs {
-                counts[r as usize] += 1;
-                if let Some(ts) = targets.get(r as usize) {
-                    for &x in ts {
-                        mapped = true;
-                        if stamp[x as usize] != i as u32 {
-                            stamp[x as usize] = i as u32;
-                            projected[x as usize] += 1;
-                        }
-                    }
-                }
-            }
-            unmapped += u64::from(!mapped);
-        }
-        let rows = |names: &[RequirementRef], counts: &[u64]| {
-            let mut rows: Vec<RequirementCount> = names
-                .iter()
-                .zip(counts)
-                .filter(|(_, c)| **c > 0)
-                .map(|(r, c)| RequirementCount {
-                    requirement: r.to_string(),
-                    count: *c,
-                })
-                .collect();
-            rows.sort_by(|a, b| {
-                b.count
-                    .cmp(&a.count)
-                    .then_with(|| a.requirement.cmp(&b.requirement))
-            });
-            rows
-        };
-        RequirementCounts {
-            nonconformities,
-            rows: rows(&self.requirements, &counts),
-            projection: projection.map(|(_, framework)| ProjectedCounts {
-                framework: framework.to_owned(),
-                rows: rows(&target_names, &projected),
-                unmapped,
-            }),
-        }
+        self.run(w, RequirementPass::new(self, projection))
+            .finish(self)
     }
 
     /// `backlog_trend`: per calendar month from the one holding `T - W` to
     /// the one holding `T`.
     pub fn backlog_trend(&self, w: &Window) -> BacklogTrend {
-        let t = w.t;
-        let first = w.zone.date_of(w.start());
-        let last = w.zone.date_of(w.as_of());
-        let (mut y, mut m) = (first.year(), first.month());
-        let mut labels = Vec::new();
-        // Start of each month, then the end bound X_m = min(next start - 1 ns, T).
-        let mut starts = Vec::new();
-        let mut ends = Vec::new();
-        while (y, m) <= (last.year(), last.month()) {
-            let (ny, nm) = next_month(y, m);
-            let (Some(s), Some(e)) = (month_start(w.zone, y, m), month_start(w.zone, ny, nm))
-            else {
-                break;
-            };
-            labels.push(format!("{y:04}-{m:02}"));
-            starts.push(ns(s));
-            ends.push((ns(e) - 1).min(t));
-            (y, m) = (ny, nm);
-        }
-        let months = labels.len();
-        let mut opened = vec![0u64; months];
-        let mut closed = vec![0u64; months];
-        let mut rejected = vec![0u64; months];
-        let mut diff = vec![0i64; months + 1];
-        // The month whose end bound is the first at or after x (months if none).
-        let first_end_at_or_after = |x: i64| ends.partition_point(|&e| e < x);
-        let month_of = |x: i64| first_end_at_or_after(x).min(months.saturating_sub(1));
-        let Some(&trend_start) = starts.first() else {
-            return BacklogTrend { months: Vec::new() };
-        };
-        for i in 0..self.reported.len() {
-            let r = self.reported[i];
-            let e = self.ended[i];
-            if r > t || e < trend_start {
-                continue;
-            }
-            if w.contains(r) {
-                opened[month_of(r)] += 1;
-            }
-            let c = self.closed[i];
-            if w.contains(c) {
-                closed[month_of(c)] += 1;
-            }
-            let j = self.rejected[i];
-            if w.contains(j) {
-                rejected[month_of(j)] += 1;
-            }
-            // Open at the end of month k when reported <= X_k < ended.
-            let from = first_end_at_or_after(r);
-            let to = if e == NEVER {
-                months
-            } else {
-                first_end_at_or_after(e)
-            };
-            if from < to {
-                diff[from] += 1;
-                diff[to] -= 1;
-            }
-        }
-        let mut open = 0i64;
-        let months = labels
-            .into_iter()
-            .enumerate()
-            .map(|(k, month)| {
-                open += diff[k];
-                BacklogMonth {
-                    month,
-                    opened: opened[k],
-                    closed: closed[k],
-                    rejected: rejected[k],
-                    open_at_end: open.max(0) as u64,
-                }
-            })
-            .collect();
-        BacklogTrend { months }
+        self.run(w, BacklogPass::new(w)).finish()
     }
 
     /// `improvements_realised` and `improvement_cycle_time` (10.1).
@@ -920,6 +1269,72 @@ impl KpiView {
             proposed,
             realised: cycle.len() as u64,
             cycle_time: duration_stats(&mut cycle),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn window(as_of_s: i64, days: u32, zone: &str) -> Window {
+        let as_of = Utc.timestamp_opt(as_of_s, 0).unwrap();
+        Window::new(as_of, days)
+            .unwrap()
+            .in_zone(zone.parse().unwrap())
+    }
+
+    proptest! {
+        /// The table lookup answers what a binary search over the month
+        /// ends answers, for any instant, in zones with daylight saving
+        /// time on either side of the date line and far from UTC.
+        #[test]
+        fn the_month_table_agrees_with_a_search(
+            as_of_s in 1_500_000_000i64..2_000_000_000,
+            days in 1u32..800,
+            zone in prop::sample::select(vec![
+                "UTC", "Pacific/Auckland", "Pacific/Kiritimati", "America/Los_Angeles",
+                "Australia/Lord_Howe", "Pacific/Pago_Pago", "Europe/Dublin",
+            ]),
+            probes in prop::collection::vec(-100_000_000i64..2_100_000_000, 1..64),
+        ) {
+            let w = window(as_of_s, days, zone);
+            let pass = BacklogPass::new(&w);
+            let ends = &pass.months.ends;
+            prop_assert!(!ends.is_empty());
+            let mut xs: Vec<i64> = probes.iter().map(|s| s * 1_000_000_000).collect();
+            // Every month end, and the nanoseconds either side of it.
+            for e in ends {
+                xs.extend([e - 1, *e, e + 1]);
+            }
+            xs.extend([w.t, w.t + 1, w.start, NEVER]);
+            for x in xs {
+                prop_assert_eq!(
+                    pass.months.first_end_at_or_after(x),
+                    ends.partition_point(|&e| e < x),
+                    "x = {}", x
+                );
+            }
+        }
+
+        /// Quantiles from successive selections equal those read off a
+        /// sorted copy.
+        #[test]
+        fn quantiles_match_a_sorted_copy(mut v in prop::collection::vec(-1_000i64..1_000, 0..200)) {
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let expect = |num: usize, den: usize| {
+                if sorted.is_empty() {
+                    return None;
+                }
+                let h = (sorted.len() - 1) * num;
+                let (lo, frac) = (h / den, (h % den) as f64 / den as f64);
+                let hi = sorted.get(lo + 1).copied().unwrap_or(sorted[lo]);
+                Some((sorted[lo] as f64 + frac * (hi - sorted[lo]) as f64) / NS_PER_DAY as f64)
+            };
+            let got = quantiles(&mut v, [(1, 2), (9, 10), (99, 100)]);
+            prop_assert_eq!(got, [expect(1, 2), expect(9, 10), expect(99, 100)]);
         }
     }
 }

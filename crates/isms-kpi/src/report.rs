@@ -9,9 +9,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::compute::{
-    ActionTimeliness, Ageing, BacklogTrend, DEFAULT_WINDOW_DAYS, DurationStats, FirstTimeRight,
-    Improvements, OpenNonconformities, OverdueActions, OverdueVerifications, Recurrences,
-    RequirementCounts, RootCausePareto, Window,
+    ActionTimeliness, Ageing, AgeingPass, BacklogPass, BacklogTrend, DEFAULT_WINDOW_DAYS,
+    DurationEnd, DurationPass, DurationStats, FirstTimeRight, FirstTimeRightPass, Improvements,
+    OpenNonconformities, OpenPass, OverdueActionPass, OverdueActions, OverdueVerificationPass,
+    OverdueVerifications, RecurrencePass, Recurrences, RequirementCounts, RequirementPass,
+    RootCausePareto, TimelinessPass, Window,
 };
 use crate::error::KpiError;
 use crate::projection::RequirementProjection;
@@ -358,7 +360,21 @@ impl KpiView {
         let tg = &options.targets;
         let mut kpis = Vec::with_capacity(KpiId::ALL.len());
 
-        let open = self.open_nonconformities(&w);
+        // Every per-nonconformity KPI in one walk over the register.
+        let mut passes = (
+            OpenPass::default(),
+            AgeingPass::default(),
+            DurationPass::new(DurationEnd::Contained),
+            DurationPass::new(DurationEnd::Closed),
+            FirstTimeRightPass::default(),
+            RecurrencePass::default(),
+            OverdueVerificationPass::default(),
+            RequirementPass::new(self, options.projection),
+            BacklogPass::new(&w),
+        );
+        self.walk(&w, &mut passes);
+        let (open, ageing, contain, close, ftr, rec, ver, reqs, trend) = passes;
+        let open = open.finish();
         kpis.push(kpi(
             KpiId::OpenNonconformities,
             Measure::Count { count: open.open },
@@ -366,7 +382,7 @@ impl KpiView {
             Detail::Open(open),
             tg,
         ));
-        let ageing = self.ageing(&w);
+        let ageing = ageing.finish();
         kpis.push(kpi(
             KpiId::Ageing,
             Measure::ratio(ageing.older_than_90_days, ageing.open),
@@ -375,8 +391,8 @@ impl KpiView {
             tg,
         ));
         for (id, stats) in [
-            (KpiId::TimeToContain, self.time_to_contain(&w)),
-            (KpiId::TimeToClose, self.time_to_close(&w)),
+            (KpiId::TimeToContain, contain.finish()),
+            (KpiId::TimeToClose, close.finish()),
         ] {
             kpis.push(kpi(
                 id,
@@ -386,7 +402,10 @@ impl KpiView {
                 tg,
             ));
         }
-        let overdue = self.overdue_actions(&w);
+        let mut action_passes = (OverdueActionPass::default(), TimelinessPass::default());
+        self.walk_actions(&w, &mut action_passes);
+        let (overdue, timely) = action_passes;
+        let overdue = overdue.0;
         kpis.push(kpi(
             KpiId::OverdueActions,
             Measure::Count {
@@ -403,7 +422,7 @@ impl KpiView {
             Detail::OverdueActions(overdue),
             tg,
         ));
-        let timely = self.action_timeliness(&w);
+        let timely = timely.finish();
         kpis.push(kpi(
             KpiId::OnTimeActionCompletionRate,
             Measure::ratio(timely.on_time_original, timely.completed),
@@ -411,7 +430,7 @@ impl KpiView {
             Detail::ActionTimeliness(timely),
             tg,
         ));
-        let ftr = self.first_time_right(&w);
+        let ftr = ftr.finish();
         kpis.push(kpi(
             KpiId::EffectivenessRate,
             Measure::ratio(ftr.effective, ftr.concluded),
@@ -419,7 +438,7 @@ impl KpiView {
             Detail::FirstTimeRight(ftr),
             tg,
         ));
-        let rec = self.recurrences(&w);
+        let rec = rec.finish();
         kpis.push(kpi(
             KpiId::RepeatNonconformityRate,
             Measure::ratio(rec.recurrences, rec.reported),
@@ -427,7 +446,7 @@ impl KpiView {
             Detail::Recurrences(rec),
             tg,
         ));
-        let ver = self.overdue_verifications(&w);
+        let ver = ver.finish();
         kpis.push(kpi(
             KpiId::OverdueVerifications,
             Measure::Count { count: ver.overdue },
@@ -445,7 +464,7 @@ impl KpiView {
             Detail::Pareto(pareto),
             tg,
         ));
-        let reqs = self.by_requirement(&w, options.projection);
+        let reqs = reqs.finish(self);
         kpis.push(kpi(
             KpiId::ByRequirement,
             Measure::Count {
@@ -455,7 +474,7 @@ impl KpiView {
             Detail::Requirements(reqs),
             tg,
         ));
-        let trend = self.backlog_trend(&w);
+        let trend = trend.finish();
         let open_now = trend.months.last().map_or(0, |m| m.open_at_end);
         kpis.push(kpi(
             KpiId::BacklogTrend,

@@ -14,8 +14,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use isms_core::replay::{Replayer, Step};
 use isms_core::{
     ActorId, Closure, Command, Correction, CorrectiveAction, Event, Extensions, ExternalLink,
-    LinkKind, NonconformityId, Policy, Register, Rejection, RejectionReason, ReportNonconformity,
-    RequirementRef, RootCauseAnalysis, Severity, Source, VerificationPlan, VerificationResult,
+    LinkKind, MissedCheck, NonconformityId, Policy, RecurrenceRecord, Register, Rejection,
+    RejectionReason, ReportNonconformity, RequirementRef, RootCauseAnalysis, Severity, Source,
+    VerificationEnd, VerificationPlan, VerificationResult,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -368,6 +369,7 @@ fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, Imp
                 similar.iter().all(|s| reported.contains(s))
             }
             Command::LinkRecurrence { recurrence_of, .. } => reported.contains(recurrence_of),
+            Command::RecordRecurrence { recurrence, .. } => reported.contains(recurrence),
             Command::RejectNonconformity {
                 nonconformity,
                 reason,
@@ -503,6 +505,10 @@ struct Read {
     actions: Vec<CorrectiveAction>,
     plans: Vec<VerificationPlan>,
     results: Vec<VerificationResult>,
+    missed: Vec<MissedCheck>,
+    ends: Vec<VerificationEnd>,
+    /// Later nonconformities recorded as repeating this one.
+    recurrences: Vec<RecurrenceRecord>,
     closure: Option<Closure>,
     rejection: Option<Rejection>,
     recurrence: Option<(NonconformityId, DateTime<Utc>)>,
@@ -538,6 +544,7 @@ impl Read {
         {
             self.recurrence = None;
         }
+        self.recurrences.retain(|r| drop(r.recurrence, report));
         if let Some(Rejection {
             reason: RejectionReason::Duplicate { of },
             ..
@@ -709,18 +716,55 @@ impl Read {
                 },
             );
         }
-        for r in &self.results {
-            push(
-                r.at,
-                r.attempt,
-                9,
-                &r.by,
-                Command::RecordVerification {
+        // Results and missed checks in check order: the rules take them in
+        // that order, so a tie in time must not reorder them.
+        let mut checks: Vec<(u32, u32, DateTime<Utc>, &ActorId, Command)> = self
+            .results
+            .iter()
+            .map(|r| {
+                let command = Command::RecordVerification {
                     nonconformity: nc,
                     check: r.check,
                     passed: r.passed,
                     notes: r.notes.clone(),
                     evidence: r.evidence.clone(),
+                };
+                (r.attempt, r.check, r.at, &r.by, command)
+            })
+            .collect();
+        checks.extend(self.missed.iter().map(|m| {
+            let command = Command::RecordMissedCheck {
+                nonconformity: nc,
+                check: m.check,
+                reason: m.reason.clone(),
+            };
+            (m.attempt, m.check, m.at, &m.by, command)
+        }));
+        checks.sort_by_key(|c| (c.0, c.1, c.2));
+        for (attempt, _, at, by, command) in checks {
+            push(at, attempt, 9, by, command);
+        }
+        for e in &self.ends {
+            push(
+                e.at,
+                e.attempt,
+                9,
+                &e.by,
+                Command::EndVerification {
+                    nonconformity: nc,
+                    reason: e.reason.clone(),
+                },
+            );
+        }
+        for r in &self.recurrences {
+            push(
+                r.at,
+                r.attempt,
+                9,
+                &r.by,
+                Command::RecordRecurrence {
+                    nonconformity: nc,
+                    recurrence: r.recurrence,
                 },
             );
         }
@@ -925,6 +969,9 @@ impl Reader<'_, '_> {
         let mut rejection = None;
         let mut recurrence_of = None;
         let mut recurrence_at = None;
+        let mut recurrences = Vec::new();
+        let mut missed = Vec::new();
+        let mut ends = Vec::new();
         let mut claimed_state = None;
         self.foreign_props(obj, path);
         for (i, name, value) in own_props(obj) {
@@ -971,6 +1018,9 @@ impl Reader<'_, '_> {
                     )?)
                 }
                 "recurrence-linked-at" => recurrence_at = Some(parse_time(p, value)?),
+                "recurrence" => recurrences.push(parse_json::<RecurrenceRecord>(p, value)?),
+                "missed-check" => missed.push(parse_json::<MissedCheck>(p, value)?),
+                "verification-end" => ends.push(parse_json::<VerificationEnd>(p, value)?),
                 _ => self.skip(format!("{path}.props[{i}]"), SkipReason::UnknownMember),
             }
         }
@@ -1117,6 +1167,9 @@ impl Reader<'_, '_> {
             actions,
             plans,
             results,
+            missed,
+            ends,
+            recurrences,
             closure,
             rejection,
             recurrence: recurrence_of.zip(recurrence_at),
@@ -1266,6 +1319,9 @@ impl Reader<'_, '_> {
             actions: Vec::new(),
             plans: Vec::new(),
             results: Vec::new(),
+            missed: Vec::new(),
+            ends: Vec::new(),
+            recurrences: Vec::new(),
             closure: None,
             rejection: None,
             recurrence: None,

@@ -460,6 +460,19 @@ impl Exporter<'_> {
         if let Some(t) = nc.recurrence_linked_at {
             props.push(prop("recurrence-linked-at", &date_time(t)));
         }
+        // Effectiveness events OSCAL has no field for: a later nonconformity
+        // recorded as repeating this one (it concluded the attempt under
+        // verification ineffective), a scheduled check recorded as missed, a
+        // recurring schedule ended early; each exact, in recording order.
+        for r in &nc.recurrences {
+            props.push(json_prop("recurrence", r));
+        }
+        for m in &nc.missed_checks {
+            props.push(json_prop("missed-check", m));
+        }
+        for e in &nc.verification_ends {
+            props.push(json_prop("verification-end", e));
+        }
         let mut item = Map::new();
         item.insert("uuid".into(), json!(u_item));
         item.insert("title".into(), json!(one_line(&nc.title)));

@@ -310,3 +310,128 @@ fn an_analysis_and_a_containment_at_the_same_instant_keep_their_order() {
         register.nonconformities()
     );
 }
+
+/// The effectiveness events of issue 16 travel in the POA&M and come back
+/// through the rules: a check recorded as missed, a recurring schedule
+/// ended early, and a recurrence recorded on the earlier item while its
+/// watch window was open (which concluded that attempt ineffective).
+#[test]
+fn missed_checks_early_ends_and_recorded_recurrences_round_trip() {
+    use chrono::Duration;
+    use isms_core::*;
+    let policy = Policy::default();
+    let t0 = crate::support::start();
+    let day = |n: i64| t0 + Duration::days(n);
+    let date = |n: i64| day(n).date_naive();
+    let (ops, audit) = (ActorId::new("ops").unwrap(), ActorId::new("audit").unwrap());
+    let ids: Vec<NonconformityId> = (1..=3u8)
+        .map(|i| NonconformityId::v7_from_parts(u64::from(i), [i; 10]))
+        .collect();
+    let mut register = Register::new();
+    let mut run = |at, by: &ActorId, command: Command| {
+        register
+            .execute(&command, &Context::new(at, Actor::new(by.clone()), &policy))
+            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    };
+    // Two items carried to verification: a recurring restore test on the
+    // first, a six-month watch window on the second.
+    for (k, id) in ids[..2].iter().enumerate() {
+        let report = ReportNonconformity::new(
+            *id,
+            format!("Finding {k}"),
+            "Found in the audit.",
+            Source::InternalAudit,
+            Severity::Minor,
+            ops.clone(),
+            day(0),
+        );
+        run(day(0), &ops, Command::ReportNonconformity(report));
+        run(
+            day(1),
+            &ops,
+            Command::analyse_root_cause(
+                *id,
+                AnalysisMethod::FiveWhys,
+                vec![RootCause::new(RootCauseCategory::Process, "No procedure")],
+            )
+            .with_similar_notes("None found elsewhere."),
+        );
+        let action = ActionId::v7(day(2), k as u128);
+        run(
+            day(2),
+            &ops,
+            Command::plan_action(*id, action, "Write the procedure", ops.clone(), date(20)),
+        );
+        run(day(10), &ops, Command::complete_action(*id, action));
+        let schedule = if k == 0 {
+            VerificationSchedule::recurring_count(date(40), Period::months(1), 4)
+        } else {
+            VerificationSchedule::watch_window(date(10), Period::months(6))
+        };
+        run(
+            day(11),
+            &ops,
+            Command::plan_verification(*id, "Restore test", "Restores", schedule, audit.clone()),
+        );
+    }
+    let [first, second, later] = [ids[0], ids[1], ids[2]];
+    // First item: check 0 missed, check 1 passed, the rest left to 9.2.
+    run(
+        day(45),
+        &audit,
+        Command::record_missed_check(first, 0, "Test server down for maintenance"),
+    );
+    run(
+        day(72),
+        &audit,
+        Command::record_verification(first, 1, true),
+    );
+    run(
+        day(73),
+        &audit,
+        Command::end_verification(
+            first,
+            "Two clean quarters; the audit programme covers the rest",
+        ),
+    );
+    // Second item: the same finding again in month 2 of its window.
+    let again = ReportNonconformity::new(
+        later,
+        "Finding 1 again",
+        "Seen again.",
+        Source::Incident,
+        Severity::Minor,
+        ops.clone(),
+        day(60),
+    );
+    run(day(60), &ops, Command::ReportNonconformity(again));
+    run(day(60), &ops, Command::link_recurrence(later, second));
+    run(day(60), &ops, Command::record_recurrence(second, later));
+
+    let ncs = register.nonconformities();
+    assert_eq!(ncs[0].missed_checks.len(), 1);
+    assert_eq!(ncs[0].verification_ends.len(), 1);
+    assert_eq!(ncs[0].state, NcState::Effective);
+    assert_eq!(ncs[1].recurrences.len(), 1);
+    assert_eq!(
+        ncs[1].state,
+        NcState::Ineffective,
+        "the recurrence reopened it"
+    );
+
+    let (doc, imported) = round_trip(&register);
+    let text = doc.to_string();
+    for name in ["missed-check", "verification-end", "recurrence"] {
+        assert!(text.contains(&format!("\"name\":\"{name}\"")), "{name}");
+    }
+    assert_eq!(isms_oscal::check_document(&doc), vec![]);
+    if let Some(dir) = crate::schema::oscal_dir() {
+        let v = crate::schema::validator(&dir, "oscal_poam_schema.json");
+        crate::schema::assert_valid(&v, &doc, "a POA&M with the effectiveness events");
+    }
+    assert_eq!(imported.report.skipped, vec![]);
+    assert_eq!(
+        imported.register.nonconformities(),
+        register.nonconformities()
+    );
+}

@@ -58,7 +58,7 @@ pub fn validator(dir: &std::path::Path, file: &str) -> Validator {
         .expect("the official schema compiles")
 }
 
-fn assert_valid(v: &Validator, doc: &Value, what: &str) {
+pub fn assert_valid(v: &Validator, doc: &Value, what: &str) {
     let errors: Vec<String> = v
         .iter_errors(doc)
         .take(10)
