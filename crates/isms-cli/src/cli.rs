@@ -49,7 +49,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "ISMS_PUBLIC_KEY", value_name = "HEX")]
     pub public_key: Option<String>,
     /// Read even when the chain does not verify, for forensics: the output
-    /// is marked unverified (a banner on stderr, a field in documents).
+    /// is marked unverified (a banner on stderr; `--json` output wrapped as
+    /// {"unverified": {"problem": ...}, "output": ...}; a banner atop the
+    /// report; `"verified": false` in an export's provenance).
     #[arg(long, global = true)]
     pub allow_unverified: bool,
     /// A framework of your own (the JSON form of a catalogue framework, see

@@ -136,8 +136,9 @@ fn export(s: &Session, args: crate::cli::ExportArgs) -> Result<ExitCode, CliErro
     s.check_whole_chain(&store)?;
     let head = store.head()?;
     let checkpoint = store.latest_checkpoint()?;
+    let provenance = s.provenance(head, checkpoint.as_ref());
     let events = store.load_all()?.into_iter().map(|e| e.event).collect();
-    let files = formats::export_files(args.format, events, s.now)?;
+    let files = formats::export_files(args.format, events, s.now, &provenance)?;
     for (suffix, bytes) in files {
         let path = with_suffix(&out, suffix);
         outputs::write_output(&path, &bytes)?;
@@ -719,6 +720,7 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
             PaperArg::Letter => isms_report::Paper::Letter,
         },
         time_zone: s.policy()?.time_zone,
+        unverified: s.unverified(),
         ..isms_report::ReportOptions::default()
     };
     let text = isms_report::render(register, as_of, &options, format)
@@ -944,13 +946,32 @@ fn import_spreadsheets(
         options.mapping = isms_io::MappingFile::parse(&m.display().to_string(), &text)
             .map_err(|e| invalid(vec![e.to_string()]))?;
     }
-    let inputs: Vec<isms_io::Input<'_>> = contents
-        .iter()
-        .map(|c| isms_io::Input {
+    // A CSV export's provenance file is read as provenance, not as rows;
+    // an XLSX export's provenance sheet is read beside its data sheets.
+    let mut fields = Vec::new();
+    let mut inputs: Vec<isms_io::Input<'_>> = Vec::with_capacity(contents.len());
+    for c in contents {
+        let found =
+            isms_io::read_provenance(&c.0, &c.2).map_err(|e| invalid(vec![e.to_string()]))?;
+        let is_xlsx = c.2.starts_with(b"PK\x03\x04");
+        if let Some(found) = found {
+            fields.extend(found);
+            if !is_xlsx {
+                continue;
+            }
+        }
+        inputs.push(isms_io::Input {
             name: &c.0,
             bytes: &c.2,
-        })
-        .collect();
+        });
+    }
+    let provenance = formats::provenance_of(&fields).map_err(|e| invalid(vec![e.to_string()]))?;
+    if inputs.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{joined}: only a provenance file; give the nonconformities and actions files of the export with it"
+        )));
+    }
+    say_provenance(provenance.as_ref());
     // The write lock from the fold to the append: the plan is decided on
     // the register the previous writer left.
     let _lock = s.lock()?;
@@ -1007,6 +1028,33 @@ fn import_spreadsheets(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Says on stderr where an imported document says it came from, and warns
+/// when it was exported from a register whose chain did not verify.
+fn say_provenance(provenance: Option<&isms_schema::Provenance>) {
+    let Some(p) = provenance else {
+        return;
+    };
+    let checkpoint = p.checkpoint.as_ref().map_or_else(
+        || ", no signed checkpoint".to_owned(),
+        |c| {
+            format!(
+                ", checkpoint of position {} signed {} by key {}",
+                c.position, c.at, c.key_id
+            )
+        },
+    );
+    eprintln!(
+        "the document was exported {} from chain head {} at position {}{checkpoint}",
+        p.exported_at, p.head_hash, p.head_position
+    );
+    if !p.verified {
+        eprintln!(
+            "isms: WARNING: the document was exported UNVERIFIED (--allow-unverified): the register it came from did not verify ({}); it may hold data changed outside isms",
+            output::terminal_safe(p.problem.as_deref().unwrap_or("no reason recorded"))
+        );
+    }
+}
+
 /// Writes `bytes` to `out`, or to stdout.
 fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
     let path = out.unwrap_or(Path::new("-"));
@@ -1024,7 +1072,9 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
         events,
         register,
         notes,
+        provenance,
     } = formats::import(format, file, &bytes, &s.policy()?, s.catalog())?;
+    say_provenance(provenance.as_ref());
     let _lock = s.lock()?;
     let mut store = open_empty(s, "import")?;
     // One batch: the whole document is stored or nothing is.

@@ -219,6 +219,11 @@ fn store_exit_code(e: &StoreError) -> u8 {
         StoreError::Verify(v) | StoreError::Backup(BackupError::Verify(v)) if v.is_tampering() => {
             exit::TAMPERED
         }
+        // The copy of the register does not verify: the register itself
+        // (the copy is taken page for page) is damaged or was changed.
+        StoreError::Backup(BackupError::Unverified { source, .. }) if matches!(&**source, StoreError::Verify(v) if v.is_tampering()) => {
+            exit::TAMPERED
+        }
         StoreError::Open(OpenError::NotFound { .. })
         | StoreError::Backup(BackupError::Open(OpenError::NotFound { .. })) => exit::NOT_FOUND,
         StoreError::Backup(BackupError::RestoreRefused { source, .. }) => match **source {

@@ -85,11 +85,34 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Pretty JSON on stdout.
+///
+/// When the command read a register whose chain did not verify
+/// (`--allow-unverified`, [`mark_unverified`]), the output is wrapped:
+/// `{"unverified": {"problem": ...}, "output": VALUE}`. A program that
+/// expects the usual shape then fails on it rather than take data that may
+/// have been changed outside `isms` for the register's own.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Other(format!("cannot serialise the output: {e}")))?;
+    let text = match UNVERIFIED.get() {
+        None => serde_json::to_string_pretty(value),
+        Some(problem) => serde_json::to_string_pretty(&serde_json::json!({
+            "unverified": { "problem": problem },
+            "output": value,
+        })),
+    }
+    .map_err(|e| CliError::Other(format!("cannot serialise the output: {e}")))?;
     println!("{text}");
     Ok(())
+}
+
+/// What was wrong with the chain of the register this invocation read
+/// with `--allow-unverified`: set once, by the session, for every JSON
+/// output of the process to carry ([`print_json`]).
+static UNVERIFIED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Marks every later JSON output of this process as unverified (the first
+/// problem found is the one said).
+pub fn mark_unverified(problem: &str) {
+    let _ = UNVERIFIED.set(problem.to_owned());
 }
 
 /// A KPI value as a person reads it.

@@ -147,6 +147,32 @@ impl Session {
         self.unverified.borrow().clone()
     }
 
+    /// Where an export made now comes from: `head`, the latest
+    /// `checkpoint`, and whether the chain verified (it did unless a check
+    /// went on over a failure with `--allow-unverified`).
+    pub fn provenance(
+        &self,
+        head: isms_store::ChainHead,
+        checkpoint: Option<&isms_store::Checkpoint>,
+    ) -> isms_schema::Provenance {
+        let problem = self.unverified();
+        isms_schema::Provenance {
+            head_position: head.position,
+            head_hash: head.hash.to_string(),
+            checkpoint: checkpoint.map(|c| isms_schema::ProvenanceCheckpoint {
+                position: c.position,
+                hash: c.hash.to_string(),
+                at: c.at,
+                key_id: c.key_id.clone(),
+                public_key: c.public_key.to_string(),
+                signature: String::from(c.signature),
+            }),
+            verified: problem.is_none(),
+            problem,
+            exported_at: self.now,
+        }
+    }
+
     /// The incremental check of the chain every read and write runs first
     /// (from the latest checkpoint to the head). A read with
     /// `--allow-unverified` goes on over tampering, saying so on stderr.
@@ -176,6 +202,7 @@ impl Session {
                 eprintln!(
                     "isms: UNVERIFIED OUTPUT: the register does not verify ({e}); what follows may show data changed outside isms"
                 );
+                crate::output::mark_unverified(&e.to_string());
                 self.unverified.borrow_mut().get_or_insert(e.to_string());
                 Ok(())
             }
@@ -520,7 +547,10 @@ fn warning_text(w: &PolicyWarning) -> String {
 pub fn resolve_nc(store: &Store, text: &str) -> Result<NonconformityId, CliError> {
     if let Ok(r) = text.parse::<NcRef>() {
         return match store.find_stream_by_reference(&r.to_string())? {
-            Some(StreamId::Nonconformity(id)) => Ok(id),
+            Some(StreamId::Nonconformity(id)) => {
+                check_indexed(store, &r.to_string(), StreamId::Nonconformity(id))?;
+                Ok(id)
+            }
             _ => Err(not_found(format!("nonconformity {r}"), store.path())),
         };
     }
@@ -539,7 +569,10 @@ pub fn resolve_nc(store: &Store, text: &str) -> Result<NonconformityId, CliError
 pub fn resolve_improvement(store: &Store, text: &str) -> Result<ImprovementId, CliError> {
     if let Ok(r) = text.parse::<ImprovementRef>() {
         return match store.find_stream_by_reference(&r.to_string())? {
-            Some(StreamId::Improvement(id)) => Ok(id),
+            Some(StreamId::Improvement(id)) => {
+                check_indexed(store, &r.to_string(), StreamId::Improvement(id))?;
+                Ok(id)
+            }
             _ => Err(not_found(format!("improvement {r}"), store.path())),
         };
     }
@@ -552,6 +585,29 @@ pub fn resolve_improvement(store: &Store, text: &str) -> Result<ImprovementId, C
         return Err(not_found(format!("improvement {id}"), store.path()));
     }
     Ok(id)
+}
+
+/// That the item of the stream the reference index gives for `reference`
+/// carries that reference: an index pointed at another stream (changed
+/// outside isms; `isms verify` reports it too) would make a command act on
+/// the wrong item. Costs one stream read, which the command does anyway.
+fn check_indexed(store: &Store, reference: &str, stream: StreamId) -> Result<(), CliError> {
+    let found = match store.load_item(stream)? {
+        Some(Item::Nonconformity(nc)) => Some(nc.reference.to_string()),
+        Some(Item::Improvement(imp)) => Some(imp.reference.to_string()),
+        None => None,
+    };
+    if found.as_deref() == Some(reference) {
+        return Ok(());
+    }
+    Err(isms_store::VerifyError::ClaimIndex {
+        claim: reference.to_owned(),
+        detail: format!(
+            "the index points it at {stream}, whose item is {}",
+            found.as_deref().unwrap_or("not recorded")
+        ),
+    }
+    .into())
 }
 
 fn not_found(what: String, db: &Path) -> CliError {

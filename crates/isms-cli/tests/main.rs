@@ -15,6 +15,7 @@ mod outputs;
 mod policy;
 mod postgres;
 mod projections;
+mod provenance;
 mod readme;
 mod refusals;
 mod report;

@@ -18,6 +18,7 @@ const CSS: &str = r#"
 :root { --ink:#222; --muted:#555; --rule:#c8c8c8; --green:#1b7f3b; --amber:#b36b00; --red:#b3261e; --grey:#6b6b6b; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); margin: 0 auto; max-width: 1100px; padding: 24px 32px; line-height: 1.4; font-size: 15px; background: #fff; }
+.unverified { border: 4px solid var(--red); background: #fdecea; color: var(--red); padding: 10px 14px; margin-bottom: 16px; font-weight: 700; }
 header { border-bottom: 3px solid var(--ink); margin-bottom: 16px; padding-bottom: 8px; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 21px; border-bottom: 1px solid var(--rule); padding-bottom: 4px; margin-top: 28px; }
@@ -86,6 +87,14 @@ pub(crate) fn render(pack: &ReviewPack) -> Result<String, ReportError> {
 }
 
 fn header(h: &mut String, pack: &ReviewPack) {
+    if let Some(problem) = &pack.unverified {
+        let _ = writeln!(
+            h,
+            "<div class=\"unverified\" role=\"alert\" id=\"unverified\">UNVERIFIED: the register this report was made from does not verify ({}). \
+             Its figures may rest on data changed outside the register's own commands.</div>",
+            e(problem)
+        );
+    }
     let _ = write!(h, "<header>\n<h1>{}</h1>\n", e(&pack.title));
     if let Some(org) = &pack.organisation {
         let _ = writeln!(h, "<p class=\"meta\"><strong>{}</strong></p>", e(org));

@@ -13,6 +13,14 @@ use crate::text::{self, TILE_KPIS};
 /// Renders the pack as Markdown.
 pub(crate) fn render(pack: &ReviewPack) -> String {
     let mut s = String::with_capacity(64 * 1024);
+    if let Some(problem) = &pack.unverified {
+        let _ = writeln!(
+            s,
+            "> **UNVERIFIED**: the register this report was made from does not verify ({}). \
+             Its figures may rest on data changed outside the register's own commands.\n",
+            m(problem)
+        );
+    }
     let _ = writeln!(s, "# {}\n", m(&pack.title));
     if let Some(org) = &pack.organisation {
         let _ = writeln!(s, "**{}**\n", m(org));

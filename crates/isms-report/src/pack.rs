@@ -141,6 +141,9 @@ pub struct ReviewPack {
     pub title: String,
     /// The organisation (user text).
     pub organisation: Option<String>,
+    /// What was wrong with the register's chain, when the report was made
+    /// from one that did not verify ([`crate::ReportOptions::unverified`]).
+    pub unverified: Option<String>,
     /// The paper the print stylesheet targets.
     pub paper: Paper,
     /// The organisation's time zone: the dates shown, the months of the
@@ -399,6 +402,7 @@ impl ReviewPack {
         Ok(Self {
             title: options.title.clone(),
             organisation: options.organisation.clone(),
+            unverified: options.unverified.clone(),
             paper: options.paper,
             time_zone: options.time_zone,
             kpis,

@@ -196,12 +196,42 @@ impl SqliteStore {
         against: Option<&Checkpoint>,
     ) -> Result<FullCheck, VerifyError> {
         self.quick_check()?;
-        let verified = self.verify()?;
+        // One read transaction, and one walk of the log: each row's hash,
+        // then its body and claim; then the checkpoints, on the same snapshot.
         let tx = self
             .conn
             .unchecked_transaction()
             .map_err(self.err("verify"))?;
-        let claims = check_bodies_and_claims(&tx, &self.path)?;
+        let err = |e| db_err(&self.path, "verify the events and the reference index", e);
+        let mut lookup = tx
+            .prepare_cached("SELECT stream, kind, number FROM claims WHERE claim = ?1")
+            .map_err(err)?;
+        let mut audit = ClaimAudit::new();
+        let verified = self.walk_chain(&mut |position, stream, sequence, body| {
+            let body = std::str::from_utf8(body).map_err(|_| VerifyError::Undecodable {
+                position,
+                stream: Some(stream.to_owned()),
+                detail: "the body is not text".into(),
+            })?;
+            let event = decode_checked(position, stream, sequence, body)?;
+            audit.step(position, &event, &mut |text| {
+                lookup
+                    .query_row([text], |r| {
+                        Ok(IndexEntry {
+                            stream: r.get(0)?,
+                            kind: r.get(1)?,
+                            number: r.get(2)?,
+                        })
+                    })
+                    .optional()
+                    .map_err(err)
+            })
+        })?;
+        drop(lookup);
+        let indexed: i64 = tx
+            .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))
+            .map_err(err)?;
+        let claims = audit.finish(from_sql(indexed))?;
         let recorded = check_recorded(
             self.checkpoints()?,
             against,
@@ -340,52 +370,4 @@ fn walk_range(
         walk.step(position, stream, sequence, body.as_bytes(), hash)?;
     }
     Ok(walk.head())
-}
-
-/// Decodes every body (it must be an event of its row's stream and
-/// sequence) and checks that each claim an event takes is indexed to its
-/// stream with its kind and number, and that the index holds nothing else.
-/// Returns the number of claims.
-fn check_bodies_and_claims(conn: &Connection, path: &std::path::Path) -> Result<u64, VerifyError> {
-    let err = |e| db_err(path, "verify the events and the reference index", e);
-    let mut stmt = conn
-        .prepare("SELECT position, stream, sequence, body FROM events ORDER BY position")
-        .map_err(err)?;
-    let mut lookup = conn
-        .prepare_cached("SELECT stream, kind, number FROM claims WHERE claim = ?1")
-        .map_err(err)?;
-    let mut rows = stmt.query([]).map_err(err)?;
-    let mut audit = ClaimAudit::new();
-    while let Some(row) = rows.next().map_err(err)? {
-        let position = from_sql(row.get(0).map_err(err)?);
-        let stream: String = row.get(1).map_err(err)?;
-        let sequence = from_sql(row.get(2).map_err(err)?);
-        let body = row
-            .get_ref(3)
-            .map_err(err)?
-            .as_str()
-            .map_err(|_| VerifyError::Undecodable {
-                position,
-                stream: Some(stream.clone()),
-                detail: "the body is not text".into(),
-            })?;
-        let event = decode_checked(position, &stream, sequence, body)?;
-        audit.step(position, &event, &mut |text| {
-            lookup
-                .query_row([text], |r| {
-                    Ok(IndexEntry {
-                        stream: r.get(0)?,
-                        kind: r.get(1)?,
-                        number: r.get(2)?,
-                    })
-                })
-                .optional()
-                .map_err(err)
-        })?;
-    }
-    drop(rows);
-    let indexed: i64 = conn
-        .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))
-        .map_err(err)?;
-    audit.finish(from_sql(indexed))
 }
