@@ -160,7 +160,7 @@ fn commands(row: &Row) -> Result<Vec<Step>, Box<dyn Error>> {
         Command::CompleteAction {
             nonconformity: nc,
             action,
-            evidence: vec![EvidenceRef(format!("ticket/{}", row.ticket))],
+            evidence: vec![EvidenceRef::Document(format!("ticket/{}", row.ticket))],
         },
     ));
     let Some(check) = row.verify_on else {
@@ -188,7 +188,7 @@ fn commands(row: &Row) -> Result<Vec<Step>, Box<dyn Error>> {
             check: 0,
             passed,
             notes: None,
-            evidence: vec![],
+            evidence: vec![EvidenceRef::Document(format!("re-test/{}", row.ticket))],
         },
     ));
     if let Some(day) = row.closed {

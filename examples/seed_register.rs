@@ -170,7 +170,10 @@ fn walk(
                 Command::CompleteAction {
                     nonconformity: nc,
                     action,
-                    evidence: vec![EvidenceRef(format!("ticket/CHG-{}", office.counter))],
+                    evidence: vec![EvidenceRef::Document(format!(
+                        "ticket/CHG-{}",
+                        office.counter
+                    ))],
                 },
             )?;
         }
@@ -205,7 +208,9 @@ fn walk(
                     check: i as u32,
                     passed,
                     notes: None,
-                    evidence: vec![],
+                    evidence: vec![EvidenceRef::Document(format!(
+                        "check record {i}, attempt {attempt}"
+                    ))],
                 },
             )?;
             if !passed {

@@ -8,9 +8,11 @@
 use std::path::{Path, PathBuf};
 
 use isms_core::{Claim, ImprovementRef, Item, NcRef, RefKind, StreamId};
+use isms_store::audit::{FullCheck, TailCheck};
 use isms_store::{
-    AppendBatch, AppendError, Appended, ChainHead, EventStore, Facts, ItemFilter, ReadError,
-    RecordedRequest, RequestId, Selection, StoredEvent, Verified, VerifyError,
+    AppendBatch, AppendError, Appended, ChainHead, Checkpoint, EventStore, Facts, ItemFilter,
+    PublicKey, ReadError, RecordedRequest, RequestId, Selection, StoredEvent, Verified,
+    VerifyError,
 };
 use isms_store_postgres::{Admin, PgStore, RegisterId};
 use isms_store_sqlite::SqliteStore;
@@ -56,8 +58,9 @@ impl Target {
         }
         let register = register.ok_or_else(|| {
             CliError::Usage(format!(
-                "--db {}: name the register the session works in, e.g. {base}?register=acme",
-                redact(text)
+                "--db {}: name the register the session works in, e.g. {}?register=acme",
+                redact(text),
+                redact(base)
             ))
         })?;
         let url = if rest.is_empty() {
@@ -69,17 +72,37 @@ impl Target {
     }
 }
 
-/// A URL with its password, if any, replaced by `***`.
+/// A URL with its password, if any, replaced by `***`: the one in
+/// `user:password@` (up to the last `@` before the query, so that a
+/// password with an unescaped `@` is hidden whole) and a `password=`
+/// parameter of the query.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    match rest.split_once('@') {
+    let (base, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let base = match base.rsplit_once('@') {
         Some((user, host)) => match user.split_once(':') {
-            Some((name, _)) => format!("{scheme}://{name}:***@{host}"),
-            None => url.to_owned(),
+            Some((name, _)) => format!("{name}:***@{host}"),
+            None => base.to_owned(),
         },
-        None => url.to_owned(),
+        None => base.to_owned(),
+    };
+    let query = query.map(|q| {
+        q.split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    match query {
+        Some(q) => format!("{scheme}://{base}?{q}"),
+        None => format!("{scheme}://{base}"),
     }
 }
 
@@ -154,12 +177,48 @@ impl Store {
         }
     }
 
-    /// The latest signed checkpoint. A register on PostgreSQL keeps none
-    /// yet (checkpoints are SQLite's schema 5): `None`.
-    pub fn latest_checkpoint(&self) -> Result<Option<isms_store::Checkpoint>, ReadError> {
-        match self {
-            Store::Sqlite(s) => s.latest_checkpoint(),
-            Store::Postgres(_) => Ok(None),
+    /// The latest signed checkpoint.
+    pub fn latest_checkpoint(&self) -> Result<Option<Checkpoint>, ReadError> {
+        both!(self, s => s.latest_checkpoint())
+    }
+
+    /// The incremental check of a read: from the latest checkpoint (or the
+    /// head recorded as verified) to the head.
+    pub fn verify_tail(&self, trusted: &[PublicKey]) -> Result<TailCheck, VerifyError> {
+        both!(self, s => s.verify_tail(trusted))
+    }
+
+    /// The full check of `isms verify` (on SQLite, with its own
+    /// `quick_check` first).
+    pub fn verify_full(
+        &self,
+        trusted: &[PublicKey],
+        against: Option<&Checkpoint>,
+    ) -> Result<FullCheck, VerifyError> {
+        both!(self, s => s.verify_full(trusted, against))
+    }
+
+    /// Records a checkpoint signed by this process.
+    pub fn record_checkpoint(&mut self, checkpoint: &Checkpoint) -> Result<(), AppendError> {
+        both!(self, s => s.record_checkpoint(checkpoint))
+    }
+
+    /// Records `head` as checked.
+    pub fn record_verified(&mut self, head: ChainHead) -> Result<(), ReadError> {
+        both!(self, s => s.record_verified(head))
+    }
+
+    /// Compares the projections with a fresh fold of the log; returns the
+    /// number of items checked.
+    pub fn check_projections(&self) -> Result<u64, VerifyError> {
+        both!(self, s => s.check_projections())
+    }
+
+    /// On PostgreSQL, signs a checkpoint in the transaction of each append
+    /// (SQLite's are recorded by [`crate::session::Session::seal`] after it).
+    pub fn sign_appends(&mut self, signer: Option<isms_store::CheckpointSigner>) {
+        if let Store::Postgres(s) = self {
+            s.set_signer(signer);
         }
     }
 
@@ -177,14 +236,9 @@ impl Store {
         both!(self, s => s.facts_size_hint())
     }
 
-    /// Rechecks the chain at these positions (what a read showed). On
-    /// PostgreSQL there is no verified anchor to check them from, so this
-    /// checks nothing there; `isms verify` walks the whole chain.
+    /// Rechecks the chain at these positions (what a read showed).
     pub fn verify_positions(&self, positions: &[u64]) -> Result<(), VerifyError> {
-        match self {
-            Store::Sqlite(s) => s.verify_positions(positions),
-            Store::Postgres(_) => Ok(()),
-        }
+        both!(self, s => s.verify_positions(positions))
     }
 }
 
@@ -261,4 +315,31 @@ pub fn init_postgres(url: &str, register: &RegisterId) -> Result<PathBuf, CliErr
         })?;
     admin.grant(register, &role)?;
     Ok(PgStore::connect(url, register)?.label().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_hidden_wherever_the_url_has_them() {
+        for (url, shown) in [
+            (
+                "postgres://app:s3cret@db.example:5432/isms?register=acme",
+                "postgres://app:***@db.example:5432/isms?register=acme",
+            ),
+            (
+                "postgresql://app:p@ss/w@rd@db/isms",
+                "postgresql://app:***@db/isms",
+            ),
+            (
+                "postgres://app@db/isms?password=s3cret&register=acme",
+                "postgres://app@db/isms?password=***&register=acme",
+            ),
+            ("postgres://app@db/isms", "postgres://app@db/isms"),
+            ("register.db", "register.db"),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+        }
+    }
 }

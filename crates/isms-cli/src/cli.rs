@@ -49,7 +49,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "ISMS_PUBLIC_KEY", value_name = "HEX")]
     pub public_key: Option<String>,
     /// Read even when the chain does not verify, for forensics: the output
-    /// is marked unverified (a banner on stderr, a field in documents).
+    /// is marked unverified (a banner on stderr; `--json` output wrapped as
+    /// {"unverified": {"problem": ...}, "output": ...}; a banner atop the
+    /// report; `"verified": false` in an export's provenance).
     #[arg(long, global = true)]
     pub allow_unverified: bool,
     /// A framework of your own (the JSON form of a catalogue framework, see
@@ -98,9 +100,10 @@ pub enum Command {
     Export(ExportArgs),
     /// Load a register document into an empty database (all or nothing).
     Import(ImportArgs),
-    /// Check the whole register: SQLite's integrity, the hash chain, that
-    /// every event decodes, the reference index, every checkpoint's
-    /// signature; exit 0 only if all hold, 6 naming the first thing wrong.
+    /// Check the whole register: SQLite's integrity (for a file), the hash
+    /// chain, that every event decodes, the reference index, every
+    /// checkpoint's signature, and that every kept evidence copy hashes to
+    /// its record; exit 0 only if all hold, 6 naming what is wrong.
     Verify(VerifyArgs),
     /// The policy in force (segregation of duties, containment, approvers,
     /// time limits, time zone, who holds which role), kept in the register
@@ -249,7 +252,8 @@ pub struct ListFilter {
     #[arg(long, value_name = "ACTOR")]
     pub owner: Option<String>,
     /// Only those with something overdue (an open action or a pending
-    /// check dated before today).
+    /// check dated before today, the organisation's date in the policy's
+    /// time zone).
     #[arg(long, conflicts_with = "due_within")]
     pub overdue: bool,
     /// Only those with something due within this many days from today,
@@ -294,9 +298,10 @@ pub struct Target {
 /// The time an event is recorded at.
 #[derive(Debug, Args)]
 pub struct When {
-    /// Record at this time (RFC 3339 or YYYY-MM-DD, UTC, from 1900-01-01 to
-    /// 2150-12-31) instead of now; refused if it would put the item's
-    /// history out of order.
+    /// Record at this time (RFC 3339, or YYYY-MM-DD for the start of that
+    /// day in the policy's time zone; from 1900-01-01 to 2150-12-31 UTC)
+    /// instead of now; refused if it would put the item's history out of
+    /// order.
     #[arg(long, value_name = "TIMESTAMP")]
     pub at: Option<String>,
 }
@@ -427,9 +432,16 @@ pub enum NcCommand {
         /// The action, ... or its UUID.
         #[arg(long)]
         action: String,
-        /// Evidence (a document reference; repeatable).
-        #[arg(long = "evidence")]
+        /// Evidence (repeatable): a document reference (a URL, a document id) kept
+        /// as text, or a file (`file:PATH`, or a path starting with `/`, `./`, `../`)
+        /// recorded with its SHA-256, size, name and the time attached; `ref:TEXT`
+        /// forces a reference.
+        #[arg(long = "evidence", value_name = "REF|file:PATH")]
         evidence: Vec<String>,
+        /// Keep a copy of each evidence file in `<db>.evidence/sha256/`, where
+        /// `isms verify` re-hashes it (register files only).
+        #[arg(long)]
+        keep_evidence: bool,
         #[command(flatten)]
         when: When,
     },
@@ -499,9 +511,16 @@ pub enum NcCommand {
         /// Notes.
         #[arg(long)]
         notes: Option<String>,
-        /// Evidence (a document reference; repeatable).
-        #[arg(long = "evidence")]
+        /// Evidence (repeatable): a document reference (a URL, a document id) kept
+        /// as text, or a file (`file:PATH`, or a path starting with `/`, `./`, `../`)
+        /// recorded with its SHA-256, size, name and the time attached; `ref:TEXT`
+        /// forces a reference.
+        #[arg(long = "evidence", value_name = "REF|file:PATH")]
         evidence: Vec<String>,
+        /// Keep a copy of each evidence file in `<db>.evidence/sha256/`, where
+        /// `isms verify` re-hashes it (register files only).
+        #[arg(long)]
+        keep_evidence: bool,
         #[command(flatten)]
         when: When,
     },
@@ -571,6 +590,17 @@ pub enum NcCommand {
         #[command(flatten)]
         when: When,
     },
+    /// Change a nonconformity's extension fields (your product's own data,
+    /// such as a ticket id) while it is open: removals, then settings, one
+    /// recorded event. Name each field once.
+    Extensions {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        change: ExtensionChange,
+        #[command(flatten)]
+        when: When,
+    },
     /// List nonconformities.
     List {
         /// Only those in this state (e.g. reported, closed).
@@ -594,6 +624,33 @@ pub enum NcCommand {
         #[command(flatten)]
         json: JsonFlag,
     },
+}
+
+/// A change of extension fields (`nc extensions`, `improvement extensions`).
+#[derive(Debug, Args)]
+#[group(id = "fields", required = true, multiple = true)]
+pub struct ExtensionChange {
+    /// Set a field to a JSON value, NAME=JSON: risk=3, tags='["a","b"]',
+    /// ticket='"SEC-41"' (repeatable).
+    #[arg(long = "set", value_name = "NAME=JSON", group = "fields")]
+    pub set: Vec<String>,
+    /// Set a field to text as given, no JSON quoting: ticket=SEC-41 (repeatable).
+    #[arg(long = "set-text", value_name = "NAME=TEXT", group = "fields")]
+    pub set_text: Vec<String>,
+    /// Remove a field (repeatable).
+    #[arg(long = "unset", value_name = "NAME", group = "fields")]
+    pub unset: Vec<String>,
+    /// Changes from a JSON file: an object whose members are set and whose
+    /// null members are removed (a JSON Merge Patch, RFC 7396, on the top
+    /// level; at most 1 MiB).
+    #[arg(long = "from", value_name = "FILE", group = "fields")]
+    pub from: Option<PathBuf>,
+    /// Your product's JSON Schema of the extension fields (draft 2020-12,
+    /// the one given to `isms_schema::bundle_with_extensions`): the fields
+    /// as they would be after the change must validate, else nothing is
+    /// recorded (exit 2).
+    #[arg(long, env = "ISMS_EXTENSIONS_SCHEMA", value_name = "FILE")]
+    pub schema: Option<PathBuf>,
 }
 
 /// An improvement addressed by human reference or UUID.
@@ -683,6 +740,16 @@ pub enum ImprovementCommand {
         #[command(flatten)]
         when: When,
     },
+    /// Change an improvement's extension fields while it is open (as
+    /// `nc extensions`).
+    Extensions {
+        #[command(flatten)]
+        target: ImpTarget,
+        #[command(flatten)]
+        change: ExtensionChange,
+        #[command(flatten)]
+        when: When,
+    },
     /// List improvements.
     List {
         /// Only those in this state (e.g. proposed, approved).
@@ -708,7 +775,8 @@ pub enum ImprovementCommand {
 /// The period options shared by `kpi` and `report`.
 #[derive(Debug, Args)]
 pub struct Period {
-    /// As of this instant (RFC 3339 or YYYY-MM-DD; default now).
+    /// As of this instant (RFC 3339, or YYYY-MM-DD for the start of that
+    /// day in the policy's time zone; default now).
     #[arg(long, value_name = "TIMESTAMP")]
     pub as_of: Option<String>,
     /// The window up to --as-of: 365d, 52w or 12m (months of 30 days); default 365d.

@@ -56,7 +56,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             })?;
             println!(
                 "rebuilt the projections of {items} items from the log in {}",
-                s.db.display()
+                s.db_shown()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -136,8 +136,9 @@ fn export(s: &Session, args: crate::cli::ExportArgs) -> Result<ExitCode, CliErro
     s.check_whole_chain(&store)?;
     let head = store.head()?;
     let checkpoint = store.latest_checkpoint()?;
+    let provenance = s.provenance(head, checkpoint.as_ref());
     let events = store.load_all()?.into_iter().map(|e| e.event).collect();
-    let files = formats::export_files(args.format, events, s.now)?;
+    let files = formats::export_files(args.format, events, s.now, &provenance)?;
     for (suffix, bytes) in files {
         let path = with_suffix(&out, suffix);
         outputs::write_output(&path, &bytes)?;
@@ -268,47 +269,6 @@ fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliE
     Ok(ExitCode::SUCCESS)
 }
 
-/// `isms verify` of a register on PostgreSQL: its chain and, with
-/// `--deep`, its projections. It keeps no signed checkpoints yet, so
-/// `--against` is refused rather than half checked.
-fn verify_postgres(
-    store: &isms_store_postgres::PgStore,
-    args: &crate::cli::VerifyArgs,
-) -> Result<ExitCode, CliError> {
-    if args.against.is_some() {
-        return Err(CliError::Usage(
-            "--against: registers on PostgreSQL keep no signed checkpoints yet; \
-             verify against a head with a register document instead"
-                .into(),
-        ));
-    }
-    let verified = store.verify()?;
-    let items = if args.deep {
-        Some(store.check_projections()?)
-    } else {
-        None
-    };
-    if args.json.json {
-        print_json(&serde_json::json!({
-            "intact": true,
-            "events": verified.events,
-            "head": verified.head,
-            "checkpoints": 0,
-            "projections_checked": items,
-        }))?;
-    } else {
-        println!(
-            "intact: {} events, chain head {} at position {}",
-            verified.events, verified.head.hash, verified.head.position
-        );
-        println!("checkpoints: none (registers on PostgreSQL keep no signed checkpoints yet)");
-        if let Some(items) = items {
-            println!("projections: all {items} items equal a fresh fold of the log");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// What backup and restore are on PostgreSQL: the server's own tools, or
 /// a register document; the store has no file to copy.
 fn postgres_backup_advice(url: &str, register: &isms_store_postgres::RegisterId) -> String {
@@ -352,7 +312,7 @@ fn open_empty(s: &Session, why: &str) -> Result<Store, CliError> {
     if head.position > 0 {
         return Err(CliError::Usage(format!(
             "{} already holds {} events; {why} needs an empty register: pass --db NEW.db",
-            s.db.display(),
+            s.db_shown(),
             head.position
         )));
     }
@@ -375,7 +335,7 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
     s.seal(&mut store)?;
     println!(
         "{}: {} nonconformities, {} corrective actions, {} improvements, {n} events",
-        s.db.display(),
+        s.db_shown(),
         stats.nonconformities,
         stats.actions,
         stats.improvements
@@ -435,7 +395,11 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
     let register = store.fold(Selection::All)?;
 
     let catalog = Catalog::shipped();
-    let options = isms_kpi::ReportOptions::default().with_projection(catalog, "nis2");
+    let options = isms_kpi::ReportOptions {
+        time_zone: s.policy()?.time_zone,
+        ..isms_kpi::ReportOptions::default()
+    }
+    .with_projection(catalog, "nis2");
     let kpis = isms_kpi::KpiView::new(&register)
         .report(now, &options)
         .map_err(|e| CliError::Other(e.to_string()))?;
@@ -472,14 +436,14 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
     let written = report(&s, &register, &args)?;
     println!(
         "\nregister: {} ({} nonconformities, {} improvements)",
-        s.db.display(),
+        s.db_shown(),
         register.nonconformities().len(),
         register.improvements().len()
     );
     println!("report:   {}", written.display());
     println!(
         "next:     isms --db {} nc show {} --history",
-        s.db.display(),
+        s.db_shown(),
         picked
             .last()
             .map_or("NC-0001".into(), |n| n.reference.to_string())
@@ -488,10 +452,7 @@ fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {
 }
 
 fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliError> {
-    let store = match s.open_unchecked()? {
-        Store::Sqlite(store) => store,
-        Store::Postgres(store) => return verify_postgres(&store, args),
-    };
+    let store = s.open_unchecked()?;
     let mut trusted = s.trusted_keys()?;
     let against = args.against.as_deref().map(read_checkpoint).transpose()?;
     // A checkpoint kept elsewhere is the verifier's own anchor: its key is
@@ -508,6 +469,7 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
     } else {
         None
     };
+    let kept = check_kept_evidence(s, &store)?;
     let verified = full.verified;
     let signatures = if full.checkpoints == 0 {
         "none recorded".to_owned()
@@ -527,13 +489,23 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
             "trusted_keys": trusted.iter().map(|k| k.key_id()).collect::<Vec<_>>(),
             "against": against.as_ref().map(|c| c.head()),
             "projections_checked": items,
+            "kept_evidence": kept,
         }))?;
     } else {
         println!(
             "intact: {} events, chain head {} at position {}",
             verified.events, verified.head.hash, verified.head.position
         );
-        println!("database: SQLite's quick_check passed; every event decodes");
+        println!(
+            "database: {}every event decodes",
+            match store {
+                Store::Sqlite(_) => "SQLite's quick_check passed; ",
+                Store::Postgres(_) => "",
+            }
+        );
+        if kept > 0 {
+            println!("evidence: all {kept} kept copies hash to the digests the events record");
+        }
         println!(
             "references: all {} claims indexed as the events make them",
             full.claims
@@ -558,6 +530,26 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Re-hashes the kept evidence copies the log names (`<db>.evidence`): the
+/// number found intact, or every missing or altered one (exit 6).
+fn check_kept_evidence(s: &Session, store: &Store) -> Result<usize, CliError> {
+    // A register on PostgreSQL keeps no copies (`--keep-evidence` is
+    // refused there: it has no folder beside it).
+    if let Store::Postgres(_) = store {
+        return Ok(0);
+    }
+    let mut copies = crate::evidence::KeptCopies::default();
+    store.read(Selection::All, &mut |e| copies.visit(e.position, &e.event))?;
+    let checked = copies.check(&crate::evidence::folder_of(&s.db));
+    if checked.problems.is_empty() {
+        Ok(checked.intact)
+    } else {
+        Err(CliError::EvidenceDamaged {
+            problems: checked.problems,
+        })
+    }
 }
 
 /// Reads a checkpoint file written by `isms checkpoint --out`.
@@ -668,18 +660,7 @@ fn item_filter(
     kind: ItemKind,
     filter: &crate::cli::ListFilter,
 ) -> Result<ItemFilter, CliError> {
-    let today = s.now.date_naive();
-    let due_by = if filter.overdue {
-        today.pred_opt()
-    } else {
-        match &filter.due_within {
-            Some(text) => {
-                let days = parse::window_days(text)?;
-                today.checked_add_days(chrono::Days::new(u64::from(days)))
-            }
-            None => None,
-        }
-    };
+    let due_by = crate::hiargs::due_by(filter, s.today(&s.policy()?))?;
     Ok(ItemFilter {
         kind,
         owner: filter
@@ -721,7 +702,7 @@ fn projected_register(store: &Store) -> Result<Register, CliError> {
 
 fn as_of_and_window(s: &Session, period: &Period) -> Result<(DateTime<Utc>, u32), CliError> {
     let as_of = match &period.as_of {
-        Some(t) => parse::instant("--as-of", t)?,
+        Some(t) => parse::instant("--as-of", t, s.policy()?.time_zone)?,
         None => s.now,
     };
     Ok((as_of, parse::window_days(&period.window)?))
@@ -738,6 +719,8 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
             PaperArg::A4 => isms_report::Paper::A4,
             PaperArg::Letter => isms_report::Paper::Letter,
         },
+        time_zone: s.policy()?.time_zone,
+        unverified: s.unverified(),
         ..isms_report::ReportOptions::default()
     };
     let text = isms_report::render(register, as_of, &options, format)
@@ -762,6 +745,7 @@ fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
     let catalog = Catalog::shipped();
     let options = isms_kpi::ReportOptions {
         window_days,
+        time_zone: s.policy()?.time_zone,
         ..isms_kpi::ReportOptions::default()
     }
     .with_projection(catalog, "nis2");
@@ -824,6 +808,27 @@ fn too_large(f: &Path, size: String, what: &str, limit: u64, advice: &str) -> Cl
              nothing was read"
         )],
     }
+}
+
+/// Reads a small input file of an option (`--from`, `--schema`), at most
+/// `limit` bytes of it (beyond: exit 7, nothing more read).
+pub(crate) fn read_bounded_to(f: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(f).map_err(input(f))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(input(f))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(
+            f,
+            format!("more than {limit}"),
+            "this option takes",
+            limit,
+            "keep the fields small; put large documents elsewhere and link them",
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Refuses an input file above its format's size limit by its size on
@@ -906,6 +911,7 @@ fn import_spreadsheets(
         problems,
     };
     let mut options = isms_io::ImportOptions::new(isms_core::Actor::new(s.actor()?));
+    options.policy = s.policy()?;
     // Fresh identifiers per import, so two imports never clash.
     options.entropy = uuid::Uuid::new_v4().as_u64_pair().0;
     options.date_order = args.date_order.map(|d| match d {
@@ -962,13 +968,32 @@ fn import_spreadsheets(
             )));
         }
     }
-    let inputs: Vec<isms_io::Input<'_>> = contents
-        .iter()
-        .map(|c| isms_io::Input {
+    // A CSV export's provenance file is read as provenance, not as rows;
+    // an XLSX export's provenance sheet is read beside its data sheets.
+    let mut fields = Vec::new();
+    let mut inputs: Vec<isms_io::Input<'_>> = Vec::with_capacity(contents.len());
+    for c in contents {
+        let found =
+            isms_io::read_provenance(&c.0, &c.2).map_err(|e| invalid(vec![e.to_string()]))?;
+        let is_xlsx = c.2.starts_with(b"PK\x03\x04");
+        if let Some(found) = found {
+            fields.extend(found);
+            if !is_xlsx {
+                continue;
+            }
+        }
+        inputs.push(isms_io::Input {
             name: &c.0,
             bytes: &c.2,
-        })
-        .collect();
+        });
+    }
+    let provenance = formats::provenance_of(&fields).map_err(|e| invalid(vec![e.to_string()]))?;
+    if inputs.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{joined}: only a provenance file; give the nonconformities and actions files of the export with it"
+        )));
+    }
+    say_provenance(provenance.as_ref());
     // The write lock from the fold to the append: the plan is decided on
     // the register the previous writer left.
     let _lock = s.lock()?;
@@ -1029,9 +1054,36 @@ fn import_spreadsheets(
         plan.created(),
         plan.updated(),
         plan.batch.len(),
-        s.db.display()
+        s.db_shown()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says on stderr where an imported document says it came from, and warns
+/// when it was exported from a register whose chain did not verify.
+fn say_provenance(provenance: Option<&isms_schema::Provenance>) {
+    let Some(p) = provenance else {
+        return;
+    };
+    let checkpoint = p.checkpoint.as_ref().map_or_else(
+        || ", no signed checkpoint".to_owned(),
+        |c| {
+            format!(
+                ", checkpoint of position {} signed {} by key {}",
+                c.position, c.at, c.key_id
+            )
+        },
+    );
+    eprintln!(
+        "the document was exported {} from chain head {} at position {}{checkpoint}",
+        p.exported_at, p.head_hash, p.head_position
+    );
+    if !p.verified {
+        eprintln!(
+            "isms: WARNING: the document was exported UNVERIFIED (--allow-unverified): the register it came from did not verify ({}); it may hold data changed outside isms",
+            output::terminal_safe(p.problem.as_deref().unwrap_or("no reason recorded"))
+        );
+    }
 }
 
 /// Writes `bytes` to `out`, or to stdout.
@@ -1051,13 +1103,9 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
         events,
         register,
         notes,
-    } = formats::import(
-        format,
-        file,
-        &bytes,
-        &isms_core::Policy::default(),
-        s.catalog(),
-    )?;
+        provenance,
+    } = formats::import(format, file, &bytes, &s.policy()?, s.catalog())?;
+    say_provenance(provenance.as_ref());
     let _lock = s.lock()?;
     let mut store = open_empty(s, "import")?;
     // One batch: the whole document is stored or nothing is.
@@ -1083,7 +1131,7 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
         "imported {} nonconformities, {} improvements ({n} events) into {}",
         register.nonconformities().len(),
         register.improvements().len(),
-        s.db.display()
+        s.db_shown()
     );
     if !notes.is_empty() {
         eprintln!("not imported as it stands ({}):", notes.len());
@@ -1094,8 +1142,25 @@ fn import(s: &Session, file: &Path) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn evidence(list: Vec<String>) -> Vec<EvidenceRef> {
-    list.into_iter().map(EvidenceRef).collect()
+/// `--evidence` values as evidence records, files fingerprinted by the
+/// session's clock and, with `--keep-evidence`, copied beside the register.
+pub(crate) fn evidence(
+    s: &Session,
+    list: Vec<String>,
+    keep: bool,
+) -> Result<Vec<EvidenceRef>, CliError> {
+    let folder = match (keep, s.target()?) {
+        (false, _) => None,
+        (true, Target::File(db)) => Some(crate::evidence::folder_of(&db)),
+        (true, Target::Postgres { .. }) => {
+            return Err(CliError::Usage(
+                "--keep-evidence: a register on PostgreSQL has no folder beside it for kept copies; \
+                 keep the files in your document store and attach them without --keep-evidence"
+                    .into(),
+            ));
+        }
+    };
+    crate::evidence::attach(list, s.now, folder.as_deref())
 }
 
 pub(crate) fn actor_or(s: &Session, name: Option<String>) -> Result<isms_core::ActorId, CliError> {

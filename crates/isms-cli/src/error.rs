@@ -90,6 +90,12 @@ pub enum CliError {
         /// What is wrong, with its line and column where known.
         problem: String,
     },
+    /// A kept evidence copy is missing or does not hash to its name.
+    #[error("kept evidence does not verify:\n{}", .problems.join("\n"))]
+    EvidenceDamaged {
+        /// One line per copy.
+        problems: Vec<String>,
+    },
     /// Anything else, said in full.
     #[error("{0}")]
     Other(String),
@@ -130,6 +136,7 @@ impl CliError {
             CliError::InvalidInput { .. } | CliError::InvalidPolicyFile { .. } => {
                 exit::INVALID_INPUT
             }
+            CliError::EvidenceDamaged { .. } => exit::TAMPERED,
             CliError::Other(_) => exit::OTHER,
         }
     }
@@ -210,6 +217,11 @@ impl CliError {
 fn store_exit_code(e: &StoreError) -> u8 {
     match e {
         StoreError::Verify(v) | StoreError::Backup(BackupError::Verify(v)) if v.is_tampering() => {
+            exit::TAMPERED
+        }
+        // The copy of the register does not verify: the register itself
+        // (the copy is taken page for page) is damaged or was changed.
+        StoreError::Backup(BackupError::Unverified { source, .. }) if matches!(&**source, StoreError::Verify(v) if v.is_tampering()) => {
             exit::TAMPERED
         }
         StoreError::Open(OpenError::NotFound { .. })

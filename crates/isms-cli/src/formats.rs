@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::ValueEnum;
 use isms_core::replay::{self, Replayer, Step};
 use isms_core::{Command, Event, Policy, Register};
-use isms_schema::RegisterDocument;
+use isms_schema::{Provenance, RegisterDocument};
 
 use crate::error::CliError;
 
@@ -66,6 +66,8 @@ pub struct Loaded {
     pub register: Register,
     /// What was skipped, defaulted or dropped.
     pub notes: Vec<String>,
+    /// Where the document says it came from, if it says.
+    pub provenance: Option<Provenance>,
 }
 
 impl ImportFormat {
@@ -99,54 +101,52 @@ impl ImportFormat {
 }
 
 /// Writes the register's events in `format`: the files to write, each with
-/// the suffix to put before the extension of `--out` (CSV is two files).
+/// the suffix to put before the extension of `--out` (CSV is three: the
+/// nonconformities, the actions and the provenance). Every format carries
+/// `provenance`: the register document as its `provenance`, CSV as a third
+/// file, XLSX as a third sheet, OSCAL as metadata props.
 pub fn export_files(
     format: ExportFormat,
     events: Vec<Event>,
     at: chrono::DateTime<chrono::Utc>,
+    provenance: &Provenance,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, CliError> {
     let spreadsheet = |e: isms_io::FileError| CliError::Other(e.to_string());
     let register = || Register::from_events(events.iter());
-    match format {
-        ExportFormat::Json | ExportFormat::OscalPoam => Ok(vec![("", export(format, events, at)?)]),
-        ExportFormat::Csv => {
-            let csv = isms_io::export_csv(&register()).map_err(spreadsheet)?;
-            Ok(vec![
-                ("-nonconformities", csv.nonconformities),
-                ("-actions", csv.actions),
-            ])
-        }
-        ExportFormat::Xlsx => Ok(vec![(
-            "",
-            isms_io::export_xlsx(&register()).map_err(spreadsheet)?,
-        )]),
-    }
-}
-
-/// Writes the register's events in `format` (a single-file format).
-pub fn export(
-    format: ExportFormat,
-    events: Vec<Event>,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<u8>, CliError> {
+    let fields = provenance.to_fields();
     match format {
         ExportFormat::Json => {
             let document = RegisterDocument::from_events(events)
                 .map_err(|e| CliError::Other(format!("the stored log is not exportable: {e}")))?
-                .with_generated_at(at);
+                .with_generated_at(at)
+                .with_provenance(provenance.clone());
             let mut out = serde_json::to_vec_pretty(&document)
                 .map_err(|e| CliError::Other(format!("cannot serialise the register: {e}")))?;
             out.push(b'\n');
-            Ok(out)
+            Ok(vec![("", out)])
         }
-        ExportFormat::Csv | ExportFormat::Xlsx => Err(CliError::Usage(format!(
-            "{format:?} is written with export_files"
-        ))),
+        ExportFormat::Csv => {
+            let csv = isms_io::export_csv_with(&register(), &fields).map_err(spreadsheet)?;
+            let mut files = vec![
+                ("-nonconformities", csv.nonconformities),
+                ("-actions", csv.actions),
+            ];
+            files.extend(csv.provenance.map(|p| ("-provenance", p)));
+            Ok(files)
+        }
+        ExportFormat::Xlsx => Ok(vec![(
+            "",
+            isms_io::export_xlsx_with(&register(), &fields).map_err(spreadsheet)?,
+        )]),
         ExportFormat::OscalPoam => {
             let register = Register::from_events(&events);
-            let document = isms_oscal::export_poam(&register, &isms_oscal::PoamOptions::default())
+            let options = isms_oscal::PoamOptions {
+                provenance: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                ..isms_oscal::PoamOptions::default()
+            };
+            let document = isms_oscal::export_poam(&register, &options)
                 .map_err(|e| CliError::Other(format!("cannot export an OSCAL POA&M: {e}")))?;
-            to_json(&document)
+            Ok(vec![("", to_json(&document)?)])
         }
     }
 }
@@ -251,11 +251,17 @@ pub fn import(
                 events,
                 register,
                 notes: Vec::new(),
+                provenance: document.provenance,
             })
         }
         ImportFormat::OscalPoam => {
             let text = std::str::from_utf8(bytes)
                 .map_err(|e| invalid(vec![format!("(document): not UTF-8: {e}")]))?;
+            let provenance = oscal_provenance(text).map_err(|e| {
+                invalid(vec![format!(
+                    "plan-of-action-and-milestones.metadata.props: {e}"
+                )])
+            })?;
             // The whole document is read and executed in memory first: any
             // failure here leaves the store untouched.
             let mut replayer = Replayer::new(policy, 0).with_check(import_check(catalog));
@@ -270,6 +276,7 @@ pub fn import(
                     .iter()
                     .map(ToString::to_string)
                     .collect(),
+                provenance,
             })
         }
         ImportFormat::Spreadsheet => Err(CliError::Usage(format!(
@@ -277,6 +284,25 @@ pub fn import(
             path.display()
         ))),
     }
+}
+
+/// The provenance props of a POA&M, if it has any.
+fn oscal_provenance(text: &str) -> Result<Option<Provenance>, isms_schema::ProvenanceError> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        // Not JSON: the importer says so, with its own message.
+        return Ok(None);
+    };
+    provenance_of(&isms_oscal::read_provenance(&value))
+}
+
+/// A provenance from field/value pairs, `None` when there are none.
+pub fn provenance_of(
+    fields: &[(String, String)],
+) -> Result<Option<Provenance>, isms_schema::ProvenanceError> {
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    Provenance::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map(Some)
 }
 
 /// The check every import step passes before the rules decide it (the

@@ -20,6 +20,26 @@ use crate::session::{self, Session};
 /// A command ready to run: the command, the `--at` text, and the item.
 pub type Built<Id> = (Command, Option<String>, Id);
 
+/// The last due date `nc list` / `improvement list` select on the
+/// organisation's date `today` (`Session::today`, in the policy's time
+/// zone): `--overdue` is anything due before today, `--due-within N` is
+/// anything due by today + N days; `None` without either.
+pub fn due_by(
+    filter: &crate::cli::ListFilter,
+    today: chrono::NaiveDate,
+) -> Result<Option<chrono::NaiveDate>, CliError> {
+    if filter.overdue {
+        return Ok(today.pred_opt());
+    }
+    match &filter.due_within {
+        Some(text) => {
+            let days = parse::window_days(text)?;
+            Ok(today.checked_add_days(chrono::Days::new(u64::from(days))))
+        }
+        None => Ok(None),
+    }
+}
+
 fn not_a_write() -> CliError {
     CliError::Other("a reading subcommand has no command to record".into())
 }
@@ -72,9 +92,9 @@ pub fn nc_command(
                 severity: enum_value("--severity", &severity)?,
                 requirements,
                 owner: actor_or(s, owner)?,
-                detected_at: detected_at
-                    .as_deref()
-                    .map_or(Ok(at), |t| parse::instant("--detected-at", t))?,
+                detected_at: detected_at.as_deref().map_or(Ok(at), |t| {
+                    parse::instant("--detected-at", t, s.policy()?.time_zone)
+                })?,
                 external_deadline: deadline
                     .as_deref()
                     .map(|d| parse::date("--deadline", d))
@@ -192,6 +212,7 @@ pub fn nc_command(
             target,
             action,
             evidence: ev,
+            keep_evidence,
             when,
         } => {
             let id = session::resolve_nc(store, &target.item)?;
@@ -199,7 +220,7 @@ pub fn nc_command(
             let command = Command::CompleteAction {
                 nonconformity: id,
                 action,
-                evidence: evidence(ev),
+                evidence: evidence(s, ev, keep_evidence)?,
             };
             (command, when.at, id)
         }
@@ -278,6 +299,7 @@ pub fn nc_command(
             failed: _,
             notes,
             evidence: ev,
+            keep_evidence,
             when,
         } => {
             let id = session::resolve_nc(store, &target.item)?;
@@ -286,7 +308,7 @@ pub fn nc_command(
                 check,
                 passed,
                 notes,
-                evidence: evidence(ev),
+                evidence: evidence(s, ev, keep_evidence)?,
             };
             (command, when.at, id)
         }
@@ -358,6 +380,21 @@ pub fn nc_command(
             let command = Command::LinkRecurrence {
                 nonconformity: id,
                 recurrence_of: session::resolve_nc(store, &of)?,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Extensions {
+            target,
+            change,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let current = session::load_nonconformity(store, id)?.extensions;
+            let (set, remove) = crate::extensions::change(&change, &current)?;
+            let command = Command::ChangeNonconformityExtensions {
+                nonconformity: id,
+                set,
+                remove,
             };
             (command, when.at, id)
         }
@@ -462,8 +499,83 @@ pub fn improvement_command(
                 id,
             )
         }
+        ImprovementCommand::Extensions {
+            target,
+            change,
+            when,
+        } => {
+            let id = session::resolve_improvement(store, &target.item)?;
+            let current = session::load_improvement(store, id)?.extensions;
+            let (set, remove) = crate::extensions::change(&change, &current)?;
+            let command = Command::ChangeImprovementExtensions {
+                improvement: id,
+                set,
+                remove,
+            };
+            (command, when.at, id)
+        }
         ImprovementCommand::List { .. } | ImprovementCommand::Show { .. } => {
             return Err(not_a_write());
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use isms_core::Policy;
+
+    fn filter(overdue: bool, due_within: Option<&str>) -> crate::cli::ListFilter {
+        crate::cli::ListFilter {
+            owner: None,
+            overdue,
+            due_within: due_within.map(str::to_owned),
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// `--overdue` and `--due-within` count from the organisation's date,
+    /// which differs from UTC's across the date line and moves with DST.
+    #[test]
+    fn list_filters_count_from_the_local_date() {
+        let in_zone = |zone: &str| Policy {
+            time_zone: zone.parse().unwrap(),
+            ..Policy::default()
+        };
+        // The session's date at `at` under a policy in `zone`.
+        let today = |zone: &str, at| {
+            let mut s = Session::new(None, None).unwrap();
+            s.now = at;
+            s.today(&in_zone(zone))
+        };
+        // 22:30 UTC on 1 March 2026 is 11:30 on 2 March in Auckland (+13).
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 22, 30, 0).unwrap();
+        let akl = today("Pacific/Auckland", at);
+        assert_eq!(
+            due_by(&filter(true, None), akl).unwrap(),
+            Some(day(2026, 3, 1))
+        );
+        assert_eq!(
+            due_by(&filter(false, Some("7d")), akl).unwrap(),
+            Some(day(2026, 3, 9))
+        );
+        assert_eq!(
+            due_by(&filter(true, None), today("UTC", at)).unwrap(),
+            Some(day(2026, 2, 28))
+        );
+        // 06:30 UTC on 9 March is 23:30 on 8 March in Los Angeles (PDT, -7,
+        // since 10:00 UTC on 8 March): still the 8th there.
+        let at = Utc.with_ymd_and_hms(2026, 3, 9, 6, 30, 0).unwrap();
+        let la = today("America/Los_Angeles", at);
+        assert_eq!(
+            due_by(&filter(true, None), la).unwrap(),
+            Some(day(2026, 3, 7))
+        );
+        assert_eq!(due_by(&filter(false, None), la).unwrap(), None);
+        assert!(due_by(&filter(false, Some("soon")), la).is_err());
+    }
 }

@@ -60,6 +60,8 @@ mod catalogs;
 mod cli;
 mod commands;
 mod error;
+mod evidence;
+mod extensions;
 mod formats;
 mod hiargs;
 mod output;

@@ -85,11 +85,34 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Pretty JSON on stdout.
+///
+/// When the command read a register whose chain did not verify
+/// (`--allow-unverified`, [`mark_unverified`]), the output is wrapped:
+/// `{"unverified": {"problem": ...}, "output": VALUE}`. A program that
+/// expects the usual shape then fails on it rather than take data that may
+/// have been changed outside `isms` for the register's own.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Other(format!("cannot serialise the output: {e}")))?;
+    let text = match UNVERIFIED.get() {
+        None => serde_json::to_string_pretty(value),
+        Some(problem) => serde_json::to_string_pretty(&serde_json::json!({
+            "unverified": { "problem": problem },
+            "output": value,
+        })),
+    }
+    .map_err(|e| CliError::Other(format!("cannot serialise the output: {e}")))?;
     println!("{text}");
     Ok(())
+}
+
+/// What was wrong with the chain of the register this invocation read
+/// with `--allow-unverified`: set once, by the session, for every JSON
+/// output of the process to carry ([`print_json`]).
+static UNVERIFIED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Marks every later JSON output of this process as unverified (the first
+/// problem found is the one said).
+pub fn mark_unverified(problem: &str) {
+    let _ = UNVERIFIED.set(problem.to_owned());
 }
 
 /// A KPI value as a person reads it.
@@ -240,6 +263,9 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
     if nc.description != nc.title {
         let _ = writeln!(o, "  description:  {}", t(&nc.description));
     }
+    if !nc.extensions.is_empty() {
+        let _ = writeln!(o, "  extensions:   {}", extension_fields(&nc.extensions));
+    }
     for c in &nc.corrections {
         let _ = writeln!(
             o,
@@ -274,6 +300,7 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
                 t(&a.description),
                 t(a.owner.as_str())
             );
+            evidence_lines(&mut o, &a.evidence);
         }
     }
     for p in &nc.verification_plans {
@@ -302,6 +329,7 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
             r.attempt,
             if r.passed { "passed" } else { "failed" }
         );
+        evidence_lines(&mut o, &r.evidence);
     }
     if let Some(c) = &nc.closure {
         let _ = writeln!(
@@ -328,6 +356,26 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
         );
     }
     o
+}
+
+/// One line per piece of evidence, under the action or check it backs: a
+/// document reference as given, a file with its size, digest, the time it
+/// was attached and whether a copy is kept.
+fn evidence_lines(o: &mut String, evidence: &[isms_core::EvidenceRef]) {
+    for e in evidence {
+        let line = match e {
+            isms_core::EvidenceRef::Document(r) => format!("reference {}", terminal_safe(r)),
+            isms_core::EvidenceRef::File(f) => format!(
+                "file {} ({} bytes, sha256:{}, attached {}{})",
+                terminal_safe(&f.name),
+                f.size,
+                f.sha256,
+                f.attached_at.to_rfc3339(),
+                if f.kept { ", copy kept" } else { "" }
+            ),
+        };
+        let _ = writeln!(o, "        evidence: {line}");
+    }
 }
 
 /// What a nonconformity's links and verification record add to
@@ -403,7 +451,19 @@ pub fn improvement_detail(i: &Improvement) -> String {
     if let Some(e) = &i.measured_effect {
         let _ = writeln!(o, "  effect:    {}", t(e));
     }
+    if !i.extensions.is_empty() {
+        let _ = writeln!(o, "  extensions: {}", extension_fields(&i.extensions));
+    }
     o
+}
+
+/// Extension fields on one line, `name=JSON` by name, terminal-safe.
+fn extension_fields(fields: &isms_core::Extensions) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    terminal_safe(&parts.join(", ")).into_owned()
 }
 
 /// The event log of one item.

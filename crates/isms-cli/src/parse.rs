@@ -2,7 +2,7 @@
 //! serde, so the accepted spellings are exactly the JSON ones.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use isms_core::{IsmsChange, IsmsChangeKind, Period, PeriodUnit, RootCause};
+use isms_core::{IanaTimeZone, IsmsChange, IsmsChangeKind, Period, PeriodUnit, RootCause};
 use serde::de::DeserializeOwned;
 
 use crate::error::CliError;
@@ -77,18 +77,23 @@ fn in_range(what: &str, text: &str, day: NaiveDate) -> Result<(), CliError> {
     )))
 }
 
-/// An instant: RFC 3339 (`2026-03-02T09:00:00Z`) or a date (midnight UTC),
-/// within [`FIRST_DAY`]..=[`LAST_DAY`] in UTC.
-pub fn instant(what: &str, text: &str) -> Result<DateTime<Utc>, CliError> {
+/// An instant: RFC 3339 (`2026-03-02T09:00:00Z`) or a date, which is the
+/// first instant of that day in `zone` (the organisation's time zone,
+/// `Policy::time_zone`: `2026-03-02` is the 2nd of March there, not in
+/// UTC); within [`FIRST_DAY`]..=[`LAST_DAY`] in UTC.
+pub fn instant(what: &str, text: &str, zone: IanaTimeZone) -> Result<DateTime<Utc>, CliError> {
     let at = if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
         t.with_timezone(&Utc)
     } else if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        d.and_time(chrono::NaiveTime::MIN).and_utc()
+        in_range(what, text, d)?;
+        zone.start_of(d)
+            .ok_or_else(|| CliError::Usage(format!("{what}: {text:?} has no start in {zone}")))?
     } else {
         return Err(CliError::Usage(format!(
             "{what}: {text:?} is not a time; write 2026-03-02T09:00:00Z or 2026-03-02"
         )));
     };
+    // The range is of what is stored, the instant in UTC.
     in_range(what, text, at.date_naive())?;
     Ok(at)
 }
@@ -185,12 +190,57 @@ mod tests {
 
     #[test]
     fn instants_and_dates() {
-        let t = instant("--at", "2026-03-02T10:00:00+01:00").unwrap();
+        let utc = IanaTimeZone::UTC;
+        let t = instant("--at", "2026-03-02T10:00:00+01:00", utc).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-03-02T09:00:00+00:00");
-        let d = instant("--at", "2026-03-02").unwrap();
+        let d = instant("--at", "2026-03-02", utc).unwrap();
         assert_eq!(d.to_rfc3339(), "2026-03-02T00:00:00+00:00");
-        assert!(instant("--at", "yesterday").is_err());
+        assert!(instant("--at", "yesterday", utc).is_err());
         assert!(date("--due", "2026-02-30").is_err());
+    }
+
+    /// A date given where an instant is asked (`--at 2026-03-02`) is that
+    /// day in the organisation's zone: its first instant there, whichever
+    /// side of the date line and of a DST change.
+    #[test]
+    fn a_date_as_an_instant_is_the_start_of_the_local_day() {
+        let zone = |name: &str| -> IanaTimeZone { name.parse().unwrap() };
+        let at = |text: &str, z: &str| instant("--at", text, zone(z)).unwrap().to_rfc3339();
+        // Los Angeles: PST (-8) until 8 March 2026, PDT (-7) after. Midnight
+        // UTC would be the afternoon of the day before there.
+        assert_eq!(
+            at("2026-03-02", "America/Los_Angeles"),
+            "2026-03-02T08:00:00+00:00"
+        );
+        assert_eq!(
+            at("2026-03-09", "America/Los_Angeles"),
+            "2026-03-09T07:00:00+00:00"
+        );
+        // Auckland (+13 in summer) and Sydney (+11): the day starts the
+        // evening before in UTC.
+        assert_eq!(
+            at("2026-03-02", "Pacific/Auckland"),
+            "2026-03-01T11:00:00+00:00"
+        );
+        assert_eq!(
+            at("2026-03-02", "Australia/Sydney"),
+            "2026-03-01T13:00:00+00:00"
+        );
+        for z in [
+            "America/Los_Angeles",
+            "Pacific/Auckland",
+            "Australia/Sydney",
+        ] {
+            let t = instant("--at", "2026-03-02", zone(z)).unwrap();
+            assert_eq!(zone(z).date_of(t).to_string(), "2026-03-02", "{z}");
+        }
+        // Exact instants keep their own offset, whatever the zone.
+        assert_eq!(
+            at("2026-03-02T09:00:00Z", "Pacific/Auckland"),
+            "2026-03-02T09:00:00+00:00"
+        );
+        // The range check still names the date given.
+        assert!(instant("--at", "2151-01-01", zone("Pacific/Auckland")).is_err());
     }
 
     #[test]
@@ -202,7 +252,7 @@ mod tests {
             // Still 2150 in UTC: the range is UTC's.
             "2151-01-01T00:30:00+01:00",
         ] {
-            assert!(instant("--at", ok).is_ok(), "{ok}");
+            assert!(instant("--at", ok, IanaTimeZone::UTC).is_ok(), "{ok}");
         }
         for bad in [
             "0001-01-01",
@@ -212,7 +262,7 @@ mod tests {
             "2150-12-31T23:00:00-01:00",
             "1900-01-01T00:30:00+01:00",
         ] {
-            assert!(instant("--at", bad).is_err(), "{bad}");
+            assert!(instant("--at", bad, IanaTimeZone::UTC).is_err(), "{bad}");
         }
         assert!(date("--due", "2150-12-31").is_ok());
         assert!(date("--due", "1900-01-01").is_ok());

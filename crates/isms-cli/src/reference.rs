@@ -18,9 +18,12 @@ Regenerate with `cargo run -p isms-cli -- cli-reference > docs/cli.md` (a test i
 
 Every item is addressed by its human reference (`NC-0007`, `IMP-0003`; case and leading
 zeros do not matter) or by its UUID; corrective actions by `A-1`, `A-2`, ... within their
-nonconformity. Times are RFC 3339 (`2026-03-02T09:00:00Z`) or a date (`2026-03-02`, midnight
-UTC), from 1900-01-01 to 2150-12-31 in UTC (the range every output format carries; others are
-refused with exit 2). Errors go to stderr with a line saying what to do.
+nonconformity. Times are RFC 3339 (`2026-03-02T09:00:00Z`) or a date (`2026-03-02`, the start
+of that day in the policy's time zone), from 1900-01-01 to 2150-12-31 in UTC (the range every
+output format carries; others are refused with exit 2). Calendar dates (due and check dates,
+today for `--overdue` and `--due-within`, the months and overdue items of `kpi` and `report`)
+are the organisation's, in the policy's time zone (`time_zone`, an IANA name; UTC by default).
+Errors go to stderr with a line saying what to do.
 
 ## Exit codes
 
@@ -32,7 +35,7 @@ refused with exit 2). Errors go to stderr with a line saying what to do.
 | 3 | refused by a workflow rule; nothing was recorded |
 | 4 | the item, file (database, input file, backup to restore), framework or catalogue entry does not exist |
 | 5 | the store or a file could not be read or written (including another process holding the write lock longer than `$ISMS_LOCK_TIMEOUT`) |
-| 6 | the register does not verify: the event log, its reference index or a checkpoint was changed, or the file is damaged |
+| 6 | the register does not verify: the event log, its reference index or a checkpoint was changed, the file is damaged, or a kept evidence copy (`<db>.evidence/`) is missing or altered |
 | 7 | an input document is invalid or refused by the rules (every problem is listed with its place: JSON path, `/events/N`, or file, sheet, row and column), or larger than its import limit (checked before reading) |
 
 A pipe closed by its reader (`isms nc list | head -1`), on standard output or standard error,

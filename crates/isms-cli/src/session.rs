@@ -49,6 +49,8 @@ pub struct Session {
     /// The shipped catalogue with the user's frameworks, when any are
     /// loaded (`None`: the shipped one).
     catalog: Option<isms_catalog::Catalog>,
+    /// The policy in force now, read from the register once.
+    policy: std::cell::OnceCell<Policy>,
 }
 
 /// A store opened for writing one command.
@@ -73,6 +75,7 @@ impl Session {
             allow_unverified: false,
             unverified: std::cell::RefCell::new(None),
             catalog: None,
+            policy: std::cell::OnceCell::new(),
         })
     }
 
@@ -144,15 +147,36 @@ impl Session {
         self.unverified.borrow().clone()
     }
 
+    /// Where an export made now comes from: `head`, the latest
+    /// `checkpoint`, and whether the chain verified (it did unless a check
+    /// went on over a failure with `--allow-unverified`).
+    pub fn provenance(
+        &self,
+        head: isms_store::ChainHead,
+        checkpoint: Option<&isms_store::Checkpoint>,
+    ) -> isms_schema::Provenance {
+        let problem = self.unverified();
+        isms_schema::Provenance {
+            head_position: head.position,
+            head_hash: head.hash.to_string(),
+            checkpoint: checkpoint.map(|c| isms_schema::ProvenanceCheckpoint {
+                position: c.position,
+                hash: c.hash.to_string(),
+                at: c.at,
+                key_id: c.key_id.clone(),
+                public_key: c.public_key.to_string(),
+                signature: String::from(c.signature),
+            }),
+            verified: problem.is_none(),
+            problem,
+            exported_at: self.now,
+        }
+    }
+
     /// The incremental check of the chain every read and write runs first
     /// (from the latest checkpoint to the head). A read with
     /// `--allow-unverified` goes on over tampering, saying so on stderr.
     fn check_chain(&self, store: &Store, reading: bool) -> Result<(), CliError> {
-        // A register on PostgreSQL keeps no signed checkpoints (yet), so
-        // there is no incremental check to run: `isms verify` walks its chain.
-        let Store::Sqlite(store) = store else {
-            return Ok(());
-        };
         let result = store.verify_tail(&self.trusted_keys()?).map(|_| ());
         self.allow(result, reading)
     }
@@ -178,6 +202,7 @@ impl Session {
                 eprintln!(
                     "isms: UNVERIFIED OUTPUT: the register does not verify ({e}); what follows may show data changed outside isms"
                 );
+                crate::output::mark_unverified(&e.to_string());
                 self.unverified.borrow_mut().get_or_insert(e.to_string());
                 Ok(())
             }
@@ -190,10 +215,6 @@ impl Session {
     /// checked chain), records the new head as checked, and signs a
     /// checkpoint of it when a signing key is given.
     pub fn seal(&self, store: &mut Store) -> Result<(), CliError> {
-        // Checkpoints are SQLite's so far (schema 5); see `check_chain`.
-        let Store::Sqlite(store) = store else {
-            return Ok(());
-        };
         let head = store.verify_tail(&self.trusted_keys()?)?.head;
         if let Some(signer) = self.signer()? {
             let latest = store.latest_checkpoint()?;
@@ -220,15 +241,56 @@ impl Session {
         ActorId::new(name).map_err(|e| CliError::Usage(format!("--as: {e}")))
     }
 
-    /// `--at`, or now.
+    /// The policy in force in the register now (its latest adoption at or
+    /// before this invocation, `isms policy set`; the default policy for a
+    /// register that never adopted one, or one that does not exist yet),
+    /// whose time zone (`Policy::time_zone`) every calendar date the
+    /// command line takes or judges is in: a date given for `--at`, "today"
+    /// for `--overdue`, the months and overdue items of `kpi` and
+    /// `report`, the policy imports are decided under. Every use goes
+    /// through here; the register is read once per invocation. Commands
+    /// themselves are decided under the policy in force at their own
+    /// effective time ([`Session::writer`]).
+    pub fn policy(&self) -> Result<Policy, CliError> {
+        if let Some(p) = self.policy.get() {
+            return Ok(p.clone());
+        }
+        let policy = match self.target()? {
+            Target::File(path) if !path.exists() => Policy::default(),
+            _ => {
+                let store = self.open_unchecked()?;
+                crate::policy::history(&store)?
+                    .policy_at(self.now, &Policy::default())
+                    .clone()
+            }
+        };
+        Ok(self.policy.get_or_init(|| policy).clone())
+    }
+
+    /// The organisation's calendar date at the start of this invocation.
+    pub fn today(&self, policy: &Policy) -> chrono::NaiveDate {
+        policy.local_date(self.now)
+    }
+
+    /// `--at`, or now; a date alone is the start of that day in the
+    /// policy's time zone.
     pub fn at(&self, at: Option<&str>) -> Result<DateTime<Utc>, CliError> {
-        at.map_or(Ok(self.now), |t| parse::instant("--at", t))
+        match at {
+            None => Ok(self.now),
+            Some(t) => parse::instant("--at", t, self.policy()?.time_zone),
+        }
     }
 
     /// Opens the existing store (migrating an older schema, and saying so
     /// on stderr while it builds new tables from the log).
     pub fn open(&self) -> Result<Store, CliError> {
         Store::open(&self.target()?, open_sqlite)
+    }
+
+    /// `--db` as output and messages show it: a server URL with its
+    /// password, if any, as `***`.
+    pub fn db_shown(&self) -> String {
+        crate::backend::redact(&self.db.to_string_lossy())
     }
 
     /// Where the register is: a file, or a register on a PostgreSQL server.
@@ -277,8 +339,12 @@ impl Session {
     /// which the handler decides again. Concurrent writers on different
     /// items never wait for each other beyond SQLite's own commit.
     pub fn writer(&self) -> Result<Writer, CliError> {
-        let store = self.open_checked()?;
+        let mut store = self.open_checked()?;
+        store.sign_appends(self.signer()?);
         Ok(Writer {
+            // The base: the policy before the register's first adoption.
+            // The handler decides each command under the one in force at
+            // its effective time.
             handler: CommandHandler::new(store, Policy::default()),
         })
     }
@@ -396,7 +462,14 @@ pub const NOW_VAR: &str = "ISMS_NOW";
 /// effective time.
 pub fn recording_clock() -> Result<DateTime<Utc>, CliError> {
     match std::env::var(NOW_VAR) {
-        Ok(text) if !text.trim().is_empty() => parse::instant(&format!("${NOW_VAR}"), text.trim()),
+        Ok(text) if !text.trim().is_empty() => {
+            // The clock's date, before any register (and its policy) is open.
+            parse::instant(
+                &format!("${NOW_VAR}"),
+                text.trim(),
+                isms_core::IanaTimeZone::UTC,
+            )
+        }
         _ => Ok(Utc::now().trunc_subsecs(0)),
     }
 }
@@ -474,7 +547,10 @@ fn warning_text(w: &PolicyWarning) -> String {
 pub fn resolve_nc(store: &Store, text: &str) -> Result<NonconformityId, CliError> {
     if let Ok(r) = text.parse::<NcRef>() {
         return match store.find_stream_by_reference(&r.to_string())? {
-            Some(StreamId::Nonconformity(id)) => Ok(id),
+            Some(StreamId::Nonconformity(id)) => {
+                check_indexed(store, &r.to_string(), StreamId::Nonconformity(id))?;
+                Ok(id)
+            }
             _ => Err(not_found(format!("nonconformity {r}"), store.path())),
         };
     }
@@ -493,7 +569,10 @@ pub fn resolve_nc(store: &Store, text: &str) -> Result<NonconformityId, CliError
 pub fn resolve_improvement(store: &Store, text: &str) -> Result<ImprovementId, CliError> {
     if let Ok(r) = text.parse::<ImprovementRef>() {
         return match store.find_stream_by_reference(&r.to_string())? {
-            Some(StreamId::Improvement(id)) => Ok(id),
+            Some(StreamId::Improvement(id)) => {
+                check_indexed(store, &r.to_string(), StreamId::Improvement(id))?;
+                Ok(id)
+            }
             _ => Err(not_found(format!("improvement {r}"), store.path())),
         };
     }
@@ -506,6 +585,29 @@ pub fn resolve_improvement(store: &Store, text: &str) -> Result<ImprovementId, C
         return Err(not_found(format!("improvement {id}"), store.path()));
     }
     Ok(id)
+}
+
+/// That the item of the stream the reference index gives for `reference`
+/// carries that reference: an index pointed at another stream (changed
+/// outside isms; `isms verify` reports it too) would make a command act on
+/// the wrong item. Costs one stream read, which the command does anyway.
+fn check_indexed(store: &Store, reference: &str, stream: StreamId) -> Result<(), CliError> {
+    let found = match store.load_item(stream)? {
+        Some(Item::Nonconformity(nc)) => Some(nc.reference.to_string()),
+        Some(Item::Improvement(imp)) => Some(imp.reference.to_string()),
+        None => None,
+    };
+    if found.as_deref() == Some(reference) {
+        return Ok(());
+    }
+    Err(isms_store::VerifyError::ClaimIndex {
+        claim: reference.to_owned(),
+        detail: format!(
+            "the index points it at {stream}, whose item is {}",
+            found.as_deref().unwrap_or("not recorded")
+        ),
+    }
+    .into())
 }
 
 fn not_found(what: String, db: &Path) -> CliError {

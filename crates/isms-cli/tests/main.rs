@@ -3,8 +3,10 @@
 
 mod concurrency;
 mod docs;
+mod evidence;
 mod exchange;
 mod exits;
+mod extensions;
 mod fixed;
 mod fuzz;
 mod imports;
@@ -14,6 +16,7 @@ mod outputs;
 mod policy;
 mod postgres;
 mod projections;
+mod provenance;
 mod readme;
 mod refusals;
 mod report;

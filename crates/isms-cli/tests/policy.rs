@@ -204,3 +204,25 @@ fn bad_policy_files_are_refused_with_exit_7_and_nothing_is_written() {
         json!(null)
     );
 }
+
+/// The command line's calendar is the time zone of the policy in force:
+/// once a register adopts Pacific/Auckland, a date alone given to `--at`
+/// is the start of that day there (11:00 UTC the day before, in NZ summer
+/// time), and `policy show` says so.
+#[test]
+fn dates_on_the_command_line_are_in_the_adopted_time_zone() {
+    let s = Scratch::new("policy-zone");
+    s.isms(&["init"]).ok();
+    let utc = report(&s, "tester", "2026-03-02");
+    let history = s.isms(&["nc", "show", &utc, "--history", "--json"]).json();
+    assert_eq!(history["events"][0]["at"], "2026-03-02T00:00:00Z");
+
+    std::fs::write(s.path("nz.json"), r#"{"time_zone": "Pacific/Auckland"}"#).unwrap();
+    s.isms(&["policy", "set", "nz.json", "--at", "2026-03-01T00:00:00Z"])
+        .ok();
+    let local = report(&s, "tester", "2026-03-02");
+    let history = s
+        .isms(&["nc", "show", &local, "--history", "--json"])
+        .json();
+    assert_eq!(history["events"][0]["at"], "2026-03-01T11:00:00Z");
+}

@@ -260,3 +260,205 @@ fn a_server_url_without_a_register_or_an_unknown_register_is_refused() {
     let err = s.isms(&["nc", "list"]).fails(4);
     assert!(err.contains("init"), "{err}");
 }
+
+/// The superuser on the database of a register URL made by [`register_url`].
+fn superuser_on(register: &str) -> Client {
+    let su = std::env::var("ISMS_TEST_PG_URL").unwrap();
+    let db = register
+        .split_once('?')
+        .unwrap()
+        .0
+        .rsplit_once('/')
+        .unwrap()
+        .1;
+    let base = su.rsplit_once('/').unwrap().0;
+    Client::connect(&format!("{base}/{db}"), NoTls).unwrap()
+}
+
+#[test]
+fn a_chain_rewritten_on_the_server_is_caught_by_the_signed_checkpoint() {
+    let Some(url) = register_url("signed") else {
+        return;
+    };
+    let register = url.rsplit_once("register=").unwrap().1.to_owned();
+    let s = Scratch::with_db("pg-signed", &url);
+    let key = s.path("signing.key");
+    let k = key.to_str().unwrap();
+    s.isms(&["key", "init", "--out", k]).ok();
+    s.isms(&["init"]).ok();
+    for title in ["First finding", "Second finding"] {
+        s.isms(&[
+            "--signing-key",
+            k,
+            "nc",
+            "report",
+            "--title",
+            title,
+            "--source",
+            "monitoring",
+            "--severity",
+            "minor",
+        ])
+        .ok();
+    }
+    let out = s.isms(&["--signing-key", k, "verify"]).ok();
+    assert!(
+        out.contains("checkpoints: 2 (signed by a trusted key"),
+        "{out}"
+    );
+    assert!(out.contains("references: all 2 claims"), "{out}");
+    s.isms(&["checkpoint", "--out", "kept.json"]).ok();
+    let kept = std::fs::read_to_string(s.path("kept.json")).unwrap();
+    assert!(kept.contains("\"position\": 2"), "{kept}");
+
+    // The superuser edits the first report and recomputes every hash and
+    // the recorded head: the chain alone holds again.
+    let mut su = superuser_on(&url);
+    su.batch_execute("SET session_replication_role = replica")
+        .unwrap();
+    su.execute(
+        "UPDATE isms.events SET body = replace(body, 'First finding', 'Nothing found')
+         WHERE register = $1 AND position = 1",
+        &[&register],
+    )
+    .unwrap();
+    let rows = su
+        .query(
+            "SELECT position, stream, sequence, body FROM isms.events
+             WHERE register = $1 ORDER BY position",
+            &[&register],
+        )
+        .unwrap();
+    let mut prev = isms_store::ChainHash::GENESIS;
+    for row in &rows {
+        let position: i64 = row.get(0);
+        let stream: String = row.get(1);
+        let sequence: i64 = row.get(2);
+        let body: String = row.get(3);
+        prev = isms_store::chain_hash(
+            &prev,
+            position as u64,
+            &stream,
+            sequence as u64,
+            body.as_bytes(),
+        );
+        su.execute(
+            "UPDATE isms.events SET hash = $3 WHERE register = $1 AND position = $2",
+            &[&register, &position, &&prev.0[..]],
+        )
+        .unwrap();
+    }
+    su.execute(
+        "UPDATE isms.registers SET head_hash = $2, verified_position = 0 WHERE register = $1",
+        &[&register, &&prev.0[..]],
+    )
+    .unwrap();
+
+    let err = s.isms(&["--signing-key", k, "verify"]).fails(6);
+    assert!(
+        err.contains("checkpoint at position 1") && err.contains("rewritten"),
+        "{err}"
+    );
+    // Reads start from the latest checkpoint, whose hash is gone.
+    let err = s.isms(&["--signing-key", k, "nc", "list"]).fails(6);
+    assert!(err.contains("checkpoint at position 2"), "{err}");
+    let forensic = s.isms(&["--allow-unverified", "--signing-key", k, "nc", "list"]);
+    assert_eq!(forensic.code, 0, "{}", forensic.stderr);
+    assert!(
+        forensic.stderr.contains("UNVERIFIED"),
+        "{}",
+        forensic.stderr
+    );
+    // Deleting the recorded checkpoints too leaves a register that
+    // verifies on its own; the checkpoint kept elsewhere tells.
+    su.execute(
+        "DELETE FROM isms.checkpoints WHERE register = $1",
+        &[&register],
+    )
+    .unwrap();
+    s.isms(&["verify"]).ok();
+    let err = s.isms(&["verify", "--against", "kept.json"]).fails(6);
+    assert!(err.contains("checkpoint at position 2"), "{err}");
+}
+
+#[test]
+fn a_password_in_the_url_never_reaches_the_output() {
+    let Some(url) = register_url("secret") else {
+        return;
+    };
+    const SECRET: &str = "Tr0ub4dor-and-3";
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, host) = rest.split_once('@').unwrap();
+    let with_password = |user: &str| format!("{scheme}://{user}:{SECRET}@{host}");
+    let clean = |run: &crate::support::Run| {
+        for text in [&run.stdout, &run.stderr] {
+            assert!(!text.contains(SECRET), "the password leaked: {text}");
+        }
+    };
+    // A login the server refuses (a role it does not know).
+    let refused = Scratch::with_db("pg-secret-refused", &with_password("isms_nobody"));
+    for args in [&["init"][..], &["nc", "list"], &["verify"]] {
+        let run = refused.isms(args);
+        clean(&run);
+        assert_ne!(run.code, 0, "{args:?}: {}", run.stdout);
+        assert!(run.stderr.contains("isms_nobody"), "{}", run.stderr);
+    }
+    // A wrong password, where the server checks it: scripts/pg-test-server
+    // (what .ci/run starts) asks the role isms_password_check for its
+    // password; a server trusting loopback for every role (a developer's)
+    // cannot refuse it, and the check is left to CI's.
+    let mut su = superuser_on(&url);
+    su.batch_execute(
+        "DO $$ BEGIN CREATE ROLE isms_password_check LOGIN PASSWORD 'the-right-one';
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+    )
+    .unwrap();
+    let checked: i64 = su
+        .query_one(
+            "SELECT count(*) FROM pg_hba_file_rules
+             WHERE 'isms_password_check' = ANY(user_name) AND auth_method = 'scram-sha-256'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    if checked > 0 {
+        let wrong = Scratch::with_db("pg-secret-wrong", &with_password("isms_password_check"));
+        for args in [&["init"][..], &["nc", "list"]] {
+            let run = wrong.isms(args);
+            clean(&run);
+            assert_ne!(run.code, 0, "{args:?}: {}", run.stdout);
+            assert!(
+                run.stderr.contains("password authentication failed"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    // A URL without a register: the usage message shows it redacted.
+    let base = with_password(user);
+    let no_register = Scratch::with_db("pg-secret-noregister", base.split_once('?').unwrap().0);
+    let run = no_register.isms(&["nc", "list"]);
+    clean(&run);
+    assert!(run.stderr.contains(":***@"), "{}", run.stderr);
+    // A login that works (this server trusts loopback: the password is not
+    // checked), through commands that print where the register is.
+    let s = Scratch::with_db("pg-secret-ok", &base);
+    for args in [
+        &["init"][..],
+        &[
+            "nc",
+            "report",
+            "--title",
+            "Seen",
+            "--source",
+            "monitoring",
+            "--severity",
+            "minor",
+        ],
+        &["nc", "show", "NC-0009"],
+        &["rebuild"],
+        &["backup", "--to", "copy.db"],
+    ] {
+        clean(&s.isms(args));
+    }
+}

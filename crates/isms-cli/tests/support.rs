@@ -105,6 +105,7 @@ pub(crate) fn command(dir: &Path) -> Command {
         .env_remove("ISMS_ACTOR")
         .env_remove("ISMS_SIGNING_KEY")
         .env_remove("ISMS_PUBLIC_KEY")
+        .env_remove("ISMS_EXTENSIONS_SCHEMA")
         .env_remove("ISMS_USER_FRAMEWORKS");
     c
 }

@@ -189,6 +189,13 @@ fn a_rewritten_chain_with_recomputed_hashes_is_caught_by_the_signed_checkpoint()
     // Reads start from the latest checkpoint, whose hash is gone.
     let err = s.isms(&["--signing-key", &k, "nc", "list"]).fails(6);
     assert!(err.contains("checkpoint at position 2"), "{err}");
+    // The finding: `backup` called such a file verified. It refuses it now,
+    // and leaves nothing at the destination.
+    let err = s
+        .isms(&["--signing-key", &k, "backup", "--to", "copy.db"])
+        .fails(6);
+    assert!(err.contains("checkpoint at position 2"), "{err}");
+    assert!(!s.path("copy.db").exists());
     // An attacker who also deletes the recorded checkpoints leaves a
     // register that verifies on its own; the checkpoint kept elsewhere tells.
     sql(&s, "DELETE FROM checkpoints;");
@@ -247,6 +254,23 @@ fn the_reference_index_pointed_at_another_stream_is_reported() {
         err.contains("reference index is wrong for NC-0001"),
         "{err}"
     );
+    // The finding: `nc reject NC-0001` landed on NC-0002. Now a command
+    // addressed by reference checks the item it reached, and nothing is
+    // written.
+    let before = crate::support::db_bytes(&s.db());
+    let err = s
+        .isms(&["nc", "reject", "NC-0001", "--explanation", "not ours"])
+        .fails(6);
+    assert!(
+        err.contains("reference index is wrong for NC-0001") && err.contains("NC-0002"),
+        "{err}"
+    );
+    assert_eq!(crate::support::db_bytes(&s.db()), before);
+    let err = s.isms(&["nc", "show", "NC-0001"]).fails(6);
+    assert!(err.contains("NC-0001"), "{err}");
+    // NC-0002 itself is untouched and still addressable.
+    let shown = s.isms(&["nc", "show", "NC-0002", "--json"]).json();
+    assert_eq!(shown["state"], "reported", "{shown}");
 }
 
 #[test]
@@ -281,6 +305,14 @@ fn damaged_pages_fail_the_databases_own_check() {
     std::fs::write(s.db(), bytes).unwrap();
     let err = s.isms(&["verify"]).fails(6);
     assert!(err.contains("integrity check failed"), "{err}");
+    // The finding: a damaged file also passed `backup`. The copy is checked
+    // as `verify` checks the file, and nothing is left at the destination.
+    let err = s.isms(&["backup", "--to", "copy.db"]).fails(6);
+    assert!(
+        err.contains("integrity check failed") || err.contains("corrupt"),
+        "{err}"
+    );
+    assert!(!s.path("copy.db").exists());
 }
 
 #[test]

@@ -546,13 +546,14 @@ impl Command {
         self
     }
 
-    /// Adds evidence (complete action, record verification).
+    /// Adds evidence (complete action, record verification): a document
+    /// reference from text, or a [`crate::FileEvidence`] record.
     #[must_use]
-    pub fn with_evidence(mut self, reference: impl Into<String>) -> Self {
+    pub fn with_evidence(mut self, reference: impl Into<EvidenceRef>) -> Self {
         if let Command::CompleteAction { evidence, .. }
         | Command::RecordVerification { evidence, .. } = &mut self
         {
-            evidence.push(EvidenceRef(reference.into()));
+            evidence.push(reference.into());
         }
         self
     }

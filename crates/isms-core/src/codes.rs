@@ -273,6 +273,10 @@ pub const RULE_CODES: &[RuleCode] = &[
         "policy_approver_role_missing",
         "the actor adopting a policy lacks the policy approver role the policy in force requires",
     ),
+    refusal(
+        "evidence_required",
+        "a corrective action is completed, or a passed verification result recorded, only with evidence, for the severities the policy names",
+    ),
 ];
 
 impl DecisionError {
@@ -336,6 +340,7 @@ impl DecisionError {
             E::BackdatedTooFar { .. } => "backdated",
             E::InvalidPolicy { .. } => "invalid_policy",
             E::PolicyApproverRoleMissing { .. } => "policy_approver_role_missing",
+            E::EvidenceRequired { .. } => "evidence_required",
         }
     }
 }
@@ -586,6 +591,11 @@ mod tests {
                 actor: ActorId::new("bob").unwrap(),
                 role: Role::new("ciso").unwrap(),
             },
+            E::EvidenceRequired {
+                reference: r,
+                severity: Severity::Major,
+                what: "the completion of action A-1".into(),
+            },
         ]
     }
 
@@ -639,6 +649,7 @@ mod tests {
             E::BackdatedTooFar { .. } => 44,
             E::InvalidPolicy { .. } => 45,
             E::PolicyApproverRoleMissing { .. } => 46,
+            E::EvidenceRequired { .. } => 47,
         }
     }
 

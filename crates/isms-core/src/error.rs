@@ -48,6 +48,12 @@ pub enum IdError {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// Not a SHA-256 digest.
+    #[error("{value:?} is not a SHA-256 digest (expected 64 lower-case hexadecimal digits)")]
+    BadDigest {
+        /// The input.
+        value: String,
+    },
 }
 
 /// A malformed requirement reference.
@@ -600,6 +606,18 @@ pub enum DecisionError {
         actor: ActorId,
         /// The role required.
         role: Role,
+    },
+    /// The policy requires evidence for this step at this severity.
+    #[error(
+        "{what} of {reference} needs evidence: the policy requires it for {severity} nonconformities; give a document reference or a file record"
+    )]
+    EvidenceRequired {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Its severity.
+        severity: Severity,
+        /// The step: `the completion of action A-1`, `the passed check 2`.
+        what: String,
     },
 }
 

@@ -39,7 +39,9 @@ use crate::schedule::{Period, PeriodUnit, RecurrenceEnd, VerificationSchedule};
 use crate::workflow::{ImprovementState, NcState};
 
 /// The encoding version this build writes (the first byte of an encoding).
-pub const FACTS_VERSION: u8 = 1;
+/// Version 2 adds a nonconformity's missed checks after its actions;
+/// version 1 encodings (which have none) still decode.
+pub const FACTS_VERSION: u8 = 2;
 
 /// An instant as facts keep it: seconds and nanoseconds since the Unix
 /// epoch (UTC). Exact for every `DateTime<Utc>`, and turned into a count of
@@ -156,6 +158,8 @@ pub struct NcFacts {
     pub results: Vec<ResultFacts>,
     /// Every corrective action, in order of planning.
     pub actions: Vec<ActionFacts>,
+    /// Every check recorded as missed (empty in a version 1 encoding).
+    pub missed: Vec<ResultFacts>,
 }
 
 /// The facts of one verification plan.
@@ -169,7 +173,8 @@ pub struct PlanFacts {
     pub schedule: VerificationSchedule,
 }
 
-/// The facts of one recorded verification result.
+/// The facts of one recorded verification result, or of a check recorded
+/// as missed (then `passed` is `false`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResultFacts {
     /// When it was recorded.
@@ -225,7 +230,9 @@ pub enum FactsError {
         at: usize,
     },
     /// A version this build does not read.
-    #[error("facts encoding version {found} is not {FACTS_VERSION}; rebuild the projections")]
+    #[error(
+        "facts encoding version {found} is not one this build reads (1 to {FACTS_VERSION}); rebuild the projections"
+    )]
     Version {
         /// The version found.
         found: u8,
@@ -288,6 +295,16 @@ impl From<&Nonconformity> for NcFacts {
                     attempt: r.attempt,
                     check: r.check,
                     passed: r.passed,
+                })
+                .collect(),
+            missed: nc
+                .missed_checks
+                .iter()
+                .map(|m| ResultFacts {
+                    at: m.at.into(),
+                    attempt: m.attempt,
+                    check: m.check,
+                    passed: false,
                 })
                 .collect(),
             actions: nc
@@ -382,6 +399,12 @@ impl NcFacts {
                 w.date(*to);
             }
         }
+        w.uint(self.missed.len() as u64);
+        for m in &self.missed {
+            w.instant(m.at);
+            w.uint(u64::from(m.attempt));
+            w.uint(u64::from(m.check));
+        }
     }
 
     /// Decodes what [`NcFacts::encode`] wrote.
@@ -438,6 +461,9 @@ impl NcFacts {
             for (at, to) in &a.reschedules {
                 visitor.reschedule(*at, *to);
             }
+        }
+        for m in &self.missed {
+            visitor.missed(*m);
         }
         true
     }
@@ -498,6 +524,11 @@ pub trait NcFactsVisitor {
     );
     /// One reschedule of the action last announced.
     fn reschedule(&mut self, at: Stamp, to: Day);
+    /// One check recorded as missed (after the actions; none from a
+    /// version 1 encoding). By default ignored.
+    fn missed(&mut self, missed: ResultFacts) {
+        let _ = missed;
+    }
 }
 
 /// Decodes what [`NcFacts::encode`] wrote into `visitor`, value by value
@@ -508,7 +539,7 @@ pub trait NcFactsVisitor {
 /// A [`FactsError`] naming what does not decode and where.
 pub fn decode_nc(bytes: &[u8], visitor: &mut impl NcFactsVisitor) -> Result<(), FactsError> {
     let mut r = Reader { bytes, at: 0 };
-    r.version()?;
+    let version = r.version()?;
     let number = r.u32("number")?;
     let severity = r.code(&Severity::ALL, "severity")?;
     let state = r.code(&NcState::ALL, "state")?;
@@ -571,6 +602,16 @@ pub fn decode_nc(bytes: &[u8], visitor: &mut impl NcFactsVisitor) -> Result<(), 
             visitor.reschedule(at, r.date()?);
         }
     }
+    if version >= 2 {
+        for _ in 0..r.count("missed checks")? {
+            visitor.missed(ResultFacts {
+                at: r.instant()?,
+                attempt: r.u32("attempt")?,
+                check: r.u32("check")?,
+                passed: false,
+            });
+        }
+    }
     r.end()
 }
 
@@ -598,6 +639,7 @@ impl Default for Collect {
                 plans: Vec::new(),
                 results: Vec::new(),
                 actions: Vec::new(),
+                missed: Vec::new(),
             },
         }
     }
@@ -662,6 +704,10 @@ impl NcFactsVisitor for Collect {
 
     fn result(&mut self, result: ResultFacts) {
         self.facts.results.push(result);
+    }
+
+    fn missed(&mut self, missed: ResultFacts) {
+        self.facts.missed.push(missed);
     }
 
     fn action(
@@ -828,9 +874,10 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
-    fn version(&mut self) -> Result<(), FactsError> {
+    /// The version byte: this build's, or an older one it still reads.
+    fn version(&mut self) -> Result<u8, FactsError> {
         match self.byte("version")? {
-            FACTS_VERSION => Ok(()),
+            found @ (1 | FACTS_VERSION) => Ok(found),
             found => Err(FactsError::Version { found }),
         }
     }
@@ -1028,6 +1075,41 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A version 1 encoding (written before missed checks were facts) still
+    /// decodes, with no missed checks; version 2 keeps them.
+    #[test]
+    fn version_1_encodings_still_decode() {
+        let mut c = Collect::default();
+        c.facts.number = 7;
+        c.facts.missed.push(ResultFacts {
+            at: Stamp {
+                secs: 100,
+                nanos: 5,
+            },
+            attempt: 1,
+            check: 0,
+            passed: false,
+        });
+        let facts = c.facts;
+        let mut v2 = Vec::new();
+        facts.encode(&mut v2);
+        assert_eq!(v2[0], 2);
+        assert_eq!(NcFacts::decode(&v2).unwrap(), facts);
+        let mut without = facts.clone();
+        without.missed.clear();
+        let mut v1 = Vec::new();
+        without.encode(&mut v1);
+        // Version 1 is version 2 without the trailing count of missed checks.
+        assert_eq!(v1.pop(), Some(0));
+        v1[0] = 1;
+        assert_eq!(NcFacts::decode(&v1).unwrap(), without);
+        v1[0] = 3;
+        assert!(matches!(
+            NcFacts::decode(&v1),
+            Err(FactsError::Version { found: 3 })
+        ));
+    }
 
     #[test]
     fn the_ranges_are_chronos() {

@@ -93,6 +93,7 @@ mod context;
 mod decide;
 mod error;
 mod event;
+mod evidence;
 pub mod extensions;
 pub mod facts;
 mod hash;
@@ -119,6 +120,7 @@ pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, Regi
 pub use decide::{Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, decide};
 pub use error::{DecisionError, IdError, ReferenceError, ScheduleError, Subject};
 pub use event::{Claim, Event, EventPayload, StreamId};
+pub use evidence::{FileEvidence, Sha256Digest};
 pub use facts::{Day, FactsError, ImprovementFacts, NcFacts, NcFactsVisitor, Stamp, decode_nc};
 pub use ids::{
     ActionId, ActionRef, Actor, ActorId, EventId, ImprovementId, ImprovementRef, NcRef,

@@ -126,13 +126,7 @@ pub struct ExternalLink {
     pub id: String,
 }
 
-/// A reference to evidence held elsewhere (a ticket, a file, a URL): the
-/// core never stores the evidence itself.
-#[derive(
-    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(transparent)]
-pub struct EvidenceRef(pub String);
+pub use crate::evidence::EvidenceRef;
 
 /// The correction and containment recorded under 10.2 a).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -43,6 +43,8 @@ pub struct TimeLimit {
 /// assert!(p.containment_required_for.contains(&Severity::Major));
 /// assert!(!p.containment_required_for.contains(&Severity::Minor));
 /// assert!(p.closure_approver_role.is_none());
+/// assert!(p.evidence_required_for_completion.contains(&Severity::Major));
+/// assert!(!p.evidence_required_for_verification.contains(&Severity::Minor));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -100,6 +102,18 @@ pub struct Policy {
     /// records them. Default: empty (no roles known).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub roles: BTreeMap<Role, BTreeSet<ActorId>>,
+    /// Severities whose corrective actions are completed only with
+    /// evidence (a document reference or a file record). Default: major
+    /// only (omitted from the JSON when it is the default, so a policy
+    /// written before schema 1.3 reads as the default).
+    #[serde(skip_serializing_if = "is_default_evidence")]
+    pub evidence_required_for_completion: BTreeSet<Severity>,
+    /// Severities whose passed verification results are recorded only with
+    /// evidence. A failed result never needs it: a failure only sends the
+    /// item back to analysis, and must never wait for a document. Default:
+    /// major only (omitted from the JSON when it is the default).
+    #[serde(skip_serializing_if = "is_default_evidence")]
+    pub evidence_required_for_verification: BTreeSet<Severity>,
 }
 
 /// The longest time limit a policy may set, in days (ten years): a limit
@@ -115,6 +129,15 @@ fn is_true(b: &bool) -> bool {
 
 fn is_default_backdating(limit: &Option<TimeLimit>) -> bool {
     *limit == DEFAULT_BACKDATING
+}
+
+fn is_default_evidence(set: &BTreeSet<Severity>) -> bool {
+    *set == default_evidence()
+}
+
+/// The severities that need evidence by default: major only.
+fn default_evidence() -> BTreeSet<Severity> {
+    BTreeSet::from([Severity::Major])
 }
 
 /// The default back-dating limit: none (both times are recorded).
@@ -135,6 +158,8 @@ impl Default for Policy {
             time_zone: IanaTimeZone::UTC,
             policy_approver_role: None,
             roles: BTreeMap::new(),
+            evidence_required_for_completion: default_evidence(),
+            evidence_required_for_verification: default_evidence(),
         }
     }
 }
@@ -148,7 +173,7 @@ impl Policy {
     /// The most permissive policy clause 10 allows: no segregation of duties,
     /// no containment requirement, no approver, no time limits, no
     /// required record of the similar-nonconformity check, no segregated
-    /// approvals, no back-dating limit.
+    /// approvals, no back-dating limit, no required evidence.
     pub fn permissive() -> Self {
         Self {
             segregation_of_duties: false,
@@ -163,6 +188,8 @@ impl Policy {
             time_zone: IanaTimeZone::UTC,
             policy_approver_role: None,
             roles: BTreeMap::new(),
+            evidence_required_for_completion: BTreeSet::new(),
+            evidence_required_for_verification: BTreeSet::new(),
         }
     }
 

@@ -73,9 +73,15 @@ impl IanaTimeZone {
         self.0 == chrono_tz::Tz::UTC
     }
 
-    /// The calendar date of `at` in this zone.
+    /// The calendar date of `at` in this zone. At the very ends of the
+    /// calendar, where the local date would fall outside chrono's range,
+    /// it is the UTC date (never a panic).
     pub fn date_of(&self, at: DateTime<Utc>) -> NaiveDate {
-        at.with_timezone(&self.0).date_naive()
+        use chrono::Offset as _;
+        let utc = at.naive_utc();
+        let offset = self.0.offset_from_utc_datetime(&utc).fix();
+        utc.checked_add_offset(offset)
+            .map_or_else(|| at.date_naive(), |local| local.date())
     }
 
     /// The first instant of `date` in this zone (midnight, or the end of a

@@ -793,7 +793,12 @@ pub fn render_workflow_markdown() -> String {
          - every event keeps the effective time the caller states (`at`) and, when the caller \
            gives it, the time it was recorded by the caller's clock (`recorded_at`), with the \
            actor's roles; the policy may limit back-dating (`max_backdating`, warn or refuse; \
-           default none).\n\n\
+           default none);\n\
+         - completing a corrective action, and recording a passed check, carry evidence (a \
+           document reference, or a file record: SHA-256, size, name, time attached) for the \
+           severities the policy names (`evidence_required_for_completion`, \
+           `evidence_required_for_verification`, default: major nonconformities); a failed check \
+           never needs it.\n\n\
          ## The policy in force (register level)\n\n\
          The policy is part of the register: adopting one (`adopt_policy`, `isms policy set`) \
          records a `policy_adopted.v1` event in the register's own stream (`policy`), with the \

@@ -7,6 +7,7 @@ mod docs;
 mod effectiveness;
 mod equivalence;
 mod errors;
+mod evidence;
 mod extensions;
 mod policy;
 mod replay;

@@ -130,7 +130,7 @@ fn unauthorised_access_incident_verified_by_six_months_without_recurrence() {
                 check: 0,
                 passed: true,
                 notes: None,
-                evidence: vec![],
+                evidence: vec![isms_core::EvidenceRef::document("restore test log")],
             },
         )
         .unwrap_err();
@@ -154,7 +154,7 @@ fn unauthorised_access_incident_verified_by_six_months_without_recurrence() {
                 check: 0,
                 passed: true,
                 notes: None,
-                evidence: vec![],
+                evidence: vec![isms_core::EvidenceRef::document("restore test log")],
             },
         )
         .unwrap_err();

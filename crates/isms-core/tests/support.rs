@@ -171,7 +171,7 @@ impl Desk {
             Command::CompleteAction {
                 nonconformity: nc,
                 action,
-                evidence: vec![EvidenceRef("ticket/CHG-1".into())],
+                evidence: vec![EvidenceRef::document("ticket/CHG-1")],
             },
         );
     }
@@ -209,7 +209,7 @@ impl Desk {
                 check,
                 passed,
                 notes: None,
-                evidence: vec![],
+                evidence: vec![EvidenceRef::document("verification record")],
             },
         )
     }

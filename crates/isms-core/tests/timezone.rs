@@ -179,7 +179,31 @@ fn overdue_checks_follow_the_local_calendar() {
     assert_eq!(states("Australia/Sydney", at), CheckState::Overdue);
 }
 
+/// The ends of the calendar have a date in every zone, never a panic (an
+/// importer's "nothing before" floor is `DateTime::MIN_UTC`).
+#[test]
+fn the_ends_of_the_calendar_have_a_date_in_every_zone() {
+    for name in TIME_ZONES {
+        let z: IanaTimeZone = name.parse().unwrap();
+        assert_eq!(
+            z.date_of(DateTime::<Utc>::MIN_UTC),
+            DateTime::<Utc>::MIN_UTC.date_naive()
+        );
+        assert_eq!(
+            z.date_of(DateTime::<Utc>::MAX_UTC),
+            DateTime::<Utc>::MAX_UTC.date_naive()
+        );
+    }
+}
+
 proptest! {
+    /// The date of an instant is the date of its local time there.
+    #[test]
+    fn date_of_is_the_local_date(zone in time_zone(), secs in -2_000_000_000i64..6_000_000_000) {
+        let at = DateTime::<Utc>::from_timestamp(secs, 0).unwrap();
+        prop_assert_eq!(zone.date_of(at), at.with_timezone(&zone.tz()).date_naive());
+    }
+
     /// A day starts where the date changes: the first instant of a date is
     /// on it, the instant before is on the day before, in every test zone,
     /// on any date including DST-change days.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use isms_core::{
-    ActionDecision, ActionId, Actor, ActorId, AnalysisMethod, Command, Context, Event,
+    ActionDecision, ActionId, Actor, ActorId, AnalysisMethod, Command, Context, Event, EvidenceRef,
     ImprovementId, ImprovementSource, IsmsChange, IsmsChangeKind, MAX_ITEMS, NonconformityId,
     Period, Policy, Priority, ProposeImprovement, Register, RejectionReason, ReportNonconformity,
     RequirementRef, RootCause, Severity, VerificationSchedule,
@@ -634,7 +634,10 @@ impl Engine {
                     check: i as u32,
                     passed,
                     notes: None,
-                    evidence: Vec::new(),
+                    evidence: vec![EvidenceRef::Document(format!(
+                        "verification record {}/{i}",
+                        short(id.as_uuid().as_u128())
+                    ))],
                 };
                 if !self.exec(&record, at, verifier.clone())? {
                     return Ok(());
@@ -806,7 +809,10 @@ impl Engine {
             let complete = Command::CompleteAction {
                 nonconformity: id,
                 action,
-                evidence: Vec::new(),
+                evidence: vec![EvidenceRef::Document(format!(
+                    "CHG-{}",
+                    short(action.as_uuid().as_u128())
+                ))],
             };
             push(&mut steps, done, complete, owner_actor);
             last_done = last_done.max(done);
@@ -936,4 +942,11 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Six hex digits from the random end of an identifier: a plausible ticket
+/// number that costs the generator no draw (so registers of a seed stay
+/// what they were).
+fn short(id: u128) -> String {
+    format!("{:06X}", id & 0xFF_FFFF)
 }

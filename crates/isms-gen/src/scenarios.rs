@@ -136,7 +136,7 @@ fn complete(nc: NonconformityId, action: ActionId, evidence: &str) -> Command {
     Command::CompleteAction {
         nonconformity: nc,
         action,
-        evidence: vec![EvidenceRef(evidence.into())],
+        evidence: vec![EvidenceRef::document(evidence)],
     }
 }
 
@@ -162,7 +162,7 @@ fn check(nc: NonconformityId, index: u32, passed: bool, notes: &str) -> Command 
         check: index,
         passed,
         notes: Some(notes.into()),
-        evidence: Vec::new(),
+        evidence: vec![EvidenceRef::document(format!("check record {index}"))],
     }
 }
 

@@ -158,6 +158,11 @@ columns! {
     /// When the last check was recorded.
     VerificationDate = "verification_date", "Verification date", DateTime, false,
         ["verified on", "date verified", "effectiveness check date", "verification done on"];
+    /// Evidence of the last recorded check, separated by `;`: document
+    /// references as given, files as `NAME (N bytes, sha256:HEX, attached
+    /// TIME)`. On import it backs every check the row records.
+    VerificationEvidence = "verification_evidence", "Verification evidence", Text, false,
+        ["evidence of verification", "verification proof", "effectiveness evidence"];
     /// When it was closed.
     Closed = "closed", "Closed", DateTime, false,
         ["closed on", "closure date", "date closed", "close date", "closed date"];
@@ -207,7 +212,8 @@ columns! {
     /// When the action was completed.
     Completed = "completed", "Completed", DateTime, true,
         ["completion date", "completed on", "date completed", "done date", "implemented on", "implementation date"];
-    /// Evidence of implementation, separated by `;`.
+    /// Evidence of implementation, separated by `;`: document references
+    /// as given, files as `NAME (N bytes, sha256:HEX, attached TIME)`.
     Evidence = "evidence", "Evidence", Text, true,
         ["evidence of implementation", "proof", "evidence reference"];
     /// When the action was cancelled.

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use isms_core::replay::{self, ReplayError, Replayer};
 use isms_core::{
     ActionDecision, ActionId, ActionStatus, Actor, ActorId, AnalysisMethod, Command, Event,
-    EvidenceRef, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register, RejectionReason,
-    ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
+    EvidenceRef, IanaTimeZone, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register,
+    RejectionReason, ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
 };
 use isms_store::{AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, StreamAppend};
 
@@ -21,7 +21,7 @@ use crate::columns::{
 };
 use crate::error::{FileError, ImportError, Location, Problem, ProblemKind, Problems};
 use crate::parse::{
-    DateOrder, Stamp, midnight, parse_date, parse_schedule, parse_stamp, split_list,
+    DateOrder, Stamp, day_start, parse_date, parse_schedule, parse_stamp, split_list,
 };
 use crate::read::{Budget, Encoding, Raw, Table, read_tables};
 use crate::words::{ACTION_STATUS, CATEGORY, METHOD, NC_STATE, OUTCOME, Outcome, SEVERITY, SOURCE};
@@ -452,7 +452,8 @@ fn check_fixed(f: &FixedValue, order: Option<DateOrder>) -> Result<(), ProblemKi
             .map(drop)
             .map_err(|e| bad(e.to_string())),
         c => match c.kind() {
-            ColumnKind::Date => parse_date(&raw, order).map(drop),
+            // Only whether it reads: the zone changes which date, not that.
+            ColumnKind::Date => parse_date(&raw, order, isms_core::IanaTimeZone::UTC).map(drop),
             ColumnKind::DateTime => parse_stamp(&raw, order).map(drop),
             ColumnKind::Number => match v.parse::<u32>() {
                 Ok(_) => Ok(()),
@@ -799,6 +800,8 @@ struct Reader<'g> {
     layouts: &'g [Layout],
     rows: &'g [RowRef],
     order: Option<DateOrder>,
+    /// The organisation's time zone, whose calendar the dates are.
+    zone: IanaTimeZone,
     problems: Problems,
 }
 
@@ -894,7 +897,7 @@ impl<'g> Reader<'g> {
 
     fn date(&mut self, c: Column) -> Option<chrono::NaiveDate> {
         let raw = self.raw(c)?;
-        match parse_date(raw, self.order) {
+        match parse_date(raw, self.order, self.zone) {
             Ok(s) => Some(s),
             Err(k) => {
                 self.fail(c, k);
@@ -1001,11 +1004,13 @@ impl Importer<'_, '_, '_, '_> {
 
     #[allow(clippy::too_many_lines)]
     fn import_group(&mut self, tables: &[Table], layouts: &[Layout], g: &Group) {
+        let zone = self.options.policy.time_zone;
         let mut rd = Reader {
             tables,
             layouts,
             rows: &g.rows,
             order: self.options.date_order,
+            zone: self.options.policy.time_zone,
             problems: Problems::default(),
         };
         let first_loc = rd.loc(g.rows[0], None);
@@ -1066,6 +1071,10 @@ impl Importer<'_, '_, '_, '_> {
         let checks = rd.number(Column::ChecksRecorded);
         let outcome = rd.word(Column::VerificationResult, &OUTCOME);
         let v_date = rd.stamp(Column::VerificationDate);
+        let v_evidence: Vec<EvidenceRef> = rd
+            .text(Column::VerificationEvidence)
+            .map(|s| evidence_of(&s))
+            .unwrap_or_default();
         let closed = rd.stamp(Column::Closed);
         let rejected = rd.stamp(Column::Rejected);
         let rejection_reason = rd.text(Column::RejectionReason);
@@ -1080,6 +1089,7 @@ impl Importer<'_, '_, '_, '_> {
                 layouts,
                 rows: std::slice::from_ref(&r),
                 order: self.options.date_order,
+                zone: self.options.policy.time_zone,
                 problems: Problems::default(),
             };
             let aref = ar.text(Column::ActionRef);
@@ -1133,13 +1143,7 @@ impl Importer<'_, '_, '_, '_> {
             let reschedule_reason = ar.text(Column::RescheduleReason);
             let evidence = ar
                 .text(Column::Evidence)
-                .map(|s| {
-                    s.split([';', '\n'])
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(|p| EvidenceRef(p.to_owned()))
-                        .collect()
-                })
+                .map(|s| evidence_of(&s))
                 .unwrap_or_default();
             let cancel_reason = ar.text(Column::CancelReason);
             let location = ar.loc(r, layouts[r.table].pos(Column::Action));
@@ -1154,7 +1158,7 @@ impl Importer<'_, '_, '_, '_> {
             actions.push(ActionRow {
                 existing: existing_action,
                 id: ActionId::v7_from_parts(
-                    planned.map_or(0, |s| s.key().timestamp_millis().max(0) as u64),
+                    planned.map_or(0, |s| s.key(zone).timestamp_millis().max(0) as u64),
                     entropy,
                 ),
                 description,
@@ -1185,7 +1189,7 @@ impl Importer<'_, '_, '_, '_> {
             None => NonconformityId::v7_from_parts(
                 reported
                     .or(detected)
-                    .map_or(0, |s| s.key().timestamp_millis().max(0) as u64),
+                    .map_or(0, |s| s.key(zone).timestamp_millis().max(0) as u64),
                 self.next_entropy(),
             ),
         };
@@ -1283,7 +1287,7 @@ impl Importer<'_, '_, '_, '_> {
                         severity,
                         requirements,
                         owner,
-                        detected_at: detected.unwrap_or(at).key(),
+                        detected_at: detected.unwrap_or(at).key(zone),
                         external_deadline,
                         links: Vec::new(),
                         extensions,
@@ -1601,7 +1605,7 @@ impl Importer<'_, '_, '_, '_> {
             .map(|p| Actor::new(p.verifier.clone()));
         if wants_verification && !has_plan {
             let sched = match &follow_up {
-                Some(s) => match parse_schedule(s, self.options.date_order) {
+                Some(s) => match parse_schedule(s, self.options.date_order, zone) {
                     Ok(x) => Some(x),
                     Err(k) => {
                         fail(&mut problems, rd.loc_of(Column::FollowUp), k);
@@ -1610,7 +1614,7 @@ impl Importer<'_, '_, '_, '_> {
                 },
                 None => match v_date {
                     Some(d) => Some(VerificationSchedule::once(match d {
-                        Stamp::Exact(t) => t.date_naive(),
+                        Stamp::Exact(t) => zone.date_of(t),
                         Stamp::Day(d) => d,
                     })),
                     None => {
@@ -1693,7 +1697,7 @@ impl Importer<'_, '_, '_, '_> {
                         let (stamp, floating) = if last && v_date.is_some() {
                             (v_date, false)
                         } else {
-                            (Some(Stamp::Exact(midnight(dates[i as usize]))), true)
+                            (Some(Stamp::Exact(day_start(dates[i as usize], zone))), true)
                         };
                         let mut s = step(
                             7,
@@ -1704,7 +1708,7 @@ impl Importer<'_, '_, '_, '_> {
                                 check: i,
                                 passed,
                                 notes: None,
-                                evidence: Vec::new(),
+                                evidence: v_evidence.clone(),
                             },
                             "record the verification result",
                             rd.loc_of(Column::VerificationResult),
@@ -1802,7 +1806,7 @@ impl Importer<'_, '_, '_, '_> {
         let mut last_finish = floor;
         steps.sort_by_key(|s| s.order);
         for s in &mut steps {
-            let mut key = s.stamp.map_or(last_key, Stamp::key).max(floor);
+            let mut key = s.stamp.map_or(last_key, |x| x.key(zone)).max(floor);
             if s.order == 7 {
                 key = key.max(last_finish);
             }
@@ -1831,10 +1835,10 @@ impl Importer<'_, '_, '_, '_> {
                 (Some(Stamp::Exact(t)), false) => t,
                 (Some(Stamp::Exact(t)), true) => t.max(cursor),
                 (Some(Stamp::Day(d)), _) => {
-                    if cursor.date_naive() == d {
+                    if zone.date_of(cursor) == d {
                         cursor
                     } else {
-                        midnight(d)
+                        day_start(d, zone)
                     }
                 }
                 (None, _) => cursor.max(s.key),
@@ -1923,4 +1927,15 @@ impl Importer<'_, '_, '_, '_> {
             location: first_loc,
         });
     }
+}
+
+/// The pieces of evidence in a cell, separated by `;` or line breaks: text
+/// of a file record's shape is that file record
+/// ([`EvidenceRef::from_summary`]), anything else a document reference.
+fn evidence_of(cell: &str) -> Vec<EvidenceRef> {
+    cell.split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(EvidenceRef::from_summary)
+        .collect()
 }

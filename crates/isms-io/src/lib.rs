@@ -12,6 +12,11 @@
 //!   autofilter, and typed date cells. A CSV cell a spreadsheet program
 //!   would run as a formula (it starts with one of [`FORMULA_TRIGGERS`]) is
 //!   written with a leading `'`, which the import takes off again.
+//! - **Provenance** ([`export_csv_with`], [`export_xlsx_with`],
+//!   [`read_provenance`]): where an export came from, as field/value rows
+//!   under [`PROVENANCE_HEADER`], in a third CSV file or a
+//!   [`PROVENANCE_SHEET`]; the fields are the caller's (the `isms` command
+//!   line writes the chain head and checkpoint of the register).
 //! - **Import** ([`plan_import`]): headers are matched to [`Column`]s case-
 //!   and punctuation-insensitively, with synonyms and an explicit
 //!   [`MappingFile`]; the [`ColumnMapping`] used is returned for printing.
@@ -95,7 +100,8 @@ pub use columns::{
 pub use docs::columns_markdown;
 pub use error::{FileError, ImportError, Location, Problem, ProblemKind};
 pub use export::{
-    ACTIONS_SHEET, CsvExport, FORMULA_TRIGGERS, NONCONFORMITIES_SHEET, export_csv, export_xlsx,
+    ACTIONS_SHEET, CsvExport, FORMULA_TRIGGERS, NONCONFORMITIES_SHEET, PROVENANCE_HEADER,
+    PROVENANCE_SHEET, export_csv, export_csv_with, export_xlsx, export_xlsx_with, read_provenance,
 };
 pub use import::{
     DEFAULT_SOURCE, IMPORT_REFERENCE, ImportOptions, ImportPlan, Input, NOT_RECORDED, PlannedItem,

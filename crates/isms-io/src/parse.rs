@@ -2,7 +2,7 @@
 //! follow-up schedules, lists.
 
 use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use isms_core::{Period, PeriodUnit, RecurrenceEnd, VerificationSchedule};
+use isms_core::{IanaTimeZone, Period, PeriodUnit, RecurrenceEnd, VerificationSchedule};
 
 use crate::error::ProblemKind;
 use crate::read::Raw;
@@ -21,22 +21,27 @@ pub enum DateOrder {
 pub(crate) enum Stamp {
     /// A date and time (UTC).
     Exact(DateTime<Utc>),
-    /// A date only: the import places it at the latest of midnight and the
-    /// item's previous event on that day.
+    /// A date only, a day of the organisation (its time zone,
+    /// `Policy::time_zone`): the import places it at the latest of the
+    /// day's first instant there and the item's previous event on that day.
     Day(NaiveDate),
 }
 
 impl Stamp {
-    pub fn key(self) -> DateTime<Utc> {
+    /// Its instant: a day's is the day's first instant in `zone`.
+    pub fn key(self, zone: IanaTimeZone) -> DateTime<Utc> {
         match self {
             Stamp::Exact(t) => t,
-            Stamp::Day(d) => midnight(d),
+            Stamp::Day(d) => day_start(d, zone),
         }
     }
 }
 
-pub(crate) fn midnight(d: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN))
+/// The first instant of the organisation's day `d` (midnight in `zone`, or
+/// the end of a DST gap that skips midnight).
+pub(crate) fn day_start(d: NaiveDate, zone: IanaTimeZone) -> DateTime<Utc> {
+    zone.start_of(d)
+        .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
 }
 
 /// An Excel serial date (1900 date system): 1 is 1900-01-01, and the
@@ -77,10 +82,15 @@ pub(crate) fn parse_stamp(raw: &Raw, order: Option<DateOrder>) -> Result<Stamp, 
     }
 }
 
-/// Reads a calendar date (a time of day, if any, is ignored).
-pub(crate) fn parse_date(raw: &Raw, order: Option<DateOrder>) -> Result<NaiveDate, ProblemKind> {
+/// Reads a calendar date; an instant gives its date in `zone`, the
+/// organisation's time zone.
+pub(crate) fn parse_date(
+    raw: &Raw,
+    order: Option<DateOrder>,
+    zone: IanaTimeZone,
+) -> Result<NaiveDate, ProblemKind> {
     parse_stamp(raw, order).map(|s| match s {
-        Stamp::Exact(t) => t.date_naive(),
+        Stamp::Exact(t) => zone.date_of(t),
         Stamp::Day(d) => d,
     })
 }
@@ -170,6 +180,7 @@ fn parse_stamp_text(s: &str, order: Option<DateOrder>) -> Result<Stamp, ProblemK
 pub(crate) fn parse_schedule(
     s: &str,
     order: Option<DateOrder>,
+    zone: IanaTimeZone,
 ) -> Result<VerificationSchedule, ProblemKind> {
     let bad = |why: &str| ProblemKind::BadValue {
         value: s.to_owned(),
@@ -179,7 +190,7 @@ pub(crate) fn parse_schedule(
     };
     let text = s.trim().to_lowercase();
     let date = |t: &str| {
-        parse_date(&Raw::Text(t.trim().to_owned()), order)
+        parse_date(&Raw::Text(t.trim().to_owned()), order, zone)
             .map_err(|_| bad("a date is not readable"))
     };
     let period = |count: &str, unit: &str| -> Result<Period, ProblemKind> {

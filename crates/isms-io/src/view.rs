@@ -206,6 +206,11 @@ fn nc_cells(register: &Register, nc: &Nonconformity) -> Vec<Cell> {
             Column::ChecksRecorded => Cell::opt(plan, |_| Cell::Number(results.len() as u32)),
             Column::VerificationResult => Cell::opt(outcome, |o| Cell::text(OUTCOME.word(o))),
             Column::VerificationDate => Cell::opt(results.last(), |r| Cell::at(r.at)),
+            Column::VerificationEvidence => {
+                Cell::opt(results.last().filter(|r| !r.evidence.is_empty()), |r| {
+                    Cell::text(evidence_text(&r.evidence))
+                })
+            }
             Column::Closed => Cell::opt(nc.closure.as_ref(), |c| Cell::at(c.at)),
             Column::Rejected => Cell::opt(nc.rejection.as_ref(), |r| Cell::at(r.at)),
             Column::RejectionReason => Cell::opt(nc.rejection.as_ref(), |r| {
@@ -245,17 +250,20 @@ fn action_cells(a: &CorrectiveAction, row: &mut Vec<Cell>) {
             Column::ActionStatus => Cell::text(ACTION_STATUS.word(a.status)),
             Column::Started => Cell::opt(a.started_at, Cell::at),
             Column::Completed => Cell::opt(a.completed_at, Cell::at),
-            Column::Evidence => Cell::text(
-                a.evidence
-                    .iter()
-                    .map(|e| e.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            Column::Evidence => Cell::text(evidence_text(&a.evidence)),
             Column::Cancelled => Cell::opt(a.cancelled_at, Cell::at),
             Column::CancelReason => Cell::opt(a.cancel_reason.as_ref(), |r| Cell::text(r.clone())),
             _ => Cell::Empty,
         };
         row.push(cell);
     }
+}
+
+/// Evidence in one cell: each piece's summary, joined by `; `.
+fn evidence_text(evidence: &[isms_core::EvidenceRef]) -> String {
+    evidence
+        .iter()
+        .map(isms_core::EvidenceRef::summary)
+        .collect::<Vec<_>>()
+        .join("; ")
 }

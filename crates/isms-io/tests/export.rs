@@ -201,3 +201,87 @@ fn xlsx_writes_formula_like_titles_as_strings() {
         .collect();
     assert_eq!(titles, expected);
 }
+
+/// Where an export came from travels in a third CSV file and a third
+/// sheet, neutralised like every cell, and reads back exactly; the data
+/// files and a workbook without the sheet have none, and the workbook with
+/// it imports as before.
+#[test]
+fn provenance_travels_beside_the_tables_and_reads_back_exactly() {
+    let r = register();
+    let fields = vec![
+        ("head_position", "42".to_owned()),
+        ("verified", "false".to_owned()),
+        ("problem", "=HYPERLINK(\"http://x\",\"y\")".to_owned()),
+    ];
+    let expected: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    let csv = isms_io::export_csv_with(&r, &fields).unwrap();
+    let file = csv.provenance.clone().unwrap();
+    let text = std::str::from_utf8(&file).unwrap();
+    assert!(
+        text.starts_with("\u{FEFF}Provenance field,Value\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("problem,\"'=HYPERLINK("), "{text}");
+    assert_eq!(
+        isms_io::read_provenance("p.csv", &file).unwrap(),
+        Some(expected.clone())
+    );
+    assert_eq!(
+        isms_io::read_provenance("n.csv", &csv.nonconformities).unwrap(),
+        None
+    );
+    assert_eq!(export_csv(&r).unwrap().provenance, None);
+    // The data files are those of the plain export.
+    assert_eq!(csv.nonconformities, export_csv(&r).unwrap().nonconformities);
+
+    let xlsx = isms_io::export_xlsx_with(&r, &fields).unwrap();
+    assert_eq!(
+        isms_io::read_provenance("r.xlsx", &xlsx).unwrap(),
+        Some(expected)
+    );
+    let plain = export_xlsx(&r).unwrap();
+    assert_eq!(isms_io::read_provenance("r.xlsx", &plain).unwrap(), None);
+    let book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(&xlsx)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            ACTIONS_SHEET,
+            NONCONFORMITIES_SHEET,
+            isms_io::PROVENANCE_SHEET
+        ]
+    );
+    // A register a spreadsheet can carry whole (one analysis each).
+    let mut config = isms_gen::GeneratorConfig::new(30, 7);
+    config.shape.ineffective = 0.0;
+    let r = isms_gen::generate(&config).unwrap().register;
+    let xlsx = isms_io::export_xlsx_with(&r, &fields).unwrap();
+    let options = isms_io::ImportOptions::new(isms_core::Actor::new(
+        isms_core::ActorId::new("import").unwrap(),
+    ));
+    let input = [isms_io::Input {
+        name: "r.xlsx",
+        bytes: &xlsx,
+    }];
+    let plan =
+        isms_io::plan_import(&isms_core::Register::new(), &input, &options, &mut |_| {}).unwrap();
+    assert_eq!(plan.created(), 30);
+    assert_eq!(
+        isms_io::RegisterView::of(&plan.register),
+        isms_io::RegisterView::of(&r)
+    );
+}
+
+/// A provenance table longer than any export writes is refused, not read.
+#[test]
+fn a_provenance_file_of_a_thousand_rows_is_refused() {
+    let mut text = String::from("Provenance field,Value\r\n");
+    for i in 0..1000 {
+        text.push_str(&format!("field{i},value\r\n"));
+    }
+    let err = isms_io::read_provenance("p.csv", text.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("at most 64 rows"), "{err}");
+}

@@ -8,3 +8,4 @@ mod fuzz;
 mod messy;
 mod package;
 mod roundtrip;
+mod timezone;

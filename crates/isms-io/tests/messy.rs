@@ -49,12 +49,38 @@ fn file_error(r: Result<ImportPlan, ImportError>) -> FileError {
 /// A legacy register the way people keep one: semicolons, a byte-order
 /// mark, synonyms for every header, day-first dates, a quoted line break,
 /// and empty rows at the end.
-const LEGACY: &str = "\u{FEFF}Finding ID;Issue;Severity;Origin;Responsible;Date found;Immediate action;Root cause;Cause category;Corrective action;Actionee;Target date;Status;Completion date;Similar cases\r\n\
-CAR-17;Backup restore never tested;Major;Internal audit;ops-lead;13/01/2026;Ran a restore by hand;No restore test in the backup procedure;process;\"Schedule monthly restore tests;\nrecord results\";backup-admin;27/02/2026;done;20/02/2026;none found on the other sites\r\n\
-CAR-18;Visitor log incomplete;minor;Self-identified;facilities;2026-01-20;;Reception not briefed;people;Train reception staff;reception;31.03.2026;in progress;;no other reception affected\r\n\
-CAR-19;Old firewall rule;Minor;monitoring;net-lead;2026-02-02T10:30:00Z;;;;;;;;;\r\n\
-;;;;;;;;;;;;;;\r\n\
-;;;;;;;;;;;;;;\r\n";
+const LEGACY: &str = "\u{FEFF}Finding ID;Issue;Severity;Origin;Responsible;Date found;Immediate action;Root cause;Cause category;Corrective action;Actionee;Target date;Status;Completion date;Similar cases;Proof\r\n\
+CAR-17;Backup restore never tested;Major;Internal audit;ops-lead;13/01/2026;Ran a restore by hand;No restore test in the backup procedure;process;\"Schedule monthly restore tests;\nrecord results\";backup-admin;27/02/2026;done;20/02/2026;none found on the other sites;restore log RT-2026-02\r\n\
+CAR-18;Visitor log incomplete;minor;Self-identified;facilities;2026-01-20;;Reception not briefed;people;Train reception staff;reception;31.03.2026;in progress;;no other reception affected;\r\n\
+CAR-19;Old firewall rule;Minor;monitoring;net-lead;2026-02-02T10:30:00Z;;;;;;;;;;\r\n\
+;;;;;;;;;;;;;;;\r\n\
+;;;;;;;;;;;;;;;\r\n";
+
+#[test]
+fn a_major_done_action_without_evidence_is_refused_at_its_row_unless_the_policy_waives_it() {
+    let without = LEGACY.replace("restore log RT-2026-02", "");
+    let found = problems(import("car.csv", without.as_bytes()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].location.row, Some(2));
+    assert!(
+        matches!(&found[0].kind, ProblemKind::Refused { error, .. } if error.code() == "evidence_required"),
+        "{found:?}"
+    );
+    let mut waived = options();
+    waived.policy.evidence_required_for_completion.clear();
+    let plan = import_with("car.csv", without.as_bytes(), &waived).unwrap();
+    assert!(
+        plan.register.nonconformities()[0].actions[0]
+            .evidence
+            .is_empty()
+    );
+    // With the column, the evidence is recorded as a document reference.
+    let plan = import("car.csv", LEGACY.as_bytes()).unwrap();
+    assert_eq!(
+        plan.register.nonconformities()[0].actions[0].evidence,
+        [isms_core::EvidenceRef::document("restore log RT-2026-02")]
+    );
+}
 
 #[test]
 fn legacy_register_with_synonyms_semicolons_bom_and_quoted_newlines_imports() {

@@ -288,7 +288,8 @@ pub struct OverdueVerifications {
     pub nonconformities: u64,
     /// Checks of those plans dated before `T`'s date (the population).
     pub checks_due: u64,
-    /// Of these, without a result at `T`.
+    /// Of these, without a result, or a record that the check was missed,
+    /// at `T`.
     pub overdue: u64,
 }
 

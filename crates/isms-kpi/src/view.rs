@@ -102,8 +102,8 @@ pub struct KpiView {
     pub(crate) plan_attempt: Vec<u32>,
     pub(crate) check_start: Vec<u32>,
     pub(crate) check_due: Vec<i32>,
-    /// When the check's result was recorded (`NEVER` if not, or if the plan
-    /// was superseded before any result).
+    /// When the check's result, or its record as missed, was recorded
+    /// (`NEVER` if neither, or if the plan was superseded before any result).
     pub(crate) check_result: Vec<i64>,
     // Corrective actions, in register order; those of nonconformity `i`
     // are `action_start[i]..action_start[i + 1]`.
@@ -488,6 +488,13 @@ impl NcFactsVisitor for KpiViewBuilder {
 
     fn result(&mut self, result: ResultFacts) {
         self.item.results.push(result);
+    }
+
+    // A check recorded as missed, with its reason, is accounted for: the
+    // check columns treat it like a result (it is neither due nor overdue
+    // after it is recorded), and nothing else reads `results`.
+    fn missed(&mut self, missed: ResultFacts) {
+        self.item.results.push(missed);
     }
 
     fn action(

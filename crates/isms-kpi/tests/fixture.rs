@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use isms_core::{
-    ActionDecision, ActionId, Actor, ActorId, AnalysisMethod, Command, Context, ImprovementId,
-    ImprovementSource, NcState, NonconformityId, Period, Policy, Priority, ProposeImprovement,
-    Register, RejectionReason, ReportNonconformity, RequirementRef, RootCause, RootCauseCategory,
-    Severity, Source, VerificationSchedule,
+    ActionDecision, ActionId, Actor, ActorId, AnalysisMethod, Command, Context, EvidenceRef,
+    ImprovementId, ImprovementSource, NcState, NonconformityId, Period, Policy, Priority,
+    ProposeImprovement, Register, RejectionReason, ReportNonconformity, RequirementRef, RootCause,
+    RootCauseCategory, Severity, Source, VerificationSchedule,
 };
 use isms_kpi::{
     AgeBucket, Detail, KpiId, KpiReport, KpiView, Measure, ReportOptions, RequirementCount, Status,
@@ -151,7 +151,7 @@ impl Builder {
             Command::CompleteAction {
                 nonconformity: nc,
                 action,
-                evidence: vec![],
+                evidence: vec![EvidenceRef::document("change record")],
             },
         );
     }
@@ -203,7 +203,7 @@ impl Builder {
                 check,
                 passed,
                 notes: None,
-                evidence: vec![],
+                evidence: vec![EvidenceRef::document("check record")],
             },
         );
     }
@@ -919,4 +919,56 @@ fn by_requirement_projected_onto_nis2_through_the_catalogue() {
         },
     };
     assert!(direct.project(&backup, "nis2").len() <= targets.len());
+}
+
+/// Issue 16: a check recorded as missed (with its reason) is accounted for,
+/// not overdue. One minor nonconformity, monthly checks on 2026-02-01,
+/// 2026-03-01 and 2026-04-01; check 0 recorded as missed on 2026-02-02.
+/// By hand, as of 2026-03-10 12:00: checks dated before that day are 0 and
+/// 1 (population 2); 0 is missed, 1 has nothing, so 1 is overdue. As of
+/// 2026-02-10: only check 0 is due, and it is missed: none overdue. Before
+/// the missed check was recorded (2026-02-01 18:00 is still its own day,
+/// so take 2026-02-02 08:00): check 0 is overdue.
+#[test]
+fn a_missed_check_is_not_an_overdue_verification() {
+    let mut b = Builder {
+        register: Register::new(),
+        policy: Policy::default(),
+        n: 0,
+    };
+    let nc = b.report(
+        at(2026, 1, 5, 9),
+        Severity::Minor,
+        Source::Monitoring,
+        &["iso27001:2022/A.8.13"],
+    );
+    b.analyse(
+        nc,
+        at(2026, 1, 6, 9),
+        &[RootCauseCategory::Technology],
+        true,
+    );
+    let a = b.plan(nc, at(2026, 1, 6, 10), day(2026, 1, 20));
+    b.complete(nc, a, at(2026, 1, 15, 9));
+    b.verify_plan(
+        nc,
+        at(2026, 1, 16, 9),
+        VerificationSchedule::recurring_count(day(2026, 2, 1), Period::months(1), 3),
+    );
+    b.run(
+        at(2026, 2, 2, 10),
+        "verifier",
+        Command::RecordMissedCheck {
+            nonconformity: nc,
+            check: 0,
+            reason: "Restore lab unavailable".into(),
+        },
+    );
+    let view = KpiView::new(&b.register);
+    let before = view.overdue_verifications(&Window::year_to(at(2026, 2, 2, 8)).unwrap());
+    assert_eq!((before.checks_due, before.overdue), (1, 1));
+    let after = view.overdue_verifications(&Window::year_to(at(2026, 2, 10, 12)).unwrap());
+    assert_eq!((after.checks_due, after.overdue), (1, 0));
+    let later = view.overdue_verifications(&Window::year_to(at(2026, 3, 10, 12)).unwrap());
+    assert_eq!((later.checks_due, later.overdue), (2, 1));
 }

@@ -75,6 +75,6 @@ pub use mapping::{
     CatalogOptions, MappingOptions, export_catalog, export_mapping_collection, relationship_value,
 };
 pub use poam::{
-    OSCAL_VERSION, POAM_FORMAT, PoamOptions, ROLES, export_poam, export_poam_selection,
-    observation_method, risk_status,
+    OSCAL_VERSION, POAM_FORMAT, PROVENANCE_PROP_PREFIX, PoamOptions, ROLES, export_poam,
+    export_poam_selection, observation_method, read_provenance, risk_status,
 };

@@ -44,6 +44,41 @@ pub struct PoamOptions<'c> {
     /// The catalogue that decides which requirement references target a
     /// control (those get an OSCAL `finding`).
     pub catalog: &'c Catalog,
+    /// Where the register came from, as field/value pairs: each becomes a
+    /// `metadata` prop in [`NS`] named `provenance-FIELD` (underscores as
+    /// hyphens), read back by [`read_provenance`]. The fields are the
+    /// caller's (the `isms` command line writes the chain head and the
+    /// checkpoint of the register it exported).
+    pub provenance: Vec<(String, String)>,
+}
+
+/// The prefix of the `metadata` props that carry
+/// [`PoamOptions::provenance`].
+pub const PROVENANCE_PROP_PREFIX: &str = "provenance-";
+
+/// The provenance fields of a POA&M ([`PoamOptions::provenance`]): the
+/// `metadata` props in [`NS`] whose names start with
+/// [`PROVENANCE_PROP_PREFIX`], in document order, the prefix taken off and
+/// hyphens turned back into underscores. Empty for a POA&M without any
+/// (another tool's, or one exported without provenance).
+pub fn read_provenance(document: &Value) -> Vec<(String, String)> {
+    document
+        .get("plan-of-action-and-milestones")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("props"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("ns").and_then(Value::as_str) == Some(NS))
+        .filter_map(|p| {
+            let name = p
+                .get("name")?
+                .as_str()?
+                .strip_prefix(PROVENANCE_PROP_PREFIX)?;
+            let value = p.get("value")?.as_str()?;
+            Some((name.replace('-', "_"), value.to_owned()))
+        })
+        .collect()
 }
 
 impl Default for PoamOptions<'static> {
@@ -53,6 +88,7 @@ impl Default for PoamOptions<'static> {
             version: "1".into(),
             last_modified: None,
             catalog: Catalog::shipped(),
+            provenance: Vec::new(),
         }
     }
 }
@@ -153,6 +189,15 @@ pub fn export_poam_selection<'a>(
         .iter()
         .map(|(id, title)| json!({"id": id, "title": title}))
         .collect();
+    let mut metadata_props = vec![prop("format", POAM_FORMAT)];
+    metadata_props.extend(options.provenance.iter().map(|(name, value)| {
+        // OSCAL strings have no surrounding white space and one line.
+        let value = one_line(value.trim());
+        prop(
+            &format!("{PROVENANCE_PROP_PREFIX}{}", name.replace('_', "-")),
+            &value,
+        )
+    }));
     let mut poam = Map::new();
     poam.insert("uuid".into(), json!(ex.d.uuid(&format!("poam/{ids}"))));
     poam.insert(
@@ -162,7 +207,7 @@ pub fn export_poam_selection<'a>(
             "last-modified": date_time(last_modified),
             "version": options.version,
             "oscal-version": OSCAL_VERSION,
-            "props": [prop("format", POAM_FORMAT)],
+            "props": metadata_props,
             "roles": roles,
             "parties": parties,
         }),

@@ -90,6 +90,38 @@ fn poam_of_seed_scenarios_and_generated_registers_validates() {
     }
 }
 
+/// The provenance props `isms export` adds to the metadata keep the
+/// document valid, a problem text with punctuation and a line break included.
+#[test]
+fn poam_with_provenance_props_validates() {
+    let Some(dir) = oscal_dir() else { return };
+    let v = validator(&dir, "oscal_poam_schema.json");
+    let options = PoamOptions {
+        provenance: vec![
+            ("head_position".into(), "42".into()),
+            ("head_hash".into(), "ab".repeat(32)),
+            ("verified".into(), "false".into()),
+            (
+                "problem".into(),
+                " hash chain broken at position 3: the row\nwas edited; ".into(),
+            ),
+            ("exported_at".into(), "2026-06-01T12:00:00Z".into()),
+            ("checkpoint_key_id".into(), "0123456789abcdef".into()),
+        ],
+        ..PoamOptions::default()
+    };
+    let doc = export_poam(&seed(), &options).unwrap();
+    assert_valid(&v, &doc, "a POA&M with provenance props");
+    let read = isms_oscal::read_provenance(&doc);
+    assert_eq!(read.len(), 6);
+    assert_eq!(read[0], ("head_position".to_owned(), "42".to_owned()));
+    // One line, no surrounding space: what OSCAL strings allow.
+    assert_eq!(
+        read[3].1,
+        "hash chain broken at position 3: the row was edited;"
+    );
+}
+
 #[test]
 fn mapping_collection_validates() {
     let Some(dir) = oscal_dir() else { return };

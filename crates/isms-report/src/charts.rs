@@ -18,6 +18,7 @@ use plotters::prelude::*;
 use crate::error::ReportError;
 use crate::escape::escape_html;
 use crate::series::{AgeingBar, BacklogPoint, ParetoBar, PointCount, RatePoint, ThemeCount};
+use isms_core::IanaTimeZone;
 
 /// A drawn chart.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,8 +162,9 @@ fn percent(x: f64) -> String {
 }
 
 /// Opened and closed per month (solid and outlined bars) and open at month
-/// end (a line with markers).
-pub fn backlog_chart(points: &[BacklogPoint]) -> Result<Chart, ReportError> {
+/// end (a line with markers); the months are those of `zone`, which the
+/// axis names.
+pub fn backlog_chart(points: &[BacklogPoint], zone: IanaTimeZone) -> Result<Chart, ReportError> {
     let title = "Backlog trend";
     let description = match (points.first(), points.last()) {
         (Some(first), Some(last)) => {
@@ -194,7 +196,7 @@ pub fn backlog_chart(points: &[BacklogPoint]) -> Result<Chart, ReportError> {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_desc("Month (UTC)")
+            .x_desc(format!("Month ({zone})"))
             .y_desc("Nonconformities (count)")
             .x_label_formatter(&|x| label_at(&labels, *x))
             .label_style((FONT, 13))
@@ -414,13 +416,15 @@ pub fn pareto_chart(bars: &[ParetoBar]) -> Result<Chart, ReportError> {
 
 /// A rate at each month end against its green and amber thresholds (a
 /// dashed and a dotted line, each labelled). Months without data leave a
-/// gap in the line.
+/// gap in the line. The month ends are those of `zone`, which the axis
+/// names.
 pub fn rate_chart(
     id: &'static str,
     title: &str,
     points: &[RatePoint],
     target: Option<isms_kpi::Target>,
     trend_window_days: u32,
+    zone: IanaTimeZone,
 ) -> Result<Chart, ReportError> {
     let with_data: Vec<&RatePoint> = points.iter().filter(|p| p.percent.is_some()).collect();
     let mut description = format!(
@@ -462,7 +466,7 @@ pub fn rate_chart(
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_desc("Month end (UTC)")
+            .x_desc(format!("Month end ({zone})"))
             .y_desc("Rate (%)")
             .y_labels(6)
             .x_label_formatter(&|x| label_at(&labels, *x))
@@ -663,9 +667,9 @@ mod tests {
 
     #[test]
     fn empty_series_still_draw() {
-        assert!(backlog_chart(&[]).is_ok());
+        assert!(backlog_chart(&[], IanaTimeZone::UTC).is_ok());
         assert!(pareto_chart(&[]).is_ok());
-        assert!(rate_chart("r", "Rate", &[], None, 90).is_ok());
+        assert!(rate_chart("r", "Rate", &[], None, 90, IanaTimeZone::UTC).is_ok());
         assert!(nis2_chart(&[], 0).is_ok());
         assert!(theme_chart(&[]).is_ok());
     }

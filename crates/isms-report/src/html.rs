@@ -18,6 +18,7 @@ const CSS: &str = r#"
 :root { --ink:#222; --muted:#555; --rule:#c8c8c8; --green:#1b7f3b; --amber:#b36b00; --red:#b3261e; --grey:#6b6b6b; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); margin: 0 auto; max-width: 1100px; padding: 24px 32px; line-height: 1.4; font-size: 15px; background: #fff; }
+.unverified { border: 4px solid var(--red); background: #fdecea; color: var(--red); padding: 10px 14px; margin-bottom: 16px; font-weight: 700; }
 header { border-bottom: 3px solid var(--ink); margin-bottom: 16px; padding-bottom: 8px; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 21px; border-bottom: 1px solid var(--rule); padding-bottom: 4px; margin-top: 28px; }
@@ -86,6 +87,14 @@ pub(crate) fn render(pack: &ReviewPack) -> Result<String, ReportError> {
 }
 
 fn header(h: &mut String, pack: &ReviewPack) {
+    if let Some(problem) = &pack.unverified {
+        let _ = writeln!(
+            h,
+            "<div class=\"unverified\" role=\"alert\" id=\"unverified\">UNVERIFIED: the register this report was made from does not verify ({}). \
+             Its figures may rest on data changed outside the register's own commands.</div>",
+            e(problem)
+        );
+    }
     let _ = write!(h, "<header>\n<h1>{}</h1>\n", e(&pack.title));
     if let Some(org) = &pack.organisation {
         let _ = writeln!(h, "<p class=\"meta\"><strong>{}</strong></p>", e(org));
@@ -95,8 +104,8 @@ fn header(h: &mut String, pack: &ReviewPack) {
         "<p class=\"meta\">As of <strong>{}</strong>. Period: {} to {} ({} days). \
          ISO/IEC 27001:2022 clauses 9.3 (inputs on nonconformities, corrective actions and their trends) and 10.</p>\n</header>\n",
         text::instant(pack.as_of()),
-        text::date(pack.period_start()),
-        text::date(pack.as_of()),
+        text::date(pack.period_start(), pack.time_zone),
+        text::date(pack.as_of(), pack.time_zone),
         pack.kpis.window_days
     );
 }
@@ -177,7 +186,7 @@ fn omitted<T>(h: &mut String, t: &Table<T>) {
 
 fn backlog(h: &mut String, pack: &ReviewPack) -> Result<(), ReportError> {
     h.push_str("<section id=\"backlog\">\n<h2>Backlog and ageing</h2>\n");
-    let chart = backlog_chart(&pack.backlog)?;
+    let chart = backlog_chart(&pack.backlog, pack.time_zone)?;
     let rows: Vec<Vec<String>> = pack
         .backlog
         .iter()
@@ -312,7 +321,7 @@ fn effectiveness(h: &mut String, pack: &ReviewPack) -> Result<(), ReportError> {
         let k = pack.kpi(kpi);
         let name = k.map_or(kpi.name(), |k| k.name.as_str());
         let target = k.and_then(|k| k.target);
-        let chart = rate_chart(id, name, points, target, w)?;
+        let chart = rate_chart(id, name, points, target, w, pack.time_zone)?;
         figure(
             h,
             &chart,
@@ -337,7 +346,7 @@ fn effectiveness(h: &mut String, pack: &ReviewPack) -> Result<(), ReportError> {
                     e(&r.reference),
                     e(&r.title),
                     r.attempt.to_string(),
-                    text::date(r.concluded_at),
+                    text::date(r.concluded_at, pack.time_zone),
                 ]
             })
             .collect();
@@ -361,7 +370,7 @@ fn effectiveness(h: &mut String, pack: &ReviewPack) -> Result<(), ReportError> {
                     e(&r.reference),
                     e(&r.title),
                     e(r.recurrence_of.as_deref().unwrap_or("(not in register)")),
-                    text::date(r.reported_at),
+                    text::date(r.reported_at, pack.time_zone),
                 ]
             })
             .collect();
@@ -452,7 +461,9 @@ fn improvements(h: &mut String, pack: &ReviewPack) {
                     e(&r.title),
                     text::improvement_source(r.source).to_owned(),
                     text::priority(r.priority).to_owned(),
-                    r.realised_at.map(text::date).unwrap_or_default(),
+                    r.realised_at
+                        .map(|t| text::date(t, pack.time_zone))
+                        .unwrap_or_default(),
                     e(r.measured_effect.as_deref().unwrap_or("")),
                 ]
             })
@@ -524,7 +535,7 @@ fn changes(h: &mut String, pack: &ReviewPack) {
             .iter()
             .map(|c| {
                 vec![
-                    text::date(c.at),
+                    text::date(c.at, pack.time_zone),
                     e(&c.from),
                     text::change_kind(c.kind).to_owned(),
                     e(&c.description),
@@ -553,8 +564,8 @@ fn definitions(h: &mut String, pack: &ReviewPack) {
         text::instant(pack.as_of()),
     );
     h.push_str("<ul>\n");
-    for c in text::CONVENTIONS {
-        let _ = writeln!(h, "<li>{}</li>", e(c));
+    for c in text::conventions(pack.time_zone) {
+        let _ = writeln!(h, "<li>{}</li>", e(&c));
     }
     h.push_str("</ul>\n<dl class=\"defs\">\n");
     for k in &pack.kpis.kpis {

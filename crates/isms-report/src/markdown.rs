@@ -13,6 +13,14 @@ use crate::text::{self, TILE_KPIS};
 /// Renders the pack as Markdown.
 pub(crate) fn render(pack: &ReviewPack) -> String {
     let mut s = String::with_capacity(64 * 1024);
+    if let Some(problem) = &pack.unverified {
+        let _ = writeln!(
+            s,
+            "> **UNVERIFIED**: the register this report was made from does not verify ({}). \
+             Its figures may rest on data changed outside the register's own commands.\n",
+            m(problem)
+        );
+    }
     let _ = writeln!(s, "# {}\n", m(&pack.title));
     if let Some(org) = &pack.organisation {
         let _ = writeln!(s, "**{}**\n", m(org));
@@ -21,8 +29,8 @@ pub(crate) fn render(pack: &ReviewPack) -> String {
         s,
         "As of **{}**. Period: {} to {} ({} days).\n",
         text::instant(pack.as_of()),
-        text::date(pack.period_start()),
-        text::date(pack.as_of()),
+        text::date(pack.period_start(), pack.time_zone),
+        text::date(pack.as_of(), pack.time_zone),
         pack.kpis.window_days
     );
 
@@ -130,7 +138,7 @@ pub(crate) fn render(pack: &ReviewPack) -> String {
                 m(&r.reference),
                 m(&r.title),
                 r.attempt.to_string(),
-                text::date(r.concluded_at),
+                text::date(r.concluded_at, pack.time_zone),
             ]
         })
         .collect();
@@ -154,7 +162,7 @@ pub(crate) fn render(pack: &ReviewPack) -> String {
                 m(&r.reference),
                 m(&r.title),
                 m(r.recurrence_of.as_deref().unwrap_or("(not in register)")),
-                text::date(r.reported_at),
+                text::date(r.reported_at, pack.time_zone),
             ]
         })
         .collect();
@@ -230,7 +238,9 @@ pub(crate) fn render(pack: &ReviewPack) -> String {
                 m(&r.title),
                 text::improvement_source(r.source).to_owned(),
                 text::priority(r.priority).to_owned(),
-                r.realised_at.map(text::date).unwrap_or_default(),
+                r.realised_at
+                    .map(|t| text::date(t, pack.time_zone))
+                    .unwrap_or_default(),
                 m(r.measured_effect.as_deref().unwrap_or("")),
             ]
         })
@@ -286,7 +296,7 @@ pub(crate) fn render(pack: &ReviewPack) -> String {
         .iter()
         .map(|c| {
             vec![
-                text::date(c.at),
+                text::date(c.at, pack.time_zone),
                 m(&c.from),
                 text::change_kind(c.kind).to_owned(),
                 m(&c.description),
@@ -312,8 +322,8 @@ pub(crate) fn render(pack: &ReviewPack) -> String {
         text::instant(pack.period_start()),
         text::instant(pack.as_of()),
     );
-    for c in text::CONVENTIONS {
-        let _ = writeln!(s, "- {}", m(c));
+    for c in text::conventions(pack.time_zone) {
+        let _ = writeln!(s, "- {}", m(&c));
     }
     s.push('\n');
     for k in &pack.kpis.kpis {

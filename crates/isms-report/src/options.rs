@@ -145,6 +145,11 @@ pub struct ReportOptions<'a> {
     /// The organisation's time zone (`Policy::time_zone`): what is overdue,
     /// on time and in which month is judged on its calendar. Default UTC.
     pub time_zone: isms_core::IanaTimeZone,
+    /// Set when the register the report is made from did not verify (the
+    /// `isms` command line's `--allow-unverified`): what was wrong. The
+    /// report then opens with a banner saying that its figures may rest on
+    /// data changed outside the register's own commands. Default: none.
+    pub unverified: Option<String>,
 }
 
 impl Default for ReportOptions<'static> {
@@ -160,6 +165,7 @@ impl Default for ReportOptions<'static> {
             max_rows: DEFAULT_MAX_ROWS,
             catalog: Catalog::shipped(),
             time_zone: isms_core::IanaTimeZone::UTC,
+            unverified: None,
         }
     }
 }

@@ -141,8 +141,14 @@ pub struct ReviewPack {
     pub title: String,
     /// The organisation (user text).
     pub organisation: Option<String>,
+    /// What was wrong with the register's chain, when the report was made
+    /// from one that did not verify ([`crate::ReportOptions::unverified`]).
+    pub unverified: Option<String>,
     /// The paper the print stylesheet targets.
     pub paper: Paper,
+    /// The organisation's time zone: the dates shown, the months of the
+    /// charts and what is overdue are on its calendar.
+    pub time_zone: isms_core::IanaTimeZone,
     /// Every KPI as of `T` over the period, with status.
     pub kpis: KpiReport,
     /// The backlog trend, per month of the period.
@@ -258,6 +264,7 @@ impl ReviewPack {
             options.window_days,
             options.trend_window_days,
             &options.targets,
+            options.time_zone,
         )?;
 
         // Open items, ranked by risk.
@@ -395,7 +402,9 @@ impl ReviewPack {
         Ok(Self {
             title: options.title.clone(),
             organisation: options.organisation.clone(),
+            unverified: options.unverified.clone(),
             paper: options.paper,
+            time_zone: options.time_zone,
             kpis,
             backlog,
             ageing,

@@ -5,9 +5,9 @@
 
 use std::cmp::Reverse;
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use isms_catalog::{Catalog, ItemKind, Theme};
-use isms_core::{RequirementRef, RootCauseCategory, Severity};
+use isms_core::{IanaTimeZone, RequirementRef, RootCauseCategory, Severity};
 use isms_kpi::{
     AgeBucket, Ageing, BacklogTrend, KpiId, KpiReport, KpiView, Measure, OpenItem,
     RequirementCounts, RequirementProjection, RootCausePareto, Status, Targets,
@@ -18,7 +18,7 @@ use crate::error::ReportError;
 /// One month of the backlog trend.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BacklogPoint {
-    /// The calendar month, `YYYY-MM` (UTC).
+    /// The calendar month, `YYYY-MM`, in the organisation's time zone.
     pub month: String,
     /// Nonconformities reported in the month (within the period).
     pub opened: u64,
@@ -123,17 +123,26 @@ pub fn pareto_series(pareto: &RootCausePareto) -> Vec<ParetoBar> {
         .collect()
 }
 
-/// The months of the period `[as_of - window_days, as_of]`, from the one
-/// holding the start to the one holding `as_of` (the months of the backlog
-/// trend), each with its end instant: the last nanosecond of the month, or
-/// `as_of` for the month holding it. Empty if the window is out of range.
-pub fn month_ends(as_of: DateTime<Utc>, window_days: u32) -> Vec<(String, DateTime<Utc>)> {
-    let start = as_of - Duration::days(i64::from(window_days));
-    let (mut y, mut m) = (start.year(), start.month());
+/// The months of the period `[as_of - window_days, as_of]` on the calendar
+/// of `zone` (the organisation's time zone, `Policy::time_zone`), from the
+/// one holding the start to the one holding `as_of` (the months of the
+/// backlog trend), each with its end instant: the last nanosecond before
+/// the next month starts in `zone`, or `as_of` for the month holding it.
+/// Empty if the window is out of range.
+pub fn month_ends(
+    as_of: DateTime<Utc>,
+    window_days: u32,
+    zone: IanaTimeZone,
+) -> Vec<(String, DateTime<Utc>)> {
+    let Some(start) = as_of.checked_sub_signed(Duration::days(i64::from(window_days))) else {
+        return Vec::new();
+    };
+    let (first, last) = (zone.date_of(start), zone.date_of(as_of));
+    let (mut y, mut m) = (first.year(), first.month());
     let mut out = Vec::new();
-    while (y, m) <= (as_of.year(), as_of.month()) {
+    while (y, m) <= (last.year(), last.month()) {
         let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-        let Some(next) = Utc.with_ymd_and_hms(ny, nm, 1, 0, 0, 0).single() else {
+        let Some(next) = NaiveDate::from_ymd_opt(ny, nm, 1).and_then(|d| zone.start_of(d)) else {
             break;
         };
         let end = (next - Duration::nanoseconds(1)).min(as_of);
@@ -193,27 +202,29 @@ fn rate_point(month: &str, as_of: DateTime<Utc>, report: &KpiReport, id: KpiId) 
 }
 
 /// Evaluates the on-time and effectiveness rates as of each month end of
-/// the period (see [`month_ends`]), each over the trailing
-/// `trend_window_days`, with one [`KpiView`] for all months.
+/// the period in `zone` (see [`month_ends`]), each over the trailing
+/// `trend_window_days` and judged on `zone`'s calendar, with one
+/// [`KpiView`] for all months.
 pub fn rate_series(
     view: &KpiView,
     as_of: DateTime<Utc>,
     window_days: u32,
     trend_window_days: u32,
     targets: &Targets,
+    zone: IanaTimeZone,
 ) -> Result<RateSeries, ReportError> {
     let options = isms_kpi::ReportOptions {
         window_days: trend_window_days,
         targets: targets.clone(),
         projection: None,
-        time_zone: isms_core::IanaTimeZone::UTC,
+        time_zone: zone,
     };
     let mut series = RateSeries {
         trend_window_days,
         on_time: Vec::new(),
         effectiveness: Vec::new(),
     };
-    for (month, end) in month_ends(as_of, window_days) {
+    for (month, end) in month_ends(as_of, window_days, zone) {
         let report = view.report(end, &options)?;
         series.on_time.push(rate_point(
             &month,
@@ -378,12 +389,13 @@ pub fn rank_by_risk(items: &mut [OpenItem]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use isms_kpi::{AgeBucketCount, BacklogMonth, ParetoRow, ProjectedCounts, RequirementCount};
 
     #[test]
     fn month_ends_cover_the_period_and_stop_at_t() {
         let t = Utc.with_ymd_and_hms(2025, 3, 15, 12, 0, 0).unwrap();
-        let ends = month_ends(t, 60); // from 2025-01-14
+        let ends = month_ends(t, 60, IanaTimeZone::UTC); // from 2025-01-14
         let labels: Vec<&str> = ends.iter().map(|(m, _)| m.as_str()).collect();
         assert_eq!(labels, ["2025-01", "2025-02", "2025-03"]);
         assert_eq!(
@@ -397,9 +409,50 @@ mod tests {
         assert_eq!(ends[2].1, t);
         // Across a year end; a one-day window at the first instant of a month.
         let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let labels: Vec<String> = month_ends(t, 1).into_iter().map(|(m, _)| m).collect();
+        let labels: Vec<String> = month_ends(t, 1, IanaTimeZone::UTC)
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect();
         assert_eq!(labels, ["2025-12", "2026-01"]);
-        assert_eq!(month_ends(t, 365).len(), 13);
+        assert_eq!(month_ends(t, 365, IanaTimeZone::UTC).len(), 13);
+    }
+
+    #[test]
+    fn month_ends_are_local_across_a_dst_change() {
+        // Los Angeles: PST (-8) in February, PDT (-7) from 8 March 2026.
+        let la: IanaTimeZone = "America/Los_Angeles".parse().unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 4, 1, 3, 0, 0).unwrap(); // 20:00 on 31 March there
+        let ends = month_ends(t, 40, la);
+        let labels: Vec<&str> = ends.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(labels, ["2026-02", "2026-03"]);
+        let ns = Duration::nanoseconds(1);
+        assert_eq!(
+            ends[0].1,
+            Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap() - ns
+        );
+        assert_eq!(ends[1].1, t);
+        let ends = month_ends(Utc.with_ymd_and_hms(2026, 4, 2, 0, 0, 0).unwrap(), 40, la);
+        assert_eq!(
+            ends[1].1,
+            Utc.with_ymd_and_hms(2026, 4, 1, 7, 0, 0).unwrap() - ns
+        );
+        // Auckland: 12:30 UTC on 30 April is 00:30 on 1 May (NZST, +12;
+        // summer time ended on 5 April).
+        let akl: IanaTimeZone = "Pacific/Auckland".parse().unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 4, 30, 12, 30, 0).unwrap();
+        let ends = month_ends(t, 40, akl);
+        let labels: Vec<&str> = ends.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(labels, ["2026-03", "2026-04", "2026-05"]);
+        assert_eq!(
+            ends[0].1,
+            Utc.with_ymd_and_hms(2026, 3, 31, 11, 0, 0).unwrap() - ns
+        );
+        assert_eq!(
+            ends[1].1,
+            Utc.with_ymd_and_hms(2026, 4, 30, 12, 0, 0).unwrap() - ns
+        );
+        // An instant outside the calendar's range gives no months, no panic.
+        assert!(month_ends(DateTime::<Utc>::MIN_UTC, 30, akl).is_empty());
     }
 
     #[test]
@@ -601,8 +654,8 @@ mod tests {
         let s = isms_gen::seed_scenarios(start).unwrap();
         let view = KpiView::new(&s.register);
         let t = Utc.with_ymd_and_hms(2026, 6, 30, 0, 0, 0).unwrap();
-        let r = rate_series(&view, t, 730, 730, &Targets::default()).unwrap();
-        assert_eq!(r.on_time.len(), month_ends(t, 730).len());
+        let r = rate_series(&view, t, 730, 730, &Targets::default(), IanaTimeZone::UTC).unwrap();
+        assert_eq!(r.on_time.len(), month_ends(t, 730, IanaTimeZone::UTC).len());
         let last = r.effectiveness.last().unwrap();
         // As in isms-kpi's doctest: two of three first-time-right over two years.
         assert_eq!((last.numerator, last.denominator), (2, 3));

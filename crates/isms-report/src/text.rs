@@ -3,7 +3,9 @@
 //! fixed vocabulary and numbers.
 
 use chrono::{DateTime, Utc};
-use isms_core::{ImprovementSource, ImprovementState, IsmsChangeKind, NcState, Priority, Severity};
+use isms_core::{
+    IanaTimeZone, ImprovementSource, ImprovementState, IsmsChangeKind, NcState, Priority, Severity,
+};
 use isms_kpi::{Direction, Kpi, KpiId, Measure, Status, Target, Unit};
 
 /// KPIs shown as tiles in the summary (the breakdowns are charts instead).
@@ -105,8 +107,9 @@ pub(crate) fn target_text(unit: Unit, direction: Direction, t: Target) -> String
     )
 }
 
-pub(crate) fn date(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
+/// The organisation's calendar date of `t` (in `zone`).
+pub(crate) fn date(t: DateTime<Utc>, zone: IanaTimeZone) -> String {
+    zone.date_of(t).format("%Y-%m-%d").to_string()
 }
 
 pub(crate) fn instant(t: DateTime<Utc>) -> String {
@@ -177,9 +180,11 @@ pub(crate) fn change_kind(k: IsmsChangeKind) -> &'static str {
 }
 
 /// What the conventions of every KPI are, in a few sentences.
-pub(crate) const CONVENTIONS: &[&str] = &[
-    "T is the instant the report is as of; the period is the window [T - W, T], both ends included. Only what was recorded at or before T counts: states come from the recorded history, due dates from the reschedules recorded by T.",
-    "Dates are UTC calendar dates; an action or check due on T's date is not yet overdue. Durations are in fractional days; medians and 90th percentiles interpolate linearly between closest ranks.",
-    "A ratio or duration over an empty population is \"no data\", never zero. Status: where higher is better, green at or above the green threshold, amber at or above the amber one, otherwise red; where lower is better, the same with at or below.",
-    "The on-time and effectiveness charts show, at each month end, the KPI over the trailing window stated on the chart. Annex A themes come from the catalogue's controls; the NIS2 projection follows the catalogue's crosswalks (through Implementing Regulation (EU) 2024/2690 where needed). Titles and owners are as now recorded.",
-];
+pub(crate) fn conventions(zone: IanaTimeZone) -> [String; 4] {
+    [
+        "T is the instant the report is as of; the period is the window [T - W, T], both ends included. Only what was recorded at or before T counts: states come from the recorded history, due dates from the reschedules recorded by T.".to_owned(),
+        format!("Dates are calendar dates in {zone}, the organisation's time zone (times are UTC); an action or check due on T's date is not yet overdue. Durations are in fractional days; medians and 90th percentiles interpolate linearly between closest ranks."),
+        "A ratio or duration over an empty population is \"no data\", never zero. Status: where higher is better, green at or above the green threshold, amber at or above the amber one, otherwise red; where lower is better, the same with at or below.".to_owned(),
+        "The on-time and effectiveness charts show, at each month end, the KPI over the trailing window stated on the chart. Annex A themes come from the catalogue's controls; the NIS2 projection follows the catalogue's crosswalks (through Implementing Regulation (EU) 2024/2690 where needed). Titles and owners are as now recorded.".to_owned(),
+    ]
+}

@@ -161,3 +161,99 @@ fn an_empty_register_reports_no_data() {
     let html = render(&register, t, &ReportOptions::default(), Format::Html).unwrap();
     assert_eq!(html.matches("<svg class=\"chart\"").count(), 7);
 }
+
+/// The rate charts' months are the organisation's months, as the backlog
+/// trend's are: at an instant that is a different month locally than in
+/// UTC (across the date line both ways, and across a DST change), each
+/// chart has one point per local month, the same months, each ending where
+/// the local month ends.
+#[test]
+fn the_rate_charts_take_the_months_of_the_policys_time_zone() {
+    use chrono::{TimeZone, Utc};
+    let (register, _) = generated(300, 7, 900);
+    let cases = [
+        // 14:00 UTC on 31 March 2026 is 01:00 on 1 April in Sydney (AEDT, +11).
+        (
+            "Australia/Sydney",
+            Utc.with_ymd_and_hms(2026, 3, 31, 14, 0, 0),
+        ),
+        // 12:30 UTC on 30 April is 00:30 on 1 May in Auckland (NZST, +12).
+        (
+            "Pacific/Auckland",
+            Utc.with_ymd_and_hms(2026, 4, 30, 12, 30, 0),
+        ),
+        // 03:00 UTC on 1 April is 20:00 on 31 March in Los Angeles (PDT,
+        // -7; the clocks went forward on 8 March).
+        (
+            "America/Los_Angeles",
+            Utc.with_ymd_and_hms(2026, 4, 1, 3, 0, 0),
+        ),
+    ];
+    for (zone, t) in cases {
+        let t = t.unwrap();
+        let zone: isms_core::IanaTimeZone = zone.parse().unwrap();
+        let options = ReportOptions {
+            window_days: 120,
+            trend_window_days: 120,
+            time_zone: zone,
+            ..ReportOptions::default()
+        };
+        let pack = ReviewPack::compute(&register, t, &options).unwrap();
+        let backlog: Vec<&str> = pack.backlog.iter().map(|p| p.month.as_str()).collect();
+        for (points, id) in [
+            (&pack.rates.on_time, KpiId::OnTimeActionCompletionRate),
+            (&pack.rates.effectiveness, KpiId::EffectivenessRate),
+        ] {
+            let months: Vec<&str> = points.iter().map(|p| p.month.as_str()).collect();
+            assert_eq!(months, backlog, "{zone}");
+            let last = points.last().unwrap();
+            assert_eq!(last.as_of, t, "{zone}");
+            if pack.rates.trend_window_days == pack.kpis.window_days {
+                let Measure::Ratio {
+                    numerator,
+                    denominator,
+                    ..
+                } = pack.kpi(id).unwrap().value
+                else {
+                    panic!("{id}")
+                };
+                assert_eq!((last.numerator, last.denominator), (numerator, denominator));
+            }
+            assert_eq!(last.month, zone.date_of(t).format("%Y-%m").to_string());
+            // Every earlier point is the last instant of its local month.
+            for p in &points[..points.len() - 1] {
+                let next = p.as_of + Duration::nanoseconds(1);
+                assert_eq!(zone.date_of(p.as_of).format("%Y-%m").to_string(), p.month);
+                assert_eq!(zone.date_of(next).format("%d").to_string(), "01", "{zone}");
+                assert_eq!(zone.start_of(zone.date_of(next)), Some(next), "{zone}");
+            }
+        }
+    }
+}
+
+/// The dates the report prints are the organisation's: the period, the
+/// chart axes and the conventions name its zone.
+#[test]
+fn the_report_prints_dates_in_the_policys_time_zone() {
+    use chrono::{TimeZone, Utc};
+    let (register, _) = seeds();
+    // 20:00 UTC on 29 June 2026 is 06:00 on 30 June in Sydney (AEST, +10).
+    let t = Utc.with_ymd_and_hms(2026, 6, 29, 20, 0, 0).unwrap();
+    let options = ReportOptions {
+        time_zone: "Australia/Sydney".parse().unwrap(),
+        ..ReportOptions::default()
+    };
+    let md = render(&register, t, &options, Format::Markdown).unwrap();
+    assert!(
+        md.contains("Period: 2025-06-30 to 2026-06-30 (365 days)"),
+        "{md}"
+    );
+    assert!(md.contains("Dates are calendar dates in Australia/Sydney"));
+    assert!(!md.contains("UTC calendar dates"));
+    let html = render(&register, t, &options, Format::Html).unwrap();
+    assert!(html.contains("Period: 2025-06-30 to 2026-06-30 (365 days)"));
+    assert!(html.contains("Month (Australia/Sydney)"));
+    assert!(html.contains("Month end (Australia/Sydney)"));
+    let utc = render(&register, t, &ReportOptions::default(), Format::Markdown).unwrap();
+    assert!(utc.contains("Period: 2025-06-29 to 2026-06-29 (365 days)"));
+}

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DocumentError;
+use crate::provenance::Provenance;
 use crate::{SCHEMA_MAJOR, SCHEMA_VERSION};
 
 /// A whole register as one exchange document: every nonconformity with its full history,
@@ -29,6 +30,11 @@ pub struct RegisterDocument {
     /// When the document was written, if the writer says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<DateTime<Utc>>,
+    /// Where the document came from, if the writer says: the chain head and the latest
+    /// signed checkpoint of the register it was exported from, and whether that register's
+    /// chain verified (since 1.3.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
     /// Every nonconformity, in order of reporting, as folded from `events`.
     pub nonconformities: Vec<Nonconformity>,
     /// Every improvement opportunity, in order of proposal, as folded from `events`.
@@ -49,6 +55,7 @@ impl RegisterDocument {
         Ok(Self {
             schema_version: SCHEMA_VERSION.to_owned(),
             generated_at: None,
+            provenance: None,
             nonconformities: register.nonconformities().to_vec(),
             improvements: register.improvements().to_vec(),
             events,
@@ -59,6 +66,13 @@ impl RegisterDocument {
     #[must_use]
     pub fn with_generated_at(mut self, at: DateTime<Utc>) -> Self {
         self.generated_at = Some(at);
+        self
+    }
+
+    /// The same document carrying where it came from.
+    #[must_use]
+    pub fn with_provenance(mut self, provenance: Provenance) -> Self {
+        self.provenance = Some(provenance);
         self
     }
 

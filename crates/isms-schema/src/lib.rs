@@ -96,6 +96,7 @@ pub mod compat;
 mod document;
 mod error;
 mod generate;
+mod provenance;
 mod transform;
 #[cfg(feature = "validate")]
 mod validate;
@@ -108,6 +109,7 @@ pub use document::RegisterDocument;
 pub use error::ValidationError;
 pub use error::{BundleError, DocumentError};
 pub use generate::{bundle_with_extensions, make_portable, schema_for};
+pub use provenance::{PROVENANCE_FIELDS, Provenance, ProvenanceCheckpoint, ProvenanceError};
 #[cfg(feature = "validate")]
 pub use validate::{DocumentValidator, Violation, check_metaschema, validate_document};
 

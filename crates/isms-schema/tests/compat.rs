@@ -216,8 +216,8 @@ fn release_rule() {
     ));
 }
 
-/// Reads `docs/schemas/released/<highest version>/`.
-fn last_release(dir: &Path) -> (String, BTreeMap<String, Value>) {
+/// The released versions under `docs/schemas/released/`, lowest first.
+fn released_versions(dir: &Path) -> Vec<String> {
     let released = dir.join("released");
     let mut versions: Vec<(u64, u64, u64, String)> = std::fs::read_dir(&released)
         .unwrap_or_else(|e| panic!("{}: {e}", released.display()))
@@ -228,9 +228,13 @@ fn last_release(dir: &Path) -> (String, BTreeMap<String, Value>) {
         })
         .collect();
     versions.sort();
-    let version = versions.pop().expect("at least one released bundle").3;
+    versions.into_iter().map(|v| v.3).collect()
+}
+
+/// Reads `docs/schemas/released/<version>/` without its index.
+fn read_release(dir: &Path, version: &str) -> BTreeMap<String, Value> {
     let mut files = BTreeMap::new();
-    for entry in std::fs::read_dir(released.join(&version)).unwrap() {
+    for entry in std::fs::read_dir(dir.join("released").join(version)).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "json") {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -238,7 +242,35 @@ fn last_release(dir: &Path) -> (String, BTreeMap<String, Value>) {
             files.insert(name, json);
         }
     }
+    files.remove("index.json");
+    files
+}
+
+/// Reads `docs/schemas/released/<highest version>/`.
+fn last_release(dir: &Path) -> (String, BTreeMap<String, Value>) {
+    let version = released_versions(dir)
+        .pop()
+        .expect("at least one released bundle");
+    let files = read_release(dir, &version);
     (version, files)
+}
+
+/// Each release keeps the rule against the one before it: a minor release
+/// (1.3.0's evidence records, 1.2.0's effectiveness rules) changes nothing
+/// a document of the previous one relies on, and breaking changes come
+/// with a major version and their CHANGELOG lines.
+#[test]
+fn every_release_is_compatible_with_the_one_before() {
+    let dir = crate::schemas_dir();
+    let changelog = std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap();
+    let versions = released_versions(&dir);
+    assert!(versions.len() >= 2, "{versions:?}");
+    for pair in versions.windows(2) {
+        let (old, new) = (read_release(&dir, &pair[0]), read_release(&dir, &pair[1]));
+        if let Err(e) = check_release(&pair[0], &old, &pair[1], &new, &changelog) {
+            panic!("{} -> {}: {e}", pair[0], pair[1]);
+        }
+    }
 }
 
 #[test]
@@ -249,10 +281,6 @@ fn bundle_is_compatible_with_the_last_release() {
         .into_iter()
         .filter(|f| f.role != FileRole::Index)
         .map(|f| (f.file_name, f.json))
-        .collect();
-    let released: BTreeMap<String, Value> = released
-        .into_iter()
-        .filter(|(k, _)| k != "index.json")
         .collect();
     let changelog = std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap();
     if let Err(e) = check_release(&version, &released, SCHEMA_VERSION, &current, &changelog) {

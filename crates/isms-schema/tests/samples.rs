@@ -208,6 +208,41 @@ pub fn sample_set() -> Vec<(DocumentKind, Value)> {
         to(&register_document(workload_events(3))),
     ));
     out.push((DocumentKind::Register, to(&register_document(Vec::new()))));
+    // Where an export came from (since 1.3.0): a verified one with its
+    // checkpoint, and an unverified one with the problem.
+    let exported_at = chrono::Utc
+        .with_ymd_and_hms(2026, 12, 31, 23, 0, 0)
+        .unwrap();
+    let provenance = isms_schema::Provenance {
+        head_position: 30,
+        head_hash: "0f".repeat(32),
+        checkpoint: Some(isms_schema::ProvenanceCheckpoint {
+            position: 30,
+            hash: "0f".repeat(32),
+            at: exported_at,
+            key_id: "0123456789abcdef".into(),
+            public_key: "ab".repeat(32),
+            signature: "cd".repeat(64),
+        }),
+        verified: true,
+        problem: None,
+        exported_at,
+    };
+    out.push((
+        DocumentKind::Register,
+        to(&register_document(workload_events(3)).with_provenance(provenance.clone())),
+    ));
+    out.push((
+        DocumentKind::Register,
+        to(
+            &register_document(workload_events(3)).with_provenance(isms_schema::Provenance {
+                checkpoint: None,
+                verified: false,
+                problem: Some("hash chain broken at position 3".into()),
+                ..provenance
+            }),
+        ),
+    ));
     out.push((
         DocumentKind::Register,
         to(&register_document(generated_events(30, 7))),

@@ -78,8 +78,10 @@ fn writers(url: &str) {
     let mut admin = setup(url);
     let app = url_as(url, APP);
     const SECONDS: &str = "10";
-    println!("| layout | writers | events | events/s | p50 ms | p99 ms | retries |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| layout | writers | events | events/s | p50 ms | p99 ms | retries | writers' CPU ms per event | load average (1 min) before, after |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     for shared in [false, true] {
         for n in [1usize, 4, 16] {
             let registers: Vec<RegisterId> = if shared {
@@ -89,6 +91,7 @@ fn writers(url: &str) {
                     .map(|i| new_register(&mut admin, &format!("d{n}-{i}")))
                     .collect()
             };
+            let load_before = load_average();
             let start = Instant::now();
             let children: Vec<_> = registers
                 .iter()
@@ -102,13 +105,14 @@ fn writers(url: &str) {
                 })
                 .collect();
             let mut latencies = Vec::new();
-            let (mut events, mut retries) = (0u64, 0u64);
+            let (mut events, mut retries, mut cpu_ms) = (0u64, 0u64, 0u64);
             for c in children {
                 let out = c.wait_with_output().unwrap();
                 assert!(out.status.success(), "a writer failed");
                 let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
                 events += v["events"].as_u64().unwrap();
                 retries += v["retries"].as_u64().unwrap();
+                cpu_ms += v["cpu_ms"].as_u64().unwrap_or(0);
                 latencies.extend(
                     v["latencies_us"]
                         .as_array()
@@ -120,7 +124,7 @@ fn writers(url: &str) {
             let elapsed = start.elapsed().as_secs_f64();
             latencies.sort_unstable();
             println!(
-                "| {} | {n} | {events} | {:.0} | {:.2} | {:.2} | {retries} |",
+                "| {} | {n} | {events} | {:.0} | {:.2} | {:.2} | {retries} | {:.2} | {load_before}, {} |",
                 if shared {
                     "one register"
                 } else {
@@ -129,10 +133,20 @@ fn writers(url: &str) {
                 events as f64 / elapsed,
                 percentile(&latencies, 0.50) as f64 / 1000.0,
                 percentile(&latencies, 0.99) as f64 / 1000.0,
+                cpu_ms as f64 / events.max(1) as f64,
+                load_average(),
             );
             std::io::stdout().flush().unwrap();
         }
     }
+}
+
+/// The 1-minute load average (`/proc/loadavg`), or `?`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// One CSV field, quoted.

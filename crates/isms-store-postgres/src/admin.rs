@@ -204,8 +204,8 @@ impl Admin {
         tx.commit().map_err(|e| pg_err(&label, "grant", e))
     }
 
-    /// Deletes a register with all its events, claims, requests and
-    /// projections, in one transaction. This is the one way rows leave the
+    /// Deletes a register with all its events, claims, requests,
+    /// checkpoints and projections, in one transaction. This is the one way rows leave the
     /// log; keep a dump (`pg_dump`) or a register document first.
     ///
     /// # Errors
@@ -224,6 +224,7 @@ impl Admin {
             "items",
             "requests",
             "claims",
+            "checkpoints",
             "events",
             "register_access",
         ] {

@@ -15,6 +15,12 @@
 //!   transaction, with the rows of [`isms_store::projection::ItemRow`];
 //! - many registers in one database ([`RegisterId`]), kept apart by
 //!   row-level security ([`Admin::grant`]);
+//! - signed checkpoints per register: with a key
+//!   ([`PgStore::with_signer`]) every append records a checkpoint of its
+//!   new head in its own transaction; reads check from the latest
+//!   checkpoint to the head ([`PgStore::verify_tail`]), `isms verify`
+//!   everything ([`PgStore::verify_full`]), with SQLite's code
+//!   (`isms_store::audit`);
 //! - `LISTEN/NOTIFY` on every append ([`Listener`]);
 //! - migrations recorded in `isms.schema_version` ([`Admin::migrate`]).
 //!
@@ -64,6 +70,7 @@
 //!   `docs/ARCHITECTURE.md`).
 
 mod admin;
+mod checkpoints;
 mod listen;
 mod register;
 mod schema;

@@ -152,6 +152,47 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         USING (register = (SELECT isms.session_register()))
         WITH CHECK (register = (SELECT isms.session_register()));
     "#,
+    // 2: signed checkpoints and the head a session last checked, per
+    // register (the SQLite store's schema 5).
+    r#"
+    -- The head a session last walked the chain to: where the next
+    -- incremental check starts when no trusted checkpoint is later. Not
+    -- evidence (the owner can change it); a signed checkpoint is.
+    ALTER TABLE isms.registers
+        ADD COLUMN verified_position bigint NOT NULL DEFAULT 0,
+        ADD COLUMN verified_hash     bytea  NOT NULL DEFAULT decode(repeat('00', 32), 'hex')
+                                     CHECK (length(verified_hash) = 32);
+
+    -- Chain heads signed with an Ed25519 key kept outside the database
+    -- (isms_store::Checkpoint, its JSON in `body`). Append-only like the log.
+    CREATE TABLE isms.checkpoints (
+        register text   NOT NULL REFERENCES isms.registers,
+        position bigint NOT NULL CHECK (position >= 0),
+        key_id   text   NOT NULL,
+        body     text   NOT NULL,
+        PRIMARY KEY (register, position, key_id)
+    );
+    CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON isms.checkpoints
+    FOR EACH ROW EXECUTE FUNCTION isms.refuse_change();
+    ALTER TABLE isms.checkpoints ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY own_register ON isms.checkpoints
+        USING (register = (SELECT isms.session_register()))
+        WITH CHECK (register = (SELECT isms.session_register()));
+
+    -- Roles granted a register before this migration get the new
+    -- privileges too.
+    DO $$
+    DECLARE r name;
+    BEGIN
+        FOR r IN SELECT DISTINCT a.role_name FROM isms.register_access a
+                 JOIN pg_roles p ON p.rolname = a.role_name
+        LOOP
+            EXECUTE format('GRANT SELECT, INSERT ON isms.checkpoints TO %I', r);
+            EXECUTE format('GRANT UPDATE (verified_position, verified_hash) ON isms.registers TO %I', r);
+        END LOOP;
+    END
+    $$;
+    "#,
 ];
 
 /// The schema version this build writes and reads: the number of
@@ -163,8 +204,9 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 pub(crate) const ROLE_PRIVILEGES: &str = "
     GRANT USAGE ON SCHEMA isms TO {role};
     GRANT SELECT ON isms.schema_version, isms.register_access TO {role};
-    GRANT SELECT, UPDATE (head_position, head_hash) ON isms.registers TO {role};
-    GRANT SELECT, INSERT ON isms.events, isms.claims, isms.requests TO {role};
+    GRANT SELECT, UPDATE (head_position, head_hash, verified_position, verified_hash)
+        ON isms.registers TO {role};
+    GRANT SELECT, INSERT ON isms.events, isms.claims, isms.requests, isms.checkpoints TO {role};
     GRANT SELECT, INSERT, UPDATE, DELETE ON isms.items, isms.kpi_facts TO {role};
     GRANT EXECUTE ON FUNCTION isms.session_register() TO {role};
 ";

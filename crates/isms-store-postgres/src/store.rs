@@ -8,14 +8,14 @@ use isms_core::{Claim, Event, Item, RefKind, StreamId};
 use isms_store::append::{AppendState, PlannedEvent, plan_append};
 use isms_store::projection::{ItemRow, Touched, decode_facts, decode_item};
 use isms_store::{
-    AppendBatch, AppendError, Appended, BreakKind, ChainHash, ChainHead, ChainWalk, EventStore,
-    Facts, ItemFilter, ItemKind, OpenError, ReadError, RecordedRequest, RequestId, RequestRecord,
+    AppendBatch, AppendError, Appended, ChainHash, ChainHead, CheckpointSigner, EventStore, Facts,
+    ItemFilter, ItemKind, OpenError, ReadError, RecordedRequest, RequestId, RequestRecord,
     Selection, StoredEvent, Verified, VerifyError,
 };
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use postgres::{Client, Config, IsolationLevel, NoTls, Statement};
+use postgres::{Client, Config, NoTls, Statement};
 
 use crate::admin::check_schema;
 use crate::register::RegisterId;
@@ -27,9 +27,11 @@ use crate::register::RegisterId;
 /// refuses the rows of every other register to a role that was not granted
 /// them ([`crate::Admin::grant`]), whatever SQL is sent.
 pub struct PgStore {
-    client: RefCell<Session>,
-    register: RegisterId,
-    label: PathBuf,
+    pub(crate) client: RefCell<Session>,
+    pub(crate) register: RegisterId,
+    pub(crate) label: PathBuf,
+    /// Signs a checkpoint of the new head in every append's transaction.
+    pub(crate) signer: Option<CheckpointSigner>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -42,13 +44,13 @@ impl std::fmt::Debug for PgStore {
 }
 
 /// A connection with its prepared statements.
-struct Session {
-    client: Client,
+pub(crate) struct Session {
+    pub(crate) client: Client,
     statements: HashMap<&'static str, Statement>,
 }
 
 impl Session {
-    fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+    pub(crate) fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
@@ -119,11 +121,11 @@ impl std::error::Error for ServerError {
     }
 }
 
-fn to_sql(n: u64) -> i64 {
+pub(crate) fn to_sql(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn from_sql(n: i64) -> u64 {
+pub(crate) fn from_sql(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
@@ -137,7 +139,8 @@ fn claim_kind(claim: Claim) -> i16 {
 
 const HEAD_FOR_UPDATE: &str =
     "SELECT head_position, head_hash FROM isms.registers WHERE register = $1 FOR UPDATE";
-const HEAD: &str = "SELECT head_position, head_hash FROM isms.registers WHERE register = $1";
+pub(crate) const HEAD: &str =
+    "SELECT head_position, head_hash FROM isms.registers WHERE register = $1";
 const STREAM_VERSION: &str = "SELECT coalesce(max(sequence), 0)::bigint FROM isms.events
      WHERE register = $1 AND stream = $2";
 const CLAIM_HOLDER: &str = "SELECT stream FROM isms.claims WHERE register = $1 AND claim = $2";
@@ -165,6 +168,9 @@ const RECORD_REQUEST: &str = "INSERT INTO isms.requests
      (register, request_id, fingerprint, first_position, last_position, warnings)
      VALUES ($1, $2, $3, $4, $5, $6)";
 const NOTIFY: &str = "SELECT pg_notify($1, $2)";
+pub(crate) const INSERT_CHECKPOINT: &str =
+    "INSERT INTO isms.checkpoints (register, position, key_id, body) VALUES ($1, $2, $3, $4)
+     ON CONFLICT DO NOTHING";
 
 impl PgStore {
     /// Connects to the database at `url` (a libpq URL or key-value string,
@@ -222,6 +228,7 @@ impl PgStore {
             }),
             register: register.clone(),
             label,
+            signer: None,
         })
     }
 
@@ -235,7 +242,7 @@ impl PgStore {
         &self.label
     }
 
-    fn session(&self) -> Result<RefMut<'_, Session>, ReadError> {
+    pub(crate) fn session(&self) -> Result<RefMut<'_, Session>, ReadError> {
         self.client.try_borrow_mut().map_err(|e| ReadError::Backend {
             path: self.label.clone(),
             operation: "use the connection (it is busy with a read whose callback called the store again)",
@@ -243,7 +250,10 @@ impl PgStore {
         })
     }
 
-    fn err(&self, operation: &'static str) -> impl Fn(postgres::Error) -> ReadError + '_ {
+    pub(crate) fn err(
+        &self,
+        operation: &'static str,
+    ) -> impl Fn(postgres::Error) -> ReadError + '_ {
         move |e| pg_err(&self.label, operation, e)
     }
 
@@ -656,6 +666,7 @@ impl EventStore for PgStore {
         let move_head = st(session, MOVE_HEAD)?;
         let record_request = st(session, RECORD_REQUEST)?;
         let notify = st(session, NOTIFY)?;
+        let insert_checkpoint = st(session, INSERT_CHECKPOINT)?;
 
         let mut tx = session.client.transaction().map_err(err("begin append"))?;
         // The register's head row, locked until commit: positions and the
@@ -779,6 +790,30 @@ impl EventStore for PgStore {
             ],
         )
         .map_err(err("update chain head"))?;
+        // Signed under the register's lock, so checkpoints follow the chain,
+        // as of the latest instant the batch's events were recorded (the
+        // caller's clock: a library reads none).
+        if let Some(signer) = &self.signer {
+            let at = batch
+                .appends
+                .iter()
+                .flat_map(|a| &a.events)
+                .map(|e| e.recorded_at.unwrap_or(e.at))
+                .max()
+                .unwrap_or_default();
+            let checkpoint = signer.sign(appended.head, at);
+            let body = serde_json::to_string(&checkpoint)?;
+            tx.execute(
+                &insert_checkpoint,
+                &[
+                    &register,
+                    &to_sql(checkpoint.position),
+                    &checkpoint.key_id,
+                    &body,
+                ],
+            )
+            .map_err(err("record a checkpoint"))?;
+        }
         if let Some(RequestRecord {
             id,
             fingerprint,
@@ -895,73 +930,13 @@ impl EventStore for PgStore {
     }
 
     fn verify(&self) -> Result<Verified, VerifyError> {
-        let register = self.register.as_str();
         let mut session = self.session()?;
         // One snapshot, so that the chain and the recorded head are seen at
         // the same instant while other sessions append.
-        let mut tx = session
-            .client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(self.err("verify"))?;
-        let mut walk = ChainWalk::new();
-        {
-            let mut rows = tx
-                .query_raw(
-                    "SELECT position, stream, sequence, body, hash FROM isms.events
-                     WHERE register = $1 ORDER BY position",
-                    [register],
-                )
-                .map_err(self.err("verify"))?;
-            while let Some(row) = rows.next().map_err(self.err("verify"))? {
-                let position = from_sql(row.try_get(0).map_err(self.err("verify"))?);
-                let stream: &str = row.try_get(1).map_err(self.err("verify"))?;
-                let sequence = from_sql(row.try_get(2).map_err(self.err("verify"))?);
-                let body: &str = row.try_get(3).map_err(self.err("verify"))?;
-                let hash: &[u8] = row.try_get(4).map_err(self.err("verify"))?;
-                let stored = <[u8; 32]>::try_from(hash).map_err(|_| VerifyError::ChainBroken {
-                    position,
-                    stream: Some(stream.to_owned()),
-                    kind: BreakKind::Malformed {
-                        detail: format!("the hash has {} bytes, not 32", hash.len()),
-                    },
-                })?;
-                walk.step(
-                    position,
-                    stream,
-                    sequence,
-                    body.as_bytes(),
-                    ChainHash(stored),
-                )?;
-            }
-        }
-        let row = tx
-            .query_one(HEAD, &[&register])
-            .map_err(self.err("verify"))?;
-        let recorded = head_from(&self.label, &row)?;
+        let mut tx = crate::checkpoints::snapshot(&mut session.client, &self.label)?;
+        let verified = crate::checkpoints::verify_in(&mut tx, self.register.as_str(), &self.label)?;
         tx.commit().map_err(self.err("verify"))?;
-        let chain = walk.head();
-        if recorded != chain {
-            let position = match recorded.position.cmp(&chain.position) {
-                std::cmp::Ordering::Less => recorded.position + 1,
-                std::cmp::Ordering::Greater => chain.position + 1,
-                std::cmp::Ordering::Equal => recorded.position,
-            };
-            return Err(VerifyError::ChainBroken {
-                position,
-                stream: None,
-                kind: BreakKind::HeadMismatch {
-                    chain_position: chain.position,
-                    recorded_position: recorded.position,
-                },
-            });
-        }
-        Ok(Verified {
-            events: chain.position,
-            head: chain,
-        })
+        Ok(verified)
     }
 
     fn find_request(&self, id: &RequestId) -> Result<Option<RecordedRequest>, ReadError> {
@@ -1129,7 +1104,10 @@ fn unencodable(stream: StreamId, e: &serde_json::Error) -> ReadError {
     }
 }
 
-fn head_from(label: &std::path::Path, row: &postgres::Row) -> Result<ChainHead, ReadError> {
+pub(crate) fn head_from(
+    label: &std::path::Path,
+    row: &postgres::Row,
+) -> Result<ChainHead, ReadError> {
     let position: i64 = row
         .try_get(0)
         .map_err(|e| pg_err(label, "read chain head", e))?;

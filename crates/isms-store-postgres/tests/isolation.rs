@@ -2,7 +2,7 @@
 //! keeps each role inside its own register.
 
 use isms_store::workload::Workload;
-use isms_store::{EventStore, ExpectedVersion, OpenError};
+use isms_store::{CheckpointSigner, EventStore, ExpectedVersion, OpenError};
 use isms_store_postgres::PgStore;
 use postgres::{Client, NoTls};
 
@@ -11,6 +11,7 @@ use crate::support::{create_role, db_message, fresh, server, url_as};
 /// A register as its role's store, holding `n` whole lifecycles.
 fn filled(url: &str, name: &str, role: &str, n: usize, salt: u64) -> PgStore {
     let mut store = fresh(url, name, role);
+    store.set_signer(Some(CheckpointSigner::from_seed([salt as u8; 32])));
     let mut workload = Workload::new().with_salt(salt);
     for _ in 0..n {
         let events = workload.lifecycle(Default::default()).unwrap();
@@ -28,8 +29,9 @@ fn count(client: &mut Client, table: &str) -> i64 {
         .get(0)
 }
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "events",
+    "checkpoints",
     "claims",
     "requests",
     "items",
@@ -83,6 +85,12 @@ fn a_role_reads_and_writes_only_its_own_register_whatever_sql_it_sends() {
         )
         .unwrap();
     assert_eq!(moved, 0);
+    // Planting a checkpoint in bob's register: refused by the policy.
+    let planted = sql.execute(
+        "INSERT INTO isms.checkpoints (register, position, key_id, body) VALUES ($1, 1, 'k', '{}')",
+        &[&b],
+    );
+    assert!(db_message(&planted.unwrap_err()).contains("row-level security"));
     // Forging a grant: no privilege.
     let forged = sql.execute(
         "INSERT INTO isms.register_access (role_name, register) VALUES ('isms_alice', $1)",
@@ -96,10 +104,13 @@ fn a_role_reads_and_writes_only_its_own_register_whatever_sql_it_sends() {
         .unwrap();
     assert_eq!(count(&mut sql, "events"), 20);
     assert_eq!(count(&mut sql, "items"), 2);
+    assert_eq!(count(&mut sql, "checkpoints"), 2, "one per append");
     assert_eq!(count(&mut sql, "registers"), 1);
     for statement in [
         "UPDATE isms.events SET body = '{}'",
         "DELETE FROM isms.events",
+        "UPDATE isms.checkpoints SET body = '{}'",
+        "DELETE FROM isms.checkpoints",
         "DELETE FROM isms.claims",
         "TRUNCATE isms.events",
     ] {

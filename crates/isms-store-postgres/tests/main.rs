@@ -5,6 +5,7 @@
 //! Without it they are skipped with a message, except under `CI=true`,
 //! where they fail.
 
+mod checkpoints;
 mod concurrency;
 mod conformance;
 mod crash;

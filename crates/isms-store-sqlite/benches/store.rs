@@ -126,3 +126,12 @@ fn verify_1m(bencher: Bencher) {
     let store = SqliteStore::open(million()).expect("open");
     bencher.bench_local(|| store.verify().expect("verify"));
 }
+
+/// The full check of `isms verify` on the same store: SQLite's
+/// `quick_check`, the chain, every body decoded as its row's event, and
+/// every claim looked up in the index.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn verify_full_1m(bencher: Bencher) {
+    let store = SqliteStore::open(million()).expect("open");
+    bencher.bench_local(|| store.verify_full(&[], None).expect("verify_full"));
+}

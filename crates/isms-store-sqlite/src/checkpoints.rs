@@ -2,52 +2,16 @@
 //! the incremental check every read runs ([`SqliteStore::verify_tail`])
 //! and the full check of `isms verify` ([`SqliteStore::verify_full`]).
 
-use isms_core::Event;
+use isms_store::audit::{ClaimAudit, IndexEntry, check_recorded, decode_checked, head_mismatch};
 use isms_store::{
-    AppendError, BreakKind, ChainHash, ChainHead, ChainWalk, Checkpoint, CheckpointProblem,
-    EventStore as _, PublicKey, ReadError, Verified, VerifyError,
+    AppendError, BreakKind, ChainHash, ChainHead, ChainWalk, Checkpoint, EventStore as _,
+    PublicKey, ReadError, VerifyError,
 };
 use rusqlite::{Connection, OptionalExtension as _, params};
 
-use crate::schema::claim_kind;
 use crate::store::{SqliteStore, db_err, from_sql, hash_from, read_head, to_sql};
 
-/// Where the incremental check started and what it found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TailCheck {
-    /// The head the walk started from (taken as checked).
-    pub from: ChainHead,
-    /// The checkpoint it started from, if it started from one.
-    pub checkpoint: Option<Checkpoint>,
-    /// The head reached: the store's recorded head.
-    pub head: ChainHead,
-}
-
-/// What the full check found, all of it intact.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FullCheck {
-    /// The chain, walked from the first event.
-    pub verified: Verified,
-    /// Claims (references, action ids) found indexed as the events claim them.
-    pub claims: u64,
-    /// Recorded checkpoints whose signatures hold and whose hashes are in
-    /// the chain.
-    pub checkpoints: u64,
-    /// The ids of the keys that signed them.
-    pub key_ids: Vec<String>,
-    /// The latest recorded checkpoint.
-    pub latest: Option<Checkpoint>,
-}
-
-fn checkpoint_error(cp: &Checkpoint, problem: CheckpointProblem) -> VerifyError {
-    VerifyError::Checkpoint {
-        position: cp.position,
-        key_id: cp.key_id.clone(),
-        problem,
-    }
-}
+pub use isms_store::audit::{FullCheck, TailCheck};
 
 /// The stored hash at `position`, if there is an event there.
 fn hash_at(
@@ -190,52 +154,31 @@ impl SqliteStore {
             .map_err(self.err("check the chain"))?;
         let head = read_head(&tx, &self.path)?;
         let checkpoint = self.latest_checkpoint()?;
-        let mut from = ChainHead::EMPTY;
-        if let Some(cp) = &checkpoint {
-            cp.check(trusted).map_err(|p| checkpoint_error(cp, p))?;
-            let found = hash_at(&tx, &self.path, cp.position)?;
-            cp.matches(found, head.position)
-                .map_err(|p| checkpoint_error(cp, p))?;
-            from = cp.head();
-        }
-        if checkpoint.is_none() || trusted.is_empty() {
-            let (position, hash): (i64, Vec<u8>) = tx
-                .query_row(
-                    "SELECT position, hash FROM verified_head WHERE id = 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .map_err(self.err("read the verified head"))?;
-            let verified = ChainHead {
-                position: from_sql(position),
-                hash: hash_from(&hash).unwrap_or(ChainHash::GENESIS),
-            };
-            if verified.position > from.position {
-                let found = hash_at(&tx, &self.path, verified.position)?;
-                if found != Some(verified.hash) {
-                    return Err(VerifyError::ChainBroken {
-                        position: verified.position,
-                        stream: None,
-                        kind: BreakKind::AnchorMismatch {
-                            anchored: verified.hash.to_hex(),
-                            found: found.map(|h| h.to_hex()),
-                        },
-                    });
-                }
-                from = verified;
-            }
-        }
+        let (position, hash): (i64, Vec<u8>) = tx
+            .query_row(
+                "SELECT position, hash FROM verified_head WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.err("read the verified head"))?;
+        let verified = ChainHead {
+            position: from_sql(position),
+            hash: hash_from(&hash).unwrap_or(ChainHash::GENESIS),
+        };
+        let from = isms_store::audit::tail_start(
+            checkpoint.as_ref(),
+            verified,
+            trusted,
+            head.position,
+            &mut |p| hash_at(&tx, &self.path, p),
+        )?;
         let walked = walk(&tx, &self.path, from)?;
         tx.finish().map_err(self.err("check the chain"))?;
         if walked != head {
             return Err(head_mismatch(walked, head));
         }
         self.check_unchanged()?;
-        Ok(TailCheck {
-            from,
-            checkpoint,
-            head,
-        })
+        Ok(TailCheck::new(from, checkpoint, head))
     }
 
     /// The full check of `isms verify`: SQLite's own `PRAGMA quick_check`;
@@ -253,41 +196,52 @@ impl SqliteStore {
         against: Option<&Checkpoint>,
     ) -> Result<FullCheck, VerifyError> {
         self.quick_check()?;
-        let verified = self.verify()?;
+        // One read transaction, and one walk of the log: each row's hash,
+        // then its body and claim; then the checkpoints, on the same snapshot.
         let tx = self
             .conn
             .unchecked_transaction()
             .map_err(self.err("verify"))?;
-        let claims = check_bodies_and_claims(&tx, &self.path)?;
-        let mut key_ids: Vec<String> = Vec::new();
-        let mut checkpoints = 0;
-        let mut latest = None;
-        for cp in self.checkpoints()? {
-            cp.check(trusted).map_err(|p| checkpoint_error(&cp, p))?;
-            let found = hash_at(&tx, &self.path, cp.position)?;
-            cp.matches(found, verified.head.position)
-                .map_err(|p| checkpoint_error(&cp, p))?;
-            if !key_ids.contains(&cp.key_id) {
-                key_ids.push(cp.key_id.clone());
-            }
-            checkpoints += 1;
-            latest = Some(cp);
-        }
-        if let Some(cp) = against {
-            cp.check(trusted).map_err(|p| checkpoint_error(cp, p))?;
-            let found = hash_at(&tx, &self.path, cp.position)?;
-            cp.matches(found, verified.head.position)
-                .map_err(|p| checkpoint_error(cp, p))?;
-        }
+        let err = |e| db_err(&self.path, "verify the events and the reference index", e);
+        let mut lookup = tx
+            .prepare_cached("SELECT stream, kind, number FROM claims WHERE claim = ?1")
+            .map_err(err)?;
+        let mut audit = ClaimAudit::new();
+        let verified = self.walk_chain(&mut |position, stream, sequence, body| {
+            let body = std::str::from_utf8(body).map_err(|_| VerifyError::Undecodable {
+                position,
+                stream: Some(stream.to_owned()),
+                detail: "the body is not text".into(),
+            })?;
+            let event = decode_checked(position, stream, sequence, body)?;
+            audit.step(position, &event, &mut |text| {
+                lookup
+                    .query_row([text], |r| {
+                        Ok(IndexEntry {
+                            stream: r.get(0)?,
+                            kind: r.get(1)?,
+                            number: r.get(2)?,
+                        })
+                    })
+                    .optional()
+                    .map_err(err)
+            })
+        })?;
+        drop(lookup);
+        let indexed: i64 = tx
+            .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))
+            .map_err(err)?;
+        let claims = audit.finish(from_sql(indexed))?;
+        let recorded = check_recorded(
+            self.checkpoints()?,
+            against,
+            trusted,
+            verified.head.position,
+            &mut |p| hash_at(&tx, &self.path, p),
+        )?;
         tx.finish().map_err(self.err("verify"))?;
         self.check_unchanged()?;
-        Ok(FullCheck {
-            verified,
-            claims,
-            checkpoints,
-            key_ids,
-            latest,
-        })
+        Ok(FullCheck::new(verified, claims, recorded))
     }
 
     /// Checks the rows at `positions` each against its predecessor's stored
@@ -416,104 +370,4 @@ fn walk_range(
         walk.step(position, stream, sequence, body.as_bytes(), hash)?;
     }
     Ok(walk.head())
-}
-
-fn head_mismatch(chain: ChainHead, recorded: ChainHead) -> VerifyError {
-    let position = match recorded.position.cmp(&chain.position) {
-        std::cmp::Ordering::Less => recorded.position + 1,
-        std::cmp::Ordering::Greater => chain.position + 1,
-        std::cmp::Ordering::Equal => recorded.position,
-    };
-    VerifyError::ChainBroken {
-        position,
-        stream: None,
-        kind: BreakKind::HeadMismatch {
-            chain_position: chain.position,
-            recorded_position: recorded.position,
-        },
-    }
-}
-
-/// Decodes every body (it must be an event of its row's stream and
-/// sequence) and checks that each claim an event takes is indexed to its
-/// stream with its kind and number, and that the index holds nothing else.
-/// Returns the number of claims.
-fn check_bodies_and_claims(conn: &Connection, path: &std::path::Path) -> Result<u64, VerifyError> {
-    let err = |e| db_err(path, "verify the events and the reference index", e);
-    let mut stmt = conn
-        .prepare("SELECT position, stream, sequence, body FROM events ORDER BY position")
-        .map_err(err)?;
-    let mut lookup = conn
-        .prepare_cached("SELECT stream, kind, number FROM claims WHERE claim = ?1")
-        .map_err(err)?;
-    let mut rows = stmt.query([]).map_err(err)?;
-    let mut claims = 0u64;
-    while let Some(row) = rows.next().map_err(err)? {
-        let position = from_sql(row.get(0).map_err(err)?);
-        let stream: String = row.get(1).map_err(err)?;
-        let sequence = from_sql(row.get(2).map_err(err)?);
-        let undecodable = |detail: String| VerifyError::Undecodable {
-            position,
-            stream: Some(stream.clone()),
-            detail,
-        };
-        let body = row
-            .get_ref(3)
-            .map_err(err)?
-            .as_str()
-            .map_err(|_| undecodable("the body is not text".into()))?;
-        let event: Event = serde_json::from_str(body).map_err(|e| undecodable(e.to_string()))?;
-        if event.stream.to_string() != stream || event.sequence != sequence {
-            return Err(undecodable(format!(
-                "the body is event {} of {}, the row says {sequence} of {stream}",
-                event.sequence, event.stream
-            )));
-        }
-        let Some(claim) = event.claim() else {
-            continue;
-        };
-        claims += 1;
-        let text = claim.to_string();
-        let indexed: Option<(String, i64, i64)> = lookup
-            .query_row([&text], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()
-            .map_err(err)?;
-        let detail = match indexed {
-            None => Some(format!(
-                "the event at position {position} claims it, but the index lacks it"
-            )),
-            Some((s, _, _)) if s != stream => Some(format!(
-                "the index points it at {s}, but the event at position {position} gives it to {stream}"
-            )),
-            Some((_, kind, number))
-                if kind != claim_kind(claim) || number != i64::from(claim.number()) =>
-            {
-                Some(format!(
-                    "the index records kind {kind} and number {number}, the claim is kind {} number {}",
-                    claim_kind(claim),
-                    claim.number()
-                ))
-            }
-            Some(_) => None,
-        };
-        if let Some(detail) = detail {
-            return Err(VerifyError::ClaimIndex {
-                claim: text,
-                detail,
-            });
-        }
-    }
-    drop(rows);
-    let indexed: i64 = conn
-        .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))
-        .map_err(err)?;
-    if from_sql(indexed) != claims {
-        return Err(VerifyError::ClaimIndex {
-            claim: "the index as a whole".into(),
-            detail: format!(
-                "it holds {indexed} claims, the events make {claims}; entries were added outside isms"
-            ),
-        });
-    }
-    Ok(claims)
 }

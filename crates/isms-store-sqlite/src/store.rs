@@ -792,6 +792,9 @@ impl SqliteStore {
             .map_err(StoreError::from)
             .and_then(|()| {
                 let copy = Self::open_with(&tmp, Options::default().read_only(true))?;
+                // The pages first (a damaged index passes the chain walk),
+                // then the chain.
+                copy.quick_check()?;
                 let verified = copy.verify()?;
                 copy.close()?;
                 Ok(verified)
@@ -1223,95 +1226,7 @@ impl EventStore for SqliteStore {
     }
 
     fn verify(&self) -> Result<Verified, VerifyError> {
-        // One read transaction, so that the chain and the head are seen at
-        // the same instant even while another process appends.
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(self.err("verify"))?;
-        let mut stmt = tx
-            .prepare("SELECT position, stream, sequence, body, hash FROM events ORDER BY position")
-            .map_err(self.err("verify"))?;
-        let mut rows = stmt.query([]).map_err(self.err("verify"))?;
-        let mut prev = ChainHash::GENESIS;
-        let mut expected = 1u64;
-        while let Some(row) = rows.next().map_err(self.err("verify"))? {
-            let position = from_sql(row.get(0).map_err(self.err("verify"))?);
-            let stream = row.get_ref(1).ok().and_then(|v| v.as_str().ok());
-            let broken = |kind| VerifyError::ChainBroken {
-                position,
-                stream: stream.map(str::to_owned),
-                kind,
-            };
-            if position != expected {
-                drop(rows);
-                return Err(VerifyError::ChainBroken {
-                    position: expected,
-                    stream: self.stream_with_gap()?,
-                    kind: BreakKind::Missing {
-                        next_present: Some(position),
-                    },
-                });
-            }
-            let Some(stream) = stream else {
-                return Err(broken(BreakKind::Malformed {
-                    detail: "the stream is not text".into(),
-                }));
-            };
-            let sequence: i64 = row.get(2).map_err(self.err("verify"))?;
-            let body = row.get_ref(3).map_err(self.err("verify"))?;
-            let body = match body {
-                rusqlite::types::ValueRef::Text(t) => t,
-                _ => {
-                    return Err(broken(BreakKind::Malformed {
-                        detail: "the body is not text".into(),
-                    }));
-                }
-            };
-            let stored = row.get_ref(4).map_err(self.err("verify"))?;
-            let stored = stored.as_blob().ok().and_then(hash_from);
-            let computed = chain_hash(&prev, position, stream, from_sql(sequence), body);
-            if stored != Some(computed) {
-                return Err(broken(BreakKind::HashMismatch {
-                    stored: stored.map_or_else(|| "(malformed)".to_owned(), |h| h.to_hex()),
-                    computed: computed.to_hex(),
-                }));
-            }
-            prev = computed;
-            expected += 1;
-        }
-        drop(rows);
-        drop(stmt);
-        let chain = ChainHead {
-            position: expected - 1,
-            hash: prev,
-        };
-        let recorded = self.head()?;
-        tx.finish().map_err(self.err("verify"))?;
-        if recorded != chain {
-            // Past the recorded head: the first position that should not be
-            // there (rows added behind the store's back) or should be there
-            // (rows deleted at the end); at the head itself: the head record
-            // was edited.
-            let position = match recorded.position.cmp(&chain.position) {
-                std::cmp::Ordering::Less => recorded.position + 1,
-                std::cmp::Ordering::Greater => chain.position + 1,
-                std::cmp::Ordering::Equal => recorded.position,
-            };
-            return Err(VerifyError::ChainBroken {
-                position,
-                stream: None,
-                kind: BreakKind::HeadMismatch {
-                    chain_position: chain.position,
-                    recorded_position: recorded.position,
-                },
-            });
-        }
-        self.check_unchanged()?;
-        Ok(Verified {
-            events: chain.position,
-            head: chain,
-        })
+        self.walk_chain(&mut |_, _, _, _| Ok(()))
     }
 
     fn list_items(
@@ -1431,6 +1346,123 @@ impl AppendState for TxState<'_> {
             .transpose()
     }
 }
+
+impl SqliteStore {
+    /// The chain walk of [`EventStore::verify`], first event to the
+    /// recorded head, in one read transaction; `visit` sees each row
+    /// (position, stream, sequence, body) once its hash has held, so that a
+    /// caller checking more of each row (`verify_full`) reads the log once.
+    ///
+    /// # Errors
+    /// The first break of the chain, or the first error of `visit`, in log
+    /// order.
+    pub(crate) fn walk_chain(&self, visit: &mut RowVisitor<'_>) -> Result<Verified, VerifyError> {
+        // One read transaction, so that the chain and the head are seen at
+        // the same instant even while another process appends.
+        // Inside a caller's transaction (`verify_full`) it reads in that
+        // one; otherwise in its own.
+        let own = if self.conn.is_autocommit() {
+            Some(
+                self.conn
+                    .unchecked_transaction()
+                    .map_err(self.err("verify"))?,
+            )
+        } else {
+            None
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT position, stream, sequence, body, hash FROM events ORDER BY position")
+            .map_err(self.err("verify"))?;
+        let mut rows = stmt.query([]).map_err(self.err("verify"))?;
+        let mut prev = ChainHash::GENESIS;
+        let mut expected = 1u64;
+        while let Some(row) = rows.next().map_err(self.err("verify"))? {
+            let position = from_sql(row.get(0).map_err(self.err("verify"))?);
+            let stream = row.get_ref(1).ok().and_then(|v| v.as_str().ok());
+            let broken = |kind| VerifyError::ChainBroken {
+                position,
+                stream: stream.map(str::to_owned),
+                kind,
+            };
+            if position != expected {
+                drop(rows);
+                return Err(VerifyError::ChainBroken {
+                    position: expected,
+                    stream: self.stream_with_gap()?,
+                    kind: BreakKind::Missing {
+                        next_present: Some(position),
+                    },
+                });
+            }
+            let Some(stream) = stream else {
+                return Err(broken(BreakKind::Malformed {
+                    detail: "the stream is not text".into(),
+                }));
+            };
+            let sequence: i64 = row.get(2).map_err(self.err("verify"))?;
+            let body = row.get_ref(3).map_err(self.err("verify"))?;
+            let body = match body {
+                rusqlite::types::ValueRef::Text(t) => t,
+                _ => {
+                    return Err(broken(BreakKind::Malformed {
+                        detail: "the body is not text".into(),
+                    }));
+                }
+            };
+            let stored = row.get_ref(4).map_err(self.err("verify"))?;
+            let stored = stored.as_blob().ok().and_then(hash_from);
+            let computed = chain_hash(&prev, position, stream, from_sql(sequence), body);
+            if stored != Some(computed) {
+                return Err(broken(BreakKind::HashMismatch {
+                    stored: stored.map_or_else(|| "(malformed)".to_owned(), |h| h.to_hex()),
+                    computed: computed.to_hex(),
+                }));
+            }
+            visit(position, stream, from_sql(sequence), body)?;
+            prev = computed;
+            expected += 1;
+        }
+        drop(rows);
+        drop(stmt);
+        let chain = ChainHead {
+            position: expected - 1,
+            hash: prev,
+        };
+        let recorded = self.head()?;
+        if let Some(tx) = own {
+            tx.finish().map_err(self.err("verify"))?;
+        }
+        if recorded != chain {
+            // Past the recorded head: the first position that should not be
+            // there (rows added behind the store's back) or should be there
+            // (rows deleted at the end); at the head itself: the head record
+            // was edited.
+            let position = match recorded.position.cmp(&chain.position) {
+                std::cmp::Ordering::Less => recorded.position + 1,
+                std::cmp::Ordering::Greater => chain.position + 1,
+                std::cmp::Ordering::Equal => recorded.position,
+            };
+            return Err(VerifyError::ChainBroken {
+                position,
+                stream: None,
+                kind: BreakKind::HeadMismatch {
+                    chain_position: chain.position,
+                    recorded_position: recorded.position,
+                },
+            });
+        }
+        self.check_unchanged()?;
+        Ok(Verified {
+            events: chain.position,
+            head: chain,
+        })
+    }
+}
+
+/// What [`SqliteStore::walk_chain`] calls for each row whose hash held:
+/// position, stream, sequence, body.
+pub(crate) type RowVisitor<'a> = dyn FnMut(u64, &str, u64, &[u8]) -> Result<(), VerifyError> + 'a;
 
 #[cfg(test)]
 mod tests {

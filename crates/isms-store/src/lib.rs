@@ -29,6 +29,9 @@
 //! - [`Checkpoint`], [`CheckpointSigner`]: chain heads signed with an
 //!   Ed25519 key kept outside the store, which a rewrite of the chain
 //!   cannot forge;
+//! - [`audit`]: what the backends' checks of the chain against those
+//!   checkpoints share (where a read's incremental check starts, every
+//!   recorded checkpoint, the reference index against the events);
 //! - [`MemoryStore`]: the in-memory reference implementation;
 //! - [`workload`]: realistic event streams, made by the real core, for
 //!   tests and benchmarks of any backend.
@@ -77,6 +80,7 @@
 //!   transaction as the events, so a retry after a crash finds them.
 
 pub mod append;
+pub mod audit;
 mod chain;
 mod checkpoint;
 #[cfg(feature = "conformance")]

@@ -216,7 +216,7 @@ impl Workload {
             &Command::CompleteAction {
                 nonconformity: nc,
                 action,
-                evidence: vec![EvidenceRef("CHG-1042".into())],
+                evidence: vec![EvidenceRef::document("CHG-1042")],
             },
             &omar,
             day(10),
@@ -241,7 +241,7 @@ impl Workload {
                 check: 0,
                 passed: true,
                 notes: None,
-                evidence: vec![EvidenceRef("RESTORE-TEST-7".into())],
+                evidence: vec![EvidenceRef::document("RESTORE-TEST-7")],
             },
             &vera,
             day(40),

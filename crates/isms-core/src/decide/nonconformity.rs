@@ -271,9 +271,19 @@ pub(super) fn decide(
         Command::CompleteAction {
             action, evidence, ..
         } => {
-            s.open_action(*action, &[ActionStatus::Planned, ActionStatus::InProgress])?;
-            for e in evidence {
-                check_text("evidence[]", &e.0, MAX_TEXT_CHARS)?;
+            let a = s.open_action(*action, &[ActionStatus::Planned, ActionStatus::InProgress])?;
+            check_evidence(evidence)?;
+            if evidence.is_empty()
+                && s.ctx
+                    .policy
+                    .evidence_required_for_completion
+                    .contains(&s.nc.severity)
+            {
+                return Err(DecisionError::EvidenceRequired {
+                    reference: s.reference,
+                    severity: s.nc.severity,
+                    what: format!("the completion of action {}", a.reference),
+                });
             }
             em.emit(EventPayload::ActionCompleted {
                 action: *action,
@@ -582,6 +592,32 @@ fn plan_verification<R: RegisterContext + ?Sized>(
     Ok(())
 }
 
+/// Evidence is text checked like any other: a document reference as a
+/// whole, a file record's name, which is a name and not a path.
+fn check_evidence(evidence: &[EvidenceRef]) -> Result<(), DecisionError> {
+    for e in evidence {
+        match e {
+            EvidenceRef::Document(r) => check_text("evidence[]", r, MAX_TEXT_CHARS)?,
+            EvidenceRef::File(f) => {
+                check_text("evidence[].name", &f.name, MAX_FILE_NAME_CHARS)?;
+                if f.name.contains(['/', '\\']) || f.name == "." || f.name == ".." {
+                    return Err(DecisionError::BadText {
+                        field: "evidence[].name",
+                        problem: format!(
+                            "{:?} is a path; a file record keeps the file's name only",
+                            f.name
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The longest file name a file record keeps, in characters.
+const MAX_FILE_NAME_CHARS: usize = 255;
+
 fn record_verification<R: RegisterContext + ?Sized>(
     s: &Step<'_, '_, '_, R>,
     em: &mut Emitter<'_, '_>,
@@ -647,8 +683,19 @@ fn record_verification<R: RegisterContext + ?Sized>(
         });
     }
     check_opt_text("notes", notes.as_ref())?;
-    for e in evidence {
-        check_text("evidence[]", &e.0, MAX_TEXT_CHARS)?;
+    check_evidence(evidence)?;
+    if passed
+        && evidence.is_empty()
+        && s.ctx
+            .policy
+            .evidence_required_for_verification
+            .contains(&nc.severity)
+    {
+        return Err(DecisionError::EvidenceRequired {
+            reference,
+            severity: nc.severity,
+            what: format!("the passed check {check}"),
+        });
     }
     em.emit(EventPayload::VerificationRecorded {
         attempt: nc.attempt,

@@ -527,7 +527,11 @@ impl Model {
             }
             Command::CompleteAction {
                 action, evidence, ..
-            } => evidence_ok(evidence) && finish_action(nc, *action, ModelActionStatus::Done, at),
+            } => {
+                evidence_ok(evidence)
+                    && !evidence_missing(&policy.evidence_required_for_completion, nc, evidence)
+                    && finish_action(nc, *action, ModelActionStatus::Done, at)
+            }
             Command::CancelAction { action, reason, .. } => {
                 text_ok(reason, MAX_TEXT_CHARS)
                     && finish_action(nc, *action, ModelActionStatus::Cancelled, at)
@@ -586,7 +590,13 @@ impl Model {
                     && timely
                     && window_anchored(nc, &schedule, &policy)
                     && opt_ok(notes.as_ref())
-                    && evidence_ok(evidence);
+                    && evidence_ok(evidence)
+                    && !(*passed
+                        && evidence_missing(
+                            &policy.evidence_required_for_verification,
+                            nc,
+                            evidence,
+                        ));
                 if ok {
                     nc.results.push((*check, *passed));
                     if !passed {
@@ -707,7 +717,25 @@ fn extension_change_ok(set: &crate::model::Extensions, remove: &[String]) -> boo
 }
 
 fn evidence_ok(evidence: &[crate::model::EvidenceRef]) -> bool {
-    evidence.iter().all(|e| text_ok(&e.0, MAX_TEXT_CHARS))
+    use crate::model::EvidenceRef as E;
+    evidence.iter().all(|e| match e {
+        E::Document(r) => text_ok(r, MAX_TEXT_CHARS),
+        E::File(f) => {
+            text_ok(&f.name, 255)
+                && !f.name.contains(['/', '\\'])
+                && f.name != "."
+                && f.name != ".."
+        }
+    })
+}
+
+/// The policy's evidence rule: none given where the severity needs it.
+fn evidence_missing(
+    required: &std::collections::BTreeSet<crate::model::Severity>,
+    nc: &ModelNc,
+    evidence: &[crate::model::EvidenceRef],
+) -> bool {
+    evidence.is_empty() && required.contains(&nc.severity)
 }
 
 /// A watch window opens no earlier than the day the current attempt's last

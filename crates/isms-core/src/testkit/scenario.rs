@@ -10,8 +10,9 @@ use proptest::prelude::*;
 
 use super::model::{Model, ModelActionStatus};
 use super::strategies::{
-    self, action_decision, action_id, actor_id, actor_ids, actor_under, analysis_method, evidence,
+    self, action_decision, action_id, actor_id, actor_ids, actor_under, analysis_method,
     improvement_id, isms_change, nonconformity_id, period, policy_roles, root_cause, text,
+    valid_evidence_ref,
 };
 use crate::command::Command;
 use crate::ids::{Actor, ActorId};
@@ -80,7 +81,7 @@ fn pieces() -> impl Strategy<Value = Pieces> {
             0u8..4,
             action_id(),
             proptest::collection::vec(isms_change(), 0..2),
-            evidence(),
+            proptest::collection::vec(valid_evidence_ref(), 1..3),
             prop::bool::weighted(0.8),
         ),
     )
@@ -613,7 +614,7 @@ fn drive(
                 )
             });
             match open_action {
-                Some(a) => Command::complete_action(id, a.id),
+                Some(a) => Command::complete_action(id, a.id).with_evidence("ticket/CHG-1"),
                 None => Command::close(id),
             }
         }
@@ -642,7 +643,7 @@ fn drive(
                     at = at.max(start + Duration::hours(1));
                 }
                 actor = Actor::new(verifier.clone());
-                Command::record_verification(id, check, true)
+                Command::record_verification(id, check, true).with_evidence("verification record")
             }
         },
         NcState::Effective | NcState::Closed | NcState::Rejected => {

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use crate::command::{Command, ProposeImprovement, ReportNonconformity};
+use crate::evidence::{FileEvidence, Sha256Digest};
 use crate::ids::{ActionId, Actor, ActorId, ImprovementId, NonconformityId, Role};
 use crate::model::{
     ActionDecision, AnalysisMethod, EvidenceRef, Extensions, ExternalLink, ImprovementSource,
@@ -213,12 +214,63 @@ pub fn external_link() -> impl Strategy<Value = ExternalLink> {
     (link_kind(), "[A-Z]{2,4}-[0-9]{1,5}").prop_map(|(kind, id)| ExternalLink { kind, id })
 }
 
-/// Evidence references.
+/// Evidence: document references and file records, none to two of them
+/// (none one time in eight, which the policy may refuse). A file's name is
+/// sometimes a path, which `decide` refuses.
 pub fn evidence() -> impl Strategy<Value = Vec<EvidenceRef>> {
-    proptest::collection::vec(
-        "(ticket|doc|https://evidence.example)/[a-z0-9]{1,8}".prop_map(EvidenceRef),
-        0..3,
+    prop_oneof![
+        1 => Just(Vec::new()),
+        7 => proptest::collection::vec(evidence_ref(), 1..3),
+    ]
+}
+
+/// One piece of evidence: a document reference or a file record.
+pub fn evidence_ref() -> impl Strategy<Value = EvidenceRef> {
+    prop_oneof![
+        3 => "(ticket|doc|https://evidence.example)/[a-z0-9]{1,8}".prop_map(EvidenceRef::Document),
+        2 => file_evidence().prop_map(EvidenceRef::File),
+    ]
+}
+
+/// Evidence `decide` accepts: a document reference or a file record with
+/// a plain name.
+pub fn valid_evidence_ref() -> impl Strategy<Value = EvidenceRef> {
+    prop_oneof![
+        3 => "(ticket|doc|https://evidence.example)/[a-z0-9]{1,8}".prop_map(EvidenceRef::Document),
+        2 => file_record("[a-z0-9_-]{1,12}\\.(pdf|log|png)").prop_map(EvidenceRef::File),
+    ]
+}
+
+/// A file record: a digest, a size, a name (a path one time in ten, which
+/// `decide` refuses) and the time it was attached.
+pub fn file_evidence() -> impl Strategy<Value = FileEvidence> {
+    prop_oneof![
+        9 => file_record("[a-z0-9_-]{1,12}\\.(pdf|log|png)"),
+        1 => file_record("(\\.\\./)?[a-z]{1,4}/[a-z]{1,8}\\.pdf"),
+    ]
+}
+
+fn file_record(name: &'static str) -> impl Strategy<Value = FileEvidence> {
+    (
+        proptest::array::uniform32(any::<u8>()),
+        0u64..1 << 40,
+        name,
+        0i64..2_000_000_000,
+        any::<bool>(),
     )
+        .prop_map(|(digest, size, name, secs, kept)| FileEvidence {
+            sha256: Sha256Digest::new(
+                digest
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>(),
+            )
+            .expect("64 lower-case hex digits"),
+            size,
+            name,
+            attached_at: Utc.timestamp_opt(secs, 0).single().expect("in range"),
+            kept,
+        })
 }
 
 /// Extension fields of an embedding product.
@@ -313,12 +365,19 @@ pub fn policy() -> impl Strategy<Value = Policy> {
             any::<bool>(),
             proptest::option::of(time_limit()),
         ),
+        (
+            proptest::collection::btree_set(severity(), 0..=2),
+            proptest::collection::btree_set(severity(), 0..=2),
+        ),
     )
         .prop_map(
             |(
                 (sod, containment, approver, contain, plan, time_zone),
                 (similar, segregated, early_end, backdating),
+                (evidence_completion, evidence_verification),
             )| Policy {
+                evidence_required_for_completion: evidence_completion,
+                evidence_required_for_verification: evidence_verification,
                 segregation_of_duties: sod,
                 containment_required_for: containment.into_iter().collect::<BTreeSet<_>>(),
                 closure_approver_role: approver

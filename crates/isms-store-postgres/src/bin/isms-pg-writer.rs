@@ -6,7 +6,8 @@
 //!     printing `acked BATCH LAST_POSITION` after each commit
 //! isms-pg-writer commands URL REGISTER SECONDS SALT
 //!     reports nonconformities through the command handler for SECONDS and
-//!     prints one JSON line: commands, events, latencies (µs, sorted)
+//!     prints one JSON line: commands, events, latencies (µs, sorted), its
+//!     CPU time (ms)
 //! ```
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a test program: printing is its job
@@ -151,7 +152,21 @@ fn commands(url: &str, register: &str, seconds: &str, salt: &str) -> Result<(), 
             "events": events,
             "retries": retries,
             "latencies_us": latencies,
+            "cpu_ms": cpu_ms(),
         })
     );
     Ok(())
+}
+
+/// This process's CPU time (user + system) in milliseconds, from
+/// `/proc/self/stat` (Linux; clock ticks taken as the usual 100 Hz), or
+/// `None` elsewhere.
+fn cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (in parentheses, which may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 10)
 }
