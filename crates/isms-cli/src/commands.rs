@@ -534,6 +534,31 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
 
 /// Re-hashes the kept evidence copies the log names (`<db>.evidence`): the
 /// number found intact, or every missing or altered one (exit 6).
+/// Whether `command` links a recurrence whose first half (on the later
+/// item) is already recorded and whose second (on the earlier, open item)
+/// is not: what a run that stopped between its two appends leaves. The
+/// command then records only the second half, instead of being refused as
+/// already linked and leaving the earlier item without the recurrence.
+fn half_linked(store: &Store, command: &isms_core::Command) -> Result<bool, CliError> {
+    let isms_core::Command::LinkRecurrence {
+        nonconformity,
+        recurrence_of,
+    } = command
+    else {
+        return Ok(false);
+    };
+    let later = session::load_nonconformity(store, *nonconformity)?;
+    if later.recurrence_of != Some(*recurrence_of) {
+        return Ok(false);
+    }
+    let earlier = session::load_nonconformity(store, *recurrence_of)?;
+    Ok(!earlier.state.is_terminal()
+        && !earlier
+            .recurrences
+            .iter()
+            .any(|r| r.recurrence == *nonconformity))
+}
+
 fn check_kept_evidence(s: &Session, store: &Store) -> Result<usize, CliError> {
     // A register on PostgreSQL keeps no copies (`--keep-evidence` is
     // refused there: it has no folder beside it).
@@ -1244,7 +1269,9 @@ fn nc(s: &Session, c: NcCommand) -> Result<ExitCode, CliError> {
     let mut w = s.writer()?;
     let (command, at, id) = hiargs::nc_command(s, w.handler.store(), c)?;
     let kind = command.target();
-    s.execute(&mut w, command, at.as_deref())?;
+    if !half_linked(w.handler.store(), &command)? {
+        s.execute(&mut w, command, at.as_deref())?;
+    }
     let item = &session::load_nonconformity(w.handler.store(), id)?;
     if let (
         isms_core::CommandTarget::Nonconformity(_, isms_core::NcCommandKind::LinkRecurrence),

@@ -18,6 +18,7 @@ mod postgres;
 mod projections;
 mod provenance;
 mod readme;
+mod recurrence;
 mod refusals;
 mod report;
 mod requirements;
