@@ -580,7 +580,9 @@ pub enum NcCommand {
     },
     /// Record that a nonconformity recurs an earlier one. The link is
     /// recorded on both: on the earlier one it concludes a verification
-    /// under way ineffective at once (back to root-cause analysis).
+    /// under way ineffective at once (back to root-cause analysis). The two
+    /// are separate writes; if a run stops between them, running the same
+    /// command again records the missing one.
     LinkRecurrence {
         #[command(flatten)]
         target: Target,
