@@ -354,8 +354,17 @@ fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, Imp
     let mut links_in: HashMap<NonconformityId, usize> = HashMap::new();
     for q in &queues {
         for p in q.iter().flatten() {
-            if let Command::LinkRecurrence { recurrence_of, .. } = p.command {
-                *links_in.entry(recurrence_of).or_default() += 1;
+            // Both halves of a recurrence: the link on the later item names
+            // the earlier, the record on the earlier names the later; each
+            // is refused once the one it names is rejected.
+            match p.command {
+                Command::LinkRecurrence { recurrence_of, .. } => {
+                    *links_in.entry(recurrence_of).or_default() += 1;
+                }
+                Command::RecordRecurrence { recurrence, .. } => {
+                    *links_in.entry(recurrence).or_default() += 1;
+                }
+                _ => {}
             }
         }
     }
@@ -421,6 +430,9 @@ fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, Imp
             }
             Command::LinkRecurrence { recurrence_of, .. } => {
                 *links_done.entry(*recurrence_of).or_default() += 1;
+            }
+            Command::RecordRecurrence { recurrence, .. } => {
+                *links_done.entry(*recurrence).or_default() += 1;
             }
             _ => {}
         }
