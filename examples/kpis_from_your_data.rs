@@ -196,6 +196,7 @@ fn commands(row: &Row) -> Result<Vec<Step>, Box<dyn Error>> {
             at(day),
             "isms-manager".to_owned(),
             Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: nc,
                 isms_changes: vec![],
                 notes: None,

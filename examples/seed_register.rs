@@ -227,6 +227,7 @@ fn walk(
     office.run(
         "ciso",
         Command::CloseNonconformity {
+            risk_acceptance: None,
             nonconformity: nc,
             isms_changes: vec![IsmsChange {
                 kind: case.change.0,

@@ -320,6 +320,7 @@ pub fn nc_command(
         } => {
             let id = session::resolve_nc(store, &target.item)?;
             let command = Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: id,
                 isms_changes: changes
                     .iter()
@@ -343,6 +344,7 @@ pub fn nc_command(
                 None => RejectionReason::NotANonconformity,
             };
             let command = Command::RejectNonconformity {
+                risk_acceptance: None,
                 nonconformity: id,
                 reason,
                 explanation,

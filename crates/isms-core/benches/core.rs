@@ -143,6 +143,7 @@ fn lifecycle(
         &owner,
         t,
         Command::CloseNonconformity {
+            risk_acceptance: None,
             nonconformity: id,
             isms_changes: vec![],
             notes: None,

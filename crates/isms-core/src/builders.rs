@@ -391,6 +391,7 @@ impl Command {
             nonconformity,
             isms_changes: Vec::new(),
             notes: None,
+            risk_acceptance: None,
         }
     }
 
@@ -404,6 +405,21 @@ impl Command {
             nonconformity,
             reason,
             explanation: explanation.into(),
+            risk_acceptance: None,
+        }
+    }
+
+    /// Add and remove links of a nonconformity into the embedding product
+    /// (risk, incident, audit, asset, document identifiers).
+    pub fn change_links(
+        nonconformity: NonconformityId,
+        add: Vec<crate::ExternalLink>,
+        remove: Vec<crate::ExternalLink>,
+    ) -> Self {
+        Command::ChangeNonconformityLinks {
+            nonconformity,
+            add,
+            remove,
         }
     }
 
@@ -496,7 +512,8 @@ impl Command {
             Command::PlanAction { .. } => &["late_justification"],
             Command::CompleteAction { .. } => &["evidence"],
             Command::RecordVerification { .. } => &["notes", "evidence"],
-            Command::CloseNonconformity { .. } => &["notes", "isms_changes"],
+            Command::CloseNonconformity { .. } => &["notes", "isms_changes", "risk_acceptance"],
+            Command::RejectNonconformity { .. } => &["risk_acceptance"],
             Command::RealiseImprovement { .. } => &["isms_changes", "measured_effect"],
             _ => &[],
         };
@@ -576,6 +593,22 @@ impl Command {
         | Command::RealiseImprovement { isms_changes, .. } = &mut self
         {
             isms_changes.push(change);
+        }
+        self
+    }
+
+    /// The residual risk the decision accepts (close, reject): the actor
+    /// must hold the policy's risk acceptor role ([`crate::risk`]).
+    #[must_use]
+    pub fn with_risk_acceptance(mut self, terms: crate::RiskAcceptanceTerms) -> Self {
+        if let Command::CloseNonconformity {
+            risk_acceptance, ..
+        }
+        | Command::RejectNonconformity {
+            risk_acceptance, ..
+        } = &mut self
+        {
+            *risk_acceptance = Some(terms);
         }
         self
     }

@@ -277,6 +277,30 @@ pub const RULE_CODES: &[RuleCode] = &[
         "evidence_required",
         "a corrective action is completed, or a passed verification result recorded, only with evidence, for the severities the policy names",
     ),
+    refusal(
+        "risk_acceptor_role_undefined",
+        "a residual risk is accepted only under a policy that names the role to accept it (risk acceptor, else closure approver)",
+    ),
+    refusal(
+        "risk_acceptor_role_missing",
+        "the actor accepting a residual risk (with a closure or rejection) holds the role the policy requires for it",
+    ),
+    refusal(
+        "bad_risk_review",
+        "a risk acceptance is reviewed after the decision's date and at most three years later",
+    ),
+    refusal(
+        "link_already_present",
+        "a link is added to a nonconformity only once",
+    ),
+    refusal(
+        "link_not_present",
+        "only a link the nonconformity has is removed",
+    ),
+    refusal(
+        "no_link_change",
+        "a change of links adds or removes at least one",
+    ),
 ];
 
 impl DecisionError {
@@ -341,6 +365,12 @@ impl DecisionError {
             E::InvalidPolicy { .. } => "invalid_policy",
             E::PolicyApproverRoleMissing { .. } => "policy_approver_role_missing",
             E::EvidenceRequired { .. } => "evidence_required",
+            E::RiskAcceptorRoleUndefined { .. } => "risk_acceptor_role_undefined",
+            E::RiskAcceptorRoleMissing { .. } => "risk_acceptor_role_missing",
+            E::BadRiskReview { .. } => "bad_risk_review",
+            E::LinkAlreadyPresent { .. } => "link_already_present",
+            E::LinkNotPresent { .. } => "link_not_present",
+            E::NoLinkChange { .. } => "no_link_change",
         }
     }
 }
@@ -596,6 +626,27 @@ mod tests {
                 severity: Severity::Major,
                 what: "the completion of action A-1".into(),
             },
+            E::RiskAcceptorRoleUndefined { reference: r },
+            E::RiskAcceptorRoleMissing {
+                reference: r,
+                actor: ActorId::new("bob").unwrap(),
+                role: Role::new("risk_owner").unwrap(),
+            },
+            E::BadRiskReview {
+                reference: r,
+                review_by: day,
+                today: day,
+                problem: "is not after today",
+            },
+            E::LinkAlreadyPresent {
+                reference: r,
+                link: "risk:R-1".into(),
+            },
+            E::LinkNotPresent {
+                reference: r,
+                link: "risk:R-1".into(),
+            },
+            E::NoLinkChange { reference: r },
         ]
     }
 
@@ -650,6 +701,12 @@ mod tests {
             E::InvalidPolicy { .. } => 45,
             E::PolicyApproverRoleMissing { .. } => 46,
             E::EvidenceRequired { .. } => 47,
+            E::RiskAcceptorRoleUndefined { .. } => 48,
+            E::RiskAcceptorRoleMissing { .. } => 49,
+            E::BadRiskReview { .. } => 50,
+            E::LinkAlreadyPresent { .. } => 51,
+            E::LinkNotPresent { .. } => 52,
+            E::NoLinkChange { .. } => 53,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::model::{
     IsmsChange, Priority, RejectionReason, RootCause, Severity, Source,
 };
 use crate::reference::RequirementRef;
+use crate::risk::RiskAcceptanceTerms;
 use crate::schedule::VerificationSchedule;
 use crate::workflow::{ImprovementCommandKind, NcCommandKind};
 
@@ -209,6 +210,10 @@ pub enum Command {
         /// Closing remarks.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         notes: Option<String>,
+        /// The residual risk the closure accepts, if it does: the actor
+        /// must then hold the policy's risk acceptor role ([`crate::risk`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        risk_acceptance: Option<RiskAcceptanceTerms>,
     },
     /// Reject a nonconformity.
     RejectNonconformity {
@@ -218,6 +223,10 @@ pub enum Command {
         reason: RejectionReason,
         /// In words.
         explanation: String,
+        /// The risk accepted instead of corrective action, if any: the
+        /// actor must then hold the policy's risk acceptor role.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        risk_acceptance: Option<RiskAcceptanceTerms>,
     },
     /// Link a nonconformity as a recurrence of an earlier one.
     LinkRecurrence {
@@ -318,6 +327,19 @@ pub enum Command {
         /// Why the remaining checks are not needed.
         reason: String,
     },
+    /// Add or remove links into the embedding product (risk, incident,
+    /// audit, asset, document identifiers): `remove` first, then `add`.
+    /// Every link removed must be present, every link added absent.
+    ChangeNonconformityLinks {
+        /// Which nonconformity.
+        nonconformity: NonconformityId,
+        /// Links to add.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        add: Vec<ExternalLink>,
+        /// Links to remove.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        remove: Vec<ExternalLink>,
+    },
 }
 
 /// Which kind of item a command is about, and which command kind it is.
@@ -390,6 +412,9 @@ impl Command {
                 N(*nonconformity, K::RecordMissedCheck)
             }
             Command::EndVerification { nonconformity, .. } => N(*nonconformity, K::EndVerification),
+            Command::ChangeNonconformityLinks { nonconformity, .. } => {
+                N(*nonconformity, K::ChangeLinks)
+            }
         }
     }
 }

@@ -619,6 +619,64 @@ pub enum DecisionError {
         /// The step: `the completion of action A-1`, `the passed check 2`.
         what: String,
     },
+    /// A risk acceptance needs a role, and the policy names none.
+    #[error(
+        "{reference}: nobody may accept a risk under the policy in force: it names neither a risk_acceptor_role nor a closure_approver_role; adopt a policy that names the role and who holds it"
+    )]
+    RiskAcceptorRoleUndefined {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// The actor lacks the role the policy requires to accept a risk.
+    #[error(
+        "{actor} cannot accept the residual risk of {reference}: the policy requires the role {role} (its roles table says who holds it)"
+    )]
+    RiskAcceptorRoleMissing {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Who tried.
+        actor: ActorId,
+        /// The role required.
+        role: Role,
+    },
+    /// A risk acceptance's review date is not usable.
+    #[error(
+        "the risk acceptance of {reference} is to be reviewed by {review_by}, which {problem} (today is {today})"
+    )]
+    BadRiskReview {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The review date given.
+        review_by: NaiveDate,
+        /// The decision's date in the policy's time zone.
+        today: NaiveDate,
+        /// What is wrong: not after today, too far ahead.
+        problem: &'static str,
+    },
+    /// A link to add is already on the item (or listed twice).
+    #[error("{reference} already links to {link}: nothing to add")]
+    LinkAlreadyPresent {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The link, `kind:id`.
+        link: String,
+    },
+    /// A link to remove is not on the item (or listed twice).
+    #[error(
+        "{reference} has no link to {link}: nothing to remove (`isms nc show` lists its links)"
+    )]
+    LinkNotPresent {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The link, `kind:id`.
+        link: String,
+    },
+    /// A change of links that names none.
+    #[error("the change of {reference}'s links names no link to add or remove")]
+    NoLinkChange {
+        /// The nonconformity.
+        reference: NcRef,
+    },
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {

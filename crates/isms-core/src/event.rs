@@ -22,6 +22,7 @@ use crate::model::{
 };
 use crate::policy::Policy;
 use crate::reference::RequirementRef;
+use crate::risk::RiskAcceptanceTerms;
 use crate::schedule::VerificationSchedule;
 
 /// The stream an event belongs to: one per nonconformity or improvement.
@@ -325,6 +326,11 @@ pub enum EventPayload {
         /// Remarks.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         notes: Option<String>,
+        /// The residual risk accepted by the closure (the event's actor
+        /// accepted it, in the roles the event records). Absent before
+        /// schema 1.4 and when no risk was accepted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        risk_acceptance: Option<RiskAcceptanceTerms>,
     },
     /// The nonconformity was rejected.
     #[serde(rename = "nonconformity_rejected.v1")]
@@ -333,6 +339,9 @@ pub enum EventPayload {
         reason: RejectionReason,
         /// In words.
         explanation: String,
+        /// The risk accepted by the rejection, as for a closure.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        risk_acceptance: Option<RiskAcceptanceTerms>,
     },
     /// Linked as a recurrence of an earlier nonconformity.
     #[serde(rename = "recurrence_linked.v1")]
@@ -451,6 +460,17 @@ pub enum EventPayload {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A nonconformity's links into the embedding product changed:
+    /// `removed` first, then `added`.
+    #[serde(rename = "links_changed.v1")]
+    LinksChanged {
+        /// Links added.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        added: Vec<ExternalLink>,
+        /// Links removed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<ExternalLink>,
+    },
 }
 
 impl EventPayload {
@@ -482,6 +502,7 @@ impl EventPayload {
             EventPayload::VerificationMissed { .. } => "verification_missed.v1",
             EventPayload::VerificationEnded { .. } => "verification_ended.v1",
             EventPayload::PolicyAdopted { .. } => "policy_adopted.v1",
+            EventPayload::LinksChanged { .. } => "links_changed.v1",
         }
     }
 }

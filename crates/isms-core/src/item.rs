@@ -12,6 +12,7 @@ use crate::model::{
     Improvement, Nonconformity, Rejection, Reschedule, RootCauseAnalysis, Transition,
     VerificationPlan, VerificationResult,
 };
+use crate::risk::RiskDecision;
 use crate::workflow::{ImprovementState, NcState};
 
 /// One item of the register, owned: what [`apply`] folds a stream into.
@@ -256,6 +257,7 @@ fn new_nonconformity(
             }],
             last_event_at: at,
             version: sequence,
+            risk_acceptance: None,
         }),
         _ => None,
     }
@@ -454,7 +456,9 @@ fn apply_to_nonconformity(
         EventPayload::NonconformityClosed {
             isms_changes,
             notes,
+            risk_acceptance,
         } => {
+            nc.risk_acceptance = accepted(risk_acceptance, RiskDecision::Closure, at, &actor);
             nc.closure = Some(Closure {
                 isms_changes,
                 notes,
@@ -466,7 +470,9 @@ fn apply_to_nonconformity(
         EventPayload::NonconformityRejected {
             reason,
             explanation,
+            risk_acceptance,
         } => {
+            nc.risk_acceptance = accepted(risk_acceptance, RiskDecision::Rejection, at, &actor);
             nc.rejection = Some(Rejection {
                 reason,
                 explanation,
@@ -481,6 +487,14 @@ fn apply_to_nonconformity(
         }
         EventPayload::ExtensionsChanged { set, removed } => {
             crate::extensions::apply_change(&mut nc.extensions, set, &removed);
+        }
+        EventPayload::LinksChanged { added, removed } => {
+            nc.links.retain(|l| !removed.contains(l));
+            for link in added {
+                if !nc.links.contains(&link) {
+                    nc.links.push(link);
+                }
+            }
         }
         EventPayload::RecurrenceRecorded {
             recurrence,
@@ -719,4 +733,20 @@ pub(crate) fn verified_effective(nc: &Nonconformity) -> bool {
         .current_end()
         .map_or(dates.len() as u32, |e| e.checks_recorded);
     !passing.is_empty() && (0..needed).all(|i| passing.contains(&i) || missed.contains(&i))
+}
+
+/// The acceptance a closing or rejecting event records, if it carries terms.
+fn accepted(
+    terms: Option<crate::risk::RiskAcceptanceTerms>,
+    decision: RiskDecision,
+    at: DateTime<Utc>,
+    actor: &ActorId,
+) -> Option<crate::risk::RiskAcceptance> {
+    terms.map(|t| crate::risk::RiskAcceptance {
+        residual_risk: t.residual_risk,
+        review_by: t.review_by,
+        decision,
+        accepted_by: actor.clone(),
+        at,
+    })
 }

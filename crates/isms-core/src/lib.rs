@@ -105,6 +105,7 @@ mod policy;
 mod reference;
 mod register;
 pub mod replay;
+pub mod risk;
 mod schedule;
 pub mod text;
 mod timezone;
@@ -139,6 +140,10 @@ pub use model::{MissedCheck, RecurrenceRecord, VerificationEnd};
 pub use policy::{Enforcement, MAX_LIMIT_DAYS, Policy, PolicyWarning, TimeLimit};
 pub use reference::{REQUIREMENT_REF_PATTERN, RequirementRef};
 pub use register::Register;
+pub use risk::{
+    AcceptedRisk, MAX_RISK_REVIEW_DAYS, RiskAcceptance, RiskAcceptanceTerms, RiskDecision,
+    accepted_risks,
+};
 pub use schedule::{
     CheckState, DueCheck, MAX_CHECKS, MAX_SPAN_DAYS, Period, PeriodUnit, RecurrenceEnd,
     VerificationSchedule,

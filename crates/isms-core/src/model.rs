@@ -620,6 +620,10 @@ pub struct Nonconformity {
     pub last_event_at: DateTime<Utc>,
     /// Number of events applied to this nonconformity (its stream version).
     pub version: u64,
+    /// The residual risk accepted by its closure or rejection, if one was
+    /// ([`crate::risk`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_acceptance: Option<crate::risk::RiskAcceptance>,
 }
 
 impl Nonconformity {

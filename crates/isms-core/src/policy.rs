@@ -114,6 +114,12 @@ pub struct Policy {
     /// major only (omitted from the JSON when it is the default).
     #[serde(skip_serializing_if = "is_default_evidence")]
     pub evidence_required_for_verification: BTreeSet<Severity>,
+    /// A role the actor accepting a residual risk (a closure or rejection
+    /// with a risk acceptance, [`crate::risk`]) must hold. When `None`, the
+    /// closure approver role is required instead; when both are `None`,
+    /// nobody may accept a risk. Default: none (omitted from the JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_acceptor_role: Option<Role>,
 }
 
 /// The longest time limit a policy may set, in days (ten years): a limit
@@ -160,6 +166,7 @@ impl Default for Policy {
             roles: BTreeMap::new(),
             evidence_required_for_completion: default_evidence(),
             evidence_required_for_verification: default_evidence(),
+            risk_acceptor_role: None,
         }
     }
 }
@@ -190,7 +197,17 @@ impl Policy {
             roles: BTreeMap::new(),
             evidence_required_for_completion: BTreeSet::new(),
             evidence_required_for_verification: BTreeSet::new(),
+            risk_acceptor_role: None,
         }
+    }
+
+    /// The role a risk acceptance requires: the risk acceptor role, else
+    /// the closure approver role; `None` when the policy names neither
+    /// (then nobody may accept a risk).
+    pub fn risk_acceptance_role(&self) -> Option<&Role> {
+        self.risk_acceptor_role
+            .as_ref()
+            .or(self.closure_approver_role.as_ref())
     }
 
     /// The roles the policy's role table gives `actor` (empty when it
@@ -248,6 +265,7 @@ impl Policy {
         let required = [
             ("closure_approver_role", &self.closure_approver_role),
             ("policy_approver_role", &self.policy_approver_role),
+            ("risk_acceptor_role", &self.risk_acceptor_role),
         ];
         for (field, role) in required {
             if let Some(role) = role

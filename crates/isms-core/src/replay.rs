@@ -41,7 +41,7 @@
 //! let mut replayer = Replayer::new(&policy, 0);
 //! replayer.run(&mut register, [step(at, Command::ReportNonconformity(report))])?;
 //! // A closure an hour before the report: refused, at its place.
-//! let close = Command::CloseNonconformity { nonconformity: id, isms_changes: vec![], notes: None };
+//! let close = Command::close(id);
 //! let err = replayer.run(&mut register, [step(at - chrono::Duration::hours(1), close)]).unwrap_err();
 //! assert_eq!(err.origin(), &"row 2");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -539,18 +539,27 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
             P::NonconformityClosed {
                 isms_changes,
                 notes,
+                risk_acceptance,
             } => Command::CloseNonconformity {
                 nonconformity: nc,
                 isms_changes,
                 notes,
+                risk_acceptance,
             },
             P::NonconformityRejected {
                 reason,
                 explanation,
+                risk_acceptance,
             } => Command::RejectNonconformity {
                 nonconformity: nc,
                 reason,
                 explanation,
+                risk_acceptance,
+            },
+            P::LinksChanged { added, removed } => Command::ChangeNonconformityLinks {
+                nonconformity: nc,
+                add: added,
+                remove: removed,
             },
             P::RecurrenceLinked { recurrence_of } => Command::LinkRecurrence {
                 nonconformity: nc,

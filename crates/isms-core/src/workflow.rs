@@ -174,11 +174,13 @@ pub enum NcCommandKind {
     RecordMissedCheck,
     /// End a recurring verification schedule early, with a reason.
     EndVerification,
+    /// Add or remove links into the embedding product (risks, incidents...).
+    ChangeLinks,
 }
 
 impl NcCommandKind {
     /// Every kind.
-    pub const ALL: [NcCommandKind; 17] = [
+    pub const ALL: [NcCommandKind; 18] = [
         NcCommandKind::Report,
         NcCommandKind::RecordContainment,
         NcCommandKind::AnalyseRootCause,
@@ -196,6 +198,7 @@ impl NcCommandKind {
         NcCommandKind::RecordRecurrence,
         NcCommandKind::RecordMissedCheck,
         NcCommandKind::EndVerification,
+        NcCommandKind::ChangeLinks,
     ];
 
     /// The snake_case name.
@@ -218,6 +221,7 @@ impl NcCommandKind {
             NcCommandKind::RecordRecurrence => "record_recurrence",
             NcCommandKind::RecordMissedCheck => "record_missed_check",
             NcCommandKind::EndVerification => "end_verification",
+            NcCommandKind::ChangeLinks => "change_links",
         }
     }
 }
@@ -435,14 +439,19 @@ pub const NC_TRANSITIONS: &[TransitionRule<NcState, NcCommandKind>] = &[
         Some(S::Effective),
         K::Close,
         [S::Closed],
-        "with the approver role if the policy asks"
+        "with the approver role if the policy asks; a risk acceptance with the risk acceptor role"
     ),
-    rule!(Some(S::Reported), K::Reject, [S::Rejected], "with a reason"),
+    rule!(
+        Some(S::Reported),
+        K::Reject,
+        [S::Rejected],
+        "with a reason; a risk acceptance with the risk acceptor role"
+    ),
     rule!(
         Some(S::Contained),
         K::Reject,
         [S::Rejected],
-        "with a reason"
+        "with a reason; a risk acceptance with the risk acceptor role"
     ),
     rule!(
         Some(S::Reported),
@@ -581,6 +590,48 @@ pub const NC_TRANSITIONS: &[TransitionRule<NcState, NcCommandKind>] = &[
         K::EndVerification,
         [S::Effective],
         "by the verifier, on a recurring schedule with checks left, after at least one passed check, if the policy allows"
+    ),
+    rule!(
+        Some(S::Reported),
+        K::ChangeLinks,
+        [S::Reported],
+        "risk, incident, audit, asset links"
+    ),
+    rule!(
+        Some(S::Contained),
+        K::ChangeLinks,
+        [S::Contained],
+        "risk, incident, audit, asset links"
+    ),
+    rule!(
+        Some(S::Analysed),
+        K::ChangeLinks,
+        [S::Analysed],
+        "risk, incident, audit, asset links"
+    ),
+    rule!(
+        Some(S::ActionsPlanned),
+        K::ChangeLinks,
+        [S::ActionsPlanned],
+        "risk, incident, audit, asset links"
+    ),
+    rule!(
+        Some(S::Implemented),
+        K::ChangeLinks,
+        [S::Implemented],
+        "risk, incident, audit, asset links"
+    ),
+    rule!(
+        Some(S::Ineffective),
+        K::ChangeLinks,
+        [S::Ineffective],
+        "risk, incident, audit, asset links"
+    ),
+    rule!(
+        Some(S::Effective),
+        K::ChangeLinks,
+        [S::Effective],
+        "risk, incident, audit, asset links"
     ),
 ];
 

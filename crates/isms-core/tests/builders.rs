@@ -74,6 +74,7 @@ fn all_commands() -> Vec<Command> {
         Command::record_improvement_effect(imp, "fewer incidents"),
         Command::change_extensions(nc).set("ticket", "SEC-1"),
         Command::change_improvement_extensions(imp).remove("budget"),
+        Command::change_links(nc, vec![ExternalLink::new(LinkKind::Risk, "R-7")], vec![]),
     ]
 }
 

@@ -527,6 +527,7 @@ fn approvals_are_segregated_by_default() {
     );
     desk.verify(&actor("dave"), nc, 0, true);
     let close = Command::CloseNonconformity {
+        risk_acceptance: None,
         nonconformity: nc,
         isms_changes: vec![],
         notes: None,

@@ -261,6 +261,7 @@ fn outdated_procedure_audited_quarterly_with_a_reschedule() {
         .try_run(
             &omar,
             Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: nc,
                 isms_changes: vec![],
                 notes: None,
@@ -271,7 +272,7 @@ fn outdated_procedure_audited_quarterly_with_a_reschedule() {
         err.to_string(),
         "cannot close NC-0001: it is actions_planned; allowed now: record_containment, plan_action, start_action, \
          reschedule_action, complete_action, cancel_action, plan_verification, link_recurrence, \
-         change_extensions, record_recurrence"
+         change_extensions, record_recurrence, change_links"
     );
     desk.advance(Duration::days(30));
     desk.complete(&erin, nc, update);
@@ -365,6 +366,7 @@ fn failed_backup_ineffective_then_effective_with_monthly_restore_tests() {
         .try_run(
             &manager,
             Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: nc,
                 isms_changes: vec![],
                 notes: None,
@@ -420,6 +422,7 @@ fn failed_backup_ineffective_then_effective_with_monthly_restore_tests() {
         .try_run(
             &ops,
             Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: nc,
                 isms_changes: vec![],
                 notes: None,

@@ -218,6 +218,7 @@ impl Desk {
         self.run(
             who,
             Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: nc,
                 isms_changes: changes,
                 notes: None,

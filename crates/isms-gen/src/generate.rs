@@ -480,6 +480,7 @@ impl Engine {
                 _ => RejectionReason::NotANonconformity,
             };
             let reject = Command::RejectNonconformity {
+                risk_acceptance: None,
                 nonconformity: id,
                 reason,
                 explanation: "Reviewed by the ISMS manager".into(),
@@ -667,6 +668,7 @@ impl Engine {
                 Vec::new()
             };
             let close = Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: id,
                 isms_changes,
                 notes: None,

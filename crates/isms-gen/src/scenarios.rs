@@ -370,6 +370,7 @@ pub fn seed_scenarios_onto(
     let last = run_checks(&mut r, access, &watch, auditor, None)?;
     r.run(
         Command::CloseNonconformity {
+            risk_acceptance: None,
             nonconformity: access,
             isms_changes: vec![
                 change(
@@ -494,6 +495,7 @@ pub fn seed_scenarios_onto(
     let last = run_checks(&mut r, procedure, &quarterly, "quality-auditor", None)?;
     r.run(
         Command::CloseNonconformity {
+            risk_acceptance: None,
             nonconformity: procedure,
             isms_changes: vec![change(
                 IsmsChangeKind::Procedure,
@@ -647,6 +649,7 @@ pub fn seed_scenarios_onto(
     let last = run_checks(&mut r, backup, &monthly2, auditor, None)?;
     r.run(
         Command::CloseNonconformity {
+            risk_acceptance: None,
             nonconformity: backup,
             isms_changes: vec![
                 change(

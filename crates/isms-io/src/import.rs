@@ -1725,6 +1725,7 @@ impl Importer<'_, '_, '_, '_> {
                 closed,
                 &default_actor,
                 Command::CloseNonconformity {
+                    risk_acceptance: None,
                     nonconformity: nc_id,
                     isms_changes: Vec::new(),
                     notes: None,
@@ -1776,6 +1777,7 @@ impl Importer<'_, '_, '_, '_> {
                     rejected,
                     &default_actor,
                     Command::RejectNonconformity {
+                        risk_acceptance: None,
                         nonconformity: nc_id,
                         reason,
                         explanation: explanation.clone(),

@@ -213,6 +213,7 @@ impl Builder {
             when,
             "manager",
             Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: nc,
                 isms_changes: vec![],
                 notes: None,
@@ -377,6 +378,7 @@ pub(crate) fn fixture() -> Register {
         at(2026, 5, 3, 9),
         "manager",
         Command::RejectNonconformity {
+            risk_acceptance: None,
             nonconformity: nc5,
             reason: RejectionReason::NotANonconformity,
             explanation: "Requirement met".into(),

@@ -787,6 +787,7 @@ impl Read {
                 10,
                 &c.by,
                 Command::CloseNonconformity {
+                    risk_acceptance: None,
                     nonconformity: nc,
                     isms_changes: c.isms_changes.clone(),
                     notes: c.notes.clone(),
@@ -800,6 +801,7 @@ impl Read {
                 10,
                 &r.by,
                 Command::RejectNonconformity {
+                    risk_acceptance: None,
                     nonconformity: nc,
                     reason: r.reason.clone(),
                     explanation: r.explanation.clone(),

@@ -225,6 +225,7 @@ fn a_repeated_request_id_returns_the_earlier_outcome_without_appending() {
         unreachable!()
     };
     let close = isms_core::Command::CloseNonconformity {
+        risk_acceptance: None,
         nonconformity: nc,
         isms_changes: vec![],
         notes: None,

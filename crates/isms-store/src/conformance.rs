@@ -609,6 +609,7 @@ fn handler_on_store<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(
             return Err("report_command made another command".into());
         };
         let close = Command::CloseNonconformity {
+            risk_acceptance: None,
             nonconformity: r.id,
             isms_changes: vec![],
             notes: None,

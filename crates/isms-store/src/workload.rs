@@ -249,6 +249,7 @@ impl Workload {
         )?;
         self.run(
             &Command::CloseNonconformity {
+                risk_acceptance: None,
                 nonconformity: nc,
                 isms_changes: vec![],
                 notes: Some("Monitoring in place.".into()),

@@ -15,10 +15,11 @@ use crate::event::{EventPayload, StreamId};
 use crate::ids::{ActionId, ActionRef, ActorId, NcRef, NonconformityId, RefKind};
 use crate::item::{attempt_start, verified_effective};
 use crate::model::{
-    ActionDecision, ActionStatus, AnalysisMethod, CorrectiveAction, EvidenceRef, IsmsChange,
-    Nonconformity, RejectionReason, RootCause,
+    ActionDecision, ActionStatus, AnalysisMethod, CorrectiveAction, EvidenceRef, ExternalLink,
+    IsmsChange, Nonconformity, RejectionReason, RootCause,
 };
 use crate::policy::PolicyWarning;
+use crate::risk::{MAX_RISK_REVIEW_DAYS, RiskAcceptanceTerms};
 use crate::schedule::VerificationSchedule;
 use crate::workflow::{NcCommandKind, NcState, nc_commands_allowed, nc_rule};
 
@@ -315,21 +316,30 @@ pub(super) fn decide(
         Command::CloseNonconformity {
             isms_changes,
             notes,
+            risk_acceptance,
             ..
-        } => close(&s, &mut em, isms_changes, notes)?,
+        } => close(&s, &mut em, isms_changes, notes, risk_acceptance.as_ref())?,
         Command::RejectNonconformity {
             reason,
             explanation,
+            risk_acceptance,
             ..
         } => {
             check_text("explanation", explanation, MAX_TEXT_CHARS)?;
             if let RejectionReason::Duplicate { of } = reason {
                 s.other(*of)?;
             }
+            if let Some(terms) = risk_acceptance {
+                check_risk_acceptance(&s, terms)?;
+            }
             em.emit(EventPayload::NonconformityRejected {
                 reason: reason.clone(),
                 explanation: explanation.clone(),
+                risk_acceptance: risk_acceptance.clone(),
             });
+        }
+        Command::ChangeNonconformityLinks { add, remove, .. } => {
+            change_links(&s, &mut em, add, remove)?;
         }
         Command::LinkRecurrence { recurrence_of, .. } => {
             link_recurrence(&s, &mut em, *recurrence_of)?;
@@ -723,6 +733,7 @@ fn close<R: RegisterContext + ?Sized>(
     em: &mut Emitter<'_, '_>,
     isms_changes: &[IsmsChange],
     notes: &Option<String>,
+    risk_acceptance: Option<&RiskAcceptanceTerms>,
 ) -> Result<(), DecisionError> {
     let nc = s.nc;
     let reference = s.reference;
@@ -759,9 +770,98 @@ fn close<R: RegisterContext + ?Sized>(
     }
     check_changes(isms_changes)?;
     check_opt_text("notes", notes.as_ref())?;
+    if let Some(terms) = risk_acceptance {
+        check_risk_acceptance(s, terms)?;
+    }
     em.emit(EventPayload::NonconformityClosed {
         isms_changes: isms_changes.to_vec(),
         notes: notes.clone(),
+        risk_acceptance: risk_acceptance.cloned(),
+    });
+    Ok(())
+}
+
+/// A risk acceptance (6.1.3, and point 2.3.3 of Implementing Regulation
+/// (EU) 2024/2690): the actor holds the role the policy requires for it, the
+/// residual risk is stated, and the review date lies after today and at
+/// most [`MAX_RISK_REVIEW_DAYS`] ahead.
+fn check_risk_acceptance<R: RegisterContext + ?Sized>(
+    s: &Step<'_, '_, '_, R>,
+    terms: &RiskAcceptanceTerms,
+) -> Result<(), DecisionError> {
+    let reference = s.reference;
+    let role = s
+        .ctx
+        .policy
+        .risk_acceptance_role()
+        .ok_or(DecisionError::RiskAcceptorRoleUndefined { reference })?;
+    if !s.ctx.actor.has_role(role) {
+        return Err(DecisionError::RiskAcceptorRoleMissing {
+            reference,
+            actor: s.ctx.actor.id.clone(),
+            role: role.clone(),
+        });
+    }
+    check_text(
+        "risk_acceptance.residual_risk",
+        &terms.residual_risk,
+        MAX_TEXT_CHARS,
+    )?;
+    let today = s.ctx.policy.local_date(s.ctx.at);
+    let problem = if terms.review_by <= today {
+        Some("is not after today: a review date lies ahead")
+    } else if (terms.review_by - today).num_days() > MAX_RISK_REVIEW_DAYS {
+        Some("is more than three years ahead: accept for a shorter time and review")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(DecisionError::BadRiskReview {
+            reference,
+            review_by: terms.review_by,
+            today,
+            problem,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A change of links: something to change, each link's identifier usable,
+/// every link removed present (once), every link added absent after the
+/// removals (once).
+fn change_links<R: RegisterContext + ?Sized>(
+    s: &Step<'_, '_, '_, R>,
+    em: &mut Emitter<'_, '_>,
+    add: &[ExternalLink],
+    remove: &[ExternalLink],
+) -> Result<(), DecisionError> {
+    let reference = s.reference;
+    if add.is_empty() && remove.is_empty() {
+        return Err(DecisionError::NoLinkChange { reference });
+    }
+    check_links(add)?;
+    let mut links = s.nc.links.clone();
+    for link in remove {
+        let Some(i) = links.iter().position(|l| l == link) else {
+            return Err(DecisionError::LinkNotPresent {
+                reference,
+                link: link.to_string(),
+            });
+        };
+        links.remove(i);
+    }
+    for link in add {
+        if links.contains(link) {
+            return Err(DecisionError::LinkAlreadyPresent {
+                reference,
+                link: link.to_string(),
+            });
+        }
+        links.push(link.clone());
+    }
+    em.emit(EventPayload::LinksChanged {
+        added: add.to_vec(),
+        removed: remove.to_vec(),
     });
     Ok(())
 }

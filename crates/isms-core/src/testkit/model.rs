@@ -96,6 +96,8 @@ pub struct ModelNc {
     pub missed: Vec<u32>,
     /// Later nonconformities recorded as repeating this one (indices).
     pub recurrences: Vec<usize>,
+    /// Links into the embedding product, in order.
+    pub links: Vec<crate::model::ExternalLink>,
 }
 
 /// An improvement as the model sees it.
@@ -150,6 +152,23 @@ fn text_ok(s: &str, max: usize) -> bool {
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         && !s.chars().any(crate::text::is_bidi_control)
         && crate::text::has_visible_char(s)
+}
+
+/// A risk acceptance the policy allows `actor` to record at `at` (or none).
+fn risk_acceptance_ok(
+    policy: &Policy,
+    actor: &crate::ids::Actor,
+    at: DateTime<Utc>,
+    terms: Option<&crate::risk::RiskAcceptanceTerms>,
+) -> bool {
+    let Some(terms) = terms else { return true };
+    let today = local(policy, at);
+    policy
+        .risk_acceptance_role()
+        .is_some_and(|r| actor.has_role(r))
+        && text_ok(&terms.residual_risk, MAX_TEXT_CHARS)
+        && terms.review_by > today
+        && (terms.review_by - today).num_days() <= crate::risk::MAX_RISK_REVIEW_DAYS
 }
 
 fn opt_ok(s: Option<&String>) -> bool {
@@ -343,6 +362,7 @@ impl Model {
                     schedule: None,
                     missed: Vec::new(),
                     recurrences: Vec::new(),
+                    links: r.links.clone(),
                 });
             }
             return ok;
@@ -611,14 +631,17 @@ impl Model {
             Command::CloseNonconformity {
                 isms_changes,
                 notes,
+                risk_acceptance,
                 ..
             } => {
+                let risk_ok = risk_acceptance_ok(&policy, &actor, at, risk_acceptance.as_ref());
                 let approver_ok = policy
                     .closure_approver_role
                     .as_ref()
                     .is_none_or(|r| actor.has_role(r));
                 let segregated = !policy.segregated_approvals || actor.id != nc.owner;
                 let ok = approver_ok
+                    && risk_ok
                     && segregated
                     && isms_changes
                         .iter()
@@ -629,8 +652,14 @@ impl Model {
                 }
                 ok
             }
-            Command::RejectNonconformity { explanation, .. } => {
-                let ok = text_ok(explanation, MAX_TEXT_CHARS) && similar_ok;
+            Command::RejectNonconformity {
+                explanation,
+                risk_acceptance,
+                ..
+            } => {
+                let ok = text_ok(explanation, MAX_TEXT_CHARS)
+                    && similar_ok
+                    && risk_acceptance_ok(&policy, &actor, at, risk_acceptance.as_ref());
                 if ok {
                     nc.state = NcState::Rejected;
                 }
@@ -638,6 +667,27 @@ impl Model {
             }
             Command::ChangeNonconformityExtensions { set, remove, .. } => {
                 extension_change_ok(set, remove)
+            }
+            Command::ChangeNonconformityLinks { add, remove, .. } => {
+                let mut links = nc.links.clone();
+                let mut ok = !(add.is_empty() && remove.is_empty())
+                    && add.iter().all(|l| text_ok(&l.id, MAX_TITLE_CHARS));
+                for l in remove {
+                    match links.iter().position(|x| x == l) {
+                        Some(i) if ok => {
+                            links.remove(i);
+                        }
+                        _ => ok = false,
+                    }
+                }
+                for l in add {
+                    ok = ok && !links.contains(l);
+                    links.push(l.clone());
+                }
+                if ok {
+                    nc.links = links;
+                }
+                ok
             }
             Command::RecordRecurrence { .. } => {
                 let later = recurrence_target.flatten();

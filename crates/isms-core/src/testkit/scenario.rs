@@ -57,6 +57,9 @@ struct Pieces {
     changes: Vec<IsmsChange>,
     evidence: Vec<EvidenceRef>,
     passed: bool,
+    residual_risk: String,
+    review_days: i64,
+    links: Vec<crate::model::ExternalLink>,
 }
 
 fn pieces() -> impl Strategy<Value = Pieces> {
@@ -84,13 +87,22 @@ fn pieces() -> impl Strategy<Value = Pieces> {
             proptest::collection::vec(valid_evidence_ref(), 1..3),
             prop::bool::weighted(0.8),
         ),
+        (
+            text(),
+            -3i64..1_200,
+            proptest::collection::vec(strategies::external_link(), 0..3),
+        ),
     )
         .prop_map(
             |(
                 (pick, kind, sub, flip, text, person, days),
                 (method, causes, decision, period, count),
                 (schedule_kind, action, changes, evidence, passed),
+                (residual_risk, review_days, links),
             )| Pieces {
+                residual_risk,
+                review_days,
+                links,
                 pick,
                 kind,
                 sub,
@@ -128,6 +140,15 @@ pub fn approver(policy: &Policy, id: ActorId) -> Actor {
     policy_roles(policy)
         .into_iter()
         .fold(Actor::new(id), Actor::with_role)
+}
+
+/// A risk acceptance one time in three, reviewed a few days to over three
+/// years after `at` (now and then on or before it, which is refused).
+fn risk_terms(p: &Pieces, at: DateTime<Utc>) -> Option<crate::risk::RiskAcceptanceTerms> {
+    (p.sub % 3 == 0).then(|| crate::risk::RiskAcceptanceTerms {
+        residual_risk: p.residual_risk.clone(),
+        review_by: at.date_naive() + Duration::days(p.review_days),
+    })
 }
 
 /// Builds a plausible command for nonconformity `pick` of the model.
@@ -280,18 +301,33 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
             }
             Command::CloseNonconformity {
                 nonconformity: id,
+                risk_acceptance: risk_terms(&p, at),
                 isms_changes: p.changes,
                 notes: None,
             }
         }
-        K::Reject => Command::RejectNonconformity {
-            nonconformity: id,
-            reason: if p.flip < 3 {
-                RejectionReason::Duplicate { of: other() }
-            } else {
-                RejectionReason::NotANonconformity
-            },
-            explanation: p.text,
+        K::Reject => {
+            if p.flip > 5 {
+                actor = approver(&m.policy, actor.id);
+            }
+            Command::RejectNonconformity {
+                nonconformity: id,
+                reason: if p.flip < 3 {
+                    RejectionReason::Duplicate { of: other() }
+                } else {
+                    RejectionReason::NotANonconformity
+                },
+                explanation: p.text.clone(),
+                risk_acceptance: risk_terms(&p, at),
+            }
+        }
+        // Mostly links added, sometimes one of the item's removed, now and
+        // then an empty change or a removal of a link it lacks (refused).
+        K::ChangeLinks => match (p.flip, nc.links.first()) {
+            (0, _) => Command::change_links(id, vec![], vec![]),
+            (1 | 2, Some(first)) => Command::change_links(id, vec![], vec![first.clone()]),
+            (3, _) => Command::change_links(id, vec![], p.links),
+            _ => Command::change_links(id, p.links, vec![]),
         },
         K::LinkRecurrence => Command::LinkRecurrence {
             nonconformity: id,

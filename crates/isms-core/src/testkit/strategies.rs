@@ -30,8 +30,18 @@ pub const APPROVER_ROLE: &str = "isms_manager";
 /// Every role the policy names (today the closure approver role), so that
 /// generated actors hold the product's own role names.
 pub fn policy_roles(policy: &Policy) -> Vec<Role> {
-    policy.closure_approver_role.iter().cloned().collect()
+    let mut roles: Vec<Role> = policy.closure_approver_role.iter().cloned().collect();
+    if let Some(r) = &policy.risk_acceptor_role
+        && !roles.contains(r)
+    {
+        roles.push(r.clone());
+    }
+    roles
 }
+
+/// The role name used as risk acceptor in the policies [`policy`]
+/// generates (when it names one apart from the closure approver).
+pub const RISK_ACCEPTOR_ROLE: &str = "risk_owner";
 
 /// An actor from `names` holding each of the policy's roles half the time.
 pub fn actor_under(policy: &Policy, names: Vec<ActorId>) -> impl Strategy<Value = Actor> + use<> {
@@ -214,6 +224,17 @@ pub fn external_link() -> impl Strategy<Value = ExternalLink> {
     (link_kind(), "[A-Z]{2,4}-[0-9]{1,5}").prop_map(|(kind, id)| ExternalLink { kind, id })
 }
 
+/// The terms of a risk acceptance: a residual risk statement and any
+/// review date (in the past, soon, or years ahead).
+pub fn risk_terms() -> impl Strategy<Value = crate::risk::RiskAcceptanceTerms> {
+    (text(), date()).prop_map(
+        |(residual_risk, review_by)| crate::risk::RiskAcceptanceTerms {
+            residual_risk,
+            review_by,
+        },
+    )
+}
+
 /// Evidence: document references and file records, none to two of them
 /// (none one time in eight, which the policy may refuse). A file's name is
 /// sometimes a path, which `decide` refuses.
@@ -368,14 +389,17 @@ pub fn policy() -> impl Strategy<Value = Policy> {
         (
             proptest::collection::btree_set(severity(), 0..=2),
             proptest::collection::btree_set(severity(), 0..=2),
+            any::<bool>(),
         ),
     )
         .prop_map(
             |(
                 (sod, containment, approver, contain, plan, time_zone),
                 (similar, segregated, early_end, backdating),
-                (evidence_completion, evidence_verification),
+                (evidence_completion, evidence_verification, risk_acceptor),
             )| Policy {
+                risk_acceptor_role: risk_acceptor
+                    .then(|| Role::new(RISK_ACCEPTOR_ROLE).expect("valid constant name")),
                 evidence_required_for_completion: evidence_completion,
                 evidence_required_for_verification: evidence_verification,
                 segregation_of_duties: sod,
@@ -616,18 +640,36 @@ pub fn command() -> impl Strategy<Value = Command> {
                 |(nonconformity, isms_changes, notes)| Command::CloseNonconformity {
                     nonconformity,
                     isms_changes,
-                    notes
+                    notes,
+                    risk_acceptance: None,
                 }
             ),
-        (nonconformity_id(), rejection_reason(None), text()).prop_map(
-            |(nonconformity, reason, explanation)| {
+        (
+            nonconformity_id(),
+            rejection_reason(None),
+            text(),
+            proptest::option::of(risk_terms())
+        )
+            .prop_map(|(nonconformity, reason, explanation, risk_acceptance)| {
                 Command::RejectNonconformity {
                     nonconformity,
                     reason,
                     explanation,
+                    risk_acceptance,
                 }
-            }
-        ),
+            }),
+        (
+            nonconformity_id(),
+            proptest::collection::vec(external_link(), 0..2),
+            proptest::collection::vec(external_link(), 0..2)
+        )
+            .prop_map(|(nonconformity, add, remove)| {
+                Command::ChangeNonconformityLinks {
+                    nonconformity,
+                    add,
+                    remove,
+                }
+            }),
         (nonconformity_id(), nonconformity_id()).prop_map(|(nonconformity, recurrence_of)| {
             Command::LinkRecurrence {
                 nonconformity,
