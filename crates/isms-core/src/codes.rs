@@ -278,12 +278,8 @@ pub const RULE_CODES: &[RuleCode] = &[
         "a corrective action is completed, or a passed verification result recorded, only with evidence, for the severities the policy names",
     ),
     refusal(
-        "risk_acceptor_role_undefined",
-        "a residual risk is accepted only under a policy that names the role to accept it (risk acceptor, else closure approver)",
-    ),
-    refusal(
         "risk_acceptor_role_missing",
-        "the actor accepting a residual risk (with a closure or rejection) holds the role the policy requires for it",
+        "the actor accepting a residual risk (with a closure or rejection) holds the role the policy requires for it (risk acceptor, else closure approver)",
     ),
     refusal(
         "bad_risk_review",
@@ -365,7 +361,6 @@ impl DecisionError {
             E::InvalidPolicy { .. } => "invalid_policy",
             E::PolicyApproverRoleMissing { .. } => "policy_approver_role_missing",
             E::EvidenceRequired { .. } => "evidence_required",
-            E::RiskAcceptorRoleUndefined { .. } => "risk_acceptor_role_undefined",
             E::RiskAcceptorRoleMissing { .. } => "risk_acceptor_role_missing",
             E::BadRiskReview { .. } => "bad_risk_review",
             E::LinkAlreadyPresent { .. } => "link_already_present",
@@ -626,7 +621,6 @@ mod tests {
                 severity: Severity::Major,
                 what: "the completion of action A-1".into(),
             },
-            E::RiskAcceptorRoleUndefined { reference: r },
             E::RiskAcceptorRoleMissing {
                 reference: r,
                 actor: ActorId::new("bob").unwrap(),
@@ -701,12 +695,11 @@ mod tests {
             E::InvalidPolicy { .. } => 45,
             E::PolicyApproverRoleMissing { .. } => 46,
             E::EvidenceRequired { .. } => 47,
-            E::RiskAcceptorRoleUndefined { .. } => 48,
-            E::RiskAcceptorRoleMissing { .. } => 49,
-            E::BadRiskReview { .. } => 50,
-            E::LinkAlreadyPresent { .. } => 51,
-            E::LinkNotPresent { .. } => 52,
-            E::NoLinkChange { .. } => 53,
+            E::RiskAcceptorRoleMissing { .. } => 48,
+            E::BadRiskReview { .. } => 49,
+            E::LinkAlreadyPresent { .. } => 50,
+            E::LinkNotPresent { .. } => 51,
+            E::NoLinkChange { .. } => 52,
         }
     }
 

@@ -619,14 +619,6 @@ pub enum DecisionError {
         /// The step: `the completion of action A-1`, `the passed check 2`.
         what: String,
     },
-    /// A risk acceptance needs a role, and the policy names none.
-    #[error(
-        "{reference}: nobody may accept a risk under the policy in force: it names neither a risk_acceptor_role nor a closure_approver_role; adopt a policy that names the role and who holds it"
-    )]
-    RiskAcceptorRoleUndefined {
-        /// The nonconformity.
-        reference: NcRef,
-    },
     /// The actor lacks the role the policy requires to accept a risk.
     #[error(
         "{actor} cannot accept the residual risk of {reference}: the policy requires the role {role} (its roles table says who holds it)"

@@ -116,8 +116,10 @@ pub struct Policy {
     pub evidence_required_for_verification: BTreeSet<Severity>,
     /// A role the actor accepting a residual risk (a closure or rejection
     /// with a risk acceptance, [`crate::risk`]) must hold. When `None`, the
-    /// closure approver role is required instead; when both are `None`,
-    /// nobody may accept a risk. Default: none (omitted from the JSON).
+    /// closure approver role is required instead; when both are `None`, no
+    /// role is required, as for a closure (an organisation that wants risk
+    /// owners to approve residual risk, as ISO/IEC 27001 6.1.3 f) asks,
+    /// names their role here). Default: none (omitted from the JSON).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk_acceptor_role: Option<Role>,
 }
@@ -203,7 +205,7 @@ impl Policy {
 
     /// The role a risk acceptance requires: the risk acceptor role, else
     /// the closure approver role; `None` when the policy names neither
-    /// (then nobody may accept a risk).
+    /// (then none is required).
     pub fn risk_acceptance_role(&self) -> Option<&Role> {
         self.risk_acceptor_role
             .as_ref()

@@ -6,9 +6,8 @@
 //! the residual risk accepted, in words, and the date by which the
 //! acceptance is to be reviewed. The actor who closes or rejects is then
 //! the acceptor, and must hold the role the policy names for it
-//! ([`crate::Policy::risk_acceptor_role`], else the closure approver role);
-//! a policy that names neither lets nobody accept a risk
-//! (`risk_acceptor_role_undefined`). The item keeps the acceptance as a
+//! ([`crate::Policy::risk_acceptor_role`], else the closure approver role;
+//! none when the policy names neither, as for any closure). The item keeps the acceptance as a
 //! [`RiskAcceptance`], and [`accepted_risks`] lists every acceptance of a
 //! register with its review date, so that one past its date shows up.
 //!

@@ -782,7 +782,8 @@ fn close<R: RegisterContext + ?Sized>(
 }
 
 /// A risk acceptance (6.1.3, and point 2.3.3 of Implementing Regulation
-/// (EU) 2024/2690): the actor holds the role the policy requires for it, the
+/// (EU) 2024/2690): the actor holds the role the policy requires for it (if
+/// it names one), the
 /// residual risk is stated, and the review date lies after today and at
 /// most [`MAX_RISK_REVIEW_DAYS`] ahead.
 fn check_risk_acceptance<R: RegisterContext + ?Sized>(
@@ -790,12 +791,9 @@ fn check_risk_acceptance<R: RegisterContext + ?Sized>(
     terms: &RiskAcceptanceTerms,
 ) -> Result<(), DecisionError> {
     let reference = s.reference;
-    let role = s
-        .ctx
-        .policy
-        .risk_acceptance_role()
-        .ok_or(DecisionError::RiskAcceptorRoleUndefined { reference })?;
-    if !s.ctx.actor.has_role(role) {
+    if let Some(role) = s.ctx.policy.risk_acceptance_role()
+        && !s.ctx.actor.has_role(role)
+    {
         return Err(DecisionError::RiskAcceptorRoleMissing {
             reference,
             actor: s.ctx.actor.id.clone(),

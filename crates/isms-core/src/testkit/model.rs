@@ -165,7 +165,7 @@ fn risk_acceptance_ok(
     let today = local(policy, at);
     policy
         .risk_acceptance_role()
-        .is_some_and(|r| actor.has_role(r))
+        .is_none_or(|r| actor.has_role(r))
         && text_ok(&terms.residual_risk, MAX_TEXT_CHARS)
         && terms.review_by > today
         && (terms.review_by - today).num_days() <= crate::risk::MAX_RISK_REVIEW_DAYS
