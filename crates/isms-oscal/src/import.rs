@@ -15,8 +15,9 @@ use isms_core::replay::{Replayer, Step};
 use isms_core::{
     ActorId, Closure, Command, Correction, CorrectiveAction, Event, Extensions, ExternalLink,
     LinkKind, MissedCheck, NonconformityId, Policy, RecurrenceRecord, Register, Rejection,
-    RejectionReason, ReportNonconformity, RequirementRef, RootCauseAnalysis, Severity, Source,
-    VerificationEnd, VerificationPlan, VerificationResult,
+    RejectionReason, ReportNonconformity, RequirementRef, RiskAcceptance, RiskAcceptanceTerms,
+    RiskDecision, RootCauseAnalysis, Severity, Source, VerificationEnd, VerificationPlan,
+    VerificationResult,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -523,6 +524,8 @@ struct Read {
     recurrences: Vec<RecurrenceRecord>,
     closure: Option<Closure>,
     rejection: Option<Rejection>,
+    /// The residual risk the closure or rejection accepted.
+    risk_acceptance: Option<RiskAcceptance>,
     recurrence: Option<(NonconformityId, DateTime<Utc>)>,
     claimed_state: Option<String>,
     /// The instants at which the risk log says the nonconformity became
@@ -577,6 +580,14 @@ impl Read {
         self.contained_at
             .as_ref()
             .is_none_or(|set| set.contains(&at))
+    }
+
+    /// The terms of the risk acceptance `decision` recorded, if it did.
+    fn terms_of(&self, decision: RiskDecision) -> Option<RiskAcceptanceTerms> {
+        self.risk_acceptance
+            .as_ref()
+            .filter(|ra| ra.decision == decision)
+            .map(|ra| RiskAcceptanceTerms::new(ra.residual_risk.clone(), ra.review_by))
     }
 
     fn steps(&self) -> Vec<Pending> {
@@ -787,7 +798,7 @@ impl Read {
                 10,
                 &c.by,
                 Command::CloseNonconformity {
-                    risk_acceptance: None,
+                    risk_acceptance: self.terms_of(RiskDecision::Closure),
                     nonconformity: nc,
                     isms_changes: c.isms_changes.clone(),
                     notes: c.notes.clone(),
@@ -801,7 +812,7 @@ impl Read {
                 10,
                 &r.by,
                 Command::RejectNonconformity {
-                    risk_acceptance: None,
+                    risk_acceptance: self.terms_of(RiskDecision::Rejection),
                     nonconformity: nc,
                     reason: r.reason.clone(),
                     explanation: r.explanation.clone(),
@@ -981,6 +992,7 @@ impl Reader<'_, '_> {
         let mut corrections = Vec::new();
         let mut closure = None;
         let mut rejection = None;
+        let mut risk_acceptance: Option<RiskAcceptance> = None;
         let mut recurrence_of = None;
         let mut recurrence_at = None;
         let mut recurrences = Vec::new();
@@ -1024,6 +1036,7 @@ impl Reader<'_, '_> {
                 "corrections" => corrections = parse_json(p, value)?,
                 "closure" => closure = Some(parse_json(p, value)?),
                 "rejection" => rejection = Some(parse_json(p, value)?),
+                "risk-acceptance" => risk_acceptance = Some(parse_json(p, value)?),
                 "recurrence-of" => {
                     recurrence_of = Some(parse_str::<NonconformityId>(
                         p,
@@ -1099,6 +1112,11 @@ impl Reader<'_, '_> {
                 let rem_path = format!("{rpath}.remediations[{i}]");
                 let Some(rem) = rem.as_object() else { continue };
                 let props = own_props(rem);
+                if props.iter().any(|(_, n, _)| *n == "risk-acceptance-review") {
+                    // Written from the poam-item's risk-acceptance prop,
+                    // which is what is read.
+                    continue;
+                }
                 if !props.iter().any(|(_, n, _)| *n == "attempt") {
                     self.skip(rem_path, SkipReason::NoEquivalent("a remediation without a root-cause analysis attempt: the register plans actions only after an analysis"));
                     continue;
@@ -1186,6 +1204,7 @@ impl Reader<'_, '_> {
             recurrences,
             closure,
             rejection,
+            risk_acceptance,
             recurrence: recurrence_of.zip(recurrence_at),
             claimed_state,
             contained_at,
@@ -1338,6 +1357,7 @@ impl Reader<'_, '_> {
             recurrences: Vec::new(),
             closure: None,
             rejection: None,
+            risk_acceptance: None,
             recurrence: None,
             claimed_state: None,
             contained_at: None,

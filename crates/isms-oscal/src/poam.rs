@@ -23,12 +23,13 @@ pub const OSCAL_VERSION: &str = "1.2.1";
 pub const POAM_FORMAT: &str = "isms-poam-1";
 
 /// The roles every exported POA&M defines (id, title).
-pub const ROLES: [(&str, &str); 5] = [
+pub const ROLES: [(&str, &str); 6] = [
     ("reporter", "Reporter of the nonconformity"),
     ("nonconformity-owner", "Owner of the nonconformity"),
     ("action-owner", "Owner of a corrective action"),
     ("verifier", "Verifier of effectiveness"),
     ("recorder", "Recorder of a step"),
+    ("risk-acceptor", "Acceptor of a residual risk"),
 ];
 
 /// Options of [`export_poam`].
@@ -107,6 +108,18 @@ pub fn risk_status(state: NcState) -> &'static str {
         NcState::Analysed | NcState::Ineffective => "investigating",
         NcState::ActionsPlanned | NcState::Implemented | NcState::Effective => "remediating",
         NcState::Closed | NcState::Rejected => "closed",
+    }
+}
+
+/// The OSCAL risk status of a nonconformity: a residual risk accepted by
+/// its closure or rejection is `deviation-approved` (the risk stays, by an
+/// approved decision, until its review); otherwise [`risk_status`] of its
+/// state.
+pub fn risk_status_of(nc: &Nonconformity) -> &'static str {
+    if nc.risk_acceptance.is_some() {
+        "deviation-approved"
+    } else {
+        risk_status(nc.state)
     }
 }
 
@@ -332,6 +345,9 @@ impl Exporter<'_> {
         for attempt in attempts {
             remediations.push(self.remediation(nc, &base, attempt));
         }
+        if let Some(ra) = &nc.risk_acceptance {
+            remediations.push(self.acceptance_response(ra, &base));
+        }
         let requirements: Vec<&str> = nc.requirements.iter().map(|r| r.as_str()).collect();
         let statement = format!(
             "{} is a {} nonconformity{}, found by {}; its handling is at the {} stage.",
@@ -345,7 +361,7 @@ impl Exporter<'_> {
             token(&nc.source).replace('_', " "),
             token(&nc.state).replace('_', " "),
         );
-        let log: Vec<Value> = nc
+        let mut log: Vec<Value> = nc
             .history
             .iter()
             .enumerate()
@@ -359,6 +375,27 @@ impl Exporter<'_> {
                 })
             })
             .collect();
+        if let Some(ra) = &nc.risk_acceptance {
+            // After the closure or rejection at the same instant: the risk
+            // stays, as a deviation approved by the acceptor.
+            let logged_by = json!([{
+                "party-uuid": self.party(&ra.accepted_by),
+                "role-id": "risk-acceptor",
+            }]);
+            self.actors.insert(ra.accepted_by.clone());
+            log.push(json!({
+                "uuid": self.d.uuid(&format!("{base}/log/risk-acceptance")),
+                "title": "Residual risk accepted",
+                "description": ra.residual_risk,
+                "start": date_time(ra.at),
+                "end": end_of_day(ra.review_by),
+                "logged-by": logged_by,
+                "status-change": "deviation-approved",
+                "related-responses": [{
+                    "response-uuid": self.d.uuid(&format!("{base}/risk-acceptance")),
+                }],
+            }));
+        }
         let characterization = json!([{
             "origin": { "actors": [self.actor(&nc.reported_by, "reporter")] },
             "facets": [{ "name": "severity", "system": NS, "value": token(&nc.severity) }],
@@ -371,7 +408,7 @@ impl Exporter<'_> {
         );
         risk.insert("description".into(), json!(nc.description));
         risk.insert("statement".into(), json!(statement));
-        risk.insert("status".into(), json!(risk_status(nc.state)));
+        risk.insert("status".into(), json!(risk_status_of(nc)));
         risk.insert("origins".into(), reporter.clone());
         risk.insert("characterizations".into(), characterization);
         if let Some(d) = nc.external_deadline {
@@ -454,6 +491,9 @@ impl Exporter<'_> {
         if let Some(r) = &nc.rejection {
             props.push(json_prop("rejection", r));
         }
+        if let Some(ra) = &nc.risk_acceptance {
+            props.push(json_prop("risk-acceptance", ra));
+        }
         if let Some(r) = nc.recurrence_of {
             props.push(prop("recurrence-of", &r.to_string()));
         }
@@ -487,6 +527,29 @@ impl Exporter<'_> {
         self.items.push(Value::Object(item));
         // The owner is a party even when no step names them otherwise.
         self.actors.insert(nc.owner.clone());
+    }
+
+    /// The risk response of an accepted residual risk: OSCAL's `accept`
+    /// response type, decided (`completed`), with the review as a milestone.
+    fn acceptance_response(&mut self, ra: &isms_core::RiskAcceptance, base: &str) -> Value {
+        let responsible = self.responsible(&ra.accepted_by, "risk-acceptor");
+        json!({
+            "uuid": self.d.uuid(&format!("{base}/risk-acceptance")),
+            "lifecycle": "completed",
+            "title": format!("Residual risk accepted by {} at its {}", ra.accepted_by, ra.decision.as_str()),
+            "description": ra.residual_risk,
+            "props": [
+                {"name": "type", "value": "accept"},
+                prop("risk-acceptance-review", &ra.review_by.to_string()),
+            ],
+            "tasks": [{
+                "uuid": self.d.uuid(&format!("{base}/risk-acceptance/review")),
+                "type": "milestone",
+                "title": "Review of the accepted risk",
+                "timing": { "on-date": { "date": start_of_day(ra.review_by) } },
+                "responsible-roles": responsible,
+            }],
+        })
     }
 
     fn remediation(&mut self, nc: &Nonconformity, base: &str, attempt: u32) -> Value {

@@ -5,6 +5,7 @@ mod examples;
 mod fuzz;
 mod mapping;
 mod properties;
+mod risk;
 mod roundtrip;
 mod schema;
 mod support;

@@ -31,13 +31,15 @@ fn scenario_register(seed: u64, steps: u32, policy: &Policy) -> Register {
             .unwrap()
             .current();
         // The POA&M mapping does not carry the history of extension-field
-        // changes (it carries the fields as they are; docs/oscal.md): those
-        // steps are left out of the registers it must round-trip. Recorded
+        // or link changes (it carries the fields and links as they are;
+        // docs/oscal.md): those steps are left out of the registers it must
+        // round-trip. Risk acceptances are carried (issue 19). Recorded
         // recurrences, missed checks and early ends are carried (issue 16).
         if matches!(
             step.command,
             isms_core::Command::ChangeNonconformityExtensions { .. }
                 | isms_core::Command::ChangeImprovementExtensions { .. }
+                | isms_core::Command::ChangeNonconformityLinks { .. }
         ) {
             continue;
         }
