@@ -536,6 +536,8 @@ pub enum NcCommand {
         #[arg(long)]
         notes: Option<String>,
         #[command(flatten)]
+        risk: RiskAcceptanceArgs,
+        #[command(flatten)]
         when: When,
     },
     /// Reject a report: not a nonconformity, or a duplicate of another.
@@ -548,6 +550,24 @@ pub enum NcCommand {
         /// Why.
         #[arg(long)]
         explanation: String,
+        #[command(flatten)]
+        risk: RiskAcceptanceArgs,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Add or remove a nonconformity's links into your product (risk
+    /// register entries, incidents, audits, assets, documents) while it is
+    /// open: removals, then additions, one recorded event.
+    Links {
+        #[command(flatten)]
+        target: Target,
+        /// A link to add, KIND:ID, kind one of incident, audit, risk, asset,
+        /// document, other: risk:RISK-0042 (repeatable).
+        #[arg(long = "add", value_name = "KIND:ID")]
+        add: Vec<String>,
+        /// A link to remove, KIND:ID as `nc show` lists it (repeatable).
+        #[arg(long = "remove", value_name = "KIND:ID")]
+        remove: Vec<String>,
         #[command(flatten)]
         when: When,
     },
@@ -626,6 +646,24 @@ pub enum NcCommand {
         #[command(flatten)]
         json: JsonFlag,
     },
+}
+
+/// A risk acceptance recorded with a closure or rejection (`nc close`,
+/// `nc reject`): the actor accepts the residual risk and must hold the
+/// policy's `risk_acceptor_role` (else its `closure_approver_role`).
+#[derive(Debug, Args)]
+pub struct RiskAcceptanceArgs {
+    /// Accept this residual risk, in words (needs --review-by).
+    #[arg(
+        long = "accept-risk",
+        value_name = "RESIDUAL_RISK",
+        requires = "review_by"
+    )]
+    pub accept_risk: Option<String>,
+    /// When the accepted risk is to be reviewed (YYYY-MM-DD, after today,
+    /// at most three years ahead; needs --accept-risk).
+    #[arg(long = "review-by", value_name = "DATE", requires = "accept_risk")]
+    pub review_by: Option<String>,
 }
 
 /// A change of extension fields (`nc extensions`, `improvement extensions`).

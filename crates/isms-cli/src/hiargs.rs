@@ -7,11 +7,11 @@
 
 use crate::backend::Store;
 use isms_core::{
-    ActionDecision, Command, ImprovementId, NonconformityId, ProposeImprovement, RejectionReason,
-    ReportNonconformity, VerificationSchedule,
+    ActionDecision, Command, ExternalLink, ImprovementId, NonconformityId, ProposeImprovement,
+    RejectionReason, ReportNonconformity, RiskAcceptanceTerms, VerificationSchedule,
 };
 
-use crate::cli::{ImprovementCommand, NcCommand};
+use crate::cli::{ImprovementCommand, NcCommand, RiskAcceptanceArgs};
 use crate::commands::{actor_or, evidence};
 use crate::error::CliError;
 use crate::parse::{self, enum_value};
@@ -316,11 +316,12 @@ pub fn nc_command(
             target,
             changes,
             notes,
+            risk,
             when,
         } => {
             let id = session::resolve_nc(store, &target.item)?;
             let command = Command::CloseNonconformity {
-                risk_acceptance: None,
+                risk_acceptance: risk_terms(risk)?,
                 nonconformity: id,
                 isms_changes: changes
                     .iter()
@@ -334,6 +335,7 @@ pub fn nc_command(
             target,
             duplicate_of,
             explanation,
+            risk,
             when,
         } => {
             let id = session::resolve_nc(store, &target.item)?;
@@ -344,10 +346,32 @@ pub fn nc_command(
                 None => RejectionReason::NotANonconformity,
             };
             let command = Command::RejectNonconformity {
-                risk_acceptance: None,
+                risk_acceptance: risk_terms(risk)?,
                 nonconformity: id,
                 reason,
                 explanation,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::Links {
+            target,
+            add,
+            remove,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let links = |flag: &str, texts: Vec<String>| {
+                texts
+                    .iter()
+                    .map(|t| {
+                        ExternalLink::parse(t).map_err(|e| CliError::Usage(format!("{flag}: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            let command = Command::ChangeNonconformityLinks {
+                nonconformity: id,
+                add: links("--add", add)?,
+                remove: links("--remove", remove)?,
             };
             (command, when.at, id)
         }
@@ -579,5 +603,17 @@ mod tests {
         );
         assert_eq!(due_by(&filter(false, None), la).unwrap(), None);
         assert!(due_by(&filter(false, Some("soon")), la).is_err());
+    }
+}
+
+/// The terms of `--accept-risk` and `--review-by`, when given (clap makes
+/// each require the other).
+fn risk_terms(risk: RiskAcceptanceArgs) -> Result<Option<RiskAcceptanceTerms>, CliError> {
+    match (risk.accept_risk, risk.review_by) {
+        (Some(residual_risk), Some(review_by)) => Ok(Some(RiskAcceptanceTerms::new(
+            residual_risk,
+            parse::date("--review-by", &review_by)?,
+        ))),
+        _ => Ok(None),
     }
 }

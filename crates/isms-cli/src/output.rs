@@ -266,6 +266,10 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
     if !nc.extensions.is_empty() {
         let _ = writeln!(o, "  extensions:   {}", extension_fields(&nc.extensions));
     }
+    if !nc.links.is_empty() {
+        let links: Vec<String> = nc.links.iter().map(|l| t(&l.to_string())).collect();
+        let _ = writeln!(o, "  links:        {}", links.join(", "));
+    }
     for c in &nc.corrections {
         let _ = writeln!(
             o,
@@ -354,6 +358,17 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
             t(&r.explanation),
             r.at.to_rfc3339()
         );
+    }
+    if let Some(ra) = &nc.risk_acceptance {
+        let _ = writeln!(
+            o,
+            "  risk accepted: {} by {} at its {}, review by {}",
+            ra.at.to_rfc3339(),
+            t(ra.accepted_by.as_str()),
+            ra.decision.as_str(),
+            ra.review_by
+        );
+        let _ = writeln!(o, "    residual risk: {}", t(&ra.residual_risk));
     }
     o
 }

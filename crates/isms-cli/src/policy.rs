@@ -138,6 +138,7 @@ fn describe(p: &Policy) -> String {
     line("max_backdating", limit(p.max_backdating));
     line("time_zone", p.time_zone.to_string());
     line("policy_approver_role", role(&p.policy_approver_role));
+    line("risk_acceptor_role", role(&p.risk_acceptor_role));
     if p.roles.is_empty() {
         line("roles", "none".to_owned());
     } else {

@@ -23,6 +23,7 @@ mod refusals;
 mod report;
 mod requirements;
 mod restore;
+mod risk;
 mod scenarios;
 mod support;
 mod tamper;
