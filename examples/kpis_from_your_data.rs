@@ -91,6 +91,7 @@ fn commands(row: &Row) -> Result<Vec<Step>, Box<dyn Error>> {
         at(row.reported),
         "isms-manager".to_owned(),
         Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id: nc,
             title: row.title.clone(),
             description: format!("Imported from ticket {}.", row.ticket),

@@ -106,6 +106,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .single()
         .ok_or("bad time")?;
     let mut command = serde_json::to_value(Command::ReportNonconformity(ReportNonconformity {
+        audit: None,
         id: NonconformityId::v7_from_parts(at.timestamp_millis() as u64, [9; 10]),
         title: "Restore test overdue".into(),
         description: "No restore test in the last twelve months.".into(),

@@ -89,6 +89,7 @@ fn walk(
     office.run(
         "maria",
         Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id: nc,
             title: case.title.into(),
             description: format!("{}. Recorded from the seed example.", case.title),

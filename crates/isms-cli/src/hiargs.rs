@@ -85,6 +85,7 @@ pub fn nc_command(
                 .map(|r| requirement(s, r))
                 .collect::<Result<_, _>>()?;
             let command = Command::ReportNonconformity(ReportNonconformity {
+                audit: None,
                 id,
                 description: description.unwrap_or_else(|| title.clone()),
                 title,
@@ -453,6 +454,7 @@ pub fn improvement_command(
                 .map(|t| session::resolve_nc(store, t))
                 .transpose()?;
             let command = Command::ProposeImprovement(ProposeImprovement {
+                audit: None,
                 id,
                 source: enum_value("--source", &source)?,
                 nonconformity,

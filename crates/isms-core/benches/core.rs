@@ -50,6 +50,7 @@ fn lifecycle(
         &owner,
         t,
         Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id,
             title: "Backup failed".into(),
             description: "Nightly backup failed".into(),

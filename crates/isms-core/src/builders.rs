@@ -124,7 +124,16 @@ impl ReportNonconformity {
             external_deadline: None,
             links: Vec::new(),
             extensions: Default::default(),
+            audit: None,
         }
+    }
+
+    /// Names the audit or management review that found it (one the
+    /// register holds).
+    #[must_use]
+    pub fn audit(mut self, audit: crate::AuditId) -> Self {
+        self.audit = Some(audit);
+        self
     }
 
     /// Adds a requirement not fulfilled.
@@ -194,7 +203,16 @@ impl ProposeImprovement {
             due: None,
             links: Vec::new(),
             extensions: Default::default(),
+            audit: None,
         }
+    }
+
+    /// Names the audit or management review it came from (one the
+    /// register holds).
+    #[must_use]
+    pub fn audit(mut self, audit: crate::AuditId) -> Self {
+        self.audit = Some(audit);
+        self
     }
 
     /// Names the nonconformity the improvement came from.

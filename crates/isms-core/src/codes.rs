@@ -297,6 +297,14 @@ pub const RULE_CODES: &[RuleCode] = &[
         "no_link_change",
         "a change of links adds or removes at least one",
     ),
+    refusal(
+        "audit_exists",
+        "an audit or review is recorded once under its id",
+    ),
+    refusal(
+        "unknown_audit",
+        "a nonconformity or improvement names only an audit the register holds",
+    ),
 ];
 
 impl DecisionError {
@@ -366,6 +374,8 @@ impl DecisionError {
             E::LinkAlreadyPresent { .. } => "link_already_present",
             E::LinkNotPresent { .. } => "link_not_present",
             E::NoLinkChange { .. } => "no_link_change",
+            E::AuditExists { .. } => "audit_exists",
+            E::UnknownAudit { .. } => "unknown_audit",
         }
     }
 }
@@ -641,6 +651,12 @@ mod tests {
                 link: "risk:R-1".into(),
             },
             E::NoLinkChange { reference: r },
+            E::AuditExists {
+                audit: "IA-2026-1".parse().unwrap(),
+            },
+            E::UnknownAudit {
+                audit: "IA-2026-1".parse().unwrap(),
+            },
         ]
     }
 
@@ -700,6 +716,8 @@ mod tests {
             E::LinkAlreadyPresent { .. } => 50,
             E::LinkNotPresent { .. } => 51,
             E::NoLinkChange { .. } => 52,
+            E::AuditExists { .. } => 53,
+            E::UnknownAudit { .. } => 54,
         }
     }
 

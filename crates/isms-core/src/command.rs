@@ -47,6 +47,10 @@ pub struct ReportNonconformity {
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
     #[schemars(schema_with = "crate::extensions::schema")]
     pub extensions: Extensions,
+    /// The audit or management review it came from, if any: one the
+    /// register holds ([`crate::audit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::audit::AuditId>,
 }
 
 /// Propose an improvement opportunity.
@@ -80,6 +84,10 @@ pub struct ProposeImprovement {
     #[serde(default, skip_serializing_if = "Extensions::is_empty")]
     #[schemars(schema_with = "crate::extensions::schema")]
     pub extensions: Extensions,
+    /// The audit or management review it came from, if any: one the
+    /// register holds ([`crate::audit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::audit::AuditId>,
 }
 
 /// A command on the register. Serialised with a `command` tag:

@@ -10,6 +10,7 @@
 //! | the highest reference number taken, per kind | reporting, proposing (the next reference) |
 //! | a nonconformity's reference and state | root-cause analysis (similar cases), rejection as a duplicate, recurrence links (both sides), proposing an improvement from a nonconformity |
 //! | whether a corrective-action id is taken | planning an action |
+//! | whether an audit is recorded | reporting, proposing with an audit named |
 //!
 //! Each is one index look-up in a database. A store that cannot answer
 //! look-ups from inside `decide` (they may fail, they may need a
@@ -22,6 +23,7 @@ use std::convert::Infallible;
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::AuditId;
 use crate::command::Command;
 use crate::ids::{ActionId, Actor, NcRef, NonconformityId, RefKind};
 use crate::item::ItemRef;
@@ -107,6 +109,14 @@ pub trait RegisterContext {
     /// Whether a corrective action with this id exists on any
     /// nonconformity (action ids are unique across the register).
     fn action_exists(&self, id: ActionId) -> bool;
+
+    /// Whether the register holds the audit with this id (its audit
+    /// stream). The default answers no: a context that knows no audits
+    /// refuses every finding that names one.
+    fn audit_exists(&self, id: &AuditId) -> bool {
+        let _ = id;
+        false
+    }
 }
 
 /// A fallible source of the same facts, for stores whose look-ups can fail
@@ -123,6 +133,15 @@ pub trait FactSource {
 
     /// As [`RegisterContext::action_exists`].
     fn action_exists(&self, id: ActionId) -> Result<bool, Self::Error>;
+
+    /// As [`RegisterContext::audit_exists`]; the default answers no.
+    ///
+    /// # Errors
+    /// The source's failure.
+    fn audit_exists(&self, id: &AuditId) -> Result<bool, Self::Error> {
+        let _ = id;
+        Ok(false)
+    }
 }
 
 impl<T: RegisterContext + ?Sized> FactSource for T {
@@ -139,6 +158,10 @@ impl<T: RegisterContext + ?Sized> FactSource for T {
     fn action_exists(&self, id: ActionId) -> Result<bool, Infallible> {
         Ok(RegisterContext::action_exists(self, id))
     }
+
+    fn audit_exists(&self, id: &AuditId) -> Result<bool, Infallible> {
+        Ok(RegisterContext::audit_exists(self, id))
+    }
 }
 
 /// The look-ups one command needs, on the item it targets: what a store
@@ -152,6 +175,8 @@ pub struct Lookups {
     pub nonconformities: Vec<NonconformityId>,
     /// Action ids whose existence is needed.
     pub actions: Vec<ActionId>,
+    /// Audit ids whose existence is needed.
+    pub audits: Vec<AuditId>,
 }
 
 impl Lookups {
@@ -160,10 +185,14 @@ impl Lookups {
     pub fn for_command(command: &Command, item: Option<ItemRef<'_>>) -> Self {
         let mut needs = Lookups::default();
         match command {
-            Command::ReportNonconformity(_) => needs.numbering = Some(RefKind::Nonconformity),
+            Command::ReportNonconformity(r) => {
+                needs.numbering = Some(RefKind::Nonconformity);
+                needs.audits.extend(r.audit.clone());
+            }
             Command::ProposeImprovement(p) => {
                 needs.numbering = Some(RefKind::Improvement);
                 needs.nonconformities.extend(p.nonconformity);
+                needs.audits.extend(p.audit.clone());
             }
             Command::AnalyseRootCause { similar, .. } => {
                 needs.nonconformities.extend(similar.iter().copied());
@@ -218,6 +247,8 @@ pub struct RegisterFacts {
     pub nonconformities: Vec<(NonconformityId, NcSummary)>,
     /// Action ids looked up and found.
     pub actions: Vec<ActionId>,
+    /// Audit ids looked up and found.
+    pub audits: Vec<AuditId>,
 }
 
 impl RegisterFacts {
@@ -246,6 +277,11 @@ impl RegisterFacts {
                 facts.actions.push(id);
             }
         }
+        for id in &needs.audits {
+            if source.audit_exists(id)? {
+                facts.audits.push(id.clone());
+            }
+        }
         Ok(facts)
     }
 }
@@ -268,5 +304,9 @@ impl RegisterContext for RegisterFacts {
 
     fn action_exists(&self, id: ActionId) -> bool {
         self.actions.contains(&id)
+    }
+
+    fn audit_exists(&self, id: &AuditId) -> bool {
+        self.audits.contains(id)
     }
 }

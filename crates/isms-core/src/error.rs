@@ -22,6 +22,14 @@ pub enum IdError {
         /// The input.
         value: String,
     },
+    /// Not a usable audit id.
+    #[error(
+        "{value:?} is not a valid audit id: use 1 to 40 ASCII letters, digits, '-', '_', '.' or '/', starting with a letter or digit (e.g. IA-2026-1)"
+    )]
+    BadAuditId {
+        /// The input.
+        value: String,
+    },
     /// Not a human reference of the expected kind.
     #[error("{value:?} is not a valid {} reference (expected {}-<number>, e.g. {}-0007)", kind.prefix(), kind.prefix(), kind.prefix())]
     BadReference {
@@ -668,6 +676,18 @@ pub enum DecisionError {
     NoLinkChange {
         /// The nonconformity.
         reference: NcRef,
+    },
+    /// An audit id already recorded.
+    #[error("the register already holds the audit {audit}: give the new one another id")]
+    AuditExists {
+        /// The id.
+        audit: crate::audit::AuditId,
+    },
+    /// A finding names an audit the register does not hold.
+    #[error("the register holds no audit {audit}: record it first (`isms audit add`)")]
+    UnknownAudit {
+        /// The id.
+        audit: crate::audit::AuditId,
     },
 }
 

@@ -38,15 +38,19 @@ pub enum StreamId {
     /// The register's own stream: the policies adopted, in order
     /// ([`EventPayload::PolicyAdopted`]). One per register, with no id.
     Policy,
+    /// The register's audits and management reviews, in the order recorded
+    /// ([`EventPayload::AuditRecorded`]). One per register, with no id.
+    Audits,
 }
 
 impl fmt::Display for StreamId {
-    /// `nonconformity/<uuid>`, `improvement/<uuid>` or `policy`.
+    /// `nonconformity/<uuid>`, `improvement/<uuid>`, `policy` or `audits`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StreamId::Nonconformity(id) => write!(f, "nonconformity/{id}"),
             StreamId::Improvement(id) => write!(f, "improvement/{id}"),
             StreamId::Policy => f.write_str("policy"),
+            StreamId::Audits => f.write_str("audits"),
         }
     }
 }
@@ -57,6 +61,9 @@ impl std::str::FromStr for StreamId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "policy" {
             return Ok(StreamId::Policy);
+        }
+        if s == "audits" {
+            return Ok(StreamId::Audits);
         }
         if let Some(id) = s.strip_prefix("nonconformity/") {
             return Ok(StreamId::Nonconformity(id.parse()?));
@@ -196,6 +203,9 @@ pub enum EventPayload {
         #[serde(default, skip_serializing_if = "Extensions::is_empty")]
         #[schemars(schema_with = "crate::extensions::schema")]
         extensions: Extensions,
+        /// The audit or review that found it (absent before schema 1.4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        audit: Option<crate::audit::AuditId>,
     },
     /// Correction and containment recorded.
     #[serde(rename = "containment_recorded.v1")]
@@ -379,6 +389,9 @@ pub enum EventPayload {
         #[serde(default, skip_serializing_if = "Extensions::is_empty")]
         #[schemars(schema_with = "crate::extensions::schema")]
         extensions: Extensions,
+        /// The audit or review it came from (absent before schema 1.4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        audit: Option<crate::audit::AuditId>,
     },
     /// An improvement was approved.
     #[serde(rename = "improvement_approved.v1")]
@@ -471,6 +484,21 @@ pub enum EventPayload {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         removed: Vec<ExternalLink>,
     },
+    /// An audit or management review was recorded, so that findings can
+    /// name it. Only in the [`StreamId::Audits`] stream.
+    #[serde(rename = "audit_recorded.v1")]
+    AuditRecorded {
+        /// Its identifier.
+        id: crate::audit::AuditId,
+        /// Its kind.
+        kind: crate::audit::AuditKind,
+        /// What it covered.
+        scope: String,
+        /// When it took place.
+        date: NaiveDate,
+        /// Who led it.
+        lead: ActorId,
+    },
 }
 
 impl EventPayload {
@@ -503,6 +531,7 @@ impl EventPayload {
             EventPayload::VerificationEnded { .. } => "verification_ended.v1",
             EventPayload::PolicyAdopted { .. } => "policy_adopted.v1",
             EventPayload::LinksChanged { .. } => "links_changed.v1",
+            EventPayload::AuditRecorded { .. } => "audit_recorded.v1",
         }
     }
 }

@@ -20,7 +20,7 @@
 //! #     id, title: "Badge reader offline".into(), description: "Door 3.".into(),
 //! #     source: Source::Monitoring, severity: Severity::Major,
 //! #     requirements: vec!["iso27001:2022/A.7.2".parse()?], owner: ActorId::new("fm")?,
-//! #     detected_at: at, external_deadline: None, links: vec![], extensions: Default::default(),
+//! #     detected_at: at, external_deadline: None, links: vec![], extensions: Default::default(), audit: None,
 //! # }), &Context::new(at, Actor::new(ActorId::new("alice")?), &policy))?;
 //! let nc = register.nonconformity(id).unwrap();
 //! let facts = NcFacts::from(nc);

@@ -61,6 +61,7 @@ impl Item {
     ///         external_deadline: None,
     ///         links: vec![],
     ///         extensions: Default::default(),
+    ///         audit: None,
     ///     }),
     ///     &Context::new(at, Actor::new(ActorId::new("alice")?), &policy),
     /// )?;
@@ -220,6 +221,7 @@ fn new_nonconformity(
             external_deadline,
             links,
             extensions,
+            audit,
         } => Some(Nonconformity {
             id,
             reference,
@@ -258,6 +260,7 @@ fn new_nonconformity(
             last_event_at: at,
             version: sequence,
             risk_acceptance: None,
+            audit,
         }),
         _ => None,
     }
@@ -564,6 +567,7 @@ fn new_improvement(
             due,
             links,
             extensions,
+            audit,
         } => Some(Improvement {
             id,
             reference,
@@ -591,6 +595,7 @@ fn new_improvement(
             proposed_by: actor,
             last_event_at: at,
             version: sequence,
+            audit,
         }),
         _ => None,
     }

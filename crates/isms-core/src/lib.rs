@@ -86,6 +86,7 @@
 //!   table, for embedding products' own property tests.
 
 mod adoption;
+pub mod audit;
 mod builders;
 mod codes;
 mod command;
@@ -115,6 +116,7 @@ pub mod workflow;
 pub mod testkit;
 
 pub use adoption::{AdoptPolicy, PolicyAdoption, PolicyHistory, decide_policy};
+pub use audit::{Audit, AuditBook, AuditId, AuditKind, RecordAudit, decide_audit};
 pub use codes::{RULE_CODES, RuleCode, RuleOutcome, render_rule_codes_markdown};
 pub use command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
 pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, RegisterFacts};

@@ -624,6 +624,9 @@ pub struct Nonconformity {
     /// ([`crate::risk`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_acceptance: Option<crate::risk::RiskAcceptance>,
+    /// The audit or management review that found it, if named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::audit::AuditId>,
 }
 
 impl Nonconformity {
@@ -885,6 +888,9 @@ pub struct Improvement {
     pub last_event_at: DateTime<Utc>,
     /// Number of events applied (its stream version).
     pub version: u64,
+    /// The audit or management review it came from, if named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::audit::AuditId>,
 }
 
 impl Improvement {

@@ -6,6 +6,7 @@
 //! one item the command targets.
 
 use crate::adoption::{AdoptPolicy, PolicyHistory, decide_policy};
+use crate::audit::{AuditBook, AuditId, RecordAudit, decide_audit};
 use crate::hash::{IdMap, IdSet};
 
 use crate::command::Command;
@@ -41,6 +42,7 @@ use crate::model::{Improvement, Nonconformity};
 ///     external_deadline: None,
 ///     links: vec![],
 ///     extensions: Default::default(),
+///     audit: None,
 /// });
 /// let decision = register.execute(&report, &Context::new(at, alice, &policy))?;
 /// assert_eq!(decision.events.len(), 1);
@@ -60,6 +62,7 @@ pub struct Register {
     last_improvement_number: u32,
     events_applied: u64,
     policies: PolicyHistory,
+    audits: AuditBook,
 }
 
 impl Register {
@@ -174,8 +177,39 @@ impl Register {
         match stream {
             StreamId::Nonconformity(id) => self.nonconformity(id).map(ItemRef::Nonconformity),
             StreamId::Improvement(id) => self.improvement(id).map(ItemRef::Improvement),
-            StreamId::Policy => None,
+            StreamId::Policy | StreamId::Audits => None,
         }
+    }
+
+    /// The audits and reviews recorded in the register.
+    pub fn audits(&self) -> &AuditBook {
+        &self.audits
+    }
+
+    /// Decides the record of an audit on this register's audits
+    /// ([`decide_audit`]) and applies it. On refusal nothing changes.
+    ///
+    /// # Errors
+    /// The refusal, as [`decide_audit`].
+    pub fn record_audit(
+        &mut self,
+        record: &RecordAudit,
+        ctx: &Context<'_>,
+    ) -> Result<Decision, DecisionError> {
+        let decision = decide_audit(&self.audits, record, ctx)?;
+        for e in &decision.events {
+            self.apply(e);
+        }
+        Ok(decision)
+    }
+
+    /// The same register with these audits (for a register built
+    /// [`Register::from_items`], whose projections hold no audit).
+    #[must_use]
+    pub fn with_audits(mut self, audits: AuditBook) -> Self {
+        self.events_applied += audits.version();
+        self.audits = audits;
+        self
     }
 
     /// The policies adopted for the register, in order.
@@ -211,6 +245,7 @@ impl Register {
             StreamId::Nonconformity(id) => self.nonconformity(id).map_or(0, |n| n.version),
             StreamId::Improvement(id) => self.improvement(id).map_or(0, |i| i.version),
             StreamId::Policy => self.policies.version(),
+            StreamId::Audits => self.audits.version(),
         }
     }
 
@@ -256,6 +291,10 @@ impl Register {
             self.policies.apply_owned(event);
             return;
         }
+        if event.stream == StreamId::Audits {
+            self.audits.apply_owned(event);
+            return;
+        }
         let Event {
             stream,
             sequence,
@@ -288,7 +327,7 @@ impl Register {
                     self.improvements.push(imp);
                 }
             }
-            StreamId::Policy => {}
+            StreamId::Policy | StreamId::Audits => {}
         }
     }
 }
@@ -311,5 +350,9 @@ impl RegisterContext for Register {
 
     fn action_exists(&self, id: ActionId) -> bool {
         self.actions.contains(&id)
+    }
+
+    fn audit_exists(&self, id: &AuditId) -> bool {
+        self.audits.audit(id).is_some()
     }
 }

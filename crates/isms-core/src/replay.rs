@@ -35,6 +35,7 @@
 //!     external_deadline: None,
 //!     links: vec![],
 //!     extensions: Default::default(),
+//!     audit: None,
 //! };
 //! let step = |at, command| Step { at, actor: Actor::new(ActorId::new("alice").unwrap()), command, origin: "row 2" };
 //! let mut register = Register::new();
@@ -53,6 +54,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::adoption::AdoptPolicy;
+use crate::audit::RecordAudit;
 use crate::command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
 use crate::context::Context;
 use crate::decide::Decision;
@@ -171,6 +173,34 @@ impl<'p, 'c, O: Clone> Replayer<'p, 'c, O> {
         decided.map_err(|source| ReplayError::Refused {
             origin,
             command: ADOPT_POLICY,
+            source,
+        })
+    }
+
+    /// Decides the record of an audit at `at` by `actor` on `register`,
+    /// under the policy in force then ([`crate::decide_audit`]), and
+    /// applies it.
+    ///
+    /// # Errors
+    /// [`ReplayError::Refused`] with the core's reason.
+    pub fn record_audit(
+        &mut self,
+        register: &mut Register,
+        at: DateTime<Utc>,
+        actor: Actor,
+        record: &RecordAudit,
+        origin: O,
+    ) -> Result<Decision, ReplayError<O>> {
+        self.steps += 1;
+        let entropy = self.entropy.wrapping_add(u128::from(self.steps));
+        let adopted = self.take_adopted(register, at);
+        let policy = adopted.as_ref().map_or(self.policy, |(_, p)| p);
+        let ctx = Context::new(at, actor, policy).with_entropy(entropy);
+        let decided = register.record_audit(record, &ctx);
+        self.adopted = adopted;
+        decided.map_err(|source| ReplayError::Refused {
+            origin,
+            command: RECORD_AUDIT,
             source,
         })
     }
@@ -294,6 +324,9 @@ impl<O> ReplayError<O> {
 
 /// The name of a policy adoption in refusals and history (`adopt_policy`).
 pub const ADOPT_POLICY: &str = "adopt_policy";
+
+/// The name [`ReplayError::Refused`] gives the record of an audit.
+pub const RECORD_AUDIT: &str = "record_audit";
 
 /// The command's name as the workflow table writes it (`report`,
 /// `record_containment`, `close`, ...).
@@ -433,6 +466,7 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
                 external_deadline,
                 links,
                 extensions,
+                audit,
                 ..
             } => Command::ReportNonconformity(ReportNonconformity {
                 id: nc,
@@ -446,6 +480,7 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
                 external_deadline,
                 links,
                 extensions,
+                audit,
             }),
             P::ContainmentRecorded {
                 action_taken,
@@ -597,6 +632,7 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
                 due,
                 links,
                 extensions,
+                audit,
                 ..
             } => Command::ProposeImprovement(ProposeImprovement {
                 id: imp,
@@ -610,6 +646,7 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
                 due,
                 links,
                 extensions,
+                audit,
             }),
             P::ImprovementApproved {} => Command::ApproveImprovement { improvement: imp },
             P::ImprovementStarted {} => Command::StartImprovement { improvement: imp },
@@ -636,9 +673,10 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
             },
             _ => return Err(wrong()),
         },
-        // A policy adoption is not a command on an item: `replay_log`
-        // decides it with `decide_policy`.
-        StreamId::Policy => return Err(wrong()),
+        // A policy adoption or an audit record is not a command on an
+        // item: `replay_log` decides it with `decide_policy` or
+        // `decide_audit`.
+        StreamId::Policy | StreamId::Audits => return Err(wrong()),
     };
     Ok(Some(command))
 }
@@ -701,6 +739,22 @@ pub fn replay_log(
                 reason: reason.clone(),
             };
             replayer.adopt(register, e.at, actor, &adopt, here)?
+        } else if e.stream == StreamId::Audits {
+            let EventPayload::AuditRecorded {
+                id,
+                kind,
+                scope,
+                date,
+                lead,
+            } = &e.payload
+            else {
+                return Err(LogError::WrongStream {
+                    place: here,
+                    stream: e.stream.to_string(),
+                });
+            };
+            let record = RecordAudit::new(id.clone(), *kind, scope.clone(), *date, lead.clone());
+            replayer.record_audit(register, e.at, actor, &record, here)?
         } else {
             let Some(command) = command_of(e, here)? else {
                 return Err(LogError::Unaccompanied { place: here });

@@ -150,6 +150,7 @@ fn the_one_line_report_equals_the_long_form() {
     .link(LinkKind::Incident, "INC-1")
     .extension("ticket", "SEC-1");
     let long = ReportNonconformity {
+        audit: None,
         id,
         title: "T".into(),
         description: "D".into(),

@@ -550,6 +550,7 @@ fn approvals_are_segregated_by_default() {
     desk.run(
         &alice,
         Command::ProposeImprovement(ProposeImprovement {
+            audit: None,
             id: imp,
             source: ImprovementSource::Feedback,
             nonconformity: None,
@@ -592,6 +593,7 @@ fn approvals_are_segregated_by_default() {
     desk.run(
         &alice,
         Command::ProposeImprovement(ProposeImprovement {
+            audit: None,
             id: imp2,
             source: ImprovementSource::Feedback,
             nonconformity: None,
@@ -619,6 +621,7 @@ fn every_event_carries_its_recording_time_and_the_actors_roles() {
     let mut register = Register::new();
     let id = NonconformityId::from_uuid(uuid::Uuid::from_u128(5));
     let report = Command::ReportNonconformity(ReportNonconformity {
+        audit: None,
         id,
         title: "Badge lost".into(),
         description: "A badge was lost".into(),
@@ -656,6 +659,7 @@ fn back_dating_beyond_the_policy_limit_warns_or_is_refused() {
     let effective = at(2026, 3, 2);
     let report = |n: u128| {
         Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id: NonconformityId::from_uuid(uuid::Uuid::from_u128(n)),
             title: "Badge lost".into(),
             description: "A badge was lost".into(),

@@ -135,6 +135,7 @@ fn event_ids_are_unique_without_entropy() {
     for i in 0..40u8 {
         let id = NonconformityId::v7_from_parts(1_772_409_600_000, [i; 10]);
         let report = Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id,
             title: format!("Row {i}"),
             description: "Imported.".into(),

@@ -118,6 +118,7 @@ fn refusals_name_the_rule_and_the_values() {
     assert!(matches!(err, DecisionError::UnknownNonconformity { .. }));
     // Duplicate id on report.
     let dup = Command::ReportNonconformity(ReportNonconformity {
+        audit: None,
         id: nc,
         title: "again".into(),
         description: "again".into(),

@@ -1,6 +1,7 @@
 //! The integration tests of isms-core, in one binary to keep link times down.
 #![allow(missing_docs)] // test code: the items are not a public API
 
+mod audit;
 mod builders;
 mod codes;
 mod docs;

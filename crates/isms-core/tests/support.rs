@@ -91,6 +91,7 @@ impl Desk {
         self.run(
             who,
             Command::ReportNonconformity(ReportNonconformity {
+                audit: None,
                 id: nc,
                 title: title.into(),
                 description: format!("{title}: found during routine work"),

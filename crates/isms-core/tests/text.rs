@@ -11,6 +11,7 @@ fn report(desk: &mut Desk, title: &str, description: &str) -> Result<(), Decisio
     desk.try_run(
         &who,
         Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id,
             title: title.into(),
             description: description.into(),

@@ -414,6 +414,7 @@ impl Engine {
         let owner = self.owner();
         let detected = r - self.rng.range(0, 3 * DAY);
         let report = Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id,
             title: TOPICS[topic].0.into(),
             description: "Found during routine work.".into(),
@@ -859,6 +860,7 @@ impl Engine {
             .chance(0.8)
             .then(|| date(p + self.rng.range(60, 240) * DAY));
         let propose = Command::ProposeImprovement(ProposeImprovement {
+            audit: None,
             id,
             source,
             nonconformity,

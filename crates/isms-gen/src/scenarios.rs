@@ -81,6 +81,7 @@ fn report(
     detected_at: DateTime<Utc>,
 ) -> Result<Command, GenError> {
     Ok(Command::ReportNonconformity(ReportNonconformity {
+        audit: None,
         id,
         title: title.into(),
         description: title.into(),
@@ -392,6 +393,7 @@ pub fn seed_scenarios_onto(
     let recert = ImprovementId::v7_from_parts(millis(day(45, 9)), id_bytes(21));
     r.run(
         Command::ProposeImprovement(ProposeImprovement {
+            audit: None,
             id: recert,
             source: ImprovementSource::PostIncidentReview,
             nonconformity: Some(access),

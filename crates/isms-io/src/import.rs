@@ -1280,6 +1280,7 @@ impl Importer<'_, '_, '_, '_> {
                     Some(at),
                     &reporter,
                     Command::ReportNonconformity(ReportNonconformity {
+                        audit: None,
                         id: nc_id,
                         description: description.clone().unwrap_or_else(|| title.clone()),
                         title,

@@ -65,6 +65,7 @@ pub fn register_with_titles(titles: &[&str]) -> Register {
     for (i, title) in titles.iter().enumerate() {
         let n = u8::try_from(i).unwrap();
         let command = Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id: NonconformityId::v7_from_parts(1_772_442_000_000, [n, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
             title: (*title).to_owned(),
             description: format!("{title} (description)"),

@@ -64,6 +64,7 @@ impl Builder {
             when,
             "reporter",
             Command::ReportNonconformity(ReportNonconformity {
+                audit: None,
                 id,
                 title: "Finding".into(),
                 description: "Finding".into(),
@@ -228,6 +229,7 @@ impl Builder {
             proposed,
             "manager",
             Command::ProposeImprovement(ProposeImprovement {
+                audit: None,
                 id,
                 source: ImprovementSource::Audit,
                 nonconformity: None,

@@ -1180,6 +1180,7 @@ impl Reader<'_, '_> {
             id,
             reference,
             report: ReportNonconformity {
+                audit: None,
                 id,
                 title,
                 description,
@@ -1333,6 +1334,7 @@ impl Reader<'_, '_> {
             id,
             reference: u32::MAX,
             report: ReportNonconformity {
+                audit: None,
                 id,
                 title,
                 description,

@@ -204,6 +204,7 @@ fn a_title_with_a_line_break_is_exported_on_one_line_and_kept_exactly() {
     register
         .execute(
             &Command::ReportNonconformity(ReportNonconformity {
+                audit: None,
                 id,
                 title: "Backups\nnot tested".into(),
                 description: "No restore test.".into(),

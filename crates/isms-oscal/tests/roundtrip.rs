@@ -260,6 +260,7 @@ fn an_analysis_and_a_containment_at_the_same_instant_keep_their_order() {
     run(
         t0,
         Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id,
             title: "Restore never tested".into(),
             description: "No restore test on record.".into(),

@@ -20,6 +20,7 @@ fn register() -> Register {
     register
         .execute(
             &Command::ReportNonconformity(ReportNonconformity {
+                audit: None,
                 id: NonconformityId::v7_from_parts(1, [1; 10]),
                 title: NC_TITLE.into(),
                 description: "<iframe src=x>".into(),
@@ -38,6 +39,7 @@ fn register() -> Register {
     register
         .execute(
             &Command::ProposeImprovement(ProposeImprovement {
+                audit: None,
                 id: ImprovementId::v7_from_parts(2, [2; 10]),
                 source: ImprovementSource::Feedback,
                 nonconformity: None,

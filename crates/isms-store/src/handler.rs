@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use isms_core::{
-    Actor, AdoptPolicy, Command, Context, Decision, Item, Lookups, Policy, PolicyHistory,
-    PolicyWarning, RegisterFacts, StreamId, decide, decide_policy,
+    Actor, AdoptPolicy, AuditBook, Command, Context, Decision, Item, Lookups, Policy,
+    PolicyHistory, PolicyWarning, RecordAudit, RegisterFacts, StreamId, decide, decide_audit,
+    decide_policy,
 };
 
 use crate::chain::fingerprint;
@@ -153,6 +154,51 @@ impl<S: EventStore> CommandHandler<S> {
                 history.apply_owned(e.event);
             })?;
         Ok(history)
+    }
+
+    /// The audits and reviews the register recorded, folded from its audit
+    /// stream.
+    ///
+    /// # Errors
+    /// The store's failure to read.
+    pub fn audits(&self) -> Result<AuditBook, HandleError> {
+        let mut book = AuditBook::new();
+        self.store
+            .read(Selection::Stream(StreamId::Audits), &mut |e| {
+                book.apply_owned(e.event);
+            })?;
+        Ok(book)
+    }
+
+    /// Records an audit or management review, decided by [`decide_audit`]
+    /// on the register's audits under the policy in force at the
+    /// invocation's time; retried on a conflict like
+    /// [`CommandHandler::handle`].
+    ///
+    /// # Errors
+    /// The refusal (nothing written), the store's failure, or
+    /// [`HandleError::TooManyConflicts`].
+    pub fn record_audit(
+        &mut self,
+        command: &RecordAudit,
+        invocation: &Invocation,
+    ) -> Result<Outcome, HandleError> {
+        let record = match self.request_record(command, invocation)? {
+            Recorded::Earlier(outcome) => return Ok(outcome),
+            Recorded::New(record) => record,
+        };
+        self.run(record, StreamId::Audits, |handler| {
+            let policies = handler.policies()?;
+            let audits = handler.audits()?;
+            let policy = policies.policy_at(invocation.at, &handler.policy);
+            let decision = decide_audit(&audits, command, &context(invocation, policy))?;
+            let guard = StreamAppend {
+                stream: StreamId::Policy,
+                expected: ExpectedVersion::from_version(policies.version()),
+                events: Vec::new(),
+            };
+            Ok((vec![guard], audits.version(), decision))
+        })
     }
 
     /// Decides `command` on the store's current state without appending:

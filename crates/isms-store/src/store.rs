@@ -215,4 +215,14 @@ impl<S: EventStore> FactSource for StoreFacts<'_, S> {
     fn action_exists(&self, id: ActionId) -> Result<bool, ReadError> {
         Ok(self.0.find_claim(Claim::Action(id))?.is_some())
     }
+
+    /// Folds the register's audit stream: a handful of events (the audits
+    /// and reviews of a year are tens), read like the policy stream.
+    fn audit_exists(&self, id: &isms_core::AuditId) -> Result<bool, ReadError> {
+        let mut book = isms_core::AuditBook::new();
+        self.0.read(Selection::Stream(StreamId::Audits), &mut |e| {
+            book.apply_owned(e.event);
+        })?;
+        Ok(book.audit(id).is_some())
+    }
 }

@@ -107,6 +107,7 @@ impl Workload {
         let millis = u64::try_from(self.clock.timestamp_millis()).unwrap_or(0);
         let n = self.register.nonconformities().len();
         Command::ReportNonconformity(ReportNonconformity {
+            audit: None,
             id: NonconformityId::v7_from_parts(millis, bytes),
             title: format!("Backup job failed (case {})", n + 1),
             description: "The nightly backup of the file server failed three nights in a row \

@@ -47,6 +47,7 @@ fn propose(
     }
     check_links(&p.links)?;
     check_extensions(&p.extensions)?;
+    crate::decide::check_audit(register, p.audit.as_ref())?;
     let mut em = Emitter::new(ctx, StreamId::Improvement(p.id), 0);
     em.emit(EventPayload::ImprovementProposed {
         reference,
@@ -60,6 +61,7 @@ fn propose(
         due: p.due,
         links: p.links.clone(),
         extensions: p.extensions.clone(),
+        audit: p.audit.clone(),
     });
     Ok(em.finish())
 }

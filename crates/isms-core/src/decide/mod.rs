@@ -189,6 +189,7 @@ fn event_entropy(stream: StreamId, sequence: u64, entropy: u128) -> [u8; 10] {
         StreamId::Nonconformity(id) => (1u64, id.as_uuid().as_u128()),
         StreamId::Improvement(id) => (2u64, id.as_uuid().as_u128()),
         StreamId::Policy => (3u64, 0),
+        StreamId::Audits => (4u64, 0),
     };
     let words = [
         tag,
@@ -294,6 +295,19 @@ pub(crate) fn change_extensions(
         removed: remove.to_vec(),
     });
     Ok(())
+}
+
+/// A named audit is one the register holds.
+pub(crate) fn check_audit(
+    register: &(impl RegisterContext + ?Sized),
+    audit: Option<&crate::audit::AuditId>,
+) -> Result<(), DecisionError> {
+    match audit {
+        Some(a) if !register.audit_exists(a) => {
+            Err(DecisionError::UnknownAudit { audit: a.clone() })
+        }
+        _ => Ok(()),
+    }
 }
 
 pub(crate) fn check_links(links: &[ExternalLink]) -> Result<(), DecisionError> {

@@ -78,6 +78,7 @@ fn report(
     }
     check_links(&r.links)?;
     check_extensions(&r.extensions)?;
+    crate::decide::check_audit(register, r.audit.as_ref())?;
     let mut em = Emitter::new(ctx, StreamId::Nonconformity(r.id), 0);
     em.emit(EventPayload::NonconformityReported {
         reference,
@@ -91,6 +92,7 @@ fn report(
         external_deadline: r.external_deadline,
         links: r.links.clone(),
         extensions: r.extensions.clone(),
+        audit: r.audit.clone(),
     });
     Ok(em.finish())
 }

@@ -251,7 +251,9 @@ impl Model {
 
     fn step_improvement(&mut self, command: &Command, actor: &Actor, at: DateTime<Utc>) -> bool {
         if let Command::ProposeImprovement(p) = command {
-            let ok = !self.improvements.iter().any(|i| i.id == p.id)
+            // The model's registers hold no audit: naming one is refused.
+            let ok = p.audit.is_none()
+                && !self.improvements.iter().any(|i| i.id == p.id)
                 && text_ok(&p.title, MAX_TITLE_CHARS)
                 && text_ok(&p.description, MAX_TEXT_CHARS)
                 && text_ok(&p.expected_benefit, MAX_TEXT_CHARS)
@@ -331,7 +333,8 @@ impl Model {
             let mut reqs = r.requirements.clone();
             reqs.sort();
             reqs.dedup();
-            let ok = self.nc_index(r.id).is_none()
+            let ok = r.audit.is_none()
+                && self.nc_index(r.id).is_none()
                 && text_ok(&r.title, MAX_TITLE_CHARS)
                 && text_ok(&r.description, MAX_TEXT_CHARS)
                 && r.detected_at <= at

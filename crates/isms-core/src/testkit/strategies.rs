@@ -436,7 +436,7 @@ pub fn report(
         0i64..(30 * 86_400),
         proptest::option::of(0u64..120),
         proptest::collection::vec(external_link(), 0..2),
-        extensions(),
+        (extensions(), unknown_audit()),
     )
         .prop_map(
             move |(
@@ -449,10 +449,11 @@ pub fn report(
                 before,
                 deadline,
                 links,
-                extensions,
+                (extensions, audit),
             )| {
                 let detected_at = at - Duration::seconds(before);
                 ReportNonconformity {
+                    audit,
                     id,
                     title,
                     description,
@@ -469,6 +470,16 @@ pub fn report(
         )
 }
 
+/// Now and then (one time in twenty) an audit the generated registers
+/// never hold, so that the refusal of an unknown audit is exercised
+/// (`unknown_audit`); otherwise none.
+pub fn unknown_audit() -> impl Strategy<Value = Option<crate::audit::AuditId>> {
+    proptest::option::weighted(
+        0.05,
+        Just("IA-404".parse().expect("a valid constant audit id")),
+    )
+}
+
 /// A proposal of a new improvement with this id.
 pub fn proposal(
     id: ImprovementId,
@@ -483,6 +494,7 @@ pub fn proposal(
         actor_id(),
         proptest::option::of(date()),
         extensions(),
+        unknown_audit(),
     )
         .prop_map(
             move |(
@@ -494,8 +506,10 @@ pub fn proposal(
                 owner,
                 due,
                 extensions,
+                audit,
             )| {
                 ProposeImprovement {
+                    audit,
                     id,
                     source,
                     nonconformity,
