@@ -111,6 +111,10 @@ pub enum Command {
     /// command is decided under the policy in force at its time.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Audits and management reviews (9.2, 9.3), the named sources that
+    /// nonconformities and improvements point to (`--audit ID`).
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Signing keys for checkpoints.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -189,6 +193,50 @@ pub enum PolicyCommand {
     /// table gives to nobody.
     #[command(after_long_help = POLICY_FILE_EXAMPLE)]
     Set(PolicySetArgs),
+}
+
+/// `isms audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Record an audit or management review under its id, once.
+    Add(AuditAddArgs),
+    /// List the audits and reviews recorded.
+    List {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Show one audit or review and its findings (nonconformities and
+    /// improvements naming it) with their states.
+    Show {
+        /// The audit's id.
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `isms audit add`.
+#[derive(Debug, Args)]
+pub struct AuditAddArgs {
+    /// Its id, unique in the register: 1 to 40 ASCII letters, digits, '-',
+    /// '_', '.' or '/' (e.g. IA-2026-1, MR-2026-Q2).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// What it was.
+    #[arg(long, value_parser = ["internal_audit", "external_audit", "management_review", "other"])]
+    pub kind: String,
+    /// What it covered.
+    #[arg(long)]
+    pub scope: String,
+    /// When it took place (YYYY-MM-DD, its first day).
+    #[arg(long, value_name = "DATE")]
+    pub date: String,
+    /// Who led it (default: the actor).
+    #[arg(long)]
+    pub lead: Option<String>,
+    #[command(flatten)]
+    pub when: When,
 }
 
 /// The example policy file in `isms policy set --help`.
@@ -335,6 +383,9 @@ pub enum NcCommand {
         /// An external deadline (YYYY-MM-DD), e.g. an authority's.
         #[arg(long, value_name = "DATE")]
         deadline: Option<String>,
+        /// The audit or management review that found it (`isms audit add`).
+        #[arg(long, value_name = "ID")]
+        audit: Option<String>,
         #[command(flatten)]
         when: When,
     },
@@ -730,6 +781,9 @@ pub enum ImprovementCommand {
         /// Due date (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         due: Option<String>,
+        /// The audit or management review it came from (`isms audit add`).
+        #[arg(long, value_name = "ID")]
+        audit: Option<String>,
         #[command(flatten)]
         when: When,
     },
@@ -829,6 +883,10 @@ pub struct Period {
 pub struct KpiArgs {
     #[command(flatten)]
     pub period: Period,
+    /// Only the findings of this audit or review: the KPIs over the
+    /// nonconformities and improvements that name it.
+    #[arg(long, value_name = "ID")]
+    pub audit: Option<String>,
     #[command(flatten)]
     pub json: JsonFlag,
 }

@@ -35,13 +35,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Generate(args) => generate(&s, &args),
         Cmd::Nc(c) => nc(&s, c),
         Cmd::Improvement(c) => improvement(&s, c),
-        Cmd::Kpi(args) => kpi(&s, &args.period, args.json.json),
+        Cmd::Kpi(args) => kpi(&s, &args.period, args.audit.as_deref(), args.json.json),
         Cmd::Catalog(c) => catalog(c, s.catalog(), s.now),
         Cmd::Schema(args) => schema(&args.out),
         Cmd::Export(args) => export(&s, args),
         Cmd::Import(args) => import_files(&s, &args),
         Cmd::Verify(args) => verify(&s, &args),
         Cmd::Policy(c) => crate::policy::run(&s, c),
+        Cmd::Audit(c) => crate::audit::run(&s, c),
         Cmd::Key(c) => key(&s, c),
         Cmd::Checkpoint(args) => checkpoint(&s, &args.out),
         Cmd::Rebuild => {
@@ -754,17 +755,43 @@ fn report(s: &Session, register: &Register, args: &ReportArgs) -> Result<PathBuf
     Ok(args.out.clone())
 }
 
-fn kpi(s: &Session, period: &Period, json: bool) -> Result<ExitCode, CliError> {
+fn kpi(
+    s: &Session,
+    period: &Period,
+    audit: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, CliError> {
     let (as_of, window_days) = as_of_and_window(s, period)?;
     let store = s.open_read()?;
+    // Only one audit's findings: the selection from the item projections.
+    let selection = match audit {
+        Some(text) => {
+            let id = crate::audit::audit_id(text)?;
+            if crate::audit::book(&store)?.audit(&id).is_none() {
+                return Err(CliError::NotFound {
+                    what: format!("audit {id}"),
+                    hint: "; `isms audit list` shows the audits recorded".into(),
+                });
+            }
+            let (ncs, imps) = crate::audit::findings(&store, &id)?;
+            Some(isms_kpi::Selection::of_audit(&id, &ncs, &imps))
+        }
+        None => None,
+    };
     // Streamed from the store's KPI facts, decoded straight into the
     // view's columns: no register is built, nor any per-item value.
     let (ncs, _) = store.facts_size_hint()?;
     let ncs = usize::try_from(ncs.min(u64::from(isms_core::MAX_ITEMS))).unwrap_or(0);
     let mut builder = isms_kpi::KpiViewBuilder::with_capacity(ncs, ncs / 2 * 5);
-    store.read_encoded_facts(&mut |kind, bytes| match kind {
-        ItemKind::Nonconformity => builder.push_encoded_nonconformity(bytes),
-        ItemKind::Improvement => builder.push_encoded_improvement(bytes),
+    store.read_encoded_facts(&mut |kind, bytes| match (kind, &selection) {
+        (ItemKind::Nonconformity, None) => builder.push_encoded_nonconformity(bytes),
+        (ItemKind::Improvement, None) => builder.push_encoded_improvement(bytes),
+        (ItemKind::Nonconformity, Some(sel)) => {
+            builder.push_encoded_nonconformity_in(bytes, sel).map(drop)
+        }
+        (ItemKind::Improvement, Some(sel)) => {
+            builder.push_encoded_improvement_in(bytes, sel).map(drop)
+        }
     })?;
     let view = builder.finish();
     let catalog = Catalog::shipped();

@@ -76,16 +76,18 @@ pub fn nc_command(
             owner,
             detected_at,
             deadline,
+            audit,
             when,
         } => {
             let at = s.at(when.at.as_deref())?;
             let id = session::new_nc_id(at);
+            let audit = audit.as_deref().map(crate::audit::audit_id).transpose()?;
             let requirements = requirements
                 .iter()
                 .map(|r| requirement(s, r))
                 .collect::<Result<_, _>>()?;
             let command = Command::ReportNonconformity(ReportNonconformity {
-                audit: None,
+                audit,
                 id,
                 description: description.unwrap_or_else(|| title.clone()),
                 title,
@@ -445,16 +447,18 @@ pub fn improvement_command(
             nc,
             owner,
             due,
+            audit,
             when,
         } => {
             let at = s.at(when.at.as_deref())?;
             let id = session::new_improvement_id(at);
+            let audit = audit.as_deref().map(crate::audit::audit_id).transpose()?;
             let nonconformity = nc
                 .as_deref()
                 .map(|t| session::resolve_nc(store, t))
                 .transpose()?;
             let command = Command::ProposeImprovement(ProposeImprovement {
-                audit: None,
+                audit,
                 id,
                 source: enum_value("--source", &source)?,
                 nonconformity,

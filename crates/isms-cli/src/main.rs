@@ -55,6 +55,7 @@ macro_rules! eprint {
     };
 }
 
+mod audit;
 mod backend;
 mod catalogs;
 mod cli;

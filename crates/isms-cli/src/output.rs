@@ -266,6 +266,9 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
     if !nc.extensions.is_empty() {
         let _ = writeln!(o, "  extensions:   {}", extension_fields(&nc.extensions));
     }
+    if let Some(a) = &nc.audit {
+        let _ = writeln!(o, "  audit:        {a}");
+    }
     if !nc.links.is_empty() {
         let links: Vec<String> = nc.links.iter().map(|l| t(&l.to_string())).collect();
         let _ = writeln!(o, "  links:        {}", links.join(", "));

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `isms` binary: real processes on real files.
 //! One test binary, one module per concern.
 
+mod audit;
 mod concurrency;
 mod docs;
 mod evidence;
