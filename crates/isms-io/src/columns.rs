@@ -178,6 +178,10 @@ columns! {
     /// The earlier nonconformity this one repeats.
     RecurrenceOf = "recurrence_of", "Recurrence of", Text, false,
         ["repeat of", "recurrence", "repeat finding of"];
+    /// The audit or management review that found it: an id the register
+    /// holds (`isms audit add`).
+    Audit = "audit", "Audit", Text, false,
+        ["audit id", "audit ref", "audit reference", "source audit", "audit no"];
     /// The action's reference within its nonconformity (`A-2`).
     ActionRef = "action_ref", "Action ref", Text, true,
         ["action reference", "action no", "action number", "action id", "action nr"];

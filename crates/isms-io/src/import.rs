@@ -928,6 +928,23 @@ impl<'g> Reader<'g> {
         }
     }
 
+    fn audit(&mut self, c: Column) -> Option<isms_core::AuditId> {
+        let s = self.text(c)?;
+        match s.parse::<isms_core::AuditId>() {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.fail(
+                    c,
+                    ProblemKind::BadValue {
+                        value: s,
+                        detail: e.to_string(),
+                    },
+                );
+                None
+            }
+        }
+    }
+
     fn actor(&mut self, c: Column) -> Option<ActorId> {
         let s = self.text(c)?;
         match ActorId::new(s.clone()) {
@@ -1080,6 +1097,7 @@ impl Importer<'_, '_, '_, '_> {
         let rejection_reason = rd.text(Column::RejectionReason);
         let rejection_explanation = rd.text(Column::RejectionExplanation);
         let recurrence_of = rd.text(Column::RecurrenceOf);
+        let audit = rd.audit(Column::Audit);
 
         // Actions.
         let mut actions = Vec::new();
@@ -1280,7 +1298,7 @@ impl Importer<'_, '_, '_, '_> {
                     Some(at),
                     &reporter,
                     Command::ReportNonconformity(ReportNonconformity {
-                        audit: None,
+                        audit: audit.clone(),
                         id: nc_id,
                         description: description.clone().unwrap_or_else(|| title.clone()),
                         title,

@@ -227,6 +227,7 @@ fn nc_cells(register: &Register, nc: &Nonconformity) -> Vec<Cell> {
             Column::RecurrenceOf => Cell::opt(nc.recurrence_of, |id| {
                 Cell::text(reference_of(register, id))
             }),
+            Column::Audit => Cell::opt(nc.audit.as_ref(), |a| Cell::text(a.to_string())),
             _ => Cell::Empty,
         };
         row.push(cell);

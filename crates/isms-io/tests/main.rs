@@ -1,5 +1,6 @@
 //! Integration tests of isms-io: one binary, modules by concern.
 
+mod audit;
 mod bounds;
 mod docs;
 mod export;
