@@ -131,6 +131,10 @@ pub struct ImportPlan {
     /// (path, nonconformity, state claimed by the document) for the check
     /// after execution.
     claimed_states: Vec<(String, NonconformityId, String)>,
+    /// The audits the document records (metadata props `audit`), with
+    /// their paths: recorded before the steps, unless the register holds
+    /// them already.
+    pub audits: Vec<(String, isms_core::Audit)>,
 }
 
 /// The outcome of [`import_poam`].
@@ -224,7 +228,24 @@ impl ImportPlan {
         register: &mut Register,
         replayer: &mut Replayer<'_, '_, String>,
     ) -> Result<(Vec<Event>, ImportReport), ImportError> {
-        let events = replayer.run(register, self.steps)?;
+        let mut events = Vec::new();
+        for (path, audit) in &self.audits {
+            if register.audits().audit(&audit.id).is_some() {
+                continue;
+            }
+            let record = isms_core::RecordAudit::new(
+                audit.id.clone(),
+                audit.kind,
+                audit.scope.clone(),
+                audit.date,
+                audit.lead.clone(),
+            );
+            let actor = isms_core::Actor::new(audit.recorded_by.clone());
+            let decision =
+                replayer.record_audit(register, audit.recorded_at, actor, &record, path.clone())?;
+            events.extend(decision.events);
+        }
+        events.extend(replayer.run(register, self.steps)?);
         let mut report = self.report;
         for (path, id, claimed) in self.claimed_states {
             if let Some(nc) = register.nonconformity(id) {
@@ -303,6 +324,16 @@ fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, Imp
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc));
 
+    let mut audits = Vec::new();
+    if let Some(Value::Object(metadata)) = poam.get("metadata") {
+        for (i, name, value) in own_props(metadata) {
+            if name == "audit" {
+                let path = format!("{ROOT}.metadata.props[{i}]");
+                let audit: isms_core::Audit = parse_json(&format!("{path}.value"), value)?;
+                audits.push((path, audit));
+            }
+        }
+    }
     let mut reader = Reader {
         index: &index,
         report,
@@ -463,6 +494,7 @@ fn plan(doc: &Value, known: &HashSet<NonconformityId>) -> Result<ImportPlan, Imp
         steps,
         report,
         claimed_states,
+        audits,
     })
 }
 
@@ -993,6 +1025,7 @@ impl Reader<'_, '_> {
         let mut closure = None;
         let mut rejection = None;
         let mut risk_acceptance: Option<RiskAcceptance> = None;
+        let mut audit = None;
         let mut recurrence_of = None;
         let mut recurrence_at = None;
         let mut recurrences = Vec::new();
@@ -1047,6 +1080,7 @@ impl Reader<'_, '_> {
                 "recurrence-linked-at" => recurrence_at = Some(parse_time(p, value)?),
                 "recurrence" => recurrences.push(parse_json::<RecurrenceRecord>(p, value)?),
                 "missed-check" => missed.push(parse_json::<MissedCheck>(p, value)?),
+                "audit" => audit = Some(parse_str::<isms_core::AuditId>(p, value, "an audit id")?),
                 "verification-end" => ends.push(parse_json::<VerificationEnd>(p, value)?),
                 _ => self.skip(format!("{path}.props[{i}]"), SkipReason::UnknownMember),
             }
@@ -1180,7 +1214,7 @@ impl Reader<'_, '_> {
             id,
             reference,
             report: ReportNonconformity {
-                audit: None,
+                audit,
                 id,
                 title,
                 description,

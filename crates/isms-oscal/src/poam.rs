@@ -145,7 +145,11 @@ pub fn observation_method(source: Source) -> &'static str {
 /// [`ExportError::Constraints`] if the document would break an OSCAL
 /// constraint.
 pub fn export_poam(register: &Register, options: &PoamOptions<'_>) -> Result<Value, ExportError> {
-    export_poam_selection(register.nonconformities(), options)
+    export_with_audits(
+        register.nonconformities().iter().collect(),
+        register.audits().audits(),
+        options,
+    )
 }
 
 /// Exports a selection of nonconformities, in the order given.
@@ -160,7 +164,17 @@ pub fn export_poam_selection<'a>(
     nonconformities: impl IntoIterator<Item = &'a Nonconformity>,
     options: &PoamOptions<'_>,
 ) -> Result<Value, ExportError> {
-    let ncs: Vec<&Nonconformity> = nonconformities.into_iter().collect();
+    export_with_audits(nonconformities.into_iter().collect(), &[], options)
+}
+
+/// The export, with the records of the audits the nonconformities name
+/// (`audits`: those the register holds) as metadata props, so that an
+/// import records them before the findings that name them.
+fn export_with_audits(
+    ncs: Vec<&Nonconformity>,
+    audits: &[isms_core::Audit],
+    options: &PoamOptions<'_>,
+) -> Result<Value, ExportError> {
     if ncs.is_empty() {
         return Err(ExportError::EmptySelection);
     }
@@ -203,6 +217,14 @@ pub fn export_poam_selection<'a>(
         .map(|(id, title)| json!({"id": id, "title": title}))
         .collect();
     let mut metadata_props = vec![prop("format", POAM_FORMAT)];
+    let named: BTreeSet<&isms_core::AuditId> =
+        ncs.iter().filter_map(|n| n.audit.as_ref()).collect();
+    metadata_props.extend(
+        audits
+            .iter()
+            .filter(|a| named.contains(&a.id))
+            .map(|a| json_prop("audit", a)),
+    );
     metadata_props.extend(options.provenance.iter().map(|(name, value)| {
         // OSCAL strings have no surrounding white space and one line.
         let value = one_line(value.trim());
@@ -472,6 +494,9 @@ impl Exporter<'_> {
         }
         if let Some(d) = nc.external_deadline {
             props.push(prop("external-deadline", &d.to_string()));
+        }
+        if let Some(a) = &nc.audit {
+            props.push(prop("audit", a.as_str()));
         }
         if one_line(&nc.title) != nc.title {
             props.push(json_prop("title", &nc.title));

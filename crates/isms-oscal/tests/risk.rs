@@ -239,3 +239,84 @@ fn accepted_risks_and_risk_links_import_back_exactly() {
     assert_eq!(risks[0].risks, ["RISK-0042"]);
     assert_eq!(risks[0].acceptance.accepted_by.as_str(), "ciso");
 }
+
+/// Issue 19, part 4: a finding's audit is a poam-item prop, the audit's
+/// record a metadata prop; the import records the audit first and gives
+/// the finding its link back.
+#[test]
+fn the_audit_of_a_finding_travels_with_the_poam() {
+    let mut register = register();
+    let policy = Policy::default();
+    let ctx = |d| Context::new(t(d), Actor::named("alice").unwrap(), &policy);
+    register
+        .record_audit(
+            &RecordAudit::new(
+                "IA-2026-1".parse().unwrap(),
+                AuditKind::InternalAudit,
+                "Backups and networks",
+                NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(),
+                ActorId::new("internal-audit").unwrap(),
+            ),
+            &ctx(40),
+        )
+        .unwrap();
+    register
+        .execute(
+            &ReportNonconformity::new(
+                nc_id(4),
+                "Firewall rules not reviewed",
+                "Found by the audit.",
+                Source::InternalAudit,
+                Severity::Minor,
+                ActorId::new("ops-lead").unwrap(),
+                t(40),
+            )
+            .audit("IA-2026-1".parse().unwrap())
+            .into(),
+            &ctx(41),
+        )
+        .unwrap();
+    let doc = export_poam(&register, &PoamOptions::default()).unwrap();
+    let meta = doc["plan-of-action-and-milestones"]["metadata"]["props"]
+        .as_array()
+        .unwrap();
+    assert!(meta.iter().any(|p| p["name"] == "audit"), "{meta:?}");
+    let items = doc["plan-of-action-and-milestones"]["poam-items"]
+        .as_array()
+        .unwrap();
+    assert!(
+        items[3]["props"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "audit" && p["value"] == "IA-2026-1")
+    );
+    assert_eq!(check_document(&doc), vec![]);
+    if let Some(dir) = oscal_dir() {
+        assert_valid(
+            &validator(&dir, "oscal_poam_schema.json"),
+            &doc,
+            "POA&M with an audit",
+        );
+    }
+    let imported = import_poam(&doc.to_string()).unwrap();
+    assert_eq!(imported.report.skipped, vec![]);
+    assert_eq!(
+        imported.register.nonconformities(),
+        register.nonconformities()
+    );
+    assert_eq!(imported.register.audits(), register.audits());
+    // Without the metadata record the finding's audit is unknown: refused
+    // at its poam-item.
+    let mut stripped = doc.clone();
+    stripped["plan-of-action-and-milestones"]["metadata"]["props"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|p| p["name"] != "audit");
+    let err = import_poam(&stripped.to_string()).unwrap_err();
+    assert!(
+        err.to_string().contains("holds no audit IA-2026-1"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("poam-items[3]"), "{err}");
+}
