@@ -96,6 +96,21 @@ pub enum CliError {
         /// One line per copy.
         problems: Vec<String>,
     },
+    /// A backup or a restore that was done, with kept evidence copies it
+    /// could not bring along.
+    #[error(
+        "{done}; but these kept evidence copies are not in {}:\n{}",
+        .folder.display(),
+        .problems.join("\n")
+    )]
+    EvidenceNotCarried {
+        /// What was done (the register backed up or restored, verified).
+        done: String,
+        /// The evidence folder the copies should be in.
+        folder: PathBuf,
+        /// One line per copy.
+        problems: Vec<String>,
+    },
     /// Anything else, said in full.
     #[error("{0}")]
     Other(String),
@@ -136,7 +151,9 @@ impl CliError {
             CliError::InvalidInput { .. } | CliError::InvalidPolicyFile { .. } => {
                 exit::INVALID_INPUT
             }
-            CliError::EvidenceDamaged { .. } => exit::TAMPERED,
+            CliError::EvidenceDamaged { .. } | CliError::EvidenceNotCarried { .. } => {
+                exit::TAMPERED
+            }
             CliError::Other(_) => exit::OTHER,
         }
     }
