@@ -552,6 +552,18 @@ pub fn improvement_command(
     })
 }
 
+/// The terms of `--accept-risk` and `--review-by`, when given (clap makes
+/// each require the other).
+fn risk_terms(risk: RiskAcceptanceArgs) -> Result<Option<RiskAcceptanceTerms>, CliError> {
+    match (risk.accept_risk, risk.review_by) {
+        (Some(residual_risk), Some(review_by)) => Ok(Some(RiskAcceptanceTerms::new(
+            residual_risk,
+            parse::date("--review-by", &review_by)?,
+        ))),
+        _ => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,17 +621,5 @@ mod tests {
         );
         assert_eq!(due_by(&filter(false, None), la).unwrap(), None);
         assert!(due_by(&filter(false, Some("soon")), la).is_err());
-    }
-}
-
-/// The terms of `--accept-risk` and `--review-by`, when given (clap makes
-/// each require the other).
-fn risk_terms(risk: RiskAcceptanceArgs) -> Result<Option<RiskAcceptanceTerms>, CliError> {
-    match (risk.accept_risk, risk.review_by) {
-        (Some(residual_risk), Some(review_by)) => Ok(Some(RiskAcceptanceTerms::new(
-            residual_risk,
-            parse::date("--review-by", &review_by)?,
-        ))),
-        _ => Ok(None),
     }
 }

@@ -1,8 +1,6 @@
 //! `isms audit add|list|show`, `--audit` on `nc report` and `improvement
 //! propose`, and `isms kpi --audit` (issue 19, part 4).
 
-use serde_json::json;
-
 use crate::support::{Scratch, db_bytes};
 
 fn report(s: &Scratch, title: &str, audit: Option<&str>) -> crate::support::Run {

@@ -637,7 +637,7 @@ impl Model {
                 risk_acceptance,
                 ..
             } => {
-                let risk_ok = risk_acceptance_ok(&policy, &actor, at, risk_acceptance.as_ref());
+                let risk_ok = risk_acceptance_ok(&policy, actor, at, risk_acceptance.as_ref());
                 let approver_ok = policy
                     .closure_approver_role
                     .as_ref()
@@ -662,7 +662,7 @@ impl Model {
             } => {
                 let ok = text_ok(explanation, MAX_TEXT_CHARS)
                     && similar_ok
-                    && risk_acceptance_ok(&policy, &actor, at, risk_acceptance.as_ref());
+                    && risk_acceptance_ok(&policy, actor, at, risk_acceptance.as_ref());
                 if ok {
                     nc.state = NcState::Rejected;
                 }

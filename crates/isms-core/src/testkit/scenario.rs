@@ -145,10 +145,12 @@ pub fn approver(policy: &Policy, id: ActorId) -> Actor {
 /// A risk acceptance one time in three, reviewed a few days to over three
 /// years after `at` (now and then on or before it, which is refused).
 fn risk_terms(p: &Pieces, at: DateTime<Utc>) -> Option<crate::risk::RiskAcceptanceTerms> {
-    (p.sub % 3 == 0).then(|| crate::risk::RiskAcceptanceTerms {
-        residual_risk: p.residual_risk.clone(),
-        review_by: at.date_naive() + Duration::days(p.review_days),
-    })
+    p.sub
+        .is_multiple_of(3)
+        .then(|| crate::risk::RiskAcceptanceTerms {
+            residual_risk: p.residual_risk.clone(),
+            review_by: at.date_naive() + Duration::days(p.review_days),
+        })
 }
 
 /// Builds a plausible command for nonconformity `pick` of the model.
