@@ -462,3 +462,84 @@ fn a_password_in_the_url_never_reaches_the_output() {
         clean(&s.isms(args));
     }
 }
+
+/// Issue 19: audits and accepted risks on a server register, as on a file:
+/// the audit stream is read for the look-up, a finding names it, and a
+/// rejection accepting a risk needs the policy's role.
+#[test]
+fn audits_and_risk_acceptance_work_on_postgres() {
+    let Some(url) = register_url("audit") else {
+        return;
+    };
+    let s = Scratch::with_db("pg-audit", &url);
+    s.isms(&["init"]).ok();
+    s.isms(&[
+        "audit",
+        "add",
+        "IA-2026-1",
+        "--kind",
+        "internal_audit",
+        "--scope",
+        "Backups",
+        "--date",
+        "2026-04-14",
+        "--at",
+        "2026-04-17T09:00:00Z",
+    ])
+    .ok();
+    let report = |audit: &str| {
+        s.isms(&[
+            "nc",
+            "report",
+            "--title",
+            "Restore never tested",
+            "--source",
+            "internal_audit",
+            "--severity",
+            "minor",
+            "--audit",
+            audit,
+            "--at",
+            "2026-04-20T09:00:00Z",
+        ])
+    };
+    let err = report("IA-2099-1").fails(3);
+    assert!(err.contains("holds no audit IA-2099-1"), "{err}");
+    let nc = report("IA-2026-1").ok();
+    let nc = nc.split(':').next().unwrap().to_owned();
+    let shown = s.isms(&["audit", "show", "IA-2026-1", "--json"]).json();
+    assert_eq!(shown["nonconformities"][0]["reference"], nc.as_str());
+
+    std::fs::write(
+        s.path("policy.toml"),
+        "risk_acceptor_role = \"risk_owner\"\n[roles]\nrisk_owner = [\"ciso\"]\n",
+    )
+    .unwrap();
+    s.isms(&[
+        "policy",
+        "set",
+        "policy.toml",
+        "--at",
+        "2026-04-01T00:00:00Z",
+    ])
+    .ok();
+    let reject = [
+        "nc",
+        "reject",
+        nc.as_str(),
+        "--explanation",
+        "Out of scope",
+        "--accept-risk",
+        "Restores may fail for the legacy share",
+        "--review-by",
+        "2027-04-30",
+        "--at",
+        "2026-04-21T09:00:00Z",
+    ];
+    let err = s.isms(&reject).fails(3);
+    assert!(err.contains("requires the role risk_owner"), "{err}");
+    s.isms_as("ciso", &reject).ok();
+    let item = s.isms(&["nc", "show", &nc, "--json"]).json();
+    assert_eq!(item["risk_acceptance"]["accepted_by"], "ciso");
+    s.isms(&["verify", "--deep"]).ok();
+}
