@@ -39,6 +39,7 @@
 //!     external_deadline: None,
 //!     links: vec![],
 //!     extensions: Default::default(),
+//!     audit: None,
 //! });
 //! let decision = register.execute(&report, &Context::new(at, Actor::new(ActorId::new("maria")?), &policy))?;
 //! let document = RegisterDocument::from_events(decision.events)?.with_generated_at(at);
