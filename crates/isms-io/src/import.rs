@@ -2217,6 +2217,7 @@ impl Importer<'_, '_, '_, '_> {
                     status_location: rd.loc_of(Column::NcStatus),
                     root_cause_location: rd.loc_of(Column::RootCause),
                     containment_location: rd.loc_of(Column::Containment),
+                    similar_location: rd.loc_of(Column::SimilarCheck),
                 },
             );
         }
@@ -2419,6 +2420,7 @@ struct MigrationFacts<'a> {
     status_location: Location,
     root_cause_location: Location,
     containment_location: Location,
+    similar_location: Location,
 }
 
 /// The date a follow-up written in words is anchored on: the latest due
@@ -2503,6 +2505,58 @@ impl Importer<'_, '_, '_, '_> {
                     ),
                 },
             ));
+        }
+        let similar_missing = steps.iter().any(|s| {
+            matches!(&s.command, Command::AnalyseRootCause { similar, similar_notes, .. }
+                if similar.is_empty() && similar_notes.is_none())
+        });
+        if similar_missing && self.options.policy.similar_check_required {
+            gaps.push((
+                ST_ANALYSIS,
+                NotRecorded {
+                    location: f.similar_location,
+                    step: "record the root-cause analysis",
+                    column: Column::SimilarCheck,
+                    why: "the policy requires the check for similar nonconformities (10.2 b) with the analysis"
+                        .to_owned(),
+                },
+            ));
+        }
+        // Evidence the policy requires for a completion or a passed check.
+        if let Some(sev) = severity {
+            let policy = &self.options.policy;
+            let missing = |s: &Step| match &s.command {
+                Command::CompleteAction { evidence, .. } => {
+                    evidence.is_empty() && policy.evidence_required_for_completion.contains(&sev)
+                }
+                Command::RecordVerification {
+                    passed: true,
+                    evidence,
+                    ..
+                } => {
+                    evidence.is_empty() && policy.evidence_required_for_verification.contains(&sev)
+                }
+                _ => false,
+            };
+            if let Some(s) = steps.iter().filter(|s| missing(s)).min_by_key(|s| s.order) {
+                let (stage, column) = if s.order == 6 {
+                    (4, Column::Evidence)
+                } else {
+                    (ST_VERIFY, Column::VerificationEvidence)
+                };
+                gaps.push((
+                    stage,
+                    NotRecorded {
+                        location: s.location.clone(),
+                        step: s.what,
+                        column,
+                        why: format!(
+                            "the policy requires evidence for this step of a {} nonconformity",
+                            SEVERITY.word(sev)
+                        ),
+                    },
+                ));
+            }
         }
         let plans_actions = steps
             .iter()
