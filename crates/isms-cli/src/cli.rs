@@ -909,6 +909,22 @@ pub struct ImportArgs {
     /// Spreadsheets: the encoding of CSV files.
     #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
     pub encoding: EncodingArg,
+    /// Spreadsheets: read the files as a known tool exports them: a shipped
+    /// preset (`ciso-assistant`, `seed-register`) or a preset file of your
+    /// own (TOML, the format in docs/spreadsheets.md). A preset carries the
+    /// header map, the words of each vocabulary and the cell rules, and
+    /// imports each row up to the furthest step its data supports,
+    /// reporting per row what was not recorded and which column would
+    /// carry it. --mapping and --set add to it.
+    #[arg(long, value_name = "PRESET|FILE")]
+    pub from: Option<String>,
+    /// Spreadsheets, with --from: the preset's companion file, read beside
+    /// the main files (CISO Assistant: the applied-controls export, matched
+    /// to the findings' controls by name); repeatable.
+    #[arg(long = "with", value_name = "FILE", requires = "from")]
+    pub with: Vec<PathBuf>,
+    #[command(flatten)]
+    pub json: JsonFlag,
 }
 
 /// `--date-order`.

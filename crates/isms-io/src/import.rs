@@ -2589,6 +2589,12 @@ impl Importer<'_, '_, '_, '_> {
         for s in steps.drain(..) {
             if stage_of(s.order) < cut {
                 kept.push(s);
+            } else if s.what == first.step
+                || gaps
+                    .iter()
+                    .any(|(_, g)| g.step == s.what && g.location == s.location)
+            {
+                // Already reported, with its own reason.
             } else {
                 gaps.push((
                     ST_NONE,

@@ -220,7 +220,7 @@ fn the_seed_register_imports_with_its_preset_in_every_form() {
                 .iter()
                 .filter(|n| n.step == "plan the corrective action")
                 .count()
-                == 2,
+                == 1,
             "{name}: {:?}",
             item.not_recorded
         );
