@@ -375,10 +375,14 @@ pub fn plan_import_with(
     let companion_rows = companion_index(&tables, &layouts, &companion_tables);
     let creates = groups.iter().any(|g| match g.ncref {
         Some(r) => register.nonconformity_by_ref(r).is_none(),
+        // Matched by title when migrating: it may create, so the columns a
+        // new item needs are checked.
         None => {
-            !register.nonconformities().iter().any(|n| {
-                n.extensions.get(IMPORT_REFERENCE).and_then(|v| v.as_str()) == Some(g.key.as_str())
-            }) && !(options.migrate && g.by_title)
+            (options.migrate && g.by_title)
+                || !register.nonconformities().iter().any(|n| {
+                    n.extensions.get(IMPORT_REFERENCE).and_then(|v| v.as_str())
+                        == Some(g.key.as_str())
+                })
         }
     });
     if creates {

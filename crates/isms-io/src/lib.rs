@@ -26,6 +26,15 @@
 //!   `dd/mm/yyyy`, `mm/dd/yyyy` (when unambiguous or declared), or Excel
 //!   serial numbers. Every problem is reported with file, sheet, row and
 //!   column, all of them (up to [`MAX_PROBLEMS`]) in one run.
+//! - **Presets** ([`Preset`]): a known tool's export as data (TOML): the
+//!   header map, fixed values, fallback columns, the words of each
+//!   vocabulary, the cell rules (one action per line with a trailing
+//!   `[status]`, `Category: statement` causes, follow-ups in words such as
+//!   "Test restoration monthly") and a companion file matched by action
+//!   text. Shipped: [`SHIPPED_PRESETS`] (`ciso-assistant`, `seed-register`).
+//!   A preset imports each row up to the furthest step its data supports
+//!   ([`ImportOptions::migrate`]) and reports what was not recorded
+//!   ([`NotRecorded`]).
 //!
 //! ```
 //! use isms_core::{Actor, ActorId, Register};
