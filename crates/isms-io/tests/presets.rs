@@ -796,3 +796,51 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// A preset's word is read as its meaning whatever its case, in the
+    /// rule table and through an import.
+    #[test]
+    fn preset_words_read_as_their_meaning(
+        word in "[a-zA-Z][a-zA-Z _-]{0,15}",
+        major in any::<bool>(),
+        upper in any::<bool>(),
+    ) {
+        let mut v = isms_io::Vocabularies::new();
+        let target = if major { "major" } else { "minor" };
+        v.insert(Column::Severity, &word, target).unwrap();
+        let shown = if upper { word.to_uppercase() } else { word.to_lowercase() };
+        prop_assert_eq!(
+            v.rule(Column::Severity, &shown),
+            Some(&isms_io::WordRule::Means(target.to_owned()))
+        );
+        let csv = format!("Title,Severity,Owner,Detected\nBadge reader offline,{shown},facilities,2026-03-02\n");
+        let mut o = ImportOptions::new(Actor::new(ActorId::new("import").unwrap()));
+        o.vocabularies = v;
+        let plan = import(&Register::new(), &[("r.csv", csv.as_bytes())], &o).unwrap();
+        prop_assert_eq!(
+            plan.register.nonconformities()[0].severity,
+            if major { Severity::Major } else { Severity::Minor }
+        );
+    }
+
+    /// Adding a word never panics: it is taken, or refused with a reason.
+    #[test]
+    fn vocabulary_entries_never_panic(word in "\\PC{0,30}", rule in "\\PC{0,30}", c in 0usize..8) {
+        let column = [
+            Column::Severity,
+            Column::Source,
+            Column::NcStatus,
+            Column::ActionStatus,
+            Column::RootCauseCategory,
+            Column::AnalysisMethod,
+            Column::VerificationResult,
+            Column::Title,
+        ][c];
+        let mut v = isms_io::Vocabularies::new();
+        match v.insert(column, &word, &rule) {
+            Ok(()) => prop_assert!(v.rule(column, &word).is_some()),
+            Err(e) => prop_assert!(!e.is_empty()),
+        }
+    }
+}
