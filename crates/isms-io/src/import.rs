@@ -1310,167 +1310,8 @@ impl Importer<'_, '_, '_, '_> {
         let rejection_explanation = rd.text(Column::RejectionExplanation);
         let recurrence_of = rd.text(Column::RecurrenceOf);
 
-        // Actions.
-        let mut actions = Vec::new();
-        for &r in &g.actions {
-            let mut ar = Reader {
-                tables,
-                layouts,
-                rows: std::slice::from_ref(&r),
-                order: self.options.date_order,
-                zone: self.options.policy.time_zone,
-                problems: Problems::default(),
-                vocab: &self.options.vocabularies,
-                assumed: Vec::new(),
-                skip: None,
-            };
-            let aref = ar.text(Column::ActionRef);
-            if let Some(a) = ar.number(Column::Attempt)
-                && a > 1
-            {
-                ar.fail(
-                    Column::Attempt,
-                    ProblemKind::Inconsistent {
-                        detail: format!(
-                            "the action answers root-cause analysis attempt {a}; a spreadsheet cannot rebuild the history of repeated analyses, so only attempt 1 can be imported (move such registers with the register document instead)"
-                        ),
-                    },
-                );
-            }
-            let completed = ar.stamp(Column::Completed);
-            let cancelled = ar.stamp(Column::Cancelled);
-            let row_started = ar.stamp(Column::Started);
-            let row_status = ar.word(Column::ActionStatus, &ACTION_STATUS);
-            let description = ar.text(Column::Action);
-            let row_owner = ar.actor(Column::ActionOwner);
-            let planned = ar.stamp(Column::ActionPlanned);
-            let original_due = ar.date(Column::OriginalDue);
-            let row_due = ar.date(Column::Due);
-            let reschedule_reason = ar.text(Column::RescheduleReason);
-            let row_evidence = ar
-                .text(Column::Evidence)
-                .map(|s| evidence_of(&s))
-                .unwrap_or_default();
-            let cancel_reason = ar.text(Column::CancelReason);
-            let location = ar.loc(r, layouts[r.table].pos(Column::Action));
-            let due_location = ar.loc(
-                r,
-                layouts[r.table]
-                    .pos(Column::OriginalDue)
-                    .filter(|_| original_due.is_some())
-                    .or(layouts[r.table].pos(Column::Due)),
-            );
-            // One action per line when the preset says so, each with the
-            // status in its trailing brackets.
-            let lines: Vec<(Option<String>, Option<String>)> = match &description {
-                Some(d) if self.options.action_lines => crate::cells::action_lines(d)
-                    .into_iter()
-                    .map(|(t, st)| (Some(t.to_owned()), st.map(str::to_owned)))
-                    .collect(),
-                _ => vec![(description.clone(), None)],
-            };
-            let single = lines.len() == 1;
-            for (text, bracket) in lines {
-                // The companion file's row for this action, if any: it
-                // gives what the line does not (owner, due date, status...).
-                let companion: Option<RowRef> = text.as_deref().and_then(|t| {
-                    self.companion_rows
-                        .get(&crate::columns::normalise(t))
-                        .copied()
-                });
-                let companion_rows: Vec<RowRef> = companion.into_iter().collect();
-                let mut cr = Reader {
-                    tables,
-                    layouts,
-                    rows: &companion_rows,
-                    order: self.options.date_order,
-                    zone: self.options.policy.time_zone,
-                    problems: Problems::default(),
-                    vocab: &self.options.vocabularies,
-                    assumed: Vec::new(),
-                    skip: None,
-                };
-                let (c_owner, c_due, c_status, c_started, c_evidence) = if companion.is_some() {
-                    (
-                        cr.actor(Column::ActionOwner),
-                        cr.date(Column::Due),
-                        cr.word(Column::ActionStatus, &ACTION_STATUS),
-                        cr.stamp(Column::Started),
-                        cr.text(Column::Evidence).map(|s| evidence_of(&s)),
-                    )
-                } else {
-                    (None, None, None, None, None)
-                };
-                ar.problems.append(&mut cr.problems);
-                ar.assumed.append(&mut cr.assumed);
-                let bracket_status = bracket.as_deref().and_then(|b| {
-                    ar.word_in(Column::ActionStatus, Column::Action, &ACTION_STATUS, b)
-                });
-                let started = row_started.or(c_started);
-                let status =
-                    bracket_status
-                        .or(c_status)
-                        .or(row_status)
-                        .unwrap_or(if completed.is_some() {
-                            ActionStatus::Done
-                        } else if cancelled.is_some() {
-                            ActionStatus::Cancelled
-                        } else if started.is_some() {
-                            ActionStatus::InProgress
-                        } else {
-                            ActionStatus::Planned
-                        });
-                if completed.is_some() && status != ActionStatus::Done {
-                    ar.fail(
-                        Column::Completed,
-                        ProblemKind::Inconsistent {
-                            detail: format!(
-                                "a completion date is given but the status is {}",
-                                ACTION_STATUS.word(status)
-                            ),
-                        },
-                    );
-                }
-                // An action of the register is this one when the file names
-                // its reference, or, without one, when its text is the same.
-                let existing_action = match (&aref, single) {
-                    (Some(s), true) => s
-                        .parse::<isms_core::ActionRef>()
-                        .ok()
-                        .and_then(|r| ex?.action_by_ref(r).map(|a| a.id)),
-                    _ => text.as_deref().and_then(|t| {
-                        ex?.actions
-                            .iter()
-                            .find(|a| a.description.trim() == t.trim())
-                            .map(|a| a.id)
-                    }),
-                };
-                let entropy = self.next_entropy();
-                actions.push(ActionRow {
-                    existing: existing_action,
-                    id: ActionId::v7_from_parts(
-                        planned.map_or(0, |s| s.key(zone).timestamp_millis().max(0) as u64),
-                        entropy,
-                    ),
-                    description: text,
-                    owner: c_owner.or_else(|| row_owner.clone()),
-                    planned,
-                    original_due,
-                    due: c_due.or(row_due),
-                    reschedule_reason: reschedule_reason.clone(),
-                    status,
-                    started,
-                    completed,
-                    evidence: c_evidence.unwrap_or_else(|| row_evidence.clone()),
-                    cancelled,
-                    cancel_reason: cancel_reason.clone(),
-                    location: location.clone(),
-                    due_location: due_location.clone(),
-                });
-            }
-            rd.problems.append(&mut ar.problems);
-            rd.assumed.append(&mut ar.assumed);
-        }
+        let actions = self.read_actions(tables, layouts, g, ex, &mut rd);
+
         if let Some(skip) = rd.skip.take() {
             // A row a preset says is not a nonconformity: reported, not
             // imported (its bad cells still refuse the file).
@@ -2387,6 +2228,184 @@ fn evidence_of(cell: &str) -> Vec<EvidenceRef> {
         .filter(|p| !p.is_empty())
         .map(EvidenceRef::from_summary)
         .collect()
+}
+
+impl Importer<'_, '_, '_, '_> {
+    /// The group's corrective actions, one per action row, or one per line
+    /// of its action cell with [`ImportOptions::action_lines`], each
+    /// completed from the companion file's row of the same text; problems
+    /// and assumptions go to `rd`.
+    fn read_actions(
+        &mut self,
+        tables: &[Table],
+        layouts: &[Layout],
+        g: &Group,
+        ex: Option<&Nonconformity>,
+        rd: &mut Reader<'_>,
+    ) -> Vec<ActionRow> {
+        let zone = self.options.policy.time_zone;
+        let mut actions = Vec::new();
+        for &r in &g.actions {
+            let mut ar = Reader {
+                tables,
+                layouts,
+                rows: std::slice::from_ref(&r),
+                order: self.options.date_order,
+                zone: self.options.policy.time_zone,
+                problems: Problems::default(),
+                vocab: &self.options.vocabularies,
+                assumed: Vec::new(),
+                skip: None,
+            };
+            let aref = ar.text(Column::ActionRef);
+            if let Some(a) = ar.number(Column::Attempt)
+                && a > 1
+            {
+                ar.fail(
+                        Column::Attempt,
+                        ProblemKind::Inconsistent {
+                            detail: format!(
+                                "the action answers root-cause analysis attempt {a}; a spreadsheet cannot rebuild the history of repeated analyses, so only attempt 1 can be imported (move such registers with the register document instead)"
+                            ),
+                        },
+                    );
+            }
+            let completed = ar.stamp(Column::Completed);
+            let cancelled = ar.stamp(Column::Cancelled);
+            let row_started = ar.stamp(Column::Started);
+            let row_status = ar.word(Column::ActionStatus, &ACTION_STATUS);
+            let description = ar.text(Column::Action);
+            let row_owner = ar.actor(Column::ActionOwner);
+            let planned = ar.stamp(Column::ActionPlanned);
+            let original_due = ar.date(Column::OriginalDue);
+            let row_due = ar.date(Column::Due);
+            let reschedule_reason = ar.text(Column::RescheduleReason);
+            let row_evidence = ar
+                .text(Column::Evidence)
+                .map(|s| evidence_of(&s))
+                .unwrap_or_default();
+            let cancel_reason = ar.text(Column::CancelReason);
+            let location = ar.loc(r, layouts[r.table].pos(Column::Action));
+            let due_location = ar.loc(
+                r,
+                layouts[r.table]
+                    .pos(Column::OriginalDue)
+                    .filter(|_| original_due.is_some())
+                    .or(layouts[r.table].pos(Column::Due)),
+            );
+            // One action per line when the preset says so, each with the
+            // status in its trailing brackets.
+            let lines: Vec<(Option<String>, Option<String>)> = match &description {
+                Some(d) if self.options.action_lines => crate::cells::action_lines(d)
+                    .into_iter()
+                    .map(|(t, st)| (Some(t.to_owned()), st.map(str::to_owned)))
+                    .collect(),
+                _ => vec![(description.clone(), None)],
+            };
+            let single = lines.len() == 1;
+            for (text, bracket) in lines {
+                // The companion file's row for this action, if any: it
+                // gives what the line does not (owner, due date, status...).
+                let companion: Option<RowRef> = text.as_deref().and_then(|t| {
+                    self.companion_rows
+                        .get(&crate::columns::normalise(t))
+                        .copied()
+                });
+                let companion_rows: Vec<RowRef> = companion.into_iter().collect();
+                let mut cr = Reader {
+                    tables,
+                    layouts,
+                    rows: &companion_rows,
+                    order: self.options.date_order,
+                    zone: self.options.policy.time_zone,
+                    problems: Problems::default(),
+                    vocab: &self.options.vocabularies,
+                    assumed: Vec::new(),
+                    skip: None,
+                };
+                let (c_owner, c_due, c_status, c_started, c_evidence) = if companion.is_some() {
+                    (
+                        cr.actor(Column::ActionOwner),
+                        cr.date(Column::Due),
+                        cr.word(Column::ActionStatus, &ACTION_STATUS),
+                        cr.stamp(Column::Started),
+                        cr.text(Column::Evidence).map(|s| evidence_of(&s)),
+                    )
+                } else {
+                    (None, None, None, None, None)
+                };
+                ar.problems.append(&mut cr.problems);
+                ar.assumed.append(&mut cr.assumed);
+                let bracket_status = bracket.as_deref().and_then(|b| {
+                    ar.word_in(Column::ActionStatus, Column::Action, &ACTION_STATUS, b)
+                });
+                let started = row_started.or(c_started);
+                let status =
+                    bracket_status
+                        .or(c_status)
+                        .or(row_status)
+                        .unwrap_or(if completed.is_some() {
+                            ActionStatus::Done
+                        } else if cancelled.is_some() {
+                            ActionStatus::Cancelled
+                        } else if started.is_some() {
+                            ActionStatus::InProgress
+                        } else {
+                            ActionStatus::Planned
+                        });
+                if completed.is_some() && status != ActionStatus::Done {
+                    ar.fail(
+                        Column::Completed,
+                        ProblemKind::Inconsistent {
+                            detail: format!(
+                                "a completion date is given but the status is {}",
+                                ACTION_STATUS.word(status)
+                            ),
+                        },
+                    );
+                }
+                // An action of the register is this one when the file names
+                // its reference, or, without one, when its text is the same.
+                let existing_action = match (&aref, single) {
+                    (Some(s), true) => s
+                        .parse::<isms_core::ActionRef>()
+                        .ok()
+                        .and_then(|r| ex?.action_by_ref(r).map(|a| a.id)),
+                    _ => text.as_deref().and_then(|t| {
+                        ex?.actions
+                            .iter()
+                            .find(|a| a.description.trim() == t.trim())
+                            .map(|a| a.id)
+                    }),
+                };
+                let entropy = self.next_entropy();
+                actions.push(ActionRow {
+                    existing: existing_action,
+                    id: ActionId::v7_from_parts(
+                        planned.map_or(0, |s| s.key(zone).timestamp_millis().max(0) as u64),
+                        entropy,
+                    ),
+                    description: text,
+                    owner: c_owner.or_else(|| row_owner.clone()),
+                    planned,
+                    original_due,
+                    due: c_due.or(row_due),
+                    reschedule_reason: reschedule_reason.clone(),
+                    status,
+                    started,
+                    completed,
+                    evidence: c_evidence.unwrap_or_else(|| row_evidence.clone()),
+                    cancelled,
+                    cancel_reason: cancel_reason.clone(),
+                    location: location.clone(),
+                    due_location: due_location.clone(),
+                });
+            }
+            rd.problems.append(&mut ar.problems);
+            rd.assumed.append(&mut ar.assumed);
+        }
+        actions
+    }
 }
 
 /// Lifecycle stages a migration cuts at: a gap at one stage leaves that
