@@ -844,3 +844,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn without_a_preset_or_action_references_a_second_import_records_nothing() {
+    let csv = "Reference,Title,Severity,Owner,Detected,Root cause,Similar nonconformities,Action,Due date\n\
+CAR-17,Badge reader offline,minor,facilities,2026-03-02,Technology: firmware never updated,none found,Update the firmware,2026-04-30\n\
+CAR-17,Badge reader offline,minor,facilities,2026-03-02,Technology: firmware never updated,none found,Add the reader to patch management,2026-05-31\n";
+    let o = ImportOptions::new(Actor::new(ActorId::new("import").unwrap()));
+    let first = import(&Register::new(), &[("r.csv", csv.as_bytes())], &o).unwrap();
+    let nc = &first.register.nonconformities()[0];
+    assert_eq!(nc.actions.len(), 2);
+    assert_eq!(
+        nc.analyses[0].causes[0].category,
+        RootCauseCategory::Technology
+    );
+    let again = import(&first.register, &[("r.csv", csv.as_bytes())], &o).unwrap();
+    assert!(again.batch.is_empty(), "{again}");
+    assert_eq!(again.register.nonconformities()[0].actions.len(), 2);
+}
