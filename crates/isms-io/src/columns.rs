@@ -287,6 +287,8 @@ pub enum MatchedBy {
     Fixed,
     /// No column: the header is ignored.
     Ignored,
+    /// A preset's `[columns]` table said so.
+    Preset,
     /// Read for its column on rows whose own cell is empty (a preset's
     /// `[fallback]`, such as `eta` for `due_date`).
     Fallback,
@@ -325,6 +327,7 @@ impl fmt::Display for ColumnMapping {
                 MatchedBy::Fixed => "fixed value",
                 MatchedBy::Ignored => "ignored",
                 MatchedBy::Fallback => "fallback when empty",
+                MatchedBy::Preset => "preset",
             };
             if h.matched_by == MatchedBy::Fixed
                 && let Some(c) = h.column
@@ -390,6 +393,9 @@ pub struct MappingFile {
     /// Headers read for a column when that column's own cell is empty
     /// (a preset's `[fallback]`: `due_date = "eta"`), normalised.
     fallbacks: Vec<(Column, String)>,
+    /// Headers (normalised) whose entry came from a preset, for the
+    /// mapping the import returns.
+    from_preset: std::collections::HashSet<String>,
     /// Only the headers listed here are read (a preset's companion file,
     /// whose other headers must not be taken for synonyms).
     only_listed: bool,
@@ -551,12 +557,21 @@ impl MappingFile {
     pub fn merged(mut self, over: &MappingFile) -> Self {
         for (h, c) in &over.entries {
             self.entries.insert(h.clone(), *c);
+            if !over.from_preset.contains(h) {
+                self.from_preset.remove(h);
+            }
         }
+        self.from_preset.extend(over.from_preset.iter().cloned());
         self.fixed.extend(over.fixed.iter().cloned());
         self.fallbacks.extend(over.fallbacks.iter().cloned());
         self.sheet = over.sheet.clone().or(self.sheet);
         self.strip_formula_quote |= over.strip_formula_quote;
         self
+    }
+
+    /// Marks every header entry as a preset's (`MatchedBy::Preset`).
+    pub(crate) fn mark_preset(&mut self) {
+        self.from_preset = self.entries.keys().cloned().collect();
     }
 
     /// Adds a fixed value (a preset's `[fixed]` table).
@@ -666,10 +681,12 @@ pub(crate) fn match_header(header: &str, mapping: &MappingFile) -> (Option<Colum
     if let Some(target) = mapping.lookup(header) {
         return (
             target,
-            if target.is_some() {
-                MatchedBy::MappingFile
-            } else {
+            if target.is_none() {
                 MatchedBy::Ignored
+            } else if mapping.from_preset.contains(&normalise(header)) {
+                MatchedBy::Preset
+            } else {
+                MatchedBy::MappingFile
             },
         );
     }

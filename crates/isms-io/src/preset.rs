@@ -350,5 +350,6 @@ fn header_map(columns: &BTreeMap<String, String>) -> Result<MappingFile, String>
         };
         m = m.with(header, target);
     }
+    m.mark_preset();
     Ok(m)
 }
