@@ -144,6 +144,8 @@ pub(crate) const HEAD: &str =
 const STREAM_VERSION: &str = "SELECT coalesce(max(sequence), 0)::bigint FROM isms.events
      WHERE register = $1 AND stream = $2";
 const CLAIM_HOLDER: &str = "SELECT stream FROM isms.claims WHERE register = $1 AND claim = $2";
+const LAST_NUMBER: &str =
+    "SELECT coalesce(max(number), 0) FROM isms.claims WHERE register = $1 AND kind = $2";
 const REQUEST_SEEN: &str = "SELECT 1 FROM isms.requests WHERE register = $1 AND request_id = $2";
 const INSERT_EVENTS: &str =
     "INSERT INTO isms.events (register, position, stream, sequence, body, hash)
@@ -570,6 +572,7 @@ struct TxState<'a, 'c> {
     tx: &'a mut postgres::Transaction<'c>,
     version: &'a Statement,
     holder: &'a Statement,
+    last_number: &'a Statement,
     register: &'a str,
     label: &'a std::path::Path,
 }
@@ -591,6 +594,27 @@ impl AppendState for TxState<'_, '_> {
             .query_opt(self.holder, &[&self.register, &claim.to_string()])
             .map_err(|e| pg_err(self.label, "look up a claim", e))?;
         row.map(|r| parse_holder(self.label, claim, &r)).transpose()
+    }
+
+    fn last_number(&mut self, kind: RefKind) -> Result<u32, ReadError> {
+        // Read under the register's head lock, so it counts every append
+        // committed before this one and none can commit before this one.
+        let err = |e| pg_err(self.label, "read the last reference number", e);
+        let row = self
+            .tx
+            .query_one(self.last_number, &[&self.register, &ref_kind(kind)])
+            .map_err(err)?;
+        let n: i32 = row.try_get(0).map_err(err)?;
+        Ok(u32::try_from(n).unwrap_or(0))
+    }
+}
+
+/// The `kind` column of the claims index for a reference kind.
+fn ref_kind(kind: RefKind) -> i16 {
+    match kind {
+        RefKind::Nonconformity => 1,
+        RefKind::Improvement => 2,
+        RefKind::Action => 3,
     }
 }
 
@@ -657,6 +681,7 @@ impl EventStore for PgStore {
         let head_for_update = st(session, HEAD_FOR_UPDATE)?;
         let version = st(session, STREAM_VERSION)?;
         let holder = st(session, CLAIM_HOLDER)?;
+        let last_number = st(session, LAST_NUMBER)?;
         let request_seen = st(session, REQUEST_SEEN)?;
         let insert_events = st(session, INSERT_EVENTS)?;
         let insert_claims = st(session, INSERT_CLAIMS)?;
@@ -694,11 +719,12 @@ impl EventStore for PgStore {
                 tx: &mut tx,
                 version: &version,
                 holder: &holder,
+                last_number: &last_number,
                 register,
                 label: &label,
             };
             plan_append(batch, head, &mut state, &mut |p| {
-                touched.note(p.event.stream, p.event.sequence, p.position);
+                touched.note(p);
                 rows.push(p);
                 Ok(())
             })?
@@ -741,13 +767,7 @@ impl EventStore for PgStore {
         }
         for (stream, first_sequence, last_position) in touched.streams() {
             let item = if first_sequence == 1 {
-                let mut item = None;
-                for a in batch.appends.iter().filter(|a| a.stream == stream) {
-                    for e in &a.events {
-                        isms_core::apply(&mut item, e);
-                    }
-                }
-                item
+                touched.created(stream).cloned()
             } else {
                 let mut item = None;
                 for row in tx
@@ -983,20 +1003,16 @@ impl EventStore for PgStore {
     }
 
     fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
-        let kind: i16 = match kind {
-            RefKind::Nonconformity => 1,
-            RefKind::Improvement => 2,
-            RefKind::Action => return Ok(0),
-        };
+        if kind == RefKind::Action {
+            return Ok(0);
+        }
         let mut session = self.session()?;
         let stmt = session
-            .statement(
-                "SELECT coalesce(max(number), 0) FROM isms.claims WHERE register = $1 AND kind = $2",
-            )
+            .statement(LAST_NUMBER)
             .map_err(self.err("read the last reference number"))?;
         let row = session
             .client
-            .query_one(&stmt, &[&self.register.as_str(), &kind])
+            .query_one(&stmt, &[&self.register.as_str(), &ref_kind(kind)])
             .map_err(self.err("read the last reference number"))?;
         let n: i32 = row
             .try_get(0)
