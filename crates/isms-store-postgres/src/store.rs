@@ -15,7 +15,7 @@ use isms_store::{
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use postgres::{Client, Config, NoTls, Statement};
+use postgres::{Client, Config, Statement};
 
 use crate::admin::check_schema;
 use crate::register::RegisterId;
@@ -176,11 +176,14 @@ pub(crate) const INSERT_CHECKPOINT: &str =
 
 impl PgStore {
     /// Connects to the database at `url` (a libpq URL or key-value string,
-    /// `postgres://app@db.example/isms`) and works inside `register`.
+    /// `postgres://app@db.example/isms`) and works inside `register`. TLS
+    /// follows `sslmode` and `sslrootcert` in the string, as in libpq
+    /// ([`crate::SslMode`]; `prefer` when not given).
     ///
     /// # Errors
     /// [`ReadError::Backend`] (as [`OpenError::Storage`]) when the server
-    /// cannot be reached or refuses the login; [`OpenError::NotOurDatabase`]
+    /// cannot be reached or refuses the login, or TLS fails (its `source`
+    /// is then a [`crate::TlsError`]); [`OpenError::NotOurDatabase`]
     /// when the database has no
     /// isms schema (run [`crate::Admin::migrate`]);
     /// [`OpenError::NewerSchema`] / [`OpenError::OlderSchemaReadOnly`]
@@ -188,15 +191,7 @@ impl PgStore {
     /// [`OpenError::NotFound`] when the register does not exist or this
     /// role may not work in it.
     pub fn connect(url: &str, register: &RegisterId) -> Result<Self, OpenError> {
-        let config: Config = url.parse().map_err(|e| ReadError::Backend {
-            path: PathBuf::from("postgres"),
-            operation: "read the connection string",
-            source: Box::new(e),
-        })?;
-        let label = label_of(&config, register);
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| pg_err(&label, "connect", e))?;
+        let (client, label) = crate::tls::open(url, |config| label_of(config, register))?;
         Self::from_client(client, register, label)
     }
 
@@ -232,6 +227,24 @@ impl PgStore {
             label,
             signer: None,
         })
+    }
+
+    /// Whether this connection is encrypted, as the server sees it
+    /// (`pg_stat_ssl` of this session): what `sslmode` obtained.
+    ///
+    /// # Errors
+    /// A [`ReadError`] naming the store.
+    pub fn encrypted(&self) -> Result<bool, ReadError> {
+        let mut session = self.session()?;
+        let row = session
+            .client
+            .query_one(
+                "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                &[],
+            )
+            .map_err(self.err("ask whether the connection is encrypted"))?;
+        row.try_get(0)
+            .map_err(self.err("ask whether the connection is encrypted"))
     }
 
     /// The register this store works in.

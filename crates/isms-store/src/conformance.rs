@@ -501,9 +501,9 @@ fn store_numbers_new_items<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> R
         let claim = store
             .load_item(*stream)
             .map_err(err)?
-            .and_then(|item| match item {
-                Item::Nonconformity(nc) => Some(Claim::Nonconformity(nc.reference)),
-                Item::Improvement(imp) => Some(Claim::Improvement(imp.reference)),
+            .map(|item| match item {
+                Item::Nonconformity(nc) => Claim::Nonconformity(nc.reference),
+                Item::Improvement(imp) => Claim::Improvement(imp.reference),
             })
             .ok_or_else(|| format!("{stream} was not stored"))?;
         equal(
