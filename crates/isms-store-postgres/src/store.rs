@@ -284,6 +284,14 @@ impl PgStore {
         &self,
         visit: &mut isms_store::projection::EncodedFactsVisitor<'_>,
     ) -> Result<(), ReadError> {
+        self.walk_facts(&mut |kind, bytes| visit(kind, bytes).map_err(|e| e.to_string()))
+    }
+
+    /// Hands every `kpi_facts` row of the register, in the order of kind
+    /// and number, to `visit`: the item's kind and its encoded facts. A row
+    /// of no known kind, or one `visit` refuses (its reason), is a
+    /// [`ReadError::Projection`] naming the row.
+    fn walk_facts(&self, visit: &mut RowVisitor<'_>) -> Result<(), ReadError> {
         let mut session = self.session()?;
         let stmt = session
             .statement(
@@ -300,7 +308,7 @@ impl PgStore {
             let number: i32 = row.try_get(1).map_err(self.err("read KPI facts"))?;
             let bytes: &[u8] = row.try_get(2).map_err(self.err("read KPI facts"))?;
             let refused = match ItemKind::from_code(i64::from(kind)) {
-                Some(item_kind) => visit(item_kind, bytes).err().map(|e| e.to_string()),
+                Some(item_kind) => visit(item_kind, bytes).err(),
                 None => Some(format!("{kind} is not a kind of item")),
             };
             if let Some(detail) = refused {
@@ -1088,33 +1096,16 @@ impl EventStore for PgStore {
     }
 
     fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), ReadError> {
-        let mut session = self.session()?;
-        let stmt = session
-            .statement(
-                "SELECT kind, number, facts FROM isms.kpi_facts WHERE register = $1
-                 ORDER BY kind, number",
-            )
-            .map_err(self.err("read KPI facts"))?;
-        let mut rows = session
-            .client
-            .query_raw(&stmt, [self.register.as_str()])
-            .map_err(self.err("read KPI facts"))?;
-        while let Some(row) = rows.next().map_err(self.err("read KPI facts"))? {
-            let kind: i16 = row.try_get(0).map_err(self.err("read KPI facts"))?;
-            let number: i32 = row.try_get(1).map_err(self.err("read KPI facts"))?;
-            let bytes: &[u8] = row.try_get(2).map_err(self.err("read KPI facts"))?;
-            let corrupt = |detail: String| ReadError::Projection {
-                projection: "kpi_facts",
-                subject: format!("item {kind}/{number}"),
-                detail,
-            };
-            let kind = ItemKind::from_code(i64::from(kind))
-                .ok_or_else(|| corrupt(format!("{kind} is not a kind of item")))?;
-            visit(decode_facts(kind, bytes).map_err(|e| corrupt(e.to_string()))?);
-        }
-        Ok(())
+        self.walk_facts(&mut |kind, bytes| {
+            visit(decode_facts(kind, bytes).map_err(|e| e.to_string())?);
+            Ok(())
+        })
     }
 }
+
+/// What [`PgStore`]'s walk of `kpi_facts` hands each row to: the item's
+/// kind and its encoded facts; an `Err` refuses the row, with the reason.
+type RowVisitor<'a> = dyn FnMut(ItemKind, &[u8]) -> Result<(), String> + 'a;
 
 /// The register's row is gone: it was dropped while this store was open.
 fn gone(label: &std::path::Path) -> ReadError {
