@@ -16,7 +16,8 @@ use crate::formats::{CatalogExportFormat, ExportFormat};
     version,
     after_help = "The database is --db PATH, else $ISMS_DB, else ./isms.db; a URL \
 postgres://USER@HOST/DATABASE?register=NAME works in one register of a PostgreSQL database instead \
-(`isms init` creates it). The actor is --as NAME, \
+(`isms init` creates it); TLS as in libpq: add &sslmode=verify-full&sslrootcert=CA.pem (also \
+disable, prefer (the default), require, verify-ca). The actor is --as NAME, \
 else $ISMS_ACTOR, else the user name of the operating system.\n\
 Writers wait for another writer's lock at most $ISMS_LOCK_TIMEOUT seconds (default 30).\n\
 With a signing key (--signing-key or $ISMS_SIGNING_KEY, made by `isms key init`), every write \

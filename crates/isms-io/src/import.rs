@@ -13,7 +13,9 @@ use isms_core::{
     EvidenceRef, IanaTimeZone, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register,
     RejectionReason, ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
 };
-use isms_store::{AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, StreamAppend};
+use isms_store::{
+    AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, Numbering, StreamAppend,
+};
 
 use crate::columns::{
     Column, ColumnKind, ColumnMapping, FixedValue, MappedHeader, MappingFile, MatchedBy,
@@ -456,6 +458,9 @@ pub fn plan_import_with(
         batch: AppendBatch {
             appends: importer.appends,
             request: None,
+            // The plan was decided on the register as it was; a reference
+            // taken meanwhile refuses the whole import, never renumbers it.
+            numbering: Numbering::AsDecided,
         },
         register: importer.register,
         notes: importer.notes,
