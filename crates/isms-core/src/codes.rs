@@ -277,6 +277,54 @@ pub const RULE_CODES: &[RuleCode] = &[
         "evidence_required",
         "a corrective action is completed, or a passed verification result recorded, only with evidence, for the severities the policy names",
     ),
+    refusal(
+        "not_an_incident",
+        "reporting clocks are recorded only on a nonconformity raised from an incident",
+    ),
+    refusal(
+        "invalid_clock_regime",
+        "a clock regime with a bad name, a duplicate kind, an anchor that is not an earlier kind, or a missing or surplus period",
+    ),
+    refusal(
+        "aware_in_future",
+        "the awareness instant lies after the time of the record",
+    ),
+    refusal(
+        "bad_report_request",
+        "a report request names a kind that is not sent on request, or its deadline is not after the request, or the request lies outside awareness and the record's time",
+    ),
+    refusal(
+        "reporting_unchanged",
+        "the reporting record given equals the one in force",
+    ),
+    refusal(
+        "no_incident_reporting",
+        "a report submission before the incident's awareness and significance are recorded",
+    ),
+    refusal(
+        "unknown_report_kind",
+        "the report kind is not one of the recorded regime's",
+    ),
+    refusal(
+        "submission_before_awareness",
+        "a report sent before the organisation became aware of the incident",
+    ),
+    refusal(
+        "submission_in_future",
+        "a report recorded as sent after the time of the record",
+    ),
+    refusal(
+        "report_not_required",
+        "a report submission for an incident recorded as not significant",
+    ),
+    refusal(
+        "report_not_requested",
+        "a report sent only on request, with no request recorded",
+    ),
+    refusal(
+        "report_before_anchor",
+        "a report whose clock starts on another report's submission, sent before that one",
+    ),
 ];
 
 impl DecisionError {
@@ -341,6 +389,18 @@ impl DecisionError {
             E::InvalidPolicy { .. } => "invalid_policy",
             E::PolicyApproverRoleMissing { .. } => "policy_approver_role_missing",
             E::EvidenceRequired { .. } => "evidence_required",
+            E::NotAnIncident { .. } => "not_an_incident",
+            E::InvalidClockRegime { .. } => "invalid_clock_regime",
+            E::AwareInFuture { .. } => "aware_in_future",
+            E::BadReportRequest { .. } => "bad_report_request",
+            E::ReportingUnchanged { .. } => "reporting_unchanged",
+            E::NoIncidentReporting { .. } => "no_incident_reporting",
+            E::UnknownReportKind { .. } => "unknown_report_kind",
+            E::SubmissionBeforeAwareness { .. } => "submission_before_awareness",
+            E::SubmissionInFuture { .. } => "submission_in_future",
+            E::ReportNotRequired { .. } => "report_not_required",
+            E::ReportNotRequested { .. } => "report_not_requested",
+            E::ReportBeforeAnchor { .. } => "report_before_anchor",
         }
     }
 }
@@ -596,6 +656,57 @@ mod tests {
                 severity: Severity::Major,
                 what: "the completion of action A-1".into(),
             },
+            E::NotAnIncident {
+                reference: r,
+                origin: crate::model::Source::InternalAudit,
+            },
+            E::InvalidClockRegime {
+                problem: "the report kind x is listed twice".into(),
+            },
+            E::AwareInFuture {
+                reference: r,
+                aware_at: at,
+                at,
+            },
+            E::BadReportRequest {
+                reference: r,
+                kind: "early_warning".into(),
+                problem: "is not sent on request".into(),
+            },
+            E::ReportingUnchanged { reference: r },
+            E::NoIncidentReporting { reference: r },
+            E::UnknownReportKind {
+                reference: r,
+                kind: "warning".into(),
+                regime: "nis2".into(),
+                known: vec!["early_warning".into()],
+            },
+            E::SubmissionBeforeAwareness {
+                reference: r,
+                kind: "early_warning".into(),
+                submitted_at: at,
+                aware_at: at,
+            },
+            E::SubmissionInFuture {
+                reference: r,
+                kind: "early_warning".into(),
+                submitted_at: at,
+                at,
+            },
+            E::ReportNotRequired {
+                reference: r,
+                kind: "early_warning".into(),
+            },
+            E::ReportNotRequested {
+                reference: r,
+                kind: "intermediate_report".into(),
+            },
+            E::ReportBeforeAnchor {
+                reference: r,
+                kind: "final_report".into(),
+                anchor: "incident_notification".into(),
+                submitted_at: at,
+            },
         ]
     }
 
@@ -650,6 +761,18 @@ mod tests {
             E::InvalidPolicy { .. } => 45,
             E::PolicyApproverRoleMissing { .. } => 46,
             E::EvidenceRequired { .. } => 47,
+            E::NotAnIncident { .. } => 48,
+            E::InvalidClockRegime { .. } => 49,
+            E::AwareInFuture { .. } => 50,
+            E::BadReportRequest { .. } => 51,
+            E::ReportingUnchanged { .. } => 52,
+            E::NoIncidentReporting { .. } => 53,
+            E::UnknownReportKind { .. } => 54,
+            E::SubmissionBeforeAwareness { .. } => 55,
+            E::SubmissionInFuture { .. } => 56,
+            E::ReportNotRequired { .. } => 57,
+            E::ReportNotRequested { .. } => 58,
+            E::ReportBeforeAnchor { .. } => 59,
         }
     }
 

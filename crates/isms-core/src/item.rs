@@ -256,6 +256,8 @@ fn new_nonconformity(
             }],
             last_event_at: at,
             version: sequence,
+            incident_reporting: None,
+            submissions: Vec::new(),
         }),
         _ => None,
     }
@@ -522,6 +524,44 @@ fn apply_to_nonconformity(
                     reason,
                     at,
                     by: actor,
+                },
+            );
+        }
+        EventPayload::IncidentReportingRecorded {
+            regime,
+            aware_at,
+            significant,
+            requests,
+        } => {
+            let corrections = nc
+                .incident_reporting
+                .as_ref()
+                .map_or(0, |r| r.corrections.saturating_add(1));
+            nc.incident_reporting = Some(crate::reporting::IncidentReporting {
+                regime,
+                aware_at,
+                significant,
+                requests,
+                recorded_at: at,
+                recorded_by: actor,
+                corrections,
+            });
+        }
+        EventPayload::ReportSubmitted {
+            kind,
+            recipient,
+            submitted_at,
+            reference,
+        } => {
+            push_tight(
+                &mut nc.submissions,
+                crate::reporting::ReportSubmission {
+                    kind,
+                    recipient,
+                    submitted_at,
+                    reference,
+                    recorded_at: at,
+                    recorded_by: actor,
                 },
             );
         }

@@ -104,6 +104,7 @@ mod model;
 mod policy;
 mod reference;
 mod register;
+pub mod reporting;
 pub mod replay;
 mod schedule;
 pub mod text;
@@ -139,6 +140,10 @@ pub use model::{MissedCheck, RecurrenceRecord, VerificationEnd};
 pub use policy::{Enforcement, MAX_LIMIT_DAYS, Policy, PolicyWarning, TimeLimit};
 pub use reference::{REQUIREMENT_REF_PATTERN, RequirementRef};
 pub use register::Register;
+pub use reporting::{
+    ClockAnchor, ClockPeriod, ClockRegime, ClockRule, ClockStatus, IncidentReporting,
+    ReportRequest, ReportSubmission, ReportingClock, reporting_clocks,
+};
 pub use schedule::{
     CheckState, DueCheck, MAX_CHECKS, MAX_SPAN_DAYS, Period, PeriodUnit, RecurrenceEnd,
     VerificationSchedule,

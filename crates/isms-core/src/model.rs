@@ -620,6 +620,13 @@ pub struct Nonconformity {
     pub last_event_at: DateTime<Utc>,
     /// Number of events applied to this nonconformity (its stream version).
     pub version: u64,
+    /// The regulatory reporting record of an incident, as last recorded
+    /// (see [`crate::reporting`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_reporting: Option<crate::reporting::IncidentReporting>,
+    /// Reports sent to authorities, in the order recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub submissions: Vec<crate::reporting::ReportSubmission>,
 }
 
 impl Nonconformity {
