@@ -87,7 +87,9 @@ impl ClockPeriod {
             ClockPeriod::Months(n) => (n, 120, "months"),
         };
         if n == 0 || n > max {
-            return Err(format!("a period of {n} {unit} is not allowed: use 1 to {max}"));
+            return Err(format!(
+                "a period of {n} {unit} is not allowed: use 1 to {max}"
+            ));
         }
         Ok(self)
     }
@@ -484,19 +486,17 @@ pub fn reporting_clocks(nc: &Nonconformity) -> Vec<ReportingClock> {
                     .min_by_key(|r| r.requested_at);
                 (req.map(|r| r.requested_at), req.map(|r| r.due), false)
             }
-            ClockAnchor::Submission(anchor) => {
-                match clocks.iter().find(|c| &c.kind == anchor) {
-                    Some(c) => match c.submitted_at {
-                        Some(sent) => (Some(sent), rule.within.and_then(|p| p.add_to(sent)), false),
-                        None => (
-                            c.due,
-                            c.due.and_then(|d| rule.within.and_then(|p| p.add_to(d))),
-                            true,
-                        ),
-                    },
-                    None => (None, None, false),
-                }
-            }
+            ClockAnchor::Submission(anchor) => match clocks.iter().find(|c| &c.kind == anchor) {
+                Some(c) => match c.submitted_at {
+                    Some(sent) => (Some(sent), rule.within.and_then(|p| p.add_to(sent)), false),
+                    None => (
+                        c.due,
+                        c.due.and_then(|d| rule.within.and_then(|p| p.add_to(d))),
+                        true,
+                    ),
+                },
+                None => (None, None, false),
+            },
         };
         clocks.push(ReportingClock {
             regime: rep.regime.id.clone(),
@@ -540,7 +540,9 @@ mod tests {
         for s in ["PT24H", "PT72H", "P1M", "P3D", "PT8784H", "P120M"] {
             assert_eq!(s.parse::<ClockPeriod>().unwrap().to_string(), s);
         }
-        for s in ["", "P", "PT", "PT0H", "P0M", "PT24", "P1Y", "PT-1H", "P121M", "PT99999H", "p1m", "P1m"] {
+        for s in [
+            "", "P", "PT", "PT0H", "P0M", "PT24", "P1Y", "PT-1H", "P121M", "PT99999H", "p1m", "P1m",
+        ] {
             assert!(s.parse::<ClockPeriod>().is_err(), "{s}");
         }
     }
@@ -549,7 +551,11 @@ mod tests {
     fn a_regime_with_a_cycle_or_a_bad_anchor_is_refused() {
         let mut r = ClockRegime::nis2();
         r.rules[3].starts = ClockAnchor::Submission("final_report".into());
-        assert!(r.validate().unwrap_err().contains("not a kind listed before"));
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .contains("not a kind listed before")
+        );
         let mut r = ClockRegime::nis2();
         r.rules[1].kind = "early_warning".into();
         assert!(r.validate().unwrap_err().contains("twice"));

@@ -11,6 +11,7 @@ mod evidence;
 mod extensions;
 mod policy;
 mod replay;
+mod reporting;
 mod roundtrip;
 mod schedule;
 mod seed;

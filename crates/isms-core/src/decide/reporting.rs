@@ -95,7 +95,10 @@ fn check_requests(
     if requests.len() > MAX_REPORT_REQUESTS {
         return Err(bad(
             "",
-            format!("list holds {} requests; at most {MAX_REPORT_REQUESTS}", requests.len()),
+            format!(
+                "list holds {} requests; at most {MAX_REPORT_REQUESTS}",
+                requests.len()
+            ),
         ));
     }
     for q in requests {
@@ -112,7 +115,10 @@ fn check_requests(
         if q.due <= q.requested_at {
             return Err(bad(
                 &q.kind,
-                format!("sets a deadline {} not after the request {}", q.due, q.requested_at),
+                format!(
+                    "sets a deadline {} not after the request {}",
+                    q.due, q.requested_at
+                ),
             ));
         }
         if q.requested_at < aware_at || q.requested_at > ctx.at {
