@@ -533,10 +533,10 @@ fn apply_to_nonconformity(
             significant,
             requests,
         } => {
-            let corrections = nc
-                .incident_reporting
-                .as_ref()
-                .map_or(0, |r| r.corrections.saturating_add(1));
+            let (corrections, first_recorded_at) =
+                nc.incident_reporting.as_ref().map_or((0, at), |r| {
+                    (r.corrections.saturating_add(1), r.first_recorded_at)
+                });
             nc.incident_reporting = Some(crate::reporting::IncidentReporting {
                 regime,
                 aware_at,
@@ -545,6 +545,7 @@ fn apply_to_nonconformity(
                 recorded_at: at,
                 recorded_by: actor,
                 corrections,
+                first_recorded_at,
             });
         }
         EventPayload::ReportSubmitted {

@@ -122,7 +122,9 @@ pub use decide::{Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, decide};
 pub use error::{DecisionError, IdError, ReferenceError, ScheduleError, Subject};
 pub use event::{Claim, Event, EventPayload, StreamId};
 pub use evidence::{FileEvidence, Sha256Digest};
-pub use facts::{Day, FactsError, ImprovementFacts, NcFacts, NcFactsVisitor, Stamp, decode_nc};
+pub use facts::{
+    ClockFacts, Day, FactsError, ImprovementFacts, NcFacts, NcFactsVisitor, Stamp, decode_nc,
+};
 pub use ids::{
     ActionId, ActionRef, Actor, ActorId, EventId, ImprovementId, ImprovementRef, NcRef,
     NonconformityId, RefKind, Role,

@@ -350,6 +350,9 @@ pub struct IncidentReporting {
     /// How many records were made before this one (corrections).
     #[serde(default)]
     pub corrections: u32,
+    /// When the first record was made: the clocks count from then on,
+    /// with the values of the record in force (a correction corrects).
+    pub first_recorded_at: DateTime<Utc>,
 }
 
 /// A report sent to an authority.
@@ -430,15 +433,35 @@ pub struct ReportingClock {
     /// When that submission was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submission_recorded_at: Option<DateTime<Utc>>,
-    /// When the reporting record that started it was made.
+    /// When the incident's reporting was first recorded: the clock exists
+    /// from then on.
     pub recorded_at: DateTime<Utc>,
+    /// For a clock that starts on another report's submission: when that
+    /// submission was recorded (until then the deadline in force is
+    /// `provisional_due`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor_recorded_at: Option<DateTime<Utc>>,
+    /// For a clock that starts on another report's submission: the
+    /// deadline counted from that report's own deadline, in force while it
+    /// is unsent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisional_due: Option<DateTime<Utc>>,
 }
 
 impl ReportingClock {
+    /// The deadline in force at `t`: the provisional one while the anchor
+    /// report's submission was not yet recorded at `t`.
+    pub fn due_as_of(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self.anchor_recorded_at {
+            Some(r) if r > t => self.provisional_due,
+            _ => self.due,
+        }
+    }
+
     /// Where the clock stands as of `t`, counting only a submission
     /// recorded by `t`.
     pub fn status(&self, t: DateTime<Utc>) -> ClockStatus {
-        let Some(due) = self.due else {
+        let Some(due) = self.due_as_of(t) else {
             return ClockStatus::NotStarted;
         };
         match (self.submitted_at, self.submission_recorded_at) {
@@ -472,6 +495,8 @@ pub fn reporting_clocks(nc: &Nonconformity) -> Vec<ReportingClock> {
             .iter()
             .filter(|s| s.kind == rule.kind)
             .min_by_key(|s| (s.submitted_at, s.recorded_at));
+        let mut anchor_recorded_at = None;
+        let mut provisional_due = None;
         let (started_at, due, provisional) = match &rule.starts {
             ClockAnchor::Awareness => (
                 Some(rep.aware_at),
@@ -487,14 +512,14 @@ pub fn reporting_clocks(nc: &Nonconformity) -> Vec<ReportingClock> {
                 (req.map(|r| r.requested_at), req.map(|r| r.due), false)
             }
             ClockAnchor::Submission(anchor) => match clocks.iter().find(|c| &c.kind == anchor) {
-                Some(c) => match c.submitted_at {
-                    Some(sent) => (Some(sent), rule.within.and_then(|p| p.add_to(sent)), false),
-                    None => (
-                        c.due,
-                        c.due.and_then(|d| rule.within.and_then(|p| p.add_to(d))),
-                        true,
-                    ),
-                },
+                Some(c) => {
+                    anchor_recorded_at = c.submission_recorded_at;
+                    provisional_due = c.due.and_then(|d| rule.within.and_then(|p| p.add_to(d)));
+                    match c.submitted_at {
+                        Some(sent) => (Some(sent), rule.within.and_then(|p| p.add_to(sent)), false),
+                        None => (c.due, provisional_due, true),
+                    }
+                }
                 None => (None, None, false),
             },
         };
@@ -508,7 +533,9 @@ pub fn reporting_clocks(nc: &Nonconformity) -> Vec<ReportingClock> {
             provisional,
             submitted_at: first.map(|s| s.submitted_at),
             submission_recorded_at: first.map(|s| s.recorded_at),
-            recorded_at: rep.recorded_at,
+            recorded_at: rep.first_recorded_at,
+            anchor_recorded_at,
+            provisional_due,
         });
     }
     clocks
