@@ -5,5 +5,6 @@ mod encoded;
 mod fixture;
 mod items;
 mod properties;
+mod reporting;
 mod shape;
 mod timezone;
