@@ -4,6 +4,7 @@
 mod builders;
 mod codes;
 mod docs;
+mod due;
 mod effectiveness;
 mod equivalence;
 mod errors;
