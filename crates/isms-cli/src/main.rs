@@ -69,6 +69,7 @@ mod outputs;
 mod parse;
 mod policy;
 mod reference;
+mod reporting;
 mod session;
 
 use std::process::ExitCode;

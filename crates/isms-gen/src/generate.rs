@@ -324,6 +324,10 @@ impl Engine {
     /// Runs `command` at `at` (seconds) as `actor`. `Ok(false)` when `at`
     /// is past the end of the span: the item stops there, still open.
     fn exec(&mut self, command: &Command, at: i64, actor: Actor) -> Result<bool, GenError> {
+        // No draw past the end, as before side streams existed.
+        if at > self.end {
+            return Ok(false);
+        }
         let entropy = self.rng.next_u128();
         self.exec_with(command, at, actor, entropy)
     }
@@ -497,8 +501,11 @@ impl Engine {
         let earlier = self.earlier_reported();
         self.reported.push((r, id));
         let mut now = r;
-        if source == Source::Incident && !self.incident_reporting(id, r)? {
-            return Ok(());
+        if source == Source::Incident {
+            // Past the span's end the rest of the item stops there too; its
+            // own draws below are taken either way, so that the main stream
+            // is the same as without reporting.
+            self.incident_reporting(id, r)?;
         }
 
         if self.rng.chance(self.shape.recurrence) {

@@ -76,7 +76,7 @@ pub use escape::{escape_html, escape_markdown};
 pub use ical::{ICAL_PRODID, render_ical};
 pub use options::{DEFAULT_MAX_ROWS, DEFAULT_TREND_WINDOW_DAYS, Format, Paper, ReportOptions};
 pub use pack::{
-    ChangeRow, ImprovementRow, IneffectiveRow, ItemRow, RecurrenceRow, ReviewPack, Table,
+    ChangeRow, ClockRow, ImprovementRow, IneffectiveRow, ItemRow, RecurrenceRow, ReviewPack, Table,
 };
 
 impl ReviewPack {
