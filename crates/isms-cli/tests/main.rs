@@ -3,6 +3,7 @@
 
 mod concurrency;
 mod docs;
+mod due;
 mod evidence;
 mod exchange;
 mod exits;
