@@ -519,6 +519,9 @@ struct Read {
     results: Vec<VerificationResult>,
     missed: Vec<MissedCheck>,
     ends: Vec<VerificationEnd>,
+    /// The regulatory reporting record in force, and the reports sent.
+    reporting: Option<isms_core::IncidentReporting>,
+    submissions: Vec<isms_core::ReportSubmission>,
     /// Later nonconformities recorded as repeating this one.
     recurrences: Vec<RecurrenceRecord>,
     closure: Option<Closure>,
@@ -768,6 +771,44 @@ impl Read {
                 },
             );
         }
+        // The reporting record in force is replayed once, when it was first
+        // recorded if its values were valid then (so that reports recorded
+        // in between follow it), else when it was last recorded: a corrected
+        // record comes back as one record, its earlier values not carried.
+        if let Some(r) = &self.reporting {
+            let first = r.first_recorded_at;
+            let fits_first =
+                r.aware_at <= first && r.requests.iter().all(|q| q.requested_at <= first);
+            let at = if fits_first { first } else { r.recorded_at };
+            push(
+                at,
+                0,
+                1,
+                &r.recorded_by,
+                Command::RecordIncidentReporting {
+                    nonconformity: nc,
+                    regime: r.regime.clone(),
+                    aware_at: r.aware_at,
+                    significant: r.significant,
+                    requests: r.requests.clone(),
+                },
+            );
+        }
+        for r in &self.submissions {
+            push(
+                r.recorded_at,
+                0,
+                1,
+                &r.recorded_by,
+                Command::RecordReportSubmission {
+                    nonconformity: nc,
+                    kind: r.kind.clone(),
+                    recipient: r.recipient.clone(),
+                    submitted_at: r.submitted_at,
+                    reference: r.reference.clone(),
+                },
+            );
+        }
         for r in &self.recurrences {
             push(
                 r.at,
@@ -984,6 +1025,8 @@ impl Reader<'_, '_> {
         let mut recurrences = Vec::new();
         let mut missed = Vec::new();
         let mut ends = Vec::new();
+        let mut reporting = None;
+        let mut submissions = Vec::new();
         let mut claimed_state = None;
         self.foreign_props(obj, path);
         for (i, name, value) in own_props(obj) {
@@ -1033,6 +1076,12 @@ impl Reader<'_, '_> {
                 "recurrence" => recurrences.push(parse_json::<RecurrenceRecord>(p, value)?),
                 "missed-check" => missed.push(parse_json::<MissedCheck>(p, value)?),
                 "verification-end" => ends.push(parse_json::<VerificationEnd>(p, value)?),
+                "incident-reporting" => {
+                    reporting = Some(parse_json::<isms_core::IncidentReporting>(p, value)?)
+                }
+                "report-submission" => {
+                    submissions.push(parse_json::<isms_core::ReportSubmission>(p, value)?)
+                }
                 _ => self.skip(format!("{path}.props[{i}]"), SkipReason::UnknownMember),
             }
         }
@@ -1181,6 +1230,8 @@ impl Reader<'_, '_> {
             results,
             missed,
             ends,
+            reporting,
+            submissions,
             recurrences,
             closure,
             rejection,
@@ -1333,6 +1384,8 @@ impl Reader<'_, '_> {
             results: Vec::new(),
             missed: Vec::new(),
             ends: Vec::new(),
+            reporting: None,
+            submissions: Vec::new(),
             recurrences: Vec::new(),
             closure: None,
             rejection: None,

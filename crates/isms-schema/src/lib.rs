@@ -114,7 +114,7 @@ pub use provenance::{PROVENANCE_FIELDS, Provenance, ProvenanceCheckpoint, Proven
 pub use validate::{DocumentValidator, Violation, check_metaschema, validate_document};
 
 /// The version of the schema bundle and of the register document format.
-pub const SCHEMA_VERSION: &str = "1.3.0";
+pub const SCHEMA_VERSION: &str = "1.4.0";
 
 /// The major version of [`SCHEMA_VERSION`]: what register documents must carry to be read.
 pub const SCHEMA_MAJOR: u64 = 1;
