@@ -1036,7 +1036,11 @@ pub struct BackupArgs {
     /// The backup file to write; it must not exist (a backup never replaces
     /// a file, nor a symbolic link). A FIFO, a character device or `-`
     /// (standard output; the summary then goes to stderr) receives the
-    /// verified copy as a stream.
+    /// verified copy as a stream. The kept evidence copies the log names
+    /// (`--keep-evidence`) go to FILE.evidence, each checked against its
+    /// recorded SHA-256 as it is copied; one missing or altered is named
+    /// (exit 6, the register's backup itself is written). A stream carries
+    /// the register only, and stderr says which folder to keep as well.
     #[arg(long, value_name = "FILE")]
     pub to: PathBuf,
 }
@@ -1047,7 +1051,10 @@ pub struct BackupArgs {
     after_long_help = "The register is replaced only by a backup that extends its hash chain (the \
 backup holds every event the register holds, and more or the same); an older backup or another \
 register is refused (exit 2) unless --force. Before it is replaced, a copy of the register is kept \
-beside it as <db>.replaced-<UTC time>, and stderr says where.\n\
+beside it as <db>.replaced-<UTC time>, and stderr says where. The kept evidence copies the restored \
+log names come from <backup>.evidence into <db>.evidence, checked against their recorded SHA-256; \
+copies already there stay as they are; one that neither folder holds intact is named (exit 6, the \
+register itself is restored).\n\
 A register on PostgreSQL is not a file: `isms backup` and `isms restore` refuse it (exit 2) and \
 say how instead: pg_dump / pg_restore, or `isms export --format json` and `isms import` into an \
 empty register (see docs/scaling.md)."

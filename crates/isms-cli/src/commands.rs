@@ -211,13 +211,45 @@ fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
             }
         }
     };
-    let summary = format!(
+    let mut summary = format!(
         "backup {} verified: {} events, {} bytes, head {}",
         report.path.display(),
         report.events,
         report.bytes,
         report.head.hash
     );
+    // Kept evidence copies go beside a backup file, under the same layout
+    // as beside the register; a stream carries the register alone.
+    let copies = kept_copies(&store)?;
+    if copies.count() > 0 {
+        if let Destination::New = destination {
+            let folder = crate::evidence::folder_of(to);
+            let carried = copies.carry(&crate::evidence::folder_of(&s.db), &folder);
+            if !carried.problems.is_empty() {
+                return Err(CliError::EvidenceNotCarried {
+                    done: summary,
+                    folder,
+                    problems: carried.problems,
+                });
+            }
+            summary.push_str(&format!(
+                "; {} kept evidence {} in {}",
+                carried.intact,
+                if carried.intact == 1 {
+                    "copy"
+                } else {
+                    "copies"
+                },
+                folder.display()
+            ));
+        } else {
+            eprintln!(
+                "the stream carries the register only: back up its {} kept evidence copies in {} separately",
+                copies.count(),
+                crate::evidence::folder_of(&s.db).display()
+            );
+        }
+    }
     // The summary goes to stderr when stdout carries the backup itself.
     if outputs::is_stdout(to) {
         eprintln!("{summary}");
@@ -225,6 +257,13 @@ fn backup(s: &Session, to: &Path) -> Result<ExitCode, CliError> {
         println!("{summary}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The kept evidence copies a register's log names.
+fn kept_copies(store: &impl EventStore) -> Result<crate::evidence::KeptCopies, CliError> {
+    let mut copies = crate::evidence::KeptCopies::default();
+    store.read(Selection::All, &mut |e| copies.visit(e.position, &e.event))?;
+    Ok(copies)
 }
 
 /// `isms restore`: only a backup that extends the register's chain, unless
@@ -250,13 +289,39 @@ fn restore(s: &Session, args: &crate::cli::RestoreArgs) -> Result<ExitCode, CliE
             })?;
     }
     let report = SqliteStore::restore_with(&args.from, &s.db, options)?;
-    println!(
+    let done = format!(
         "restored {} from {}: {} events, verified, head {}",
         report.restored.path.display(),
         args.from.display(),
         report.restored.events,
         report.restored.head.hash
     );
+    // The kept evidence copies the restored log names come from beside the
+    // backup; copies already beside the register stay as they are.
+    let restored =
+        SqliteStore::open_with(&s.db, isms_store_sqlite::Options::default().read_only(true))?;
+    let folder = crate::evidence::folder_of(&s.db);
+    let carried = kept_copies(&restored)?.carry(&crate::evidence::folder_of(&args.from), &folder);
+    if !carried.problems.is_empty() {
+        return Err(CliError::EvidenceNotCarried {
+            done,
+            folder,
+            problems: carried.problems,
+        });
+    }
+    println!("{done}");
+    if carried.intact > 0 {
+        println!(
+            "kept evidence: {} {} in {}",
+            carried.intact,
+            if carried.intact == 1 {
+                "copy"
+            } else {
+                "copies"
+            },
+            folder.display()
+        );
+    }
     if let Some(kept) = &report.replaced {
         let previous = report
             .previous_head
@@ -533,8 +598,6 @@ fn verify(s: &Session, args: &crate::cli::VerifyArgs) -> Result<ExitCode, CliErr
     Ok(ExitCode::SUCCESS)
 }
 
-/// Re-hashes the kept evidence copies the log names (`<db>.evidence`): the
-/// number found intact, or every missing or altered one (exit 6).
 /// Whether `command` links a recurrence whose first half (on the later
 /// item) is already recorded and whose second (on the earlier, open item)
 /// is not: what a run that stopped between its two appends leaves. The
@@ -560,15 +623,15 @@ fn half_linked(store: &Store, command: &isms_core::Command) -> Result<bool, CliE
             .any(|r| r.recurrence == *nonconformity))
 }
 
+/// Re-hashes the kept evidence copies the log names (`<db>.evidence`): the
+/// number found intact, or every missing or altered one (exit 6).
 fn check_kept_evidence(s: &Session, store: &Store) -> Result<usize, CliError> {
     // A register on PostgreSQL keeps no copies (`--keep-evidence` is
     // refused there: it has no folder beside it).
     if let Store::Postgres(_) = store {
         return Ok(0);
     }
-    let mut copies = crate::evidence::KeptCopies::default();
-    store.read(Selection::All, &mut |e| copies.visit(e.position, &e.event))?;
-    let checked = copies.check(&crate::evidence::folder_of(&s.db));
+    let checked = kept_copies(store)?.check(&crate::evidence::folder_of(&s.db));
     if checked.problems.is_empty() {
         Ok(checked.intact)
     } else {

@@ -96,6 +96,21 @@ pub enum CliError {
         /// One line per copy.
         problems: Vec<String>,
     },
+    /// A backup or a restore that was done, with kept evidence copies it
+    /// could not bring along.
+    #[error(
+        "{done}; but these kept evidence copies are not in {}:\n{}",
+        .folder.display(),
+        .problems.join("\n")
+    )]
+    EvidenceNotCarried {
+        /// What was done (the register backed up or restored, verified).
+        done: String,
+        /// The evidence folder the copies should be in.
+        folder: PathBuf,
+        /// One line per copy.
+        problems: Vec<String>,
+    },
     /// Anything else, said in full.
     #[error("{0}")]
     Other(String),
@@ -136,7 +151,9 @@ impl CliError {
             CliError::InvalidInput { .. } | CliError::InvalidPolicyFile { .. } => {
                 exit::INVALID_INPUT
             }
-            CliError::EvidenceDamaged { .. } => exit::TAMPERED,
+            CliError::EvidenceDamaged { .. } | CliError::EvidenceNotCarried { .. } => {
+                exit::TAMPERED
+            }
             CliError::Other(_) => exit::OTHER,
         }
     }
@@ -211,9 +228,10 @@ impl CliError {
     }
 }
 
-/// The exit code of a store error: tampering 6, a missing file 4 (the
-/// database, or a backup to restore from), a path that must be new but
-/// exists or a restore that would drop events 2, the rest 5.
+/// The exit code of a store error: tampering 6 (of the register, or of a
+/// backup to restore from), a missing file 4 (the database, or a backup to
+/// restore from), a path that must be new but exists or a restore that
+/// would drop events 2, the rest 5.
 fn store_exit_code(e: &StoreError) -> u8 {
     match e {
         StoreError::Verify(v) | StoreError::Backup(BackupError::Verify(v)) if v.is_tampering() => {
@@ -226,10 +244,10 @@ fn store_exit_code(e: &StoreError) -> u8 {
         }
         StoreError::Open(OpenError::NotFound { .. })
         | StoreError::Backup(BackupError::Open(OpenError::NotFound { .. })) => exit::NOT_FOUND,
-        StoreError::Backup(BackupError::RestoreRefused { source, .. }) => match **source {
-            StoreError::Open(OpenError::NotFound { .. }) => exit::NOT_FOUND,
-            _ => exit::STORE,
-        },
+        // Refused for what the backup is: the same code as that error on
+        // its own (a backup that does not verify is tampering, 6, as
+        // `isms verify` says of it).
+        StoreError::Backup(BackupError::RestoreRefused { source, .. }) => store_exit_code(source),
         StoreError::Open(OpenError::AlreadyExists { .. })
         | StoreError::Backup(BackupError::AlreadyExists { .. } | BackupError::Diverges(_)) => {
             exit::USAGE

@@ -197,6 +197,17 @@ fn keep_copy(
     path: &Path,
     folder: &Path,
 ) -> Result<(Sha256Digest, u64), CliError> {
+    keep_checked(source, path, folder, None)
+}
+
+/// [`keep_copy`], refusing (and keeping nothing) when the bytes read are
+/// not the `expected` digest and size.
+fn keep_checked(
+    source: &mut File,
+    path: &Path,
+    folder: &Path,
+    expected: Option<(&Sha256Digest, u64)>,
+) -> Result<(Sha256Digest, u64), CliError> {
     let tmp_dir = folder.join("tmp");
     fs::create_dir_all(&tmp_dir).map_err(|e| io_error(&tmp_dir, e))?;
     let tmp = tmp_dir.join(format!("{:032x}", crate::session::entropy()));
@@ -207,6 +218,17 @@ fn keep_copy(
         .map_err(|e| io_error(&tmp, e))?;
     let result = (|| {
         let (digest, size) = hash(source, &mut out).map_err(|e| io_error(path, e))?;
+        if let Some((want, want_size)) = expected
+            && (digest != *want || size != want_size)
+        {
+            return Err(CliError::EvidenceDamaged {
+                problems: vec![format!(
+                    "{} was altered: it has sha256:{digest} and {size} bytes, recorded \
+                     sha256:{want} and {want_size} bytes; it was not copied",
+                    path.display()
+                )],
+            });
+        }
         out.sync_all().map_err(|e| io_error(&tmp, e))?;
         let target = kept_path(folder, &digest);
         let parent = target.parent().unwrap_or(folder);
@@ -284,6 +306,71 @@ impl KeptCopies {
                 .entry(f.sha256.clone())
                 .or_insert_with(|| (f.clone(), format!("{item}, event at position {position}")));
         }
+    }
+
+    /// How many distinct kept copies the log names.
+    pub fn count(&self) -> usize {
+        self.wanted.len()
+    }
+
+    /// Copies every kept copy named in the log from the folder `from` into
+    /// the folder `to` (a backup's, or a restored register's), checking
+    /// each against the digest and size recorded as it is copied. A copy
+    /// already in `to` with the right content is counted, never rewritten;
+    /// nothing in `to` is replaced. Problems name the item, the event and
+    /// the copy: missing or altered in `from`, or damaged in `to`.
+    pub fn carry(&self, from: &Path, to: &Path) -> KeptCheck {
+        let mut out = KeptCheck::default();
+        for (digest, (file, place)) in &self.wanted {
+            let target = kept_path(to, digest);
+            match rehash(&target) {
+                Ok((d, size)) if d == *digest && size == file.size => {
+                    out.intact += 1;
+                    continue;
+                }
+                Ok((d, _)) => {
+                    out.problems.push(format!(
+                        "{place}: {} should hold {} (sha256:{digest}) but holds sha256:{d}; \
+                         it was left as it is",
+                        target.display(),
+                        file.name
+                    ));
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    out.problems
+                        .push(format!("{place}: {} cannot be read: {e}", target.display()));
+                    continue;
+                }
+            }
+            let source = kept_path(from, digest);
+            let copied = match File::open(&source) {
+                Ok(mut f) => keep_checked(&mut f, &source, to, Some((digest, file.size))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    out.problems.push(format!(
+                        "{place}: the kept copy of {} (sha256:{digest}) is missing: {}",
+                        file.name,
+                        source.display()
+                    ));
+                    continue;
+                }
+                Err(e) => Err(io_error(&source, e)),
+            };
+            match copied {
+                Ok(_) => out.intact += 1,
+                Err(CliError::EvidenceDamaged { problems }) => out.problems.extend(
+                    problems
+                        .into_iter()
+                        .map(|p| format!("{place}: the kept copy of {}: {p}", file.name)),
+                ),
+                Err(e) => out.problems.push(format!(
+                    "{place}: the kept copy of {} could not be copied: {e}",
+                    file.name
+                )),
+            }
+        }
+        out
     }
 
     /// Re-hashes every kept copy named in the log, in `folder`.

@@ -247,3 +247,65 @@ fn a_passed_check_of_a_major_nonconformity_needs_evidence_a_failed_one_does_not(
     let out = s.isms(&["verify"]).ok();
     assert!(!out.contains("kept copies"), "{out}");
 }
+
+#[test]
+fn a_backup_carries_the_kept_copies_and_a_restore_brings_them_back() {
+    let s = Scratch::new("evidence-backup");
+    planned(&s);
+    std::fs::write(s.path("restore-test.log"), "test").unwrap();
+    complete(&s, &["file:restore-test.log", "--keep-evidence"]).ok();
+
+    let out = s.isms(&["backup", "--to", "b.db"]).ok();
+    assert!(out.contains("1 kept evidence copy"), "{out}");
+    let carried = s
+        .path("b.db.evidence")
+        .join("sha256")
+        .join(&TEST_SHA256[..2])
+        .join(&TEST_SHA256[2..]);
+    assert_eq!(std::fs::read(&carried).unwrap(), b"test");
+
+    // The register and its copies are lost; the restore brings back both,
+    // and verify re-hashes the copy.
+    std::fs::remove_file(s.path("register.db")).unwrap();
+    std::fs::remove_dir_all(s.path("register.db.evidence")).unwrap();
+    s.isms(&["restore", "--from", "b.db"]).ok();
+    assert_eq!(std::fs::read(kept_copy(&s)).unwrap(), b"test");
+    assert_eq!(s.isms(&["verify", "--json"]).json()["kept_evidence"], 1);
+}
+
+#[test]
+fn a_backup_names_a_kept_copy_it_could_not_carry_and_never_carries_damage() {
+    let s = Scratch::new("evidence-backup-damaged");
+    planned(&s);
+    std::fs::write(s.path("restore-test.log"), "test").unwrap();
+    complete(&s, &["file:restore-test.log", "--keep-evidence"]).ok();
+    std::fs::write(kept_copy(&s), "tesT").unwrap();
+
+    // The register is backed up and verified; the altered copy is named,
+    // exit 6, and nothing is written under its name in the backup.
+    let err = s.isms(&["backup", "--to", "b.db"]).fails(6);
+    assert!(
+        err.contains("NC-0001") && err.contains("altered") && err.contains("b.db"),
+        "{err}"
+    );
+    assert!(s.path("b.db").exists());
+    let carried = s
+        .path("b.db.evidence")
+        .join("sha256")
+        .join(&TEST_SHA256[..2])
+        .join(&TEST_SHA256[2..]);
+    assert!(!carried.exists());
+
+    // A restore from a backup that lacks a copy the register beside it
+    // does not hold either restores the register and names the copy, exit 6.
+    std::fs::remove_file(s.path("register.db")).unwrap();
+    std::fs::remove_file(kept_copy(&s)).unwrap();
+    let err = s.isms(&["restore", "--from", "b.db"]).fails(6);
+    assert!(err.contains("missing") && err.contains("restored"), "{err}");
+    assert!(s.path("register.db").exists());
+    // A copy already beside the register is enough: nothing is missing.
+    std::fs::write(kept_copy(&s), "test").unwrap();
+    std::fs::remove_file(s.path("register.db")).unwrap();
+    s.isms(&["restore", "--from", "b.db"]).ok();
+    assert_eq!(std::fs::read(kept_copy(&s)).unwrap(), b"test");
+}

@@ -412,7 +412,7 @@ fn a_backup_with_a_forged_checkpoint_is_not_restored() {
     let before = std::fs::read(s.db()).unwrap();
     let err = s
         .isms(&["--signing-key", &k, "restore", "--from", "b.db"])
-        .fails(5);
+        .fails(6);
     assert!(err.contains("not a trusted key"), "{err}");
     assert_eq!(std::fs::read(s.db()).unwrap(), before);
 }
