@@ -258,6 +258,7 @@ fn new_nonconformity(
             version: sequence,
             incident_reporting: None,
             submissions: Vec::new(),
+            superseded_reporting: Vec::new(),
         }),
         _ => None,
     }
@@ -537,6 +538,9 @@ fn apply_to_nonconformity(
                 nc.incident_reporting.as_ref().map_or((0, at), |r| {
                     (r.corrections.saturating_add(1), r.first_recorded_at)
                 });
+            if let Some(old) = nc.incident_reporting.take() {
+                push_tight(&mut nc.superseded_reporting, old);
+            }
             nc.incident_reporting = Some(crate::reporting::IncidentReporting {
                 regime,
                 aware_at,

@@ -627,6 +627,9 @@ pub struct Nonconformity {
     /// Reports sent to authorities, in the order recorded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub submissions: Vec<crate::reporting::ReportSubmission>,
+    /// Earlier reporting records a later one corrected, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded_reporting: Vec<crate::reporting::IncidentReporting>,
 }
 
 impl Nonconformity {

@@ -519,8 +519,9 @@ struct Read {
     results: Vec<VerificationResult>,
     missed: Vec<MissedCheck>,
     ends: Vec<VerificationEnd>,
-    /// The regulatory reporting record in force, and the reports sent.
-    reporting: Option<isms_core::IncidentReporting>,
+    /// The regulatory reporting records (the one in force last), and the
+    /// reports sent.
+    reporting: Vec<isms_core::IncidentReporting>,
     submissions: Vec<isms_core::ReportSubmission>,
     /// Later nonconformities recorded as repeating this one.
     recurrences: Vec<RecurrenceRecord>,
@@ -771,17 +772,11 @@ impl Read {
                 },
             );
         }
-        // The reporting record in force is replayed once, when it was first
-        // recorded if its values were valid then (so that reports recorded
-        // in between follow it), else when it was last recorded: a corrected
-        // record comes back as one record, its earlier values not carried.
-        if let Some(r) = &self.reporting {
-            let first = r.first_recorded_at;
-            let fits_first =
-                r.aware_at <= first && r.requests.iter().all(|q| q.requested_at <= first);
-            let at = if fits_first { first } else { r.recorded_at };
+        // Every reporting record when it was recorded (a correction after
+        // the reports it must keep valid), and every report sent.
+        for r in &self.reporting {
             push(
-                at,
+                r.recorded_at,
                 0,
                 1,
                 &r.recorded_by,
@@ -1025,7 +1020,7 @@ impl Reader<'_, '_> {
         let mut recurrences = Vec::new();
         let mut missed = Vec::new();
         let mut ends = Vec::new();
-        let mut reporting = None;
+        let mut reporting = Vec::new();
         let mut submissions = Vec::new();
         let mut claimed_state = None;
         self.foreign_props(obj, path);
@@ -1077,7 +1072,7 @@ impl Reader<'_, '_> {
                 "missed-check" => missed.push(parse_json::<MissedCheck>(p, value)?),
                 "verification-end" => ends.push(parse_json::<VerificationEnd>(p, value)?),
                 "incident-reporting" => {
-                    reporting = Some(parse_json::<isms_core::IncidentReporting>(p, value)?)
+                    reporting.push(parse_json::<isms_core::IncidentReporting>(p, value)?)
                 }
                 "report-submission" => {
                     submissions.push(parse_json::<isms_core::ReportSubmission>(p, value)?)
@@ -1384,7 +1379,7 @@ impl Reader<'_, '_> {
             results: Vec::new(),
             missed: Vec::new(),
             ends: Vec::new(),
-            reporting: None,
+            reporting: Vec::new(),
             submissions: Vec::new(),
             recurrences: Vec::new(),
             closure: None,

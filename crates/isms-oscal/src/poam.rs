@@ -473,9 +473,10 @@ impl Exporter<'_> {
         for e in &nc.verification_ends {
             props.push(json_prop("verification-end", e));
         }
-        // Regulatory reporting (NIS2 Article 23 clocks): the record in force
-        // and every report sent, each exact.
-        if let Some(r) = &nc.incident_reporting {
+        // Regulatory reporting (NIS2 Article 23 clocks): every record (the
+        // corrected ones first, the one in force last) and every report
+        // sent, each exact.
+        for r in nc.superseded_reporting.iter().chain(&nc.incident_reporting) {
             props.push(json_prop("incident-reporting", r));
         }
         for r in &nc.submissions {
