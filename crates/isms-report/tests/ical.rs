@@ -29,8 +29,11 @@ fn entry(uid: &str, title: &str, due: DueAt) -> DueEntry {
     }
 }
 
-/// Every event's properties, unfolded by the parser: name -> (params, value).
-fn parse(ics: &str) -> Vec<Vec<(String, Option<Vec<(String, Vec<String>)>>, Option<String>)>> {
+/// One property as the parser gives it: name, parameters, value.
+type Property = (String, Option<Vec<(String, Vec<String>)>>, Option<String>);
+
+/// Every event's properties, unfolded by the parser.
+fn parse(ics: &str) -> Vec<Vec<Property>> {
     let mut reader = ical::IcalParser::new(BufReader::new(ics.as_bytes()));
     let calendar = reader.next().expect("one calendar").expect("it parses");
     assert!(reader.next().is_none(), "one calendar only");
@@ -46,10 +49,7 @@ fn parse(ics: &str) -> Vec<Vec<(String, Option<Vec<(String, Vec<String>)>>, Opti
         .collect()
 }
 
-fn value<'a>(
-    event: &'a [(String, Option<Vec<(String, Vec<String>)>>, Option<String>)],
-    name: &str,
-) -> Option<&'a str> {
+fn value<'a>(event: &'a [Property], name: &str) -> Option<&'a str> {
     event
         .iter()
         .find(|(n, ..)| n == name)

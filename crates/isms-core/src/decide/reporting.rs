@@ -16,6 +16,7 @@ use crate::reporting::{
 };
 
 /// `record_incident_reporting`: a first record or a correction.
+#[allow(clippy::too_many_arguments)] // the command's four fields and the step's four parts
 pub(super) fn record(
     nc: &Nonconformity,
     reference: NcRef,
@@ -144,7 +145,7 @@ fn unknown_kind(reference: NcRef, regime: &ClockRegime, kind: &str) -> DecisionE
 }
 
 /// `record_report_submission`.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // the command's four fields and the step's four parts
 pub(super) fn submit(
     nc: &Nonconformity,
     reference: NcRef,

@@ -344,17 +344,17 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
 fn incident_reporting(id: crate::ids::NonconformityId, p: &Pieces, at: DateTime<Utc>) -> Command {
     use crate::reporting::{ClockAnchor, ClockRegime, ReportRequest};
     let mut regime = ClockRegime::nis2();
-    if p.flip == 0 && p.sub % 4 == 0 {
+    if p.flip == 0 && p.sub.is_multiple_of(4) {
         regime.rules[3].starts = ClockAnchor::Submission("final_report".into());
     }
-    let aware_at = if p.flip == 1 && p.sub % 3 == 0 {
+    let aware_at = if p.flip == 1 && p.sub.is_multiple_of(3) {
         at + Duration::hours(1)
     } else {
         at - Duration::hours((p.sub % 100) as i64)
     };
     let requests = match p.flip {
         7 | 8 => vec![ReportRequest {
-            kind: if p.flip == 8 && p.sub % 5 == 0 {
+            kind: if p.flip == 8 && p.sub.is_multiple_of(5) {
                 "early_warning".into()
             } else {
                 "intermediate_report".into()
@@ -395,10 +395,10 @@ fn report_submission(
         .find(|k| !nc.sent.iter().any(|(s, _)| s == *k))
         .copied();
     let kind = match (p.flip, next) {
-        (3..=9, Some(k)) if p.sub % 4 != 0 => k,
+        (3..=9, Some(k)) if !p.sub.is_multiple_of(4) => k,
         _ => KINDS[p.sub % KINDS.len()],
     };
-    let submitted_at = if p.flip == 9 && p.sub % 3 == 0 {
+    let submitted_at = if p.flip == 9 && p.sub.is_multiple_of(3) {
         at + Duration::minutes(5)
     } else {
         at - Duration::hours((p.days % 72) as i64)
@@ -406,13 +406,13 @@ fn report_submission(
     Command::RecordReportSubmission {
         nonconformity: id,
         kind: kind.to_owned(),
-        recipient: if p.flip == 5 && p.sub % 7 == 0 {
+        recipient: if p.flip == 5 && p.sub.is_multiple_of(7) {
             " ".into()
         } else {
             "CSIRT".into()
         },
         submitted_at,
-        reference: (p.flip % 2 == 0).then(|| p.text.clone()),
+        reference: p.flip.is_multiple_of(2).then(|| p.text.clone()),
     }
 }
 
