@@ -92,6 +92,13 @@ pub enum Command {
     Improvement(ImprovementCommand),
     /// The KPI dashboard with red/amber/green against the targets.
     Kpi(KpiArgs),
+    /// What is due, soonest first: open corrective actions, pending
+    /// effectiveness checks, improvements' target dates, regulatory
+    /// reports not yet sent (NIS2 Article 23 clocks) and reviews of accepted
+    /// residual risks (from the acceptor), as a table, JSON, or
+    /// an iCalendar file a calendar can import again and again (each entry
+    /// keeps its UID).
+    Due(DueArgs),
     /// Frameworks, their items and the crosswalks between them.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -309,6 +316,35 @@ pub struct ListFilter {
     /// overdue ones included: 7d, 2w or 1m (30 days).
     #[arg(long, value_name = "DURATION")]
     pub due_within: Option<String>,
+}
+
+/// `isms due`.
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// Only what falls due within this long from now, overdue included:
+    /// 7d, 2w or 1m (30 days).
+    #[arg(long, value_name = "DURATION")]
+    pub within: Option<String>,
+    /// Only what is due from this actor: an action's owner, a check's
+    /// verifier, an improvement's owner, a nonconformity's owner for its
+    /// reports.
+    #[arg(long, value_name = "ACTOR")]
+    pub owner: Option<String>,
+    /// Only what is overdue (a date-only deadline passes at the end of its
+    /// day in the policy's time zone; a report's at its exact instant).
+    #[arg(long, conflicts_with = "within")]
+    pub overdue: bool,
+    #[command(flatten)]
+    pub json: JsonFlag,
+    /// Also write the list as an iCalendar file (RFC 5545), one event per
+    /// entry, to import into a calendar; `-` for standard output instead
+    /// of the table.
+    #[arg(long, value_name = "FILE")]
+    pub ical: Option<PathBuf>,
+    /// Replace an existing --ical file (without it, an existing regular
+    /// file is refused).
+    #[arg(long, requires = "ical")]
+    pub force: bool,
 }
 
 /// `isms demo`.
@@ -672,6 +708,62 @@ pub enum NcCommand {
         target: Target,
         #[command(flatten)]
         change: ExtensionChange,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record, or correct, the regulatory reporting of a nonconformity
+    /// raised from an incident: when the organisation became aware, whether
+    /// the incident is significant (NIS2 Article 23(3)), the clock regime
+    /// (NIS2 Article 23(4) unless --regime) and the reports the authority
+    /// requested. A significant incident starts the clocks `isms due`,
+    /// `nc show` and the report show. Running it again corrects the
+    /// record: what is not given is kept from the record in force, and
+    /// requests add to the ones recorded.
+    Incident {
+        #[command(flatten)]
+        target: Target,
+        /// When the organisation became aware (RFC 3339, or YYYY-MM-DD for
+        /// the start of that day in the policy's time zone); required the
+        /// first time.
+        #[arg(long, value_name = "TIMESTAMP")]
+        aware_at: Option<String>,
+        /// The incident is significant: its reporting clocks run.
+        #[arg(long, conflicts_with = "not_significant")]
+        significant: bool,
+        /// The incident is not significant: no report is due.
+        #[arg(long)]
+        not_significant: bool,
+        /// A clock regime of your own (JSON, see docs/reporting-clocks.md),
+        /// for example GDPR Article 33 or DORA, instead of NIS2.
+        #[arg(long, value_name = "FILE")]
+        regime: Option<PathBuf>,
+        /// A report the authority asked for, with the deadline it set,
+        /// received at --at: KIND=TIMESTAMP, e.g.
+        /// intermediate_report=2026-01-20T12:00:00Z (repeatable).
+        #[arg(long = "request", value_name = "KIND=TIMESTAMP")]
+        requests: Vec<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record a report sent to an authority for an incident whose reporting
+    /// is recorded: which report (the regime's kind: early_warning,
+    /// incident_notification, intermediate_report or final_report under
+    /// NIS2), to whom, when, with its reference.
+    ReportSent {
+        #[command(flatten)]
+        target: Target,
+        /// The report kind.
+        #[arg(long)]
+        kind: String,
+        /// To whom (a CSIRT, a competent authority).
+        #[arg(long = "to", value_name = "RECIPIENT")]
+        recipient: String,
+        /// When it was sent (RFC 3339, or YYYY-MM-DD); default --at, else now.
+        #[arg(long, value_name = "TIMESTAMP")]
+        sent_at: Option<String>,
+        /// The reference it carries (the authority's case number, say).
+        #[arg(long)]
+        reference: Option<String>,
         #[command(flatten)]
         when: When,
     },

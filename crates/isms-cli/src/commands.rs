@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Cmd::Nc(c) => nc(&s, c),
         Cmd::Improvement(c) => improvement(&s, c),
         Cmd::Kpi(args) => kpi(&s, &args.period, args.audit.as_deref(), args.json.json),
+        Cmd::Due(args) => crate::reporting::due(&s, &args),
         Cmd::Catalog(c) => catalog(c, s.catalog(), s.now),
         Cmd::Schema(args) => schema(&args.out),
         Cmd::Export(args) => export(&s, args),

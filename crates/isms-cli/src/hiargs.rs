@@ -427,6 +427,78 @@ pub fn nc_command(
             };
             (command, when.at, id)
         }
+        NcCommand::Incident {
+            target,
+            aware_at,
+            significant,
+            not_significant,
+            regime,
+            requests,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let current = session::load_nonconformity(store, id)?.incident_reporting;
+            let zone = s.policy()?.time_zone;
+            let at = s.at(when.at.as_deref())?;
+            let regime = match (regime, &current) {
+                (Some(path), _) => crate::reporting::regime_file(&path)?,
+                (None, Some(c)) => c.regime.clone(),
+                (None, None) => isms_core::ClockRegime::nis2(),
+            };
+            let aware_at = match (aware_at, &current) {
+                (Some(t), _) => parse::instant("--aware-at", &t, zone)?,
+                (None, Some(c)) => c.aware_at,
+                (None, None) => {
+                    return Err(CliError::Usage(
+                        "--aware-at is required the first time: when did the organisation become aware of the incident?".into(),
+                    ));
+                }
+            };
+            let significant = match (significant, not_significant, &current) {
+                (true, _, _) => true,
+                (_, true, _) => false,
+                (false, false, Some(c)) => c.significant,
+                (false, false, None) => {
+                    return Err(CliError::Usage(
+                        "say --significant or --not-significant the first time (NIS2 Article 23(3))".into(),
+                    ));
+                }
+            };
+            let mut all = current.map(|c| c.requests).unwrap_or_default();
+            for r in &requests {
+                all.push(crate::reporting::request(r, at, zone)?);
+            }
+            let command = Command::RecordIncidentReporting {
+                nonconformity: id,
+                regime,
+                aware_at,
+                significant,
+                requests: all,
+            };
+            (command, when.at, id)
+        }
+        NcCommand::ReportSent {
+            target,
+            kind,
+            recipient,
+            sent_at,
+            reference,
+            when,
+        } => {
+            let id = session::resolve_nc(store, &target.item)?;
+            let submitted_at = match sent_at {
+                Some(t) => parse::instant("--sent-at", &t, s.policy()?.time_zone)?,
+                None => s.at(when.at.as_deref())?,
+            };
+            let command = Command::RecordReportSubmission {
+                nonconformity: id,
+                kind,
+                recipient,
+                submitted_at,
+                reference,
+            };
+            (command, when.at, id)
+        }
         NcCommand::List { .. } | NcCommand::Show { .. } => return Err(not_a_write()),
     })
 }

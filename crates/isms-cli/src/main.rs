@@ -70,6 +70,7 @@ mod outputs;
 mod parse;
 mod policy;
 mod reference;
+mod reporting;
 mod session;
 
 use std::process::ExitCode;

@@ -373,7 +373,67 @@ pub fn nc_detail(nc: &Nonconformity) -> String {
         );
         let _ = writeln!(o, "    residual risk: {}", t(&ra.residual_risk));
     }
+    reporting_lines(&mut o, nc);
     o
+}
+
+/// The incident's reporting record, its clocks and the reports sent.
+fn reporting_lines(o: &mut String, nc: &Nonconformity) {
+    let t = |s: &str| terminal_safe(s).into_owned();
+    let Some(rep) = &nc.incident_reporting else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "  incident:     aware {}, {} ({}){}",
+        rep.aware_at.to_rfc3339(),
+        if rep.significant {
+            "significant"
+        } else {
+            "not significant"
+        },
+        t(&rep.regime.id),
+        if rep.corrections > 0 {
+            format!(", corrected {} times", rep.corrections)
+        } else {
+            String::new()
+        }
+    );
+    for c in isms_core::reporting_clocks(nc) {
+        let due = c
+            .due
+            .map_or_else(|| "not started".to_owned(), |d| d.to_rfc3339());
+        let sent = c
+            .submitted_at
+            .map(|s| format!(", sent {}", s.to_rfc3339()))
+            .unwrap_or_default();
+        let provisional = if c.provisional { " (provisional)" } else { "" };
+        let verdict = match (c.submitted_at, c.due) {
+            (Some(sent), Some(due)) if sent <= due => "on time",
+            (Some(_), Some(_)) => "late",
+            (None, Some(_)) => "open",
+            _ => "",
+        };
+        let _ = writeln!(
+            o,
+            "    {:<22} due {due}{provisional}{sent} {verdict}",
+            t(&c.kind)
+        );
+    }
+    for s in &nc.submissions {
+        let reference = s
+            .reference
+            .as_deref()
+            .map(|r| format!(" (reference {})", t(r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "    report sent: {} to {} at {}{reference}",
+            t(&s.kind),
+            t(&s.recipient),
+            s.submitted_at.to_rfc3339()
+        );
+    }
 }
 
 /// One line per piece of evidence, under the action or check it backs: a

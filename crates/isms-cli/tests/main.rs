@@ -4,6 +4,7 @@
 mod audit;
 mod concurrency;
 mod docs;
+mod due;
 mod evidence;
 mod exchange;
 mod exits;

@@ -96,7 +96,7 @@ fn every_export_format_carries_the_head_and_checkpoint_it_was_made_from() {
         key_id.contains(checkpoint_key),
         "{key_id} / {checkpoint_key}"
     );
-    assert_eq!(doc["schema_version"], "1.4.0");
+    assert_eq!(doc["schema_version"], isms_schema::SCHEMA_VERSION);
     // The document validates against the published schema, provenance and all.
     isms_schema::validate_document(isms_schema::DocumentKind::Register, &doc).unwrap();
     // The checkpoint it carries is a checkpoint file: saved alone, it

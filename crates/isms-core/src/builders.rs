@@ -478,6 +478,40 @@ impl Command {
         }
     }
 
+    /// Record, or correct, an incident's reporting under NIS2
+    /// ([`crate::ClockRegime::nis2`]), with no report requested; set
+    /// `regime` or `requests` on the result for anything else.
+    pub fn record_incident_reporting(
+        nonconformity: NonconformityId,
+        aware_at: chrono::DateTime<chrono::Utc>,
+        significant: bool,
+    ) -> Self {
+        Command::RecordIncidentReporting {
+            nonconformity,
+            regime: crate::reporting::ClockRegime::nis2(),
+            aware_at,
+            significant,
+            requests: Vec::new(),
+        }
+    }
+
+    /// Record a report of `kind` sent to `recipient` at `submitted_at`,
+    /// without a reference.
+    pub fn record_report_submission(
+        nonconformity: NonconformityId,
+        kind: impl Into<String>,
+        recipient: impl Into<String>,
+        submitted_at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        Command::RecordReportSubmission {
+            nonconformity,
+            kind: kind.into(),
+            recipient: recipient.into(),
+            submitted_at,
+            reference: None,
+        }
+    }
+
     /// Approve an improvement.
     pub fn approve_improvement(improvement: ImprovementId) -> Self {
         Command::ApproveImprovement { improvement }

@@ -326,6 +326,38 @@ pub enum Command {
         /// Why it was not carried out.
         reason: String,
     },
+    /// Record, or correct, the regulatory reporting of an incident
+    /// nonconformity: the regime, when the organisation became aware, whether
+    /// the incident is significant, the reports requested. The latest record
+    /// is in force (see [`crate::reporting`]).
+    RecordIncidentReporting {
+        /// Which nonconformity (its source must be `incident`).
+        nonconformity: NonconformityId,
+        /// The regime whose clocks apply ([`crate::ClockRegime::nis2`], or a
+        /// user's own).
+        regime: crate::reporting::ClockRegime,
+        /// When the organisation became aware (not after the command).
+        aware_at: DateTime<Utc>,
+        /// Whether the incident is significant.
+        significant: bool,
+        /// Reports the authority asked for, with the deadlines it set.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        requests: Vec<crate::reporting::ReportRequest>,
+    },
+    /// Record a report sent to an authority.
+    RecordReportSubmission {
+        /// Which nonconformity.
+        nonconformity: NonconformityId,
+        /// The report kind (one of the recorded regime's).
+        kind: String,
+        /// To whom it was sent.
+        recipient: String,
+        /// When it was sent (not before awareness, not after the command).
+        submitted_at: DateTime<Utc>,
+        /// The reference it carries.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
     /// End a recurring verification schedule early (by the verifier): the
     /// checks recorded so far passed and the rest is left to the audit
     /// programme (9.2). Concludes the attempt effective.
@@ -422,6 +454,12 @@ impl Command {
             Command::EndVerification { nonconformity, .. } => N(*nonconformity, K::EndVerification),
             Command::ChangeNonconformityLinks { nonconformity, .. } => {
                 N(*nonconformity, K::ChangeLinks)
+            }
+            Command::RecordIncidentReporting { nonconformity, .. } => {
+                N(*nonconformity, K::RecordIncidentReporting)
+            }
+            Command::RecordReportSubmission { nonconformity, .. } => {
+                N(*nonconformity, K::RecordReportSubmission)
             }
         }
     }

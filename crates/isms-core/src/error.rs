@@ -689,6 +689,134 @@ pub enum DecisionError {
         /// The id.
         audit: crate::audit::AuditId,
     },
+    /// Regulatory reporting applies to incident nonconformities only.
+    #[error(
+        "{reference} comes from {}, not from an incident: reporting clocks apply to nonconformities raised from an incident (report it with source incident)",
+        serde_json::to_value(origin).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    )]
+    NotAnIncident {
+        /// The nonconformity.
+        reference: NcRef,
+        /// Its source.
+        origin: crate::model::Source,
+    },
+    /// A clock regime that fails [`crate::ClockRegime::validate`].
+    #[error("invalid clock regime: {problem}")]
+    InvalidClockRegime {
+        /// What is wrong, naming the rule.
+        problem: String,
+    },
+    /// Awareness cannot lie after the time the record is made.
+    #[error(
+        "{reference}: awareness at {aware_at} lies after the record's time {at}; record it once the organisation is aware"
+    )]
+    AwareInFuture {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The awareness instant given.
+        aware_at: DateTime<Utc>,
+        /// The command's time.
+        at: DateTime<Utc>,
+    },
+    /// A report request that does not fit the regime.
+    #[error("{reference}: the request for {kind:?} {problem}")]
+    BadReportRequest {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The kind requested.
+        kind: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The same reporting record again.
+    #[error("{reference}: the reporting record is unchanged; give what differs")]
+    ReportingUnchanged {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// A submission before the incident's reporting is recorded.
+    #[error(
+        "{reference} has no reporting record: record awareness and significance first (`isms nc incident`)"
+    )]
+    NoIncidentReporting {
+        /// The nonconformity.
+        reference: NcRef,
+    },
+    /// A report kind the recorded regime does not know.
+    #[error("{reference}: {kind:?} is not a report kind of regime {regime}; known: {}", known.join(", "))]
+    UnknownReportKind {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The kind given.
+        kind: String,
+        /// The regime.
+        regime: String,
+        /// Its kinds.
+        known: Vec<String>,
+    },
+    /// A report sent before the organisation became aware of the incident.
+    #[error(
+        "{reference}: {kind} sent at {submitted_at} lies before awareness at {aware_at}; correct the awareness or the submission time"
+    )]
+    SubmissionBeforeAwareness {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The kind.
+        kind: String,
+        /// When it was sent.
+        submitted_at: DateTime<Utc>,
+        /// When the organisation became aware.
+        aware_at: DateTime<Utc>,
+    },
+    /// A report recorded as sent after the time of the record.
+    #[error(
+        "{reference}: {kind} sent at {submitted_at} lies after the record's time {at}; record a report once it is sent"
+    )]
+    SubmissionInFuture {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The kind.
+        kind: String,
+        /// When it was sent.
+        submitted_at: DateTime<Utc>,
+        /// The command's time.
+        at: DateTime<Utc>,
+    },
+    /// The incident is recorded as not significant: no report is due.
+    #[error(
+        "{reference}: the incident is recorded as not significant, so no {kind} is due; correct the significance first"
+    )]
+    ReportNotRequired {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The kind.
+        kind: String,
+    },
+    /// A report sent only on request, without a recorded request.
+    #[error(
+        "{reference}: {kind} is sent on request, and no request is recorded; record the request with its deadline first"
+    )]
+    ReportNotRequested {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The kind.
+        kind: String,
+    },
+    /// A report whose clock starts on another report's submission, sent
+    /// before that one.
+    #[error(
+        "{reference}: {kind} follows {anchor}, which has not been sent by {submitted_at}; record {anchor} first"
+    )]
+    ReportBeforeAnchor {
+        /// The nonconformity.
+        reference: NcRef,
+        /// The kind.
+        kind: String,
+        /// The kind it follows.
+        anchor: String,
+        /// When it was sent.
+        submitted_at: DateTime<Utc>,
+    },
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {

@@ -518,6 +518,34 @@ pub enum EventPayload {
         /// Why the remaining checks are not needed.
         reason: String,
     },
+    /// The regulatory reporting record of an incident nonconformity was
+    /// recorded, or corrected (the latest record is in force; see
+    /// [`crate::reporting`]).
+    #[serde(rename = "incident_reporting_recorded.v1")]
+    IncidentReportingRecorded {
+        /// The regime whose clocks apply, in full.
+        regime: crate::reporting::ClockRegime,
+        /// When the organisation became aware of the incident.
+        aware_at: DateTime<Utc>,
+        /// Whether the incident is significant.
+        significant: bool,
+        /// Reports requested by the authority, with their deadlines.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        requests: Vec<crate::reporting::ReportRequest>,
+    },
+    /// A report was sent to an authority.
+    #[serde(rename = "report_submitted.v1")]
+    ReportSubmitted {
+        /// The report kind.
+        kind: String,
+        /// To whom.
+        recipient: String,
+        /// When it was sent.
+        submitted_at: DateTime<Utc>,
+        /// The reference it carries.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
     /// A policy was adopted for the register: from its effective time
     /// (the event's `at`) on, every decision is taken under it, until the
     /// next adoption. Only in the [`StreamId::Policy`] stream.
@@ -589,6 +617,8 @@ impl EventPayload {
             EventPayload::PolicyAdopted { .. } => "policy_adopted.v1",
             EventPayload::LinksChanged { .. } => "links_changed.v1",
             EventPayload::AuditRecorded { .. } => "audit_recorded.v1",
+            EventPayload::IncidentReportingRecorded { .. } => "incident_reporting_recorded.v1",
+            EventPayload::ReportSubmitted { .. } => "report_submitted.v1",
         }
     }
 }

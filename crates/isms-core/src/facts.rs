@@ -38,10 +38,13 @@ use crate::reference::RequirementRef;
 use crate::schedule::{Period, PeriodUnit, RecurrenceEnd, VerificationSchedule};
 use crate::workflow::{ImprovementState, NcState};
 
-/// The encoding version this build writes (the first byte of an encoding).
-/// Version 2 adds a nonconformity's missed checks after its actions;
-/// version 1 encodings (which have none) still decode.
-pub const FACTS_VERSION: u8 = 2;
+/// The newest encoding version this build writes (the first byte of an
+/// encoding). Version 2 adds a nonconformity's missed checks after its
+/// actions; version 3 adds its regulatory reporting clocks after those.
+/// A nonconformity without clocks is still written as version 2, so the
+/// bytes a store already holds stay what a fresh encoding gives; versions
+/// 1 and 2 decode.
+pub const FACTS_VERSION: u8 = 3;
 
 /// An instant as facts keep it: seconds and nanoseconds since the Unix
 /// epoch (UTC). Exact for every `DateTime<Utc>`, and turned into a count of
@@ -160,6 +163,36 @@ pub struct NcFacts {
     pub actions: Vec<ActionFacts>,
     /// Every check recorded as missed (empty in a version 1 encoding).
     pub missed: Vec<ResultFacts>,
+    /// Its regulatory reporting clocks (empty before version 3).
+    pub clocks: Vec<ClockFacts>,
+}
+
+/// The facts of one regulatory reporting clock (see
+/// [`crate::reporting::ReportingClock`]): what a KPI as of `T` needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockFacts {
+    /// When the incident's reporting was first recorded.
+    pub recorded_at: Stamp,
+    /// The deadline once the anchor report is sent (or the only one).
+    pub due: Option<Stamp>,
+    /// The deadline while the anchor report's submission is not recorded.
+    pub provisional_due: Option<Stamp>,
+    /// When the anchor report's submission was recorded.
+    pub anchor_recorded_at: Option<Stamp>,
+    /// When the first report of this kind was sent.
+    pub submitted_at: Option<Stamp>,
+    /// When that submission was recorded.
+    pub submission_recorded_at: Option<Stamp>,
+}
+
+impl ClockFacts {
+    /// The deadline in force at `t` (as [`crate::ReportingClock::due_as_of`]).
+    pub fn due_as_of(&self, t: Stamp) -> Option<Stamp> {
+        match self.anchor_recorded_at {
+            Some(r) if r > t => self.provisional_due,
+            _ => self.due,
+        }
+    }
 }
 
 /// The facts of one verification plan.
@@ -307,6 +340,17 @@ impl From<&Nonconformity> for NcFacts {
                     passed: false,
                 })
                 .collect(),
+            clocks: crate::reporting::reporting_clocks(nc)
+                .iter()
+                .map(|c| ClockFacts {
+                    recorded_at: c.recorded_at.into(),
+                    due: c.due.map(Stamp::of),
+                    provisional_due: c.provisional_due.map(Stamp::of),
+                    anchor_recorded_at: c.anchor_recorded_at.map(Stamp::of),
+                    submitted_at: c.submitted_at.map(Stamp::of),
+                    submission_recorded_at: c.submission_recorded_at.map(Stamp::of),
+                })
+                .collect(),
             actions: nc
                 .actions
                 .iter()
@@ -342,7 +386,11 @@ impl NcFacts {
     /// Appends the binary encoding to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut w = Writer(out);
-        w.byte(FACTS_VERSION);
+        w.byte(if self.clocks.is_empty() {
+            2
+        } else {
+            FACTS_VERSION
+        });
         w.uint(u64::from(self.number));
         w.byte(code_of(&Severity::ALL, self.severity));
         w.byte(code_of(&NcState::ALL, self.state));
@@ -405,6 +453,17 @@ impl NcFacts {
             w.uint(u64::from(m.attempt));
             w.uint(u64::from(m.check));
         }
+        if !self.clocks.is_empty() {
+            w.uint(self.clocks.len() as u64);
+            for c in &self.clocks {
+                w.instant(c.recorded_at);
+                w.opt_instant(c.due);
+                w.opt_instant(c.provisional_due);
+                w.opt_instant(c.anchor_recorded_at);
+                w.opt_instant(c.submitted_at);
+                w.opt_instant(c.submission_recorded_at);
+            }
+        }
     }
 
     /// Decodes what [`NcFacts::encode`] wrote.
@@ -464,6 +523,9 @@ impl NcFacts {
         }
         for m in &self.missed {
             visitor.missed(*m);
+        }
+        for c in &self.clocks {
+            visitor.clock(*c);
         }
         true
     }
@@ -528,6 +590,11 @@ pub trait NcFactsVisitor {
     /// version 1 encoding). By default ignored.
     fn missed(&mut self, missed: ResultFacts) {
         let _ = missed;
+    }
+    /// One regulatory reporting clock (after the missed checks; none
+    /// before version 3). By default ignored.
+    fn clock(&mut self, clock: ClockFacts) {
+        let _ = clock;
     }
 }
 
@@ -612,6 +679,18 @@ pub fn decode_nc(bytes: &[u8], visitor: &mut impl NcFactsVisitor) -> Result<(), 
             });
         }
     }
+    if version >= 3 {
+        for _ in 0..r.count("clocks")? {
+            visitor.clock(ClockFacts {
+                recorded_at: r.instant()?,
+                due: r.opt_instant()?,
+                provisional_due: r.opt_instant()?,
+                anchor_recorded_at: r.opt_instant()?,
+                submitted_at: r.opt_instant()?,
+                submission_recorded_at: r.opt_instant()?,
+            });
+        }
+    }
     r.end()
 }
 
@@ -640,6 +719,7 @@ impl Default for Collect {
                 results: Vec::new(),
                 actions: Vec::new(),
                 missed: Vec::new(),
+                clocks: Vec::new(),
             },
         }
     }
@@ -710,6 +790,10 @@ impl NcFactsVisitor for Collect {
         self.facts.missed.push(missed);
     }
 
+    fn clock(&mut self, clock: ClockFacts) {
+        self.facts.clocks.push(clock);
+    }
+
     fn action(
         &mut self,
         planned_at: Stamp,
@@ -739,7 +823,8 @@ impl ImprovementFacts {
     /// Appends the binary encoding to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut w = Writer(out);
-        w.byte(FACTS_VERSION);
+        // Improvements gained nothing after version 2: their bytes stay as stored.
+        w.byte(2);
         w.uint(u64::from(self.number));
         w.byte(code_of(&ImprovementState::ALL, self.state));
         w.instant(self.proposed_at);
@@ -877,7 +962,7 @@ impl<'a> Reader<'a> {
     /// The version byte: this build's, or an older one it still reads.
     fn version(&mut self) -> Result<u8, FactsError> {
         match self.byte("version")? {
-            found @ (1 | FACTS_VERSION) => Ok(found),
+            found @ (1 | 2 | FACTS_VERSION) => Ok(found),
             found => Err(FactsError::Version { found }),
         }
     }
@@ -1104,11 +1189,50 @@ mod tests {
         assert_eq!(v1.pop(), Some(0));
         v1[0] = 1;
         assert_eq!(NcFacts::decode(&v1).unwrap(), without);
-        v1[0] = 3;
+        v1[0] = 4;
         assert!(matches!(
             NcFacts::decode(&v1),
-            Err(FactsError::Version { found: 3 })
+            Err(FactsError::Version { found: 4 })
         ));
+    }
+
+    /// Clocks make a version 3 encoding; without them the bytes are
+    /// version 2's, as stores already hold them.
+    #[test]
+    fn clocks_are_version_3_and_round_trip() {
+        let stamp = |secs| Stamp { secs, nanos: 7 };
+        let mut c = Collect::default();
+        c.facts.number = 9;
+        let mut plain = Vec::new();
+        c.facts.encode(&mut plain);
+        assert_eq!(plain[0], 2);
+        c.facts.clocks.push(ClockFacts {
+            recorded_at: stamp(10),
+            due: Some(stamp(86_410)),
+            provisional_due: None,
+            anchor_recorded_at: None,
+            submitted_at: Some(stamp(50)),
+            submission_recorded_at: Some(stamp(60)),
+        });
+        c.facts.clocks.push(ClockFacts {
+            recorded_at: stamp(10),
+            due: None,
+            provisional_due: Some(stamp(3_000_000)),
+            anchor_recorded_at: Some(stamp(70)),
+            submitted_at: None,
+            submission_recorded_at: None,
+        });
+        let facts = c.facts;
+        let mut v3 = Vec::new();
+        facts.encode(&mut v3);
+        assert_eq!(v3[0], 3);
+        assert_eq!(NcFacts::decode(&v3).unwrap(), facts);
+        // Every truncation is a typed error.
+        for end in 0..v3.len() {
+            assert!(NcFacts::decode(&v3[..end]).is_err());
+        }
+        assert_eq!(facts.clocks[1].due_as_of(stamp(69)), Some(stamp(3_000_000)));
+        assert_eq!(facts.clocks[1].due_as_of(stamp(70)), None);
     }
 
     #[test]

@@ -261,6 +261,9 @@ fn new_nonconformity(
             version: sequence,
             risk_acceptance: None,
             audit,
+            incident_reporting: None,
+            submissions: Vec::new(),
+            superseded_reporting: Vec::new(),
         }),
         _ => None,
     }
@@ -539,6 +542,48 @@ fn apply_to_nonconformity(
                     reason,
                     at,
                     by: actor,
+                },
+            );
+        }
+        EventPayload::IncidentReportingRecorded {
+            regime,
+            aware_at,
+            significant,
+            requests,
+        } => {
+            let (corrections, first_recorded_at) =
+                nc.incident_reporting.as_ref().map_or((0, at), |r| {
+                    (r.corrections.saturating_add(1), r.first_recorded_at)
+                });
+            if let Some(old) = nc.incident_reporting.take() {
+                push_tight(&mut nc.superseded_reporting, old);
+            }
+            nc.incident_reporting = Some(crate::reporting::IncidentReporting {
+                regime,
+                aware_at,
+                significant,
+                requests,
+                recorded_at: at,
+                recorded_by: actor,
+                corrections,
+                first_recorded_at,
+            });
+        }
+        EventPayload::ReportSubmitted {
+            kind,
+            recipient,
+            submitted_at,
+            reference,
+        } => {
+            push_tight(
+                &mut nc.submissions,
+                crate::reporting::ReportSubmission {
+                    kind,
+                    recipient,
+                    submitted_at,
+                    reference,
+                    recorded_at: at,
+                    recorded_by: actor,
                 },
             );
         }

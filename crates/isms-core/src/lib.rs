@@ -92,6 +92,7 @@ mod codes;
 mod command;
 mod context;
 mod decide;
+pub mod due;
 mod error;
 mod event;
 mod evidence;
@@ -106,6 +107,7 @@ mod policy;
 mod reference;
 mod register;
 pub mod replay;
+pub mod reporting;
 pub mod risk;
 mod schedule;
 pub mod text;
@@ -121,10 +123,13 @@ pub use codes::{RULE_CODES, RuleCode, RuleOutcome, render_rule_codes_markdown};
 pub use command::{Command, CommandTarget, ProposeImprovement, ReportNonconformity};
 pub use context::{Context, FactSource, Lookups, NcSummary, RegisterContext, RegisterFacts};
 pub use decide::{Decision, MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, decide};
+pub use due::{DueAt, DueEntry, DueKind, DueList, DueQuery};
 pub use error::{DecisionError, IdError, ReferenceError, ScheduleError, Subject};
 pub use event::{Claim, Event, EventPayload, StreamId};
 pub use evidence::{FileEvidence, Sha256Digest};
-pub use facts::{Day, FactsError, ImprovementFacts, NcFacts, NcFactsVisitor, Stamp, decode_nc};
+pub use facts::{
+    ClockFacts, Day, FactsError, ImprovementFacts, NcFacts, NcFactsVisitor, Stamp, decode_nc,
+};
 pub use ids::{
     ActionId, ActionRef, Actor, ActorId, EventId, ImprovementId, ImprovementRef, NcRef,
     NonconformityId, RefKind, Role,
@@ -142,6 +147,10 @@ pub use model::{MissedCheck, RecurrenceRecord, VerificationEnd};
 pub use policy::{Enforcement, MAX_LIMIT_DAYS, Policy, PolicyWarning, TimeLimit};
 pub use reference::{REQUIREMENT_REF_PATTERN, RequirementRef};
 pub use register::Register;
+pub use reporting::{
+    ClockAnchor, ClockPeriod, ClockRegime, ClockRule, ClockStatus, IncidentReporting,
+    ReportRequest, ReportSubmission, ReportingClock, reporting_clocks,
+};
 pub use risk::{
     AcceptedRisk, MAX_RISK_REVIEW_DAYS, RiskAcceptance, RiskAcceptanceTerms, RiskDecision,
     accepted_risks,

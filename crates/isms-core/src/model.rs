@@ -627,6 +627,16 @@ pub struct Nonconformity {
     /// The audit or management review that found it, if named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<crate::audit::AuditId>,
+    /// The regulatory reporting record of an incident, as last recorded
+    /// (see [`crate::reporting`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_reporting: Option<crate::reporting::IncidentReporting>,
+    /// Reports sent to authorities, in the order recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub submissions: Vec<crate::reporting::ReportSubmission>,
+    /// Earlier reporting records a later one corrected, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded_reporting: Vec<crate::reporting::IncidentReporting>,
 }
 
 impl Nonconformity {

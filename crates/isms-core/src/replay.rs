@@ -618,6 +618,30 @@ pub fn command_of(event: &Event, place: LogPlace) -> Result<Option<Command>, Log
                 set,
                 remove: removed,
             },
+            P::IncidentReportingRecorded {
+                regime,
+                aware_at,
+                significant,
+                requests,
+            } => Command::RecordIncidentReporting {
+                nonconformity: nc,
+                regime,
+                aware_at,
+                significant,
+                requests,
+            },
+            P::ReportSubmitted {
+                kind,
+                recipient,
+                submitted_at,
+                reference,
+            } => Command::RecordReportSubmission {
+                nonconformity: nc,
+                kind,
+                recipient,
+                submitted_at,
+                reference,
+            },
             _ => return Err(wrong()),
         },
         StreamId::Improvement(imp) => match event.payload.clone() {

@@ -176,11 +176,16 @@ pub enum NcCommandKind {
     EndVerification,
     /// Add or remove links into the embedding product (risks, incidents...).
     ChangeLinks,
+    /// Record or correct an incident's regulatory reporting (awareness,
+    /// significance, regime, requests).
+    RecordIncidentReporting,
+    /// Record a report sent to an authority.
+    RecordReportSubmission,
 }
 
 impl NcCommandKind {
     /// Every kind.
-    pub const ALL: [NcCommandKind; 18] = [
+    pub const ALL: [NcCommandKind; 20] = [
         NcCommandKind::Report,
         NcCommandKind::RecordContainment,
         NcCommandKind::AnalyseRootCause,
@@ -199,6 +204,8 @@ impl NcCommandKind {
         NcCommandKind::RecordMissedCheck,
         NcCommandKind::EndVerification,
         NcCommandKind::ChangeLinks,
+        NcCommandKind::RecordIncidentReporting,
+        NcCommandKind::RecordReportSubmission,
     ];
 
     /// The snake_case name.
@@ -222,6 +229,8 @@ impl NcCommandKind {
             NcCommandKind::RecordMissedCheck => "record_missed_check",
             NcCommandKind::EndVerification => "end_verification",
             NcCommandKind::ChangeLinks => "change_links",
+            NcCommandKind::RecordIncidentReporting => "record_incident_reporting",
+            NcCommandKind::RecordReportSubmission => "record_report_submission",
         }
     }
 }
@@ -632,6 +641,114 @@ pub const NC_TRANSITIONS: &[TransitionRule<NcState, NcCommandKind>] = &[
         K::ChangeLinks,
         [S::Effective],
         "risk, incident, audit, asset links"
+    ),
+    rule!(
+        Some(S::Reported),
+        K::RecordIncidentReporting,
+        [S::Reported],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::Reported),
+        K::RecordReportSubmission,
+        [S::Reported],
+        "a report sent under the recorded regime"
+    ),
+    rule!(
+        Some(S::Contained),
+        K::RecordIncidentReporting,
+        [S::Contained],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::Contained),
+        K::RecordReportSubmission,
+        [S::Contained],
+        "a report sent under the recorded regime"
+    ),
+    rule!(
+        Some(S::Analysed),
+        K::RecordIncidentReporting,
+        [S::Analysed],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::Analysed),
+        K::RecordReportSubmission,
+        [S::Analysed],
+        "a report sent under the recorded regime"
+    ),
+    rule!(
+        Some(S::ActionsPlanned),
+        K::RecordIncidentReporting,
+        [S::ActionsPlanned],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::ActionsPlanned),
+        K::RecordReportSubmission,
+        [S::ActionsPlanned],
+        "a report sent under the recorded regime"
+    ),
+    rule!(
+        Some(S::Implemented),
+        K::RecordIncidentReporting,
+        [S::Implemented],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::Implemented),
+        K::RecordReportSubmission,
+        [S::Implemented],
+        "a report sent under the recorded regime"
+    ),
+    rule!(
+        Some(S::Ineffective),
+        K::RecordIncidentReporting,
+        [S::Ineffective],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::Ineffective),
+        K::RecordReportSubmission,
+        [S::Ineffective],
+        "a report sent under the recorded regime"
+    ),
+    rule!(
+        Some(S::Effective),
+        K::RecordIncidentReporting,
+        [S::Effective],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::Effective),
+        K::RecordReportSubmission,
+        [S::Effective],
+        "a report sent under the recorded regime"
+    ),
+    rule!(
+        Some(S::Closed),
+        K::RecordIncidentReporting,
+        [S::Closed],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::Closed),
+        K::RecordReportSubmission,
+        [S::Closed],
+        "a report sent under the recorded regime"
+    ),
+    rule!(
+        Some(S::Rejected),
+        K::RecordIncidentReporting,
+        [S::Rejected],
+        "incident nonconformities; deadlines outlive the item's handling"
+    ),
+    rule!(
+        Some(S::Rejected),
+        K::RecordReportSubmission,
+        [S::Rejected],
+        "a report sent under the recorded regime"
     ),
 ];
 

@@ -67,6 +67,8 @@ fn all_commands() -> Vec<Command> {
             who,
         )
         .into(),
+        Command::record_incident_reporting(nc, at, true),
+        Command::record_report_submission(nc, "early_warning", "CSIRT", at),
         Command::approve_improvement(imp),
         Command::start_improvement(imp),
         Command::realise_improvement(imp),

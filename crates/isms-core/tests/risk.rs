@@ -247,6 +247,49 @@ fn accepted_risks_lists_each_acceptance_soonest_review_first() {
 }
 
 #[test]
+fn an_accepted_risk_is_due_for_review_from_its_acceptor_in_the_due_list() {
+    let (mut desk, nc) = effective(risk_policy());
+    desk.run(
+        &actor("ops-lead"),
+        Command::change_links(
+            nc,
+            vec![ExternalLink::new(LinkKind::Risk, "RISK-0007")],
+            vec![],
+        ),
+    );
+    let ciso = actor("ciso").with_role(role("risk_owner"));
+    desk.run(&ciso, close_accepting(nc, day(2027, 3, 31)));
+    let due = |as_of, owner: Option<&str>, overdue_only| {
+        let mut query = DueQuery::new(as_of);
+        query.owner = owner.map(|o| ActorId::new(o).unwrap());
+        query.overdue_only = overdue_only;
+        let mut list = DueList::new(query, &desk.policy);
+        for n in desk.register.nonconformities() {
+            list.push(ItemRef::Nonconformity(n));
+        }
+        list.finish()
+    };
+    // The item is closed; its accepted risk is what stays due.
+    let entries = due(at(2027, 3, 31), None, false);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let e = &entries[0];
+    assert_eq!(e.kind, DueKind::RiskReview);
+    assert_eq!(e.kind.as_str(), "risk_review");
+    assert_eq!(e.uid, format!("nonconformity/{nc}/risk-review"));
+    assert_eq!(e.owner, ciso.id);
+    assert_eq!(e.due, DueAt::Date(day(2027, 3, 31)));
+    assert!(e.subject.contains("RISK-0007"), "{}", e.subject);
+    // Due on its date (UTC policy), overdue from the next day on.
+    assert!(!e.overdue);
+    assert!(due(at(2027, 4, 1), None, false)[0].overdue);
+    assert_eq!(due(at(2027, 4, 1), None, true).len(), 1);
+    assert!(due(at(2027, 3, 31), None, true).is_empty());
+    // Filtered by owner like any entry.
+    assert_eq!(due(at(2027, 4, 1), Some("ciso"), false).len(), 1);
+    assert!(due(at(2027, 4, 1), Some("ops-lead"), false).is_empty());
+}
+
+#[test]
 fn links_are_added_and_removed_with_typed_refusals() {
     let mut desk = Desk::new(at(2026, 3, 2));
     let ops = actor("ops-lead");

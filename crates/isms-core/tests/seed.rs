@@ -272,7 +272,7 @@ fn outdated_procedure_audited_quarterly_with_a_reschedule() {
         err.to_string(),
         "cannot close NC-0001: it is actions_planned; allowed now: record_containment, plan_action, start_action, \
          reschedule_action, complete_action, cancel_action, plan_verification, link_recurrence, \
-         change_extensions, record_recurrence, change_links"
+         change_extensions, record_recurrence, change_links, record_incident_reporting, record_report_submission"
     );
     desk.advance(Duration::days(30));
     desk.complete(&erin, nc, update);

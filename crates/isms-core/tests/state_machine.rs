@@ -168,3 +168,48 @@ fn scenarios_reach_every_state() {
         );
     }
 }
+
+/// The generator records incident reporting and sends every NIS2 report
+/// kind that can be sent, so the state-machine test checks those rules on
+/// accepted commands too, not only on refusals.
+#[test]
+fn scenarios_record_reporting_and_send_every_report_kind() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut accepted = std::collections::BTreeMap::<String, u32>::new();
+    let mut runner = TestRunner::deterministic();
+    for _ in 0..60 {
+        let mut model = Model::new(
+            Policy::default(),
+            Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap(),
+        );
+        for _ in 0..120 {
+            let step = scenario::step(&model)
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            let prediction = model.step(&step.command, &step.actor, step.at);
+            if prediction == isms_core::testkit::model::Prediction::Refused {
+                continue;
+            }
+            let key = match &step.command {
+                Command::RecordIncidentReporting { .. } => "record".to_owned(),
+                Command::RecordReportSubmission { kind, .. } => kind.clone(),
+                _ => continue,
+            };
+            *accepted.entry(key).or_default() += 1;
+        }
+    }
+    for kind in [
+        "record",
+        "early_warning",
+        "incident_notification",
+        "intermediate_report",
+        "final_report",
+    ] {
+        assert!(
+            accepted.get(kind).is_some_and(|n| *n > 0),
+            "no accepted {kind}; {accepted:?}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use isms_core::{
     ActionDecision, ActionId, Actor, ActorId, AnalysisMethod, Command, Context, Event, EvidenceRef,
     ImprovementId, ImprovementSource, IsmsChange, IsmsChangeKind, MAX_ITEMS, NonconformityId,
     Period, Policy, Priority, ProposeImprovement, Register, RejectionReason, ReportNonconformity,
-    RequirementRef, RootCause, Severity, VerificationSchedule,
+    RequirementRef, RootCause, Severity, Source, VerificationSchedule,
 };
 
 use crate::error::GenError;
@@ -324,11 +324,28 @@ impl Engine {
     /// Runs `command` at `at` (seconds) as `actor`. `Ok(false)` when `at`
     /// is past the end of the span: the item stops there, still open.
     fn exec(&mut self, command: &Command, at: i64, actor: Actor) -> Result<bool, GenError> {
+        // No draw past the end, as before side streams existed.
+        if at > self.end {
+            return Ok(false);
+        }
+        let entropy = self.rng.next_u128();
+        self.exec_with(command, at, actor, entropy)
+    }
+
+    /// [`Engine::exec`] with the event entropy given, so that a side stream
+    /// of draws (the incident reporting) leaves the main one as it was.
+    fn exec_with(
+        &mut self,
+        command: &Command,
+        at: i64,
+        actor: Actor,
+        entropy: u128,
+    ) -> Result<bool, GenError> {
         if at > self.end {
             return Ok(false);
         }
         let when = ts(at, self.start)?;
-        let ctx = Context::new(when, actor, &self.policy).with_entropy(self.rng.next_u128());
+        let ctx = Context::new(when, actor, &self.policy).with_entropy(entropy);
         let decision =
             self.register
                 .execute(command, &ctx)
@@ -396,6 +413,53 @@ impl Engine {
 
     /// Reports one nonconformity at `r` and carries it as far as its
     /// story goes before the end of the span.
+    /// The regulatory reporting of an incident nonconformity, raised after
+    /// the post-incident review (33 to 45 days after awareness): half are
+    /// recorded, four in five of those as significant, with the early
+    /// warning, the notification and the final report already sent (each
+    /// late now and then), recorded a minute apart right after the report.
+    /// Draws come from a side stream seeded by the item's id, so registers
+    /// generated before this existed keep every other value. `Ok(false)`
+    /// when the span ends first.
+    fn incident_reporting(&mut self, id: NonconformityId, r: i64) -> Result<bool, GenError> {
+        let mut side = Rng::new(id.as_uuid().as_u128() as u64 ^ 0x9e37_79b9_7f4a_7c15);
+        if !side.chance(0.5) {
+            return Ok(true);
+        }
+        let aware = r - side.range(33 * DAY, 45 * DAY);
+        let significant = side.chance(0.8);
+        let record = Command::record_incident_reporting(id, ts(aware, self.start)?, significant);
+        let who = self.managers[0].clone();
+        if !self.exec_with(&record, r + 60, who.clone(), side.next_u128())? {
+            return Ok(false);
+        }
+        if !significant {
+            return Ok(true);
+        }
+        let early_limit = if side.chance(0.9) { 24 } else { 40 };
+        let early = aware + side.range(2 * HOUR, early_limit * HOUR);
+        let notification_limit = if side.chance(0.85) { 72 } else { 96 };
+        let notification = early.max(aware + side.range(30 * HOUR, notification_limit * HOUR));
+        let last = (r - 60).max(notification + 3_600);
+        let final_report = (notification + side.range(10 * DAY, 34 * DAY)).min(last);
+        for (k, (kind, sent)) in [
+            ("early_warning", early),
+            ("incident_notification", notification),
+            ("final_report", final_report),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let submit =
+                Command::record_report_submission(id, kind, "CSIRT", ts(sent, self.start)?);
+            let at = r + 120 + 60 * k as i64;
+            if !self.exec_with(&submit, at, who.clone(), side.next_u128())? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn nonconformity(&mut self, r: i64) -> Result<(), GenError> {
         let id = NonconformityId::v7_from_parts(millis(r), self.rng.bytes10());
         let source = SOURCES[self.rng.weighted(&self.source_weights)].0;
@@ -438,6 +502,12 @@ impl Engine {
         let earlier = self.earlier_reported();
         self.reported.push((r, id));
         let mut now = r;
+        if source == Source::Incident {
+            // Past the span's end the rest of the item stops there too; its
+            // own draws below are taken either way, so that the main stream
+            // is the same as without reporting.
+            self.incident_reporting(id, r)?;
+        }
 
         if self.rng.chance(self.shape.recurrence) {
             let at = now + self.rng.range(600, 3 * DAY);

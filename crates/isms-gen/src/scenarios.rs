@@ -286,6 +286,13 @@ pub fn seed_scenarios_onto(
         day(0, 10),
         "soc-analyst",
     )?;
+    // A significant incident under NIS2: aware at 08:00, the early warning
+    // and the notification go out on time, the final report a week late.
+    r.run(
+        Command::record_incident_reporting(access, day(0, 8), true),
+        day(0, 11),
+        "it-ops-lead",
+    )?;
     r.run(
         Command::RecordContainment {
             nonconformity: access,
@@ -294,6 +301,16 @@ pub fn seed_scenarios_onto(
             late_justification: None,
         },
         day(0, 14),
+        "it-ops-lead",
+    )?;
+    r.run(
+        Command::record_report_submission(access, "early_warning", "CSIRT", day(0, 19)),
+        day(0, 20),
+        "it-ops-lead",
+    )?;
+    r.run(
+        Command::record_report_submission(access, "incident_notification", "CSIRT", day(2, 9)),
+        day(2, 9),
         "it-ops-lead",
     )?;
     r.run(
@@ -349,6 +366,11 @@ pub fn seed_scenarios_onto(
         complete(access, review, "IAM-REVIEW-2026-01"),
         day(25, 16),
         "iam-lead",
+    )?;
+    r.run(
+        Command::record_report_submission(access, "final_report", "CSIRT", day(38, 9)),
+        day(38, 10),
+        "it-ops-lead",
     )?;
     r.run(
         complete(access, retrain, "LMS-REPORT-CREDENTIALS"),

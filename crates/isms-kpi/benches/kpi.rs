@@ -137,3 +137,22 @@ fn single_backlog_trend_100k(bencher: Bencher) {
     let w = Window::year_to(f.as_of).expect("window");
     bencher.bench(|| f.view.backlog_trend(black_box(&w)));
 }
+
+/// `isms due`'s library query: every item of 100,000 generated
+/// nonconformities (and their improvements) through a `DueList`, with no
+/// filter, as of the register's end.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn due_list_100k(bencher: Bencher) {
+    let f = hundred_thousand();
+    let policy = isms_core::Policy::default();
+    bencher.bench(|| {
+        let mut due = isms_core::DueList::new(isms_core::DueQuery::new(f.as_of), &policy);
+        for nc in f.register.nonconformities() {
+            due.push(isms_core::ItemRef::Nonconformity(nc));
+        }
+        for imp in f.register.improvements() {
+            due.push(isms_core::ItemRef::Improvement(imp));
+        }
+        black_box(due.finish().len())
+    });
+}

@@ -104,6 +104,11 @@ impl Window {
         self.as_of - Duration::days(i64::from(self.days))
     }
 
+    /// `T - W` and `T` in nanoseconds, as [`Window::contains`] compares.
+    pub(crate) fn bounds_ns(&self) -> (i64, i64) {
+        (self.start, self.t)
+    }
+
     #[inline]
     fn contains(&self, x: i64) -> bool {
         self.start <= x && x <= self.t

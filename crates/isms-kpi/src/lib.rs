@@ -65,6 +65,7 @@ mod docs;
 mod error;
 mod projection;
 mod report;
+mod reporting;
 mod selection;
 mod targets;
 mod view;
@@ -82,6 +83,7 @@ pub use projection::{CatalogProjection, RequirementProjection, in_framework};
 pub use report::{
     Detail, Direction, Kpi, KpiId, KpiReport, Measure, ReportOptions, Unit, evaluate,
 };
+pub use reporting::ReportingClocks;
 pub use selection::Selection;
 pub use targets::{Status, Target, Targets};
 pub use view::KpiView;

@@ -132,6 +132,10 @@ kpis! {
         "Improvement opportunities (10.1) that reached the realised state in the window [T - W, T]. Population: improvements proposed at or before T. Detail: also the number proposed in the window and the cycle time.";
     ImprovementCycleTime = "improvement_cycle_time", "Improvement cycle time", Days, LowerIsBetter,
         "Improvements realised in the window [T - W, T]: the time from proposal to realisation, in fractional days. Value: the median. Detail: count, mean, median and 90th percentile (linear interpolation between closest ranks). Population: those improvements. No data when there are none.";
+    ReportingOnTimeRate = "reporting_on_time_rate", "Regulatory reports on time", Ratio, HigherIsBetter,
+        "Regulatory reporting clocks (an incident nonconformity recorded as significant, under its clock regime, NIS2 Article 23(4) by default: early warning, incident notification, final report, and an intermediate report once requested) that came to an end in the window [T - W, T]: met by the first report of their kind whose submission was recorded in the window, or not met at T with their deadline in the window and before T. A clock exists from the first recording of the incident's reporting (the record in force at T counts, corrections included); a clock that runs from another report's submission takes its deadline from that submission once it is recorded at or before T, else from the other report's own deadline. Value: the share met by a report sent at or before the deadline (exact instants, not dates). Detail: on time, late, missed, and the clocks running at T. Population: those clocks. No data when there are none.";
+    ReportingClocksRunning = "reporting_clocks_running", "Regulatory clocks running", Count, LowerIsBetter,
+        "Regulatory reporting clocks (as in reporting_on_time_rate) started at or before T (recorded at or before T, with a deadline in force at T) and not met by a report whose submission was recorded at or before T. Value: their number. Detail: how many of them are past their deadline at T. Population: the clocks started at or before T.";
 }
 
 impl fmt::Display for KpiId {
@@ -227,6 +231,8 @@ pub enum Detail {
     Backlog(BacklogTrend),
     /// Improvement flow and cycle time.
     Improvements(Improvements),
+    /// Regulatory reporting clocks.
+    Reporting(crate::reporting::ReportingClocks),
 }
 
 /// One KPI as of an instant.
@@ -498,6 +504,23 @@ impl KpiView {
             Measure::days(imp.cycle_time.median_days),
             imp.realised,
             Detail::Improvements(imp),
+            tg,
+        ));
+        let clocks = self.reporting_clocks(&w);
+        kpis.push(kpi(
+            KpiId::ReportingOnTimeRate,
+            Measure::ratio(clocks.on_time, clocks.ended_in_window),
+            clocks.ended_in_window,
+            Detail::Reporting(clocks.clone()),
+            tg,
+        ));
+        kpis.push(kpi(
+            KpiId::ReportingClocksRunning,
+            Measure::Count {
+                count: clocks.running,
+            },
+            clocks.started,
+            Detail::Reporting(clocks),
             tg,
         ));
         Ok(KpiReport {

@@ -106,6 +106,7 @@ impl Default for Targets {
                 (KpiId::RepeatNonconformityRate, t(0.05, 0.10)),
                 (KpiId::OverdueVerifications, t(0.0, 3.0)),
                 (KpiId::ImprovementCycleTime, t(90.0, 180.0)),
+                (KpiId::ReportingOnTimeRate, t(1.0, 0.9)),
             ]),
         }
     }

@@ -121,6 +121,8 @@ pub struct KpiView {
     // Improvements.
     pub(crate) improvement_proposed: Vec<i64>,
     pub(crate) improvement_realised: Vec<i64>,
+    // Regulatory reporting clocks of every nonconformity, flattened.
+    pub(crate) clocks: Vec<crate::reporting::ClockRow>,
 }
 
 /// [`ns`] of a facts stamp: integer arithmetic only, with the same clamping.
@@ -186,6 +188,7 @@ struct ItemScratch {
     causes: usize,
     actions: usize,
     reschedules: usize,
+    clocks: Vec<crate::reporting::ClockRow>,
 }
 /// FNV-1a: the interned references are a few hundred short, trusted
 /// strings looked up once per requirement of every item, where SipHash's
@@ -307,6 +310,7 @@ impl KpiViewBuilder {
         it.causes = v.cause_at.len();
         it.actions = v.action_planned.len();
         it.reschedules = v.resched_at.len();
+        it.clocks.clear();
     }
 
     /// Pushes the one-value columns of the item the visitor calls built,
@@ -329,6 +333,7 @@ impl KpiViewBuilder {
         v.req_start.push(offset(it.req));
         v.analysis_start.push(offset(it.analyses));
         v.action_start.push(offset(it.actions));
+        v.clocks.append(&mut it.clocks);
 
         v.plan_start.push(offset(v.plan_at.len()));
         for (i, p) in it.plans.iter().enumerate() {
@@ -497,6 +502,17 @@ impl NcFactsVisitor for KpiViewBuilder {
         self.item.results.push(missed);
     }
 
+    fn clock(&mut self, clock: isms_core::ClockFacts) {
+        self.item.clocks.push(crate::reporting::ClockRow {
+            recorded: stamp_ns(clock.recorded_at),
+            due: opt_stamp_ns(clock.due),
+            provisional_due: opt_stamp_ns(clock.provisional_due.or(clock.due)),
+            anchor_recorded: opt_stamp_ns(clock.anchor_recorded_at),
+            submitted: opt_stamp_ns(clock.submitted_at),
+            submission_recorded: opt_stamp_ns(clock.submission_recorded_at),
+        });
+    }
+
     fn action(
         &mut self,
         planned_at: Stamp,
@@ -641,6 +657,7 @@ impl KpiView {
             + b(&self.resched_to)
             + b(&self.improvement_proposed)
             + b(&self.improvement_realised)
+            + b(&self.clocks)
     }
 
     /// The state of nonconformity `i` at `t` (nanoseconds), as a code into

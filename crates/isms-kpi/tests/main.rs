@@ -5,6 +5,7 @@ mod encoded;
 mod fixture;
 mod items;
 mod properties;
+mod reporting;
 mod selection;
 mod shape;
 mod timezone;

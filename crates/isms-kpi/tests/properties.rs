@@ -115,6 +115,10 @@ fn check_ranges(r: &KpiReport) -> Result<(), TestCaseError> {
             Detail::Improvements(d) => {
                 prop_assert!(d.realised <= d.proposed_to_date && d.proposed <= d.proposed_to_date);
             }
+            Detail::Reporting(d) => {
+                prop_assert_eq!(d.on_time + d.late + d.missed, d.ended_in_window);
+                prop_assert!(d.overdue <= d.running && d.running <= d.started);
+            }
         }
     }
     Ok(())

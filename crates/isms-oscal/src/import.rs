@@ -552,6 +552,10 @@ struct Read {
     results: Vec<VerificationResult>,
     missed: Vec<MissedCheck>,
     ends: Vec<VerificationEnd>,
+    /// The regulatory reporting records (the one in force last), and the
+    /// reports sent.
+    reporting: Vec<isms_core::IncidentReporting>,
+    submissions: Vec<isms_core::ReportSubmission>,
     /// Later nonconformities recorded as repeating this one.
     recurrences: Vec<RecurrenceRecord>,
     closure: Option<Closure>,
@@ -811,6 +815,38 @@ impl Read {
                 },
             );
         }
+        // Every reporting record when it was recorded (a correction after
+        // the reports it must keep valid), and every report sent.
+        for r in &self.reporting {
+            push(
+                r.recorded_at,
+                0,
+                1,
+                &r.recorded_by,
+                Command::RecordIncidentReporting {
+                    nonconformity: nc,
+                    regime: r.regime.clone(),
+                    aware_at: r.aware_at,
+                    significant: r.significant,
+                    requests: r.requests.clone(),
+                },
+            );
+        }
+        for r in &self.submissions {
+            push(
+                r.recorded_at,
+                0,
+                1,
+                &r.recorded_by,
+                Command::RecordReportSubmission {
+                    nonconformity: nc,
+                    kind: r.kind.clone(),
+                    recipient: r.recipient.clone(),
+                    submitted_at: r.submitted_at,
+                    reference: r.reference.clone(),
+                },
+            );
+        }
         for r in &self.recurrences {
             push(
                 r.at,
@@ -1031,6 +1067,8 @@ impl Reader<'_, '_> {
         let mut recurrences = Vec::new();
         let mut missed = Vec::new();
         let mut ends = Vec::new();
+        let mut reporting = Vec::new();
+        let mut submissions = Vec::new();
         let mut claimed_state = None;
         self.foreign_props(obj, path);
         for (i, name, value) in own_props(obj) {
@@ -1082,6 +1120,12 @@ impl Reader<'_, '_> {
                 "missed-check" => missed.push(parse_json::<MissedCheck>(p, value)?),
                 "audit" => audit = Some(parse_str::<isms_core::AuditId>(p, value, "an audit id")?),
                 "verification-end" => ends.push(parse_json::<VerificationEnd>(p, value)?),
+                "incident-reporting" => {
+                    reporting.push(parse_json::<isms_core::IncidentReporting>(p, value)?)
+                }
+                "report-submission" => {
+                    submissions.push(parse_json::<isms_core::ReportSubmission>(p, value)?)
+                }
                 _ => self.skip(format!("{path}.props[{i}]"), SkipReason::UnknownMember),
             }
         }
@@ -1236,6 +1280,8 @@ impl Reader<'_, '_> {
             results,
             missed,
             ends,
+            reporting,
+            submissions,
             recurrences,
             closure,
             rejection,
@@ -1390,6 +1436,8 @@ impl Reader<'_, '_> {
             results: Vec::new(),
             missed: Vec::new(),
             ends: Vec::new(),
+            reporting: Vec::new(),
+            submissions: Vec::new(),
             recurrences: Vec::new(),
             closure: None,
             rejection: None,

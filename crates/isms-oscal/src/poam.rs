@@ -538,6 +538,15 @@ impl Exporter<'_> {
         for e in &nc.verification_ends {
             props.push(json_prop("verification-end", e));
         }
+        // Regulatory reporting (NIS2 Article 23 clocks): every record (the
+        // corrected ones first, the one in force last) and every report
+        // sent, each exact.
+        for r in nc.superseded_reporting.iter().chain(&nc.incident_reporting) {
+            props.push(json_prop("incident-reporting", r));
+        }
+        for r in &nc.submissions {
+            props.push(json_prop("report-submission", r));
+        }
         let mut item = Map::new();
         item.insert("uuid".into(), json!(u_item));
         item.insert("title".into(), json!(one_line(&nc.title)));

@@ -80,6 +80,7 @@ pub(crate) fn render(pack: &ReviewPack) -> Result<String, ReportError> {
     effectiveness(&mut h, pack)?;
     requirements(&mut h, pack)?;
     improvements(&mut h, pack);
+    reporting(&mut h, pack);
     changes(&mut h, pack);
     definitions(&mut h, pack);
     h.push_str("</body>\n</html>\n");
@@ -511,6 +512,50 @@ fn improvements(h: &mut String, pack: &ReviewPack) {
             &rows,
         );
         omitted(h, &pack.improvements_open);
+    }
+    h.push_str("</section>\n");
+}
+
+fn reporting(h: &mut String, pack: &ReviewPack) {
+    h.push_str("<section id=\"reporting\">\n<h2>Regulatory reporting</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p>{} reporting clocks of significant incidents (NIS2 Article 23 unless a regime of one's own): running at T, or met by a report recorded in the period. Deadlines are exact instants (UTC).</p>",
+        pack.clocks.total
+    );
+    if pack.clocks.total > 0 {
+        let rows: Vec<Vec<String>> = pack
+            .clocks
+            .rows
+            .iter()
+            .map(|c| {
+                vec![
+                    e(&c.reference),
+                    e(&c.title),
+                    format!(
+                        "{}{}",
+                        e(&c.report),
+                        c.provision
+                            .as_deref()
+                            .map(|p| format!(" (<code>{}</code>)", e(p)))
+                            .unwrap_or_default()
+                    ),
+                    format!(
+                        "{}{}",
+                        text::instant(c.due),
+                        if c.provisional { " (provisional)" } else { "" }
+                    ),
+                    c.sent.map(text::instant).unwrap_or_default(),
+                    text::clock_status(c.status).to_owned(),
+                ]
+            })
+            .collect();
+        table(
+            h,
+            &["Ref", "Title", "Report", "Due", "Sent", "Status"],
+            &rows,
+        );
+        omitted(h, &pack.clocks);
     }
     h.push_str("</section>\n");
 }

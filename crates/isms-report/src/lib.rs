@@ -60,6 +60,7 @@ mod charts;
 mod error;
 mod escape;
 mod html;
+mod ical;
 mod markdown;
 mod options;
 mod pack;
@@ -72,9 +73,10 @@ use isms_core::Register;
 pub use charts::Chart;
 pub use error::{FormatError, PaperError, ReportError};
 pub use escape::{escape_html, escape_markdown};
+pub use ical::{ICAL_PRODID, render_ical};
 pub use options::{DEFAULT_MAX_ROWS, DEFAULT_TREND_WINDOW_DAYS, Format, Paper, ReportOptions};
 pub use pack::{
-    ChangeRow, ImprovementRow, IneffectiveRow, ItemRow, RecurrenceRow, ReviewPack, Table,
+    ChangeRow, ClockRow, ImprovementRow, IneffectiveRow, ItemRow, RecurrenceRow, ReviewPack, Table,
 };
 
 impl ReviewPack {

@@ -287,6 +287,44 @@ pub(crate) fn render(pack: &ReviewPack) -> String {
 
     let _ = writeln!(
         s,
+        "## Regulatory reporting\n\n{} reporting clocks of significant incidents (NIS2 Article 23 unless a regime of one's own): running at T, or met by a report recorded in the period. Deadlines are exact instants (UTC).\n",
+        pack.clocks.total
+    );
+    let rows: Vec<Vec<String>> = pack
+        .clocks
+        .rows
+        .iter()
+        .map(|c| {
+            vec![
+                m(&c.reference),
+                m(&c.title),
+                format!(
+                    "{}{}",
+                    m(&c.report),
+                    c.provision
+                        .as_deref()
+                        .map(|p| format!(" (`{p}`)"))
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "{}{}",
+                    text::instant(c.due),
+                    if c.provisional { " (provisional)" } else { "" }
+                ),
+                c.sent.map(text::instant).unwrap_or_default(),
+                text::clock_status(c.status).to_owned(),
+            ]
+        })
+        .collect();
+    maybe_table(
+        &mut s,
+        &["Ref", "Title", "Report", "Due", "Sent", "Status"],
+        &rows,
+        &pack.clocks,
+    );
+
+    let _ = writeln!(
+        s,
         "## Changes to the ISMS (10.2 e)\n\n{} changes recorded on closing nonconformities and realising improvements in the period.\n",
         pack.changes.total
     );

@@ -134,6 +134,29 @@ pub struct ChangeRow {
     pub requirement: Option<String>,
 }
 
+/// A regulatory reporting clock (NIS2 Article 23 and the like) of an
+/// incident nonconformity: running at `T`, or met in the period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClockRow {
+    /// The nonconformity (`NC-0042`).
+    pub reference: String,
+    /// Its title (user text).
+    pub title: String,
+    /// The report (`Early warning`; from the regime, user text for a
+    /// regime of one's own).
+    pub report: String,
+    /// The provision (`nis2/23.4.a`).
+    pub provision: Option<String>,
+    /// Its deadline in force at `T`.
+    pub due: DateTime<Utc>,
+    /// Counted from the deadline of the report it follows, not yet sent.
+    pub provisional: bool,
+    /// When the report was sent, if it was by `T`.
+    pub sent: Option<DateTime<Utc>>,
+    /// Where it stands at `T`.
+    pub status: isms_core::ClockStatus,
+}
+
 /// Everything the report shows, computed from a register as of `T`.
 #[derive(Clone, Debug)]
 pub struct ReviewPack {
@@ -186,6 +209,9 @@ pub struct ReviewPack {
     pub changes: Table<ChangeRow>,
     /// ISMS changes made in the period, by kind (kinds with none left out).
     pub changes_by_kind: Vec<(IsmsChangeKind, u64)>,
+    /// Regulatory reporting clocks running at `T` or met in the period,
+    /// soonest deadline first.
+    pub clocks: Table<ClockRow>,
 }
 
 impl ReviewPack {
@@ -399,6 +425,41 @@ impl ReviewPack {
         }
         changes_by_kind.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
 
+        let mut clocks = Vec::new();
+        for nc in ncs {
+            for c in isms_core::reporting_clocks(nc) {
+                let Some(due) = c.due_as_of(as_of).filter(|_| c.recorded_at <= as_of) else {
+                    continue;
+                };
+                let status = c.status(as_of);
+                let sent = c.submitted_at.filter(|_| {
+                    matches!(
+                        status,
+                        isms_core::ClockStatus::MetOnTime | isms_core::ClockStatus::MetLate
+                    )
+                });
+                let met_in_period = c.submission_recorded_at.is_some_and(in_period);
+                if sent.is_some() && !met_in_period {
+                    continue;
+                }
+                clocks.push(ClockRow {
+                    reference: nc.reference.to_string(),
+                    title: nc.title.clone(),
+                    report: c.title.clone(),
+                    provision: c.provision.as_ref().map(ToString::to_string),
+                    due,
+                    provisional: c.provisional && c.anchor_recorded_at.is_none_or(|r| r > as_of),
+                    sent,
+                    status,
+                });
+            }
+        }
+        clocks.sort_by(|a, b| {
+            a.due
+                .cmp(&b.due)
+                .then_with(|| a.reference.cmp(&b.reference))
+        });
+
         Ok(Self {
             title: options.title.clone(),
             organisation: options.organisation.clone(),
@@ -422,6 +483,7 @@ impl ReviewPack {
             improvements_open: Table::cut(under_way, max),
             changes: Table::cut(changes, max),
             changes_by_kind,
+            clocks: Table::cut(clocks, max),
         })
     }
 

@@ -9,7 +9,7 @@ use isms_core::{
 use isms_kpi::{Direction, Kpi, KpiId, Measure, Status, Target, Unit};
 
 /// KPIs shown as tiles in the summary (the breakdowns are charts instead).
-pub(crate) const TILE_KPIS: [KpiId; 12] = [
+pub(crate) const TILE_KPIS: [KpiId; 14] = [
     KpiId::OpenNonconformities,
     KpiId::Ageing,
     KpiId::TimeToContain,
@@ -22,7 +22,20 @@ pub(crate) const TILE_KPIS: [KpiId; 12] = [
     KpiId::OverdueVerifications,
     KpiId::ImprovementsRealised,
     KpiId::ImprovementCycleTime,
+    KpiId::ReportingOnTimeRate,
+    KpiId::ReportingClocksRunning,
 ];
+
+/// A clock's standing, in words.
+pub(crate) fn clock_status(s: isms_core::ClockStatus) -> &'static str {
+    match s {
+        isms_core::ClockStatus::Running => "running",
+        isms_core::ClockStatus::Overdue => "OVERDUE",
+        isms_core::ClockStatus::MetOnTime => "sent on time",
+        isms_core::ClockStatus::MetLate => "sent LATE",
+        isms_core::ClockStatus::NotStarted => "not started",
+    }
+}
 
 pub(crate) fn status_word(s: Status) -> &'static str {
     match s {

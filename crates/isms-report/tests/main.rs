@@ -2,6 +2,7 @@
 #![allow(missing_docs)]
 
 mod browser;
+mod ical;
 mod injection;
 mod pack;
 mod snapshot;

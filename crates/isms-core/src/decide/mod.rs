@@ -4,6 +4,7 @@
 
 mod improvement;
 mod nonconformity;
+mod reporting;
 
 use chrono::{DateTime, Utc};
 

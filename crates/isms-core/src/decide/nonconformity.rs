@@ -361,6 +361,38 @@ pub(super) fn decide(
             record_missed_check(&s, &mut em, *check, reason)?;
         }
         Command::EndVerification { reason, .. } => end_verification(&s, &mut em, reason)?,
+        Command::RecordIncidentReporting {
+            regime,
+            aware_at,
+            significant,
+            requests,
+            ..
+        } => super::reporting::record(
+            nc,
+            reference,
+            ctx,
+            &mut em,
+            regime,
+            *aware_at,
+            *significant,
+            requests,
+        )?,
+        Command::RecordReportSubmission {
+            kind,
+            recipient,
+            submitted_at,
+            reference: sent,
+            ..
+        } => super::reporting::submit(
+            nc,
+            reference,
+            ctx,
+            &mut em,
+            kind,
+            recipient,
+            *submitted_at,
+            sent.as_ref(),
+        )?,
         // Reports are refused above; improvement commands never target a
         // nonconformity (`Command::target`).
         _ => return unreachable_target(),

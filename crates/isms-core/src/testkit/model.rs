@@ -98,6 +98,18 @@ pub struct ModelNc {
     pub recurrences: Vec<usize>,
     /// Links into the embedding product, in order.
     pub links: Vec<crate::model::ExternalLink>,
+    /// Raised from an incident.
+    pub incident: bool,
+    /// The reporting record in force: regime, awareness, significance,
+    /// requests.
+    pub reporting: Option<(
+        crate::reporting::ClockRegime,
+        DateTime<Utc>,
+        bool,
+        Vec<crate::reporting::ReportRequest>,
+    )>,
+    /// Reports sent: kind and when.
+    pub sent: Vec<(String, DateTime<Utc>)>,
 }
 
 /// An improvement as the model sees it.
@@ -366,6 +378,9 @@ impl Model {
                     missed: Vec::new(),
                     recurrences: Vec::new(),
                     links: r.links.clone(),
+                    incident: r.source == crate::model::Source::Incident,
+                    reporting: None,
+                    sent: Vec::new(),
                 });
             }
             return ok;
@@ -738,6 +753,74 @@ impl Model {
                     && text_ok(reason, MAX_TEXT_CHARS);
                 if ok {
                     nc.state = NcState::Effective;
+                }
+                ok
+            }
+            Command::RecordIncidentReporting {
+                regime,
+                aware_at,
+                significant,
+                requests,
+                ..
+            } => {
+                use crate::reporting::ClockAnchor;
+                let sends_on_request = |k: &str| {
+                    regime
+                        .rules
+                        .iter()
+                        .any(|r| r.kind == k && r.starts == ClockAnchor::Request)
+                };
+                let record = (regime.clone(), *aware_at, *significant, requests.clone());
+                let ok = nc.incident
+                    && regime.validate().is_ok()
+                    && *aware_at <= at
+                    && requests.len() <= 64
+                    && requests.iter().all(|q| {
+                        sends_on_request(&q.kind)
+                            && q.due > q.requested_at
+                            && q.requested_at >= *aware_at
+                            && q.requested_at <= at
+                    })
+                    && nc
+                        .sent
+                        .iter()
+                        .all(|(k, t)| regime.rules.iter().any(|r| &r.kind == k) && t >= aware_at)
+                    && nc.reporting.as_ref() != Some(&record);
+                if ok {
+                    nc.reporting = Some(record);
+                }
+                ok
+            }
+            Command::RecordReportSubmission {
+                kind,
+                recipient,
+                submitted_at,
+                reference,
+                ..
+            } => {
+                use crate::reporting::ClockAnchor;
+                let Some((regime, aware, significant, requests)) = &nc.reporting else {
+                    return false;
+                };
+                let Some(rule) = regime.rules.iter().find(|r| &r.kind == kind) else {
+                    return false;
+                };
+                let anchored = match &rule.starts {
+                    ClockAnchor::Awareness => true,
+                    ClockAnchor::Request => requests.iter().any(|q| &q.kind == kind),
+                    ClockAnchor::Submission(a) => {
+                        nc.sent.iter().any(|(k, t)| k == a && t <= submitted_at)
+                    }
+                };
+                let ok = *significant
+                    && text_ok(recipient, MAX_TITLE_CHARS)
+                    && opt_ok(reference.as_ref())
+                    && *submitted_at <= at
+                    && submitted_at >= aware
+                    && anchored
+                    && nc.sent.len() < 256;
+                if ok {
+                    nc.sent.push((kind.clone(), *submitted_at));
                 }
                 ok
             }

@@ -364,12 +364,93 @@ fn nc_step(m: &Model, p: Pieces, at: DateTime<Utc>, random_actor: Actor) -> Step
                 }
             }
         }
+        K::RecordIncidentReporting => incident_reporting(id, &p, at),
+        K::RecordReportSubmission => report_submission(id, &p, at, nc),
     };
     Step {
         command,
         actor,
         at,
         recorded_at: None,
+    }
+}
+
+/// A reporting record: mostly NIS2 with awareness up to four days back,
+/// sometimes a regime with a cycle, awareness in the future, an incident
+/// that is not significant, a request for an intermediate report or for a
+/// kind not sent on request.
+fn incident_reporting(id: crate::ids::NonconformityId, p: &Pieces, at: DateTime<Utc>) -> Command {
+    use crate::reporting::{ClockAnchor, ClockRegime, ReportRequest};
+    let mut regime = ClockRegime::nis2();
+    if p.flip == 0 && p.sub.is_multiple_of(4) {
+        regime.rules[3].starts = ClockAnchor::Submission("final_report".into());
+    }
+    let aware_at = if p.flip == 1 && p.sub.is_multiple_of(3) {
+        at + Duration::hours(1)
+    } else {
+        at - Duration::hours((p.sub % 100) as i64)
+    };
+    let requests = match p.flip {
+        7 | 8 => vec![ReportRequest {
+            kind: if p.flip == 8 && p.sub.is_multiple_of(5) {
+                "early_warning".into()
+            } else {
+                "intermediate_report".into()
+            },
+            requested_at: at,
+            due: at + Duration::hours(24 + (p.days as i64)),
+        }],
+        _ => Vec::new(),
+    };
+    Command::RecordIncidentReporting {
+        nonconformity: id,
+        regime,
+        aware_at,
+        significant: p.flip != 2,
+        requests,
+    }
+}
+
+/// A report submission: one of NIS2's kinds or an unknown one, sent up to
+/// three days back (sometimes after the command, refused).
+fn report_submission(
+    id: crate::ids::NonconformityId,
+    p: &Pieces,
+    at: DateTime<Utc>,
+    nc: &crate::testkit::model::ModelNc,
+) -> Command {
+    const KINDS: [&str; 5] = [
+        "early_warning",
+        "incident_notification",
+        "intermediate_report",
+        "final_report",
+        "weekly_digest",
+    ];
+    // Prefer the next report not yet sent, so that chains of reports occur.
+    let next = KINDS
+        .iter()
+        .take(4)
+        .find(|k| !nc.sent.iter().any(|(s, _)| s == *k))
+        .copied();
+    let kind = match (p.flip, next) {
+        (3..=9, Some(k)) if !p.sub.is_multiple_of(4) => k,
+        _ => KINDS[p.sub % KINDS.len()],
+    };
+    let submitted_at = if p.flip == 9 && p.sub.is_multiple_of(3) {
+        at + Duration::minutes(5)
+    } else {
+        at - Duration::hours((p.days % 72) as i64)
+    };
+    Command::RecordReportSubmission {
+        nonconformity: id,
+        kind: kind.to_owned(),
+        recipient: if p.flip == 5 && p.sub.is_multiple_of(7) {
+            " ".into()
+        } else {
+            "CSIRT".into()
+        },
+        submitted_at,
+        reference: p.flip.is_multiple_of(2).then(|| p.text.clone()),
     }
 }
 
