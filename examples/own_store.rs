@@ -104,6 +104,10 @@ impl AppendState for State<'_> {
     fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         Ok(self.0.claims.get(&claim).copied())
     }
+
+    fn last_number(&mut self, kind: RefKind) -> Result<u32, ReadError> {
+        EventStore::last_number(self.0, kind)
+    }
 }
 
 impl EventStore for JsonLinesStore {

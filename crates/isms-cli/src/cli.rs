@@ -16,7 +16,8 @@ use crate::formats::{CatalogExportFormat, ExportFormat};
     version,
     after_help = "The database is --db PATH, else $ISMS_DB, else ./isms.db; a URL \
 postgres://USER@HOST/DATABASE?register=NAME works in one register of a PostgreSQL database instead \
-(`isms init` creates it). The actor is --as NAME, \
+(`isms init` creates it); TLS as in libpq: add &sslmode=verify-full&sslrootcert=CA.pem (also \
+disable, prefer (the default), require, verify-ca). The actor is --as NAME, \
 else $ISMS_ACTOR, else the user name of the operating system.\n\
 Writers wait for another writer's lock at most $ISMS_LOCK_TIMEOUT seconds (default 30).\n\
 With a signing key (--signing-key or $ISMS_SIGNING_KEY, made by `isms key init`), every write \
@@ -909,6 +910,22 @@ pub struct ImportArgs {
     /// Spreadsheets: the encoding of CSV files.
     #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
     pub encoding: EncodingArg,
+    /// Spreadsheets: read the files as a known tool exports them: a shipped
+    /// preset (`ciso-assistant`, `seed-register`) or a preset file of your
+    /// own (TOML, the format in docs/spreadsheets.md). A preset carries the
+    /// header map, the words of each vocabulary and the cell rules, and
+    /// imports each row up to the furthest step its data supports,
+    /// reporting per row what was not recorded and which column would
+    /// carry it. --mapping and --set add to it.
+    #[arg(long, value_name = "PRESET|FILE")]
+    pub from: Option<String>,
+    /// Spreadsheets, with --from: the preset's companion file, read beside
+    /// the main files (CISO Assistant: the applied-controls export, matched
+    /// to the findings' controls by name); repeatable.
+    #[arg(long = "with", value_name = "FILE", requires = "from")]
+    pub with: Vec<PathBuf>,
+    #[command(flatten)]
+    pub json: JsonFlag,
 }
 
 /// `--date-order`.

@@ -995,11 +995,11 @@ fn read_input(f: &Path) -> Result<Vec<u8>, CliError> {
 }
 
 fn import_files(s: &Session, args: &crate::cli::ImportArgs) -> Result<ExitCode, CliError> {
-    let mut contents = Vec::with_capacity(args.files.len());
-    for f in &args.files {
+    let mut contents = Vec::with_capacity(args.files.len() + args.with.len());
+    for f in args.files.iter().chain(&args.with) {
         check_input_size(f)?;
     }
-    for f in &args.files {
+    for f in args.files.iter().chain(&args.with) {
         let bytes = read_input(f)?;
         let format = ImportFormat::detect(f, &bytes)?;
         contents.push((f.display().to_string(), format, bytes));
@@ -1091,7 +1091,17 @@ fn import_spreadsheets(
     // an XLSX export's provenance sheet is read beside its data sheets.
     let mut fields = Vec::new();
     let mut inputs: Vec<isms_io::Input<'_>> = Vec::with_capacity(contents.len());
-    for c in contents {
+    let mut companions = Vec::new();
+    for (i, c) in contents.iter().enumerate() {
+        if i >= args.files.len() {
+            // A preset's companion file (--with): rows, never provenance.
+            companions.push(inputs.len());
+            inputs.push(isms_io::Input {
+                name: &c.0,
+                bytes: &c.2,
+            });
+            continue;
+        }
         let found =
             isms_io::read_provenance(&c.0, &c.2).map_err(|e| invalid(vec![e.to_string()]))?;
         let is_xlsx = c.2.starts_with(b"PK\x03\x04");
@@ -1105,6 +1115,16 @@ fn import_spreadsheets(
             name: &c.0,
             bytes: &c.2,
         });
+    }
+    if let Some(from) = &args.from {
+        let preset = load_preset(from)?;
+        if preset.companion.is_none() && !companions.is_empty() {
+            return Err(CliError::Usage(format!(
+                "--with: the preset {} reads no companion file",
+                preset.name
+            )));
+        }
+        preset.apply(&mut options, inputs.len(), &companions);
     }
     let provenance = formats::provenance_of(&fields).map_err(|e| invalid(vec![e.to_string()]))?;
     if inputs.is_empty() {
@@ -1152,14 +1172,21 @@ fn import_spreadsheets(
                 } => CliError::Usage(e.to_string()),
                 other => invalid(vec![other.to_string()]),
             })?;
-    // Headers and references come from the file: shown terminal-safe.
-    println!(
-        "mapping:\n{}",
-        output::terminal_safe_lines(&plan.mapping.to_string())
-    );
-    print!("plan: {}", output::terminal_safe_lines(&plan.to_string()));
+    let json = args.json.json;
+    if !json {
+        // Headers and references come from the file: shown terminal-safe.
+        println!(
+            "mapping:\n{}",
+            output::terminal_safe_lines(&plan.mapping.to_string())
+        );
+        print!("plan: {}", output::terminal_safe_lines(&plan.to_string()));
+    }
     if args.dry_run {
-        println!("dry run: nothing written");
+        if json {
+            output::print_json(&import_json(&plan, false))?;
+        } else {
+            println!("dry run: nothing written");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let mut store = match store {
@@ -1168,14 +1195,83 @@ fn import_spreadsheets(
     };
     plan.append_to(&mut store)?;
     s.seal(&mut store)?;
-    println!(
-        "imported {} nonconformities created, {} updated ({} events) into {}",
-        plan.created(),
-        plan.updated(),
-        plan.batch.len(),
-        s.db_shown()
-    );
+    if json {
+        output::print_json(&import_json(&plan, true))?;
+    } else {
+        println!(
+            "imported {} nonconformities created, {} updated ({} events) into {}",
+            plan.created(),
+            plan.updated(),
+            plan.batch.len(),
+            s.db_shown()
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A shipped preset by name, or a preset file.
+fn load_preset(from: &str) -> Result<isms_io::Preset, CliError> {
+    if let Some(p) = isms_io::Preset::shipped(from) {
+        return Ok(p);
+    }
+    let path = Path::new(from);
+    if !path.exists() {
+        return Err(CliError::Usage(format!(
+            "--from {from:?}: neither a shipped preset ({}) nor a file",
+            isms_io::SHIPPED_PRESETS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let bytes = read_bounded(path, isms_io::MAX_MAPPING_FILE_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|e| CliError::InvalidInput {
+        file: path.to_owned(),
+        problems: vec![format!("the preset is not UTF-8 text: {e}")],
+    })?;
+    isms_io::Preset::parse(from, &text).map_err(|e| CliError::InvalidInput {
+        file: path.to_owned(),
+        problems: vec![e.to_string()],
+    })
+}
+
+/// `isms import --json`: the plan, and per row what was not recorded.
+fn import_json(plan: &isms_io::ImportPlan, written: bool) -> serde_json::Value {
+    let place = |l: &isms_io::Location| {
+        serde_json::json!({
+            "file": l.file,
+            "sheet": l.sheet,
+            "row": l.row,
+            "column": l.column.as_ref().filter(|c| c.0 > 0).map(|c| isms_io::column_letters(c.0)),
+            "header": l.column.as_ref().map(|c| c.1.clone()),
+        })
+    };
+    let gap = |n: &isms_io::NotRecorded| {
+        serde_json::json!({
+            "at": place(&n.location),
+            "step": n.step,
+            "column": n.column.key(),
+            "why": n.why,
+        })
+    };
+    serde_json::json!({
+        "written": written,
+        "created": plan.created(),
+        "updated": plan.updated(),
+        "events": plan.batch.len(),
+        "items": plan.items.iter().map(|i| serde_json::json!({
+            "reference": i.reference.to_string(),
+            "file_reference": i.file_reference,
+            "created": i.created,
+            "state": plan.register.nonconformity_by_ref(i.reference).map(|n| n.state),
+            "commands": i.commands,
+            "not_recorded": i.not_recorded.iter().map(gap).collect::<Vec<_>>(),
+            "assumed": i.assumed,
+        })).collect::<Vec<_>>(),
+        "skipped": plan.skipped.iter().map(gap).collect::<Vec<_>>(),
+        "notes": plan.notes,
+    })
 }
 
 /// Says on stderr where an imported document says it came from, and warns

@@ -64,6 +64,7 @@ the other shapes are the serde form of the named Rust type and are listed here.
 | `catalog map --transitive --json` | array of `isms_catalog::MappingPath` (`source`, `target`, `steps`, `possible`, `relationship`, `certainty`) |
 | `verify --json` | object: `intact` (true), `events` (count), `head` (`position`, `hash` as hex) |
 | `policy show --json` | object: `at` (the instant asked), `policy` (`policy` schema: the policy in force then), `adopted` (`null` before the register's first adoption, else `sequence`, `at`, `recorded_at`, `actor`, `roles`, `policy`, `reason`) |
+| `import FILE... --json` (spreadsheets) | object: `written` (false with `--dry-run`), `created`, `updated`, `events` (counts), `items` (array: `reference`, `file_reference`, `created`, `state`, `commands`, `not_recorded` (array: `at` (`file`, `sheet`, `row`, `column` letter, `header`), `step`, `column` (key), `why`), `assumed` (strings)), `skipped` (as `not_recorded`), `notes` (strings) |
 
 ## Times
 

@@ -334,10 +334,10 @@ impl Session {
 
     /// Opens the existing store for one command. No lock is taken: the
     /// handler reads only the target item and the facts the command needs,
-    /// and the store's append refuses a stale decision (the item moved on,
-    /// or another writer took the reference a new item was given), upon
-    /// which the handler decides again. Concurrent writers on different
-    /// items never wait for each other beyond SQLite's own commit.
+    /// and the store's append refuses a stale decision (the item moved on),
+    /// upon which the handler decides again; a new item's reference is
+    /// given out by the store inside the append. Concurrent writers on
+    /// different items never wait for each other beyond the store's commit.
     pub fn writer(&self) -> Result<Writer, CliError> {
         let mut store = self.open_checked()?;
         store.sign_appends(self.signer()?);

@@ -11,6 +11,7 @@ mod fixed;
 mod fuzz;
 mod imports;
 mod json;
+mod migration;
 mod oscal;
 mod outputs;
 mod policy;

@@ -462,3 +462,38 @@ fn a_password_in_the_url_never_reaches_the_output() {
         clean(&s.isms(args));
     }
 }
+
+#[test]
+fn tls_settings_in_the_url_are_honoured_and_their_failures_are_store_errors() {
+    // The test server serves no TLS (a TLS cluster is tested in
+    // isms-store-postgres's tests/tls.rs): `require` must refuse rather than
+    // fall back to plain text, `disable` and `prefer` connect.
+    let Some(url) = register_url("tls") else {
+        return;
+    };
+    const SECRET: &str = "n0t-printed-either";
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, host) = rest.split_once('@').unwrap();
+    let with = |query: &str| format!("{scheme}://{user}:{SECRET}@{host}&{query}");
+    let s = Scratch::with_db("pg-tls-init", &url);
+    s.isms(&["init"]).ok();
+    for mode in ["disable", "prefer"] {
+        let s = Scratch::with_db("pg-tls-plain", &with(&format!("sslmode={mode}")));
+        s.isms(&["nc", "list"]).ok();
+    }
+    for (query, says) in [
+        ("sslmode=require", "does not offer it"),
+        ("sslmode=verify-full", "sslrootcert"),
+        (
+            "sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem",
+            "/nonexistent/ca.pem",
+        ),
+        ("sslmode=allow", "not one of"),
+    ] {
+        let s = Scratch::with_db("pg-tls-refused", &with(query));
+        let run = s.isms(&["nc", "list"]);
+        assert_eq!(run.code, 5, "{query}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{query}: {}", run.stderr);
+        assert!(!run.stderr.contains(SECRET), "{query}: {}", run.stderr);
+    }
+}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::support::{Scratch, command};
 
 /// Splits a command line on spaces, keeping double-quoted words whole.
-fn words(line: &str) -> Vec<String> {
+pub(crate) fn words(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     let mut quoted = false;

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::error::DecisionError;
 use crate::ids::{
     ActionId, ActionRef, ActorId, EventId, ImprovementId, ImprovementRef, NcRef, NonconformityId,
     RefKind, Role,
@@ -73,9 +74,10 @@ impl std::str::FromStr for StreamId {
 /// A register-wide unique key an event takes: the human reference of a new
 /// item, or the id of a new corrective action. A store refuses an append
 /// whose claim is already taken, so two writers that decided on the same
-/// register state cannot both number an item `NC-0042`; the loser decides
-/// again. Every backend keeps these keys in an index of its own; none
-/// needs to parse event bodies for them.
+/// register state cannot both number an item `NC-0042`: a store either
+/// refuses the later one, or gives it the next free number under its write
+/// lock ([`Event::renumber`]). Every backend keeps these keys in an index of
+/// its own; none needs to parse event bodies for them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Claim {
     /// A new nonconformity's reference.
@@ -157,6 +159,61 @@ impl Event {
             }
             EventPayload::ActionPlanned { action, .. } => Some(Claim::Action(*action)),
             _ => None,
+        }
+    }
+
+    /// Gives a new item's creation event (a reported nonconformity or a
+    /// proposed improvement) the reference number `number` in place of the
+    /// one it was decided with, and says whether the event was one.
+    ///
+    /// The number is the only part of a creation that depends on the rest
+    /// of the register, and nothing else in the event derives from it (the
+    /// event id comes from the stream, the sequence and the entropy), so the
+    /// result is what `decide` would have produced had `number - 1` been the
+    /// highest number taken. A store uses this to hand out numbers under its
+    /// write lock instead of refusing a number another writer took after the
+    /// decision (`isms_store::Numbering::Assign`).
+    ///
+    /// ```
+    /// use isms_core::*;
+    ///
+    /// let policy = Policy::default();
+    /// let at = "2026-03-02T09:00:00Z".parse()?;
+    /// let ctx = Context::new(at, Actor::new(ActorId::new("maria")?), &policy);
+    /// let report = ReportNonconformity::new(
+    ///     NonconformityId::v7_from_parts(1, [7; 10]),
+    ///     "Restore never tested", "No restore test in 2025.",
+    ///     Source::InternalAudit, Severity::Minor, ActorId::new("omar")?, at,
+    /// );
+    /// let mut event = decide(None, &report.into(), &RegisterFacts::default(), &ctx)?.events.remove(0);
+    /// assert_eq!(event.claim().map(Claim::number), Some(1));
+    /// assert!(event.renumber(42)?);
+    /// assert_eq!(event.claim().map(|c| c.to_string()), Some("NC-0042".to_string()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DecisionError::RegisterFull`] when `number` is 0 or above
+    /// [`crate::MAX_ITEMS`]; the event is then unchanged.
+    pub fn renumber(&mut self, number: u32) -> Result<bool, DecisionError> {
+        if !(1..=crate::MAX_ITEMS).contains(&number) {
+            return Err(DecisionError::RegisterFull {
+                max: crate::MAX_ITEMS,
+            });
+        }
+        let full = |_| DecisionError::RegisterFull {
+            max: crate::MAX_ITEMS,
+        };
+        match &mut self.payload {
+            EventPayload::NonconformityReported { reference, .. } => {
+                *reference = NcRef::new(number).map_err(full)?;
+                Ok(true)
+            }
+            EventPayload::ImprovementProposed { reference, .. } => {
+                *reference = ImprovementRef::new(number).map_err(full)?;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 }

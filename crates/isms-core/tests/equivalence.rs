@@ -74,6 +74,29 @@ impl StateMachineTest for ItemLevel {
         let Ok(facts) = RegisterFacts::gather(&needs, &sut.register);
         let item_level = decide(current, command, &facts, &ctx);
 
+        // A store that gives the number out at append time
+        // (`Event::renumber`) records what deciding on a register whose
+        // highest number was higher would have: the same events but for
+        // the reference.
+        if let (Ok(decision), Some(kind)) = (&item_level, needs.numbering) {
+            let shift = 1 + (sut.steps % 7) as u32;
+            let mut later = facts.clone();
+            match kind {
+                RefKind::Nonconformity => later.last_nc_number += shift,
+                RefKind::Improvement => later.last_improvement_number += shift,
+                RefKind::Action => unreachable!("actions are not numbered"),
+            }
+            let expected = decide(current, command, &later, &ctx)
+                .expect("a creation accepted at one number is accepted at a higher one");
+            let mut renumbered = decision.events.clone();
+            let number = RegisterContext::last_number(&later, kind) + 1;
+            for e in &mut renumbered {
+                assert_eq!(e.renumber(number), Ok(e.sequence == 1));
+            }
+            assert_eq!(renumbered, expected.events);
+            assert_eq!(decision.warnings, expected.warnings);
+        }
+
         // The whole register's way.
         let whole = sut.register.decide(command, &ctx);
         assert_eq!(

@@ -84,3 +84,55 @@ fn import_from_xlsx(bencher: divan::Bencher) {
         plan
     });
 }
+
+/// 20,000 rows in the source document's register layout (semicolons, two
+/// actions in one cell, "Category: statement" causes, follow-ups in
+/// words), as `isms import --from seed-register` reads them.
+static SEED_CSV: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let mut out = String::from(
+        "\u{feff}Issue;Root cause;Corrective Action;Owner;Due date;Follow-up;Severity;Detected;Status\r\n",
+    );
+    let follow = [
+        "Verify no recurrence over 6 months",
+        "Audit compliance quarterly",
+        "Test restoration monthly",
+    ];
+    for i in 0..20_000u32 {
+        let day = 1 + i % 28;
+        out.push_str(&format!(
+            "Finding {i};Process: step {i} was skipped;\"Fix step {i} [done]\nTrain team {i} [in progress]\";owner-{};2026-04-{day:02};{};{};2026-01-{day:02};\r\n",
+            i % 40,
+            follow[(i % 3) as usize],
+            if i % 4 == 0 { "High" } else { "Low" },
+        ));
+    }
+    out.into_bytes()
+});
+
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn import_seed_register_with_preset(bencher: divan::Bencher) {
+    LazyLock::force(&SEED_CSV);
+    let inputs = [Input {
+        name: "register.csv",
+        bytes: &SEED_CSV,
+    }];
+    let mut options = options();
+    isms_io::Preset::shipped("seed-register")
+        .expect("shipped")
+        .apply(&mut options, 1, &[]);
+    for (column, value) in [
+        (isms_io::Column::Verifier, "internal-audit"),
+        (isms_io::Column::SimilarCheck, "none found"),
+    ] {
+        options.fixed.push(isms_io::FixedValue {
+            column,
+            value: value.into(),
+            origin: isms_io::FixedOrigin::Argument,
+        });
+    }
+    bencher.bench(|| {
+        let plan = plan_import(&Register::new(), &inputs, &options, &mut |_| {}).expect("import");
+        assert_eq!(plan.created(), 20_000);
+        plan
+    });
+}

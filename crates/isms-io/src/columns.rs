@@ -287,6 +287,11 @@ pub enum MatchedBy {
     Fixed,
     /// No column: the header is ignored.
     Ignored,
+    /// A preset's `[columns]` table said so.
+    Preset,
+    /// Read for its column on rows whose own cell is empty (a preset's
+    /// `[fallback]`, such as `eta` for `due_date`).
+    Fallback,
 }
 
 /// One header of one file and the column it was mapped to.
@@ -321,6 +326,8 @@ impl fmt::Display for ColumnMapping {
                 MatchedBy::MappingFile => "mapping file",
                 MatchedBy::Fixed => "fixed value",
                 MatchedBy::Ignored => "ignored",
+                MatchedBy::Fallback => "fallback when empty",
+                MatchedBy::Preset => "preset",
             };
             if h.matched_by == MatchedBy::Fixed
                 && let Some(c) = h.column
@@ -383,6 +390,20 @@ pub fn column_letters(mut n: usize) -> String {
 pub struct MappingFile {
     entries: HashMap<String, Option<Column>>,
     fixed: Vec<FixedValue>,
+    /// Headers read for a column when that column's own cell is empty
+    /// (a preset's `[fallback]`: `due_date = "eta"`), normalised.
+    fallbacks: Vec<(Column, String)>,
+    /// Headers (normalised) whose entry came from a preset, for the
+    /// mapping the import returns.
+    from_preset: std::collections::HashSet<String>,
+    /// Only the headers listed here are read (a preset's companion file,
+    /// whose other headers must not be taken for synonyms).
+    only_listed: bool,
+    /// The sheet read from a workbook, instead of the default choice.
+    pub(crate) sheet: Option<String>,
+    /// The exporting tool writes `'` before text that starts with a
+    /// formula character, in workbooks too: take it off.
+    pub(crate) strip_formula_quote: bool,
 }
 
 /// Where a fixed value comes from, for messages.
@@ -482,6 +503,82 @@ impl MappingFile {
         &self.fixed
     }
 
+    /// Reads the header `header` for `column` on rows whose own cell of
+    /// `column` is empty (or when the file has no such column).
+    #[must_use]
+    pub fn with_fallback(mut self, column: Column, header: &str) -> Self {
+        self.fallbacks.push((column, normalise(header)));
+        self
+    }
+
+    /// Whether a header is mapped to `column`.
+    pub fn maps(&self, column: Column) -> bool {
+        self.entries.values().any(|c| *c == Some(column))
+    }
+
+    /// The column a header is the fallback of, if any.
+    pub(crate) fn fallback_of(&self, header: &str) -> Option<Column> {
+        let n = normalise(header);
+        self.fallbacks
+            .iter()
+            .find(|(_, h)| *h == n)
+            .map(|(c, _)| *c)
+    }
+
+    /// Reads only the headers this mapping lists; every other header is
+    /// ignored, whatever its name.
+    #[must_use]
+    pub fn only_listed(mut self) -> Self {
+        self.only_listed = true;
+        self
+    }
+
+    /// Reads the sheet `name` from a workbook (instead of the `Actions`
+    /// and `Nonconformities` sheets, or the first sheet).
+    #[must_use]
+    pub fn with_sheet(mut self, name: &str) -> Self {
+        self.sheet = Some(name.to_owned());
+        self
+    }
+
+    /// Takes off the `'` an exporting tool writes before text that starts
+    /// with a formula character (`=`, `+`, `-`, `@`), in workbook cells too
+    /// (CSV cells always lose it).
+    #[must_use]
+    pub fn stripping_formula_quote(mut self) -> Self {
+        self.strip_formula_quote = true;
+        self
+    }
+
+    /// This mapping with `over`'s header entries and fixed values added,
+    /// `over`'s entry winning for a header both map (a user's mapping file
+    /// over a preset's).
+    #[must_use]
+    pub fn merged(mut self, over: &MappingFile) -> Self {
+        for (h, c) in &over.entries {
+            self.entries.insert(h.clone(), *c);
+            if !over.from_preset.contains(h) {
+                self.from_preset.remove(h);
+            }
+        }
+        self.from_preset.extend(over.from_preset.iter().cloned());
+        self.fixed.extend(over.fixed.iter().cloned());
+        self.fallbacks.extend(over.fallbacks.iter().cloned());
+        self.sheet = over.sheet.clone().or(self.sheet);
+        self.strip_formula_quote |= over.strip_formula_quote;
+        self
+    }
+
+    /// Marks every header entry as a preset's (`MatchedBy::Preset`).
+    pub(crate) fn mark_preset(&mut self) {
+        self.from_preset = self.entries.keys().cloned().collect();
+    }
+
+    /// Adds a fixed value (a preset's `[fixed]` table).
+    pub(crate) fn push_fixed(&mut self, f: FixedValue) {
+        self.fixed.push(f);
+    }
+
     /// Parses the text format; `name` is used in error messages.
     ///
     /// # Errors
@@ -567,7 +664,11 @@ impl MappingFile {
                 return Err(bad(format!("the header {header:?} is mapped twice")));
             }
         }
-        Ok(Self { entries, fixed })
+        Ok(Self {
+            entries,
+            fixed,
+            ..Self::default()
+        })
     }
 
     fn lookup(&self, header: &str) -> Option<Option<Column>> {
@@ -580,15 +681,17 @@ pub(crate) fn match_header(header: &str, mapping: &MappingFile) -> (Option<Colum
     if let Some(target) = mapping.lookup(header) {
         return (
             target,
-            if target.is_some() {
-                MatchedBy::MappingFile
-            } else {
+            if target.is_none() {
                 MatchedBy::Ignored
+            } else if mapping.from_preset.contains(&normalise(header)) {
+                MatchedBy::Preset
+            } else {
+                MatchedBy::MappingFile
             },
         );
     }
     let n = normalise(header);
-    if n.is_empty() {
+    if n.is_empty() || mapping.only_listed {
         return (None, MatchedBy::Ignored);
     }
     for &c in Column::ALL {

@@ -467,6 +467,15 @@ pub enum FileError {
         /// What is wrong.
         problem: String,
     },
+    /// A preset (`--from`) that does not read: bad TOML, an unknown key,
+    /// column or word.
+    #[error("preset {file}: {problem}")]
+    BadPreset {
+        /// The preset file (or the shipped preset's name).
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The workbook could not be read.
     #[error("{file} could not be read as an XLSX workbook: {detail}")]
     Xlsx {

@@ -13,7 +13,9 @@ use isms_core::{
     EvidenceRef, IanaTimeZone, NcRef, NcState, Nonconformity, NonconformityId, Policy, Register,
     RejectionReason, ReportNonconformity, RequirementRef, RootCause, VerificationSchedule,
 };
-use isms_store::{AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, StreamAppend};
+use isms_store::{
+    AppendBatch, AppendError, Appended, EventStore, ExpectedVersion, Numbering, StreamAppend,
+};
 
 use crate::columns::{
     Column, ColumnKind, ColumnMapping, FixedValue, MappedHeader, MappingFile, MatchedBy,
@@ -23,6 +25,7 @@ use crate::error::{FileError, ImportError, Location, Problem, ProblemKind, Probl
 use crate::parse::{
     DateOrder, Stamp, day_start, parse_date, parse_schedule, parse_stamp, split_list,
 };
+use crate::preset::{Vocabularies, WordRule};
 use crate::read::{Budget, Encoding, Raw, Table, read_tables};
 use crate::words::{ACTION_STATUS, CATEGORY, METHOD, NC_STATE, OUTCOME, Outcome, SEVERITY, SOURCE};
 
@@ -77,6 +80,23 @@ pub struct ImportOptions {
     /// Entropy for the identifiers of new nonconformities, actions and
     /// events (the library has no random source: pass a random value).
     pub entropy: u64,
+    /// Words added to the vocabulary columns (a preset's `[vocabulary]`),
+    /// read before the register's own.
+    pub vocabularies: Vocabularies,
+    /// An action cell holds one action per line, each with an optional
+    /// trailing `[status]` (a preset's `action_lines`).
+    pub action_lines: bool,
+    /// Import each nonconformity up to the furthest step its data
+    /// supports, and report per row what was not recorded and which column
+    /// would carry it ([`PlannedItem::not_recorded`]), instead of refusing
+    /// the file for a missing root cause, containment, verifier and the
+    /// like. Bad values (a date, an unknown word) still refuse the file.
+    /// Every preset turns it on.
+    pub migrate: bool,
+    /// The positions of the inputs that are a preset's companion file
+    /// ([`crate::Preset::companion`]): their rows describe the actions the
+    /// other files' action cells name, matched by the action's text.
+    pub companions: Vec<usize>,
 }
 
 impl ImportOptions {
@@ -92,6 +112,10 @@ impl ImportOptions {
             policy: Policy::default(),
             actor,
             entropy: 0,
+            vocabularies: Vocabularies::new(),
+            action_lines: false,
+            migrate: false,
+            companions: Vec::new(),
         }
     }
 }
@@ -131,6 +155,40 @@ pub struct PlannedItem {
     pub commands: Vec<&'static str>,
     /// Where it is first described.
     pub location: Location,
+    /// What the rows say that was not recorded, and which column would
+    /// carry what is missing ([`ImportOptions::migrate`]).
+    pub not_recorded: Vec<NotRecorded>,
+    /// Words read by a preset's assumption (`undefined` read as `minor`),
+    /// each with its place.
+    pub assumed: Vec<String>,
+}
+
+/// A step the rows describe but the import did not record, because the
+/// data for it (or for a step before it) is missing: where, what, why, and
+/// the column that would carry what is missing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotRecorded {
+    /// The row, and the cell when the file has the column.
+    pub location: Location,
+    /// What was not recorded (`record the root-cause analysis`).
+    pub step: &'static str,
+    /// The column whose value would let it be recorded.
+    pub column: Column,
+    /// Why, in words.
+    pub why: String,
+}
+
+impl fmt::Display for NotRecorded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: not recorded: {}: {} (column {} would carry it)",
+            self.location,
+            self.step,
+            self.why,
+            self.column.header()
+        )
+    }
 }
 
 /// The outcome of a successful check: what would be written. Nothing has
@@ -147,6 +205,9 @@ pub struct ImportPlan {
     pub register: Register,
     /// Things worth knowing that do not stop the import.
     pub notes: Vec<String>,
+    /// Rows not imported at all, with why (a preset's `skip:` word, such
+    /// as CISO Assistant's `info` severity).
+    pub skipped: Vec<NotRecorded>,
 }
 
 impl ImportPlan {
@@ -205,6 +266,17 @@ impl fmt::Display for ImportPlan {
         for n in &self.notes {
             writeln!(f, "  note: {n}")?;
         }
+        for item in &self.items {
+            for a in &item.assumed {
+                writeln!(f, "  assumed: {a}")?;
+            }
+            for n in &item.not_recorded {
+                writeln!(f, "  {} {n}", item.reference)?;
+            }
+        }
+        for s in &self.skipped {
+            writeln!(f, "  skipped: {s}")?;
+        }
         Ok(())
     }
 }
@@ -247,6 +319,7 @@ pub fn plan_import_with(
     check_fixed_values(options, inputs.len(), &mapping_of)?;
     let mut tables = Vec::new();
     let mut table_mappings = Vec::new();
+    let mut companion_tables: Vec<bool> = Vec::new();
     let mut budget = Budget::default();
     for (i, input) in inputs.iter().enumerate() {
         progress(Progress {
@@ -262,11 +335,25 @@ pub fn plan_import_with(
             &mut budget,
         )?;
         table_mappings.extend(std::iter::repeat_n(mapping_of(i), read.len()));
+        companion_tables.extend(std::iter::repeat_n(
+            options.companions.contains(&i),
+            read.len(),
+        ));
         tables.extend(read);
     }
     let mut table_fixed = Vec::with_capacity(tables.len());
-    for (t, m) in tables.iter_mut().zip(&table_mappings) {
-        table_fixed.push(add_fixed_values(t, m, &options.fixed)?);
+    for ((t, m), companion) in tables
+        .iter_mut()
+        .zip(&table_mappings)
+        .zip(&companion_tables)
+    {
+        // A companion file describes actions: fixed values are for the
+        // nonconformities' files.
+        table_fixed.push(if *companion {
+            Vec::new()
+        } else {
+            add_fixed_values(t, m, &options.fixed)?
+        });
     }
     progress(Progress {
         stage: Stage::Reading,
@@ -280,12 +367,25 @@ pub fn plan_import_with(
         layouts.push(map_table(t, m, fixed, &mut mapping, &mut problems)?);
     }
     let default_source = !layouts.iter().any(|l| l.pos(Column::Source).is_some());
-    let groups = group_rows(&tables, &layouts, &mut problems, progress);
+    let groups = group_rows(
+        &tables,
+        &layouts,
+        &companion_tables,
+        &mut problems,
+        progress,
+    );
+    let companion_rows = companion_index(&tables, &layouts, &companion_tables);
     let creates = groups.iter().any(|g| match g.ncref {
         Some(r) => register.nonconformity_by_ref(r).is_none(),
-        None => !register.nonconformities().iter().any(|n| {
-            n.extensions.get(IMPORT_REFERENCE).and_then(|v| v.as_str()) == Some(g.key.as_str())
-        }),
+        // Matched by title when migrating: it may create, so the columns a
+        // new item needs are checked.
+        None => {
+            (options.migrate && g.by_title)
+                || !register.nonconformities().iter().any(|n| {
+                    n.extensions.get(IMPORT_REFERENCE).and_then(|v| v.as_str())
+                        == Some(g.key.as_str())
+                })
+        }
     });
     if creates {
         let before = problems.len();
@@ -318,6 +418,13 @@ pub fn plan_import_with(
         items: Vec::new(),
         default_source,
         default_source_used: false,
+        companion_rows,
+        by_title: if options.migrate {
+            titles_of(register)
+        } else {
+            HashMap::new()
+        },
+        skipped: Vec::new(),
     };
     let total = groups.len();
     for (i, g) in groups.iter().enumerate() {
@@ -351,9 +458,13 @@ pub fn plan_import_with(
         batch: AppendBatch {
             appends: importer.appends,
             request: None,
+            // The plan was decided on the register as it was; a reference
+            // taken meanwhile refuses the whole import, never renumbers it.
+            numbering: Numbering::AsDecided,
         },
         register: importer.register,
         notes: importer.notes,
+        skipped: importer.skipped,
     })
 }
 
@@ -361,6 +472,9 @@ pub fn plan_import_with(
 struct Layout {
     /// Position (0-based) of each column, indexed by `Column as usize`.
     positions: Vec<Option<usize>>,
+    /// Position of the header read when a column's own cell is empty (a
+    /// preset's `[fallback]`), indexed the same way.
+    fallbacks: Vec<Option<usize>>,
     has_actions: bool,
 }
 
@@ -521,6 +635,7 @@ fn map_table(
     problems: &mut Problems,
 ) -> Result<Layout, FileError> {
     let mut positions = vec![None; Column::ALL.len()];
+    let mut fallbacks = vec![None; Column::ALL.len()];
     let source = match &t.sheet {
         Some(s) => format!("{} [{s}]", t.file),
         None => t.file.clone(),
@@ -529,9 +644,16 @@ fn map_table(
     for (i, h) in t.headers.iter().enumerate() {
         let (column, matched_by) = match i.checked_sub(first_fixed) {
             Some(k) => (fixed.get(k).copied(), MatchedBy::Fixed),
-            None => match_header(h, mapping_file),
+            None => match mapping_file.fallback_of(h) {
+                Some(c) => (Some(c), MatchedBy::Fallback),
+                None => match_header(h, mapping_file),
+            },
         };
-        if let Some(c) = column {
+        if matched_by == MatchedBy::Fallback {
+            if let Some(c) = column {
+                fallbacks[c as usize].get_or_insert(i);
+            }
+        } else if let Some(c) = column {
             if let Some(first) = positions[c as usize] {
                 problems.push(Problem {
                     location: table_location(t, Some(t.header_row), Some((i, h))),
@@ -578,6 +700,7 @@ fn map_table(
         || positions[Column::ActionRef as usize].is_some();
     Ok(Layout {
         positions,
+        fallbacks,
         has_actions,
     })
 }
@@ -616,6 +739,8 @@ struct RowRef {
 /// The rows that describe one nonconformity.
 struct Group {
     key: String,
+    /// No reference in the file: when migrating, matched by title.
+    by_title: bool,
     ncref: Option<NcRef>,
     /// Rows carrying its columns (the first one is where it is described).
     rows: Vec<RowRef>,
@@ -630,19 +755,23 @@ fn cell<'t>(
     r: RowRef,
     c: Column,
 ) -> Option<(usize, &'t Raw)> {
-    let pos = layouts[r.table].pos(c)?;
+    let layout = &layouts[r.table];
     let t = &tables[r.table];
-    let raw = t.cell(&t.rows[r.row].1, pos)?;
-    if raw.is_blank() {
-        None
-    } else {
-        Some((pos, raw))
-    }
+    let own = layout
+        .pos(c)
+        .and_then(|pos| Some((pos, t.cell(&t.rows[r.row].1, pos)?)))
+        .filter(|(_, raw)| !raw.is_blank());
+    own.or_else(|| {
+        let pos = layout.fallbacks[c as usize]?;
+        let raw = t.cell(&t.rows[r.row].1, pos)?;
+        (!raw.is_blank()).then_some((pos, raw))
+    })
 }
 
 fn group_rows(
     tables: &[Table],
     layouts: &[Layout],
+    companions: &[bool],
     problems: &mut Problems,
     progress: &mut dyn FnMut(Progress),
 ) -> Vec<Group> {
@@ -654,6 +783,7 @@ fn group_rows(
     let mut actions_seen: HashMap<(String, String), usize> = HashMap::new();
     for (ti, t) in tables.iter().enumerate() {
         let layout = &layouts[ti];
+        let companion = companions.get(ti).copied().unwrap_or(false);
         for (ri, (row_no, cells)) in t.rows.iter().enumerate() {
             done += 1;
             if done % 4096 == 0 {
@@ -666,7 +796,7 @@ fn group_rows(
             // Cell-level checks on every mapped cell. A row with such a
             // problem is reported cell by cell and not interpreted further.
             let mut bad_row = false;
-            for (c, pos) in layout.positions.iter().enumerate() {
+            for pos in layout.positions.iter().chain(&layout.fallbacks) {
                 let Some(pos) = *pos else { continue };
                 let Some(raw) = t.cell(cells, pos) else {
                     continue;
@@ -683,7 +813,6 @@ fn group_rows(
                     _ => None,
                 };
                 if let Some(kind) = kind {
-                    let _ = c;
                     bad_row = true;
                     problems.push(Problem {
                         location: table_location(t, Some(*row_no), Some((pos, &t.headers[pos]))),
@@ -691,7 +820,7 @@ fn group_rows(
                     });
                 }
             }
-            if bad_row {
+            if bad_row || companion {
                 continue;
             }
             let r = RowRef { table: ti, row: ri };
@@ -719,6 +848,7 @@ fn group_rows(
             let gi = *index.entry(key.clone()).or_insert_with(|| {
                 groups.push(Group {
                     key: key.clone(),
+                    by_title: reference.is_none(),
                     ncref,
                     rows: Vec::new(),
                     actions: Vec::new(),
@@ -762,6 +892,43 @@ fn group_rows(
     groups
 }
 
+/// The rows of the companion tables by their action's text (normalised);
+/// the first row of a text wins.
+fn companion_index(
+    tables: &[Table],
+    layouts: &[Layout],
+    companions: &[bool],
+) -> HashMap<String, RowRef> {
+    let mut index = HashMap::new();
+    for (ti, t) in tables.iter().enumerate() {
+        if !companions.get(ti).copied().unwrap_or(false) {
+            continue;
+        }
+        for ri in 0..t.rows.len() {
+            let r = RowRef { table: ti, row: ri };
+            if let Some((_, raw)) = cell(tables, layouts, r, Column::Action) {
+                index
+                    .entry(crate::columns::normalise(&raw.display()))
+                    .or_insert(r);
+            }
+        }
+    }
+    index
+}
+
+/// The register's nonconformities by title (trimmed); `None` for a title
+/// two of them share.
+fn titles_of(register: &Register) -> HashMap<String, Option<NonconformityId>> {
+    let mut titles: HashMap<String, Option<NonconformityId>> = HashMap::new();
+    for n in register.nonconformities() {
+        titles
+            .entry(n.title.trim().to_owned())
+            .and_modify(|e| *e = None)
+            .or_insert(Some(n.id));
+    }
+    titles
+}
+
 /// A step: one command, when, by whom, and where it comes from.
 struct Step {
     order: u8,
@@ -792,6 +959,12 @@ struct Importer<'a, 'r, 'p, 'c> {
     /// No input has a Source column: new items get [`DEFAULT_SOURCE`].
     default_source: bool,
     default_source_used: bool,
+    /// A companion file's rows by their action's text (normalised).
+    companion_rows: HashMap<String, RowRef>,
+    /// Nonconformities by title, for rows without a reference when
+    /// migrating (`None`: the title is not unique).
+    by_title: HashMap<String, Option<NonconformityId>>,
+    skipped: Vec<NotRecorded>,
 }
 
 /// Reads a group's cells, collecting problems with their location.
@@ -803,6 +976,12 @@ struct Reader<'g> {
     /// The organisation's time zone, whose calendar the dates are.
     zone: IanaTimeZone,
     problems: Problems,
+    /// A preset's added words.
+    vocab: &'g Vocabularies,
+    /// Words read by a preset's assumption, with their place.
+    assumed: Vec<String>,
+    /// A preset's `skip:` word: the row is not imported.
+    skip: Option<NotRecorded>,
 }
 
 impl<'g> Reader<'g> {
@@ -875,10 +1054,46 @@ impl<'g> Reader<'g> {
         v: &crate::words::Vocabulary<T>,
     ) -> Option<T> {
         let s = self.text(c)?;
-        match v.parse(&s) {
+        self.word_in(c, c, v, &s)
+    }
+
+    /// `text` (from column `c`, or part of its cell) read as a word of `v`,
+    /// the preset's words first.
+    fn word_in<T: Copy + PartialEq>(
+        &mut self,
+        c: Column,
+        at: Column,
+        v: &crate::words::Vocabulary<T>,
+        text: &str,
+    ) -> Option<T> {
+        let vocab = self.vocab;
+        let word = match vocab.rule(c, text) {
+            None => text,
+            Some(WordRule::Means(w)) => w.as_str(),
+            Some(WordRule::Assume(w)) => {
+                self.assumed.push(format!(
+                    "{}: {text:?} read as {w} (the preset's assumption; give the {} to record another)",
+                    self.loc_of(at),
+                    c.header().to_lowercase()
+                ));
+                w.as_str()
+            }
+            Some(WordRule::Skip(why)) => {
+                if self.skip.is_none() {
+                    self.skip = Some(NotRecorded {
+                        location: self.loc_of(at),
+                        step: "import the row",
+                        column: c,
+                        why: format!("{text:?}: {why}"),
+                    });
+                }
+                return None;
+            }
+        };
+        match v.parse(word) {
             Ok(x) => Some(x),
             Err(k) => {
-                self.fail(c, k);
+                self.fail(at, k);
                 None
             }
         }
@@ -1012,20 +1227,38 @@ impl Importer<'_, '_, '_, '_> {
             order: self.options.date_order,
             zone: self.options.policy.time_zone,
             problems: Problems::default(),
+            vocab: &self.options.vocabularies,
+            assumed: Vec::new(),
+            skip: None,
         };
         let first_loc = rd.loc(g.rows[0], None);
+        let title = rd.text(Column::Title);
         let existing: Option<Nonconformity> = match g.ncref {
             Some(r) => self.original.nonconformity_by_ref(r).cloned(),
             None => self
                 .by_import_ref
                 .get(&g.key)
-                .and_then(|id| self.original.nonconformity(*id))
+                .copied()
+                .or_else(|| {
+                    // Without a reference, a migration matches by title.
+                    g.by_title
+                        .then(|| {
+                            self.by_title
+                                .get(title.as_deref()?.trim())
+                                .copied()
+                                .flatten()
+                        })
+                        .flatten()
+                })
+                .and_then(|id| self.original.nonconformity(id))
                 .cloned(),
         };
         let ex = existing.as_ref();
+        let migrate = self.options.migrate;
+        // What a migration leaves out, with the lifecycle stage it cuts at.
+        let mut gaps: Vec<(u8, NotRecorded)> = Vec::new();
 
         // The nonconformity's own columns.
-        let title = rd.text(Column::Title);
         let description = rd.text(Column::Description);
         let source = rd.word(Column::Source, &SOURCE);
         let severity = rd.word(Column::Severity, &SEVERITY);
@@ -1053,6 +1286,7 @@ impl Importer<'_, '_, '_, '_> {
         let detected = rd.stamp(Column::Detected);
         let reported = rd.stamp(Column::Reported);
         let external_deadline = rd.date(Column::ExternalDeadline);
+        let stated_word = rd.text(Column::NcStatus);
         let stated = rd.word(Column::NcStatus, &NC_STATE);
         let containment = rd.text(Column::Containment);
         let contained = rd.stamp(Column::Contained);
@@ -1081,105 +1315,47 @@ impl Importer<'_, '_, '_, '_> {
         let rejection_explanation = rd.text(Column::RejectionExplanation);
         let recurrence_of = rd.text(Column::RecurrenceOf);
 
-        // Actions.
-        let mut actions = Vec::new();
-        for &r in &g.actions {
-            let mut ar = Reader {
-                tables,
-                layouts,
-                rows: std::slice::from_ref(&r),
-                order: self.options.date_order,
-                zone: self.options.policy.time_zone,
-                problems: Problems::default(),
-            };
-            let aref = ar.text(Column::ActionRef);
-            let existing_action = aref.as_deref().and_then(|s| {
-                let r = s.parse::<isms_core::ActionRef>().ok()?;
-                ex?.action_by_ref(r).map(|a| a.id)
-            });
-            if let Some(a) = ar.number(Column::Attempt)
-                && a > 1
-            {
-                ar.fail(
-                    Column::Attempt,
-                    ProblemKind::Inconsistent {
-                        detail: format!(
-                            "the action answers root-cause analysis attempt {a}; a spreadsheet cannot rebuild the history of repeated analyses, so only attempt 1 can be imported (move such registers with the register document instead)"
-                        ),
-                    },
-                );
+        let actions = self.read_actions(tables, layouts, g, ex, &mut rd);
+
+        if let Some(skip) = rd.skip.take() {
+            // A row a preset says is not a nonconformity: reported, not
+            // imported (its bad cells still refuse the file).
+            if rd.problems.is_empty() {
+                self.skipped.push(skip);
+            } else {
+                self.problems.append(&mut rd.problems);
             }
-            let completed = ar.stamp(Column::Completed);
-            let cancelled = ar.stamp(Column::Cancelled);
-            let started = ar.stamp(Column::Started);
-            let status =
-                ar.word(Column::ActionStatus, &ACTION_STATUS)
-                    .unwrap_or(if completed.is_some() {
-                        ActionStatus::Done
-                    } else if cancelled.is_some() {
-                        ActionStatus::Cancelled
-                    } else if started.is_some() {
-                        ActionStatus::InProgress
-                    } else {
-                        ActionStatus::Planned
-                    });
-            if completed.is_some() && status != ActionStatus::Done {
-                ar.fail(
-                    Column::Completed,
-                    ProblemKind::Inconsistent {
-                        detail: format!(
-                            "a completion date is given but the status is {}",
-                            ACTION_STATUS.word(status)
-                        ),
-                    },
-                );
-            }
-            let entropy = self.next_entropy();
-            let description = ar.text(Column::Action);
-            let owner_a = ar.actor(Column::ActionOwner);
-            let planned = ar.stamp(Column::ActionPlanned);
-            let original_due = ar.date(Column::OriginalDue);
-            let due = ar.date(Column::Due);
-            let reschedule_reason = ar.text(Column::RescheduleReason);
-            let evidence = ar
-                .text(Column::Evidence)
-                .map(|s| evidence_of(&s))
-                .unwrap_or_default();
-            let cancel_reason = ar.text(Column::CancelReason);
-            let location = ar.loc(r, layouts[r.table].pos(Column::Action));
-            let due_location = ar.loc(
-                r,
-                layouts[r.table]
-                    .pos(Column::OriginalDue)
-                    .filter(|_| original_due.is_some())
-                    .or(layouts[r.table].pos(Column::Due)),
-            );
-            rd.problems.append(&mut ar.problems);
-            actions.push(ActionRow {
-                existing: existing_action,
-                id: ActionId::v7_from_parts(
-                    planned.map_or(0, |s| s.key(zone).timestamp_millis().max(0) as u64),
-                    entropy,
-                ),
-                description,
-                owner: owner_a,
-                planned,
-                original_due,
-                due,
-                reschedule_reason,
-                status,
-                started,
-                completed,
-                evidence,
-                cancelled,
-                cancel_reason,
-                location,
-                due_location,
-            });
+            return;
         }
         let mut problems = std::mem::take(&mut rd.problems);
         let fail = |problems: &mut Problems, location: Location, kind: ProblemKind| {
             problems.push(Problem { location, kind });
+        };
+        // A missing value for a later step: a gap when migrating (that step
+        // and every later one are not recorded), a refusal otherwise.
+        let gap = |problems: &mut Problems,
+                   gaps: &mut Vec<(u8, NotRecorded)>,
+                   stage: u8,
+                   column: Column,
+                   location: Location,
+                   step: &'static str,
+                   why: &'static str| {
+            if migrate {
+                gaps.push((
+                    stage,
+                    NotRecorded {
+                        location,
+                        step,
+                        column,
+                        why: why.to_owned(),
+                    },
+                ));
+            } else {
+                problems.push(Problem {
+                    location,
+                    kind: ProblemKind::MissingValue { why },
+                });
+            }
         };
 
         let opts = self.options;
@@ -1321,6 +1497,7 @@ impl Importer<'_, '_, '_, '_> {
                 ),
             }
         }
+        let containment_given = containment.is_some();
         if let Some(text) = containment
             && ex.is_none_or(|n| n.corrections.is_empty())
         {
@@ -1341,10 +1518,32 @@ impl Importer<'_, '_, '_, '_> {
         if (causes_text.is_some() || categories.is_some() || justification.is_some())
             && ex.is_none_or(|n| n.analyses.is_empty())
         {
-            let statements: Vec<&str> = causes_text
+            let mut statements: Vec<&str> = causes_text
                 .as_deref()
                 .map(|s| s.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
                 .unwrap_or_default();
+            // Without a category column, a cause written "Category:
+            // statement" gives its own category.
+            let mut own: Vec<Option<isms_core::RootCauseCategory>> = Vec::new();
+            if categories.is_none() {
+                for line in &mut statements {
+                    let Some((word, statement)) = crate::cells::cause_category(line) else {
+                        own.push(None);
+                        continue;
+                    };
+                    let c = rd.word_in(
+                        Column::RootCauseCategory,
+                        Column::RootCause,
+                        &CATEGORY,
+                        word,
+                    );
+                    if c.is_some() {
+                        *line = statement;
+                    }
+                    own.push(c);
+                }
+                problems.append(&mut rd.problems);
+            }
             let cats: Vec<_> = categories
                 .as_deref()
                 .map(|s| {
@@ -1361,14 +1560,27 @@ impl Importer<'_, '_, '_, '_> {
                 })
                 .unwrap_or_default();
             let causes: Option<Vec<RootCause>> = if statements.is_empty() {
-                fail(
+                gap(
                     &mut problems,
+                    &mut gaps,
+                    ST_ANALYSIS,
+                    Column::RootCause,
                     rd.loc_of(Column::RootCause),
-                    ProblemKind::MissingValue {
-                        why: "a root-cause analysis needs the root cause in words",
-                    },
+                    "record the root-cause analysis",
+                    "a root-cause analysis needs the root cause in words",
                 );
                 None
+            } else if !own.is_empty() && own.iter().all(Option::is_some) {
+                Some(
+                    statements
+                        .iter()
+                        .zip(own.iter().flatten())
+                        .map(|(s, c)| RootCause {
+                            category: *c,
+                            statement: (*s).to_owned(),
+                        })
+                        .collect(),
+                )
             } else if cats.len() == statements.len() {
                 Some(
                     statements
@@ -1392,12 +1604,14 @@ impl Importer<'_, '_, '_, '_> {
                 )
             } else {
                 if categories.is_none() {
-                    fail(
+                    gap(
                         &mut problems,
+                        &mut gaps,
+                        ST_ANALYSIS,
+                        Column::RootCauseCategory,
                         rd.loc_of(Column::RootCauseCategory),
-                        ProblemKind::MissingValue {
-                            why: "a root cause needs its category (people, process, technology, supplier, governance, environment)",
-                        },
+                        "record the root-cause analysis",
+                        "a root cause needs its category (people, process, technology, supplier, governance, environment), in its column or written `Category: statement`",
                     );
                 } else if !cats.is_empty() {
                     fail(
@@ -1421,12 +1635,14 @@ impl Importer<'_, '_, '_, '_> {
                     approved_by: a.clone(),
                 }),
                 (Some(_), None) => {
-                    fail(
+                    gap(
                         &mut problems,
+                        &mut gaps,
+                        ST_ANALYSIS,
+                        Column::NoActionApprover,
                         rd.loc_of(Column::NoActionApprover),
-                        ProblemKind::MissingValue {
-                            why: "a decision that no action is needed must name who approved it",
-                        },
+                        "record the root-cause analysis",
+                        "a decision that no action is needed must name who approved it",
                     );
                     None
                 }
@@ -1456,32 +1672,38 @@ impl Importer<'_, '_, '_, '_> {
             let id = a.existing.unwrap_or(a.id);
             if current.is_none() {
                 let Some(description) = a.description.clone() else {
-                    fail(
+                    gap(
                         &mut problems,
+                        &mut gaps,
+                        ST_VERIFY,
+                        Column::Action,
                         a.location.clone(),
-                        ProblemKind::MissingValue {
-                            why: "a corrective action needs its description",
-                        },
+                        "plan the corrective action",
+                        "a corrective action needs its description",
                     );
                     continue;
                 };
                 let Some(owner) = a.owner.clone().or_else(|| nc_owner.clone()) else {
-                    fail(
+                    gap(
                         &mut problems,
+                        &mut gaps,
+                        ST_VERIFY,
+                        Column::ActionOwner,
                         a.location.clone(),
-                        ProblemKind::MissingValue {
-                            why: "a corrective action needs an owner (Action owner or Owner)",
-                        },
+                        "plan the corrective action",
+                        "a corrective action needs an owner (Action owner or Owner)",
                     );
                     continue;
                 };
                 let Some(first_due) = a.original_due.or(a.due) else {
-                    fail(
+                    gap(
                         &mut problems,
+                        &mut gaps,
+                        ST_VERIFY,
+                        Column::Due,
                         a.due_location.clone(),
-                        ProblemKind::MissingValue {
-                            why: "a corrective action needs a due date",
-                        },
+                        "plan the corrective action",
+                        "a corrective action needs a due date",
                     );
                     continue;
                 };
@@ -1598,6 +1820,7 @@ impl Importer<'_, '_, '_, '_> {
             || verifier.is_some()
             || v_date.is_some()
             || matches!(outcome, Some(Outcome::Effective | Outcome::Ineffective));
+        let mut phrase_method: Option<String> = None;
         let mut schedule: Option<VerificationSchedule> =
             ex.and_then(|n| n.current_plan()).map(|p| p.schedule);
         let mut verifier_actor = ex
@@ -1607,10 +1830,36 @@ impl Importer<'_, '_, '_, '_> {
             let sched = match &follow_up {
                 Some(s) => match parse_schedule(s, self.options.date_order, zone) {
                     Ok(x) => Some(x),
-                    Err(k) => {
-                        fail(&mut problems, rd.loc_of(Column::FollowUp), k);
-                        None
-                    }
+                    Err(k) => match crate::cells::follow_up_phrase(s) {
+                        // A phrase ("Test restoration monthly") is anchored on
+                        // the latest due or completion date of the actions.
+                        Some(phrase) => match follow_up_anchor(&actions, ex, zone) {
+                            Some(anchor) => {
+                                phrase_method = phrase.method.clone();
+                                let sched = phrase.schedule(anchor);
+                                if sched.is_none() {
+                                    fail(&mut problems, rd.loc_of(Column::FollowUp), k);
+                                }
+                                sched
+                            }
+                            None => {
+                                gap(
+                                    &mut problems,
+                                    &mut gaps,
+                                    ST_VERIFY,
+                                    Column::Due,
+                                    rd.loc_of(Column::FollowUp),
+                                    "plan the verification",
+                                    "a follow-up written in words is anchored on the latest due date of the corrective actions, and none has one",
+                                );
+                                None
+                            }
+                        },
+                        None => {
+                            fail(&mut problems, rd.loc_of(Column::FollowUp), k);
+                            None
+                        }
+                    },
                 },
                 None => match v_date {
                     Some(d) => Some(VerificationSchedule::once(match d {
@@ -1618,24 +1867,28 @@ impl Importer<'_, '_, '_, '_> {
                         Stamp::Day(d) => d,
                     })),
                     None => {
-                        fail(
+                        gap(
                             &mut problems,
+                            &mut gaps,
+                            ST_VERIFY,
+                            Column::FollowUp,
                             rd.loc_of(Column::FollowUp),
-                            ProblemKind::MissingValue {
-                                why: "a verification needs its follow-up schedule or its date",
-                            },
+                            "plan the verification",
+                            "a verification needs its follow-up schedule or its date",
                         );
                         None
                     }
                 },
             };
             if verifier.is_none() {
-                fail(
+                gap(
                     &mut problems,
+                    &mut gaps,
+                    ST_VERIFY,
+                    Column::Verifier,
                     rd.loc_of(Column::Verifier),
-                    ProblemKind::MissingValue {
-                        why: "a verification of effectiveness needs its verifier",
-                    },
+                    "plan the verification",
+                    "a verification of effectiveness needs its verifier",
                 );
             }
             if let (Some(sched), Some(v)) = (sched, verifier.clone()) {
@@ -1645,7 +1898,10 @@ impl Importer<'_, '_, '_, '_> {
                     &default_actor,
                     Command::PlanVerification {
                         nonconformity: nc_id,
-                        method: v_method.clone().unwrap_or_else(|| NOT_RECORDED.to_owned()),
+                        method: v_method
+                            .clone()
+                            .or_else(|| phrase_method.clone())
+                            .unwrap_or_else(|| NOT_RECORDED.to_owned()),
                         criteria: v_criteria
                             .clone()
                             .unwrap_or_else(|| NOT_RECORDED.to_owned()),
@@ -1783,17 +2039,38 @@ impl Importer<'_, '_, '_, '_> {
                     "reject the nonconformity",
                     rd.loc_of(Column::Rejected),
                 )),
-                (_, None) => fail(
+                (_, None) => gap(
                     &mut problems,
+                    &mut gaps,
+                    ST_NONE,
+                    Column::RejectionExplanation,
                     rd.loc_of(Column::RejectionExplanation),
-                    ProblemKind::MissingValue {
-                        why: "a rejection needs its explanation",
-                    },
+                    "reject the nonconformity",
+                    "a rejection needs its explanation",
                 ),
                 _ => {}
             }
         }
 
+        if migrate {
+            self.migration_steps(
+                &mut steps,
+                &mut gaps,
+                MigrationFacts {
+                    ex,
+                    severity,
+                    has_containment: containment_given,
+                    stated,
+                    stated_word: stated_word.as_deref(),
+                    rejection_given: rejected.is_some() || rejection_reason.is_some(),
+                    nc_id,
+                    status_location: rd.loc_of(Column::NcStatus),
+                    root_cause_location: rd.loc_of(Column::RootCause),
+                    containment_location: rd.loc_of(Column::Containment),
+                    similar_location: rd.loc_of(Column::SimilarCheck),
+                },
+            );
+        }
         if !problems.is_empty() {
             self.problems.append(&mut problems);
             return;
@@ -1883,7 +2160,23 @@ impl Importer<'_, '_, '_, '_> {
         };
         // A row that changes nothing (an older export of an item that moved
         // on since) is not checked against the current state.
-        if let Some(stated) = stated
+        let mut not_recorded: Vec<NotRecorded> = gaps.into_iter().map(|(_, n)| n).collect();
+        if migrate {
+            if let Some(stated) = stated
+                && stated != nc.state
+            {
+                not_recorded.push(NotRecorded {
+                    location: rd.loc_of(Column::NcStatus),
+                    step: "reach the stated status",
+                    column: Column::NcStatus,
+                    why: format!(
+                        "the file says {}, the data recorded takes it to {}",
+                        NC_STATE.word(stated),
+                        NC_STATE.word(nc.state)
+                    ),
+                });
+            }
+        } else if let Some(stated) = stated
             && stated != nc.state
             && !commands.is_empty()
         {
@@ -1925,6 +2218,8 @@ impl Importer<'_, '_, '_, '_> {
             created: ex.is_none(),
             commands,
             location: first_loc,
+            not_recorded,
+            assumed: std::mem::take(&mut rd.assumed),
         });
     }
 }
@@ -1938,4 +2233,408 @@ fn evidence_of(cell: &str) -> Vec<EvidenceRef> {
         .filter(|p| !p.is_empty())
         .map(EvidenceRef::from_summary)
         .collect()
+}
+
+impl Importer<'_, '_, '_, '_> {
+    /// The group's corrective actions, one per action row, or one per line
+    /// of its action cell with [`ImportOptions::action_lines`], each
+    /// completed from the companion file's row of the same text; problems
+    /// and assumptions go to `rd`.
+    fn read_actions(
+        &mut self,
+        tables: &[Table],
+        layouts: &[Layout],
+        g: &Group,
+        ex: Option<&Nonconformity>,
+        rd: &mut Reader<'_>,
+    ) -> Vec<ActionRow> {
+        let zone = self.options.policy.time_zone;
+        let mut actions = Vec::new();
+        for &r in &g.actions {
+            let mut ar = Reader {
+                tables,
+                layouts,
+                rows: std::slice::from_ref(&r),
+                order: self.options.date_order,
+                zone: self.options.policy.time_zone,
+                problems: Problems::default(),
+                vocab: &self.options.vocabularies,
+                assumed: Vec::new(),
+                skip: None,
+            };
+            let aref = ar.text(Column::ActionRef);
+            if let Some(a) = ar.number(Column::Attempt)
+                && a > 1
+            {
+                ar.fail(
+                        Column::Attempt,
+                        ProblemKind::Inconsistent {
+                            detail: format!(
+                                "the action answers root-cause analysis attempt {a}; a spreadsheet cannot rebuild the history of repeated analyses, so only attempt 1 can be imported (move such registers with the register document instead)"
+                            ),
+                        },
+                    );
+            }
+            let completed = ar.stamp(Column::Completed);
+            let cancelled = ar.stamp(Column::Cancelled);
+            let row_started = ar.stamp(Column::Started);
+            let row_status = ar.word(Column::ActionStatus, &ACTION_STATUS);
+            let description = ar.text(Column::Action);
+            let row_owner = ar.actor(Column::ActionOwner);
+            let planned = ar.stamp(Column::ActionPlanned);
+            let original_due = ar.date(Column::OriginalDue);
+            let row_due = ar.date(Column::Due);
+            let reschedule_reason = ar.text(Column::RescheduleReason);
+            let row_evidence = ar
+                .text(Column::Evidence)
+                .map(|s| evidence_of(&s))
+                .unwrap_or_default();
+            let cancel_reason = ar.text(Column::CancelReason);
+            let location = ar.loc(r, layouts[r.table].pos(Column::Action));
+            let due_location = ar.loc(
+                r,
+                layouts[r.table]
+                    .pos(Column::OriginalDue)
+                    .filter(|_| original_due.is_some())
+                    .or(layouts[r.table].pos(Column::Due)),
+            );
+            // One action per line when the preset says so, each with the
+            // status in its trailing brackets.
+            let lines: Vec<(Option<String>, Option<String>)> = match &description {
+                Some(d) if self.options.action_lines => crate::cells::action_lines(d)
+                    .into_iter()
+                    .map(|(t, st)| (Some(t.to_owned()), st.map(str::to_owned)))
+                    .collect(),
+                _ => vec![(description.clone(), None)],
+            };
+            let single = lines.len() == 1;
+            for (text, bracket) in lines {
+                // The companion file's row for this action, if any: it
+                // gives what the line does not (owner, due date, status...).
+                let companion: Option<RowRef> = text.as_deref().and_then(|t| {
+                    self.companion_rows
+                        .get(&crate::columns::normalise(t))
+                        .copied()
+                });
+                let companion_rows: Vec<RowRef> = companion.into_iter().collect();
+                let mut cr = Reader {
+                    tables,
+                    layouts,
+                    rows: &companion_rows,
+                    order: self.options.date_order,
+                    zone: self.options.policy.time_zone,
+                    problems: Problems::default(),
+                    vocab: &self.options.vocabularies,
+                    assumed: Vec::new(),
+                    skip: None,
+                };
+                let (c_owner, c_due, c_status, c_started, c_evidence) = if companion.is_some() {
+                    (
+                        cr.actor(Column::ActionOwner),
+                        cr.date(Column::Due),
+                        cr.word(Column::ActionStatus, &ACTION_STATUS),
+                        cr.stamp(Column::Started),
+                        cr.text(Column::Evidence).map(|s| evidence_of(&s)),
+                    )
+                } else {
+                    (None, None, None, None, None)
+                };
+                ar.problems.append(&mut cr.problems);
+                ar.assumed.append(&mut cr.assumed);
+                let bracket_status = bracket.as_deref().and_then(|b| {
+                    ar.word_in(Column::ActionStatus, Column::Action, &ACTION_STATUS, b)
+                });
+                let started = row_started.or(c_started);
+                let status =
+                    bracket_status
+                        .or(c_status)
+                        .or(row_status)
+                        .unwrap_or(if completed.is_some() {
+                            ActionStatus::Done
+                        } else if cancelled.is_some() {
+                            ActionStatus::Cancelled
+                        } else if started.is_some() {
+                            ActionStatus::InProgress
+                        } else {
+                            ActionStatus::Planned
+                        });
+                if completed.is_some() && status != ActionStatus::Done {
+                    ar.fail(
+                        Column::Completed,
+                        ProblemKind::Inconsistent {
+                            detail: format!(
+                                "a completion date is given but the status is {}",
+                                ACTION_STATUS.word(status)
+                            ),
+                        },
+                    );
+                }
+                // An action of the register is this one when the file names
+                // its reference, or, without one, when its text is the same.
+                let existing_action = match (&aref, single) {
+                    (Some(s), true) => s
+                        .parse::<isms_core::ActionRef>()
+                        .ok()
+                        .and_then(|r| ex?.action_by_ref(r).map(|a| a.id)),
+                    _ => text.as_deref().and_then(|t| {
+                        ex?.actions
+                            .iter()
+                            .find(|a| a.description.trim() == t.trim())
+                            .map(|a| a.id)
+                    }),
+                };
+                let entropy = self.next_entropy();
+                actions.push(ActionRow {
+                    existing: existing_action,
+                    id: ActionId::v7_from_parts(
+                        planned.map_or(0, |s| s.key(zone).timestamp_millis().max(0) as u64),
+                        entropy,
+                    ),
+                    description: text,
+                    owner: c_owner.or_else(|| row_owner.clone()),
+                    planned,
+                    original_due,
+                    due: c_due.or(row_due),
+                    reschedule_reason: reschedule_reason.clone(),
+                    status,
+                    started,
+                    completed,
+                    evidence: c_evidence.unwrap_or_else(|| row_evidence.clone()),
+                    cancelled,
+                    cancel_reason: cancel_reason.clone(),
+                    location: location.clone(),
+                    due_location: due_location.clone(),
+                });
+            }
+            rd.problems.append(&mut ar.problems);
+            rd.assumed.append(&mut ar.assumed);
+        }
+        actions
+    }
+}
+
+/// Lifecycle stages a migration cuts at: a gap at one stage leaves that
+/// stage and every later one unrecorded.
+const ST_ANALYSIS: u8 = 2;
+const ST_ACTIONS: u8 = 3;
+const ST_VERIFY: u8 = 5;
+/// A gap that leaves only its own step out (a rejection without its
+/// explanation), and the stage of steps no gap cuts.
+const ST_NONE: u8 = 9;
+
+/// The lifecycle stage of a step's `order`.
+fn stage_of(order: u8) -> u8 {
+    match order {
+        0 | 1 => 0,
+        2 => 1,
+        3 => ST_ANALYSIS,
+        4 => ST_ACTIONS,
+        6 => 4,
+        5 | 7 => ST_VERIFY,
+        8 => 6,
+        _ => ST_NONE,
+    }
+}
+
+/// What [`Importer::migration_steps`] needs to know of a group.
+struct MigrationFacts<'a> {
+    ex: Option<&'a Nonconformity>,
+    severity: Option<isms_core::Severity>,
+    has_containment: bool,
+    stated: Option<NcState>,
+    stated_word: Option<&'a str>,
+    rejection_given: bool,
+    nc_id: NonconformityId,
+    status_location: Location,
+    root_cause_location: Location,
+    containment_location: Location,
+    similar_location: Location,
+}
+
+/// The date a follow-up written in words is anchored on: the latest due
+/// date or completion date of the item's corrective actions (those of the
+/// file and those already recorded), so that the checks start no earlier
+/// than the actions could be finished.
+fn follow_up_anchor(
+    actions: &[ActionRow],
+    ex: Option<&Nonconformity>,
+    zone: IanaTimeZone,
+) -> Option<chrono::NaiveDate> {
+    let day = |s: Stamp| match s {
+        Stamp::Exact(t) => zone.date_of(t),
+        Stamp::Day(d) => d,
+    };
+    let from_file = actions.iter().flat_map(|a| {
+        [a.due.or(a.original_due), a.completed.map(day)]
+            .into_iter()
+            .flatten()
+    });
+    let recorded = ex.into_iter().flat_map(|n| {
+        n.actions.iter().flat_map(|a| {
+            [Some(a.due), a.completed_at.map(|t| zone.date_of(t))]
+                .into_iter()
+                .flatten()
+        })
+    });
+    from_file.chain(recorded).max()
+}
+
+impl Importer<'_, '_, '_, '_> {
+    /// When migrating: the steps a stated status implies (a rejection),
+    /// the gaps only the rules would find (a containment the policy
+    /// requires first, actions without an analysis), and the cut: every
+    /// step from the earliest gap's stage on is left out and reported.
+    fn migration_steps(
+        &mut self,
+        steps: &mut Vec<Step>,
+        gaps: &mut Vec<(u8, NotRecorded)>,
+        f: MigrationFacts<'_>,
+    ) {
+        let ex = f.ex;
+        if f.stated == Some(NcState::Rejected)
+            && !f.rejection_given
+            && ex.is_none_or(|n| n.state != NcState::Rejected)
+        {
+            steps.push(Step {
+                order: 9,
+                key: DateTime::<Utc>::MIN_UTC,
+                stamp: None,
+                floating: false,
+                actor: self.options.actor.clone(),
+                command: Command::RejectNonconformity {
+                    nonconformity: f.nc_id,
+                    reason: RejectionReason::NotANonconformity,
+                    explanation: format!(
+                        "rejected in the imported file (status {:?}), which gives no explanation",
+                        f.stated_word.unwrap_or("rejected")
+                    ),
+                },
+                what: "reject the nonconformity",
+                location: f.status_location.clone(),
+            });
+        }
+        let severity = f.severity.or(ex.map(|n| n.severity));
+        let analysis_planned = steps.iter().any(|s| s.order == 3);
+        if let Some(sev) = severity
+            && self.options.policy.containment_required_for.contains(&sev)
+            && !f.has_containment
+            && ex.is_none_or(|n| n.corrections.is_empty())
+            && analysis_planned
+        {
+            gaps.push((
+                ST_ANALYSIS,
+                NotRecorded {
+                    location: f.containment_location,
+                    step: "record the root-cause analysis",
+                    column: Column::Containment,
+                    why: format!(
+                        "the policy requires the containment of a {} nonconformity before its root-cause analysis",
+                        SEVERITY.word(sev)
+                    ),
+                },
+            ));
+        }
+        let similar_missing = steps.iter().any(|s| {
+            matches!(&s.command, Command::AnalyseRootCause { similar, similar_notes, .. }
+                if similar.is_empty() && similar_notes.is_none())
+        });
+        if similar_missing && self.options.policy.similar_check_required {
+            gaps.push((
+                ST_ANALYSIS,
+                NotRecorded {
+                    location: f.similar_location,
+                    step: "record the root-cause analysis",
+                    column: Column::SimilarCheck,
+                    why: "the policy requires the check for similar nonconformities (10.2 b) with the analysis"
+                        .to_owned(),
+                },
+            ));
+        }
+        // Evidence the policy requires for a completion or a passed check.
+        if let Some(sev) = severity {
+            let policy = &self.options.policy;
+            let missing = |s: &Step| match &s.command {
+                Command::CompleteAction { evidence, .. } => {
+                    evidence.is_empty() && policy.evidence_required_for_completion.contains(&sev)
+                }
+                Command::RecordVerification {
+                    passed: true,
+                    evidence,
+                    ..
+                } => {
+                    evidence.is_empty() && policy.evidence_required_for_verification.contains(&sev)
+                }
+                _ => false,
+            };
+            if let Some(s) = steps.iter().filter(|s| missing(s)).min_by_key(|s| s.order) {
+                let (stage, column) = if s.order == 6 {
+                    (4, Column::Evidence)
+                } else {
+                    (ST_VERIFY, Column::VerificationEvidence)
+                };
+                gaps.push((
+                    stage,
+                    NotRecorded {
+                        location: s.location.clone(),
+                        step: s.what,
+                        column,
+                        why: format!(
+                            "the policy requires evidence for this step of a {} nonconformity",
+                            SEVERITY.word(sev)
+                        ),
+                    },
+                ));
+            }
+        }
+        let plans_actions = steps
+            .iter()
+            .any(|s| matches!(s.command, Command::PlanAction { .. }));
+        if plans_actions
+            && !analysis_planned
+            && ex.is_none_or(|n| n.analyses.is_empty())
+            && !gaps.iter().any(|(st, _)| *st <= ST_ACTIONS)
+        {
+            gaps.push((
+                ST_ACTIONS,
+                NotRecorded {
+                    location: f.root_cause_location,
+                    step: "plan the corrective actions",
+                    column: Column::RootCause,
+                    why: "corrective actions follow a root-cause analysis, and the row has no root cause"
+                        .to_owned(),
+                },
+            ));
+        }
+        let Some((cut, first)) = gaps
+            .iter()
+            .filter(|(st, _)| *st < ST_NONE)
+            .min_by_key(|(st, _)| *st)
+            .map(|(st, n)| (*st, n.clone()))
+        else {
+            return;
+        };
+        let mut kept = Vec::with_capacity(steps.len());
+        for s in steps.drain(..) {
+            if stage_of(s.order) < cut {
+                kept.push(s);
+            } else if s.what == first.step
+                || gaps
+                    .iter()
+                    .any(|(_, g)| g.step == s.what && g.location == s.location)
+            {
+                // Already reported, with its own reason.
+            } else {
+                gaps.push((
+                    ST_NONE,
+                    NotRecorded {
+                        location: s.location,
+                        step: s.what,
+                        column: first.column,
+                        why: format!("it follows `{}`, which was not recorded", first.step),
+                    },
+                ));
+            }
+        }
+        *steps = kept;
+    }
 }

@@ -26,6 +26,15 @@
 //!   `dd/mm/yyyy`, `mm/dd/yyyy` (when unambiguous or declared), or Excel
 //!   serial numbers. Every problem is reported with file, sheet, row and
 //!   column, all of them (up to [`MAX_PROBLEMS`]) in one run.
+//! - **Presets** ([`Preset`]): a known tool's export as data (TOML): the
+//!   header map, fixed values, fallback columns, the words of each
+//!   vocabulary, the cell rules (one action per line with a trailing
+//!   `[status]`, `Category: statement` causes, follow-ups in words such as
+//!   "Test restoration monthly") and a companion file matched by action
+//!   text. Shipped: [`SHIPPED_PRESETS`] (`ciso-assistant`, `seed-register`).
+//!   A preset imports each row up to the furthest step its data supports
+//!   ([`ImportOptions::migrate`]) and reports what was not recorded
+//!   ([`NotRecorded`]).
 //!
 //! ```
 //! use isms_core::{Actor, ActorId, Register};
@@ -81,6 +90,7 @@
 //! - **No clock, no randomness, no printing.** Identifiers come from
 //!   [`ImportOptions::entropy`]; progress goes to a callback.
 
+mod cells;
 mod columns;
 mod docs;
 mod error;
@@ -89,10 +99,14 @@ mod import;
 mod limits;
 mod package;
 mod parse;
+mod preset;
 mod read;
 mod view;
 mod words;
 
+pub use cells::{
+    FollowUpKind, FollowUpPhrase, action_lines, cause_category, default_count, follow_up_phrase,
+};
 pub use columns::{
     Column, ColumnKind, ColumnMapping, FixedOrigin, FixedValue, MappedHeader, MappingFile,
     MatchedBy, REPEATED_ON_ACTIONS, column_letters, normalise,
@@ -104,8 +118,8 @@ pub use export::{
     PROVENANCE_SHEET, export_csv, export_csv_with, export_xlsx, export_xlsx_with, read_provenance,
 };
 pub use import::{
-    DEFAULT_SOURCE, IMPORT_REFERENCE, ImportOptions, ImportPlan, Input, NOT_RECORDED, PlannedItem,
-    Progress, Stage, plan_import, plan_import_with,
+    DEFAULT_SOURCE, IMPORT_REFERENCE, ImportOptions, ImportPlan, Input, NOT_RECORDED, NotRecorded,
+    PlannedItem, Progress, Stage, plan_import, plan_import_with,
 };
 pub use limits::{
     MAX_COLUMNS, MAX_FILE_BYTES, MAX_MAPPING_FILE_BYTES, MAX_METADATA_PART_BYTES, MAX_PART_BYTES,
@@ -113,6 +127,7 @@ pub use limits::{
     MAX_STYLE_RECORDS, MAX_TEXT_BYTES, MAX_UNPACKED_BYTES,
 };
 pub use parse::DateOrder;
+pub use preset::{Companion, Preset, SHIPPED_PRESETS, Vocabularies, WordRule};
 pub use read::Encoding;
 pub use view::{Cell, RegisterView, action_sheet_columns, nonconformity_sheet_columns};
 

@@ -110,6 +110,10 @@ fn slots(headers: &[String], mapping: &MappingFile) -> (Vec<Option<usize>>, usiz
     let slots = headers
         .iter()
         .map(|h| {
+            if mapping.fallback_of(h).is_some() {
+                next += 1;
+                return Some(next - 1);
+            }
             let column = match_header(h, mapping).0?;
             let seen = &mut taken[column as usize];
             if *seen {
@@ -513,8 +517,30 @@ fn read_xlsx(
             .find(|n| n.eq_ignore_ascii_case(wanted))
             .cloned()
     };
-    let sheets = match (find(ACTIONS_SHEET), find(NONCONFORMITIES_SHEET)) {
-        (Some(a), Some(n)) => vec![n, a],
+    let sheets = match (
+        &mapping.sheet,
+        find(ACTIONS_SHEET),
+        find(NONCONFORMITIES_SHEET),
+    ) {
+        // A preset names its sheet: read that one, or say it is missing.
+        (Some(wanted), _, _) => match find(wanted) {
+            Some(s) => vec![s],
+            None => {
+                return Err(FileError::Xlsx {
+                    file: file.to_owned(),
+                    detail: format!(
+                        "the workbook has no sheet {wanted:?} (it has {}); the preset reads that sheet",
+                        names
+                            .iter()
+                            .take(8)
+                            .map(|n| format!("{n:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        },
+        (None, Some(a), Some(n)) => vec![n, a],
         _ => names.first().cloned().into_iter().collect(),
     };
     if sheets.is_empty() {
@@ -617,9 +643,13 @@ fn read_sheet(
         let value = cell.value;
         let blank = !has_formula && is_blank(&value);
         let shared = &shared;
+        let strip = mapping.strip_formula_quote;
         let raw = move || {
             if !has_formula {
-                return raw_of(value);
+                return match raw_of(value) {
+                    Raw::Text(t) if strip => Raw::Text(unescape_formula(&t).to_owned()),
+                    other => other,
+                };
             }
             Raw::Formula(match formula {
                 Formula::Text(f) => f,

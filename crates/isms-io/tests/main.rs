@@ -7,5 +7,6 @@ mod fixed;
 mod fuzz;
 mod messy;
 mod package;
+mod presets;
 mod roundtrip;
 mod timezone;

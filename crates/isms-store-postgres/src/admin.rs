@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use isms_store::{OpenError, ReadError};
+use postgres::Client;
 use postgres::error::SqlState;
-use postgres::{Client, Config, NoTls};
 
 use crate::register::RegisterId;
 use crate::schema::{MIGRATIONS, ROLE_PRIVILEGES, SCHEMA_VERSION};
@@ -79,15 +79,7 @@ impl Admin {
     /// # Errors
     /// [`ReadError::Backend`] when the server cannot be reached.
     pub fn connect(url: &str) -> Result<Self, ReadError> {
-        let config: Config = url.parse().map_err(|e| ReadError::Backend {
-            path: PathBuf::from("postgres"),
-            operation: "read the connection string",
-            source: Box::new(e),
-        })?;
-        let label = crate::store::server_label(&config);
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| pg_err(&label, "connect", e))?;
+        let (client, label) = crate::tls::open(url, crate::store::server_label)?;
         Ok(Self { client, label })
     }
 

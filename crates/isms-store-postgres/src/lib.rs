@@ -22,7 +22,11 @@
 //!   everything ([`PgStore::verify_full`]), with SQLite's code
 //!   (`isms_store::audit`);
 //! - `LISTEN/NOTIFY` on every append ([`Listener`]);
-//! - migrations recorded in `isms.schema_version` ([`Admin::migrate`]).
+//! - migrations recorded in `isms.schema_version` ([`Admin::migrate`]);
+//! - TLS as libpq reads it from the connection string: `sslmode`
+//!   (`disable`, `prefer` by default, `require`, `verify-ca`,
+//!   `verify-full`, [`SslMode`]) and `sslrootcert=FILE`, with rustls (pure
+//!   Rust, no OpenSSL); a refused certificate is a [`TlsError`].
 //!
 //! ```no_run
 //! use isms_store::workload::Workload;
@@ -64,6 +68,11 @@
 //!   would reorder keys), so verification hashes what is stored and the
 //!   chain of a register equals what SQLite and the in-memory store compute
 //!   for the same events.
+//! - **New items are numbered inside the append.** The command handler
+//!   appends with `Numbering::Assign`, so a new nonconformity takes the
+//!   register's next `NC-nnnn` under the head-row lock: writers creating
+//!   items on one register at once never refuse each other, and no lock is
+//!   held while they decide.
 //! - **Synchronous client.** The contract is synchronous; the `postgres`
 //!   crate is `tokio-postgres` driven by a private runtime, usable from the
 //!   CLI and, through `spawn_blocking`, from async servers (see
@@ -75,6 +84,7 @@ mod listen;
 mod register;
 mod schema;
 mod store;
+mod tls;
 
 pub use admin::Admin;
 pub use isms_store::EventStore;
@@ -82,3 +92,4 @@ pub use listen::Listener;
 pub use register::{InvalidRegisterId, RegisterId};
 pub use schema::SCHEMA_VERSION;
 pub use store::{PgStore, ServerError};
+pub use tls::{SslMode, TlsError};

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use isms_store::{OpenError, ReadError};
+use postgres::Client;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, NoTls};
 
 use crate::register::RegisterId;
 use crate::store::{label_of, pg_err};
@@ -39,15 +39,7 @@ impl Listener {
     /// # Errors
     /// [`ReadError::Backend`] when the server cannot be reached.
     pub fn connect(url: &str, register: &RegisterId) -> Result<Self, OpenError> {
-        let config: Config = url.parse().map_err(|e| ReadError::Backend {
-            path: PathBuf::from("postgres"),
-            operation: "read the connection string",
-            source: Box::new(e),
-        })?;
-        let label = label_of(&config, register);
-        let mut client = config
-            .connect(NoTls)
-            .map_err(|e| pg_err(&label, "connect", e))?;
+        let (mut client, label) = crate::tls::open(url, |config| label_of(config, register))?;
         client
             .batch_execute(&format!("LISTEN \"{}\"", register.channel()))
             .map_err(|e| pg_err(&label, "listen", e))?;

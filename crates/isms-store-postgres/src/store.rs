@@ -15,7 +15,7 @@ use isms_store::{
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use postgres::{Client, Config, NoTls, Statement};
+use postgres::{Client, Config, Statement};
 
 use crate::admin::check_schema;
 use crate::register::RegisterId;
@@ -144,6 +144,8 @@ pub(crate) const HEAD: &str =
 const STREAM_VERSION: &str = "SELECT coalesce(max(sequence), 0)::bigint FROM isms.events
      WHERE register = $1 AND stream = $2";
 const CLAIM_HOLDER: &str = "SELECT stream FROM isms.claims WHERE register = $1 AND claim = $2";
+const LAST_NUMBER: &str =
+    "SELECT coalesce(max(number), 0) FROM isms.claims WHERE register = $1 AND kind = $2";
 const REQUEST_SEEN: &str = "SELECT 1 FROM isms.requests WHERE register = $1 AND request_id = $2";
 const INSERT_EVENTS: &str =
     "INSERT INTO isms.events (register, position, stream, sequence, body, hash)
@@ -174,11 +176,14 @@ pub(crate) const INSERT_CHECKPOINT: &str =
 
 impl PgStore {
     /// Connects to the database at `url` (a libpq URL or key-value string,
-    /// `postgres://app@db.example/isms`) and works inside `register`.
+    /// `postgres://app@db.example/isms`) and works inside `register`. TLS
+    /// follows `sslmode` and `sslrootcert` in the string, as in libpq
+    /// ([`crate::SslMode`]; `prefer` when not given).
     ///
     /// # Errors
     /// [`ReadError::Backend`] (as [`OpenError::Storage`]) when the server
-    /// cannot be reached or refuses the login; [`OpenError::NotOurDatabase`]
+    /// cannot be reached or refuses the login, or TLS fails (its `source`
+    /// is then a [`crate::TlsError`]); [`OpenError::NotOurDatabase`]
     /// when the database has no
     /// isms schema (run [`crate::Admin::migrate`]);
     /// [`OpenError::NewerSchema`] / [`OpenError::OlderSchemaReadOnly`]
@@ -186,15 +191,7 @@ impl PgStore {
     /// [`OpenError::NotFound`] when the register does not exist or this
     /// role may not work in it.
     pub fn connect(url: &str, register: &RegisterId) -> Result<Self, OpenError> {
-        let config: Config = url.parse().map_err(|e| ReadError::Backend {
-            path: PathBuf::from("postgres"),
-            operation: "read the connection string",
-            source: Box::new(e),
-        })?;
-        let label = label_of(&config, register);
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| pg_err(&label, "connect", e))?;
+        let (client, label) = crate::tls::open(url, |config| label_of(config, register))?;
         Self::from_client(client, register, label)
     }
 
@@ -230,6 +227,24 @@ impl PgStore {
             label,
             signer: None,
         })
+    }
+
+    /// Whether this connection is encrypted, as the server sees it
+    /// (`pg_stat_ssl` of this session): what `sslmode` obtained.
+    ///
+    /// # Errors
+    /// A [`ReadError`] naming the store.
+    pub fn encrypted(&self) -> Result<bool, ReadError> {
+        let mut session = self.session()?;
+        let row = session
+            .client
+            .query_one(
+                "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                &[],
+            )
+            .map_err(self.err("ask whether the connection is encrypted"))?;
+        row.try_get(0)
+            .map_err(self.err("ask whether the connection is encrypted"))
     }
 
     /// The register this store works in.
@@ -269,6 +284,14 @@ impl PgStore {
         &self,
         visit: &mut isms_store::projection::EncodedFactsVisitor<'_>,
     ) -> Result<(), ReadError> {
+        self.walk_facts(&mut |kind, bytes| visit(kind, bytes).map_err(|e| e.to_string()))
+    }
+
+    /// Hands every `kpi_facts` row of the register, in the order of kind
+    /// and number, to `visit`: the item's kind and its encoded facts. A row
+    /// of no known kind, or one `visit` refuses (its reason), is a
+    /// [`ReadError::Projection`] naming the row.
+    fn walk_facts(&self, visit: &mut RowVisitor<'_>) -> Result<(), ReadError> {
         let mut session = self.session()?;
         let stmt = session
             .statement(
@@ -285,7 +308,7 @@ impl PgStore {
             let number: i32 = row.try_get(1).map_err(self.err("read KPI facts"))?;
             let bytes: &[u8] = row.try_get(2).map_err(self.err("read KPI facts"))?;
             let refused = match ItemKind::from_code(i64::from(kind)) {
-                Some(item_kind) => visit(item_kind, bytes).err().map(|e| e.to_string()),
+                Some(item_kind) => visit(item_kind, bytes).err(),
                 None => Some(format!("{kind} is not a kind of item")),
             };
             if let Some(detail) = refused {
@@ -570,6 +593,7 @@ struct TxState<'a, 'c> {
     tx: &'a mut postgres::Transaction<'c>,
     version: &'a Statement,
     holder: &'a Statement,
+    last_number: &'a Statement,
     register: &'a str,
     label: &'a std::path::Path,
 }
@@ -591,6 +615,27 @@ impl AppendState for TxState<'_, '_> {
             .query_opt(self.holder, &[&self.register, &claim.to_string()])
             .map_err(|e| pg_err(self.label, "look up a claim", e))?;
         row.map(|r| parse_holder(self.label, claim, &r)).transpose()
+    }
+
+    fn last_number(&mut self, kind: RefKind) -> Result<u32, ReadError> {
+        // Read under the register's head lock, so it counts every append
+        // committed before this one and none can commit before this one.
+        let err = |e| pg_err(self.label, "read the last reference number", e);
+        let row = self
+            .tx
+            .query_one(self.last_number, &[&self.register, &ref_kind(kind)])
+            .map_err(err)?;
+        let n: i32 = row.try_get(0).map_err(err)?;
+        Ok(u32::try_from(n).unwrap_or(0))
+    }
+}
+
+/// The `kind` column of the claims index for a reference kind.
+fn ref_kind(kind: RefKind) -> i16 {
+    match kind {
+        RefKind::Nonconformity => 1,
+        RefKind::Improvement => 2,
+        RefKind::Action => 3,
     }
 }
 
@@ -657,6 +702,7 @@ impl EventStore for PgStore {
         let head_for_update = st(session, HEAD_FOR_UPDATE)?;
         let version = st(session, STREAM_VERSION)?;
         let holder = st(session, CLAIM_HOLDER)?;
+        let last_number = st(session, LAST_NUMBER)?;
         let request_seen = st(session, REQUEST_SEEN)?;
         let insert_events = st(session, INSERT_EVENTS)?;
         let insert_claims = st(session, INSERT_CLAIMS)?;
@@ -694,11 +740,12 @@ impl EventStore for PgStore {
                 tx: &mut tx,
                 version: &version,
                 holder: &holder,
+                last_number: &last_number,
                 register,
                 label: &label,
             };
             plan_append(batch, head, &mut state, &mut |p| {
-                touched.note(p.event.stream, p.event.sequence, p.position);
+                touched.note(p);
                 rows.push(p);
                 Ok(())
             })?
@@ -741,13 +788,7 @@ impl EventStore for PgStore {
         }
         for (stream, first_sequence, last_position) in touched.streams() {
             let item = if first_sequence == 1 {
-                let mut item = None;
-                for a in batch.appends.iter().filter(|a| a.stream == stream) {
-                    for e in &a.events {
-                        isms_core::apply(&mut item, e);
-                    }
-                }
-                item
+                touched.created(stream).cloned()
             } else {
                 let mut item = None;
                 for row in tx
@@ -983,20 +1024,16 @@ impl EventStore for PgStore {
     }
 
     fn last_number(&self, kind: RefKind) -> Result<u32, ReadError> {
-        let kind: i16 = match kind {
-            RefKind::Nonconformity => 1,
-            RefKind::Improvement => 2,
-            RefKind::Action => return Ok(0),
-        };
+        if kind == RefKind::Action {
+            return Ok(0);
+        }
         let mut session = self.session()?;
         let stmt = session
-            .statement(
-                "SELECT coalesce(max(number), 0) FROM isms.claims WHERE register = $1 AND kind = $2",
-            )
+            .statement(LAST_NUMBER)
             .map_err(self.err("read the last reference number"))?;
         let row = session
             .client
-            .query_one(&stmt, &[&self.register.as_str(), &kind])
+            .query_one(&stmt, &[&self.register.as_str(), &ref_kind(kind)])
             .map_err(self.err("read the last reference number"))?;
         let n: i32 = row
             .try_get(0)
@@ -1059,33 +1096,16 @@ impl EventStore for PgStore {
     }
 
     fn read_facts(&self, visit: &mut dyn FnMut(Facts)) -> Result<(), ReadError> {
-        let mut session = self.session()?;
-        let stmt = session
-            .statement(
-                "SELECT kind, number, facts FROM isms.kpi_facts WHERE register = $1
-                 ORDER BY kind, number",
-            )
-            .map_err(self.err("read KPI facts"))?;
-        let mut rows = session
-            .client
-            .query_raw(&stmt, [self.register.as_str()])
-            .map_err(self.err("read KPI facts"))?;
-        while let Some(row) = rows.next().map_err(self.err("read KPI facts"))? {
-            let kind: i16 = row.try_get(0).map_err(self.err("read KPI facts"))?;
-            let number: i32 = row.try_get(1).map_err(self.err("read KPI facts"))?;
-            let bytes: &[u8] = row.try_get(2).map_err(self.err("read KPI facts"))?;
-            let corrupt = |detail: String| ReadError::Projection {
-                projection: "kpi_facts",
-                subject: format!("item {kind}/{number}"),
-                detail,
-            };
-            let kind = ItemKind::from_code(i64::from(kind))
-                .ok_or_else(|| corrupt(format!("{kind} is not a kind of item")))?;
-            visit(decode_facts(kind, bytes).map_err(|e| corrupt(e.to_string()))?);
-        }
-        Ok(())
+        self.walk_facts(&mut |kind, bytes| {
+            visit(decode_facts(kind, bytes).map_err(|e| e.to_string())?);
+            Ok(())
+        })
     }
 }
+
+/// What [`PgStore`]'s walk of `kpi_facts` hands each row to: the item's
+/// kind and its encoded facts; an `Err` refuses the row, with the reason.
+type RowVisitor<'a> = dyn FnMut(ItemKind, &[u8]) -> Result<(), String> + 'a;
 
 /// The register's row is gone: it was dropped while this store was open.
 fn gone(label: &std::path::Path) -> ReadError {

@@ -19,42 +19,78 @@ fn who(n: u128) -> Invocation {
 }
 
 #[test]
-fn eight_writers_on_one_register_number_every_item_once_without_gaps() {
+fn sixteen_writers_creating_on_one_register_never_collide_on_a_reference() {
+    // Every round, all writers decide a new item on the same register state
+    // (a barrier lines them up), so every decision proposes the same next
+    // reference. The store gives the numbers out under the register's lock,
+    // so no append is refused for a taken reference and no command is
+    // decided twice: each succeeds at its first attempt, and the references
+    // are 1..=n, each once.
     let Some(url) = server() else { return };
     let store = fresh(&url, "writers", "isms_app");
     let register = store.register().clone();
-    const WRITERS: u64 = 8;
-    const EACH: u64 = 10;
-    std::thread::scope(|s| {
-        for w in 0..WRITERS {
-            let (url, register) = (url.clone(), register.clone());
-            s.spawn(move || {
-                let store = PgStore::connect(&url_as(&url, "isms_app"), &register).unwrap();
-                let mut handler =
-                    CommandHandler::new(store, Policy::default()).with_max_attempts(100);
-                let mut workload = Workload::new().with_salt(w + 100);
-                for i in 0..EACH {
-                    let command = workload.report_command(Default::default());
-                    handler
-                        .handle(&command, &who(u128::from(w * 1000 + i)))
-                        .unwrap();
-                }
-            });
-        }
+    const WRITERS: u64 = 16;
+    const ROUNDS: u64 = 6;
+    let barrier = std::sync::Barrier::new(WRITERS as usize);
+    let attempts: Vec<Vec<u32>> = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let (url, register, barrier) = (url.clone(), register.clone(), &barrier);
+                s.spawn(move || {
+                    let store = PgStore::connect(&url_as(&url, "isms_app"), &register).unwrap();
+                    let mut handler = CommandHandler::new(store, Policy::default());
+                    let mut workload = Workload::new().with_salt(w + 100);
+                    let mut attempts = Vec::new();
+                    for i in 0..ROUNDS {
+                        // Odd writers propose improvements: both kinds are
+                        // numbered this way, each in its own sequence.
+                        let command = if w % 2 == 0 {
+                            workload.report_command(Default::default())
+                        } else {
+                            workload.improvement_command()
+                        };
+                        barrier.wait();
+                        let outcome = handler
+                            .handle(&command, &who(u128::from(w * 1000 + i)))
+                            .unwrap_or_else(|e| panic!("writer {w}, round {i}: {e}"));
+                        attempts.push(outcome.attempts);
+                    }
+                    attempts
+                })
+            })
+            .collect();
+        writers.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    for (w, a) in attempts.iter().enumerate() {
+        assert!(
+            a.iter().all(|&n| n == 1),
+            "writer {w} decided again after a collision: attempts {a:?}"
+        );
+    }
     let verified = store.verify().unwrap();
-    assert_eq!(verified.events, WRITERS * EACH);
-    let mut references = BTreeSet::new();
+    assert_eq!(verified.events, WRITERS * ROUNDS);
+    let (mut ncs, mut improvements) = (BTreeSet::new(), BTreeSet::new());
     for e in store.load_all().unwrap() {
-        if let EventPayload::NonconformityReported { reference, .. } = &e.event.payload {
-            assert!(references.insert(reference.number()), "{reference} twice");
+        match &e.event.payload {
+            EventPayload::NonconformityReported { reference, .. } => {
+                assert!(ncs.insert(reference.number()), "{reference} twice");
+            }
+            EventPayload::ImprovementProposed { reference, .. } => {
+                assert!(improvements.insert(reference.number()), "{reference} twice");
+            }
+            other => panic!("unexpected event {other:?}"),
         }
     }
+    let each = (WRITERS / 2 * ROUNDS) as u32;
     assert_eq!(
-        references.into_iter().collect::<Vec<_>>(),
-        (1..=(WRITERS * EACH) as u32).collect::<Vec<_>>()
+        ncs.into_iter().collect::<Vec<_>>(),
+        (1..=each).collect::<Vec<_>>()
     );
-    assert_eq!(store.check_projections().unwrap(), WRITERS * EACH);
+    assert_eq!(
+        improvements.into_iter().collect::<Vec<_>>(),
+        (1..=each).collect::<Vec<_>>()
+    );
+    assert_eq!(store.check_projections().unwrap(), WRITERS * ROUNDS);
 }
 
 #[test]

@@ -15,3 +15,4 @@ mod roles;
 mod schema;
 mod support;
 mod tamper;
+mod tls;

@@ -11,34 +11,14 @@
 //! Both are derived, not evidence: they are not hashed, `rebuild` makes
 //! them again from the log, and `check` compares them with a fresh fold.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use isms_core::{Event, ImprovementFacts, Item, NcFacts, StreamId};
-use isms_store::{AppendBatch, ReadError, VerifyError};
+use isms_store::projection::Touched;
+use isms_store::{ReadError, VerifyError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::store::db_err;
-
-/// The streams an append touched: for each, the sequence of its first new
-/// event and the position of its last, in order of first appearance.
-#[derive(Debug, Default)]
-pub(crate) struct Touched {
-    order: Vec<StreamId>,
-    spans: HashMap<StreamId, (u64, u64)>,
-}
-
-impl Touched {
-    pub(crate) fn note(&mut self, stream: StreamId, sequence: u64, position: u64) {
-        match self.spans.get_mut(&stream) {
-            Some(span) => span.1 = position,
-            None => {
-                self.order.push(stream);
-                self.spans.insert(stream, (sequence, position));
-            }
-        }
-    }
-}
 
 /// One item's projected rows.
 struct Rows {
@@ -141,29 +121,14 @@ pub(crate) fn write_item(
 /// append's transaction (after its events were inserted). A new stream is
 /// folded from the batch itself; a continued one from the log, which now
 /// holds the new events too.
-pub(crate) fn update(
-    conn: &Connection,
-    path: &Path,
-    batch: &AppendBatch,
-    touched: &Touched,
-) -> Result<(), ReadError> {
-    for stream in &touched.order {
-        let Some(&(first_sequence, last_position)) = touched.spans.get(stream) else {
-            continue;
-        };
-        let item = if first_sequence == 1 {
-            let mut item = None;
-            for a in batch.appends.iter().filter(|a| a.stream == *stream) {
-                for e in &a.events {
-                    isms_core::apply(&mut item, e);
-                }
+pub(crate) fn update(conn: &Connection, path: &Path, touched: &Touched) -> Result<(), ReadError> {
+    for (stream, first_sequence, last_position) in touched.streams() {
+        if first_sequence == 1 {
+            if let Some(item) = touched.created(stream) {
+                write_item(conn, path, stream, item, last_position)?;
             }
-            item
-        } else {
-            fold_stream(conn, path, *stream)?
-        };
-        if let Some(item) = item {
-            write_item(conn, path, *stream, &item, last_position)?;
+        } else if let Some(item) = fold_stream(conn, path, stream)? {
+            write_item(conn, path, stream, &item, last_position)?;
         }
     }
     Ok(())

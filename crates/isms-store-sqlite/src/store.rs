@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use isms_core::{Claim, RefKind, StreamId};
 use isms_store::append::{AppendState, plan_append};
+use isms_store::projection::Touched;
 use isms_store::{
     AppendBatch, AppendError, Appended, BackupError, BreakKind, ChainHash, ChainHead, Divergence,
     EventStore, OpenError, ReadError, RecordedRequest, RequestId, RequestRecord, Selection,
@@ -16,7 +17,7 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::decode::{Row, read_rows};
-use crate::projection::{self, Touched};
+use crate::projection;
 use crate::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, claim_kind};
 use crate::wal::Checkpointer;
 
@@ -1098,7 +1099,7 @@ impl EventStore for SqliteStore {
                 )
                 .map_err(err("append"))?;
             plan_append(batch, head, &mut state, &mut |p| {
-                touched.note(p.event.stream, p.event.sequence, p.position);
+                touched.note(p);
                 insert
                     .execute(params![
                         to_sql(p.position),
@@ -1121,7 +1122,7 @@ impl EventStore for SqliteStore {
                 Ok(())
             })?
         };
-        projection::update(&tx, &path, batch, &touched)?;
+        projection::update(&tx, &path, &touched)?;
         tx.execute(
             "UPDATE chain_head SET position = ?1, hash = ?2 WHERE id = 1",
             params![to_sql(appended.last), &appended.head.hash.0[..]],
@@ -1370,6 +1371,20 @@ impl AppendState for TxState<'_> {
                 })
             })
             .transpose()
+    }
+
+    fn last_number(&mut self, kind: RefKind) -> Result<u32, ReadError> {
+        let kind = match kind {
+            RefKind::Nonconformity => 1,
+            RefKind::Improvement => 2,
+            RefKind::Action => return Ok(0),
+        };
+        let n: i64 = self
+            .tx
+            .prepare_cached("SELECT coalesce(max(number), 0) FROM claims WHERE kind = ?1")
+            .and_then(|mut stmt| stmt.query_row([kind], |r| r.get(0)))
+            .map_err(|e| db_err(self.path, "read the last reference number", e))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 }
 

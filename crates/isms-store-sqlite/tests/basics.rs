@@ -99,7 +99,7 @@ fn a_version_conflict_is_typed_and_writes_nothing() {
                 events: vec![],
             },
         ],
-        request: None,
+        ..AppendBatch::default()
     };
     assert!(matches!(
         b.append(&batch),

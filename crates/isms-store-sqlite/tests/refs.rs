@@ -131,7 +131,8 @@ fn a_reference_already_taken_is_refused_and_nothing_is_written() {
 }
 
 /// The race itself: another writer reports between the handler's refresh
-/// and its append. The handler decides again and takes the next number.
+/// and its append. The store gives the handler's new item the next number
+/// in the append's transaction, so it is not refused and not decided again.
 #[test]
 fn the_command_handler_takes_the_next_reference_after_losing_a_race() {
     use isms_store::{
@@ -204,7 +205,12 @@ fn the_command_handler_takes_the_next_reference_after_losing_a_race() {
     let outcome = handler
         .handle(&command, &Invocation::new(owner, at))
         .unwrap();
-    assert_eq!(outcome.attempts, 2, "the first decision lost the race");
+    assert_eq!(
+        outcome.attempts, 1,
+        "the store numbered the item: no second decision"
+    );
+    let reported = outcome.events[0].event.claim().map(|c| c.to_string());
+    assert_eq!(reported.as_deref(), Some("NC-0002"), "decided as NC-0001");
     let register = handler.store().fold(Selection::All).unwrap();
     let mut refs: Vec<String> = register
         .nonconformities()

@@ -52,7 +52,7 @@ pub(crate) fn fill(store: &mut SqliteStore, workload: &mut Workload, n: usize) -
                     expected: ExpectedVersion::NoStream,
                     events,
                 }],
-                request: None,
+                ..AppendBatch::default()
             })
             .unwrap();
     }

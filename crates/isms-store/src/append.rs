@@ -1,6 +1,7 @@
 //! Append validation, written once for every backend: expected versions,
 //! the stream and sequence of every event, the uniqueness of every
-//! [`Claim`], and the chain hashes of the new rows.
+//! [`Claim`], the numbers of new items when the store gives them out
+//! ([`Numbering::Assign`]), and the chain hashes of the new rows.
 //!
 //! A backend opens its write transaction, then calls [`plan_append`] with
 //! its current head, a way to look up stream versions and claims
@@ -9,11 +10,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use isms_core::{Claim, Event, StreamId};
+use std::borrow::Cow;
+
+use isms_core::{Claim, Event, RefKind, StreamId};
 
 use crate::chain::{chain_hash, write_event_body};
 use crate::error::{AppendError, ReadError};
-use crate::types::{AppendBatch, Appended, ChainHash, ChainHead};
+use crate::types::{AppendBatch, Appended, ChainHash, ChainHead, Numbering};
 
 /// What [`plan_append`] asks a backend, inside its write transaction.
 pub trait AppendState {
@@ -28,13 +31,23 @@ pub trait AppendState {
     /// # Errors
     /// The backend's failure.
     fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError>;
+
+    /// The highest reference number the store holds for items of `kind`
+    /// (0 when none); asked only for [`Numbering::Assign`] batches, and only
+    /// for [`RefKind::Nonconformity`] and [`RefKind::Improvement`].
+    ///
+    /// # Errors
+    /// The backend's failure.
+    fn last_number(&mut self, kind: RefKind) -> Result<u32, ReadError>;
 }
 
-/// One checked event, placed in the log: what a backend writes (the row)
-/// and indexes (the claim).
+/// One checked event, placed in the log: what a backend writes (the row),
+/// indexes (the claim) and projects (the event).
 #[derive(Debug)]
 pub struct PlannedEvent<'a> {
-    /// The event.
+    /// The event as written: the batch's, or under [`Numbering::Assign`] a
+    /// new item's creation with the number the store gave it. A backend
+    /// projects this one, never the batch's copy.
     pub event: &'a Event,
     /// Its stream as text (`nonconformity/<uuid>`), as hashed.
     pub stream: &'a str,
@@ -56,7 +69,8 @@ pub struct PlannedEvent<'a> {
 /// # Errors
 /// [`AppendError::EmptyAppend`], [`AppendError::Conflict`],
 /// [`AppendError::StreamMismatch`], [`AppendError::SequenceMismatch`],
-/// [`AppendError::ReferenceTaken`], or what `state` and `write` return.
+/// [`AppendError::ReferenceTaken`], [`AppendError::ReferencesExhausted`],
+/// or what `state` and `write` return.
 pub fn plan_append(
     batch: &AppendBatch,
     head: ChainHead,
@@ -71,6 +85,9 @@ pub fn plan_append(
     let mut position = head.position;
     let mut prev = head.hash;
     let mut body = Vec::with_capacity(1024);
+    // Under `Assign`: the number the next new item of each kind gets, read
+    // from the store (inside its write lock) the first time it is needed.
+    let mut next_numbers: [Option<u32>; 2] = [None, None];
     for a in &batch.appends {
         let current = match versions.get(&a.stream) {
             Some(&v) => v,
@@ -99,6 +116,11 @@ pub fn plan_append(
                     found: e.sequence,
                 });
             }
+            let e = match batch.numbering {
+                Numbering::AsDecided => Cow::Borrowed(e),
+                Numbering::Assign => assign_number(e, state, &mut next_numbers)?,
+            };
+            let e = e.as_ref();
             let claim = e.claim();
             if let Some(c) = claim
                 && (!claimed.insert(c) || state.claim_holder(c)?.is_some())
@@ -137,4 +159,35 @@ pub fn plan_append(
             hash: prev,
         },
     })
+}
+
+/// `e` with the next number of its kind, if it creates a nonconformity or
+/// an improvement; `e` itself otherwise (or when it already has that
+/// number).
+fn assign_number<'e>(
+    e: &'e Event,
+    state: &mut dyn AppendState,
+    next_numbers: &mut [Option<u32>; 2],
+) -> Result<Cow<'e, Event>, AppendError> {
+    let (kind, slot) = match e.claim() {
+        Some(Claim::Nonconformity(_)) => (RefKind::Nonconformity, 0),
+        Some(Claim::Improvement(_)) => (RefKind::Improvement, 1),
+        Some(Claim::Action(_)) | None => return Ok(Cow::Borrowed(e)),
+    };
+    let number = match next_numbers[slot] {
+        Some(n) => n,
+        None => state.last_number(kind)?.saturating_add(1),
+    };
+    next_numbers[slot] = Some(number.saturating_add(1));
+    if e.claim().map(Claim::number) == Some(number) {
+        return Ok(Cow::Borrowed(e));
+    }
+    let mut renumbered = e.clone();
+    renumbered
+        .renumber(number)
+        .map_err(|_| AppendError::ReferencesExhausted {
+            kind,
+            max: isms_core::MAX_ITEMS,
+        })?;
+    Ok(Cow::Owned(renumbered))
 }

@@ -28,10 +28,11 @@ use crate::chain::{chain_hash, event_body};
 use crate::error::{AppendError, HandleError};
 use crate::handler::{CommandHandler, Invocation};
 use crate::memory::MemoryStore;
+use crate::query::{ItemFilter, ItemKind};
 use crate::store::EventStore;
 use crate::types::{
-    AppendBatch, ChainHash, ChainHead, ExpectedVersion, RequestId, RequestRecord, Selection,
-    StreamAppend,
+    AppendBatch, ChainHash, ChainHead, ExpectedVersion, Numbering, RequestId, RequestRecord,
+    Selection, StreamAppend,
 };
 use crate::workload::Workload;
 
@@ -64,6 +65,7 @@ pub const CHECKS: &[&str] = &[
     "an empty append is refused",
     "batches are atomic",
     "claims are unique",
+    "the store numbers new items",
     "idempotent requests",
     "selections",
     "the chain is the shared chain",
@@ -77,7 +79,7 @@ pub const CHECKS: &[&str] = &[
 /// # Errors
 /// The first [`Failure`].
 pub fn run<S: EventStore>(mut new_store: impl FnMut() -> S) -> Result<Passed, Failure> {
-    let checks: [Check<S>; 14] = [
+    let checks: [Check<S>; 15] = [
         empty_store,
         append_and_read,
         optimistic_concurrency,
@@ -86,6 +88,7 @@ pub fn run<S: EventStore>(mut new_store: impl FnMut() -> S) -> Result<Passed, Fa
         empty_append,
         atomic_batches,
         unique_claims,
+        store_numbers_new_items,
         idempotent_requests,
         selections,
         shared_chain,
@@ -323,6 +326,7 @@ fn atomic_batches<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(),
             },
         ],
         request: None,
+        numbering: Numbering::AsDecided,
     };
     refused(&mut store, &batch, "a batch with one conflict", |e| {
         matches!(e, AppendError::Conflict { .. })
@@ -347,6 +351,7 @@ fn atomic_batches<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(),
             },
         ],
         request: None,
+        numbering: Numbering::AsDecided,
     };
     let appended = store.append(&batch).map_err(err)?;
     equal(
@@ -396,6 +401,7 @@ fn unique_claims<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), 
             },
         ],
         request: None,
+        numbering: Numbering::AsDecided,
     };
     refused(&mut fresh, &batch, "one reference twice in a batch", taken)?;
     // Action ids and numbering.
@@ -430,6 +436,124 @@ fn unique_claims<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), 
         )?;
     }
     Ok(())
+}
+
+fn store_numbers_new_items<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), String> {
+    let mut store = new_store();
+    // Writers that each decided on the same empty register: every report
+    // says NC-0001, every proposal IMP-0001.
+    let mut writers: Vec<Workload> = (0..4).map(|w| Workload::new().with_salt(w + 1)).collect();
+    let policy = Policy::default();
+    let at = Utc
+        .with_ymd_and_hms(2026, 2, 2, 9, 0, 0)
+        .single()
+        .ok_or("a valid instant")?;
+    let ctx = Context::new(at, Actor::new(ActorId::new("maria").map_err(err)?), &policy);
+    let empty = Register::new();
+    let mut decided = |w: usize, report: bool| -> Result<Vec<Event>, String> {
+        let command = if report {
+            writers[w].report_command(Default::default())
+        } else {
+            writers[w].improvement_command()
+        };
+        empty.decide(&command, &ctx).map(|d| d.events).map_err(err)
+    };
+    let assign = |events: Vec<Event>| {
+        AppendBatch::single(events[0].stream, ExpectedVersion::NoStream, events)
+            .with_numbering(Numbering::Assign)
+    };
+    let mut expected = Vec::new();
+    for (w, report) in [(0, true), (1, true), (2, false), (3, true), (1, false)] {
+        let events = decided(w, report)?;
+        let stream = events[0].stream;
+        store.append(&assign(events)).map_err(err)?;
+        expected.push(stream);
+    }
+    // Two new items in one batch, both decided as NC-0001: numbered in
+    // batch order; and a number decided too high is brought back in line.
+    let (a, mut b) = (decided(0, true)?, decided(2, true)?);
+    b[0].renumber(90).map_err(err)?;
+    expected.extend([a[0].stream, b[0].stream]);
+    let batch = AppendBatch {
+        appends: vec![
+            StreamAppend {
+                stream: a[0].stream,
+                expected: ExpectedVersion::NoStream,
+                events: a,
+            },
+            StreamAppend {
+                stream: b[0].stream,
+                expected: ExpectedVersion::NoStream,
+                events: b,
+            },
+        ],
+        request: None,
+        numbering: Numbering::Assign,
+    };
+    store.append(&batch).map_err(err)?;
+    let want = [
+        "NC-0001", "NC-0002", "IMP-0001", "NC-0003", "IMP-0002", "NC-0004", "NC-0005",
+    ];
+    // The log, the claims index, the items and the KPI facts all carry the
+    // numbers given, and the chain verifies over the bodies as renumbered.
+    let register = store.fold(Selection::All).map_err(err)?;
+    for (stream, reference) in expected.iter().zip(want) {
+        let claim = store
+            .load_item(*stream)
+            .map_err(err)?
+            .map(|item| match item {
+                Item::Nonconformity(nc) => Claim::Nonconformity(nc.reference),
+                Item::Improvement(imp) => Claim::Improvement(imp.reference),
+            })
+            .ok_or_else(|| format!("{stream} was not stored"))?;
+        equal(
+            &format!("the reference of {stream}"),
+            claim.to_string(),
+            reference.into(),
+        )?;
+        equal(
+            &format!("the holder of {reference}"),
+            store.find_claim(claim).map_err(err)?,
+            Some(*stream),
+        )?;
+    }
+    equal(
+        "last NC number",
+        store.last_number(RefKind::Nonconformity).map_err(err)?,
+        5,
+    )?;
+    equal(
+        "last improvement number",
+        store.last_number(RefKind::Improvement).map_err(err)?,
+        2,
+    )?;
+    for kind in [ItemKind::Nonconformity, ItemKind::Improvement] {
+        let filter = ItemFilter {
+            kind,
+            ..ItemFilter::default()
+        };
+        let mut listed = Vec::new();
+        store
+            .list_items(&filter, &mut |item| listed.push(item))
+            .map_err(err)?;
+        let mut folded = Vec::new();
+        crate::query::filter_register(&register, &filter, &mut |item| folded.push(item));
+        equal(&format!("listed {kind:?} items"), listed, folded)?;
+    }
+    let mut facts = Vec::new();
+    store.read_facts(&mut |f| facts.push(f)).map_err(err)?;
+    let mut folded = Vec::new();
+    crate::query::register_facts(&register, &mut |f| folded.push(f));
+    equal("KPI facts", facts, folded)?;
+    store.verify().map_err(err)?;
+    // As decided (the default), a taken number is still refused.
+    let events = decided(3, true)?;
+    refused(
+        &mut store,
+        &AppendBatch::single(events[0].stream, ExpectedVersion::NoStream, events),
+        "a reference another stream holds, not to be numbered by the store",
+        |e| matches!(e, AppendError::ReferenceTaken { reference, .. } if reference == "NC-0001"),
+    )
 }
 
 fn idempotent_requests<S: EventStore>(new_store: &mut dyn FnMut() -> S) -> Result<(), String> {

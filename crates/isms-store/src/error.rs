@@ -216,6 +216,18 @@ pub enum AppendError {
         /// The stream whose first event was refused.
         stream: StreamId,
     },
+    /// The store was to number a new item ([`crate::Numbering::Assign`]),
+    /// but every number of its kind is taken. Nothing was written.
+    #[error(
+        "every {}- reference up to {max} is taken in this register; nothing was written",
+        .kind.prefix()
+    )]
+    ReferencesExhausted {
+        /// The kind of reference.
+        kind: isms_core::RefKind,
+        /// The highest number a reference can have.
+        max: u32,
+    },
     /// An event's sequence does not continue its stream. Nothing was written.
     #[error(
         "event for {stream} has sequence {found}, but the stream continues at {expected_next}; nothing was written"

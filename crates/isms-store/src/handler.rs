@@ -12,7 +12,7 @@ use crate::chain::fingerprint;
 use crate::error::{AppendError, HandleError};
 use crate::store::EventStore;
 use crate::types::{
-    AppendBatch, ExpectedVersion, RecordedRequest, RequestId, RequestRecord, Selection,
+    AppendBatch, ExpectedVersion, Numbering, RecordedRequest, RequestId, RequestRecord, Selection,
     StoredEvent, StreamAppend,
 };
 
@@ -90,8 +90,10 @@ pub struct Outcome {
 ///
 /// The handler holds no rule of its own: `isms_core::decide` accepts or
 /// refuses, the store appends or reports a conflict (another writer moved
-/// the stream, or took the reference this decision gave a new item), and
-/// the handler decides again on fresh state.
+/// the stream), and the handler decides again on fresh state. A new item's
+/// reference is not a conflict: the handler appends with
+/// [`Numbering::Assign`], so the store numbers it under its write lock and
+/// writers creating items at once never decide twice for a number.
 #[derive(Debug)]
 pub struct CommandHandler<S> {
     store: S,
@@ -298,6 +300,10 @@ impl<S: EventStore> CommandHandler<S> {
                     fingerprint: *fingerprint,
                     warnings: decision.warnings.clone(),
                 }),
+                // A new item's reference is given out by the store under its
+                // write lock: writers creating items at once on one register
+                // do not refuse each other's numbers.
+                numbering: Numbering::Assign,
             };
             match self.store.append(&batch) {
                 Ok(appended) => {

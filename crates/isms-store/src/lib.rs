@@ -13,12 +13,13 @@
 //!   where and what to do, and [`StoreError`] gathering them;
 //! - [`CommandHandler`]: load the target item and the facts the command
 //!   needs, `isms_core::decide`, append with the item's version as the
-//!   expected version, decide again after a conflict (or a reference taken
-//!   meanwhile), and return the earlier outcome for a repeated
-//!   [`RequestId`];
+//!   expected version, decide again after a conflict, and return the
+//!   earlier outcome for a repeated [`RequestId`]; a new item's reference
+//!   is given out by the store in the append ([`Numbering::Assign`]), so
+//!   writers creating items at once never refuse each other;
 //! - [`append::plan_append`]: every check of an append (versions,
-//!   sequences, streams, unique claims, chain hashes), written once for
-//!   all backends;
+//!   sequences, streams, unique claims, chain hashes) and the numbering of
+//!   new items, written once for all backends;
 //! - [`EventStore::list_items`] and [`EventStore::read_facts`]: what
 //!   reading commands and KPIs need, answered from projections by backends
 //!   that keep them;
@@ -107,6 +108,6 @@ pub use memory::MemoryStore;
 pub use query::{Facts, ItemFilter, ItemKind};
 pub use store::{EventStore, StoreFacts};
 pub use types::{
-    AppendBatch, Appended, ChainHash, ChainHead, ExpectedVersion, RecordedRequest, RequestId,
-    RequestRecord, Selection, StoredEvent, StreamAppend, Verified,
+    AppendBatch, Appended, ChainHash, ChainHead, ExpectedVersion, Numbering, RecordedRequest,
+    RequestId, RequestRecord, Selection, StoredEvent, StreamAppend, Verified,
 };

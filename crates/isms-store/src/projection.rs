@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use isms_core::{ImprovementFacts, Item, NcFacts, StreamId};
 
+use crate::append::PlannedEvent;
 use crate::query::{Facts, ItemKind};
 
 /// What a backend's `read_encoded_facts` hands each `kpi_facts` row to: the
@@ -127,29 +128,48 @@ pub fn decode_facts(kind: ItemKind, bytes: &[u8]) -> Result<Facts, isms_core::Fa
 }
 
 /// The streams an append touched: for each, the sequence of its first new
-/// event and the position of its last, in order of first appearance.
+/// event and the position of its last, in order of first appearance; and
+/// the items the append created, folded from their events as written.
 #[derive(Debug, Default)]
 pub struct Touched {
     order: Vec<StreamId>,
     spans: HashMap<StreamId, (u64, u64)>,
+    created: HashMap<StreamId, Option<Item>>,
 }
 
 impl Touched {
-    /// Notes an appended event.
-    pub fn note(&mut self, stream: StreamId, sequence: u64, position: u64) {
-        match self.spans.get_mut(&stream) {
-            Some(span) => span.1 = position,
+    /// Notes an event as [`crate::append::plan_append`] placed it. The
+    /// events of a new stream are folded here, from the planned event (a
+    /// new item's number may have been given by the store, so the batch's
+    /// copy is not what was written).
+    pub fn note(&mut self, planned: &PlannedEvent<'_>) {
+        let event = planned.event;
+        match self.spans.get_mut(&event.stream) {
+            Some(span) => span.1 = planned.position,
             None => {
-                self.order.push(stream);
-                self.spans.insert(stream, (sequence, position));
+                self.order.push(event.stream);
+                self.spans
+                    .insert(event.stream, (event.sequence, planned.position));
+                if event.sequence == 1 {
+                    self.created.insert(event.stream, None);
+                }
             }
         }
+        if let Some(item) = self.created.get_mut(&event.stream) {
+            isms_core::apply(item, event);
+        }
+    }
+
+    /// The item a new stream of this append folds to (`None` for a stream
+    /// that existed before: fold it from the store).
+    pub fn created(&self, stream: StreamId) -> Option<&Item> {
+        self.created.get(&stream).and_then(Option::as_ref)
     }
 
     /// Each touched stream with the sequence of its first new event and
     /// the position of its last, in order of first appearance. A stream
-    /// whose first new sequence is 1 is new: it can be folded from the
-    /// batch alone.
+    /// whose first new sequence is 1 is new: [`Touched::created`] has its
+    /// item.
     pub fn streams(&self) -> impl Iterator<Item = (StreamId, u64, u64)> + '_ {
         self.order
             .iter()

@@ -131,6 +131,26 @@ pub struct RecordedRequest {
     pub last: u64,
 }
 
+/// How the new items of a batch get their human references (`NC-0042`,
+/// `IMP-0007`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Numbering {
+    /// As decided: the references in the events are kept, and one already
+    /// taken refuses the batch ([`crate::AppendError::ReferenceTaken`]).
+    /// For histories whose references are part of the record (imports,
+    /// restores, replays).
+    #[default]
+    AsDecided,
+    /// Given out by the store: under its write lock, each new nonconformity
+    /// or improvement in the batch gets the next number of its kind after
+    /// the highest the store holds (in batch order), whatever number it was
+    /// decided with ([`isms_core::Event::renumber`]). Writers that decided
+    /// new items on the same register state then never collide; the
+    /// numbers stay consecutive. [`crate::CommandHandler`] appends every
+    /// creation this way.
+    Assign,
+}
+
 /// One atomic append: events for one or more streams, each with its
 /// expected version, optionally recording a request id. Either all of it is
 /// written or none.
@@ -140,6 +160,9 @@ pub struct AppendBatch {
     pub appends: Vec<StreamAppend>,
     /// The request this batch carries out, if idempotency is wanted.
     pub request: Option<RequestRecord>,
+    /// Whether new items keep the references they were decided with, or
+    /// are numbered by the store when the batch is written.
+    pub numbering: Numbering,
 }
 
 impl AppendBatch {
@@ -152,7 +175,15 @@ impl AppendBatch {
                 events,
             }],
             request: None,
+            numbering: Numbering::AsDecided,
         }
+    }
+
+    /// The same batch with its new items numbered as `numbering` says.
+    #[must_use]
+    pub fn with_numbering(mut self, numbering: Numbering) -> Self {
+        self.numbering = numbering;
+        self
     }
 
     /// Number of events in the batch.

@@ -7,8 +7,9 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use isms_core::{
     ActionDecision, ActionId, Actor, ActorId, AnalysisMethod, Command, Context, DecisionError,
-    Event, EvidenceRef, Extensions, NonconformityId, Policy, Register, ReportNonconformity,
-    RootCause, RootCauseCategory, Severity, Source, VerificationSchedule,
+    Event, EvidenceRef, Extensions, ImprovementId, ImprovementSource, NonconformityId, Policy,
+    Priority, ProposeImprovement, Register, ReportNonconformity, RootCause, RootCauseCategory,
+    Severity, Source, VerificationSchedule,
 };
 
 /// Events per [`Workload::lifecycle`].
@@ -129,6 +130,25 @@ impl Workload {
             links: vec![],
             extensions,
         })
+    }
+
+    /// A command proposing a new improvement (from a management review,
+    /// no nonconformity named), with ids salted like the reports'.
+    pub fn improvement_command(&mut self) -> Command {
+        let entropy = self.next_entropy().to_le_bytes();
+        let mut bytes = [0u8; 10];
+        bytes.copy_from_slice(&entropy[..10]);
+        let millis = u64::try_from(self.clock.timestamp_millis()).unwrap_or(0);
+        let n = self.register.improvements().len();
+        Command::ProposeImprovement(ProposeImprovement::new(
+            ImprovementId::v7_from_parts(millis, bytes),
+            ImprovementSource::ManagementReview,
+            format!("Automate the restore test (proposal {})", n + 1),
+            "Run a scripted restoration of the file server every month and report the result.",
+            "Backups that cannot be restored are found within a month.",
+            Priority::Medium,
+            actor("omar").id,
+        ))
     }
 
     /// Reports one nonconformity; returns its id and event.
