@@ -1,5 +1,6 @@
 //! One function per command: parse, call the libraries, print.
 
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -396,9 +397,39 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         "generating {} nonconformities over {} days (seed {})...",
         args.count, args.days, args.seed
     );
-    let generated = isms_gen::generate(&config).map_err(|e| CliError::Usage(e.to_string()))?;
-    let stats = generated.stats;
-    let n = session::append_streams(&mut store, generated.events, "storing")?;
+    // The events are stored as they are generated, one transaction per run
+    // of about 20,000, so memory holds the generator's register and one run
+    // rather than every event of a large register at once.
+    let show = std::io::stderr().is_terminal() && args.count > 5_000;
+    let mut n = 0u64;
+    let mut failure = None;
+    let generated = isms_gen::generate_into(&config, 20_000, &mut |run| {
+        let len = run.len() as u64;
+        match store.append(&session::batch_of(run)) {
+            Ok(_) => {
+                n += len;
+                if show {
+                    eprint!("\rstoring: {n} events");
+                }
+                true
+            }
+            Err(e) => {
+                failure = Some(CliError::from(e));
+                false
+            }
+        }
+    });
+    if show {
+        eprintln!();
+    }
+    let stats = match generated {
+        Ok(g) => g.stats,
+        Err(isms_gen::GenError::Stopped) => {
+            return Err(failure
+                .unwrap_or_else(|| CliError::Other("generation stopped without a reason".into())));
+        }
+        Err(e) => return Err(CliError::Usage(e.to_string())),
+    };
     s.seal(&mut store)?;
     println!(
         "{}: {} nonconformities, {} corrective actions, {} improvements, {n} events",

@@ -676,6 +676,29 @@ pub fn item_events(s: &Session, store: &Store, stream: StreamId) -> Result<Vec<E
     Ok(stored.into_iter().map(|s| s.event).collect())
 }
 
+/// One append of `events` (in log order; each stream's events in their
+/// order): grouped by stream, keeping the order of first appearance, each
+/// stream expected at the version its first event continues (new when that
+/// is the first event), so a run may also continue streams stored earlier.
+pub fn batch_of(events: Vec<Event>) -> AppendBatch {
+    let mut index: HashMap<StreamId, usize> = HashMap::new();
+    let mut batch = AppendBatch::default();
+    for e in events {
+        match index.get(&e.stream) {
+            Some(&i) => batch.appends[i].events.push(e),
+            None => {
+                index.insert(e.stream, batch.appends.len());
+                batch.appends.push(StreamAppend {
+                    stream: e.stream,
+                    expected: ExpectedVersion::from_version(e.sequence.saturating_sub(1)),
+                    events: vec![e],
+                });
+            }
+        }
+    }
+    batch
+}
+
 /// Appends whole streams to an empty store, in batches, with progress on a
 /// terminal's stderr. Events of one stream must be in their order; streams
 /// may interleave (they are grouped, keeping first appearance).

@@ -51,6 +51,10 @@ pub enum GenError {
         #[source]
         source: DecisionError,
     },
+    /// The receiver of [`crate::generate_into`]'s events asked to stop (it
+    /// keeps its own reason).
+    #[error("generation stopped: the receiver of the events refused a run")]
+    Stopped,
     /// A built-in requirement reference is malformed (a vocabulary bug).
     #[error("built-in requirement reference is malformed: {0}")]
     Reference(#[from] ReferenceError),

@@ -184,6 +184,34 @@ pub struct Generated {
 /// Errors on a configuration out of range; [`GenError::Refused`] would mean
 /// a generator bug (the core refused a command it built).
 pub fn generate(config: &GeneratorConfig) -> Result<Generated, GenError> {
+    run(config, None)
+}
+
+/// Generates the register of [`generate`] and hands its events to `sink`
+/// as they are recorded, instead of keeping them all: in log order, in runs
+/// of at least `run_events` events (a run ends where an item's story ends,
+/// so it may hold an item's events and later events of earlier items, such
+/// as a recurrence recorded on one that was closed). Memory holds the
+/// register and one run, whatever the size; [`Generated::events`] is empty.
+/// The events are the ones [`generate`] keeps with
+/// [`GeneratorConfig::keep_events`], in the same order.
+///
+/// `sink` returns `false` to stop; generation then ends with
+/// [`GenError::Stopped`] and the caller keeps its own reason.
+///
+/// # Errors
+/// As [`generate`], and [`GenError::Stopped`].
+pub fn generate_into(
+    config: &GeneratorConfig,
+    run_events: usize,
+    sink: &mut dyn FnMut(Vec<Event>) -> bool,
+) -> Result<Generated, GenError> {
+    run(config, Some((run_events.max(1), sink)))
+}
+
+type Sink<'a> = Option<(usize, &'a mut dyn FnMut(Vec<Event>) -> bool)>;
+
+fn run(config: &GeneratorConfig, mut sink: Sink<'_>) -> Result<Generated, GenError> {
     if config.nonconformities > MAX_ITEMS as usize {
         return Err(GenError::TooMany {
             requested: config.nonconformities,
@@ -200,17 +228,33 @@ pub fn generate(config: &GeneratorConfig) -> Result<Generated, GenError> {
     let start = config.start.timestamp();
     let span = i64::from(config.span_days) * DAY;
     let mut engine = Engine::new(config, start + span)?;
+    if sink.is_some() {
+        engine.keep = true;
+    }
+    let mut hand_over = |engine: &mut Engine, last: bool| -> Result<(), GenError> {
+        if let Some((run_events, sink)) = &mut sink
+            && !engine.events.is_empty()
+            && (last || engine.events.len() >= *run_events)
+            && !sink(std::mem::take(&mut engine.events))
+        {
+            return Err(GenError::Stopped);
+        }
+        Ok(())
+    };
     let n = config.nonconformities as i64;
     let slot = if n > 0 { (span / n).max(1) } else { span };
     for k in 0..n {
         let r = start + span * k / n.max(1) + engine.rng.range(0, slot - 1);
         engine.nonconformity(r.min(start + span))?;
+        hand_over(&mut engine, false)?;
     }
     let m = (config.nonconformities as u64 * u64::from(config.improvements_per_100) / 100) as i64;
     for k in 0..m {
         let p = start + span * k / m.max(1) + engine.rng.range(0, (span / m.max(1)).max(1) - 1);
         engine.improvement(p.min(start + span))?;
+        hand_over(&mut engine, false)?;
     }
+    hand_over(&mut engine, true)?;
     Ok(Generated {
         stats: GenerationStats {
             commands: engine.commands,

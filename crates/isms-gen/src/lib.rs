@@ -49,6 +49,8 @@ mod scenarios;
 mod vocab;
 
 pub use error::GenError;
-pub use generate::{Generated, GenerationStats, GeneratorConfig, MAX_SPAN_DAYS, Shape, generate};
+pub use generate::{
+    Generated, GenerationStats, GeneratorConfig, MAX_SPAN_DAYS, Shape, generate, generate_into,
+};
 pub use rng::Rng;
 pub use scenarios::{SeedScenarios, seed_scenarios, seed_scenarios_onto};

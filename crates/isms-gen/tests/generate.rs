@@ -1,7 +1,7 @@
 //! Determinism, validity and shape of generated registers.
 
 use isms_core::{NcState, Policy, Register, Severity, check_invariants};
-use isms_gen::{GenError, GeneratorConfig, Shape, generate};
+use isms_gen::{GenError, GeneratorConfig, Shape, generate, generate_into};
 
 #[test]
 fn same_seed_same_register_other_seed_other_register() {
@@ -11,6 +11,39 @@ fn same_seed_same_register_other_seed_other_register() {
     assert_eq!(a.register, b.register);
     assert_eq!(a.events, b.events);
     assert_ne!(a.register, c.register);
+}
+
+/// Handing the events over in runs gives the events `generate` keeps, in
+/// the same order, each run at least the asked size (but the last) and
+/// ending where an item's story ends; the register is the same.
+#[test]
+fn events_handed_over_in_runs_are_the_kept_events() {
+    let config = GeneratorConfig::new(700, 4);
+    let kept = generate(&config.clone().with_events()).unwrap();
+    let mut runs: Vec<Vec<isms_core::Event>> = Vec::new();
+    let streamed = generate_into(&config, 1_000, &mut |run| {
+        runs.push(run);
+        true
+    })
+    .unwrap();
+    assert!(streamed.events.is_empty());
+    assert_eq!(streamed.register, kept.register);
+    assert_eq!(streamed.stats, kept.stats);
+    assert!(runs.len() > 5, "{} runs", runs.len());
+    let (last, full) = runs.split_last().unwrap();
+    assert!(!last.is_empty());
+    assert!(full.iter().all(|r| r.len() >= 1_000));
+    let all: Vec<_> = runs.into_iter().flatten().collect();
+    assert_eq!(all, kept.events);
+
+    // A receiver that refuses stops the generation.
+    let mut calls = 0;
+    let stopped = generate_into(&config, 500, &mut |_| {
+        calls += 1;
+        calls < 3
+    });
+    assert!(matches!(stopped, Err(GenError::Stopped)));
+    assert_eq!(calls, 3);
 }
 
 #[test]

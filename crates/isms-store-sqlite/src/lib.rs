@@ -93,6 +93,7 @@ mod projection;
 mod reads;
 mod schema;
 mod store;
+mod wal;
 
 pub use checkpoints::{FullCheck, TailCheck};
 pub use isms_store::EventStore;

@@ -141,7 +141,9 @@ fn fold_stream(
 ) -> Result<Option<Item>, ReadError> {
     let err = |e| db_err(path, "fold a stream for the projections", e);
     let mut stmt = conn
-        .prepare_cached("SELECT position, body FROM events WHERE stream = ?1 ORDER BY sequence")
+        .prepare_cached(
+            "SELECT position, body FROM events WHERE stream = CAST(?1 AS TEXT) ORDER BY sequence",
+        )
         .map_err(err)?;
     let mut rows = stmt.query([stream.to_string()]).map_err(err)?;
     let mut item = None;
