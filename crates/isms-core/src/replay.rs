@@ -141,6 +141,26 @@ impl<'p, 'c, O: Clone> Replayer<'p, 'c, O> {
     /// Takes the adopted policy in force at `at` on `register` out of the
     /// cache (copied once per adoption); `None` before the first adoption
     /// (the base policy). Put it back with `self.adopted = taken`.
+    /// Decides one command at `at` by `actor` under the policy in force
+    /// then (the replayer's own before any adoption), with the next step's
+    /// entropy: what every kind of step shares.
+    fn decide(
+        &mut self,
+        register: &mut Register,
+        at: DateTime<Utc>,
+        actor: Actor,
+        decide: impl FnOnce(&mut Register, &Context<'_>) -> Result<Decision, DecisionError>,
+    ) -> Result<Decision, DecisionError> {
+        self.steps += 1;
+        let entropy = self.entropy.wrapping_add(u128::from(self.steps));
+        let adopted = self.take_adopted(register, at);
+        let policy = adopted.as_ref().map_or(self.policy, |(_, p)| p);
+        let ctx = Context::new(at, actor, policy).with_entropy(entropy);
+        let decided = decide(register, &ctx);
+        self.adopted = adopted;
+        decided
+    }
+
     fn take_adopted(&mut self, register: &Register, at: DateTime<Utc>) -> Option<(u64, Policy)> {
         let adoption = register.policies().in_force_at(at)?;
         match self.adopted.take() {
@@ -163,18 +183,12 @@ impl<'p, 'c, O: Clone> Replayer<'p, 'c, O> {
         adopt: &AdoptPolicy,
         origin: O,
     ) -> Result<Decision, ReplayError<O>> {
-        self.steps += 1;
-        let entropy = self.entropy.wrapping_add(u128::from(self.steps));
-        let adopted = self.take_adopted(register, at);
-        let policy = adopted.as_ref().map_or(self.policy, |(_, p)| p);
-        let ctx = Context::new(at, actor, policy).with_entropy(entropy);
-        let decided = register.adopt_policy(adopt, &ctx);
-        self.adopted = adopted;
-        decided.map_err(|source| ReplayError::Refused {
-            origin,
-            command: ADOPT_POLICY,
-            source,
-        })
+        self.decide(register, at, actor, |r, ctx| r.adopt_policy(adopt, ctx))
+            .map_err(|source| ReplayError::Refused {
+                origin,
+                command: ADOPT_POLICY,
+                source,
+            })
     }
 
     /// Decides the record of an audit at `at` by `actor` on `register`,
@@ -191,18 +205,12 @@ impl<'p, 'c, O: Clone> Replayer<'p, 'c, O> {
         record: &RecordAudit,
         origin: O,
     ) -> Result<Decision, ReplayError<O>> {
-        self.steps += 1;
-        let entropy = self.entropy.wrapping_add(u128::from(self.steps));
-        let adopted = self.take_adopted(register, at);
-        let policy = adopted.as_ref().map_or(self.policy, |(_, p)| p);
-        let ctx = Context::new(at, actor, policy).with_entropy(entropy);
-        let decided = register.record_audit(record, &ctx);
-        self.adopted = adopted;
-        decided.map_err(|source| ReplayError::Refused {
-            origin,
-            command: RECORD_AUDIT,
-            source,
-        })
+        self.decide(register, at, actor, |r, ctx| r.record_audit(record, ctx))
+            .map_err(|source| ReplayError::Refused {
+                origin,
+                command: RECORD_AUDIT,
+                source,
+            })
     }
 
     /// Decides one step on `register` and applies its events. On refusal
@@ -223,14 +231,10 @@ impl<'p, 'c, O: Clone> Replayer<'p, 'c, O> {
                 problem,
             })?;
         }
-        self.steps += 1;
-        let entropy = self.entropy.wrapping_add(u128::from(self.steps));
-        let adopted = self.take_adopted(register, step.at);
-        let policy = adopted.as_ref().map_or(self.policy, |(_, p)| p);
-        let ctx = Context::new(step.at, step.actor.clone(), policy).with_entropy(entropy);
-        let decided = register.execute(&step.command, &ctx);
-        self.adopted = adopted;
-        decided.map_err(|source| ReplayError::Refused {
+        self.decide(register, step.at, step.actor.clone(), |r, ctx| {
+            r.execute(&step.command, ctx)
+        })
+        .map_err(|source| ReplayError::Refused {
             origin: step.origin.clone(),
             command: command_name(&step.command),
             source,
