@@ -1037,6 +1037,11 @@ impl<'g> Reader<'g> {
         self.problems.push(Problem { location, kind });
     }
 
+    /// The value of `parsed`, or `None` with its problem recorded at `c`.
+    fn or_fail<T>(&mut self, c: Column, parsed: Result<T, ProblemKind>) -> Option<T> {
+        parsed.map_err(|kind| self.fail(c, kind)).ok()
+    }
+
     fn text(&mut self, c: Column) -> Option<String> {
         let raw = self.raw(c)?;
         let s = match raw {
@@ -1090,35 +1095,20 @@ impl<'g> Reader<'g> {
                 return None;
             }
         };
-        match v.parse(word) {
-            Ok(x) => Some(x),
-            Err(k) => {
-                self.fail(at, k);
-                None
-            }
-        }
+        let parsed = v.parse(word);
+        self.or_fail(at, parsed)
     }
 
     fn stamp(&mut self, c: Column) -> Option<Stamp> {
         let raw = self.raw(c)?;
-        match parse_stamp(raw, self.order) {
-            Ok(s) => Some(s),
-            Err(k) => {
-                self.fail(c, k);
-                None
-            }
-        }
+        let parsed = parse_stamp(raw, self.order);
+        self.or_fail(c, parsed)
     }
 
     fn date(&mut self, c: Column) -> Option<chrono::NaiveDate> {
         let raw = self.raw(c)?;
-        match parse_date(raw, self.order, self.zone) {
-            Ok(s) => Some(s),
-            Err(k) => {
-                self.fail(c, k);
-                None
-            }
-        }
+        let parsed = parse_date(raw, self.order, self.zone);
+        self.or_fail(c, parsed)
     }
 
     fn number(&mut self, c: Column) -> Option<u32> {
@@ -1144,37 +1134,26 @@ impl<'g> Reader<'g> {
     }
 
     fn audit(&mut self, c: Column) -> Option<isms_core::AuditId> {
-        let s = self.text(c)?;
-        match s.parse::<isms_core::AuditId>() {
-            Ok(a) => Some(a),
-            Err(e) => {
-                self.fail(
-                    c,
-                    ProblemKind::BadValue {
-                        value: s,
-                        detail: e.to_string(),
-                    },
-                );
-                None
-            }
-        }
+        self.parsed_text(c, str::parse::<isms_core::AuditId>)
     }
 
     fn actor(&mut self, c: Column) -> Option<ActorId> {
+        self.parsed_text(c, |s| ActorId::new(s.to_owned()))
+    }
+
+    /// The text of `c` read by `parse`; what it refuses is a bad value that
+    /// quotes the text.
+    fn parsed_text<T, E: std::fmt::Display>(
+        &mut self,
+        c: Column,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
         let s = self.text(c)?;
-        match ActorId::new(s.clone()) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                self.fail(
-                    c,
-                    ProblemKind::BadValue {
-                        value: s,
-                        detail: e.to_string(),
-                    },
-                );
-                None
-            }
-        }
+        let parsed = parse(&s).map_err(|e| ProblemKind::BadValue {
+            value: s.clone(),
+            detail: e.to_string(),
+        });
+        self.or_fail(c, parsed)
     }
 }
 
