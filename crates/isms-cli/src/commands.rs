@@ -389,7 +389,15 @@ fn open_empty(s: &Session, why: &str) -> Result<Store, CliError> {
 
 fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
     let _lock = s.lock()?;
-    let mut store = open_empty(s, "generate")?;
+    // A file that does not exist yet is filled by a bulk load (one pass,
+    // under a temporary name, in place only when complete); an existing
+    // empty register or a server by appends.
+    let mut sink = match s.target()? {
+        Target::File(path) if std::fs::symlink_metadata(&path).is_err() => {
+            Sink::Load(SqliteStore::bulk_load(&path)?)
+        }
+        _ => Sink::Store(open_empty(s, "generate")?),
+    };
     let mut config = isms_gen::GeneratorConfig::new(args.count, args.seed).with_events();
     config.start = s.now - Duration::days(i64::from(args.days));
     config.span_days = args.days;
@@ -414,7 +422,12 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         });
         for run in arriving.iter() {
             let len = run.len() as u64;
-            match store.append(&session::batch_of(run)) {
+            let batch = session::batch_of(run);
+            let appended = match &mut sink {
+                Sink::Load(load) => load.append(&batch),
+                Sink::Store(store) => store.append(&batch),
+            };
+            match appended {
                 Ok(_) => {
                     n += len;
                     if show {
@@ -446,6 +459,10 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
     if let Some(e) = failure {
         return Err(e);
     }
+    let mut store = match sink {
+        Sink::Load(load) => Store::Sqlite(load.finish()?),
+        Sink::Store(store) => store,
+    };
     s.seal(&mut store)?;
     println!(
         "{}: {} nonconformities, {} corrective actions, {} improvements, {n} events",
@@ -455,6 +472,12 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         stats.improvements
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where `generate` puts its events.
+enum Sink {
+    Load(isms_store_sqlite::BulkLoad),
+    Store(Store),
 }
 
 fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {

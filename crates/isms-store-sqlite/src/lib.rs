@@ -15,7 +15,9 @@
 //!   never replaces a file, and a restore that refuses a backup that does
 //!   not verify or does not extend the register's chain, keeping a copy of
 //!   the store it replaces;
-//! - idempotent commands through [`isms_store::CommandHandler`].
+//! - idempotent commands through [`isms_store::CommandHandler`];
+//! - a bulk load for a new file ([`SqliteStore::bulk_load`]): the same
+//!   rules in one pass, the file in place only when complete.
 //!
 //! ```
 //! use isms_store::workload::Workload;
@@ -85,6 +87,7 @@
 //!   twice. Triggers refuse `UPDATE` and `DELETE` on events; the chain is
 //!   what makes it evident when someone drops them.
 
+mod bulk;
 mod checkpoints;
 mod decode;
 mod lookup;
@@ -95,6 +98,7 @@ mod schema;
 mod store;
 mod wal;
 
+pub use bulk::BulkLoad;
 pub use checkpoints::{FullCheck, TailCheck};
 pub use isms_store::EventStore;
 pub use reads::EncodedFactsVisitor;

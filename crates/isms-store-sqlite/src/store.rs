@@ -322,7 +322,10 @@ fn open_err(path: &Path, operation: &'static str, e: rusqlite::Error) -> OpenErr
     db_err(path, operation, e).into()
 }
 
-fn io_err(path: &Path, operation: &'static str) -> impl FnOnce(std::io::Error) -> ReadError {
+pub(crate) fn io_err(
+    path: &Path,
+    operation: &'static str,
+) -> impl FnOnce(std::io::Error) -> ReadError {
     let path = path.to_owned();
     move |source| ReadError::Io {
         path,
@@ -344,7 +347,7 @@ pub(crate) fn hash_from(bytes: &[u8]) -> Option<ChainHash> {
     <[u8; 32]>::try_from(bytes).ok().map(ChainHash)
 }
 
-fn fsync_dir(path: &Path) {
+pub(crate) fn fsync_dir(path: &Path) {
     // Makes a rename durable; best effort where directories cannot be
     // opened (not on Unix).
     if let Some(dir) = path.parent() {
@@ -413,7 +416,7 @@ impl Drop for MigratedCopy {
     }
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     path.with_file_name(name)
@@ -658,7 +661,25 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn initialise(&mut self) -> Result<(), OpenError> {
+    /// A store on `conn` with none of [`SqliteStore::configure`]'s
+    /// settings and no checkpointer: for a caller that sets its own (a
+    /// bulk load) and takes the connection back with
+    /// [`SqliteStore::into_connection`].
+    pub(crate) fn unconfigured(conn: Connection, path: PathBuf) -> Self {
+        Self {
+            checkpointer: None,
+            conn,
+            path,
+            unlocked: None,
+        }
+    }
+
+    /// The connection of a store made by [`SqliteStore::unconfigured`].
+    pub(crate) fn into_connection(self) -> Connection {
+        self.conn
+    }
+
+    pub(crate) fn initialise(&mut self) -> Result<(), OpenError> {
         self.conn
             .pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(self.err("set application id"))?;

@@ -6,6 +6,7 @@
 mod backup;
 mod basics;
 mod bigread;
+mod bulk;
 mod concurrency;
 mod corrupt;
 mod crash;

@@ -5,12 +5,17 @@
 //! ```text
 //! isms-store-stress batches <db> <writer>            # append batches until killed
 //! isms-store-stress contend <db> <writer> <ops> <nc-id>...   # idempotent commands, with retries
+//! isms-store-stress bulk <db>                         # bulk-load lifecycles until killed
 //! ```
 //!
 //! `batches` appends batches of 1 to 40 whole nonconformity lifecycles in
 //! one transaction each; every report carries `batch`, `lifecycles` and
 //! `writer` extension fields so that the test can check that each batch is
 //! wholly present or wholly absent. It prints `ready` once the store is open.
+//!
+//! `bulk` starts a bulk load of a new store at `<db>` and appends batches
+//! of lifecycles to it forever, printing `ready` after the first; the
+//! load never finishes, so only a kill ends it.
 //!
 //! `contend` records one further correction per operation on the given
 //! nonconformities in turn, through `CommandHandler` with a request id
@@ -35,7 +40,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("batches") if args.len() == 3 => batches(&args[1], &args[2]),
         Some("contend") if args.len() >= 5 => contend(&args[1], &args[2], &args[3], &args[4..]),
-        _ => Err("usage: isms-store-stress batches <db> <writer> | contend <db> <writer> <ops> <nc-id>...".into()),
+        Some("bulk") if args.len() == 2 => bulk(&args[1]),
+        _ => Err("usage: isms-store-stress batches <db> <writer> | contend <db> <writer> <ops> <nc-id>... | bulk <db>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -63,6 +69,29 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n
     }
+}
+
+fn bulk(db: &str) -> Result<(), Error> {
+    let mut load = SqliteStore::bulk_load(db)?;
+    let mut workload = Workload::new();
+    let mut out = std::io::stdout();
+    for round in 0u64.. {
+        let mut batch = AppendBatch::default();
+        for _ in 0..50 {
+            let events = workload.lifecycle(Default::default())?;
+            batch.appends.push(StreamAppend {
+                stream: events[0].stream,
+                expected: ExpectedVersion::NoStream,
+                events,
+            });
+        }
+        load.append(&batch)?;
+        if round == 0 {
+            writeln!(out, "ready")?;
+            out.flush()?;
+        }
+    }
+    Ok(())
 }
 
 fn batches(db: &str, writer: &str) -> Result<(), Error> {

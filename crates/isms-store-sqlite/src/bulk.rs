@@ -1,0 +1,401 @@
+//! Loading a new register file in one pass: the path `isms generate` takes
+//! for a file that does not exist yet.
+//!
+//! An append to a live store is one transaction that must survive a kill
+//! the moment it commits, and that a reader may see at once: it goes
+//! through the WAL, reads each continued stream back from the log to fold
+//! its projection, and updates the projections' indexes at random places.
+//! None of that is needed while a file nobody else can see is being
+//! filled, and on a register of a million items it is most of the cost.
+//!
+//! [`BulkLoad`] fills a file under a temporary name in one transaction
+//! with no journal, keeps every stream's version, every claim and every
+//! item's folded state in memory (so no check or fold reads the file),
+//! writes each item's projected rows once at the end, and only then links
+//! the file into place, so that the target appears complete or not at all.
+//! The rules are the same as [`EventStore::append`](isms_store::EventStore::append):
+//! every batch goes through [`plan_append`].
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use isms_core::{Claim, RefKind, StreamId};
+use isms_store::append::{AppendState, plan_append};
+use isms_store::projection::Touched;
+use isms_store::{AppendBatch, AppendError, Appended, ChainHead, OpenError, ReadError};
+use rusqlite::{Connection, OpenFlags, params};
+
+use crate::schema::claim_kind;
+use crate::store::{db_err, fsync_dir, io_err, sibling, to_sql};
+use crate::{SqliteStore, projection};
+
+/// SQLite's page cache while loading, in KiB (512 MiB): the pages the
+/// load inserts into at random places (the `(stream, sequence)`, claims and
+/// projection indexes) stay in memory; the log's own pages, written once at
+/// its end, go to the file as the cache fills. Only pages used take memory.
+const LOAD_CACHE_KIB: i64 = 512 * 1024;
+
+/// A new store being filled in one pass (see the module's documentation):
+/// made by [`SqliteStore::bulk_load`], fed with [`BulkLoad::append`],
+/// and put in place by [`BulkLoad::finish`].
+///
+/// The load is all or nothing: a batch the rules refuse, or a failure of
+/// the file, ends it. [`BulkLoad::append`] returns the error, every later
+/// call returns [`AppendError::Storage`], and dropping the load removes the
+/// temporary file; nothing ever appears at the target. A process killed
+/// during a load leaves the temporary file
+/// (`<target>.loading-<process id>`) behind, never the target.
+///
+/// ```
+/// use isms_store::workload::Workload;
+/// use isms_store::{AppendBatch, EventStore, ExpectedVersion};
+/// use isms_store_sqlite::SqliteStore;
+///
+/// let dir = std::env::temp_dir().join(format!("isms-bulk-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("register.isms");
+/// # let _ = std::fs::remove_file(&path);
+/// let mut load = SqliteStore::bulk_load(&path)?;
+/// assert!(!path.exists(), "nothing is at the target until the load finishes");
+/// let events = Workload::new().lifecycle(Default::default())?;
+/// let stream = events[0].stream;
+/// load.append(&AppendBatch::single(stream, ExpectedVersion::NoStream, events))?;
+/// let store = load.finish()?;
+/// assert_eq!(store.head()?.position, 10);
+/// store.verify_full(&[], None)?;
+/// # store.close()?;
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BulkLoad {
+    conn: Option<Connection>,
+    temp: PathBuf,
+    target: PathBuf,
+    head: ChainHead,
+    known: Known,
+    failed: bool,
+}
+
+/// What the rules ask of the store, kept in memory.
+#[derive(Default)]
+struct Known {
+    versions: HashMap<StreamId, u64>,
+    claims: HashMap<Claim, StreamId>,
+    last_numbers: [u32; 2],
+}
+
+impl AppendState for Known {
+    fn stream_version(&mut self, stream: StreamId) -> Result<u64, ReadError> {
+        Ok(self.versions.get(&stream).copied().unwrap_or(0))
+    }
+
+    fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
+        Ok(self.claims.get(&claim).copied())
+    }
+
+    fn last_number(&mut self, kind: RefKind) -> Result<u32, ReadError> {
+        Ok(match kind {
+            RefKind::Nonconformity => self.last_numbers[0],
+            RefKind::Improvement => self.last_numbers[1],
+            RefKind::Action => 0,
+        })
+    }
+}
+
+impl SqliteStore {
+    /// Starts loading a new store at `path` in one pass (see [`BulkLoad`]):
+    /// the fast way to fill a register that does not exist yet, for a
+    /// generator or a migration from another system.
+    ///
+    /// # Errors
+    /// [`OpenError::AlreadyExists`] if `path` exists (it is never touched),
+    /// or the failure to create the temporary file beside it.
+    pub fn bulk_load(path: impl AsRef<Path>) -> Result<BulkLoad, OpenError> {
+        let target = path.as_ref().to_owned();
+        if fs::symlink_metadata(&target).is_ok() {
+            return Err(OpenError::AlreadyExists { path: target });
+        }
+        let temp = sibling(&target, &format!(".loading-{}", std::process::id()));
+        let _ = fs::remove_file(&temp);
+        let conn = Connection::open_with_flags(
+            &temp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db_err(&temp, "create", e))?;
+        let mut load = BulkLoad {
+            conn: Some(conn),
+            temp,
+            target,
+            head: ChainHead::EMPTY,
+            known: Known::default(),
+            failed: false,
+        };
+        load.prepare()?;
+        Ok(load)
+    }
+}
+
+impl BulkLoad {
+    /// The temporary file, made ours and empty, with the load's settings,
+    /// and the load's one transaction begun.
+    fn prepare(&mut self) -> Result<(), OpenError> {
+        let temp = self.temp.clone();
+        let conn = self.conn.take().ok_or_else(|| self.ended())?;
+        let mut store = SqliteStore::unconfigured(conn, temp.clone());
+        let err = |op| {
+            let temp = temp.clone();
+            move |e| db_err(&temp, op, e)
+        };
+        // No journal: the file is invisible until it is complete, and a
+        // load that fails is thrown away whole, so nothing is ever rolled
+        // back. Nothing is synced until the end.
+        for (pragma, value) in [
+            ("journal_mode", "OFF".to_owned()),
+            ("synchronous", "OFF".to_owned()),
+            ("locking_mode", "EXCLUSIVE".to_owned()),
+            ("temp_store", "MEMORY".to_owned()),
+            ("cache_size", (-LOAD_CACHE_KIB).to_string()),
+        ] {
+            store
+                .conn
+                .pragma_update(None, pragma, &value)
+                .map_err(err("set up a bulk load"))?;
+        }
+        store.initialise()?;
+        store
+            .conn
+            .execute_batch("BEGIN")
+            .map_err(err("begin the load"))?;
+        self.conn = Some(store.into_connection());
+        Ok(())
+    }
+
+    fn ended(&self) -> ReadError {
+        ReadError::Backend {
+            path: self.target.clone(),
+            operation: "load",
+            source: "an earlier batch of this load failed; the load was abandoned and nothing was written to the target"
+                .into(),
+        }
+    }
+
+    /// Appends a batch under the same rules as
+    /// [`EventStore::append`](isms_store::EventStore::append).
+    ///
+    /// # Errors
+    /// What [`plan_append`] refuses, or the file's failure. Either ends the
+    /// load (see [`BulkLoad`]).
+    pub fn append(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
+        if self.failed {
+            return Err(self.ended().into());
+        }
+        if batch.request.is_some() {
+            self.failed = true;
+            return Err(ReadError::Backend {
+                path: self.target.clone(),
+                operation: "load",
+                source: "a bulk load does not record request ids; append commands with a request id to an open store"
+                    .into(),
+            }
+            .into());
+        }
+        let result = self.append_inner(batch);
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    fn append_inner(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
+        let Self {
+            conn,
+            temp,
+            head,
+            known,
+            ..
+        } = self;
+        let conn = conn.as_ref().ok_or_else(|| ReadError::Backend {
+            path: temp.clone(),
+            operation: "load",
+            source: "the load has no connection".into(),
+        })?;
+        let err = |op| {
+            let temp = temp.clone();
+            move |e| db_err(&temp, op, e)
+        };
+        let mut insert = conn
+            .prepare_cached(
+                "INSERT INTO events (position, stream, sequence, body, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(err("append"))?;
+        let mut claim = conn
+            .prepare_cached(
+                "INSERT INTO claims (claim, kind, number, stream) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(err("append"))?;
+        // `plan_append` asks `known` (as it stood before the batch, as a
+        // store's transaction does) and hands each placed event to the
+        // writer; what the batch placed is noted into `known` after it.
+        let mut after = KnownUpdates::default();
+        let mut touched = Touched::default();
+        let appended = plan_append(batch, *head, known, &mut |p| {
+            touched.note(p);
+            insert
+                .execute(params![
+                    to_sql(p.position),
+                    p.stream,
+                    to_sql(p.event.sequence),
+                    p.body,
+                    &p.hash.0[..]
+                ])
+                .map_err(err("append"))?;
+            if let Some(c) = p.claim {
+                claim
+                    .execute(params![
+                        c.to_string(),
+                        claim_kind(c),
+                        i64::from(c.number()),
+                        p.stream
+                    ])
+                    .map_err(err("index claim"))?;
+            }
+            after
+                .planned
+                .push((p.event.stream, p.event.sequence, p.claim));
+            Ok(())
+        })?;
+        drop((insert, claim));
+        // The touched items' rows, as an append writes them: a new item
+        // from the batch, a continued one folded from the log.
+        projection::update(conn, temp, &touched)?;
+        for (stream, sequence, claim) in after.planned {
+            known.note_parts(stream, sequence, claim);
+        }
+        *head = appended.head;
+        Ok(appended)
+    }
+
+    /// Writes the chain head and the checked head, commits, syncs, and links the file into place; then opens it
+    /// as a store.
+    ///
+    /// The chain head is also recorded as checked (what
+    /// [`SqliteStore::verify_tail`] starts from): the load computed every
+    /// hash of the file itself, in one transaction on a file nobody else
+    /// could see, so the first tail check has nothing to walk.
+    /// [`SqliteStore::verify_full`] still walks the whole chain.
+    ///
+    /// # Errors
+    /// An earlier failure of the load, the file's failure, or
+    /// [`OpenError::AlreadyExists`] if something appeared at the target
+    /// meanwhile (it is left as it is).
+    pub fn finish(mut self) -> Result<SqliteStore, OpenError> {
+        if self.failed {
+            return Err(self.ended().into());
+        }
+        let conn = self.conn.take().ok_or_else(|| self.ended())?;
+        let temp = self.temp.clone();
+        let err = |op| {
+            let temp = temp.clone();
+            move |e| db_err(&temp, op, e)
+        };
+        let head = self.head;
+        for table in ["chain_head", "verified_head"] {
+            conn.execute(
+                &format!("UPDATE {table} SET position = ?1, hash = ?2 WHERE id = 1"),
+                params![to_sql(head.position), &head.hash.0[..]],
+            )
+            .map_err(err("record the chain head"))?;
+        }
+        conn.execute_batch("COMMIT")
+            .map_err(err("commit the load"))?;
+        // The file is left as every store is: in WAL mode, with normal
+        // locking, SQLite's own checks passing.
+        conn.pragma_update(None, "locking_mode", "NORMAL")
+            .map_err(err("finish the load"))?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(err("finish the load"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(ReadError::Backend {
+                path: temp.clone(),
+                operation: "finish the load",
+                source: format!("SQLite kept journal mode {mode:?} instead of WAL").into(),
+            }
+            .into());
+        }
+        conn.close()
+            .map_err(|(_, e)| db_err(&temp, "close the loaded file", e))?;
+        // Closing the last connection checkpoints and removes `-wal` and
+        // `-shm`; only the file itself is linked into place.
+        let linked = fs::File::open(&temp)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| fs::hard_link(&temp, &self.target));
+        self.remove_temp();
+        match linked {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(OpenError::AlreadyExists {
+                    path: self.target.clone(),
+                });
+            }
+            Err(e) => return Err(io_err(&self.target, "put the loaded file in place")(e).into()),
+        }
+        fsync_dir(&self.target);
+        SqliteStore::open(&self.target)
+    }
+
+    fn remove_temp(&mut self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = fs::remove_file(sibling(&self.temp, suffix));
+        }
+    }
+}
+
+/// What a batch placed, noted into [`Known`] once the whole batch passed.
+#[derive(Default)]
+struct KnownUpdates {
+    planned: Vec<(StreamId, u64, Option<Claim>)>,
+}
+
+impl Known {
+    fn note_parts(&mut self, stream: StreamId, sequence: u64, claim: Option<Claim>) {
+        self.versions.insert(stream, sequence);
+        if let Some(c) = claim {
+            self.claims.insert(c, stream);
+            let slot = match c {
+                Claim::Nonconformity(_) => Some(0),
+                Claim::Improvement(_) => Some(1),
+                Claim::Action(_) => None,
+            };
+            if let Some(k) = slot {
+                self.last_numbers[k] = self.last_numbers[k].max(c.number());
+            }
+        }
+    }
+}
+
+impl Drop for BulkLoad {
+    fn drop(&mut self) {
+        // An unfinished or failed load leaves nothing: the connection is
+        // closed before its file is removed.
+        if let Some(conn) = self.conn.take() {
+            drop(conn);
+            self.remove_temp();
+        }
+    }
+}
+
+impl std::fmt::Debug for BulkLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkLoad")
+            .field("target", &self.target)
+            .field("temp", &self.temp)
+            .field("head", &self.head)
+            .field("failed", &self.failed)
+            .finish()
+    }
+}
