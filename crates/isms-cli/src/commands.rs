@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::CommandFactory as _;
 use isms_catalog::{Catalog, TransitiveOptions};
 use isms_core::{EvidenceRef, NcState, Register, StreamId};
+use isms_store::append::PreparedBatch;
 use isms_store::{BackupError, EventStore, ItemFilter, ItemKind, Selection};
 use isms_store_sqlite::{BackupReport, RestoreOptions, SqliteStore};
 
@@ -415,18 +416,23 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
     let mut n = 0u64;
     let mut failure = None;
     let generated = std::thread::scope(|scope| {
-        let (runs, arriving) = std::sync::mpsc::sync_channel::<Vec<isms_core::Event>>(2);
+        // The generator thread also serialises each run's events and lays
+        // out the rows of the items it creates (`PreparedBatch`), which is
+        // work the storing thread would otherwise do.
+        let (runs, arriving) = std::sync::mpsc::sync_channel::<(u64, Result<PreparedBatch, _>)>(2);
         let generator = scope.spawn(move || {
             // A closed channel means the store gave up: stop generating.
-            isms_gen::generate_into(&config, 20_000, &mut |run| runs.send(run).is_ok())
+            isms_gen::generate_into(&config, 20_000, &mut |run| {
+                let len = run.len() as u64;
+                let prepared = PreparedBatch::new(session::batch_of(run));
+                runs.send((len, prepared)).is_ok()
+            })
         });
-        for run in arriving.iter() {
-            let len = run.len() as u64;
-            let batch = session::batch_of(run);
-            let appended = match &mut sink {
-                Sink::Load(load) => load.append(&batch),
-                Sink::Store(store) => store.append(&batch),
-            };
+        for (len, prepared) in arriving.iter() {
+            let appended = prepared.and_then(|prepared| match &mut sink {
+                Sink::Load(load) => load.append_prepared(&prepared),
+                Sink::Store(store) => store.append(prepared.batch()),
+            });
             match appended {
                 Ok(_) => {
                     n += len;

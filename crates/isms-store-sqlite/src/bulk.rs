@@ -21,7 +21,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use isms_core::{Claim, RefKind, StreamId};
-use isms_store::append::{AppendState, plan_append};
+use isms_store::append::{AppendState, PlannedEvent, PreparedBatch, plan_append, plan_prepared};
 use isms_store::projection::Touched;
 use isms_store::{AppendBatch, AppendError, Appended, ChainHead, OpenError, ReadError};
 use rusqlite::{Connection, OpenFlags, params};
@@ -192,8 +192,36 @@ impl BulkLoad {
         if self.failed {
             return Err(self.ended().into());
         }
-        if batch.request.is_some() {
+        let result = self.append_inner(batch, None);
+        if result.is_err() {
             self.failed = true;
+        }
+        result
+    }
+
+    /// [`BulkLoad::append`] for a batch prepared on another thread (see
+    /// [`PreparedBatch`]): its bodies and new items' rows are not made
+    /// again here.
+    ///
+    /// # Errors
+    /// As [`BulkLoad::append`].
+    pub fn append_prepared(&mut self, prepared: &PreparedBatch) -> Result<Appended, AppendError> {
+        if self.failed {
+            return Err(self.ended().into());
+        }
+        let result = self.append_inner(prepared.batch(), Some(prepared));
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    fn append_inner(
+        &mut self,
+        batch: &AppendBatch,
+        prepared: Option<&PreparedBatch>,
+    ) -> Result<Appended, AppendError> {
+        if batch.request.is_some() {
             return Err(ReadError::Backend {
                 path: self.target.clone(),
                 operation: "load",
@@ -202,14 +230,6 @@ impl BulkLoad {
             }
             .into());
         }
-        let result = self.append_inner(batch);
-        if result.is_err() {
-            self.failed = true;
-        }
-        result
-    }
-
-    fn append_inner(&mut self, batch: &AppendBatch) -> Result<Appended, AppendError> {
         let Self {
             conn,
             temp,
@@ -242,8 +262,13 @@ impl BulkLoad {
         // writer; what the batch placed is noted into `known` after it.
         let mut after = KnownUpdates::default();
         let mut touched = Touched::default();
-        let appended = plan_append(batch, *head, known, &mut |p| {
-            touched.note(p);
+        let prepared = prepared.filter(|p| p.is_prepared());
+        let mut write = |p: &PlannedEvent<'_>| -> Result<(), AppendError> {
+            if prepared.is_some() {
+                touched.note_span(p);
+            } else {
+                touched.note(p);
+            }
             insert
                 .execute(params![
                     to_sql(p.position),
@@ -267,11 +292,15 @@ impl BulkLoad {
                 .planned
                 .push((p.event.stream, p.event.sequence, p.claim));
             Ok(())
-        })?;
+        };
+        let appended = match prepared {
+            Some(p) => plan_prepared(p, *head, known, &mut write)?,
+            None => plan_append(batch, *head, known, &mut write)?,
+        };
         drop((insert, claim));
         // The touched items' rows, as an append writes them: a new item
         // from the batch, a continued one folded from the log.
-        projection::update(conn, temp, &touched)?;
+        projection::update(conn, temp, &touched, prepared)?;
         for (stream, sequence, claim) in after.planned {
             known.note_parts(stream, sequence, claim);
         }

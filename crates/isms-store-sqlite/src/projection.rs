@@ -13,59 +13,13 @@
 
 use std::path::Path;
 
-use isms_core::{Event, ImprovementFacts, Item, NcFacts, StreamId};
-use isms_store::projection::Touched;
+use isms_core::{Event, Item, StreamId};
+use isms_store::append::PreparedBatch;
+use isms_store::projection::{ItemRow, Touched};
 use isms_store::{ReadError, VerifyError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::store::db_err;
-
-/// One item's projected rows.
-struct Rows {
-    kind: i64,
-    number: i64,
-    state: &'static str,
-    owner: String,
-    severity: Option<&'static str>,
-    next_due: Option<String>,
-    version: i64,
-    body: String,
-    facts: Vec<u8>,
-}
-
-fn rows_of(item: &Item) -> Result<Rows, serde_json::Error> {
-    let mut facts = Vec::with_capacity(160);
-    Ok(match item {
-        Item::Nonconformity(nc) => {
-            NcFacts::from(nc).encode(&mut facts);
-            Rows {
-                kind: 1,
-                number: i64::from(nc.reference.number()),
-                state: nc.state.as_str(),
-                owner: nc.owner.to_string(),
-                severity: Some(nc.severity.as_str()),
-                next_due: nc.next_due().map(|d| d.to_string()),
-                version: to_i64(nc.version),
-                body: serde_json::to_string(nc)?,
-                facts,
-            }
-        }
-        Item::Improvement(imp) => {
-            ImprovementFacts::from(imp).encode(&mut facts);
-            Rows {
-                kind: 2,
-                number: i64::from(imp.reference.number()),
-                state: imp.state.as_str(),
-                owner: imp.owner.to_string(),
-                severity: None,
-                next_due: imp.next_due().map(|d| d.to_string()),
-                version: to_i64(imp.version),
-                body: serde_json::to_string(imp)?,
-                facts,
-            }
-        }
-    })
-}
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -79,12 +33,24 @@ pub(crate) fn write_item(
     item: &Item,
     position: u64,
 ) -> Result<(), ReadError> {
-    let r = rows_of(item).map_err(|e| ReadError::Projection {
+    let row = ItemRow::of(item).map_err(|e| ReadError::Projection {
         projection: "items",
         subject: stream.to_string(),
         detail: format!("its state could not be serialised: {e}"),
     })?;
+    write_row(conn, path, stream, &row, position)
+}
+
+/// Writes (inserts or replaces) one item's rows, laid out already.
+pub(crate) fn write_row(
+    conn: &Connection,
+    path: &Path,
+    stream: StreamId,
+    r: &ItemRow,
+    position: u64,
+) -> Result<(), ReadError> {
     let err = |e| db_err(path, "update the projections", e);
+    let kind = i64::from(r.kind.code());
     conn.prepare_cached(
         "INSERT INTO items (stream, kind, number, state, owner, severity, next_due, version, position, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -96,13 +62,13 @@ pub(crate) fn write_item(
     .and_then(|mut stmt| {
         stmt.execute(params![
             stream.to_string(),
-            r.kind,
+            kind,
             r.number,
             r.state,
             r.owner,
             r.severity,
             r.next_due,
-            r.version,
+            to_i64(r.version),
             to_i64(position),
             r.body
         ])
@@ -112,19 +78,27 @@ pub(crate) fn write_item(
         "INSERT INTO kpi_facts (kind, number, facts) VALUES (?1, ?2, ?3)
          ON CONFLICT (kind, number) DO UPDATE SET facts = excluded.facts",
     )
-    .and_then(|mut stmt| stmt.execute(params![r.kind, r.number, r.facts]))
+    .and_then(|mut stmt| stmt.execute(params![kind, r.number, r.facts]))
     .map_err(err)?;
     Ok(())
 }
 
 /// Brings the rows of every stream `batch` touched up to date, inside the
-/// append's transaction (after its events were inserted). A new stream is
-/// folded from the batch itself; a continued one from the log, which now
-/// holds the new events too.
-pub(crate) fn update(conn: &Connection, path: &Path, touched: &Touched) -> Result<(), ReadError> {
+/// append's transaction (after its events were inserted). A new stream's
+/// rows are those a prepared batch laid out, or its item folded from the
+/// batch itself; a continued one is folded from the log, which now holds
+/// the new events too.
+pub(crate) fn update(
+    conn: &Connection,
+    path: &Path,
+    touched: &Touched,
+    prepared: Option<&PreparedBatch>,
+) -> Result<(), ReadError> {
     for (stream, first_sequence, last_position) in touched.streams() {
         if first_sequence == 1 {
-            if let Some(item) = touched.created(stream) {
+            if let Some(row) = prepared.and_then(|p| p.created_row(stream)) {
+                write_row(conn, path, stream, row, last_position)?;
+            } else if let Some(item) = touched.created(stream) {
                 write_item(conn, path, stream, item, last_position)?;
             }
         } else if let Some(item) = fold_stream(conn, path, stream)? {
@@ -257,7 +231,7 @@ pub(crate) fn check(conn: &Connection, path: &Path) -> Result<u64, VerifyError> 
             return Ok(());
         };
         items += 1;
-        let want = rows_of(&item).map_err(|e| {
+        let want = ItemRow::of(&item).map_err(|e| {
             mismatch(
                 "items",
                 stream.to_string(),
@@ -301,14 +275,15 @@ pub(crate) fn check(conn: &Connection, path: &Path) -> Result<u64, VerifyError> 
         let Some(got) = got else {
             return Err(mismatch("items", subject, "its row is missing".into()));
         };
+        let kind = i64::from(want.kind.code());
         let expected: Stored = (
-            want.kind,
-            want.number,
+            kind,
+            i64::from(want.number),
             want.state.to_owned(),
             want.owner.clone(),
             want.severity.map(str::to_owned),
             want.next_due.clone(),
-            want.version,
+            to_i64(want.version),
             to_i64(position),
             want.body.clone(),
         );
@@ -319,7 +294,7 @@ pub(crate) fn check(conn: &Connection, path: &Path) -> Result<u64, VerifyError> 
         let facts: Option<Vec<u8>> = conn
             .prepare_cached("SELECT facts FROM kpi_facts WHERE kind = ?1 AND number = ?2")
             .and_then(|mut stmt| {
-                stmt.query_row(params![want.kind, want.number], |r| r.get(0))
+                stmt.query_row(params![kind, want.number], |r| r.get(0))
                     .optional()
             })
             .map_err(err)?;

@@ -1143,7 +1143,7 @@ impl EventStore for SqliteStore {
                 Ok(())
             })?
         };
-        projection::update(&tx, &path, &touched)?;
+        projection::update(&tx, &path, &touched, None)?;
         tx.execute(
             "UPDATE chain_head SET position = ?1, hash = ?2 WHERE id = 1",
             params![to_sql(appended.last), &appended.head.hash.0[..]],

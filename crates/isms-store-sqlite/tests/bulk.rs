@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use isms_core::Event;
+use isms_store::append::PreparedBatch;
 use isms_store::workload::Workload;
 use isms_store::{
     AppendBatch, AppendError, EventStore, ExpectedVersion, ItemFilter, ItemKind, OpenError,
@@ -86,9 +87,16 @@ fn a_bulk_load_writes_the_file_appends_write() {
     let (appended, loaded) = (dir.file("appended.db"), dir.file("loaded.db"));
     let mut store = SqliteStore::create(&appended).unwrap();
     let mut load = SqliteStore::bulk_load(&loaded).unwrap();
-    for batch in batches() {
+    // Every other batch prepared first, as `isms generate` prepares them on
+    // its generating thread.
+    for (k, batch) in batches().into_iter().enumerate() {
         let a = store.append(&batch).unwrap();
-        let b = load.append(&batch).unwrap();
+        let b = if k % 2 == 0 {
+            load.append(&batch).unwrap()
+        } else {
+            load.append_prepared(&PreparedBatch::new(batch).unwrap())
+                .unwrap()
+        };
         assert_eq!(a, b, "the same positions and chain hashes");
     }
     assert!(!loaded.exists(), "nothing at the target before finish");

@@ -12,10 +12,11 @@ use std::collections::{HashMap, HashSet};
 
 use std::borrow::Cow;
 
-use isms_core::{Claim, Event, RefKind, StreamId};
+use isms_core::{Claim, Event, Item, RefKind, StreamId};
 
 use crate::chain::{chain_hash, write_event_body};
 use crate::error::{AppendError, ReadError};
+use crate::projection::ItemRow;
 use crate::types::{AppendBatch, Appended, ChainHash, ChainHead, Numbering};
 
 /// What [`plan_append`] asks a backend, inside its write transaction.
@@ -77,6 +78,106 @@ pub fn plan_append(
     state: &mut dyn AppendState,
     write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
 ) -> Result<Appended, AppendError> {
+    plan(batch, &[], head, state, write)
+}
+
+/// [`plan_append`] for a [`PreparedBatch`]: the same checks, hashes and
+/// rows, with the bodies serialised when the batch was prepared.
+///
+/// # Errors
+/// As [`plan_append`].
+pub fn plan_prepared(
+    prepared: &PreparedBatch,
+    head: ChainHead,
+    state: &mut dyn AppendState,
+    write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
+) -> Result<Appended, AppendError> {
+    plan(&prepared.batch, &prepared.bodies, head, state, write)
+}
+
+/// A batch made ready for an append away from the thread that writes: each
+/// event serialised as it will be stored and hashed, and each item the
+/// batch creates folded and laid out as its projected rows
+/// ([`ItemRow`]). Both are pure functions of the batch, so a loader can
+/// prepare the next batch on another thread while the store writes this
+/// one ([`plan_prepared`]); the chain hashes, which depend on the log, are
+/// still computed in the append.
+///
+/// A batch whose new items are numbered by the store
+/// ([`Numbering::Assign`]) is taken as it is, unprepared: its bodies and
+/// rows are only known once the store has given out the numbers.
+#[derive(Debug)]
+pub struct PreparedBatch {
+    batch: AppendBatch,
+    bodies: Vec<Vec<u8>>,
+    created: HashMap<StreamId, ItemRow>,
+}
+
+impl PreparedBatch {
+    /// Prepares `batch`.
+    ///
+    /// # Errors
+    /// [`AppendError::Encode`] if an event or an item does not serialise.
+    pub fn new(batch: AppendBatch) -> Result<Self, AppendError> {
+        let mut bodies = Vec::new();
+        let mut created = HashMap::new();
+        if batch.numbering == Numbering::AsDecided {
+            bodies.reserve(batch.len());
+            // Streams whose first event here is their first event of all:
+            // new, if the append accepts the batch.
+            let mut folded: HashMap<StreamId, Option<Item>> = HashMap::new();
+            for a in &batch.appends {
+                for e in &a.events {
+                    let mut body = Vec::with_capacity(512);
+                    write_event_body(e, &mut body)?;
+                    bodies.push(body);
+                    if e.sequence == 1 {
+                        folded.entry(e.stream).or_insert(None);
+                    }
+                    if let Some(item) = folded.get_mut(&e.stream) {
+                        isms_core::apply(item, e);
+                    }
+                }
+            }
+            for (stream, item) in folded {
+                if let Some(item) = item {
+                    created.insert(stream, ItemRow::of(&item)?);
+                }
+            }
+        }
+        Ok(Self {
+            batch,
+            bodies,
+            created,
+        })
+    }
+
+    /// The batch.
+    pub fn batch(&self) -> &AppendBatch {
+        &self.batch
+    }
+
+    /// Whether the bodies and rows were prepared (not under
+    /// [`Numbering::Assign`]).
+    pub fn is_prepared(&self) -> bool {
+        !self.bodies.is_empty()
+    }
+
+    /// The projected rows of an item the batch creates, as prepared.
+    pub fn created_row(&self, stream: StreamId) -> Option<&ItemRow> {
+        self.created.get(&stream)
+    }
+}
+
+/// [`plan_append`], with the bodies of the batch's events already
+/// serialised in `bodies` (in batch order) or, when it is empty, made here.
+fn plan(
+    batch: &AppendBatch,
+    bodies: &[Vec<u8>],
+    head: ChainHead,
+    state: &mut dyn AppendState,
+    write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
+) -> Result<Appended, AppendError> {
     if batch.is_empty() {
         return Err(AppendError::EmptyAppend);
     }
@@ -88,6 +189,7 @@ pub fn plan_append(
     // Under `Assign`: the number the next new item of each kind gets, read
     // from the store (inside its write lock) the first time it is needed.
     let mut next_numbers: [Option<u32>; 2] = [None, None];
+    let mut k = 0usize;
     for a in &batch.appends {
         let current = match versions.get(&a.stream) {
             Some(&v) => v,
@@ -130,15 +232,24 @@ pub fn plan_append(
                     stream: a.stream,
                 });
             }
-            write_event_body(e, &mut body)?;
+            // A prepared body is the batch's own event's (numbering as
+            // decided: nothing was renumbered).
+            let bytes: &[u8] = match bodies.get(k) {
+                Some(prepared) => prepared,
+                None => {
+                    write_event_body(e, &mut body)?;
+                    &body
+                }
+            };
+            k += 1;
             // serde_json writes UTF-8; a failure here would be a serde bug.
-            let text = std::str::from_utf8(&body).map_err(|e| ReadError::Backend {
+            let text = std::str::from_utf8(bytes).map_err(|e| ReadError::Backend {
                 path: Default::default(),
                 operation: "encode event",
                 source: Box::new(e),
             })?;
             position += 1;
-            let hash = chain_hash(&prev, position, &stream_text, e.sequence, &body);
+            let hash = chain_hash(&prev, position, &stream_text, e.sequence, bytes);
             write(&PlannedEvent {
                 event: e,
                 stream: &stream_text,
@@ -190,4 +301,124 @@ fn assign_number<'e>(
             max: isms_core::MAX_ITEMS,
         })?;
     Ok(Cow::Owned(renumbered))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{ExpectedVersion, StreamAppend};
+    use crate::workload::Workload;
+
+    /// An empty store's state.
+    struct Empty;
+
+    impl AppendState for Empty {
+        fn stream_version(&mut self, _: StreamId) -> Result<u64, ReadError> {
+            Ok(0)
+        }
+        fn claim_holder(&mut self, _: Claim) -> Result<Option<StreamId>, ReadError> {
+            Ok(None)
+        }
+        fn last_number(&mut self, _: RefKind) -> Result<u32, ReadError> {
+            Ok(0)
+        }
+    }
+
+    /// Every row a plan hands its writer: position, stream, sequence, body,
+    /// hash and claim.
+    type Row = (u64, String, u64, String, ChainHash, Option<Claim>);
+
+    fn rows_of(
+        run: impl FnOnce(&mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>),
+    ) -> Vec<Row> {
+        let mut rows = Vec::new();
+        run(&mut |p| {
+            rows.push((
+                p.position,
+                p.stream.to_owned(),
+                p.event.sequence,
+                p.body.to_owned(),
+                p.hash,
+                p.claim,
+            ));
+            Ok(())
+        });
+        rows
+    }
+
+    /// Lifecycles, open reports and an improvement, their streams
+    /// interleaved, some of them only begun in this batch.
+    fn batch(workload: &mut Workload) -> AppendBatch {
+        let mut batch = AppendBatch::default();
+        for k in 0..9 {
+            let events = if k % 3 == 2 {
+                workload.report(Default::default()).unwrap().1
+            } else {
+                workload.lifecycle(Default::default()).unwrap()
+            };
+            let keep = if k % 4 == 3 { 2 } else { events.len() };
+            batch.appends.push(StreamAppend {
+                stream: events[0].stream,
+                expected: ExpectedVersion::NoStream,
+                events: events[..keep].to_vec(),
+            });
+        }
+        batch
+    }
+
+    #[test]
+    fn a_prepared_batch_plans_exactly_as_the_batch_itself() {
+        let mut workload = Workload::new();
+        let batch = batch(&mut workload);
+        let head = ChainHead {
+            position: 41,
+            hash: ChainHash([7; 32]),
+        };
+        let plain = rows_of(|w| {
+            plan_append(&batch, head, &mut Empty, w).unwrap();
+        });
+        let prepared = PreparedBatch::new(batch.clone()).unwrap();
+        assert!(prepared.is_prepared());
+        let from_prepared = rows_of(|w| {
+            plan_prepared(&prepared, head, &mut Empty, w).unwrap();
+        });
+        assert_eq!(plain.len(), batch.len());
+        assert_eq!(plain, from_prepared);
+        // Each new item's rows are those of its fold.
+        for a in &batch.appends {
+            let mut item = None;
+            for e in &a.events {
+                isms_core::apply(&mut item, e);
+            }
+            let want = ItemRow::of(item.as_ref().unwrap()).unwrap();
+            assert_eq!(prepared.created_row(a.stream), Some(&want));
+        }
+    }
+
+    #[test]
+    fn a_continued_stream_has_no_prepared_rows_and_numbering_by_the_store_is_not_prepared() {
+        let mut workload = Workload::new();
+        let events = workload.lifecycle(Default::default()).unwrap();
+        let stream = events[0].stream;
+        let later = AppendBatch::single(
+            stream,
+            ExpectedVersion::from_version(3),
+            events[3..].to_vec(),
+        );
+        let prepared = PreparedBatch::new(later).unwrap();
+        assert!(prepared.is_prepared());
+        assert_eq!(prepared.created_row(stream), None);
+        let assigned = batch(&mut workload).with_numbering(Numbering::Assign);
+        let prepared = PreparedBatch::new(assigned.clone()).unwrap();
+        assert!(!prepared.is_prepared());
+        let head = ChainHead::EMPTY;
+        assert_eq!(
+            rows_of(|w| {
+                plan_append(&assigned, head, &mut Empty, w).unwrap();
+            }),
+            rows_of(|w| {
+                plan_prepared(&prepared, head, &mut Empty, w).unwrap();
+            })
+        );
+    }
 }

@@ -144,19 +144,27 @@ impl Touched {
     /// copy is not what was written).
     pub fn note(&mut self, planned: &PlannedEvent<'_>) {
         let event = planned.event;
+        if event.sequence == 1 && !self.spans.contains_key(&event.stream) {
+            self.created.insert(event.stream, None);
+        }
+        self.note_span(planned);
+        if let Some(item) = self.created.get_mut(&event.stream) {
+            isms_core::apply(item, event);
+        }
+    }
+
+    /// Notes where an event was placed, without folding it: for a batch
+    /// whose new items were folded when it was prepared
+    /// ([`crate::append::PreparedBatch`]).
+    pub fn note_span(&mut self, planned: &PlannedEvent<'_>) {
+        let event = planned.event;
         match self.spans.get_mut(&event.stream) {
             Some(span) => span.1 = planned.position,
             None => {
                 self.order.push(event.stream);
                 self.spans
                     .insert(event.stream, (event.sequence, planned.position));
-                if event.sequence == 1 {
-                    self.created.insert(event.stream, None);
-                }
             }
-        }
-        if let Some(item) = self.created.get_mut(&event.stream) {
-            isms_core::apply(item, event);
         }
     }
 
