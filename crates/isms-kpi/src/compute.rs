@@ -2,6 +2,8 @@
 //! [`KpiView`] each, as of the instant of a [`Window`]. Each returns a
 //! typed result that the report wraps with its metadata.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use isms_core::{IanaTimeZone, NcState, RequirementRef, RootCauseCategory, Severity};
 use schemars::JsonSchema;
@@ -486,8 +488,78 @@ pub(crate) trait NcPass {
     fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc);
 }
 
+/// A pass that can run over contiguous chunks of the index range on
+/// separate threads and be put back together: walking `0..n` is the same
+/// as walking `0..k` with a pass and `k..n` with its fork, then merging the
+/// fork into it. [`KpiView::report`] relies on it to use the machine's
+/// cores with results identical, bit for bit, to one walk.
+pub(crate) trait Split: Sized {
+    /// An empty pass with the same configuration (the window's months, the
+    /// projection's targets): what `self` was before its walk.
+    fn fork(&self) -> Self;
+    /// Adds what `later` counted over the chunk that follows `self`'s, so
+    /// that anything kept in walk order (durations) stays in walk order.
+    fn merge(&mut self, later: Self);
+}
+
+/// Chunk `k` of `0..len` cut into `parts` contiguous chunks whose lengths
+/// differ by one at most (the first `len % parts` are the longer ones);
+/// chunks are empty when `parts > len` leaves nothing for them.
+pub(crate) fn chunk(len: usize, parts: usize, k: usize) -> Range<usize> {
+    let parts = parts.max(1);
+    let (size, longer) = (len / parts, len % parts);
+    let start = k * size + k.min(longer);
+    start..start + size + usize::from(k < longer)
+}
+
+/// Runs `work(pass, k)` for each chunk `k` in `0..parts`: chunk 0 on this
+/// thread with `pass` itself, every other on a thread of its own with a
+/// fork of `pass`; then merges the forks into `pass` in chunk order. With
+/// one part nothing is spawned. A thread the system refuses to start is
+/// not an error: its chunk runs on this thread after the others.
+pub(crate) fn fork_join<P, F>(pass: &mut P, parts: usize, work: F)
+where
+    P: Split + Send,
+    F: Fn(&mut P, usize) + Sync,
+{
+    if parts <= 1 {
+        work(pass, 0);
+        return;
+    }
+    let mut forks: Vec<P> = (1..parts).map(|_| pass.fork()).collect();
+    let mut refused = Vec::new();
+    std::thread::scope(|scope| {
+        for (k, fork) in (1..).zip(forks.iter_mut()) {
+            let work = &work;
+            let spawned = std::thread::Builder::new()
+                .name(format!("isms-kpi-{k}"))
+                .spawn_scoped(scope, move || work(fork, k));
+            if spawned.is_err() {
+                refused.push(k);
+            }
+        }
+        work(pass, 0);
+    });
+    // A closure whose thread was refused never ran: its fork is still empty.
+    for k in refused {
+        work(&mut forks[k - 1], k);
+    }
+    for fork in forks {
+        pass.merge(fork);
+    }
+}
+
+/// Adds `later` to `into` element by element (arrays of per-bucket counts).
+fn add_each<T: Copy + std::ops::AddAssign>(into: &mut [T], later: &[T]) {
+    for (x, y) in into.iter_mut().zip(later) {
+        *x += *y;
+    }
+}
+
+/// `NcPass` and `Split` for a tuple of passes: each type parameter is
+/// named with the binding of the later half's member in `merge`.
 macro_rules! tuple_pass {
-    ($($p:ident),+) => {
+    ($($p:ident $later:ident),+) => {
         impl<$($p: NcPass),+> NcPass for ($($p,)+) {
             const NEEDS_STATE: bool = $($p::NEEDS_STATE)||+;
             #[inline(always)]
@@ -497,11 +569,26 @@ macro_rules! tuple_pass {
                 $($p.visit(v, w, nc);)+
             }
         }
+
+        impl<$($p: Split),+> Split for ($($p,)+) {
+            #[allow(non_snake_case)]
+            fn fork(&self) -> Self {
+                let ($($p,)+) = self;
+                ($($p.fork(),)+)
+            }
+
+            #[allow(non_snake_case)]
+            fn merge(&mut self, later: Self) {
+                let ($($p,)+) = self;
+                let ($($later,)+) = later;
+                $($p.merge($later);)+
+            }
+        }
     };
 }
-tuple_pass!(A);
-tuple_pass!(A, B);
-tuple_pass!(A, B, C, D, E, F, G, H, I);
+tuple_pass!(A a);
+tuple_pass!(A a, B b);
+tuple_pass!(A a, B b, C c, D d, E e, F f, G g, H h, I i);
 
 /// `open_nonconformities`, one item at a time.
 #[derive(Default)]
@@ -526,6 +613,23 @@ impl NcPass for OpenPass {
         if let Some(s) = nc.state {
             self.by_state[s as usize % STATE_COUNT] += 1;
         }
+    }
+}
+
+impl Split for OpenPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let Self {
+            reported,
+            by_severity,
+            by_state,
+        } = later;
+        self.reported += reported;
+        add_each(&mut self.by_severity, &by_severity);
+        add_each(&mut self.by_state, &by_state);
     }
 }
 
@@ -575,6 +679,16 @@ impl NcPass for AgeingPass {
     }
 }
 
+impl Split for AgeingPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        add_each(&mut self.buckets, &later.buckets);
+    }
+}
+
 impl AgeingPass {
     pub(crate) fn finish(self) -> Ageing {
         Ageing {
@@ -616,6 +730,18 @@ impl DurationPass {
     }
 }
 
+impl Split for DurationPass {
+    fn fork(&self) -> Self {
+        Self::new(self.end)
+    }
+
+    /// Appends `later`'s durations: they stay in walk order (the
+    /// statistics do not depend on it, but nothing is left to chance).
+    fn merge(&mut self, mut later: Self) {
+        self.durations.append(&mut later.durations);
+    }
+}
+
 impl NcPass for DurationPass {
     #[inline(always)]
     fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
@@ -643,6 +769,21 @@ impl NcPass for FirstTimeRightPass {
     }
 }
 
+impl Split for FirstTimeRightPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let FirstTimeRight {
+            concluded,
+            effective,
+        } = later.0;
+        self.0.concluded += concluded;
+        self.0.effective += effective;
+    }
+}
+
 impl FirstTimeRightPass {
     pub(crate) fn finish(self) -> FirstTimeRight {
         self.0
@@ -660,6 +801,21 @@ impl NcPass for RecurrencePass {
             self.0.reported += 1;
             self.0.recurrences += u64::from(v.recurrence_linked[nc.i] <= w.t);
         }
+    }
+}
+
+impl Split for RecurrencePass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let Recurrences {
+            reported,
+            recurrences,
+        } = later.0;
+        self.0.reported += reported;
+        self.0.recurrences += recurrences;
     }
 }
 
@@ -689,6 +845,23 @@ impl NcPass for OverdueVerificationPass {
                 r.overdue += u64::from(v.check_result[c] > w.t);
             }
         }
+    }
+}
+
+impl Split for OverdueVerificationPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let OverdueVerifications {
+            nonconformities,
+            checks_due,
+            overdue,
+        } = later.0;
+        self.0.nonconformities += nonconformities;
+        self.0.checks_due += checks_due;
+        self.0.overdue += overdue;
     }
 }
 
@@ -773,6 +946,31 @@ impl RequirementPass {
                 unmapped: self.unmapped,
             }),
         }
+    }
+}
+
+/// Per chunk, `stamp` starts afresh: it holds the index of the last item
+/// that counted each target, and an item lies in one chunk only, so an item
+/// still counts once per target; the counts then add up.
+impl Split for RequirementPass {
+    fn fork(&self) -> Self {
+        Self {
+            counts: vec![0; self.counts.len()],
+            target_names: self.target_names.clone(),
+            targets: self.targets.clone(),
+            projected: vec![0; self.projected.len()],
+            stamp: vec![u32::MAX; self.stamp.len()],
+            unmapped: 0,
+            nonconformities: 0,
+            framework: self.framework.clone(),
+        }
+    }
+
+    fn merge(&mut self, later: Self) {
+        add_each(&mut self.counts, &later.counts);
+        add_each(&mut self.projected, &later.projected);
+        self.unmapped += later.unmapped;
+        self.nonconformities += later.nonconformities;
     }
 }
 
@@ -867,6 +1065,29 @@ impl BacklogPass {
     }
 }
 
+impl Split for BacklogPass {
+    /// The months and their table are cloned: a few kilobytes at most
+    /// (one `u32` per day of the window), once per thread.
+    fn fork(&self) -> Self {
+        let n = self.labels.len();
+        Self {
+            labels: self.labels.clone(),
+            months: self.months.clone(),
+            opened: vec![0; n],
+            closed: vec![0; n],
+            rejected: vec![0; n],
+            diff: vec![0; n + 1],
+        }
+    }
+
+    fn merge(&mut self, later: Self) {
+        add_each(&mut self.opened, &later.opened);
+        add_each(&mut self.closed, &later.closed);
+        add_each(&mut self.rejected, &later.rejected);
+        add_each(&mut self.diff, &later.diff);
+    }
+}
+
 impl NcPass for BacklogPass {
     #[inline(always)]
     fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
@@ -914,6 +1135,7 @@ impl NcPass for BacklogPass {
 /// `d` (counted from the UTC day holding the first month's start). A month
 /// starts at a local midnight, so a UTC day holds at most one month end,
 /// and the answer for any `x` of day `d` is `day_first[d]` or the next.
+#[derive(Clone)]
 struct MonthIndex {
     start: Option<i64>,
     base: i64,
@@ -998,6 +1220,18 @@ impl ActionPass for OverdueActionPass {
     }
 }
 
+impl Split for OverdueActionPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let OverdueActions { open, overdue } = later.0;
+        self.0.open += open;
+        self.0.overdue += overdue;
+    }
+}
+
 /// `on_time_action_completion_rate`, one action at a time.
 #[derive(Default)]
 pub(crate) struct TimelinessPass(ActionTimeliness);
@@ -1018,6 +1252,29 @@ impl ActionPass for TimelinessPass {
     }
 }
 
+impl Split for TimelinessPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    /// The rates are left to [`TimelinessPass::finish`], after the merge.
+    fn merge(&mut self, later: Self) {
+        let ActionTimeliness {
+            completed,
+            on_time_original,
+            on_time_current,
+            rescheduled,
+            on_time_original_rate: _,
+            on_time_current_rate: _,
+        } = later.0;
+        let r = &mut self.0;
+        r.completed += completed;
+        r.on_time_original += on_time_original;
+        r.on_time_current += on_time_current;
+        r.rescheduled += rescheduled;
+    }
+}
+
 impl TimelinessPass {
     pub(crate) fn finish(self) -> ActionTimeliness {
         let mut r = self.0;
@@ -1033,8 +1290,13 @@ impl KpiView {
     /// Visits every nonconformity once with `pass`, working out the state
     /// at `T` of each open one if the pass needs it.
     pub(crate) fn walk<P: NcPass>(&self, w: &Window, pass: &mut P) {
+        self.walk_range(w, pass, 0..self.reported.len());
+    }
+
+    /// [`Self::walk`] over the nonconformities `range` only, in order.
+    pub(crate) fn walk_range<P: NcPass>(&self, w: &Window, pass: &mut P, range: Range<usize>) {
         let t = w.t;
-        for i in 0..self.reported.len() {
+        for i in range {
             let reported = self.reported[i];
             let ended = self.ended[i];
             let state = if P::NEEDS_STATE && reported <= t && ended > t {
@@ -1086,7 +1348,17 @@ impl KpiView {
 
     /// Visits every corrective action once with `pass`.
     pub(crate) fn walk_actions<P: ActionPass>(&self, w: &Window, pass: &mut P) {
-        for a in 0..self.action_planned.len() {
+        self.walk_actions_range(w, pass, 0..self.action_planned.len());
+    }
+
+    /// [`Self::walk_actions`] over the actions `range` only, in order.
+    pub(crate) fn walk_actions_range<P: ActionPass>(
+        &self,
+        w: &Window,
+        pass: &mut P,
+        range: Range<usize>,
+    ) {
+        for a in range {
             pass.visit(self, w, a);
         }
     }
@@ -1289,6 +1561,25 @@ mod tests {
         Window::new(as_of, days)
             .unwrap()
             .in_zone(zone.parse().unwrap())
+    }
+
+    /// The chunks tile `0..len` in order, whatever the number of parts,
+    /// with lengths one apart at most.
+    #[test]
+    fn chunks_tile_the_range() {
+        for len in 0..40 {
+            for parts in 1..12 {
+                let chunks: Vec<Range<usize>> = (0..parts).map(|k| chunk(len, parts, k)).collect();
+                assert_eq!(chunks[0].start, 0);
+                assert_eq!(chunks[parts - 1].end, len);
+                for pair in chunks.windows(2) {
+                    assert_eq!(pair[0].end, pair[1].start, "{len} in {parts}");
+                }
+                let lens: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+                let (min, max) = (lens.iter().min().unwrap(), lens.iter().max().unwrap());
+                assert!(max - min <= 1, "{len} in {parts}: {lens:?}");
+            }
+        }
     }
 
     proptest! {

@@ -81,7 +81,8 @@ pub use docs::render_kpis_markdown;
 pub use error::{KpiError, TargetError};
 pub use projection::{CatalogProjection, RequirementProjection, in_framework};
 pub use report::{
-    Detail, Direction, Kpi, KpiId, KpiReport, Measure, ReportOptions, Unit, evaluate,
+    Detail, Direction, Kpi, KpiId, KpiReport, Measure, NONCONFORMITIES_PER_THREAD, ReportOptions,
+    Unit, evaluate,
 };
 pub use reporting::ReportingClocks;
 pub use selection::Selection;
