@@ -3,6 +3,7 @@
 //! typed result that the report wraps with its metadata.
 
 use std::ops::Range;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use isms_core::{IanaTimeZone, NcState, RequirementRef, RootCauseCategory, Severity};
@@ -512,38 +513,50 @@ pub(crate) fn chunk(len: usize, parts: usize, k: usize) -> Range<usize> {
     start..start + size + usize::from(k < longer)
 }
 
-/// Runs `work(pass, k)` for each chunk `k` in `0..parts`: chunk 0 on this
-/// thread with `pass` itself, every other on a thread of its own with a
-/// fork of `pass`; then merges the forks into `pass` in chunk order. With
-/// one part nothing is spawned. A thread the system refuses to start is
-/// not an error: its chunk runs on this thread after the others.
-pub(crate) fn fork_join<P, F>(pass: &mut P, parts: usize, work: F)
+/// Chunks per thread in [`fork_join`]. Threads take chunks one at a time
+/// as they finish the last, so that one that drew cheap items (old, settled
+/// nonconformities) takes more of them while another works through costly
+/// ones (open or active in the window, at the register's end): with one
+/// chunk per thread, the last thread took twice as long as the first over
+/// the benchmark's register.
+const CHUNKS_PER_THREAD: usize = 8;
+
+/// Runs `work(fork, k, parts)` for each chunk `k` in `0..parts` on
+/// `threads` threads (the calling one and `threads - 1` spawned), each
+/// chunk with a fork of `pass` of its own, chunk 0 with `pass` itself;
+/// then merges the forks into `pass` in chunk order. With one thread,
+/// nothing is spawned and `work(pass, 0, 1)` walks everything. A thread
+/// the system refuses to start is not an error: the others take its
+/// chunks.
+pub(crate) fn fork_join<P, F>(pass: &mut P, threads: usize, work: F)
 where
     P: Split + Send,
-    F: Fn(&mut P, usize) + Sync,
+    F: Fn(&mut P, usize, usize) + Sync,
 {
-    if parts <= 1 {
-        work(pass, 0);
+    if threads <= 1 {
+        work(pass, 0, 1);
         return;
     }
+    let parts = threads * CHUNKS_PER_THREAD;
     let mut forks: Vec<P> = (1..parts).map(|_| pass.fork()).collect();
-    let mut refused = Vec::new();
-    std::thread::scope(|scope| {
-        for (k, fork) in (1..).zip(forks.iter_mut()) {
-            let work = &work;
-            let spawned = std::thread::Builder::new()
-                .name(format!("isms-kpi-{k}"))
-                .spawn_scoped(scope, move || work(fork, k));
-            if spawned.is_err() {
-                refused.push(k);
-            }
+    let queue = Mutex::new(std::iter::once(&mut *pass).chain(&mut forks).enumerate());
+    let drain = || {
+        loop {
+            // The lock is held only to take the next chunk, never while walking it.
+            let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+            let Some((k, part)) = next else { break };
+            work(part, k, parts);
         }
-        work(pass, 0);
+    };
+    std::thread::scope(|scope| {
+        for k in 1..threads {
+            // A refused thread leaves its chunks to the others.
+            let _ = std::thread::Builder::new()
+                .name(format!("isms-kpi-{k}"))
+                .spawn_scoped(scope, drain);
+        }
+        drain();
     });
-    // A closure whose thread was refused never ran: its fork is still empty.
-    for k in refused {
-        work(&mut forks[k - 1], k);
-    }
     for fork in forks {
         pass.merge(fork);
     }
@@ -872,11 +885,12 @@ impl OverdueVerificationPass {
 }
 
 /// `by_requirement`, one item at a time, with the projection's targets of
-/// each interned requirement worked out before the walk.
+/// each interned requirement worked out before the walk (and shared by the
+/// forks of the pass).
 pub(crate) struct RequirementPass {
     counts: Vec<u64>,
-    target_names: Vec<RequirementRef>,
-    targets: Vec<Vec<u32>>,
+    target_names: Arc<Vec<RequirementRef>>,
+    targets: Arc<Vec<Vec<u32>>>,
     projected: Vec<u64>,
     stamp: Vec<u32>,
     unmapped: u64,
@@ -911,8 +925,8 @@ impl RequirementPass {
             counts: vec![0u64; v.requirements.len()],
             projected: vec![0u64; target_names.len()],
             stamp: vec![u32::MAX; target_names.len()],
-            target_names,
-            targets,
+            target_names: Arc::new(target_names),
+            targets: Arc::new(targets),
             unmapped: 0,
             nonconformities: 0,
             framework: projection.map(|(_, framework)| framework.to_owned()),
@@ -956,8 +970,8 @@ impl Split for RequirementPass {
     fn fork(&self) -> Self {
         Self {
             counts: vec![0; self.counts.len()],
-            target_names: self.target_names.clone(),
-            targets: self.targets.clone(),
+            target_names: Arc::clone(&self.target_names),
+            targets: Arc::clone(&self.targets),
             projected: vec![0; self.projected.len()],
             stamp: vec![u32::MAX; self.stamp.len()],
             unmapped: 0,
@@ -1004,8 +1018,8 @@ impl NcPass for RequirementPass {
 /// and per month the items opened, closed and rejected in it and a
 /// difference array of the items open at its end.
 pub(crate) struct BacklogPass {
-    labels: Vec<String>,
-    months: MonthIndex,
+    labels: Arc<Vec<String>>,
+    months: Arc<MonthIndex>,
     opened: Vec<u64>,
     closed: Vec<u64>,
     rejected: Vec<u64>,
@@ -1034,8 +1048,8 @@ impl BacklogPass {
         }
         let n = labels.len();
         Self {
-            labels,
-            months: MonthIndex::new(starts.first().copied(), ends, w.t),
+            labels: Arc::new(labels),
+            months: Arc::new(MonthIndex::new(starts.first().copied(), ends, w.t)),
             opened: vec![0; n],
             closed: vec![0; n],
             rejected: vec![0; n],
@@ -1048,12 +1062,12 @@ impl BacklogPass {
         let (opened, closed, rejected, diff) = (self.opened, self.closed, self.rejected, self.diff);
         let months = self
             .labels
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(k, month)| {
                 open += diff[k];
                 BacklogMonth {
-                    month,
+                    month: month.clone(),
                     opened: opened[k],
                     closed: closed[k],
                     rejected: rejected[k],
@@ -1066,13 +1080,11 @@ impl BacklogPass {
 }
 
 impl Split for BacklogPass {
-    /// The months and their table are cloned: a few kilobytes at most
-    /// (one `u32` per day of the window), once per thread.
     fn fork(&self) -> Self {
         let n = self.labels.len();
         Self {
-            labels: self.labels.clone(),
-            months: self.months.clone(),
+            labels: Arc::clone(&self.labels),
+            months: Arc::clone(&self.months),
             opened: vec![0; n],
             closed: vec![0; n],
             rejected: vec![0; n],
@@ -1135,7 +1147,6 @@ impl NcPass for BacklogPass {
 /// `d` (counted from the UTC day holding the first month's start). A month
 /// starts at a local midnight, so a UTC day holds at most one month end,
 /// and the answer for any `x` of day `d` is `day_first[d]` or the next.
-#[derive(Clone)]
 struct MonthIndex {
     start: Option<i64>,
     base: i64,
@@ -1579,6 +1590,36 @@ mod tests {
                 let (min, max) = (lens.iter().min().unwrap(), lens.iter().max().unwrap());
                 assert!(max - min <= 1, "{len} in {parts}: {lens:?}");
             }
+        }
+    }
+
+    /// Which chunks a pass walked, in the order the merge put them.
+    struct Walked(Vec<usize>);
+
+    impl Split for Walked {
+        fn fork(&self) -> Self {
+            Walked(Vec::new())
+        }
+
+        fn merge(&mut self, mut later: Self) {
+            self.0.append(&mut later.0);
+        }
+    }
+
+    /// Every chunk is walked once, and the merge puts them back in order,
+    /// whichever thread took which.
+    #[test]
+    fn fork_join_merges_every_chunk_in_order() {
+        for threads in 1..=5 {
+            let mut pass = Walked(Vec::new());
+            let parts_seen = std::sync::Mutex::new(Vec::new());
+            fork_join(&mut pass, threads, |p, k, parts| {
+                p.0.push(k);
+                parts_seen.lock().unwrap().push(parts);
+            });
+            let parts = parts_seen.lock().unwrap()[0];
+            assert_eq!(pass.0, (0..parts).collect::<Vec<_>>(), "{threads} threads");
+            assert!(parts >= threads);
         }
     }
 

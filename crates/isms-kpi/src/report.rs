@@ -303,14 +303,15 @@ pub struct ReportOptions<'a> {
     /// time are judged on its calendar. Default UTC.
     pub time_zone: isms_core::IanaTimeZone,
     /// How many threads [`KpiView::report`] walks the view on: the
-    /// nonconformities, and the corrective actions, are cut into that many
-    /// contiguous chunks, each walked on a thread of its own, and the
-    /// partial counts merged in chunk order, so that the report is the
-    /// same, bit for bit, whatever the number. `Some(n)` uses exactly `n`
-    /// chunks however small the view (`Some(1)`: one walk on the calling
-    /// thread, no thread spawned). Default `None`, automatic: one thread
-    /// per [`NONCONFORMITIES_PER_THREAD`] nonconformities, at least one and
-    /// at most [`std::thread::available_parallelism`] (1 if unknown).
+    /// nonconformities, and the corrective actions, are cut into contiguous
+    /// chunks (a few per thread, taken one at a time by whichever thread is
+    /// free) and the partial counts merged in chunk order, so that the
+    /// report is the same, bit for bit, whatever the number. `Some(n)` uses
+    /// exactly `n` threads however small the view (`Some(1)`: one walk on
+    /// the calling thread, no thread spawned). Default `None`, automatic:
+    /// one thread per [`NONCONFORMITIES_PER_THREAD`] nonconformities, at
+    /// least one and at most [`std::thread::available_parallelism`] (1 if
+    /// unknown).
     pub threads: Option<NonZeroUsize>,
 }
 
@@ -359,8 +360,8 @@ impl<'a> ReportOptions<'a> {
         self
     }
 
-    /// The number of chunks to cut a view of `nonconformities` into.
-    fn parts_for(&self, nonconformities: usize) -> usize {
+    /// The number of threads to walk a view of `nonconformities` on.
+    fn threads_for(&self, nonconformities: usize) -> usize {
         match self.threads {
             Some(n) => n.get(),
             None if nonconformities < 2 * NONCONFORMITIES_PER_THREAD => 1,
@@ -422,11 +423,15 @@ impl KpiView {
         let action_passes = (OverdueActionPass::default(), TimelinessPass::default());
         let mut passes = (nc_passes, action_passes);
         let (ncs, actions) = (self.nonconformity_count(), self.action_count());
-        let parts = options.parts_for(ncs);
-        fork_join(&mut passes, parts, |(nc_passes, action_passes), k| {
-            self.walk_range(&w, nc_passes, chunk(ncs, parts, k));
-            self.walk_actions_range(&w, action_passes, chunk(actions, parts, k));
-        });
+        let threads = options.threads_for(ncs);
+        fork_join(
+            &mut passes,
+            threads,
+            |(nc_passes, action_passes), k, parts| {
+                self.walk_range(&w, nc_passes, chunk(ncs, parts, k));
+                self.walk_actions_range(&w, action_passes, chunk(actions, parts, k));
+            },
+        );
         let ((open, ageing, contain, close, ftr, rec, ver, reqs, trend), (overdue, timely)) =
             passes;
         let open = open.finish();
