@@ -3,6 +3,7 @@
 //! typed result that the report wraps with its metadata.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
@@ -523,14 +524,17 @@ const CHUNKS_PER_THREAD: usize = 8;
 
 /// Runs `work(fork, k, parts)` for each chunk `k` in `0..parts` on
 /// `threads` threads (the calling one and `threads - 1` spawned), each
-/// chunk with a fork of `pass` of its own, chunk 0 with `pass` itself;
-/// then merges the forks into `pass` in chunk order. With one thread,
-/// nothing is spawned and `work(pass, 0, 1)` walks everything. A thread
-/// the system refuses to start is not an error: the others take its
-/// chunks.
+/// chunk with a fresh fork of `pass`, then merges the forks into `pass` in
+/// chunk order. With one thread, nothing is spawned and `work(pass, 0, 1)`
+/// walks everything. A thread the system refuses to start is not an
+/// error: the others take its chunks.
+///
+/// A chunk's pass lives on the stack of the thread walking it until the
+/// chunk is done: passes side by side in one vector would put counters
+/// that two threads bump on every item in the same cache line.
 pub(crate) fn fork_join<P, F>(pass: &mut P, threads: usize, work: F)
 where
-    P: Split + Send,
+    P: Split + Send + Sync,
     F: Fn(&mut P, usize, usize) + Sync,
 {
     if threads <= 1 {
@@ -538,14 +542,18 @@ where
         return;
     }
     let parts = threads * CHUNKS_PER_THREAD;
-    let mut forks: Vec<P> = (1..parts).map(|_| pass.fork()).collect();
-    let queue = Mutex::new(std::iter::once(&mut *pass).chain(&mut forks).enumerate());
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<P>>> = Mutex::new((0..parts).map(|_| None).collect());
+    let template = &*pass;
     let drain = || {
         loop {
-            // The lock is held only to take the next chunk, never while walking it.
-            let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
-            let Some((k, part)) = next else { break };
-            work(part, k, parts);
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            if k >= parts {
+                break;
+            }
+            let mut part = template.fork();
+            work(&mut part, k, parts);
+            done.lock().unwrap_or_else(PoisonError::into_inner)[k] = Some(part);
         }
     };
     std::thread::scope(|scope| {
@@ -557,8 +565,11 @@ where
         }
         drain();
     });
-    for fork in forks {
-        pass.merge(fork);
+    // Every chunk was walked: the scope joined every thread, and a panic
+    // in one would have propagated out of it.
+    let done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    for part in done.into_iter().flatten() {
+        pass.merge(part);
     }
 }
 
