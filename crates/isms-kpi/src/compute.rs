@@ -568,6 +568,7 @@ where
     // Every chunk was walked: the scope joined every thread, and a panic
     // in one would have propagated out of it.
     let done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    debug_assert!(done.iter().all(Option::is_some));
     for part in done.into_iter().flatten() {
         pass.merge(part);
     }
