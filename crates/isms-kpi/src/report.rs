@@ -283,9 +283,11 @@ impl KpiReport {
 }
 
 /// Nonconformities per thread when [`ReportOptions::threads`] is automatic:
-/// a view of fewer than twice as many is walked on one thread, as starting
-/// a thread costs more than a chunk smaller than this saves (measured on
-/// the benchmark's generated registers; see `docs/performance.md`).
+/// a view of fewer than twice as many is walked on one thread. Measured on
+/// generated registers (`examples/suite_profile.rs`, figures in
+/// `docs/performance.md`): below that, a second thread gains little on a
+/// quiet machine (starting it costs tens of microseconds) and loses when
+/// another process holds a core.
 pub const NONCONFORMITIES_PER_THREAD: usize = 25_000;
 
 /// How to evaluate: the window, the targets, an optional projection of
