@@ -4,6 +4,7 @@
 //! Memory (VmRSS, VmHWM) is printed to stderr once per register.
 #![allow(missing_docs, clippy::print_stderr)]
 
+use std::num::NonZeroUsize;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -92,10 +93,33 @@ fn full_suite_1m(bencher: Bencher) {
     });
 }
 
+/// The same suite walked on the calling thread alone.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn full_suite_1m_one_thread(bencher: Bencher) {
+    let f = million();
+    bencher.bench(|| {
+        f.view
+            .report(
+                black_box(f.as_of),
+                &ReportOptions::default().with_threads(NonZeroUsize::MIN),
+            )
+            .expect("report")
+    });
+}
+
 #[divan::bench(sample_count = 30, sample_size = 1)]
 fn plain_pass_floor_1m(bencher: Bencher) {
     let f = million();
     bencher.bench(|| black_box(&f.view).scan_floor());
+}
+
+/// The floor folded over two halves of each column on two threads: the
+/// floor of a suite that uses two.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn plain_pass_floor_1m_two_threads(bencher: Bencher) {
+    let f = million();
+    let two = NonZeroUsize::new(2).expect("2 is not zero");
+    bencher.bench(|| black_box(&f.view).scan_floor_on(two));
 }
 
 #[divan::bench(sample_count = 30, sample_size = 1)]

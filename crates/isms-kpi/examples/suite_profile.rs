@@ -1,10 +1,15 @@
-//! Runs the full KPI suite over 1,000,000 generated nonconformities many
+//! Runs the full KPI suite over generated nonconformities many
 //! times, for a profiler: `perf record target/release/examples/suite_profile`.
-//! Prints the best time of the suite and of the plain-pass floor; with
+//! Prints the best time of the suite with the automatic thread count and on
+//! one thread, and of the plain-pass floor on one thread and on two; with
 //! `SUITE_PARTS` set in the environment, first the best time of each KPI
-//! method run alone (`suite_profile [ROUNDS]`, 200 rounds by default).
+//! method run alone (`suite_profile [ROUNDS] [NONCONFORMITIES]`, 200 rounds
+//! over 1,000,000 by default; a smaller register shows where the automatic
+//! thread count starts to pay). With `SUITE_THREADS=n`, the first suite
+//! uses exactly `n` threads instead of the automatic count.
 #![allow(clippy::print_stdout)]
 
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use isms_gen::{GeneratorConfig, generate};
@@ -12,17 +17,44 @@ use isms_kpi::{KpiView, ReportOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rounds: usize = std::env::args().nth(1).map_or(Ok(200), |s| s.parse())?;
-    let g = generate(&GeneratorConfig::new(1_000_000, 2026))?;
+    let n: usize = std::env::args()
+        .nth(2)
+        .map_or(Ok(1_000_000), |s| s.parse())?;
+    let g = generate(&GeneratorConfig::new(n, 2026))?;
     let view = KpiView::new(&g.register);
     drop(g.register);
-    let (mut suite, mut floor) = (f64::MAX, f64::MAX);
+    let two = NonZeroUsize::new(2).ok_or("2 is not zero")?;
+    let one_thread = ReportOptions::default().with_threads(NonZeroUsize::MIN);
+    let forced = std::env::var("SUITE_THREADS")
+        .ok()
+        .map(|s| s.parse::<NonZeroUsize>())
+        .transpose()?;
+    let first = ReportOptions {
+        threads: forced,
+        ..ReportOptions::default()
+    };
+    let label = forced.map_or_else(
+        || {
+            let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+            format!("automatic, {cores} cores")
+        },
+        |n| format!("{n} threads"),
+    );
+    let (mut suite, mut suite_one) = (f64::MAX, f64::MAX);
+    let (mut floor, mut floor_two) = (f64::MAX, f64::MAX);
     for _ in 0..rounds {
         let t = Instant::now();
-        std::hint::black_box(view.report(g.end, &ReportOptions::default())?);
+        std::hint::black_box(view.report(g.end, &first)?);
         suite = suite.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        std::hint::black_box(view.report(g.end, &one_thread)?);
+        suite_one = suite_one.min(t.elapsed().as_secs_f64());
         let t = Instant::now();
         std::hint::black_box(view.scan_floor());
         floor = floor.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        std::hint::black_box(view.scan_floor_on(two));
+        floor_two = floor_two.min(t.elapsed().as_secs_f64());
     }
     if std::env::var_os("SUITE_PARTS").is_some() {
         let w = isms_kpi::Window::new(g.end, 365)?;
@@ -49,12 +81,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         part!("root_cause_pareto", view.root_cause_pareto(&w));
         part!("backlog_trend", view.backlog_trend(&w));
         part!("improvements", view.improvements(&w));
+        part!("reporting_clocks", view.reporting_clocks(&w));
     }
     println!(
-        "best of {rounds}: suite {:.2} ms, floor {:.2} ms, {:.2}x",
+        "{n} nonconformities, best of {rounds}: suite {:.2} ms ({label}), suite one thread {:.2} ms, \
+         floor {:.2} ms, floor two threads {:.2} ms; suite/floor {:.2}x, \
+         suite/two-thread floor {:.2}x, one-thread suite/floor {:.2}x",
         suite * 1e3,
+        suite_one * 1e3,
         floor * 1e3,
-        suite / floor
+        floor_two * 1e3,
+        suite / floor,
+        suite / floor_two,
+        suite_one / floor
     );
     Ok(())
 }

@@ -2,6 +2,10 @@
 //! [`KpiView`] each, as of the instant of a [`Window`]. Each returns a
 //! typed result that the report wraps with its metadata.
 
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use isms_core::{IanaTimeZone, NcState, RequirementRef, RootCauseCategory, Severity};
 use schemars::JsonSchema;
@@ -486,8 +490,101 @@ pub(crate) trait NcPass {
     fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc);
 }
 
+/// A pass that can run over contiguous chunks of the index range on
+/// separate threads and be put back together: walking `0..n` is the same
+/// as walking `0..k` with a pass and `k..n` with its fork, then merging the
+/// fork into it. [`KpiView::report`] relies on it to use the machine's
+/// cores with results identical, bit for bit, to one walk.
+pub(crate) trait Split: Sized {
+    /// An empty pass with the same configuration (the window's months, the
+    /// projection's targets): what `self` was before its walk.
+    fn fork(&self) -> Self;
+    /// Adds what `later` counted over the chunk that follows `self`'s, so
+    /// that anything kept in walk order (durations) stays in walk order.
+    fn merge(&mut self, later: Self);
+}
+
+/// Chunk `k` of `0..len` cut into `parts` contiguous chunks whose lengths
+/// differ by one at most (the first `len % parts` are the longer ones);
+/// chunks are empty when `parts > len` leaves nothing for them.
+pub(crate) fn chunk(len: usize, parts: usize, k: usize) -> Range<usize> {
+    let parts = parts.max(1);
+    let (size, longer) = (len / parts, len % parts);
+    let start = k * size + k.min(longer);
+    start..start + size + usize::from(k < longer)
+}
+
+/// Chunks per thread in [`fork_join`]. Threads take chunks one at a time
+/// as they finish the last, so that one that drew cheap items (old, settled
+/// nonconformities) takes more of them while another works through costly
+/// ones (open or active in the window, at the register's end): with one
+/// chunk per thread, the last thread took twice as long as the first over
+/// the benchmark's register.
+const CHUNKS_PER_THREAD: usize = 8;
+
+/// Runs `work(fork, k, parts)` for each chunk `k` in `0..parts` on
+/// `threads` threads (the calling one and `threads - 1` spawned), each
+/// chunk with a fresh fork of `pass`, then merges the forks into `pass` in
+/// chunk order. With one thread, nothing is spawned and `work(pass, 0, 1)`
+/// walks everything. A thread the system refuses to start is not an
+/// error: the others take its chunks.
+///
+/// A chunk's pass lives on the stack of the thread walking it until the
+/// chunk is done: passes side by side in one vector would put counters
+/// that two threads bump on every item in the same cache line.
+pub(crate) fn fork_join<P, F>(pass: &mut P, threads: usize, work: F)
+where
+    P: Split + Send + Sync,
+    F: Fn(&mut P, usize, usize) + Sync,
+{
+    if threads <= 1 {
+        work(pass, 0, 1);
+        return;
+    }
+    let parts = threads * CHUNKS_PER_THREAD;
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<P>>> = Mutex::new((0..parts).map(|_| None).collect());
+    let template = &*pass;
+    let drain = || {
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            if k >= parts {
+                break;
+            }
+            let mut part = template.fork();
+            work(&mut part, k, parts);
+            done.lock().unwrap_or_else(PoisonError::into_inner)[k] = Some(part);
+        }
+    };
+    std::thread::scope(|scope| {
+        for k in 1..threads {
+            // A refused thread leaves its chunks to the others.
+            let _ = std::thread::Builder::new()
+                .name(format!("isms-kpi-{k}"))
+                .spawn_scoped(scope, drain);
+        }
+        drain();
+    });
+    // Every chunk was walked: the scope joined every thread, and a panic
+    // in one would have propagated out of it.
+    let done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    debug_assert!(done.iter().all(Option::is_some));
+    for part in done.into_iter().flatten() {
+        pass.merge(part);
+    }
+}
+
+/// Adds `later` to `into` element by element (arrays of per-bucket counts).
+fn add_each<T: Copy + std::ops::AddAssign>(into: &mut [T], later: &[T]) {
+    for (x, y) in into.iter_mut().zip(later) {
+        *x += *y;
+    }
+}
+
+/// `NcPass` and `Split` for a tuple of passes: each type parameter is
+/// named with the binding of the later half's member in `merge`.
 macro_rules! tuple_pass {
-    ($($p:ident),+) => {
+    ($($p:ident $later:ident),+) => {
         impl<$($p: NcPass),+> NcPass for ($($p,)+) {
             const NEEDS_STATE: bool = $($p::NEEDS_STATE)||+;
             #[inline(always)]
@@ -497,11 +594,26 @@ macro_rules! tuple_pass {
                 $($p.visit(v, w, nc);)+
             }
         }
+
+        impl<$($p: Split),+> Split for ($($p,)+) {
+            #[allow(non_snake_case)]
+            fn fork(&self) -> Self {
+                let ($($p,)+) = self;
+                ($($p.fork(),)+)
+            }
+
+            #[allow(non_snake_case)]
+            fn merge(&mut self, later: Self) {
+                let ($($p,)+) = self;
+                let ($($later,)+) = later;
+                $($p.merge($later);)+
+            }
+        }
     };
 }
-tuple_pass!(A);
-tuple_pass!(A, B);
-tuple_pass!(A, B, C, D, E, F, G, H, I);
+tuple_pass!(A a);
+tuple_pass!(A a, B b);
+tuple_pass!(A a, B b, C c, D d, E e, F f, G g, H h, I i);
 
 /// `open_nonconformities`, one item at a time.
 #[derive(Default)]
@@ -526,6 +638,23 @@ impl NcPass for OpenPass {
         if let Some(s) = nc.state {
             self.by_state[s as usize % STATE_COUNT] += 1;
         }
+    }
+}
+
+impl Split for OpenPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let Self {
+            reported,
+            by_severity,
+            by_state,
+        } = later;
+        self.reported += reported;
+        add_each(&mut self.by_severity, &by_severity);
+        add_each(&mut self.by_state, &by_state);
     }
 }
 
@@ -575,6 +704,16 @@ impl NcPass for AgeingPass {
     }
 }
 
+impl Split for AgeingPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        add_each(&mut self.buckets, &later.buckets);
+    }
+}
+
 impl AgeingPass {
     pub(crate) fn finish(self) -> Ageing {
         Ageing {
@@ -616,6 +755,18 @@ impl DurationPass {
     }
 }
 
+impl Split for DurationPass {
+    fn fork(&self) -> Self {
+        Self::new(self.end)
+    }
+
+    /// Appends `later`'s durations: they stay in walk order (the
+    /// statistics do not depend on it, but nothing is left to chance).
+    fn merge(&mut self, mut later: Self) {
+        self.durations.append(&mut later.durations);
+    }
+}
+
 impl NcPass for DurationPass {
     #[inline(always)]
     fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
@@ -643,6 +794,21 @@ impl NcPass for FirstTimeRightPass {
     }
 }
 
+impl Split for FirstTimeRightPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let FirstTimeRight {
+            concluded,
+            effective,
+        } = later.0;
+        self.0.concluded += concluded;
+        self.0.effective += effective;
+    }
+}
+
 impl FirstTimeRightPass {
     pub(crate) fn finish(self) -> FirstTimeRight {
         self.0
@@ -660,6 +826,21 @@ impl NcPass for RecurrencePass {
             self.0.reported += 1;
             self.0.recurrences += u64::from(v.recurrence_linked[nc.i] <= w.t);
         }
+    }
+}
+
+impl Split for RecurrencePass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let Recurrences {
+            reported,
+            recurrences,
+        } = later.0;
+        self.0.reported += reported;
+        self.0.recurrences += recurrences;
     }
 }
 
@@ -692,6 +873,23 @@ impl NcPass for OverdueVerificationPass {
     }
 }
 
+impl Split for OverdueVerificationPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let OverdueVerifications {
+            nonconformities,
+            checks_due,
+            overdue,
+        } = later.0;
+        self.0.nonconformities += nonconformities;
+        self.0.checks_due += checks_due;
+        self.0.overdue += overdue;
+    }
+}
+
 impl OverdueVerificationPass {
     pub(crate) fn finish(self) -> OverdueVerifications {
         self.0
@@ -699,11 +897,12 @@ impl OverdueVerificationPass {
 }
 
 /// `by_requirement`, one item at a time, with the projection's targets of
-/// each interned requirement worked out before the walk.
+/// each interned requirement worked out before the walk (and shared by the
+/// forks of the pass).
 pub(crate) struct RequirementPass {
     counts: Vec<u64>,
-    target_names: Vec<RequirementRef>,
-    targets: Vec<Vec<u32>>,
+    target_names: Arc<Vec<RequirementRef>>,
+    targets: Arc<Vec<Vec<u32>>>,
     projected: Vec<u64>,
     stamp: Vec<u32>,
     unmapped: u64,
@@ -738,8 +937,8 @@ impl RequirementPass {
             counts: vec![0u64; v.requirements.len()],
             projected: vec![0u64; target_names.len()],
             stamp: vec![u32::MAX; target_names.len()],
-            target_names,
-            targets,
+            target_names: Arc::new(target_names),
+            targets: Arc::new(targets),
             unmapped: 0,
             nonconformities: 0,
             framework: projection.map(|(_, framework)| framework.to_owned()),
@@ -776,6 +975,31 @@ impl RequirementPass {
     }
 }
 
+/// Per chunk, `stamp` starts afresh: it holds the index of the last item
+/// that counted each target, and an item lies in one chunk only, so an item
+/// still counts once per target; the counts then add up.
+impl Split for RequirementPass {
+    fn fork(&self) -> Self {
+        Self {
+            counts: vec![0; self.counts.len()],
+            target_names: Arc::clone(&self.target_names),
+            targets: Arc::clone(&self.targets),
+            projected: vec![0; self.projected.len()],
+            stamp: vec![u32::MAX; self.stamp.len()],
+            unmapped: 0,
+            nonconformities: 0,
+            framework: self.framework.clone(),
+        }
+    }
+
+    fn merge(&mut self, later: Self) {
+        add_each(&mut self.counts, &later.counts);
+        add_each(&mut self.projected, &later.projected);
+        self.unmapped += later.unmapped;
+        self.nonconformities += later.nonconformities;
+    }
+}
+
 impl NcPass for RequirementPass {
     #[inline(always)]
     fn visit(&mut self, v: &KpiView, w: &Window, nc: &Nc) {
@@ -806,8 +1030,8 @@ impl NcPass for RequirementPass {
 /// and per month the items opened, closed and rejected in it and a
 /// difference array of the items open at its end.
 pub(crate) struct BacklogPass {
-    labels: Vec<String>,
-    months: MonthIndex,
+    labels: Arc<Vec<String>>,
+    months: Arc<MonthIndex>,
     opened: Vec<u64>,
     closed: Vec<u64>,
     rejected: Vec<u64>,
@@ -836,8 +1060,8 @@ impl BacklogPass {
         }
         let n = labels.len();
         Self {
-            labels,
-            months: MonthIndex::new(starts.first().copied(), ends, w.t),
+            labels: Arc::new(labels),
+            months: Arc::new(MonthIndex::new(starts.first().copied(), ends, w.t)),
             opened: vec![0; n],
             closed: vec![0; n],
             rejected: vec![0; n],
@@ -850,12 +1074,12 @@ impl BacklogPass {
         let (opened, closed, rejected, diff) = (self.opened, self.closed, self.rejected, self.diff);
         let months = self
             .labels
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(k, month)| {
                 open += diff[k];
                 BacklogMonth {
-                    month,
+                    month: month.clone(),
                     opened: opened[k],
                     closed: closed[k],
                     rejected: rejected[k],
@@ -864,6 +1088,27 @@ impl BacklogPass {
             })
             .collect();
         BacklogTrend { months }
+    }
+}
+
+impl Split for BacklogPass {
+    fn fork(&self) -> Self {
+        let n = self.labels.len();
+        Self {
+            labels: Arc::clone(&self.labels),
+            months: Arc::clone(&self.months),
+            opened: vec![0; n],
+            closed: vec![0; n],
+            rejected: vec![0; n],
+            diff: vec![0; n + 1],
+        }
+    }
+
+    fn merge(&mut self, later: Self) {
+        add_each(&mut self.opened, &later.opened);
+        add_each(&mut self.closed, &later.closed);
+        add_each(&mut self.rejected, &later.rejected);
+        add_each(&mut self.diff, &later.diff);
     }
 }
 
@@ -998,6 +1243,18 @@ impl ActionPass for OverdueActionPass {
     }
 }
 
+impl Split for OverdueActionPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    fn merge(&mut self, later: Self) {
+        let OverdueActions { open, overdue } = later.0;
+        self.0.open += open;
+        self.0.overdue += overdue;
+    }
+}
+
 /// `on_time_action_completion_rate`, one action at a time.
 #[derive(Default)]
 pub(crate) struct TimelinessPass(ActionTimeliness);
@@ -1018,6 +1275,29 @@ impl ActionPass for TimelinessPass {
     }
 }
 
+impl Split for TimelinessPass {
+    fn fork(&self) -> Self {
+        Self::default()
+    }
+
+    /// The rates are left to [`TimelinessPass::finish`], after the merge.
+    fn merge(&mut self, later: Self) {
+        let ActionTimeliness {
+            completed,
+            on_time_original,
+            on_time_current,
+            rescheduled,
+            on_time_original_rate: _,
+            on_time_current_rate: _,
+        } = later.0;
+        let r = &mut self.0;
+        r.completed += completed;
+        r.on_time_original += on_time_original;
+        r.on_time_current += on_time_current;
+        r.rescheduled += rescheduled;
+    }
+}
+
 impl TimelinessPass {
     pub(crate) fn finish(self) -> ActionTimeliness {
         let mut r = self.0;
@@ -1033,8 +1313,13 @@ impl KpiView {
     /// Visits every nonconformity once with `pass`, working out the state
     /// at `T` of each open one if the pass needs it.
     pub(crate) fn walk<P: NcPass>(&self, w: &Window, pass: &mut P) {
+        self.walk_range(w, pass, 0..self.reported.len());
+    }
+
+    /// [`Self::walk`] over the nonconformities `range` only, in order.
+    pub(crate) fn walk_range<P: NcPass>(&self, w: &Window, pass: &mut P, range: Range<usize>) {
         let t = w.t;
-        for i in 0..self.reported.len() {
+        for i in range {
             let reported = self.reported[i];
             let ended = self.ended[i];
             let state = if P::NEEDS_STATE && reported <= t && ended > t {
@@ -1086,7 +1371,17 @@ impl KpiView {
 
     /// Visits every corrective action once with `pass`.
     pub(crate) fn walk_actions<P: ActionPass>(&self, w: &Window, pass: &mut P) {
-        for a in 0..self.action_planned.len() {
+        self.walk_actions_range(w, pass, 0..self.action_planned.len());
+    }
+
+    /// [`Self::walk_actions`] over the actions `range` only, in order.
+    pub(crate) fn walk_actions_range<P: ActionPass>(
+        &self,
+        w: &Window,
+        pass: &mut P,
+        range: Range<usize>,
+    ) {
+        for a in range {
             pass.visit(self, w, a);
         }
     }
@@ -1289,6 +1584,55 @@ mod tests {
         Window::new(as_of, days)
             .unwrap()
             .in_zone(zone.parse().unwrap())
+    }
+
+    /// The chunks tile `0..len` in order, whatever the number of parts,
+    /// with lengths one apart at most.
+    #[test]
+    fn chunks_tile_the_range() {
+        for len in 0..40 {
+            for parts in 1..12 {
+                let chunks: Vec<Range<usize>> = (0..parts).map(|k| chunk(len, parts, k)).collect();
+                assert_eq!(chunks[0].start, 0);
+                assert_eq!(chunks[parts - 1].end, len);
+                for pair in chunks.windows(2) {
+                    assert_eq!(pair[0].end, pair[1].start, "{len} in {parts}");
+                }
+                let lens: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+                let (min, max) = (lens.iter().min().unwrap(), lens.iter().max().unwrap());
+                assert!(max - min <= 1, "{len} in {parts}: {lens:?}");
+            }
+        }
+    }
+
+    /// Which chunks a pass walked, in the order the merge put them.
+    struct Walked(Vec<usize>);
+
+    impl Split for Walked {
+        fn fork(&self) -> Self {
+            Walked(Vec::new())
+        }
+
+        fn merge(&mut self, mut later: Self) {
+            self.0.append(&mut later.0);
+        }
+    }
+
+    /// Every chunk is walked once, and the merge puts them back in order,
+    /// whichever thread took which.
+    #[test]
+    fn fork_join_merges_every_chunk_in_order() {
+        for threads in 1..=5 {
+            let mut pass = Walked(Vec::new());
+            let parts_seen = std::sync::Mutex::new(Vec::new());
+            fork_join(&mut pass, threads, |p, k, parts| {
+                p.0.push(k);
+                parts_seen.lock().unwrap().push(parts);
+            });
+            let parts = parts_seen.lock().unwrap()[0];
+            assert_eq!(pass.0, (0..parts).collect::<Vec<_>>(), "{threads} threads");
+            assert!(parts >= threads);
+        }
     }
 
     proptest! {

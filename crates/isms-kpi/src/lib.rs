@@ -49,6 +49,13 @@
 //!   each KPI is one tight pass over a few columns. The full suite over a
 //!   million nonconformities takes tens of milliseconds (see
 //!   `docs/performance.md`).
+//! - **Threads that change nothing.** [`KpiView::report`] cuts the
+//!   nonconformities and the actions into contiguous chunks walked on the
+//!   machine's cores ([`ReportOptions::threads`]; by default one thread
+//!   per [`NONCONFORMITIES_PER_THREAD`] nonconformities, up to the number
+//!   of cores) and merges the chunks' counts in order, so the report is the one-thread report bit for bit (a
+//!   property test checks it). Scoped threads of the standard library, not
+//!   a thread pool: the crate stays free of dependencies for it.
 //! - **No data is a value.** An empty population yields [`Measure::NoData`]
 //!   and [`Status::NoData`], never a NaN or a division by zero.
 //! - **Percentiles by linear interpolation** between closest ranks (the
@@ -81,7 +88,8 @@ pub use docs::render_kpis_markdown;
 pub use error::{KpiError, TargetError};
 pub use projection::{CatalogProjection, RequirementProjection, in_framework};
 pub use report::{
-    Detail, Direction, Kpi, KpiId, KpiReport, Measure, ReportOptions, Unit, evaluate,
+    Detail, Direction, Kpi, KpiId, KpiReport, Measure, NONCONFORMITIES_PER_THREAD, ReportOptions,
+    Unit, evaluate,
 };
 pub use reporting::ReportingClocks;
 pub use selection::Selection;

@@ -2,6 +2,7 @@
 //! report that carries every KPI's value, population, detail and status.
 
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use chrono::{DateTime, Utc};
 use isms_core::Register;
@@ -13,7 +14,7 @@ use crate::compute::{
     DurationEnd, DurationPass, DurationStats, FirstTimeRight, FirstTimeRightPass, Improvements,
     OpenNonconformities, OpenPass, OverdueActionPass, OverdueActions, OverdueVerificationPass,
     OverdueVerifications, RecurrencePass, Recurrences, RequirementCounts, RequirementPass,
-    RootCausePareto, TimelinessPass, Window,
+    RootCausePareto, TimelinessPass, Window, chunk, fork_join,
 };
 use crate::error::KpiError;
 use crate::projection::RequirementProjection;
@@ -281,8 +282,16 @@ impl KpiReport {
     }
 }
 
-/// How to evaluate: the window, the targets and an optional projection of
-/// requirements onto another framework.
+/// Nonconformities per thread when [`ReportOptions::threads`] is automatic:
+/// a view of fewer than twice as many is walked on one thread. Measured on
+/// generated registers (`examples/suite_profile.rs`, figures in
+/// `docs/performance.md`): below that, a second thread gains little on a
+/// quiet machine (starting it costs tens of microseconds) and loses when
+/// another process holds a core.
+pub const NONCONFORMITIES_PER_THREAD: usize = 25_000;
+
+/// How to evaluate: the window, the targets, an optional projection of
+/// requirements onto another framework, and how many threads to use.
 #[derive(Clone)]
 pub struct ReportOptions<'a> {
     /// `W`, in days. Default 365.
@@ -295,6 +304,17 @@ pub struct ReportOptions<'a> {
     /// The organisation's time zone (`Policy::time_zone`): overdue and on
     /// time are judged on its calendar. Default UTC.
     pub time_zone: isms_core::IanaTimeZone,
+    /// How many threads [`KpiView::report`] walks the view on: the
+    /// nonconformities, and the corrective actions, are cut into contiguous
+    /// chunks (a few per thread, taken one at a time by whichever thread is
+    /// free) and the partial counts merged in chunk order, so that the
+    /// report is the same, bit for bit, whatever the number. `Some(n)` uses
+    /// exactly `n` threads however small the view (`Some(1)`: one walk on
+    /// the calling thread, no thread spawned). Default `None`, automatic:
+    /// one thread per [`NONCONFORMITIES_PER_THREAD`] nonconformities, at
+    /// least one and at most [`std::thread::available_parallelism`] (1 if
+    /// unknown).
+    pub threads: Option<NonZeroUsize>,
 }
 
 impl Default for ReportOptions<'_> {
@@ -304,6 +324,7 @@ impl Default for ReportOptions<'_> {
             targets: Targets::default(),
             projection: None,
             time_zone: isms_core::IanaTimeZone::UTC,
+            threads: None,
         }
     }
 }
@@ -315,6 +336,7 @@ impl fmt::Debug for ReportOptions<'_> {
             .field("targets", &self.targets)
             .field("projection", &self.projection.map(|(_, fw)| fw))
             .field("time_zone", &self.time_zone)
+            .field("threads", &self.threads)
             .finish()
     }
 }
@@ -329,6 +351,26 @@ impl<'a> ReportOptions<'a> {
     ) -> Self {
         self.projection = Some((projection, framework));
         self
+    }
+
+    /// The same options with exactly `threads` threads (see
+    /// [`ReportOptions::threads`]); `NonZeroUsize::MIN` walks on the
+    /// calling thread alone.
+    #[must_use]
+    pub fn with_threads(mut self, threads: NonZeroUsize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// The number of threads to walk a view of `nonconformities` on.
+    fn threads_for(&self, nonconformities: usize) -> usize {
+        match self.threads {
+            Some(n) => n.get(),
+            None if nonconformities < 2 * NONCONFORMITIES_PER_THREAD => 1,
+            None => std::thread::available_parallelism()
+                .map_or(1, NonZeroUsize::get)
+                .min(nonconformities / NONCONFORMITIES_PER_THREAD),
+        }
     }
 }
 
@@ -366,8 +408,10 @@ impl KpiView {
         let tg = &options.targets;
         let mut kpis = Vec::with_capacity(KpiId::ALL.len());
 
-        // Every per-nonconformity KPI in one walk over the register.
-        let mut passes = (
+        // Every per-nonconformity KPI in one walk over the register, and
+        // every per-action KPI in one walk over the actions, each cut into
+        // chunks walked on threads of their own.
+        let nc_passes = (
             OpenPass::default(),
             AgeingPass::default(),
             DurationPass::new(DurationEnd::Contained),
@@ -378,8 +422,20 @@ impl KpiView {
             RequirementPass::new(self, options.projection),
             BacklogPass::new(&w),
         );
-        self.walk(&w, &mut passes);
-        let (open, ageing, contain, close, ftr, rec, ver, reqs, trend) = passes;
+        let action_passes = (OverdueActionPass::default(), TimelinessPass::default());
+        let mut passes = (nc_passes, action_passes);
+        let (ncs, actions) = (self.nonconformity_count(), self.action_count());
+        let threads = options.threads_for(ncs);
+        fork_join(
+            &mut passes,
+            threads,
+            |(nc_passes, action_passes), k, parts| {
+                self.walk_range(&w, nc_passes, chunk(ncs, parts, k));
+                self.walk_actions_range(&w, action_passes, chunk(actions, parts, k));
+            },
+        );
+        let ((open, ageing, contain, close, ftr, rec, ver, reqs, trend), (overdue, timely)) =
+            passes;
         let open = open.finish();
         kpis.push(kpi(
             KpiId::OpenNonconformities,
@@ -408,9 +464,6 @@ impl KpiView {
                 tg,
             ));
         }
-        let mut action_passes = (OverdueActionPass::default(), TimelinessPass::default());
-        self.walk_actions(&w, &mut action_passes);
-        let (overdue, timely) = action_passes;
         let overdue = overdue.0;
         kpis.push(kpi(
             KpiId::OverdueActions,

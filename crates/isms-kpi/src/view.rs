@@ -701,37 +701,65 @@ impl KpiView {
     /// number: the floor a KPI suite cannot beat (the benchmark compares the
     /// suite against it).
     pub fn scan_floor(&self) -> i64 {
-        fn fold(v: &[i64]) -> i64 {
-            v.iter().fold(0i64, |acc, &x| acc.wrapping_add(x))
+        self.floor_sums(1, 0).into_iter().fold(0, |acc, x| acc ^ x)
+    }
+
+    /// [`KpiView::scan_floor`] on `threads` threads, each folding a
+    /// contiguous chunk of every column (the same number): the floor of a
+    /// suite that uses as many.
+    pub fn scan_floor_on(&self, threads: std::num::NonZeroUsize) -> i64 {
+        let parts = threads.get();
+        let mut sums = [0i64; FLOOR_COLUMNS];
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (1..parts)
+                .map(|k| scope.spawn(move || self.floor_sums(parts, k)))
+                .collect();
+            let mut add = |part: [i64; FLOOR_COLUMNS]| {
+                for (s, x) in sums.iter_mut().zip(part) {
+                    *s = s.wrapping_add(x);
+                }
+            };
+            add(self.floor_sums(parts, 0));
+            for h in handles {
+                add(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+        });
+        sums.into_iter().fold(0, |acc, x| acc ^ x)
+    }
+
+    /// The wrapping sum of chunk `k` of `parts` of each column the suite
+    /// reads.
+    fn floor_sums(&self, parts: usize, k: usize) -> [i64; FLOOR_COLUMNS] {
+        fn fold<T: Copy + Into<i64>>(v: &[T], parts: usize, k: usize) -> i64 {
+            v[crate::compute::chunk(v.len(), parts, k)]
+                .iter()
+                .fold(0i64, |acc, &x| acc.wrapping_add(x.into()))
         }
-        fn fold32(v: &[i32]) -> i64 {
-            v.iter()
-                .fold(0i64, |acc, &x| acc.wrapping_add(i64::from(x)))
-        }
-        fn fold8(v: &[u8]) -> i64 {
-            v.iter()
-                .fold(0i64, |acc, &x| acc.wrapping_add(i64::from(x)))
-        }
-        fold(&self.reported)
-            ^ fold(&self.closed)
-            ^ fold(&self.rejected)
-            ^ fold(&self.ended)
-            ^ fold(&self.contained)
-            ^ fold(&self.first_conclusion)
-            ^ fold(&self.recurrence_linked)
-            ^ fold(&self.settled)
-            ^ fold8(&self.final_state)
-            ^ fold8(&self.severity)
-            ^ fold(&self.cause_at)
-            ^ fold8(&self.cause_category)
-            ^ fold(&self.action_planned)
-            ^ fold(&self.action_done)
-            ^ fold(&self.action_finished)
-            ^ fold32(&self.action_original_due)
-            ^ fold32(&self.action_final_due)
-            ^ fold(&self.action_first_resched)
-            ^ fold(&self.action_last_resched)
-            ^ fold(&self.improvement_proposed)
-            ^ fold(&self.improvement_realised)
+        [
+            fold(&self.reported, parts, k),
+            fold(&self.closed, parts, k),
+            fold(&self.rejected, parts, k),
+            fold(&self.ended, parts, k),
+            fold(&self.contained, parts, k),
+            fold(&self.first_conclusion, parts, k),
+            fold(&self.recurrence_linked, parts, k),
+            fold(&self.settled, parts, k),
+            fold(&self.final_state, parts, k),
+            fold(&self.severity, parts, k),
+            fold(&self.cause_at, parts, k),
+            fold(&self.cause_category, parts, k),
+            fold(&self.action_planned, parts, k),
+            fold(&self.action_done, parts, k),
+            fold(&self.action_finished, parts, k),
+            fold(&self.action_original_due, parts, k),
+            fold(&self.action_final_due, parts, k),
+            fold(&self.action_first_resched, parts, k),
+            fold(&self.action_last_resched, parts, k),
+            fold(&self.improvement_proposed, parts, k),
+            fold(&self.improvement_realised, parts, k),
+        ]
     }
 }
+
+/// How many columns [`KpiView::scan_floor`] reads.
+const FLOOR_COLUMNS: usize = 21;

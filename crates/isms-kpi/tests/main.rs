@@ -8,4 +8,5 @@ mod properties;
 mod reporting;
 mod selection;
 mod shape;
+mod threads;
 mod timezone;

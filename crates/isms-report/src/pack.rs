@@ -239,8 +239,8 @@ impl ReviewPack {
         let kpi_options = isms_kpi::ReportOptions {
             window_days: options.window_days,
             targets: options.targets.clone(),
-            projection: None,
             time_zone: options.time_zone,
+            ..isms_kpi::ReportOptions::default()
         }
         .with_projection(options.catalog, "nis2");
         let kpis = view.report(as_of, &kpi_options)?;

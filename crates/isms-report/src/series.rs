@@ -216,8 +216,8 @@ pub fn rate_series(
     let options = isms_kpi::ReportOptions {
         window_days: trend_window_days,
         targets: targets.clone(),
-        projection: None,
         time_zone: zone,
+        ..isms_kpi::ReportOptions::default()
     };
     let mut series = RateSeries {
         trend_window_days,
