@@ -26,8 +26,7 @@ use isms_store::projection::Touched;
 use isms_store::{AppendBatch, AppendError, Appended, ChainHead, OpenError, ReadError};
 use rusqlite::{Connection, OpenFlags, params};
 
-use crate::schema::claim_kind;
-use crate::store::{db_err, fsync_dir, io_err, sibling, to_sql};
+use crate::store::{EventRows, db_err, fsync_dir, io_err, sibling, to_sql};
 use crate::{SqliteStore, projection};
 
 /// SQLite's page cache while loading, in KiB (512 MiB): the pages the
@@ -242,21 +241,7 @@ impl BulkLoad {
             operation: "load",
             source: "the load has no connection".into(),
         })?;
-        let err = |op| {
-            let temp = temp.clone();
-            move |e| db_err(&temp, op, e)
-        };
-        let mut insert = conn
-            .prepare_cached(
-                "INSERT INTO events (position, stream, sequence, body, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(err("append"))?;
-        let mut claim = conn
-            .prepare_cached(
-                "INSERT INTO claims (claim, kind, number, stream) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .map_err(err("append"))?;
+        let mut rows = EventRows::prepare(conn, temp)?;
         // `plan_append` asks `known` (as it stood before the batch, as a
         // store's transaction does) and hands each placed event to the
         // writer; what the batch placed is noted into `known` after it.
@@ -269,25 +254,7 @@ impl BulkLoad {
             } else {
                 touched.note(p);
             }
-            insert
-                .execute(params![
-                    to_sql(p.position),
-                    p.stream,
-                    to_sql(p.event.sequence),
-                    p.body,
-                    &p.hash.0[..]
-                ])
-                .map_err(err("append"))?;
-            if let Some(c) = p.claim {
-                claim
-                    .execute(params![
-                        c.to_string(),
-                        claim_kind(c),
-                        i64::from(c.number()),
-                        p.stream
-                    ])
-                    .map_err(err("index claim"))?;
-            }
+            rows.write(p)?;
             after
                 .planned
                 .push((p.event.stream, p.event.sequence, p.claim));
@@ -297,7 +264,7 @@ impl BulkLoad {
             Some(p) => plan_prepared(p, *head, known, &mut write)?,
             None => plan_append(batch, *head, known, &mut write)?,
         };
-        drop((insert, claim));
+        drop(rows);
         // The touched items' rows, as an append writes them: a new item
         // from the batch, a continued one folded from the log.
         projection::update(conn, temp, &touched, prepared)?;

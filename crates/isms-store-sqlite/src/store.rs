@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use isms_core::{Claim, RefKind, StreamId};
-use isms_store::append::{AppendState, plan_append};
+use isms_store::append::{AppendState, PlannedEvent, plan_append};
 use isms_store::projection::Touched;
 use isms_store::{
     AppendBatch, AppendError, Appended, BackupError, BreakKind, ChainHash, ChainHead, Divergence,
@@ -1108,39 +1108,10 @@ impl EventStore for SqliteStore {
                 tx: &tx,
                 path: &path,
             };
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO events (position, stream, sequence, body, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(err("append"))?;
-            let mut claim = tx
-                .prepare_cached(
-                    "INSERT INTO claims (claim, kind, number, stream) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(err("append"))?;
+            let mut rows = EventRows::prepare(&tx, &path)?;
             plan_append(batch, head, &mut state, &mut |p| {
                 touched.note(p);
-                insert
-                    .execute(params![
-                        to_sql(p.position),
-                        p.stream,
-                        to_sql(p.event.sequence),
-                        p.body,
-                        &p.hash.0[..]
-                    ])
-                    .map_err(err("append"))?;
-                if let Some(c) = p.claim {
-                    claim
-                        .execute(params![
-                            c.to_string(),
-                            claim_kind(c),
-                            i64::from(c.number()),
-                            p.stream
-                        ])
-                        .map_err(err("index claim"))?;
-                }
-                Ok(())
+                rows.write(p)
             })?
         };
         projection::update(&tx, &path, &touched, None)?;
@@ -1357,6 +1328,58 @@ pub(crate) fn read_head(conn: &Connection, path: &Path) -> Result<ChainHead, Rea
             detail: "the recorded chain head is malformed".into(),
         })?,
     })
+}
+
+/// The two inserts every placed event makes, in the log and in the claims
+/// index: shared by the append and the bulk load.
+pub(crate) struct EventRows<'c> {
+    insert: rusqlite::CachedStatement<'c>,
+    claim: rusqlite::CachedStatement<'c>,
+    path: &'c Path,
+}
+
+impl<'c> EventRows<'c> {
+    pub(crate) fn prepare(conn: &'c Connection, path: &'c Path) -> Result<Self, ReadError> {
+        let err = |e| db_err(path, "append", e);
+        Ok(Self {
+            insert: conn
+                .prepare_cached(
+                    "INSERT INTO events (position, stream, sequence, body, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(err)?,
+            claim: conn
+                .prepare_cached(
+                    "INSERT INTO claims (claim, kind, number, stream) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err)?,
+            path,
+        })
+    }
+
+    /// Writes the event's row and, if it takes one, its claim.
+    pub(crate) fn write(&mut self, p: &PlannedEvent<'_>) -> Result<(), AppendError> {
+        self.insert
+            .execute(params![
+                to_sql(p.position),
+                p.stream,
+                to_sql(p.event.sequence),
+                p.body,
+                &p.hash.0[..]
+            ])
+            .map_err(|e| db_err(self.path, "append", e))?;
+        if let Some(c) = p.claim {
+            self.claim
+                .execute(params![
+                    c.to_string(),
+                    claim_kind(c),
+                    i64::from(c.number()),
+                    p.stream
+                ])
+                .map_err(|e| db_err(self.path, "index claim", e))?;
+        }
+        Ok(())
+    }
 }
 
 /// The store's state as [`plan_append`] sees it: look-ups on a connection

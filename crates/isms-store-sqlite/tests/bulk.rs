@@ -2,9 +2,7 @@
 //! make, the same rules, and a target that appears complete or not at all,
 //! even when the loading process is killed.
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use isms_core::Event;
 use isms_store::append::PreparedBatch;
@@ -15,7 +13,7 @@ use isms_store::{
 };
 use isms_store_sqlite::SqliteStore;
 
-use crate::support::{TempDir, raw, stress_bin};
+use crate::support::{TempDir, raw, started_stress};
 
 /// Batches of several streams each, where every stream is continued in a
 /// later batch than the one that created it (its events split in two), and
@@ -209,20 +207,9 @@ fn a_load_killed_midway_never_shows_at_the_target() {
     let dir = TempDir::new("bulk-kill");
     let path = dir.file("k.db");
     for round in 0..5 {
-        let mut child = Command::new(stress_bin())
-            .args(["bulk", path.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "round {round}: the load did not start"
+        let mut child = started_stress(
+            &["bulk", path.to_str().unwrap()],
+            &format!("round {round}: the load"),
         );
         std::thread::sleep(std::time::Duration::from_millis(20 * round));
         child.kill().unwrap(); // SIGKILL on Unix

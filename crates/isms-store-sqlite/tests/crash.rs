@@ -4,9 +4,7 @@
 //! are written in the append's transaction, so no kill falls between them.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use isms_core::EventPayload;
@@ -14,7 +12,7 @@ use isms_store::EventStore;
 use isms_store::workload::LIFECYCLE_EVENTS;
 use isms_store_sqlite::SqliteStore;
 
-use crate::support::{Rng, TempDir, stress_bin};
+use crate::support::{Rng, TempDir, started_stress};
 
 /// Checks the whole store; returns the number of complete batches.
 fn check(path: &Path) -> usize {
@@ -73,20 +71,9 @@ fn a_writer_killed_mid_batch_leaves_whole_batches_and_a_valid_chain() {
     let mut last = 0;
     let mut grew = 0;
     for round in 0..30 {
-        let mut child = Command::new(stress_bin())
-            .args(["batches", path.to_str().unwrap(), "w1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "round {round}: the writer did not start"
+        let mut child = started_stress(
+            &["batches", path.to_str().unwrap(), "w1"],
+            &format!("round {round}: the writer"),
         );
         std::thread::sleep(Duration::from_micros(rng.below(60_000)));
         child.kill().unwrap(); // SIGKILL on Unix

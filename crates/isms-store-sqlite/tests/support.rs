@@ -73,6 +73,24 @@ pub(crate) fn raw(path: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
 
+/// Starts `isms-store-stress ARGS` and waits for its `ready` line: the
+/// child is then writing, and a test may kill it.
+pub(crate) fn started_stress(args: &[&str], what: &str) -> std::process::Child {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(stress_bin())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready", "{what} did not start");
+    child
+}
+
 pub(crate) fn stress_bin() -> &'static str {
     env!("CARGO_BIN_EXE_isms-store-stress")
 }
