@@ -79,6 +79,12 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
+// mimalloc rather than the system allocator: `isms generate` allocates on its
+// generating thread and frees on its storing thread, and glibc's arenas
+// serialise those frees behind a lock (see docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A panic is a bug, never an answer to input; should one slip through,

@@ -297,7 +297,10 @@ fn damaged_pages_fail_the_databases_own_check() {
     s.isms(&["verify"]).ok();
     // Past the header page, in the middle of the b-trees.
     let mut bytes = std::fs::read(s.db()).unwrap();
-    let page = 4096;
+    // The file's own page size (a generated file has larger pages than
+    // SQLite's default): header bytes 16-17, big-endian.
+    let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    assert!(page >= 4096, "page size {page}");
     let at = page * (bytes.len() / page / 2);
     for (i, b) in bytes[at + 8..at + page].iter_mut().enumerate() {
         *b = (i % 251) as u8;

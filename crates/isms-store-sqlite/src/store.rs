@@ -906,6 +906,12 @@ impl SqliteStore {
     /// consistent copy of it is kept beside it
     /// ([`RestoreOptions::keep_replaced`], [`RestoreReport::replaced`]).
     ///
+    /// The target takes the backup's page size. Where the two differ (a
+    /// bulk-loaded file has larger pages than one made by
+    /// [`SqliteStore::create`]), that needs every other connection to the
+    /// target closed, and the restore changes nothing and fails with
+    /// [`BackupError::PageSizeInUse`] while one is open.
+    ///
     /// A `target` that is missing is created; one that is corrupt is moved
     /// aside to `<target>.corrupt-<pid>` first (it cannot be compared, and
     /// restoring it is what backups are for); one that is another
@@ -972,7 +978,15 @@ impl SqliteStore {
             }
             Err(e) => return Err(e.into()),
         };
-        run_backup(&source.conn, &mut dest.conn).map_err(|e| db_err(target, "restore", e))?;
+        if let Err(e) = dest.copy_pages_from(&source.conn) {
+            if matches!(e, BackupError::PageSizeInUse { .. })
+                && let Some(kept) = replaced.filter(|_| previous_head.is_some())
+            {
+                // Nothing was changed, so there is nothing to keep.
+                let _ = fs::remove_file(kept);
+            }
+            return Err(e);
+        }
         source.close()?;
         let verified = dest.verify()?;
         if verified.head != expected.head {
@@ -1051,6 +1065,67 @@ impl SqliteStore {
         stmt.query_row([], |r| r.get::<_, String>(0))
             .optional()
             .map_err(self.err("locate a gap"))
+    }
+}
+
+impl SqliteStore {
+    /// Restores every page of `from` into this store.
+    ///
+    /// SQLite's backup API cannot change the page size of a destination in
+    /// WAL mode, and stores differ in page size (a bulk-loaded file has
+    /// larger pages than one made by [`SqliteStore::create`]). For such a
+    /// pair this store leaves WAL for the copy, which gives it the source's
+    /// page size, and returns to WAL after. Leaving WAL needs every other
+    /// connection to the file closed (this store's checkpointer is
+    /// stopped first): if one is open, nothing is copied
+    /// ([`BackupError::PageSizeInUse`]).
+    fn copy_pages_from(&mut self, from: &Connection) -> Result<(), BackupError> {
+        let path = self.path.clone();
+        let err = |e| BackupError::from(db_err(&path, "restore", e));
+        let page_size =
+            |c: &Connection| c.pragma_query_value(None, "page_size", |r| r.get::<_, u32>(0));
+        let target = page_size(&self.conn).map_err(err)?;
+        let backup = page_size(from).map_err(err)?;
+        if target == backup {
+            return run_backup(from, &mut self.conn).map_err(err);
+        }
+        if let Some(c) = self.checkpointer.take() {
+            c.stop();
+        }
+        let in_use = BackupError::PageSizeInUse {
+            path: path.clone(),
+            backup,
+            target,
+        };
+        let left = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
+        match left {
+            Ok(mode) if mode.eq_ignore_ascii_case("delete") => {}
+            Ok(_) => return Err(in_use),
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
+            {
+                return Err(in_use);
+            }
+            Err(e) => return Err(err(e)),
+        }
+        let copied = run_backup(from, &mut self.conn).map_err(err);
+        // Back to WAL whatever the copy's outcome: the store was in WAL before.
+        let mode: String = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(ReadError::Backend {
+                path,
+                operation: "restore",
+                source: format!("SQLite kept journal mode {mode:?} instead of WAL after the copy")
+                    .into(),
+            }
+            .into());
+        }
+        copied
     }
 }
 

@@ -227,3 +227,123 @@ fn a_load_killed_midway_never_shows_at_the_target() {
     load.append(&batches()[0]).unwrap();
     load.finish().unwrap().verify_full(&[], None).unwrap();
 }
+
+fn pragma(path: &Path, name: &str) -> String {
+    rows(path, &format!("PRAGMA {name}")).join(",")
+}
+
+/// A bulk-loaded file has larger pages than one made by `create`, and
+/// SQLite's backup API cannot change the page size of a store in WAL
+/// mode: a restore between the two, in either direction, changes the
+/// target's page size and leaves it in WAL.
+#[test]
+fn a_restore_between_page_sizes_works_both_ways() {
+    let dir = TempDir::new("bulk-pages");
+    let batches = batches();
+    let (small, large) = (dir.file("small.db"), dir.file("large.db"));
+    // A 4 KiB register holding the first two batches, and a bulk-loaded
+    // one holding them all: the second extends the first.
+    let mut store = SqliteStore::create(&small).unwrap();
+    for batch in &batches[..2] {
+        store.append(batch).unwrap();
+    }
+    store.close().unwrap();
+    let mut load = SqliteStore::bulk_load(&large).unwrap();
+    for batch in &batches {
+        load.append(batch).unwrap();
+    }
+    let full = load.finish().unwrap();
+    let head = full.head().unwrap();
+    full.close().unwrap();
+    assert_eq!(pragma(&small, "page_size"), "Integer(4096)");
+    assert_eq!(pragma(&large, "page_size"), "Integer(16384)");
+
+    let report = SqliteStore::restore(&large, &small).unwrap();
+    assert_eq!(report.restored.head, head);
+    assert_eq!(pragma(&small, "page_size"), "Integer(16384)");
+    assert_eq!(pragma(&small, "journal_mode"), "Text(\"wal\")");
+    let restored = SqliteStore::open(&small).unwrap();
+    restored.verify_full(&[], None).unwrap();
+    restored.check_projections().unwrap();
+    restored.close().unwrap();
+
+    // The other way: a bulk-loaded register holding the first two
+    // batches, restored from a 4 KiB one holding them all.
+    let (early, late) = (dir.file("early.db"), dir.file("late.db"));
+    let mut load = SqliteStore::bulk_load(&early).unwrap();
+    for batch in &batches[..2] {
+        load.append(batch).unwrap();
+    }
+    load.finish().unwrap().close().unwrap();
+    let mut store = SqliteStore::create(&late).unwrap();
+    for batch in &batches {
+        store.append(batch).unwrap();
+    }
+    store.close().unwrap();
+    let report = SqliteStore::restore(&late, &early).unwrap();
+    assert_eq!(report.restored.head, head);
+    assert_eq!(pragma(&early, "page_size"), "Integer(4096)");
+    assert_eq!(pragma(&early, "journal_mode"), "Text(\"wal\")");
+    SqliteStore::open(&early)
+        .unwrap()
+        .verify_full(&[], None)
+        .unwrap();
+
+    // Into a target that does not exist yet, and as a backup: the copy
+    // takes the source's page size.
+    let fresh = dir.file("fresh.db");
+    SqliteStore::restore(&large, &fresh).unwrap();
+    assert_eq!(pragma(&fresh, "page_size"), "Integer(16384)");
+    let copy = dir.file("copy.db");
+    SqliteStore::open(&large).unwrap().backup_to(&copy).unwrap();
+    assert_eq!(pragma(&copy, "page_size"), "Integer(16384)");
+}
+
+/// Changing the page size needs the target to leave WAL, which SQLite
+/// refuses while another connection has it open: the restore then changes
+/// nothing and says what to do.
+#[test]
+fn a_restore_that_changes_the_page_size_waits_for_other_users_to_close() {
+    let dir = TempDir::new("bulk-pages-busy");
+    let batches = batches();
+    let (small, large) = (dir.file("small.db"), dir.file("large.db"));
+    let mut store = SqliteStore::create(&small).unwrap();
+    store.append(&batches[0]).unwrap();
+    let before = store.head().unwrap();
+    let mut load = SqliteStore::bulk_load(&large).unwrap();
+    for batch in &batches {
+        load.append(batch).unwrap();
+    }
+    load.finish().unwrap().close().unwrap();
+
+    // `store` stays open, as another process's would.
+    let err = SqliteStore::restore(&large, &small).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            isms_store::BackupError::PageSizeInUse {
+                backup: 16384,
+                target: 4096,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("close them and restore again"),
+        "{err}"
+    );
+    assert_eq!(store.head().unwrap(), before, "nothing was restored");
+    store.verify_full(&[], None).unwrap();
+    assert_eq!(pragma(&small, "page_size"), "Integer(4096)");
+    assert_eq!(pragma(&small, "journal_mode"), "Text(\"wal\")");
+    // No copy of the target was kept: it was not replaced.
+    let mut names = leftovers(&dir);
+    names.retain(|n| n.starts_with("small.db"));
+    names.sort();
+    assert_eq!(names, ["small.db", "small.db-shm", "small.db-wal"]);
+    store.close().unwrap();
+
+    SqliteStore::restore(&large, &small).unwrap();
+    assert_eq!(pragma(&small, "page_size"), "Integer(16384)");
+}

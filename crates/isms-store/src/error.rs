@@ -511,6 +511,21 @@ pub enum BackupError {
         .0.backup.display(), .0.target.display(), .0
     )]
     Diverges(Box<Divergence>),
+    /// The backup's page size differs from the target's, and changing the
+    /// target's needs every other connection to it closed: one was open.
+    /// Nothing was changed.
+    #[error(
+        "{}: the backup's pages are {backup} bytes and the register's {target}; changing the register's page size needs every other process that has it open to close it first. Nothing was restored: close them and restore again",
+        path.display()
+    )]
+    PageSizeInUse {
+        /// The register being restored.
+        path: PathBuf,
+        /// The backup's page size, in bytes.
+        backup: u32,
+        /// The register's page size, in bytes.
+        target: u32,
+    },
     /// The store being replaced could not be opened.
     #[error(transparent)]
     Open(#[from] OpenError),
