@@ -49,8 +49,10 @@ pub const MAX_AUDIT_ID_CHARS: usize = 40;
 /// An audit's or review's identifier, as the organisation names it
 /// (`IA-2026-1`, `MR-2026-Q2`): 1 to 40 ASCII letters, digits, `-`, `_`,
 /// `.` and `/`, starting with a letter or digit.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+// Serialised by borrowing the text (not `into = "String"`, which clones it
+// for every event written).
+#[serde(try_from = "String")]
 pub struct AuditId(String);
 
 impl JsonSchema for AuditId {
@@ -98,6 +100,12 @@ impl TryFrom<String> for AuditId {
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
+    }
+}
+
+impl Serialize for AuditId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 

@@ -181,8 +181,10 @@ fn is_false(b: &bool) -> bool {
 /// assert!("9F86".parse::<Sha256Digest>().is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+// Serialised by borrowing the text (not `into = "String"`, which clones it
+// for every event written).
+#[serde(try_from = "String")]
 pub struct Sha256Digest(String);
 
 impl Sha256Digest {
@@ -237,6 +239,12 @@ impl TryFrom<String> for Sha256Digest {
     type Error = IdError;
     fn try_from(s: String) -> Result<Self, IdError> {
         Self::new(s)
+    }
+}
+
+impl Serialize for Sha256Digest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 

@@ -231,8 +231,10 @@ fn check_name(kind: &'static str, s: &str) -> Result<(), IdError> {
 macro_rules! name_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+        // Serialised by borrowing the text (not `into = "String"`, which clones it
+        // for every event written).
+        #[serde(try_from = "String")]
         pub struct $name(String);
 
         impl JsonSchema for $name {
@@ -290,6 +292,12 @@ macro_rules! name_type {
         impl From<$name> for String {
             fn from(n: $name) -> String {
                 n.0
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
             }
         }
 
