@@ -71,6 +71,25 @@ impl Register {
         Self::default()
     }
 
+    /// An empty register with room for this many nonconformities,
+    /// improvements and corrective actions: a caller that knows how large
+    /// the register will grow (a generator, a bulk import) saves copying
+    /// every item each time the storage doubles.
+    ///
+    /// ```
+    /// let register = isms_core::Register::with_capacity(1_000, 100, 2_500);
+    /// assert!(register.nonconformities().is_empty());
+    /// ```
+    pub fn with_capacity(nonconformities: usize, improvements: usize, actions: usize) -> Self {
+        let mut r = Self::new();
+        r.nonconformities.reserve_exact(nonconformities);
+        r.nc_index.reserve(nonconformities);
+        r.improvements.reserve_exact(improvements);
+        r.imp_index.reserve(improvements);
+        r.actions.reserve(actions);
+        r
+    }
+
     /// Folds events into a new register.
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
         let mut r = Self::new();

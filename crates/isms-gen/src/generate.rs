@@ -235,7 +235,12 @@ fn run(config: &GeneratorConfig, mut sink: Sink<'_>) -> Result<Generated, GenErr
         if let Some((run_events, sink)) = &mut sink
             && !engine.events.is_empty()
             && (last || engine.events.len() >= *run_events)
-            && !sink(std::mem::take(&mut engine.events))
+            && !sink(std::mem::replace(
+                &mut engine.events,
+                // The next run starts at its usual size: growing a vector
+                // of events from empty copies each of them several times.
+                Vec::with_capacity(*run_events + run_events.div_ceil(4)),
+            ))
         {
             return Err(GenError::Stopped);
         }
@@ -335,7 +340,15 @@ impl Engine {
     fn new(config: &GeneratorConfig, end: i64) -> Result<Self, GenError> {
         let owner_actors = actors("owner-", 240)?;
         Ok(Self {
-            register: Register::new(),
+            // Sized once: a million items' storage grown by doubling is
+            // copied again at every doubling.
+            register: Register::with_capacity(
+                config.nonconformities,
+                // At most what numbering allows: a larger share fails there.
+                (config.nonconformities as u64 * u64::from(config.improvements_per_100) / 100)
+                    .min(u64::from(MAX_ITEMS)) as usize,
+                config.nonconformities * 3,
+            ),
             rng: Rng::new(config.seed),
             policy: Policy::default(),
             shape: config.shape.clone(),
