@@ -83,6 +83,7 @@ pub struct BulkLoad {
     head: ChainHead,
     known: Known,
     failed: bool,
+    removed: Vec<PathBuf>,
 }
 
 /// What the rules ask of the store, kept in memory.
@@ -124,6 +125,7 @@ impl SqliteStore {
         if fs::symlink_metadata(&target).is_ok() {
             return Err(OpenError::AlreadyExists { path: target });
         }
+        let removed = remove_abandoned(&target);
         let temp = sibling(&target, &format!(".loading-{}", std::process::id()));
         let _ = fs::remove_file(&temp);
         let conn = Connection::open_with_flags(
@@ -140,6 +142,7 @@ impl SqliteStore {
             head: ChainHead::EMPTY,
             known: Known::default(),
             failed: false,
+            removed,
         };
         load.prepare()?;
         Ok(load)
@@ -181,6 +184,14 @@ impl BulkLoad {
             .map_err(err("begin the load"))?;
         self.conn = Some(store.into_connection());
         Ok(())
+    }
+
+    /// The files of earlier loads into the same target that were killed
+    /// or interrupted (Ctrl-C) before they finished, which starting this
+    /// load removed: `<target>.loading-<process id>` files that are empty
+    /// or one of ours, and that no running load holds.
+    pub fn removed_abandoned(&self) -> &[PathBuf] {
+        &self.removed
     }
 
     fn ended(&self) -> ReadError {
@@ -405,4 +416,87 @@ impl std::fmt::Debug for BulkLoad {
             .field("failed", &self.failed)
             .finish()
     }
+}
+
+/// Removes the temporary files of earlier loads into `target` that ended
+/// without finishing or dropping (a kill, Ctrl-C, a crash): each would
+/// otherwise stay beside the target, as large as the register it was
+/// filling. A file is removed only if its name is `<target>.loading-`
+/// followed by digits, it is empty or an SQLite file of ours (or not yet
+/// marked as anyone's), and no connection holds a lock on it: a running
+/// load holds an exclusive lock from its first write to its last. Returns
+/// what was removed; a file that cannot be checked or removed is left.
+fn remove_abandoned(target: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut prefix = name.to_os_string();
+    prefix.push(".loading-");
+    let Some(prefix) = prefix.to_str() else {
+        return Vec::new();
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let path = entry.path();
+        if is_abandoned_load(&path) && fs::remove_file(&path).is_ok() {
+            // A load killed while finishing may have left WAL files.
+            for suffix in ["-wal", "-shm", "-journal"] {
+                let _ = fs::remove_file(sibling(&path, suffix));
+            }
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    removed
+}
+
+/// Whether `path` is a load's file (empty, or SQLite with our application
+/// id or none yet) that no connection holds.
+fn is_abandoned_load(path: &Path) -> bool {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !meta.file_type().is_file() {
+        return false;
+    }
+    if meta.len() > 0 {
+        let mut header = [0u8; 100];
+        let read = fs::File::open(path).and_then(|mut f| {
+            use std::io::Read;
+            f.read_exact(&mut header)
+        });
+        if read.is_err() || &header[..16] != b"SQLite format 3\0" {
+            return false;
+        }
+        let id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+        if id != 0 && id != crate::APPLICATION_ID {
+            return false;
+        }
+    }
+    // A running load holds an exclusive lock: taking one here fails at
+    // once (no busy timeout) while it runs.
+    let Ok(conn) = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return false;
+    };
+    let free = conn.execute_batch("BEGIN EXCLUSIVE; ROLLBACK").is_ok();
+    drop(conn);
+    free
 }

@@ -223,9 +223,71 @@ fn a_load_killed_midway_never_shows_at_the_target() {
             "round {round}: {names:?}"
         );
     }
+    // A new load removes what the killed one left, and finishes.
+    let mut left: Vec<_> = leftovers(&dir).into_iter().map(|n| dir.file(&n)).collect();
+    left.sort();
     let mut load = SqliteStore::bulk_load(&path).unwrap();
+    assert_eq!(load.removed_abandoned(), left.as_slice());
     load.append(&batches()[0]).unwrap();
     load.finish().unwrap().verify_full(&[], None).unwrap();
+    let names = leftovers(&dir);
+    assert!(names.iter().all(|n| !n.contains("loading")), "{names:?}");
+}
+
+/// What interrupted loads leave is removed by the next load into the same
+/// target, and nothing else is: not the file of a load still running in
+/// another process, not files that only look like a load's.
+#[test]
+fn a_new_load_removes_only_what_interrupted_loads_left() {
+    let dir = TempDir::new("bulk-abandoned");
+    let path = dir.file("a.db");
+    let mut running = started_stress(&["bulk", path.to_str().unwrap()], "the running load");
+    let theirs = leftovers(&dir);
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    let load = SqliteStore::bulk_load(&path).unwrap();
+    assert!(
+        load.removed_abandoned().is_empty(),
+        "a running load's file was removed: {:?}",
+        load.removed_abandoned()
+    );
+    drop(load);
+    assert_eq!(
+        leftovers(&dir),
+        theirs,
+        "the running load's file is still there"
+    );
+    running.kill().unwrap();
+    assert!(!running.wait().unwrap().success());
+
+    // Files that only look like a load's stay: a name without a process
+    // id, a file that is not SQLite, and another program's SQLite file.
+    std::fs::write(dir.file("a.db.loading-notes"), b"somebody's notes").unwrap();
+    std::fs::write(dir.file("a.db.loading-4242424"), b"not a database").unwrap();
+    let foreign = dir.file("a.db.loading-4242425");
+    let conn = rusqlite::Connection::open(&foreign).unwrap();
+    conn.execute_batch("PRAGMA application_id = 7; CREATE TABLE t (x)")
+        .unwrap();
+    drop(conn);
+    // And an empty one, as a load killed before its first write leaves.
+    std::fs::write(dir.file("a.db.loading-4242426"), b"").unwrap();
+
+    let mut load = SqliteStore::bulk_load(&path).unwrap();
+    let mut expected = vec![dir.file(&theirs[0]), dir.file("a.db.loading-4242426")];
+    expected.sort();
+    assert_eq!(load.removed_abandoned(), expected.as_slice());
+    load.append(&batches()[0]).unwrap();
+    load.finish().unwrap().close().unwrap();
+    let mut names = leftovers(&dir);
+    names.retain(|n| n.contains("loading"));
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "a.db.loading-4242424",
+            "a.db.loading-4242425",
+            "a.db.loading-notes"
+        ]
+    );
 }
 
 fn pragma(path: &Path, name: &str) -> String {
