@@ -1647,6 +1647,44 @@ mod tests {
             .unwrap();
     }
 
+    /// A scan of every KPI facts row runs with a small page cache and
+    /// gives the store its own back, whether the scan ends or is refused.
+    #[test]
+    fn a_facts_scan_gives_the_page_cache_back() {
+        let dir = scratch("scan-cache");
+        let mut store = SqliteStore::create(dir.join("s.isms")).unwrap();
+        let mut workload = Workload::new();
+        one_lifecycle(&mut store, &mut workload);
+        one_lifecycle(&mut store, &mut workload);
+        let cache = |s: &SqliteStore| -> i64 {
+            s.conn
+                .pragma_query_value(None, "cache_size", |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(cache(&store), -65_536);
+        let mut during = Vec::new();
+        store
+            .read_encoded_facts(&mut |_, _| {
+                during.push(());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(during.len(), 2);
+        assert_eq!(cache(&store), -65_536);
+        let err = store
+            .read_encoded_facts(&mut |_, _| {
+                Err(isms_core::FactsError::Truncated {
+                    what: "a test",
+                    at: 0,
+                })
+            })
+            .unwrap_err();
+        assert!(matches!(err, ReadError::Projection { .. }), "{err:?}");
+        assert_eq!(cache(&store), -65_536);
+        store.close().unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// Appends past the background threshold: a checkpoint runs on the
     /// store's own thread, commits never wait for it, the log stays within
     /// its bound, and everything committed is in the file after close.
