@@ -427,9 +427,9 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         // out the rows of the items it creates (`PreparedBatch`), which is
         // work the storing thread would otherwise do.
         let (runs, arriving) = std::sync::mpsc::sync_channel::<(u64, Result<PreparedBatch, _>)>(2);
-        // Stored runs go back to the generator thread to be freed there:
-        // the system allocator serialises frees of another thread's memory
-        // behind a lock, which cost the two threads a fifth of their time.
+        // Stored runs go back to the generator thread to be freed by the
+        // thread that allocated them, which every allocator does fastest
+        // (glibc's serialised the storing thread's frees behind a lock).
         let (spent, returned) = std::sync::mpsc::channel::<PreparedBatch>();
         let generator = scope.spawn(move || {
             // A closed channel means the store gave up: stop generating.
