@@ -115,6 +115,47 @@ fn backup_and_restore_round_trip_through_the_binary() {
     s.isms(&["nc", "show", "NC-0004"]).fails(4);
 }
 
+/// SQLite's 16-bit page size field in a database file's header (1 means
+/// 65,536).
+fn page_size(db: &std::path::Path) -> u32 {
+    let header = std::fs::read(db).unwrap();
+    match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u32::from(n),
+    }
+}
+
+/// A generated register (filled by a bulk load, with larger pages than
+/// `init` makes) restores onto an initialised one, which takes its page
+/// size, and the result is the generated register.
+#[test]
+fn a_generated_register_restores_onto_an_initialised_one() {
+    let s = Scratch::new("restore-pages");
+    let generated = s.path("generated.db");
+    s.isms_on(&generated, &["generate", "--count", "30", "--seed", "5"])
+        .ok();
+    let backup = s.path("generated-backup.db");
+    s.isms_on(&generated, &["backup", "--to", backup.to_str().unwrap()])
+        .ok();
+    s.isms(&["init"]).ok();
+    assert_eq!(page_size(&s.db()), 4096);
+    assert_eq!(page_size(&backup), 16_384);
+    s.isms(&["restore", "--from", backup.to_str().unwrap()])
+        .ok();
+    assert_eq!(page_size(&s.db()), 16_384);
+    let head = |run: serde_json::Value| run["head"].clone();
+    let restored = head(s.isms(&["verify", "--json"]).json());
+    assert!(restored["position"].as_u64() > Some(30), "{restored}");
+    assert_eq!(
+        restored,
+        head(s.isms_on(&generated, &["verify", "--json"]).json())
+    );
+    assert_eq!(
+        s.isms(&["nc", "list", "--json"]).ok(),
+        s.isms_on(&generated, &["nc", "list", "--json"]).ok()
+    );
+}
+
 #[test]
 fn spreadsheets_round_trip_and_a_bad_cell_is_refused_whole() {
     let s = Scratch::new("sheets");
