@@ -85,8 +85,10 @@ pub enum Command {
     /// Fill an empty register with a synthetic one of realistic shape.
     ///
     /// A file that does not exist yet is built under a temporary name beside
-    /// it in one pass and appears only when complete; an existing empty
-    /// register (or a PostgreSQL database) is filled by ordinary appends.
+    /// it (FILE.loading-PID) in one pass and appears only when complete; a
+    /// temporary file that an interrupted run left is removed by the next
+    /// run into the same file. An existing empty register (or a PostgreSQL
+    /// database) is filled by ordinary appends.
     Generate(GenerateArgs),
     /// Nonconformities and their corrective actions (10.2).
     #[command(subcommand)]
