@@ -109,7 +109,7 @@ pub fn plan_prepared(
 #[derive(Debug)]
 pub struct PreparedBatch {
     batch: AppendBatch,
-    bodies: Vec<Vec<u8>>,
+    bodies: Vec<String>,
     created: HashMap<StreamId, ItemRow>,
 }
 
@@ -128,9 +128,9 @@ impl PreparedBatch {
             let mut folded: HashMap<StreamId, Option<Item>> = HashMap::new();
             for a in &batch.appends {
                 for e in &a.events {
-                    let mut body = Vec::with_capacity(512);
-                    write_event_body(e, &mut body)?;
-                    bodies.push(body);
+                    // As text on this thread, so that the storing thread
+                    // does not check its UTF-8 again.
+                    bodies.push(serde_json::to_string(e)?);
                     if e.sequence == 1 {
                         folded.entry(e.stream).or_insert(None);
                     }
@@ -173,7 +173,7 @@ impl PreparedBatch {
 /// serialised in `bodies` (in batch order) or, when it is empty, made here.
 fn plan(
     batch: &AppendBatch,
-    bodies: &[Vec<u8>],
+    bodies: &[String],
     head: ChainHead,
     state: &mut dyn AppendState,
     write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
@@ -234,22 +234,21 @@ fn plan(
             }
             // A prepared body is the batch's own event's (numbering as
             // decided: nothing was renumbered).
-            let bytes: &[u8] = match bodies.get(k) {
+            let text: &str = match bodies.get(k) {
                 Some(prepared) => prepared,
                 None => {
                     write_event_body(e, &mut body)?;
-                    &body
+                    // serde_json writes UTF-8; a failure here would be a serde bug.
+                    std::str::from_utf8(&body).map_err(|e| ReadError::Backend {
+                        path: Default::default(),
+                        operation: "encode event",
+                        source: Box::new(e),
+                    })?
                 }
             };
             k += 1;
-            // serde_json writes UTF-8; a failure here would be a serde bug.
-            let text = std::str::from_utf8(bytes).map_err(|e| ReadError::Backend {
-                path: Default::default(),
-                operation: "encode event",
-                source: Box::new(e),
-            })?;
             position += 1;
-            let hash = chain_hash(&prev, position, &stream_text, e.sequence, bytes);
+            let hash = chain_hash(&prev, position, &stream_text, e.sequence, text.as_bytes());
             write(&PlannedEvent {
                 event: e,
                 stream: &stream_text,
