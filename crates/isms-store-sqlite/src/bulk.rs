@@ -117,6 +117,13 @@ impl SqliteStore {
     /// the fast way to fill a register that does not exist yet, for a
     /// generator or a migration from another system.
     ///
+    /// Starting a load removes what earlier loads into the same target that
+    /// were interrupted left behind ([`BulkLoad::removed_abandoned`]). Run
+    /// one load into a target at a time (`isms generate` holds the
+    /// register's lock file): a second one starting in the instant between
+    /// the first creating its file and writing to it would take that file
+    /// for abandoned, and the first would then fail when finishing.
+    ///
     /// # Errors
     /// [`OpenError::AlreadyExists`] if `path` exists (it is never touched),
     /// or the failure to create the temporary file beside it.
