@@ -151,6 +151,78 @@ fn a_bulk_load_writes_the_file_appends_write() {
     assert!(names.is_empty(), "temporary files left: {names:?}");
 }
 
+/// This process's threads' names (Linux: `/proc/self/task/*/comm`, cut to
+/// 15 bytes by the kernel).
+fn thread_names() -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim_end().to_owned())
+        .collect()
+}
+
+/// Longer than the load's write-back interval (250 ms), so that its thread
+/// syncs the file and drops it from the page cache between batches.
+const PAST_A_WRITE_BACK: std::time::Duration = std::time::Duration::from_millis(400);
+
+#[test]
+fn a_load_written_back_between_batches_is_the_file_appends_write() {
+    let dir = TempDir::new("bulk-write-back");
+    let (appended, loaded) = (dir.file("appended.db"), dir.file("loaded.db"));
+    let mut store = SqliteStore::create(&appended).unwrap();
+    let mut load = SqliteStore::bulk_load(&loaded).unwrap();
+    if cfg!(target_os = "linux") {
+        // The thread names itself once it runs: wait for that, not for it
+        // to have done anything.
+        let started = std::time::Instant::now();
+        while !thread_names().iter().any(|n| n == "isms-load-write") {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "no write-back thread during a load: {:?}",
+                thread_names()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    for batch in batches() {
+        std::thread::sleep(PAST_A_WRITE_BACK);
+        assert_eq!(
+            store.append(&batch).unwrap(),
+            load.append_prepared(&PreparedBatch::new(batch).unwrap())
+                .unwrap()
+        );
+    }
+    let loaded_store = load.finish().unwrap();
+    loaded_store.verify_full(&[], None).unwrap();
+    assert_eq!(
+        loaded_store.check_projections().unwrap(),
+        store.check_projections().unwrap()
+    );
+    store.close().unwrap();
+    loaded_store.close().unwrap();
+    for sql in [
+        "SELECT * FROM events ORDER BY position",
+        "SELECT * FROM claims ORDER BY claim",
+        "SELECT * FROM kpi_facts ORDER BY kind, number",
+        "SELECT * FROM chain_head",
+    ] {
+        assert_eq!(rows(&appended, sql), rows(&loaded, sql), "{sql}");
+    }
+
+    // A load dropped while its write-back runs leaves nothing either.
+    let dropped = dir.file("dropped.db");
+    let mut load = SqliteStore::bulk_load(&dropped).unwrap();
+    load.append(&batches()[0]).unwrap();
+    std::thread::sleep(PAST_A_WRITE_BACK);
+    drop(load);
+    assert!(!dropped.exists());
+    let mut names = leftovers(&dir);
+    names.retain(|n| n.contains("loading"));
+    assert!(names.is_empty(), "temporary files left: {names:?}");
+}
+
 #[test]
 fn a_refused_batch_ends_the_load_and_nothing_appears() {
     let dir = TempDir::new("bulk-refused");
