@@ -16,7 +16,7 @@
 //! complete or not at all.
 //! While it runs, a [`WriteBack`] thread writes what SQLite has written
 //! back to disk and drops it from the operating system's page cache: the
-//! load never reads those pages again.
+//! pages the load goes back to are in SQLite's own cache.
 //! The rules are the same as [`EventStore::append`](isms_store::EventStore::append):
 //! every batch goes through [`plan_append`].
 
