@@ -71,9 +71,11 @@ pub struct PolicyAdoption {
     /// Its sequence in the policy stream, from 1.
     pub sequence: u64,
     /// Its effective time: the policy is in force from here on.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// When it was recorded by the caller's clock, if the caller gave it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub recorded_at: Option<DateTime<Utc>>,
     /// Who adopted it.
     pub actor: ActorId,

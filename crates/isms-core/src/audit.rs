@@ -148,6 +148,7 @@ pub struct RecordAudit {
     /// What it covered.
     pub scope: String,
     /// When it took place (its first day).
+    #[serde(serialize_with = "crate::json_time::date")]
     pub date: NaiveDate,
     /// Who led it.
     pub lead: ActorId,
@@ -183,10 +184,12 @@ pub struct Audit {
     /// What it covered.
     pub scope: String,
     /// When it took place.
+    #[serde(serialize_with = "crate::json_time::date")]
     pub date: NaiveDate,
     /// Who led it.
     pub lead: ActorId,
     /// When it was recorded (the event's effective time).
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub recorded_at: DateTime<Utc>,
     /// Who recorded it.
     pub recorded_by: ActorId,

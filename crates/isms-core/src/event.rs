@@ -138,6 +138,7 @@ pub struct Event {
     /// Position in its stream, from 1, without gaps.
     pub sequence: u64,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who did it.
     pub actor: ActorId,
@@ -145,6 +146,7 @@ pub struct Event {
     /// it (`at` is the effective time the caller states). Absent on events
     /// recorded before this field existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub recorded_at: Option<DateTime<Utc>>,
     /// The roles the actor held when acting, as the caller vouched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -249,9 +251,11 @@ pub enum EventPayload {
         /// Owner.
         owner: ActorId,
         /// Detection time.
+        #[serde(serialize_with = "crate::json_time::utc")]
         detected_at: DateTime<Utc>,
         /// External deadline.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(serialize_with = "crate::json_time::date_opt")]
         external_deadline: Option<NaiveDate>,
         /// Links into the embedding product.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -306,6 +310,7 @@ pub enum EventPayload {
         /// Owner.
         owner: ActorId,
         /// Due date.
+        #[serde(serialize_with = "crate::json_time::date")]
         due: NaiveDate,
         /// Why late.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,8 +328,10 @@ pub enum EventPayload {
         /// Which action.
         action: ActionId,
         /// Previous due date.
+        #[serde(serialize_with = "crate::json_time::date")]
         from: NaiveDate,
         /// New due date.
+        #[serde(serialize_with = "crate::json_time::date")]
         to: NaiveDate,
         /// Why.
         reason: String,
@@ -438,6 +445,7 @@ pub enum EventPayload {
         owner: ActorId,
         /// Target date.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(serialize_with = "crate::json_time::date_opt")]
         due: Option<NaiveDate>,
         /// Links.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -526,6 +534,7 @@ pub enum EventPayload {
         /// The regime whose clocks apply, in full.
         regime: crate::reporting::ClockRegime,
         /// When the organisation became aware of the incident.
+        #[serde(serialize_with = "crate::json_time::utc")]
         aware_at: DateTime<Utc>,
         /// Whether the incident is significant.
         significant: bool,
@@ -541,6 +550,7 @@ pub enum EventPayload {
         /// To whom.
         recipient: String,
         /// When it was sent.
+        #[serde(serialize_with = "crate::json_time::utc")]
         submitted_at: DateTime<Utc>,
         /// The reference it carries.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -580,6 +590,7 @@ pub enum EventPayload {
         /// What it covered.
         scope: String,
         /// When it took place.
+        #[serde(serialize_with = "crate::json_time::date")]
         date: NaiveDate,
         /// Who led it.
         lead: ActorId,

@@ -160,6 +160,7 @@ pub struct FileEvidence {
     /// The file's name when it was attached, without its folder.
     pub name: String,
     /// When the file was read and hashed (the caller's clock).
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub attached_at: DateTime<Utc>,
     /// Whether a copy is kept in the register's content-addressed evidence
     /// folder (the CLI's `--keep-evidence`), where `isms verify` re-hashes

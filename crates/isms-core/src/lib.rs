@@ -102,6 +102,7 @@ mod hash;
 mod ids;
 mod invariants;
 mod item;
+mod json_time;
 mod model;
 mod policy;
 mod reference;

@@ -141,6 +141,7 @@ pub struct Correction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_justification: Option<String>,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who recorded it.
     pub by: ActorId,
@@ -240,6 +241,7 @@ pub struct RootCauseAnalysis {
     /// Whether action is needed.
     pub decision: ActionDecision,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who recorded it.
     pub by: ActorId,
@@ -273,12 +275,15 @@ impl ActionStatus {
 #[serde(deny_unknown_fields)]
 pub struct Reschedule {
     /// The due date before the change.
+    #[serde(serialize_with = "crate::json_time::date")]
     pub from: NaiveDate,
     /// The new due date.
+    #[serde(serialize_with = "crate::json_time::date")]
     pub to: NaiveDate,
     /// Why.
     pub reason: String,
     /// When the change was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who changed it.
     pub by: ActorId,
@@ -299,8 +304,10 @@ pub struct CorrectiveAction {
     /// Who is responsible.
     pub owner: ActorId,
     /// The due date first agreed; never changes.
+    #[serde(serialize_with = "crate::json_time::date")]
     pub original_due: NaiveDate,
     /// The due date now in force.
+    #[serde(serialize_with = "crate::json_time::date")]
     pub due: NaiveDate,
     /// Every due-date change, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -308,18 +315,22 @@ pub struct CorrectiveAction {
     /// Current status.
     pub status: ActionStatus,
     /// When it was planned.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub planned_at: DateTime<Utc>,
     /// When work started, if recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub completed_at: Option<DateTime<Utc>>,
     /// Evidence of implementation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceRef>,
     /// When it was cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Why it was cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -354,6 +365,7 @@ pub struct VerificationPlan {
     /// policy waives segregation of duties).
     pub verifier: ActorId,
     /// When the plan was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who recorded it.
     pub by: ActorId,
@@ -376,6 +388,7 @@ pub struct VerificationResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceRef>,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who recorded it (the plan's verifier).
     pub by: ActorId,
@@ -392,6 +405,7 @@ pub struct MissedCheck {
     /// Why it was not carried out.
     pub reason: String,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who recorded it (the plan's verifier).
     pub by: ActorId,
@@ -408,6 +422,7 @@ pub struct VerificationEnd {
     /// Why the remaining checks are not needed.
     pub reason: String,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who ended it (the plan's verifier).
     pub by: ActorId,
@@ -422,6 +437,7 @@ pub struct RecurrenceRecord {
     /// The attempt current when it was recorded.
     pub attempt: u32,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who recorded it.
     pub by: ActorId,
@@ -436,6 +452,7 @@ pub struct EffectivenessConclusion {
     /// Effective (closable) or not (back to root-cause analysis).
     pub effective: bool,
     /// When it was reached.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
 }
 
@@ -488,6 +505,7 @@ pub struct Closure {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// When it was closed.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// Who closed it.
     pub by: ActorId,
@@ -515,6 +533,7 @@ pub struct Rejection {
     /// In words.
     pub explanation: String,
     /// When.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
     /// By whom.
     pub by: ActorId,
@@ -558,11 +577,14 @@ pub struct Nonconformity {
     /// Who owns its handling.
     pub owner: ActorId,
     /// When it was detected (may precede reporting).
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub detected_at: DateTime<Utc>,
     /// When it was reported (the first event).
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub reported_at: DateTime<Utc>,
     /// A deadline imposed from outside (e.g. by an authority).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::date_opt")]
     pub external_deadline: Option<NaiveDate>,
     /// Links into the embedding product.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -604,6 +626,7 @@ pub struct Nonconformity {
     pub recurrence_of: Option<NonconformityId>,
     /// When the recurrence link was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub recurrence_linked_at: Option<DateTime<Utc>>,
     /// Later nonconformities recorded as repeating this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -617,6 +640,7 @@ pub struct Nonconformity {
     /// Every state change, in order, with its time.
     pub history: Vec<Transition<NcState>>,
     /// Time of the latest event on this nonconformity.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub last_event_at: DateTime<Utc>,
     /// Number of events applied to this nonconformity (its stream version).
     pub version: u64,
@@ -866,6 +890,7 @@ pub struct Improvement {
     pub owner: ActorId,
     /// Target date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::date_opt")]
     pub due: Option<NaiveDate>,
     /// Current state.
     pub state: ImprovementState,
@@ -891,10 +916,12 @@ pub struct Improvement {
     /// Every state change with its time.
     pub history: Vec<Transition<ImprovementState>>,
     /// When it was proposed.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub proposed_at: DateTime<Utc>,
     /// Who proposed it.
     pub proposed_by: ActorId,
     /// Time of the latest event.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub last_event_at: DateTime<Utc>,
     /// Number of events applied (its stream version).
     pub version: u64,

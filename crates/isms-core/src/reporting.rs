@@ -324,8 +324,10 @@ pub struct ReportRequest {
     /// The report kind requested (a request-anchored kind of the regime).
     pub kind: String,
     /// When the request was received.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub requested_at: DateTime<Utc>,
     /// The deadline the authority set (after `requested_at`).
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub due: DateTime<Utc>,
 }
 
@@ -336,6 +338,7 @@ pub struct IncidentReporting {
     /// The regime whose clocks apply, as it stood when recorded.
     pub regime: ClockRegime,
     /// When the organisation became aware of the incident.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub aware_at: DateTime<Utc>,
     /// Whether the incident is significant (NIS2 Article 23(3)); only a
     /// significant incident starts the clocks.
@@ -344,6 +347,7 @@ pub struct IncidentReporting {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<ReportRequest>,
     /// When this record was made (the event's effective time).
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub recorded_at: DateTime<Utc>,
     /// Who made it.
     pub recorded_by: ActorId,
@@ -352,6 +356,7 @@ pub struct IncidentReporting {
     pub corrections: u32,
     /// When the first record was made: the clocks count from then on,
     /// with the values of the record in force (a correction corrects).
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub first_recorded_at: DateTime<Utc>,
 }
 
@@ -364,11 +369,13 @@ pub struct ReportSubmission {
     /// To whom (a CSIRT, a competent authority).
     pub recipient: String,
     /// When it was sent.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub submitted_at: DateTime<Utc>,
     /// The authority's or the sender's reference, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// When it was recorded (the event's effective time).
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub recorded_at: DateTime<Utc>,
     /// Who recorded it.
     pub recorded_by: ActorId,
@@ -419,9 +426,11 @@ pub struct ReportingClock {
     /// When the clock started (awareness, the anchor's submission, the
     /// request); for a provisional clock, the latest its anchor may come.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub started_at: Option<DateTime<Utc>>,
     /// The deadline; `None` when the clock has not started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub due: Option<DateTime<Utc>>,
     /// The anchor report has not been sent yet, so the deadline is counted
     /// from the anchor's own deadline: the latest it can be if the anchor
@@ -429,22 +438,27 @@ pub struct ReportingClock {
     pub provisional: bool,
     /// The first submission of this kind: when it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub submitted_at: Option<DateTime<Utc>>,
     /// When that submission was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub submission_recorded_at: Option<DateTime<Utc>>,
     /// When the incident's reporting was first recorded: the clock exists
     /// from then on.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub recorded_at: DateTime<Utc>,
     /// For a clock that starts on another report's submission: when that
     /// submission was recorded (until then the deadline in force is
     /// `provisional_due`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub anchor_recorded_at: Option<DateTime<Utc>>,
     /// For a clock that starts on another report's submission: the
     /// deadline counted from that report's own deadline, in force while it
     /// is unsent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::json_time::utc_opt")]
     pub provisional_due: Option<DateTime<Utc>>,
 }
 

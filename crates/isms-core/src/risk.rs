@@ -46,6 +46,7 @@ pub struct RiskAcceptanceTerms {
     /// The date by which the acceptance is to be reviewed (a calendar date
     /// in the policy's time zone; after the decision's date, and at most
     /// [`MAX_RISK_REVIEW_DAYS`] after it).
+    #[serde(serialize_with = "crate::json_time::date")]
     pub review_by: NaiveDate,
 }
 
@@ -88,6 +89,7 @@ pub struct RiskAcceptance {
     /// The residual risk accepted, in words.
     pub residual_risk: String,
     /// When the acceptance is to be reviewed.
+    #[serde(serialize_with = "crate::json_time::date")]
     pub review_by: NaiveDate,
     /// Which decision carried it.
     pub decision: RiskDecision,
@@ -95,6 +97,7 @@ pub struct RiskAcceptance {
     /// records the roles it held).
     pub accepted_by: ActorId,
     /// When it was accepted.
+    #[serde(serialize_with = "crate::json_time::utc")]
     pub at: DateTime<Utc>,
 }
 

@@ -120,6 +120,7 @@ pub enum RecurrenceEnd {
     /// With the last check on or before this date.
     Until {
         /// Last possible check date.
+        #[serde(serialize_with = "crate::json_time::date")]
         date: NaiveDate,
     },
 }
@@ -131,11 +132,13 @@ pub enum VerificationSchedule {
     /// One check on a date.
     Once {
         /// The date of the check.
+        #[serde(serialize_with = "crate::json_time::date")]
         on: NaiveDate,
     },
     /// A check every period from `first` ("test restoration monthly").
     Recurring {
         /// The first check.
+        #[serde(serialize_with = "crate::json_time::date")]
         first: NaiveDate,
         /// The period between checks.
         every: Period,
@@ -146,6 +149,7 @@ pub enum VerificationSchedule {
     /// no recurrence over 6 months").
     WatchWindow {
         /// First day of the window.
+        #[serde(serialize_with = "crate::json_time::date")]
         start: NaiveDate,
         /// Length of the window; the check falls on `start + length`.
         length: Period,
@@ -353,6 +357,7 @@ pub struct DueCheck {
     /// Index of the check in the schedule, from 0.
     pub index: u32,
     /// Its date.
+    #[serde(serialize_with = "crate::json_time::date")]
     pub due: NaiveDate,
     /// Its state.
     pub state: CheckState,
