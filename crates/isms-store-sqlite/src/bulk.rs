@@ -263,6 +263,12 @@ impl BulkLoad {
         batch: &AppendBatch,
         prepared: Option<&PreparedBatch>,
     ) -> Result<Appended, AppendError> {
+        // The file could not be written: say so now, not at the end.
+        if let Some(write_back) = self.write_back.take_if(|w| w.stopped_early()) {
+            write_back
+                .finish()
+                .map_err(io_err(&self.temp, "write the loaded file to disk"))?;
+        }
         if batch.request.is_some() {
             return Err(ReadError::Backend {
                 path: self.target.clone(),
@@ -336,8 +342,12 @@ impl BulkLoad {
             return Err(self.ended().into());
         }
         // No write-back while the file is committed, switched to WAL and
-        // synced below.
-        drop(self.write_back.take());
+        // synced below; a page it failed to write fails the load.
+        if let Some(write_back) = self.write_back.take() {
+            write_back
+                .finish()
+                .map_err(io_err(&self.temp, "write the loaded file to disk"))?;
+        }
         let conn = self.conn.take().ok_or_else(|| self.ended())?;
         let temp = self.temp.clone();
         let err = |op| {
@@ -410,12 +420,13 @@ impl BulkLoad {
 /// else out of the cache (docs/performance.md). Pages written back and
 /// dropped are reused for the next ones instead.
 ///
-/// Failures are ignored: this only changes when pages reach the disk, and
-/// [`BulkLoad::finish`] syncs the file and reports any failure itself.
+/// A failure to write the file stops the thread and fails the load in
+/// [`BulkLoad::finish`]: the kernel reports a failed write once, to the
+/// first sync that asks, so the later sync in `finish` would not see it.
 /// Dropping it stops the thread and waits for it.
 struct WriteBack {
     stop: Option<mpsc::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
+    thread: Option<thread::JoinHandle<std::io::Result<()>>>,
 }
 
 impl WriteBack {
@@ -432,11 +443,12 @@ impl WriteBack {
                 while let Err(mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(WRITE_BACK_EVERY)
                 {
-                    // Only clean pages can be dropped: sync first.
-                    if file.sync_data().is_ok() {
-                        let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed);
-                    }
+                    // Only clean pages can be dropped: sync first. The
+                    // advice is only advice; its failure changes nothing.
+                    file.sync_data()?;
+                    let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed);
                 }
+                Ok(())
             })
             .ok()?;
         Some(Self {
@@ -451,12 +463,36 @@ impl WriteBack {
     }
 }
 
+impl WriteBack {
+    /// Whether the thread stopped by itself, which it does only when a
+    /// sync fails.
+    fn stopped_early(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(thread::JoinHandle::is_finished)
+    }
+
+    /// Stops the thread, waits for it, and returns the failure that
+    /// stopped it early, if one did.
+    fn finish(mut self) -> std::io::Result<()> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> std::io::Result<()> {
+        drop(self.stop.take());
+        match self.thread.take().map(thread::JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(_)) => Err(std::io::Error::other("the write-back thread panicked")),
+        }
+    }
+}
+
 impl Drop for WriteBack {
     fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        // A load being dropped is thrown away: what its file failed no
+        // longer matters.
+        let _ = self.stop_and_join();
     }
 }
 
@@ -587,4 +623,34 @@ fn is_abandoned_load(path: &Path) -> bool {
     let free = conn.execute_batch("BEGIN EXCLUSIVE; ROLLBACK").is_ok();
     drop(conn);
     free
+}
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use std::path::Path;
+    use std::{fs, thread};
+
+    use super::{WRITE_BACK_EVERY, WriteBack};
+
+    /// `/dev/null` cannot be synced (`EINVAL`): a stand-in for a disk that
+    /// fails a write, which the kernel reports once, to this thread's sync.
+    #[test]
+    fn a_write_back_that_fails_says_so_when_it_finishes() {
+        let write_back = WriteBack::start(Path::new("/dev/null")).expect("started");
+        thread::sleep(WRITE_BACK_EVERY * 2);
+        assert!(write_back.stopped_early(), "a failed sync stops the thread");
+        let err = write_back.finish().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
+    }
+
+    #[test]
+    fn a_write_back_of_a_file_finishes_cleanly() {
+        let path = std::env::temp_dir().join(format!("isms-write-back-{}", std::process::id()));
+        fs::write(&path, b"pages").unwrap();
+        let write_back = WriteBack::start(&path).expect("started");
+        thread::sleep(WRITE_BACK_EVERY * 2);
+        assert!(!write_back.stopped_early());
+        write_back.finish().unwrap();
+        fs::remove_file(&path).unwrap();
+    }
 }
