@@ -420,9 +420,10 @@ impl BulkLoad {
 /// else out of the cache (docs/performance.md). Pages written back and
 /// dropped are reused for the next ones instead.
 ///
-/// A failure to write the file stops the thread and fails the load in
-/// [`BulkLoad::finish`]: the kernel reports a failed write once, to the
-/// first sync that asks, so the later sync in `finish` would not see it.
+/// A failure to write the file stops the thread and fails the load at its
+/// next append or in [`BulkLoad::finish`]: the kernel reports a failed
+/// write once, to the first sync that asks, so the later sync in `finish`
+/// would not see it.
 /// Dropping it stops the thread and waits for it.
 struct WriteBack {
     stop: Option<mpsc::Sender<()>>,
@@ -461,9 +462,7 @@ impl WriteBack {
     fn start(_path: &Path) -> Option<Self> {
         None
     }
-}
 
-impl WriteBack {
     /// Whether the thread stopped by itself, which it does only when a
     /// sync fails.
     fn stopped_early(&self) -> bool {
