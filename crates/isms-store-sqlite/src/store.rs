@@ -1434,6 +1434,16 @@ impl<'c> EventRows<'c> {
 
     /// Writes the event's row and, if it takes one, its claim.
     pub(crate) fn write(&mut self, p: &PlannedEvent<'_>) -> Result<(), AppendError> {
+        self.write_event(p)?;
+        if let Some(c) = p.claim {
+            self.write_claim(c, p.stream)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the event's row only (a bulk load writes the claims when it
+    /// finishes, in key order).
+    pub(crate) fn write_event(&mut self, p: &PlannedEvent<'_>) -> Result<(), AppendError> {
         self.insert
             .execute(params![
                 to_sql(p.position),
@@ -1443,16 +1453,19 @@ impl<'c> EventRows<'c> {
                 &p.hash.0[..]
             ])
             .map_err(|e| db_err(self.path, "append", e))?;
-        if let Some(c) = p.claim {
-            self.claim
-                .execute(params![
-                    c.to_string(),
-                    claim_kind(c),
-                    i64::from(c.number()),
-                    p.stream
-                ])
-                .map_err(|e| db_err(self.path, "index claim", e))?;
-        }
+        Ok(())
+    }
+
+    /// Writes one claim of `stream` (as text, `nonconformity/<uuid>`).
+    pub(crate) fn write_claim(&mut self, c: Claim, stream: &str) -> Result<(), ReadError> {
+        self.claim
+            .execute(params![
+                c.to_string(),
+                claim_kind(c),
+                i64::from(c.number()),
+                stream
+            ])
+            .map_err(|e| db_err(self.path, "index claim", e))?;
         Ok(())
     }
 }

@@ -129,6 +129,9 @@ fn a_bulk_load_writes_the_file_appends_write() {
          FROM items ORDER BY kind, number",
         "SELECT * FROM kpi_facts ORDER BY kind, number",
         "SELECT * FROM chain_head",
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
+        "SELECT kind, number, claim FROM claims INDEXED BY claims_by_number ORDER BY kind, number, claim",
+        "PRAGMA integrity_check",
         "PRAGMA user_version",
         "PRAGMA application_id",
         "PRAGMA journal_mode",
@@ -207,6 +210,8 @@ fn a_load_written_back_between_batches_is_the_file_appends_write() {
         "SELECT * FROM claims ORDER BY claim",
         "SELECT * FROM kpi_facts ORDER BY kind, number",
         "SELECT * FROM chain_head",
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
+        "PRAGMA integrity_check",
     ] {
         assert_eq!(rows(&appended, sql), rows(&loaded, sql), "{sql}");
     }
