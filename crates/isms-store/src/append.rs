@@ -78,7 +78,7 @@ pub fn plan_append(
     state: &mut dyn AppendState,
     write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
 ) -> Result<Appended, AppendError> {
-    plan(batch, &[], head, state, write)
+    plan(batch, None, head, state, write)
 }
 
 /// [`plan_append`] for a [`PreparedBatch`]: the same checks, hashes and
@@ -92,7 +92,8 @@ pub fn plan_prepared(
     state: &mut dyn AppendState,
     write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
 ) -> Result<Appended, AppendError> {
-    plan(&prepared.batch, &prepared.bodies, head, state, write)
+    let bodies = (!prepared.bodies.is_empty()).then_some(&prepared.bodies);
+    plan(&prepared.batch, bodies, head, state, write)
 }
 
 /// A batch made ready for an append away from the thread that writes: each
@@ -109,8 +110,59 @@ pub fn plan_prepared(
 #[derive(Debug)]
 pub struct PreparedBatch {
     batch: AppendBatch,
-    bodies: Vec<String>,
+    bodies: Bodies,
     created: HashMap<StreamId, ItemRow>,
+}
+
+/// The bodies of a batch's events, one after another in one string, in
+/// batch order: one allocation for a whole batch instead of one string
+/// grown several times for each event.
+#[derive(Debug, Default)]
+struct Bodies {
+    text: String,
+    /// Where each body ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Bodies {
+    /// Bytes reserved per event: most events' bodies fit, so the text
+    /// rarely grows.
+    const PER_EVENT: usize = 512;
+
+    /// The bodies of `events`, serialised as they will be stored.
+    fn of<'e>(
+        events: impl Iterator<Item = &'e Event>,
+        len: usize,
+    ) -> Result<Self, serde_json::Error> {
+        let mut text = Vec::with_capacity(len * Self::PER_EVENT);
+        let mut ends = Vec::with_capacity(len);
+        for e in events {
+            serde_json::to_writer(&mut text, e)?;
+            ends.push(text.len());
+        }
+        // serde_json writes UTF-8; checking it once here keeps the storing
+        // thread from checking each body.
+        let text = String::from_utf8(text).map_err(|e| {
+            <serde_json::Error as serde::ser::Error>::custom(format!(
+                "serialised events are not UTF-8: {e}"
+            ))
+        })?;
+        Ok(Self { text, ends })
+    }
+
+    /// The body of the `k`th event of the batch.
+    fn get(&self, k: usize) -> Option<&str> {
+        let end = *self.ends.get(k)?;
+        let start = k
+            .checked_sub(1)
+            .and_then(|i| self.ends.get(i).copied())
+            .unwrap_or(0);
+        self.text.get(start..end)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
 }
 
 impl PreparedBatch {
@@ -119,18 +171,16 @@ impl PreparedBatch {
     /// # Errors
     /// [`AppendError::Encode`] if an event or an item does not serialise.
     pub fn new(batch: AppendBatch) -> Result<Self, AppendError> {
-        let mut bodies = Vec::new();
+        let mut bodies = Bodies::default();
         let mut created = HashMap::new();
         if batch.numbering == Numbering::AsDecided {
-            bodies.reserve(batch.len());
+            let events = batch.appends.iter().flat_map(|a| &a.events);
+            bodies = Bodies::of(events, batch.len())?;
             // Streams whose first event here is their first event of all:
             // new, if the append accepts the batch.
             let mut folded: HashMap<StreamId, Option<Item>> = HashMap::new();
             for a in &batch.appends {
                 for e in &a.events {
-                    // As text on this thread, so that the storing thread
-                    // does not check its UTF-8 again.
-                    bodies.push(serde_json::to_string(e)?);
                     if e.sequence == 1 {
                         folded.entry(e.stream).or_insert(None);
                     }
@@ -170,10 +220,10 @@ impl PreparedBatch {
 }
 
 /// [`plan_append`], with the bodies of the batch's events already
-/// serialised in `bodies` (in batch order) or, when it is empty, made here.
+/// serialised in `bodies` (in batch order) or, without them, made here.
 fn plan(
     batch: &AppendBatch,
-    bodies: &[String],
+    bodies: Option<&Bodies>,
     head: ChainHead,
     state: &mut dyn AppendState,
     write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
@@ -234,7 +284,7 @@ fn plan(
             }
             // A prepared body is the batch's own event's (numbering as
             // decided: nothing was renumbered).
-            let text: &str = match bodies.get(k) {
+            let text: &str = match bodies.and_then(|b| b.get(k)) {
                 Some(prepared) => prepared,
                 None => {
                     write_event_body(e, &mut body)?;

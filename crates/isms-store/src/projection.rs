@@ -63,7 +63,7 @@ impl ItemRow {
                     severity: Some(nc.severity.as_str()),
                     next_due: nc.next_due().map(|d| d.to_string()),
                     version: nc.version,
-                    body: serde_json::to_string(nc)?,
+                    body: json(nc)?,
                     facts,
                 }
             }
@@ -77,12 +77,24 @@ impl ItemRow {
                     severity: None,
                     next_due: imp.next_due().map(|d| d.to_string()),
                     version: imp.version,
-                    body: serde_json::to_string(imp)?,
+                    body: json(imp)?,
                     facts,
                 }
             }
         })
     }
+}
+
+/// `value` as JSON, written into a string sized for a typical item, so
+/// that it does not grow (and copy itself) half a dozen times on the way.
+fn json(value: &impl serde::Serialize) -> Result<String, serde_json::Error> {
+    let mut out = Vec::with_capacity(4096);
+    serde_json::to_writer(&mut out, value)?;
+    String::from_utf8(out).map_err(|e| {
+        <serde_json::Error as serde::ser::Error>::custom(format!(
+            "a serialised item is not UTF-8: {e}"
+        ))
+    })
 }
 
 impl ItemKind {
