@@ -22,7 +22,6 @@
 //! every batch goes through [`plan_append`].
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -35,6 +34,7 @@ use isms_store::projection::Touched;
 use isms_store::{AppendBatch, AppendError, Appended, ChainHead, OpenError, ReadError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
+use crate::schema::claim_kind;
 use crate::store::{EventRows, db_err, fsync_dir, io_err, sibling, to_sql};
 use crate::{SqliteStore, projection};
 
@@ -447,23 +447,44 @@ fn write_claims(
         conn.execute_batch("DROP INDEX claims_by_number")
             .map_err(err("index claims"))?;
     }
-    let mut rows = EventRows::prepare(conn, temp)?;
-    let mut stream_text = String::new();
-    for (claim, stream) in claims {
-        stream_text.clear();
-        write!(stream_text, "{stream}").map_err(|e| ReadError::Backend {
-            path: temp.to_owned(),
-            operation: "index claim",
-            source: Box::new(e),
-        })?;
-        rows.write_claim(claim, &stream_text)?;
+    // Many rows to a statement: a claim is a small row, and SQLite's work
+    // per statement run is then a large part of writing one.
+    let sql = format!(
+        "INSERT INTO claims (claim, kind, number, stream) VALUES {}",
+        vec!["(?, ?, ?, ?)"; CLAIMS_PER_INSERT].join(", ")
+    );
+    let mut many = conn.prepare(&sql).map_err(err("index claims"))?;
+    let mut one = EventRows::prepare(conn, temp)?;
+    let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(4 * CLAIMS_PER_INSERT);
+    for chunk in claims.chunks(CLAIMS_PER_INSERT) {
+        if chunk.len() < CLAIMS_PER_INSERT {
+            for (claim, stream) in chunk {
+                one.write_claim(*claim, &stream.to_string())?;
+            }
+            continue;
+        }
+        values.clear();
+        for (claim, stream) in chunk {
+            values.extend([
+                claim.to_string().into(),
+                claim_kind(*claim).into(),
+                i64::from(claim.number()).into(),
+                stream.to_string().into(),
+            ]);
+        }
+        many.execute(rusqlite::params_from_iter(values.drain(..)))
+            .map_err(err("index claims"))?;
     }
-    drop(rows);
+    drop(one);
+    drop(many);
     if let Some(sql) = index {
         conn.execute_batch(&sql).map_err(err("index claims"))?;
     }
     Ok(())
 }
+
+/// Claims written by one run of [`write_claims`]'s insert statement.
+const CLAIMS_PER_INSERT: usize = 128;
 
 /// A thread that, while a load runs, writes the dirty pages of its file to
 /// disk (`fdatasync`) and then drops them from the operating system's page

@@ -19,9 +19,14 @@ use crate::support::{TempDir, raw, started_stress};
 /// later batch than the one that created it (its events split in two), and
 /// some nonconformities stay open.
 fn batches() -> Vec<AppendBatch> {
+    batches_of(12)
+}
+
+/// [`batches`] with `lifecycles` whole lifecycles.
+fn batches_of(lifecycles: usize) -> Vec<AppendBatch> {
     let mut workload = Workload::new();
     let mut streams: Vec<Vec<Event>> = Vec::new();
-    for _ in 0..12 {
+    for _ in 0..lifecycles {
         streams.push(workload.lifecycle(Default::default()).unwrap());
     }
     for _ in 0..5 {
@@ -152,6 +157,42 @@ fn a_bulk_load_writes_the_file_appends_write() {
     let mut names = leftovers(&dir);
     names.retain(|n| n.contains("loading"));
     assert!(names.is_empty(), "temporary files left: {names:?}");
+}
+
+/// The claims are written when a load finishes, many to a statement: a
+/// load with several statements' worth, and some left over, indexes
+/// exactly what appends index.
+#[test]
+fn a_load_of_many_claims_indexes_them_as_appends_do() {
+    let dir = TempDir::new("bulk-claims");
+    let (appended, loaded) = (dir.file("appended.db"), dir.file("loaded.db"));
+    let mut store = SqliteStore::create(&appended).unwrap();
+    let mut load = SqliteStore::bulk_load(&loaded).unwrap();
+    for batch in batches_of(300) {
+        let a = store.append(&batch).unwrap();
+        let b = load
+            .append_prepared(&PreparedBatch::new(batch).unwrap())
+            .unwrap();
+        assert_eq!(a, b);
+    }
+    let loaded_store = load.finish().unwrap();
+    loaded_store.verify_full(&[], None).unwrap();
+    store.close().unwrap();
+    loaded_store.close().unwrap();
+    let claims = rows(&appended, "SELECT * FROM claims ORDER BY claim");
+    assert!(
+        claims.len() > 3 * 128,
+        "several statements' worth of claims, and a remainder: {}",
+        claims.len()
+    );
+    for sql in [
+        "SELECT * FROM claims ORDER BY claim",
+        "SELECT kind, number, claim FROM claims INDEXED BY claims_by_number ORDER BY kind, number, claim",
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
+        "PRAGMA integrity_check",
+    ] {
+        assert_eq!(rows(&appended, sql), rows(&loaded, sql), "{sql}");
+    }
 }
 
 /// This process's threads' names (Linux: `/proc/self/task/*/comm`, cut to
