@@ -434,9 +434,14 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         let generator = scope.spawn(move || {
             // A closed channel means the store gave up: stop generating.
             isms_gen::generate_into(&config, 20_000, &mut |run| {
-                returned.try_iter().for_each(drop);
+                // The last stored run lends its memory to the next one.
+                let spent = returned.try_iter().last();
                 let len = run.len() as u64;
-                let prepared = PreparedBatch::new(session::batch_of(run));
+                let batch = session::batch_of(run);
+                let prepared = match spent {
+                    Some(spent) => PreparedBatch::reusing(batch, spent),
+                    None => PreparedBatch::new(batch),
+                };
                 runs.send((len, prepared)).is_ok()
             })
             .map(|generated| {

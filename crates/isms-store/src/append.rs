@@ -129,13 +129,19 @@ impl Bodies {
     /// rarely grows.
     const PER_EVENT: usize = 512;
 
-    /// The bodies of `events`, serialised as they will be stored.
+    /// The bodies of `events`, serialised as they will be stored, in the
+    /// memory of `reuse`.
     fn of<'e>(
         events: impl Iterator<Item = &'e Event>,
         len: usize,
+        reuse: Bodies,
     ) -> Result<Self, serde_json::Error> {
-        let mut text = Vec::with_capacity(len * Self::PER_EVENT);
-        let mut ends = Vec::with_capacity(len);
+        let mut text = reuse.text.into_bytes();
+        text.clear();
+        text.reserve(len * Self::PER_EVENT);
+        let mut ends = reuse.ends;
+        ends.clear();
+        ends.reserve(len);
         for e in events {
             serde_json::to_writer(&mut text, e)?;
             ends.push(text.len());
@@ -171,11 +177,28 @@ impl PreparedBatch {
     /// # Errors
     /// [`AppendError::Encode`] if an event or an item does not serialise.
     pub fn new(batch: AppendBatch) -> Result<Self, AppendError> {
+        Self::prepare(batch, Bodies::default())
+    }
+
+    /// [`PreparedBatch::new`], in the memory of a batch already stored
+    /// (the text of its bodies, a few megabytes for a batch of thousands
+    /// of events): a loader that prepares batch after batch then does not
+    /// ask the allocator for that memory again each time, which an
+    /// allocator that hands large blocks back to the operating system when
+    /// they are freed makes slow.
+    ///
+    /// # Errors
+    /// As [`PreparedBatch::new`].
+    pub fn reusing(batch: AppendBatch, spent: PreparedBatch) -> Result<Self, AppendError> {
+        Self::prepare(batch, spent.bodies)
+    }
+
+    fn prepare(batch: AppendBatch, reuse: Bodies) -> Result<Self, AppendError> {
         let mut bodies = Bodies::default();
         let mut created = HashMap::new();
         if batch.numbering == Numbering::AsDecided {
             let events = batch.appends.iter().flat_map(|a| &a.events);
-            bodies = Bodies::of(events, batch.len())?;
+            bodies = Bodies::of(events, batch.len(), reuse)?;
             // Streams whose first event here is their first event of all:
             // new, if the append accepts the batch.
             let mut folded: HashMap<StreamId, Option<Item>> = HashMap::new();
@@ -442,6 +465,29 @@ mod tests {
             let want = ItemRow::of(item.as_ref().unwrap()).unwrap();
             assert_eq!(prepared.created_row(a.stream), Some(&want));
         }
+    }
+
+    #[test]
+    fn a_batch_prepared_in_a_spent_ones_memory_plans_as_a_new_one() {
+        let mut workload = Workload::new();
+        let (first, second) = (batch(&mut workload), batch(&mut workload));
+        assert_eq!(first.len(), second.len());
+        let head = ChainHead::EMPTY;
+        let spent = PreparedBatch::new(first).unwrap();
+        let memory = spent.bodies.text.as_ptr();
+        let reused = PreparedBatch::reusing(second.clone(), spent).unwrap();
+        assert_eq!(reused.bodies.text.as_ptr(), memory, "the same memory");
+        let fresh = PreparedBatch::new(second).unwrap();
+        assert_eq!(reused.bodies.text, fresh.bodies.text);
+        assert_eq!(reused.bodies.ends, fresh.bodies.ends);
+        assert_eq!(
+            rows_of(|w| {
+                plan_prepared(&reused, head, &mut Empty, w).unwrap();
+            }),
+            rows_of(|w| {
+                plan_prepared(&fresh, head, &mut Empty, w).unwrap();
+            })
+        );
     }
 
     #[test]
