@@ -22,7 +22,9 @@
 //! every batch goes through [`plan_append`].
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
@@ -299,13 +301,17 @@ impl BulkLoad {
         let mut after = KnownUpdates::default();
         let mut touched = Touched::default();
         let prepared = prepared.filter(|p| p.is_prepared());
+        // A prepared batch keeps its bodies: its rows are written after
+        // planning, many to a statement; another's as they are planned.
+        let mut buffer = EventBuffer::default();
         let mut write = |p: &PlannedEvent<'_>| -> Result<(), AppendError> {
             if prepared.is_some() {
                 touched.note_span(p);
+                buffer.push(p);
             } else {
                 touched.note(p);
+                rows.write_event(p)?;
             }
-            rows.write_event(p)?;
             after
                 .planned
                 .push((p.event.stream, p.event.sequence, p.claim));
@@ -316,6 +322,9 @@ impl BulkLoad {
             None => plan_append(batch, *head, known, &mut write)?,
         };
         drop(rows);
+        if let Some(p) = prepared {
+            buffer.write(conn, temp, p)?;
+        }
         // The touched items' rows, as an append writes them: a new item
         // from the batch, a continued one folded from the log.
         projection::update(conn, temp, &touched, prepared)?;
@@ -455,7 +464,14 @@ fn write_claims(
     );
     let mut many = conn.prepare(&sql).map_err(err("index claims"))?;
     let mut one = EventRows::prepare(conn, temp)?;
-    let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(4 * CLAIMS_PER_INSERT);
+    // Each text is formatted into one buffer and bound from it (SQLite
+    // copies what is bound), not allocated claim by claim.
+    let mut text = String::new();
+    let fmt_err = |e: std::fmt::Error| ReadError::Backend {
+        path: temp.to_owned(),
+        operation: "index claims",
+        source: Box::new(e),
+    };
     for chunk in claims.chunks(CLAIMS_PER_INSERT) {
         if chunk.len() < CLAIMS_PER_INSERT {
             for (claim, stream) in chunk {
@@ -463,17 +479,20 @@ fn write_claims(
             }
             continue;
         }
-        values.clear();
-        for (claim, stream) in chunk {
-            values.extend([
-                claim.to_string().into(),
-                claim_kind(*claim).into(),
-                i64::from(claim.number()).into(),
-                stream.to_string().into(),
-            ]);
+        for (i, (claim, stream)) in chunk.iter().enumerate() {
+            let at = 4 * i;
+            text.clear();
+            write!(text, "{claim}").map_err(fmt_err)?;
+            many.raw_bind_parameter(at + 1, text.as_str())
+                .and_then(|()| many.raw_bind_parameter(at + 2, claim_kind(*claim)))
+                .and_then(|()| many.raw_bind_parameter(at + 3, i64::from(claim.number())))
+                .map_err(err("index claims"))?;
+            text.clear();
+            write!(text, "{stream}").map_err(fmt_err)?;
+            many.raw_bind_parameter(at + 4, text.as_str())
+                .map_err(err("index claims"))?;
         }
-        many.execute(rusqlite::params_from_iter(values.drain(..)))
-            .map_err(err("index claims"))?;
+        many.raw_execute().map_err(err("index claims"))?;
     }
     drop(one);
     drop(many);
@@ -481,6 +500,87 @@ fn write_claims(
         conn.execute_batch(&sql).map_err(err("index claims"))?;
     }
     Ok(())
+}
+
+/// The rows of a prepared batch's events as planned, to be written many to
+/// a statement once the whole batch is planned: SQLite's work per
+/// statement run is a large part of writing one event. The bodies stay in
+/// the [`PreparedBatch`]; a stream's text is kept once for each run of its
+/// events.
+#[derive(Default)]
+struct EventBuffer {
+    /// Position, sequence, chain hash, and where the stream's text is in
+    /// `streams`.
+    rows: Vec<(u64, u64, [u8; 32], Range<usize>)>,
+    streams: String,
+}
+
+impl EventBuffer {
+    fn push(&mut self, p: &PlannedEvent<'_>) {
+        let last = self.rows.last().map(|r| r.3.clone());
+        let stream = match last {
+            Some(range) if self.streams.get(range.clone()) == Some(p.stream) => range,
+            _ => {
+                let start = self.streams.len();
+                self.streams.push_str(p.stream);
+                start..self.streams.len()
+            }
+        };
+        self.rows
+            .push((p.position, p.event.sequence, p.hash.0, stream));
+    }
+
+    /// Writes the rows, the `k`th with the `k`th body of `prepared`.
+    fn write(
+        &self,
+        conn: &Connection,
+        path: &Path,
+        prepared: &PreparedBatch,
+    ) -> Result<(), ReadError> {
+        let err = |e| db_err(path, "append", e);
+        let (many, one) = (events_insert(EVENTS_PER_INSERT), events_insert(1));
+        let mut k = 0;
+        for chunk in self.rows.chunks(EVENTS_PER_INSERT) {
+            // A whole statement's worth, or the rest one by one.
+            let (sql, per_run) = if chunk.len() == EVENTS_PER_INSERT {
+                (&many, EVENTS_PER_INSERT)
+            } else {
+                (&one, 1)
+            };
+            let mut stmt = conn.prepare_cached(sql).map_err(err)?;
+            for run in chunk.chunks(per_run) {
+                for (i, (position, sequence, hash, stream)) in run.iter().enumerate() {
+                    let body = prepared.body(k).ok_or_else(|| ReadError::Backend {
+                        path: path.to_owned(),
+                        operation: "append",
+                        source: format!("the prepared batch has no body for its event {k}").into(),
+                    })?;
+                    k += 1;
+                    let stream = self.streams.get(stream.clone()).unwrap_or_default();
+                    let at = 5 * i;
+                    stmt.raw_bind_parameter(at + 1, to_sql(*position))
+                        .and_then(|()| stmt.raw_bind_parameter(at + 2, stream))
+                        .and_then(|()| stmt.raw_bind_parameter(at + 3, to_sql(*sequence)))
+                        .and_then(|()| stmt.raw_bind_parameter(at + 4, body))
+                        .and_then(|()| stmt.raw_bind_parameter(at + 5, &hash[..]))
+                        .map_err(err)?;
+                }
+                stmt.raw_execute().map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Events written by one run of [`EventBuffer::write`]'s insert statement.
+const EVENTS_PER_INSERT: usize = 32;
+
+/// An insert of `rows` events.
+fn events_insert(rows: usize) -> String {
+    format!(
+        "INSERT INTO events (position, stream, sequence, body, hash) VALUES {}",
+        vec!["(?, ?, ?, ?, ?)"; rows].join(", ")
+    )
 }
 
 /// Claims written by one run of [`write_claims`]'s insert statement.

@@ -195,6 +195,56 @@ fn a_load_of_many_claims_indexes_them_as_appends_do() {
     }
 }
 
+/// A prepared batch's events are written many to a statement once it is
+/// planned: a batch of several statements' worth, and some left over, is
+/// written as appends write it, and its continued streams fold from it.
+#[test]
+fn a_large_prepared_batch_is_written_as_appends_write_it() {
+    let dir = TempDir::new("bulk-large");
+    let (appended, loaded) = (dir.file("appended.db"), dir.file("loaded.db"));
+    let mut store = SqliteStore::create(&appended).unwrap();
+    let mut load = SqliteStore::bulk_load(&loaded).unwrap();
+    // All the first halves in one batch, all the second halves in another.
+    let mut first = AppendBatch::default();
+    let mut rest = AppendBatch::default();
+    for batch in batches_of(40) {
+        let into = if batch.appends[0].expected == ExpectedVersion::NoStream {
+            &mut first
+        } else {
+            &mut rest
+        };
+        into.appends.extend(batch.appends);
+    }
+    assert!(
+        first.len() > 3 * 32 && first.len() % 32 != 0,
+        "{}",
+        first.len()
+    );
+    for batch in [first, rest] {
+        let a = store.append(&batch).unwrap();
+        let b = load
+            .append_prepared(&PreparedBatch::new(batch).unwrap())
+            .unwrap();
+        assert_eq!(a, b);
+    }
+    let loaded_store = load.finish().unwrap();
+    loaded_store.verify_full(&[], None).unwrap();
+    assert_eq!(
+        loaded_store.check_projections().unwrap(),
+        store.check_projections().unwrap()
+    );
+    store.close().unwrap();
+    loaded_store.close().unwrap();
+    for sql in [
+        "SELECT * FROM events ORDER BY position",
+        "SELECT stream, kind, number, state, owner, severity, next_due, version, position, body
+         FROM items ORDER BY kind, number",
+        "PRAGMA integrity_check",
+    ] {
+        assert_eq!(rows(&appended, sql), rows(&loaded, sql), "{sql}");
+    }
+}
+
 /// This process's threads' names (Linux: `/proc/self/task/*/comm`, cut to
 /// 15 bytes by the kernel).
 fn thread_names() -> Vec<String> {

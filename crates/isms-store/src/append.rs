@@ -236,6 +236,13 @@ impl PreparedBatch {
         !self.bodies.is_empty()
     }
 
+    /// The body of the batch's `k`th event (in batch order), as prepared
+    /// and as it will be stored and hashed; `None` past the end or for a
+    /// batch that was not prepared.
+    pub fn body(&self, k: usize) -> Option<&str> {
+        self.bodies.get(k)
+    }
+
     /// The projected rows of an item the batch creates, as prepared.
     pub fn created_row(&self, stream: StreamId) -> Option<&ItemRow> {
         self.created.get(&stream)
