@@ -143,7 +143,7 @@ impl Bodies {
         ends.clear();
         ends.reserve(len);
         for e in events {
-            serde_json::to_writer(&mut text, e)?;
+            crate::json::to_writer(&mut text, e)?;
             ends.push(text.len());
         }
         // serde_json writes UTF-8; checking it once here keeps the storing

@@ -18,14 +18,14 @@ const DOMAIN: &[u8] = b"isms-event-chain/v1";
 /// writes it (field order fixed by the type). The hash covers these bytes
 /// as stored, so reading never depends on re-serialising identically.
 pub fn event_body(event: &Event) -> Result<String, serde_json::Error> {
-    serde_json::to_string(event)
+    crate::json::to_string(event)
 }
 
 /// Appends an event's body to `buf` (cleared first), reusing its
 /// allocation on hot paths.
 pub fn write_event_body(event: &Event, buf: &mut Vec<u8>) -> Result<(), serde_json::Error> {
     buf.clear();
-    serde_json::to_writer(&mut *buf, event)
+    crate::json::to_writer(buf, event)
 }
 
 /// The chain hash of one event given the previous hash.

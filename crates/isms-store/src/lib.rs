@@ -88,6 +88,7 @@ mod checkpoint;
 pub mod conformance;
 mod error;
 mod handler;
+pub mod json;
 mod memory;
 pub mod projection;
 mod query;

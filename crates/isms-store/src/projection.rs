@@ -89,7 +89,7 @@ impl ItemRow {
 /// that it does not grow (and copy itself) half a dozen times on the way.
 fn json(value: &impl serde::Serialize) -> Result<String, serde_json::Error> {
     let mut out = Vec::with_capacity(4096);
-    serde_json::to_writer(&mut out, value)?;
+    crate::json::to_writer(&mut out, value)?;
     String::from_utf8(out).map_err(|e| {
         <serde_json::Error as serde::ser::Error>::custom(format!(
             "a serialised item is not UTF-8: {e}"
