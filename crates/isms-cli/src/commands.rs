@@ -433,15 +433,15 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         let (spent, returned) = std::sync::mpsc::channel::<PreparedBatch>();
         let generator = scope.spawn(move || {
             // A closed channel means the store gave up: stop generating.
-            isms_gen::generate_into(&config, 20_000, &mut |run| {
+            isms_gen::generate_into(&config, 20_000, &mut |run, register| {
                 // The last stored run lends its memory to the next one.
                 let spent = returned.try_iter().last();
                 let len = run.len() as u64;
                 let batch = session::batch_of(run);
-                let prepared = match spent {
-                    Some(spent) => PreparedBatch::reusing(batch, spent),
-                    None => PreparedBatch::new(batch),
-                };
+                // The items the run creates are folded in the generator's
+                // register already: their rows are laid out from there.
+                let prepared =
+                    PreparedBatch::with_created(batch, spent, &|stream| register.item(stream));
                 runs.send((len, prepared)).is_ok()
             })
             .map(|generated| {

@@ -194,7 +194,10 @@ pub fn generate(config: &GeneratorConfig) -> Result<Generated, GenError> {
 /// as a recurrence recorded on one that was closed). Memory holds the
 /// register and one run, whatever the size; [`Generated::events`] is empty.
 /// The events are the ones [`generate`] keeps with
-/// [`GeneratorConfig::keep_events`], in the same order.
+/// [`GeneratorConfig::keep_events`], in the same order. Each run comes with
+/// the register as it stands after it: every item the run creates is there,
+/// folded from exactly the run's events of its stream (a store can lay out
+/// its rows without folding them again).
 ///
 /// `sink` returns `false` to stop; generation then ends with
 /// [`GenError::Stopped`] and the caller keeps its own reason.
@@ -204,12 +207,12 @@ pub fn generate(config: &GeneratorConfig) -> Result<Generated, GenError> {
 pub fn generate_into(
     config: &GeneratorConfig,
     run_events: usize,
-    sink: &mut dyn FnMut(Vec<Event>) -> bool,
+    sink: &mut dyn FnMut(Vec<Event>, &Register) -> bool,
 ) -> Result<Generated, GenError> {
     run(config, Some((run_events.max(1), sink)))
 }
 
-type Sink<'a> = Option<(usize, &'a mut dyn FnMut(Vec<Event>) -> bool)>;
+type Sink<'a> = Option<(usize, &'a mut dyn FnMut(Vec<Event>, &Register) -> bool)>;
 
 fn run(config: &GeneratorConfig, mut sink: Sink<'_>) -> Result<Generated, GenError> {
     if config.nonconformities > MAX_ITEMS as usize {
@@ -235,12 +238,15 @@ fn run(config: &GeneratorConfig, mut sink: Sink<'_>) -> Result<Generated, GenErr
         if let Some((run_events, sink)) = &mut sink
             && !engine.events.is_empty()
             && (last || engine.events.len() >= *run_events)
-            && !sink(std::mem::replace(
-                &mut engine.events,
-                // The next run starts at its usual size: growing a vector
-                // of events from empty copies each of them several times.
-                Vec::with_capacity(*run_events + run_events.div_ceil(4)),
-            ))
+            && !sink(
+                std::mem::replace(
+                    &mut engine.events,
+                    // The next run starts at its usual size: growing a vector
+                    // of events from empty copies each of them several times.
+                    Vec::with_capacity(*run_events + run_events.div_ceil(4)),
+                ),
+                &engine.register,
+            )
         {
             return Err(GenError::Stopped);
         }

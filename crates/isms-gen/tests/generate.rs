@@ -21,11 +21,29 @@ fn events_handed_over_in_runs_are_the_kept_events() {
     let config = GeneratorConfig::new(700, 4);
     let kept = generate(&config.clone().with_events()).unwrap();
     let mut runs: Vec<Vec<isms_core::Event>> = Vec::new();
-    let streamed = generate_into(&config, 1_000, &mut |run| {
+    let mut created = 0;
+    let streamed = generate_into(&config, 1_000, &mut |run, register| {
+        // Every item the run creates is in the register as the fold of
+        // exactly the run's events of its stream.
+        let new: std::collections::BTreeSet<_> = run
+            .iter()
+            .filter(|e| e.sequence == 1)
+            .map(|e| e.stream)
+            .collect();
+        for stream in new {
+            let folded =
+                isms_core::Item::from_events(run.iter().filter(|e| e.stream == stream)).unwrap();
+            assert_eq!(register.item(stream), Some(folded.as_ref()));
+            created += 1;
+        }
         runs.push(run);
         true
     })
     .unwrap();
+    assert_eq!(
+        created,
+        kept.register.nonconformities().len() + kept.register.improvements().len()
+    );
     assert!(streamed.events.is_empty());
     assert_eq!(streamed.register, kept.register);
     assert_eq!(streamed.stats, kept.stats);
@@ -38,7 +56,7 @@ fn events_handed_over_in_runs_are_the_kept_events() {
 
     // A receiver that refuses stops the generation.
     let mut calls = 0;
-    let stopped = generate_into(&config, 500, &mut |_| {
+    let stopped = generate_into(&config, 500, &mut |_, _| {
         calls += 1;
         calls < 3
     });

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use std::borrow::Cow;
 
-use isms_core::{Claim, Event, Item, RefKind, StreamId};
+use isms_core::{Claim, Event, Item, ItemRef, RefKind, StreamId};
 
 use crate::chain::{chain_hash, write_event_body};
 use crate::error::{AppendError, ReadError};
@@ -177,7 +177,7 @@ impl PreparedBatch {
     /// # Errors
     /// [`AppendError::Encode`] if an event or an item does not serialise.
     pub fn new(batch: AppendBatch) -> Result<Self, AppendError> {
-        Self::prepare(batch, Bodies::default())
+        Self::prepare(batch, Bodies::default(), None)
     }
 
     /// [`PreparedBatch::new`], in the memory of a batch already stored
@@ -190,23 +190,74 @@ impl PreparedBatch {
     /// # Errors
     /// As [`PreparedBatch::new`].
     pub fn reusing(batch: AppendBatch, spent: PreparedBatch) -> Result<Self, AppendError> {
-        Self::prepare(batch, spent.bodies)
+        Self::prepare(batch, spent.bodies, None)
     }
 
-    fn prepare(batch: AppendBatch, reuse: Bodies) -> Result<Self, AppendError> {
+    /// [`PreparedBatch::reusing`] (or [`PreparedBatch::new`] without
+    /// `spent`) for a caller that holds the items the batch creates, folded
+    /// already: a generator that decides a whole register in memory has
+    /// each new item at hand when it hands its events over. Their rows are
+    /// laid out from `created` instead of folding the batch's events a
+    /// second time.
+    ///
+    /// `created` is asked for each stream the batch creates. An item is
+    /// taken only if it is that stream's and has folded exactly the events
+    /// the batch holds for it (its version); otherwise, or for `None`, the
+    /// batch's events are folded as [`PreparedBatch::new`] does. The item
+    /// must be the fold of those events: the rows are written as given, and
+    /// rows that are not the fold are what `verify` with projections
+    /// reports as a mismatch.
+    ///
+    /// # Errors
+    /// As [`PreparedBatch::new`].
+    pub fn with_created<'r>(
+        batch: AppendBatch,
+        spent: Option<PreparedBatch>,
+        created: &dyn Fn(StreamId) -> Option<ItemRef<'r>>,
+    ) -> Result<Self, AppendError> {
+        let reuse = spent.map(|s| s.bodies).unwrap_or_default();
+        Self::prepare(batch, reuse, Some(created))
+    }
+
+    fn prepare<'r>(
+        batch: AppendBatch,
+        reuse: Bodies,
+        given: Option<&dyn Fn(StreamId) -> Option<ItemRef<'r>>>,
+    ) -> Result<Self, AppendError> {
         let mut bodies = Bodies::default();
         let mut created = HashMap::new();
         if batch.numbering == Numbering::AsDecided {
             let events = batch.appends.iter().flat_map(|a| &a.events);
             bodies = Bodies::of(events, batch.len(), reuse)?;
-            // Streams whose first event here is their first event of all:
-            // new, if the append accepts the batch.
-            let mut folded: HashMap<StreamId, Option<Item>> = HashMap::new();
+            // Streams whose first event here is their first event of all
+            // (new, if the append accepts the batch), with the number of
+            // their events from that one on.
+            let mut new: HashMap<StreamId, u64> = HashMap::new();
             for a in &batch.appends {
                 for e in &a.events {
                     if e.sequence == 1 {
-                        folded.entry(e.stream).or_insert(None);
+                        new.entry(e.stream).or_insert(0);
                     }
+                    if let Some(n) = new.get_mut(&e.stream) {
+                        *n += 1;
+                    }
+                }
+            }
+            // An item the caller holds is taken if it has folded exactly
+            // those events; any other new stream is folded here.
+            let mut folded: HashMap<StreamId, Option<Item>> = HashMap::new();
+            for (stream, events) in new {
+                match given.and_then(|given| given(stream)) {
+                    Some(item) if item.stream() == stream && item.version() == events => {
+                        created.insert(stream, ItemRow::of_ref(item)?);
+                    }
+                    _ => {
+                        folded.insert(stream, None);
+                    }
+                }
+            }
+            if !folded.is_empty() {
+                for e in batch.appends.iter().flat_map(|a| &a.events) {
                     if let Some(item) = folded.get_mut(&e.stream) {
                         isms_core::apply(item, e);
                     }
@@ -490,6 +541,47 @@ mod tests {
         assert_eq!(
             rows_of(|w| {
                 plan_prepared(&reused, head, &mut Empty, w).unwrap();
+            }),
+            rows_of(|w| {
+                plan_prepared(&fresh, head, &mut Empty, w).unwrap();
+            })
+        );
+    }
+
+    #[test]
+    fn rows_laid_out_from_the_callers_items_are_those_of_the_batchs_fold() {
+        let mut workload = Workload::new();
+        let batch = batch(&mut workload);
+        let fresh = PreparedBatch::new(batch.clone()).unwrap();
+        let register = workload.register();
+        // The register holds every stream's whole story; the batch holds
+        // only the first two events of some: those items are not taken.
+        let truncated = batch
+            .appends
+            .iter()
+            .filter(|a| register.item(a.stream).unwrap().version() != a.events.len() as u64)
+            .count();
+        assert!(truncated > 0 && truncated < batch.appends.len());
+        let asked = std::cell::RefCell::new(Vec::new());
+        let given = PreparedBatch::with_created(batch.clone(), None, &|stream| {
+            asked.borrow_mut().push(stream);
+            register.item(stream)
+        })
+        .unwrap();
+        assert_eq!(asked.borrow().len(), batch.appends.len());
+        // Another stream's item is not taken either.
+        let first = batch.appends[0].stream;
+        let wrong =
+            PreparedBatch::with_created(batch.clone(), None, &|_| register.item(first)).unwrap();
+        for a in &batch.appends {
+            assert!(fresh.created_row(a.stream).is_some());
+            assert_eq!(given.created_row(a.stream), fresh.created_row(a.stream));
+            assert_eq!(wrong.created_row(a.stream), fresh.created_row(a.stream));
+        }
+        let head = ChainHead::EMPTY;
+        assert_eq!(
+            rows_of(|w| {
+                plan_prepared(&given, head, &mut Empty, w).unwrap();
             }),
             rows_of(|w| {
                 plan_prepared(&fresh, head, &mut Empty, w).unwrap();

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use isms_core::{ImprovementFacts, Item, NcFacts, StreamId};
+use isms_core::{ImprovementFacts, Item, ItemRef, NcFacts, StreamId};
 
 use crate::append::PlannedEvent;
 use crate::query::{Facts, ItemKind};
@@ -51,9 +51,18 @@ impl ItemRow {
     /// # Errors
     /// Serialising the item failed (a serde bug: items always serialise).
     pub fn of(item: &Item) -> Result<Self, serde_json::Error> {
+        Self::of_ref(item.as_ref())
+    }
+
+    /// [`ItemRow::of`] an item borrowed (from a [`isms_core::Register`],
+    /// say).
+    ///
+    /// # Errors
+    /// As [`ItemRow::of`].
+    pub fn of_ref(item: ItemRef<'_>) -> Result<Self, serde_json::Error> {
         let mut facts = Vec::with_capacity(160);
         Ok(match item {
-            Item::Nonconformity(nc) => {
+            ItemRef::Nonconformity(nc) => {
                 NcFacts::from(nc).encode(&mut facts);
                 Self {
                     kind: ItemKind::Nonconformity,
@@ -67,7 +76,7 @@ impl ItemRow {
                     facts,
                 }
             }
-            Item::Improvement(imp) => {
+            ItemRef::Improvement(imp) => {
                 ImprovementFacts::from(imp).encode(&mut facts);
                 Self {
                     kind: ItemKind::Improvement,
