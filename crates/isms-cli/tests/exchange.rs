@@ -139,10 +139,10 @@ fn a_generated_register_restores_onto_an_initialised_one() {
         .ok();
     s.isms(&["init"]).ok();
     assert_eq!(page_size(&s.db()), 4096);
-    assert_eq!(page_size(&backup), 16_384);
+    assert_eq!(page_size(&backup), 32_768);
     s.isms(&["restore", "--from", backup.to_str().unwrap()])
         .ok();
-    assert_eq!(page_size(&s.db()), 16_384);
+    assert_eq!(page_size(&s.db()), 32_768);
     let head = |run: serde_json::Value| run["head"].clone();
     let restored = head(s.isms(&["verify", "--json"]).json());
     assert!(restored["position"].as_u64() > Some(30), "{restored}");

@@ -47,12 +47,15 @@ use crate::{SqliteStore, projection};
 const LOAD_CACHE_KIB: i64 = 512 * 1024;
 
 /// The page size of a bulk-loaded file, in bytes (SQLite's default is
-/// 4096). A load is bound by SQLite's b-tree work, and with four times
-/// fewer, larger pages it splits and rebalances four times less often: a
-/// 300,000-item `isms generate` ran a fifth faster (docs/performance.md).
+/// 4096). A load is bound by SQLite's b-tree work, and with fewer, larger
+/// pages it splits and rebalances less often: with 16 KiB pages a
+/// 300,000-item `isms generate` ran a fifth faster than with 4 KiB, and
+/// with 32 KiB its storing thread did about a sixteenth less work again
+/// at 1,000,000 (64 KiB less so: each split moves more; see
+/// docs/performance.md).
 /// A file keeps its page size for life; a restore between files of
 /// different page sizes is handled by [`SqliteStore::restore_with`].
-pub(crate) const LOAD_PAGE_SIZE: u32 = 16 * 1024;
+pub(crate) const LOAD_PAGE_SIZE: u32 = 32 * 1024;
 
 /// How often a load writes back what SQLite has written to its file and
 /// drops it from the page cache ([`WriteBack`]).

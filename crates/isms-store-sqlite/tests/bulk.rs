@@ -486,11 +486,11 @@ fn a_restore_between_page_sizes_works_both_ways() {
     let head = full.head().unwrap();
     full.close().unwrap();
     assert_eq!(pragma(&small, "page_size"), "Integer(4096)");
-    assert_eq!(pragma(&large, "page_size"), "Integer(16384)");
+    assert_eq!(pragma(&large, "page_size"), "Integer(32768)");
 
     let report = SqliteStore::restore(&large, &small).unwrap();
     assert_eq!(report.restored.head, head);
-    assert_eq!(pragma(&small, "page_size"), "Integer(16384)");
+    assert_eq!(pragma(&small, "page_size"), "Integer(32768)");
     assert_eq!(pragma(&small, "journal_mode"), "Text(\"wal\")");
     let restored = SqliteStore::open(&small).unwrap();
     restored.verify_full(&[], None).unwrap();
@@ -523,10 +523,10 @@ fn a_restore_between_page_sizes_works_both_ways() {
     // takes the source's page size.
     let fresh = dir.file("fresh.db");
     SqliteStore::restore(&large, &fresh).unwrap();
-    assert_eq!(pragma(&fresh, "page_size"), "Integer(16384)");
+    assert_eq!(pragma(&fresh, "page_size"), "Integer(32768)");
     let copy = dir.file("copy.db");
     SqliteStore::open(&large).unwrap().backup_to(&copy).unwrap();
-    assert_eq!(pragma(&copy, "page_size"), "Integer(16384)");
+    assert_eq!(pragma(&copy, "page_size"), "Integer(32768)");
 }
 
 /// Changing the page size needs the target to leave WAL, which SQLite
@@ -552,7 +552,7 @@ fn a_restore_that_changes_the_page_size_waits_for_other_users_to_close() {
         matches!(
             err,
             isms_store::BackupError::PageSizeInUse {
-                backup: 16384,
+                backup: 32768,
                 target: 4096,
                 ..
             }
@@ -575,5 +575,5 @@ fn a_restore_that_changes_the_page_size_waits_for_other_users_to_close() {
     store.close().unwrap();
 
     SqliteStore::restore(&large, &small).unwrap();
-    assert_eq!(pragma(&small, "page_size"), "Integer(16384)");
+    assert_eq!(pragma(&small, "page_size"), "Integer(32768)");
 }
