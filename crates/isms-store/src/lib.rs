@@ -34,6 +34,8 @@
 //!   checkpoints share (where a read's incremental check starts, every
 //!   recorded checkpoint, the reference index against the events);
 //! - [`MemoryStore`]: the in-memory reference implementation;
+//! - [`json`]: the writer of stored bodies, byte for byte `serde_json`'s
+//!   compact JSON, faster;
 //! - [`workload`]: realistic event streams, made by the real core, for
 //!   tests and benchmarks of any backend.
 //!
