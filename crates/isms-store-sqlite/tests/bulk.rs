@@ -11,7 +11,7 @@ use isms_store::{
     AppendBatch, AppendError, EventStore, ExpectedVersion, ItemFilter, ItemKind, OpenError,
     StreamAppend,
 };
-use isms_store_sqlite::SqliteStore;
+use isms_store_sqlite::{BulkLoad, SqliteStore};
 
 use crate::support::{TempDir, raw, started_stress};
 
@@ -75,6 +75,27 @@ fn rows(path: &Path, sql: &str) -> Vec<String> {
     .unwrap()
     .collect::<Result<_, _>>()
     .unwrap()
+}
+/// Finishes `load` and checks it against `store`, which appended the same
+/// batches: the loaded chain verifies, the projections check alike, and
+/// each of `sqls` reads the same rows from both files once they are closed.
+fn finish_as_appended(
+    load: BulkLoad,
+    store: SqliteStore,
+    (appended, loaded): (&Path, &Path),
+    sqls: &[&str],
+) {
+    let loaded_store = load.finish().unwrap();
+    loaded_store.verify_full(&[], None).unwrap();
+    assert_eq!(
+        loaded_store.check_projections().unwrap(),
+        store.check_projections().unwrap()
+    );
+    store.close().unwrap();
+    loaded_store.close().unwrap();
+    for sql in sqls {
+        assert_eq!(rows(appended, sql), rows(loaded, sql), "{sql}");
+    }
 }
 
 fn leftovers(dir: &TempDir) -> Vec<String> {
@@ -175,24 +196,23 @@ fn a_load_of_many_claims_indexes_them_as_appends_do() {
             .unwrap();
         assert_eq!(a, b);
     }
-    let loaded_store = load.finish().unwrap();
-    loaded_store.verify_full(&[], None).unwrap();
-    store.close().unwrap();
-    loaded_store.close().unwrap();
+    finish_as_appended(
+        load,
+        store,
+        (&appended, &loaded),
+        &[
+            "SELECT * FROM claims ORDER BY claim",
+            "SELECT kind, number, claim FROM claims INDEXED BY claims_by_number ORDER BY kind, number, claim",
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
+            "PRAGMA integrity_check",
+        ],
+    );
     let claims = rows(&appended, "SELECT * FROM claims ORDER BY claim");
     assert!(
         claims.len() > 3 * 128,
         "several statements' worth of claims, and a remainder: {}",
         claims.len()
     );
-    for sql in [
-        "SELECT * FROM claims ORDER BY claim",
-        "SELECT kind, number, claim FROM claims INDEXED BY claims_by_number ORDER BY kind, number, claim",
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
-        "PRAGMA integrity_check",
-    ] {
-        assert_eq!(rows(&appended, sql), rows(&loaded, sql), "{sql}");
-    }
 }
 
 /// A prepared batch's events are written many to a statement once it is
@@ -227,22 +247,17 @@ fn a_large_prepared_batch_is_written_as_appends_write_it() {
             .unwrap();
         assert_eq!(a, b);
     }
-    let loaded_store = load.finish().unwrap();
-    loaded_store.verify_full(&[], None).unwrap();
-    assert_eq!(
-        loaded_store.check_projections().unwrap(),
-        store.check_projections().unwrap()
+    finish_as_appended(
+        load,
+        store,
+        (&appended, &loaded),
+        &[
+            "SELECT * FROM events ORDER BY position",
+            "SELECT stream, kind, number, state, owner, severity, next_due, version, position, body
+             FROM items ORDER BY kind, number",
+            "PRAGMA integrity_check",
+        ],
     );
-    store.close().unwrap();
-    loaded_store.close().unwrap();
-    for sql in [
-        "SELECT * FROM events ORDER BY position",
-        "SELECT stream, kind, number, state, owner, severity, next_due, version, position, body
-         FROM items ORDER BY kind, number",
-        "PRAGMA integrity_check",
-    ] {
-        assert_eq!(rows(&appended, sql), rows(&loaded, sql), "{sql}");
-    }
 }
 
 /// This process's threads' names (Linux: `/proc/self/task/*/comm`, cut to
@@ -288,24 +303,19 @@ fn a_load_written_back_between_batches_is_the_file_appends_write() {
                 .unwrap()
         );
     }
-    let loaded_store = load.finish().unwrap();
-    loaded_store.verify_full(&[], None).unwrap();
-    assert_eq!(
-        loaded_store.check_projections().unwrap(),
-        store.check_projections().unwrap()
+    finish_as_appended(
+        load,
+        store,
+        (&appended, &loaded),
+        &[
+            "SELECT * FROM events ORDER BY position",
+            "SELECT * FROM claims ORDER BY claim",
+            "SELECT * FROM kpi_facts ORDER BY kind, number",
+            "SELECT * FROM chain_head",
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
+            "PRAGMA integrity_check",
+        ],
     );
-    store.close().unwrap();
-    loaded_store.close().unwrap();
-    for sql in [
-        "SELECT * FROM events ORDER BY position",
-        "SELECT * FROM claims ORDER BY claim",
-        "SELECT * FROM kpi_facts ORDER BY kind, number",
-        "SELECT * FROM chain_head",
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
-        "PRAGMA integrity_check",
-    ] {
-        assert_eq!(rows(&appended, sql), rows(&loaded, sql), "{sql}");
-    }
 
     // A load dropped while its write-back runs leaves nothing either.
     let dropped = dir.file("dropped.db");

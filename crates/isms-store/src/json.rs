@@ -72,8 +72,19 @@ fn put_str(out: &mut Vec<u8>, s: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn put_int<I: itoa::Integer>(out: &mut Vec<u8>, n: I) {
+fn put_int<I: itoa::Integer>(out: &mut Vec<u8>, n: I) -> Result<(), Error> {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    Ok(())
+}
+
+/// Serializer methods that each hand their one value to `$write` with the
+/// output (the integers of a value, every number and boolean of a key).
+macro_rules! written_by {
+    ($write:path; $($method:ident($ty:ty)),* $(,)?) => {$(
+        fn $method(self, v: $ty) -> Result<(), Error> {
+            $write(self.out, v)
+        }
+    )*};
 }
 
 struct Writer<'a> {
@@ -97,55 +108,11 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         Ok(())
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        put_int(self.out, v);
-        Ok(())
-    }
+    written_by!(put_int;
+        serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
+        serialize_i128(i128), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
+        serialize_u64(u64), serialize_u128(u128),
+    );
 
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         serde_json::to_writer(&mut *self.out, &v)
@@ -322,57 +289,30 @@ impl<'a, 'o> Compound<'a, 'o> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
+/// The four kinds of sequence write their elements alike.
+macro_rules! elements {
+    ($($trait:ident::$method:ident),*) => {$(
+        impl ser::$trait for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
 
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
+            fn $method<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
+                self.element(value)
+            }
 
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
+            fn end(self) -> Result<(), Error> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
@@ -393,39 +333,29 @@ impl ser::SerializeMap for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
+/// A struct and a struct variant write their fields alike.
+macro_rules! fields {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
 
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.field(key, value)
+            }
 
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
+            fn end(self) -> Result<(), Error> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close()
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 /// A map's key. A string (or what stands for one) is written here; any
 /// other key is written by `serde_json` ([`key_by_serde_json`]), which
@@ -496,57 +426,12 @@ impl ser::Serializer for Key<'_> {
         value.serialize(self)
     }
 
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        key_by_serde_json(self.out, v)
-    }
+    written_by!(key_by_serde_json;
+        serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+        serialize_i64(i64), serialize_i128(i128), serialize_u8(u8), serialize_u16(u16),
+        serialize_u32(u32), serialize_u64(u64), serialize_u128(u128), serialize_f32(f32),
+        serialize_f64(f64),
+    );
 
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), Error> {
         Err(key_must_be_a_string())
