@@ -11,6 +11,7 @@
 //! Both are derived, not evidence: they are not hashed, `rebuild` makes
 //! them again from the log, and `check` compares them with a fresh fold.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use isms_core::{Event, Item, StreamId};
@@ -49,37 +50,86 @@ pub(crate) fn write_row(
     r: &ItemRow,
     position: u64,
 ) -> Result<(), ReadError> {
+    write_rows(conn, path, &[(stream, r, position)])
+}
+
+/// Item rows written by one run of [`write_rows`]' many-row statements.
+const ITEMS_PER_INSERT: usize = 16;
+
+/// The upsert of `rows` items' rows, or of their KPI facts.
+fn rows_upsert(facts: bool, rows: usize) -> String {
+    if facts {
+        format!(
+            "INSERT INTO kpi_facts (kind, number, facts) VALUES {}
+             ON CONFLICT (kind, number) DO UPDATE SET facts = excluded.facts",
+            vec!["(?, ?, ?)"; rows].join(", ")
+        )
+    } else {
+        format!(
+            "INSERT INTO items (stream, kind, number, state, owner, severity, next_due, version, position, body)
+             VALUES {}
+             ON CONFLICT (stream) DO UPDATE SET
+                 kind = excluded.kind, number = excluded.number, state = excluded.state,
+                 owner = excluded.owner, severity = excluded.severity, next_due = excluded.next_due,
+                 version = excluded.version, position = excluded.position, body = excluded.body",
+            vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; rows].join(", ")
+        )
+    }
+}
+
+/// Writes (inserts or replaces) the rows of items laid out already, in
+/// order: [`ITEMS_PER_INSERT`] to a statement, the rest one by one. The
+/// statement's own work is a large part of writing one item's rows, as it
+/// is of writing one event (a bulk load writes a whole run's new items).
+pub(crate) fn write_rows(
+    conn: &Connection,
+    path: &Path,
+    rows: &[(StreamId, &ItemRow, u64)],
+) -> Result<(), ReadError> {
     let err = |e| db_err(path, "update the projections", e);
-    let kind = i64::from(r.kind.code());
-    conn.prepare_cached(
-        "INSERT INTO items (stream, kind, number, state, owner, severity, next_due, version, position, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (stream) DO UPDATE SET
-             kind = excluded.kind, number = excluded.number, state = excluded.state,
-             owner = excluded.owner, severity = excluded.severity, next_due = excluded.next_due,
-             version = excluded.version, position = excluded.position, body = excluded.body",
-    )
-    .and_then(|mut stmt| {
-        stmt.execute(params![
-            stream.to_string(),
-            kind,
-            r.number,
-            r.state,
-            r.owner,
-            r.severity,
-            r.next_due,
-            to_i64(r.version),
-            to_i64(position),
-            r.body
-        ])
-    })
-    .map_err(err)?;
-    conn.prepare_cached(
-        "INSERT INTO kpi_facts (kind, number, facts) VALUES (?1, ?2, ?3)
-         ON CONFLICT (kind, number) DO UPDATE SET facts = excluded.facts",
-    )
-    .and_then(|mut stmt| stmt.execute(params![kind, r.number, r.facts]))
-    .map_err(err)?;
+    let mut text = String::new();
+    for chunk in rows.chunks(ITEMS_PER_INSERT) {
+        let per_run = if chunk.len() == ITEMS_PER_INSERT {
+            ITEMS_PER_INSERT
+        } else {
+            1
+        };
+        let mut items = conn
+            .prepare_cached(&rows_upsert(false, per_run))
+            .map_err(err)?;
+        let mut facts = conn
+            .prepare_cached(&rows_upsert(true, per_run))
+            .map_err(err)?;
+        for run in chunk.chunks(per_run) {
+            for (i, (stream, r, position)) in run.iter().enumerate() {
+                let kind = i64::from(r.kind.code());
+                let (at, fat) = (10 * i, 3 * i);
+                text.clear();
+                write!(text, "{stream}").map_err(|e| ReadError::Projection {
+                    projection: "items",
+                    subject: stream.to_string(),
+                    detail: format!("its stream could not be written as text: {e}"),
+                })?;
+                items
+                    .raw_bind_parameter(at + 1, text.as_str())
+                    .and_then(|()| items.raw_bind_parameter(at + 2, kind))
+                    .and_then(|()| items.raw_bind_parameter(at + 3, r.number))
+                    .and_then(|()| items.raw_bind_parameter(at + 4, r.state))
+                    .and_then(|()| items.raw_bind_parameter(at + 5, r.owner.as_str()))
+                    .and_then(|()| items.raw_bind_parameter(at + 6, r.severity))
+                    .and_then(|()| items.raw_bind_parameter(at + 7, r.next_due.as_deref()))
+                    .and_then(|()| items.raw_bind_parameter(at + 8, to_i64(r.version)))
+                    .and_then(|()| items.raw_bind_parameter(at + 9, to_i64(*position)))
+                    .and_then(|()| items.raw_bind_parameter(at + 10, r.body.as_str()))
+                    .and_then(|()| facts.raw_bind_parameter(fat + 1, kind))
+                    .and_then(|()| facts.raw_bind_parameter(fat + 2, r.number))
+                    .and_then(|()| facts.raw_bind_parameter(fat + 3, &r.facts[..]))
+                    .map_err(err)?;
+            }
+            items.raw_execute().map_err(err)?;
+            facts.raw_execute().map_err(err)?;
+        }
+    }
     Ok(())
 }
 
@@ -94,18 +144,25 @@ pub(crate) fn update(
     touched: &Touched,
     prepared: Option<&PreparedBatch>,
 ) -> Result<(), ReadError> {
+    // A prepared batch's new items' rows are written many at a time, in
+    // their order, before any other new item's: a continued item's row is
+    // replaced where it is, so every new row takes the row id it would
+    // have taken written one by one.
+    let mut laid_out = Vec::new();
     for (stream, first_sequence, last_position) in touched.streams() {
         if first_sequence == 1 {
             if let Some(row) = prepared.and_then(|p| p.created_row(stream)) {
-                write_row(conn, path, stream, row, last_position)?;
+                laid_out.push((stream, row, last_position));
             } else if let Some(item) = touched.created(stream) {
+                write_rows(conn, path, &laid_out)?;
+                laid_out.clear();
                 write_item(conn, path, stream, item, last_position)?;
             }
         } else if let Some(item) = fold_stream(conn, path, stream)? {
             write_item(conn, path, stream, &item, last_position)?;
         }
     }
-    Ok(())
+    write_rows(conn, path, &laid_out)
 }
 
 fn fold_stream(
