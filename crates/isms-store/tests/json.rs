@@ -83,6 +83,12 @@ proptest! {
     }
 
     #[test]
+    fn any_text_displayed_in_pieces_is_written_as_serde_json_writes_it(s in tricky_string()) {
+        let (ours, theirs) = both(&Displayed(s));
+        prop_assert_eq!(ours, theirs);
+    }
+
+    #[test]
     fn any_command_is_written_as_serde_json_writes_it(c in strategies::command()) {
         let (ours, theirs) = both(&c);
         prop_assert_eq!(ours, theirs);
@@ -167,6 +173,58 @@ impl Serialize for Bytes<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(self.0)
     }
+}
+
+/// Text serialised with `collect_str` (as chrono's timestamps are), its
+/// `Display` writing one character at a time.
+struct Displayed(String);
+
+impl std::fmt::Display for Displayed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.chars().try_for_each(|c| write!(f, "{c}"))
+    }
+}
+
+impl Serialize for Displayed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A `Display` that fails after writing part of its text.
+struct FailingDisplay;
+
+impl std::fmt::Display for FailingDisplay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("half")?;
+        Err(std::fmt::Error)
+    }
+}
+
+impl Serialize for FailingDisplay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[test]
+fn a_display_that_fails_is_an_error_and_leaves_the_output_as_it_was() {
+    let mut out = b"[1,".to_vec();
+    let err = json::to_writer(&mut out, &FailingDisplay).expect_err("the Display failed");
+    assert!(err.to_string().contains("Display"), "{err}");
+    assert_eq!(out, b"[1,");
+}
+
+#[test]
+fn timestamps_are_written_as_serde_json_writes_them() {
+    use chrono::{DateTime, TimeZone, Utc};
+    let at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 12, 7, 3, 4, 5).unwrap();
+    assert_same(&at);
+    assert_same(&(at + chrono::Duration::nanoseconds(123_456_789)));
+    assert_same(&vec![
+        Displayed("a\"b\\c\u{1}".into()),
+        Displayed(String::new()),
+    ]);
 }
 
 #[test]
