@@ -331,8 +331,11 @@ impl BulkLoad {
         // The touched items' rows, as an append writes them: a new item
         // from the batch, a continued one folded from the log.
         projection::update(conn, temp, &touched, prepared)?;
-        for (stream, sequence, claim) in after.planned {
-            known.note_parts(stream, sequence, claim);
+        let mut planned = after.planned.iter().peekable();
+        while let Some(&(stream, sequence, claim)) = planned.next() {
+            // A stream's version once, after its last event of the batch.
+            let last_of_stream = planned.peek().is_none_or(|next| next.0 != stream);
+            known.note_parts(stream, last_of_stream.then_some(sequence), claim);
         }
         *head = appended.head;
         Ok(appended)
@@ -684,8 +687,12 @@ struct KnownUpdates {
 }
 
 impl Known {
-    fn note_parts(&mut self, stream: StreamId, sequence: u64, claim: Option<Claim>) {
-        self.versions.insert(stream, sequence);
+    /// Notes a placed event's claim and, given its sequence, its stream's
+    /// version.
+    fn note_parts(&mut self, stream: StreamId, sequence: Option<u64>, claim: Option<Claim>) {
+        if let Some(sequence) = sequence {
+            self.versions.insert(stream, sequence);
+        }
         if let Some(c) = claim {
             self.claims.insert(c, stream);
             let slot = match c {

@@ -153,8 +153,11 @@ pub fn decode_facts(kind: ItemKind, bytes: &[u8]) -> Result<Facts, isms_core::Fa
 /// the items the append created, folded from their events as written.
 #[derive(Debug, Default)]
 pub struct Touched {
-    order: Vec<StreamId>,
-    spans: HashMap<StreamId, (u64, u64)>,
+    /// Each stream, the sequence of its first new event and the position
+    /// of its last, in order of first appearance.
+    spans: Vec<(StreamId, u64, u64)>,
+    /// Where each stream is in `spans`.
+    index: HashMap<StreamId, usize>,
     created: HashMap<StreamId, Option<Item>>,
 }
 
@@ -165,7 +168,7 @@ impl Touched {
     /// copy is not what was written).
     pub fn note(&mut self, planned: &PlannedEvent<'_>) {
         let event = planned.event;
-        if event.sequence == 1 && !self.spans.contains_key(&event.stream) {
+        if event.sequence == 1 && !self.index.contains_key(&event.stream) {
             self.created.insert(event.stream, None);
         }
         self.note_span(planned);
@@ -175,16 +178,28 @@ impl Touched {
     }
 
     /// Notes where an event was placed, without folding it: for a batch
-    /// whose new items were folded when it was prepared
-    /// ([`crate::append::PreparedBatch`]).
+    /// whose new items were laid out already (see
+    /// [`crate::append::PreparedBatch`]).
     pub fn note_span(&mut self, planned: &PlannedEvent<'_>) {
         let event = planned.event;
-        match self.spans.get_mut(&event.stream) {
-            Some(span) => span.1 = planned.position,
+        // A batch's events come stream by stream: most continue the
+        // stream noted last, which is found without hashing.
+        if let Some(last) = self.spans.last_mut()
+            && last.0 == event.stream
+        {
+            last.2 = planned.position;
+            return;
+        }
+        match self.index.get(&event.stream) {
+            Some(&i) => {
+                if let Some(span) = self.spans.get_mut(i) {
+                    span.2 = planned.position;
+                }
+            }
             None => {
-                self.order.push(event.stream);
+                self.index.insert(event.stream, self.spans.len());
                 self.spans
-                    .insert(event.stream, (event.sequence, planned.position));
+                    .push((event.stream, event.sequence, planned.position));
             }
         }
     }
@@ -200,8 +215,6 @@ impl Touched {
     /// whose first new sequence is 1 is new: [`Touched::created`] has its
     /// item.
     pub fn streams(&self) -> impl Iterator<Item = (StreamId, u64, u64)> + '_ {
-        self.order
-            .iter()
-            .filter_map(|s| self.spans.get(s).map(|&(first, last)| (*s, first, last)))
+        self.spans.iter().copied()
     }
 }
