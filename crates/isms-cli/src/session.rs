@@ -681,17 +681,30 @@ pub fn item_events(s: &Session, store: &Store, stream: StreamId) -> Result<Vec<E
 /// stream expected at the version its first event continues (new when that
 /// is the first event), so a run may also continue streams stored earlier.
 pub fn batch_of(events: Vec<Event>) -> AppendBatch {
+    // A stream's events mostly follow one another: each run of them is
+    // placed with one look-up, a new stream's into a vector sized for it.
+    let runs: Vec<usize> = events
+        .chunk_by(|a, b| a.stream == b.stream)
+        .map(<[Event]>::len)
+        .collect();
     let mut index: HashMap<StreamId, usize> = HashMap::new();
     let mut batch = AppendBatch::default();
-    for e in events {
-        match index.get(&e.stream) {
-            Some(&i) => batch.appends[i].events.push(e),
+    let mut events = events.into_iter();
+    for len in runs {
+        let mut run = events.by_ref().take(len).peekable();
+        let Some((stream, sequence)) = run.peek().map(|e| (e.stream, e.sequence)) else {
+            continue;
+        };
+        match index.get(&stream).and_then(|&i| batch.appends.get_mut(i)) {
+            Some(append) => append.events.extend(run),
             None => {
-                index.insert(e.stream, batch.appends.len());
+                index.insert(stream, batch.appends.len());
+                let mut events = Vec::with_capacity(len);
+                events.extend(run);
                 batch.appends.push(StreamAppend {
-                    stream: e.stream,
-                    expected: ExpectedVersion::from_version(e.sequence.saturating_sub(1)),
-                    events: vec![e],
+                    stream,
+                    expected: ExpectedVersion::from_version(sequence.saturating_sub(1)),
+                    events,
                 });
             }
         }
@@ -752,4 +765,74 @@ pub fn append_streams(store: &mut Store, events: Vec<Event>, label: &str) -> Res
         eprintln!();
     }
     Ok(done as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use isms_core::Event;
+    use isms_store::workload::Workload;
+    use isms_store::{AppendBatch, ExpectedVersion};
+    use proptest::prelude::*;
+
+    use super::batch_of;
+
+    /// Each stream's events with the stream's position in the batch's
+    /// order of first appearance, and the version expected of it.
+    fn grouped(batch: &AppendBatch) -> Vec<(String, ExpectedVersion, Vec<u64>)> {
+        batch
+            .appends
+            .iter()
+            .map(|a| {
+                assert!(a.events.iter().all(|e| e.stream == a.stream));
+                (
+                    a.stream.to_string(),
+                    a.expected,
+                    a.events.iter().map(|e| e.sequence).collect(),
+                )
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// However the streams interleave, each is grouped whole, in order,
+        /// in the order streams first appear, expected at the version
+        /// before its first event.
+        #[test]
+        fn a_run_is_grouped_by_stream_in_order_of_first_appearance(
+            streams in 1usize..5,
+            skip in proptest::collection::vec(0usize..3, 5),
+            picks in proptest::collection::vec(0usize..5, 0..80),
+        ) {
+            let mut workload = Workload::new();
+            let mut queues: Vec<std::collections::VecDeque<Event>> = (0..streams)
+                .map(|k| {
+                    let events = workload.lifecycle(Default::default()).unwrap_or_default();
+                    // Some streams start past their first event, as a run
+                    // that continues streams stored earlier does.
+                    events.into_iter().skip(skip[k]).collect()
+                })
+                .collect();
+            let mut events = Vec::new();
+            for p in picks {
+                if let Some(e) = queues[p % streams].pop_front() {
+                    events.push(e);
+                }
+            }
+            let mut want: Vec<(String, ExpectedVersion, Vec<u64>)> = Vec::new();
+            for e in &events {
+                let stream = e.stream.to_string();
+                match want.iter_mut().find(|w| w.0 == stream) {
+                    Some(w) => w.2.push(e.sequence),
+                    None => want.push((
+                        stream,
+                        ExpectedVersion::from_version(e.sequence - 1),
+                        vec![e.sequence],
+                    )),
+                }
+            }
+            prop_assert_eq!(grouped(&batch_of(events)), want);
+        }
+    }
 }
