@@ -680,7 +680,8 @@ pub fn item_events(s: &Session, store: &Store, stream: StreamId) -> Result<Vec<E
 /// order): grouped by stream, keeping the order of first appearance, each
 /// stream expected at the version its first event continues (new when that
 /// is the first event), so a run may also continue streams stored earlier.
-pub fn batch_of(events: Vec<Event>) -> AppendBatch {
+/// `events` is left empty, with its capacity, for the next run.
+pub fn batch_of(events: &mut Vec<Event>) -> AppendBatch {
     // A stream's events mostly follow one another: each run of them is
     // placed with one look-up, a new stream's into a vector sized for it.
     let runs: Vec<usize> = events
@@ -689,7 +690,7 @@ pub fn batch_of(events: Vec<Event>) -> AppendBatch {
         .collect();
     let mut index: HashMap<StreamId, usize> = HashMap::new();
     let mut batch = AppendBatch::default();
-    let mut events = events.into_iter();
+    let mut events = events.drain(..);
     for len in runs {
         let mut run = events.by_ref().take(len).peekable();
         let Some((stream, sequence)) = run.peek().map(|e| (e.stream, e.sequence)) else {
@@ -832,7 +833,9 @@ mod tests {
                     )),
                 }
             }
-            prop_assert_eq!(grouped(&batch_of(events)), want);
+            let batch = batch_of(&mut events);
+            prop_assert!(events.is_empty());
+            prop_assert_eq!(grouped(&batch), want);
         }
     }
 }

@@ -199,6 +199,12 @@ pub fn generate(config: &GeneratorConfig) -> Result<Generated, GenError> {
 /// folded from exactly the run's events of its stream (a store can lay out
 /// its rows without folding them again).
 ///
+/// Each run is lent: `sink` takes the events it wants out of the vector
+/// (`drain(..)`, say), and whatever it leaves is dropped before the next
+/// run is recorded into the same vector. A run of 20,000 events is several
+/// megabytes, and a new vector for each was memory the operating system
+/// had to hand over, zeroed, again and again.
+///
 /// `sink` returns `false` to stop; generation then ends with
 /// [`GenError::Stopped`] and the caller keeps its own reason.
 ///
@@ -207,12 +213,12 @@ pub fn generate(config: &GeneratorConfig) -> Result<Generated, GenError> {
 pub fn generate_into(
     config: &GeneratorConfig,
     run_events: usize,
-    sink: &mut dyn FnMut(Vec<Event>, &Register) -> bool,
+    sink: &mut dyn FnMut(&mut Vec<Event>, &Register) -> bool,
 ) -> Result<Generated, GenError> {
     run(config, Some((run_events.max(1), sink)))
 }
 
-type Sink<'a> = Option<(usize, &'a mut dyn FnMut(Vec<Event>, &Register) -> bool)>;
+type Sink<'a> = Option<(usize, &'a mut dyn FnMut(&mut Vec<Event>, &Register) -> bool)>;
 
 fn run(config: &GeneratorConfig, mut sink: Sink<'_>) -> Result<Generated, GenError> {
     if config.nonconformities > MAX_ITEMS as usize {
@@ -231,24 +237,22 @@ fn run(config: &GeneratorConfig, mut sink: Sink<'_>) -> Result<Generated, GenErr
     let start = config.start.timestamp();
     let span = i64::from(config.span_days) * DAY;
     let mut engine = Engine::new(config, start + span)?;
-    if sink.is_some() {
+    if let Some((run_events, _)) = &sink {
         engine.keep = true;
+        // Every run is recorded into the same vector (see `generate_into`),
+        // sized once: growing one from empty copies each event several times.
+        engine.events.reserve(*run_events + run_events.div_ceil(4));
     }
     let mut hand_over = |engine: &mut Engine, last: bool| -> Result<(), GenError> {
         if let Some((run_events, sink)) = &mut sink
             && !engine.events.is_empty()
             && (last || engine.events.len() >= *run_events)
-            && !sink(
-                std::mem::replace(
-                    &mut engine.events,
-                    // The next run starts at its usual size: growing a vector
-                    // of events from empty copies each of them several times.
-                    Vec::with_capacity(*run_events + run_events.div_ceil(4)),
-                ),
-                &engine.register,
-            )
         {
-            return Err(GenError::Stopped);
+            let go_on = sink(&mut engine.events, &engine.register);
+            engine.events.clear();
+            if !go_on {
+                return Err(GenError::Stopped);
+            }
         }
         Ok(())
     };

@@ -36,7 +36,7 @@ fn events_handed_over_in_runs_are_the_kept_events() {
             assert_eq!(register.item(stream), Some(folded.as_ref()));
             created += 1;
         }
-        runs.push(run);
+        runs.push(std::mem::take(run));
         true
     })
     .unwrap();
