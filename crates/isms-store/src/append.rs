@@ -232,15 +232,16 @@ impl PreparedBatch {
             // Streams whose first event here is their first event of all
             // (new, if the append accepts the batch), with the number of
             // their events from that one on.
+            // Counted for each append, not each event: an append whose
+            // events are not its stream's, or not in sequence, fails the
+            // batch, and then no row is written.
             let mut new: HashMap<StreamId, u64> = HashMap::new();
             for a in &batch.appends {
-                for e in &a.events {
-                    if e.sequence == 1 {
-                        new.entry(e.stream).or_insert(0);
-                    }
-                    if let Some(n) = new.get_mut(&e.stream) {
-                        *n += 1;
-                    }
+                if a.events.first().is_some_and(|e| e.sequence == 1) {
+                    new.entry(a.stream).or_insert(0);
+                }
+                if let Some(n) = new.get_mut(&a.stream) {
+                    *n += a.events.len() as u64;
                 }
             }
             // An item the caller holds is taken if it has folded exactly
