@@ -99,6 +99,7 @@ pub struct BulkLoad {
     target: PathBuf,
     head: ChainHead,
     known: Known,
+    scratch: Scratch,
     failed: bool,
     removed: Vec<PathBuf>,
     write_back: Option<WriteBack>,
@@ -166,6 +167,7 @@ impl SqliteStore {
             target,
             head: ChainHead::EMPTY,
             known: Known::default(),
+            scratch: Scratch::default(),
             failed: false,
             removed,
             write_back: None,
@@ -290,6 +292,7 @@ impl BulkLoad {
             temp,
             head,
             known,
+            scratch,
             ..
         } = self;
         let conn = conn.as_ref().ok_or_else(|| ReadError::Backend {
@@ -301,12 +304,13 @@ impl BulkLoad {
         // `plan_append` asks `known` (as it stood before the batch, as a
         // store's transaction does) and hands each placed event to the
         // writer; what the batch placed is noted into `known` after it.
-        let mut after = KnownUpdates::default();
+        let Scratch { planned, buffer } = scratch;
+        planned.clear();
+        buffer.clear();
         let mut touched = Touched::default();
         let prepared = prepared.filter(|p| p.is_prepared());
         // A prepared batch keeps its bodies: its rows are written after
         // planning, many to a statement; another's as they are planned.
-        let mut buffer = EventBuffer::default();
         let mut write = |p: &PlannedEvent<'_>| -> Result<(), AppendError> {
             if prepared.is_some() {
                 touched.note_span(p);
@@ -315,9 +319,7 @@ impl BulkLoad {
                 touched.note(p);
                 rows.write_event(p)?;
             }
-            after
-                .planned
-                .push((p.event.stream, p.event.sequence, p.claim));
+            planned.push((p.event.stream, p.event.sequence, p.claim));
             Ok(())
         };
         let appended = match prepared {
@@ -331,7 +333,7 @@ impl BulkLoad {
         // The touched items' rows, as an append writes them: a new item
         // from the batch, a continued one folded from the log.
         projection::update(conn, temp, &touched, prepared)?;
-        let mut planned = after.planned.iter().peekable();
+        let mut planned = planned.iter().peekable();
         while let Some(&(stream, sequence, claim)) = planned.next() {
             // A stream's version once, after its last event of the batch.
             let last_of_stream = planned.peek().is_none_or(|next| next.0 != stream);
@@ -522,6 +524,11 @@ struct EventBuffer {
 }
 
 impl EventBuffer {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.streams.clear();
+    }
+
     fn push(&mut self, p: &PlannedEvent<'_>) {
         let last = self.rows.last().map(|r| r.3.clone());
         let stream = match last {
@@ -680,10 +687,16 @@ impl Drop for WriteBack {
     }
 }
 
-/// What a batch placed, noted into [`Known`] once the whole batch passed.
+/// What each batch of a load fills and empties again, kept from one batch
+/// to the next: a run's vectors are megabytes, and new ones for each batch
+/// were pages the operating system had to hand over zeroed each time.
 #[derive(Default)]
-struct KnownUpdates {
+struct Scratch {
+    /// What a batch placed, noted into [`Known`] once the whole batch
+    /// passed.
     planned: Vec<(StreamId, u64, Option<Claim>)>,
+    /// A prepared batch's events' rows, written once it is planned.
+    buffer: EventBuffer,
 }
 
 impl Known {
