@@ -432,10 +432,14 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         // (glibc's serialised the storing thread's frees behind a lock).
         let (spent, returned) = std::sync::mpsc::channel::<PreparedBatch>();
         let generator = scope.spawn(move || {
+            // Stored runs not lent yet (the storing thread may hand back two
+            // at once, and none the next time).
+            let mut stored: Vec<PreparedBatch> = Vec::new();
             // A closed channel means the store gave up: stop generating.
             isms_gen::generate_into(&config, 20_000, &mut |run, register| {
-                // The last stored run lends its memory to the next one.
-                let spent = returned.try_iter().last();
+                // A stored run lends its memory to the next one.
+                stored.extend(returned.try_iter());
+                let spent = stored.pop();
                 let len = run.len() as u64;
                 let batch = session::batch_of(run);
                 // The items the run creates are folded in the generator's
