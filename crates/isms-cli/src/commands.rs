@@ -402,7 +402,7 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
                     left.display()
                 );
             }
-            Sink::Load(load)
+            Sink::Load(Box::new(load))
         }
         _ => Sink::Store(open_empty(s, "generate")?),
     };
@@ -518,7 +518,7 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
 
 /// Where `generate` puts its events.
 enum Sink {
-    Load(isms_store_sqlite::BulkLoad),
+    Load(Box<isms_store_sqlite::BulkLoad>),
     Store(Store),
 }
 
