@@ -419,10 +419,13 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
     // short are serialised while their items are still in the processor's
     // caches (7 % less CPU time than runs of 20,000 at 300,000 items,
     // docs/performance.md). A store commits each run, so it takes runs of
-    // about 20,000. The
-    // generator runs on a thread of its own and hands its runs over a
-    // channel of two, so deciding the next run overlaps storing this one
-    // (the two take about one part to six on a large register).
+    // about 20,000. The generator runs on a thread of its own and hands
+    // its runs over a channel of sixteen, so deciding the next runs
+    // overlaps storing this one. The two threads take about as long as each
+    // other, and each now and then stalls for a while (a page split, the
+    // kernel taking a page back): sixteen short runs, a few tens of
+    // milliseconds of work, let the other thread go on meanwhile, where two
+    // left it waiting (docs/performance.md).
     let run_events = match sink {
         Sink::Load(_) => 2_000,
         Sink::Store(_) => 20_000,
@@ -434,7 +437,7 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         // The generator thread also serialises each run's events and lays
         // out the rows of the items it creates (`PreparedBatch`), which is
         // work the storing thread would otherwise do.
-        let (runs, arriving) = std::sync::mpsc::sync_channel::<(u64, Result<PreparedBatch, _>)>(2);
+        let (runs, arriving) = std::sync::mpsc::sync_channel::<(u64, Result<PreparedBatch, _>)>(16);
         // Stored runs go back to the generator thread to be freed by the
         // thread that allocated them, which every allocator does fastest
         // (glibc's serialised the storing thread's frees behind a lock).
