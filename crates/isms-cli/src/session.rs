@@ -435,20 +435,27 @@ fn open_sqlite(path: &Path) -> Result<SqliteStore, CliError> {
 }
 
 /// Prints how a schema migration goes: once when a version starts, every
-/// 100,000 events or items, and when it is done.
+/// 100,000 events, items or claims, and when it is done.
 fn migration_progress(p: MigrationProgress) {
     if p.finished {
         eprintln!(
-            "isms: migrated the register to schema version {} ({} done)",
-            p.version, p.done
+            "isms: migrated the register to schema version {} ({} {})",
+            p.version,
+            p.done,
+            p.counting()
         );
     } else if p.done == 0 {
         eprintln!(
-            "isms: migrating the register to schema version {}: building from the log...",
+            "isms: migrating the register to schema version {}...",
             p.version
         );
     } else if p.done.is_multiple_of(100_000) {
-        eprintln!("isms:   schema version {}: {} done", p.version, p.done);
+        eprintln!(
+            "isms:   schema version {}: {} {} done",
+            p.version,
+            p.done,
+            p.counting()
+        );
     }
 }
 

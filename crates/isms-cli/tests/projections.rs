@@ -169,7 +169,7 @@ fn a_version_3_database_is_migrated_with_progress_and_keeps_working() {
     assert_eq!(refs(&run.ok()), ["NC-0001", "NC-0002"]);
     assert!(
         stderr.contains("migrating the register to schema version 4")
-            && stderr.contains("migrated the register to schema version 4 (2 done)"),
+            && stderr.contains("migrated the register to schema version 4 (2 items)"),
         "says it migrates: {stderr}"
     );
     s.isms(&["verify", "--deep"]).ok();

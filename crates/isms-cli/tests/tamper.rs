@@ -390,7 +390,7 @@ fn a_version_4_register_is_migrated_to_checkpoints() {
     let v: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 5);
+    assert_eq!(v, i64::from(isms_store_sqlite::SCHEMA_VERSION));
     let out = s.isms(&["--signing-key", &k, "verify"]).ok();
     assert!(out.contains("checkpoints: 1"), "{out}");
 }

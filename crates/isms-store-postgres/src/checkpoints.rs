@@ -461,7 +461,9 @@ fn check_bodies_and_claims(
         let sequence = from_sql(row.try_get(2).map_err(err)?);
         let body: &str = row.try_get(3).map_err(err)?;
         let event = decode_checked(position, stream, sequence, body)?;
-        audit.step(position, &event, &mut |text| Ok(index.get(text).cloned()))?;
+        audit.step(position, &event, &mut |_, text| {
+            Ok(index.get(text).cloned())
+        })?;
     }
     audit.finish(index.len() as u64)
 }

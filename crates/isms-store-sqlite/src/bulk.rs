@@ -34,7 +34,7 @@ use isms_core::{Claim, RefKind, StreamId};
 use isms_store::append::{AppendState, PlannedEvent, PreparedBatch, plan_append, plan_prepared};
 use isms_store::projection::Touched;
 use isms_store::{AppendBatch, AppendError, Appended, ChainHead, OpenError, ReadError};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, params};
 
 use crate::schema::claim_kind;
 use crate::store::{EventRows, db_err, fsync_dir, io_err, sibling, to_sql};
@@ -430,40 +430,26 @@ impl BulkLoad {
     }
 }
 
-/// Writes every claim of the load into the claims index, in key order.
+/// Writes every claim of the load into the claims table, in its key order.
 ///
 /// The claims are checked as the batches come (against [`Known`]), but
-/// written only when the load finishes: in key order, so that the table
-/// grows at its end, and with the by-number index built afterwards in one
-/// sort. Written as they came, each went to a random place of two indexes
-/// (a new action's id is as random as its planning date among those of
-/// the items around it): a sixth of the storing thread's time at a million
-/// items, against a few seconds here (docs/performance.md).
+/// written only when the load finishes, sorted, so that the table's one
+/// b-tree (keyed by kind, number and claim) only ever grows at its end.
+/// Written as they came, each went to a random place (a new action's id
+/// is as random as its planning date among those of the items around
+/// it): a sixth of the storing thread's time at a million items, against
+/// a few seconds here (docs/performance.md).
 fn write_claims(
     conn: &Connection,
     temp: &Path,
     claims: HashMap<Claim, StreamId>,
 ) -> Result<(), OpenError> {
     let mut claims: Vec<(Claim, StreamId)> = claims.into_iter().collect();
-    // `Claim`'s order is the claims table's for actions (a UUID's bytes
-    // sort as its text does) and the by-number index's for references.
+    // `Claim`'s order is the table's key order: kinds in the order of
+    // their codes, references by number, actions by id (a UUID's bytes
+    // sort as its text does, and every action's text has the same prefix).
     claims.sort_unstable();
     let err = |op| move |e| db_err(temp, op, e);
-    // The by-number index is made again afterwards from the table, as
-    // one sort, from its own definition (so the schema stays the one
-    // the migrations wrote).
-    let index: Option<String> = conn
-        .query_row(
-            "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'claims_by_number'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(err("index claims"))?;
-    if index.is_some() {
-        conn.execute_batch("DROP INDEX claims_by_number")
-            .map_err(err("index claims"))?;
-    }
     // Many rows to a statement: a claim is a small row, and SQLite's work
     // per statement run is then a large part of writing one.
     let sql = format!(
@@ -501,11 +487,6 @@ fn write_claims(
                 .map_err(err("index claims"))?;
         }
         many.raw_execute().map_err(err("index claims"))?;
-    }
-    drop(one);
-    drop(many);
-    if let Some(sql) = index {
-        conn.execute_batch(&sql).map_err(err("index claims"))?;
     }
     Ok(())
 }

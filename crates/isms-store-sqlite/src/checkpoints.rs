@@ -9,6 +9,7 @@ use isms_store::{
 };
 use rusqlite::{Connection, OptionalExtension as _, params};
 
+use crate::schema::claim_kind;
 use crate::store::{SqliteStore, db_err, from_sql, hash_from, read_head, to_sql};
 
 pub use isms_store::audit::{FullCheck, TailCheck};
@@ -203,9 +204,24 @@ impl SqliteStore {
             .unchecked_transaction()
             .map_err(self.err("verify"))?;
         let err = |e| db_err(&self.path, "verify the events and the reference index", e);
+        // By the key (kind, number, claim); by the text alone (a scan) only
+        // for a claim the key does not find, to say whether the index lacks
+        // it or records it with another kind or number.
         let mut lookup = tx
+            .prepare_cached(
+                "SELECT stream, kind, number FROM claims WHERE kind = ?1 AND number = ?2 AND claim = ?3",
+            )
+            .map_err(err)?;
+        let mut by_text = tx
             .prepare_cached("SELECT stream, kind, number FROM claims WHERE claim = ?1")
             .map_err(err)?;
+        let entry = |r: &rusqlite::Row<'_>| {
+            Ok(IndexEntry {
+                stream: r.get(0)?,
+                kind: r.get(1)?,
+                number: r.get(2)?,
+            })
+        };
         let mut audit = ClaimAudit::new();
         let verified = self.walk_chain(&mut |position, stream, sequence, body| {
             let body = std::str::from_utf8(body).map_err(|_| VerifyError::Undecodable {
@@ -214,20 +230,16 @@ impl SqliteStore {
                 detail: "the body is not text".into(),
             })?;
             let event = decode_checked(position, stream, sequence, body)?;
-            audit.step(position, &event, &mut |text| {
-                lookup
-                    .query_row([text], |r| {
-                        Ok(IndexEntry {
-                            stream: r.get(0)?,
-                            kind: r.get(1)?,
-                            number: r.get(2)?,
-                        })
-                    })
-                    .optional()
-                    .map_err(err)
+            audit.step(position, &event, &mut |claim, text| {
+                let key = params![claim_kind(claim), i64::from(claim.number()), text];
+                match lookup.query_row(key, entry).optional().map_err(err)? {
+                    Some(found) => Ok(Some(found)),
+                    None => by_text.query_row([text], entry).optional().map_err(err),
+                }
             })
         })?;
         drop(lookup);
+        drop(by_text);
         let indexed: i64 = tx
             .query_row("SELECT count(*) FROM claims", [], |r| r.get(0))
             .map_err(err)?;

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use isms_core::Event;
 use isms_store::ReadError;
+use rusqlite::types::Value;
 use rusqlite::{Transaction, params};
 
 use crate::schema::claim_kind;
@@ -77,6 +78,47 @@ pub(crate) fn projections(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), ReadError> {
     crate::projection::rebuild(tx, path, progress).map(|_| ())
+}
+
+/// Schema 6: the claims copied into the table keyed by kind, number and
+/// claim, in that order (version 3's by-number index gives it without a
+/// sort), which then takes the name `claims`; version 3's table and its
+/// index go.
+pub(crate) fn claims_by_key(
+    tx: &Transaction<'_>,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), ReadError> {
+    let err = |e| db_err(path, "migrate: key the claims", e);
+    let mut read = tx
+        .prepare("SELECT kind, number, claim, stream FROM claims ORDER BY kind, number, claim")
+        .map_err(err)?;
+    let mut insert = tx
+        .prepare("INSERT INTO claims_by_key (kind, number, claim, stream) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(err)?;
+    let mut rows = read.query([]).map_err(err)?;
+    let mut done = 0u64;
+    while let Some(row) = rows.next().map_err(err)? {
+        insert
+            .execute((
+                row.get::<_, Value>(0).map_err(err)?,
+                row.get::<_, Value>(1).map_err(err)?,
+                row.get::<_, Value>(2).map_err(err)?,
+                row.get::<_, Value>(3).map_err(err)?,
+            ))
+            .map_err(err)?;
+        done += 1;
+        if done.is_multiple_of(100_000) {
+            progress(done);
+        }
+    }
+    drop(rows);
+    drop(read);
+    drop(insert);
+    tx.execute_batch("DROP TABLE claims; ALTER TABLE claims_by_key RENAME TO claims;")
+        .map_err(err)?;
+    progress(done);
+    Ok(())
 }
 
 /// Schema 5: walks the chain once and, when it is intact up to the recorded

@@ -170,6 +170,25 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     "#,
         backfill: Some(crate::migrate::verified_head),
     },
+    // 6: claims keyed by kind, number and claim, in one b-tree. The next
+    // reference number is the end of a kind's range of that key, so
+    // version 3's second index (`claims_by_number`) is no longer needed;
+    // a claim is looked up with its kind and number, which its text
+    // determines. A bulk load writes the claims in exactly this order,
+    // appending to the one b-tree instead of sorting the whole table again
+    // for its index. Filled from the version-3 table in key order.
+    Migration {
+        sql: r#"
+    CREATE TABLE claims_by_key (
+        kind   INTEGER NOT NULL,              -- 1 nonconformity, 2 improvement, 3 action
+        number INTEGER NOT NULL,              -- the reference's number; 0 for actions
+        claim  TEXT    NOT NULL,              -- NC-0007, IMP-0002, action/<uuid>
+        stream TEXT    NOT NULL,
+        PRIMARY KEY (kind, number, claim)
+    ) STRICT, WITHOUT ROWID;
+    "#,
+        backfill: Some(crate::migrate::claims_by_key),
+    },
 ];
 
 /// The schema version this build writes and reads.

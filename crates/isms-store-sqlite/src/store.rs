@@ -60,10 +60,24 @@ pub struct Options {
 pub struct MigrationProgress {
     /// The schema version being built.
     pub version: u32,
-    /// Events or items done so far.
+    /// Events, items or claims done so far.
     pub done: u64,
     /// `true` once the version is complete.
     pub finished: bool,
+}
+
+impl MigrationProgress {
+    /// What [`MigrationProgress::done`] counts for this version: `"items"`
+    /// for the projections (version 4), `"claims"` for the claims copied to
+    /// their new key (version 6), `"events"` for the rest, which read the
+    /// log.
+    pub fn counting(&self) -> &'static str {
+        match self.version {
+            4 => "items",
+            6 => "claims",
+            _ => "events",
+        }
+    }
 }
 
 impl Default for Options {
@@ -1490,8 +1504,20 @@ impl AppendState for TxState<'_> {
     fn claim_holder(&mut self, claim: Claim) -> Result<Option<StreamId>, ReadError> {
         let stream: Option<String> = self
             .tx
-            .prepare_cached("SELECT stream FROM claims WHERE claim = ?1")
-            .and_then(|mut stmt| stmt.query_row([claim.to_string()], |r| r.get(0)).optional())
+            .prepare_cached(
+                "SELECT stream FROM claims WHERE kind = ?1 AND number = ?2 AND claim = ?3",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row(
+                    params![
+                        claim_kind(claim),
+                        i64::from(claim.number()),
+                        claim.to_string()
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
             .map_err(|e| db_err(self.path, "look up a claim", e))?;
         stream
             .map(|s| {

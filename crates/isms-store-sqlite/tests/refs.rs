@@ -72,7 +72,7 @@ fn a_version_1_file_is_migrated_on_open_and_indexed() {
 
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(user_version(&path), i64::from(SCHEMA_VERSION));
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     // The migration built the projections from the log.
     assert_eq!(store.check_projections().unwrap(), 5);
     for (i, nc) in workload.register().nonconformities().iter().enumerate() {
@@ -96,6 +96,87 @@ fn a_version_1_file_is_migrated_on_open_and_indexed() {
     );
     // The index is not part of the chain: the log still verifies.
     store.verify().unwrap();
+}
+
+/// Turns a current store file back into what schema version 5 wrote: the
+/// claims keyed by their text, with a second index by kind and number.
+fn downgrade_to_v5(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE claims_v5 (
+             claim  TEXT    NOT NULL PRIMARY KEY,
+             kind   INTEGER NOT NULL,
+             number INTEGER NOT NULL,
+             stream TEXT    NOT NULL
+         ) STRICT, WITHOUT ROWID;
+         INSERT INTO claims_v5 SELECT claim, kind, number, stream FROM claims;
+         DROP TABLE claims;
+         ALTER TABLE claims_v5 RENAME TO claims;
+         CREATE INDEX claims_by_number ON claims (kind, number);
+         PRAGMA user_version = 5;",
+    )
+    .unwrap();
+}
+
+fn rows(path: &std::path::Path, sql: &str) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let columns = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..columns)
+            .map(|i| Ok(format!("{:?}", r.get_ref(i)?)))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Version 6 keys the claims by kind, number and claim in one b-tree: a
+/// version-5 file's claims are copied over on open, with progress, every
+/// one of them, and the file then has the schema a new file has.
+#[test]
+fn a_version_5_file_gets_its_claims_keyed_by_kind_and_number() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COPIED: AtomicU64 = AtomicU64::new(u64::MAX);
+    let dir = TempDir::new("refs-v5");
+    let (path, fresh) = (dir.file("v5.db"), dir.file("fresh.db"));
+    let mut workload = Workload::new();
+    {
+        let mut store = SqliteStore::create(&path).unwrap();
+        fill(&mut store, &mut workload, 7);
+        SqliteStore::create(&fresh).unwrap().close().unwrap();
+    }
+    let claims = "SELECT claim, kind, number, stream FROM claims ORDER BY claim";
+    let before = rows(&path, claims);
+    assert!(before.len() > 7, "references and actions: {before:?}");
+    downgrade_to_v5(&path);
+    assert_eq!(user_version(&path), 5);
+    assert_eq!(rows(&path, claims), before);
+
+    let options = Options::default().progress(|p| {
+        if p.version == 6 && p.finished {
+            COPIED.store(p.done, Ordering::SeqCst);
+        }
+    });
+    let mut store = SqliteStore::open_with(&path, options).unwrap();
+    assert_eq!(user_version(&path), 6);
+    assert_eq!(COPIED.load(Ordering::SeqCst), before.len() as u64);
+    assert_eq!(rows(&path, claims), before);
+    let schema = "SELECT type, name, tbl_name, sql FROM sqlite_schema
+                  WHERE name LIKE 'claims%' OR tbl_name = 'claims' ORDER BY name";
+    assert_eq!(rows(&path, schema), rows(&fresh, schema));
+    store.verify_full(&[], None).unwrap();
+    // The next number follows the last one copied.
+    let more = workload.lifecycle(Default::default()).unwrap();
+    let stream = more[0].stream;
+    store
+        .append_to_stream(stream, ExpectedVersion::NoStream, more)
+        .unwrap();
+    assert_eq!(
+        store.find_stream_by_reference("NC-0008").unwrap(),
+        Some(stream)
+    );
 }
 
 /// Two writers that decided a new item each on the same state give both

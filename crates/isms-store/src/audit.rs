@@ -251,6 +251,10 @@ pub struct IndexEntry {
     pub number: i64,
 }
 
+/// What [`ClaimAudit::step`] asks a backend: the index's entry for a claim,
+/// given the claim and its text.
+pub type ClaimLookup<'a> = dyn FnMut(Claim, &str) -> Result<Option<IndexEntry>, ReadError> + 'a;
+
 /// Checks a reference index against the events, one event at a time: each
 /// claim an event takes must be indexed to its stream with its kind and
 /// number, and at the end the index must hold nothing else.
@@ -265,8 +269,12 @@ impl ClaimAudit {
         Self::default()
     }
 
-    /// Checks the claim `event` takes, if any, against `indexed`, what the
-    /// index holds for it (looked up by the backend with the claim's text).
+    /// Checks the claim `event` takes, if any, against what the index holds
+    /// for it, which `lookup` finds: given the claim and its text, it
+    /// returns the index's entry for that text, if any. A backend whose
+    /// index is keyed by kind and number as well may look the entry up by
+    /// all three first, and by the text alone only when that finds nothing
+    /// (an entry with another kind or number is then named as such).
     ///
     /// # Errors
     /// [`VerifyError::ClaimIndex`] naming the claim.
@@ -274,7 +282,7 @@ impl ClaimAudit {
         &mut self,
         position: u64,
         event: &Event,
-        lookup: &mut dyn FnMut(&str) -> Result<Option<IndexEntry>, ReadError>,
+        lookup: &mut ClaimLookup<'_>,
     ) -> Result<(), VerifyError> {
         let Some(claim) = event.claim() else {
             return Ok(());
@@ -282,7 +290,7 @@ impl ClaimAudit {
         self.claims += 1;
         let text = claim.to_string();
         let stream = event.stream.to_string();
-        let detail = match lookup(&text)? {
+        let detail = match lookup(claim, &text)? {
             None => Some(format!(
                 "the event at position {position} claims it, but the index lacks it"
             )),
