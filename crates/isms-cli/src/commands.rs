@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::CommandFactory as _;
 use isms_catalog::{Catalog, TransitiveOptions};
 use isms_core::{EvidenceRef, NcState, Register, StreamId};
-use isms_store::append::PreparedBatch;
+use isms_store::append::{PreparedBatch, PreparedBatchBuilder};
 use isms_store::{BackupError, EventStore, ItemFilter, ItemKind, Selection};
 use isms_store_sqlite::{BackupReport, RestoreOptions, SqliteStore};
 
@@ -406,7 +406,7 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
         }
         _ => Sink::Store(open_empty(s, "generate")?),
     };
-    let mut config = isms_gen::GeneratorConfig::new(args.count, args.seed).with_events();
+    let mut config = isms_gen::GeneratorConfig::new(args.count, args.seed);
     config.start = s.now - Duration::days(i64::from(args.days));
     config.span_days = args.days;
     eprintln!(
@@ -433,33 +433,23 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
     let show = std::io::stderr().is_terminal() && args.count > 5_000;
     let mut n = 0u64;
     let mut failure = None;
+    let prepare = matches!(sink, Sink::Load(_));
     let generated = std::thread::scope(|scope| {
-        // The generator thread also serialises each run's events and lays
-        // out the rows of the items it creates (`PreparedBatch`), which is
-        // work the storing thread would otherwise do.
-        let (runs, arriving) = std::sync::mpsc::sync_channel::<(u64, Result<PreparedBatch, _>)>(16);
+        let (runs, arriving) = std::sync::mpsc::sync_channel::<(u64, Result<Handed, _>)>(16);
         // Stored runs go back to the generator thread to be freed by the
         // thread that allocated them, which every allocator does fastest
         // (glibc's serialised the storing thread's frees behind a lock).
         let (spent, returned) = std::sync::mpsc::channel::<PreparedBatch>();
         let generator = scope.spawn(move || {
-            // Stored runs not lent yet (the storing thread may hand back two
-            // at once, and none the next time).
-            let mut stored: Vec<PreparedBatch> = Vec::new();
-            // A closed channel means the store gave up: stop generating.
-            isms_gen::generate_into(&config, run_events, &mut |run, register| {
-                // A stored run lends its memory to the next one.
-                stored.extend(returned.try_iter());
-                let spent = stored.pop();
-                let len = run.len() as u64;
-                let batch = session::batch_of(run);
-                // The items the run creates are folded in the generator's
-                // register already: their rows are laid out from there.
-                let prepared =
-                    PreparedBatch::with_created(batch, spent, &|stream| register.item(stream));
-                runs.send((len, prepared)).is_ok()
-            })
-            .map(|generated| {
+            let mut handing = Handing {
+                builder: prepare.then(|| PreparedBatch::builder(None)),
+                events: Vec::new(),
+                failed: None,
+                runs,
+                returned,
+                stored: Vec::new(),
+            };
+            isms_gen::generate_to(&config, run_events, &mut handing).map(|generated| {
                 // The generator's register, the whole register decided in
                 // memory, is not used again, and the process ends with
                 // this command: freeing a million items one allocation at a
@@ -470,14 +460,13 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
                 generated.stats
             })
         });
-        for (len, prepared) in arriving.iter() {
-            let appended = prepared.and_then(|prepared| {
-                let appended = match &mut sink {
-                    Sink::Load(load) => load.append_prepared(&prepared),
-                    Sink::Store(store) => store.append(prepared.batch()),
-                };
-                // The generator may have finished: then it is freed here.
-                let _ = spent.send(prepared);
+        for (len, run) in arriving.iter() {
+            let appended = run.and_then(|run| {
+                let appended = sink.store(&run);
+                if let Handed::Prepared(prepared) = run {
+                    // The generator may have finished: then it is freed here.
+                    let _ = spent.send(prepared);
+                }
                 appended
             });
             match appended {
@@ -531,6 +520,95 @@ fn generate(s: &Session, args: &GenerateArgs) -> Result<ExitCode, CliError> {
 enum Sink {
     Load(Box<isms_store_sqlite::BulkLoad>),
     Store(Store),
+}
+
+impl Sink {
+    fn store(&mut self, run: &Handed) -> Result<isms_store::Appended, isms_store::AppendError> {
+        match (self, run) {
+            (Sink::Load(load), Handed::Prepared(prepared)) => load.append_prepared(prepared),
+            (Sink::Load(load), Handed::Batch(batch)) => load.append(batch),
+            (Sink::Store(store), Handed::Batch(batch)) => store.append(batch),
+            (Sink::Store(store), Handed::Prepared(prepared)) => match prepared.batch() {
+                Some(batch) => store.append(batch),
+                None => Err(isms_store::ReadError::Backend {
+                    path: PathBuf::new(),
+                    operation: "generate",
+                    source: "a run prepared without its events can only be loaded into a new file"
+                        .into(),
+                }
+                .into()),
+            },
+        }
+    }
+}
+
+/// A run of `generate`'s events, as the generating thread hands it over.
+enum Handed {
+    /// Serialised, with the rows of the items it creates (a bulk load).
+    Prepared(PreparedBatch),
+    /// The events themselves (an append to a store).
+    Batch(isms_store::AppendBatch),
+}
+
+impl Handed {
+    fn len(&self) -> usize {
+        match self {
+            Handed::Prepared(prepared) => prepared.len(),
+            Handed::Batch(batch) => batch.len(),
+        }
+    }
+}
+
+/// The generating thread's end of `generate`. For a bulk load, each event
+/// is serialised into the run being built as it is decided, and moves into
+/// the generator's register after (nothing is copied, and nothing is left
+/// to free once the run is stored); the items a run creates are laid out
+/// from that register. For a store, the events are copied into a batch.
+struct Handing {
+    builder: Option<PreparedBatchBuilder>,
+    events: Vec<isms_core::Event>,
+    /// An event that did not serialise, to be handed over at the run's end.
+    failed: Option<isms_store::AppendError>,
+    runs: std::sync::mpsc::SyncSender<(u64, Result<Handed, isms_store::AppendError>)>,
+    returned: std::sync::mpsc::Receiver<PreparedBatch>,
+    /// Stored runs not lent yet (the storing thread may hand back two at
+    /// once, and none the next time).
+    stored: Vec<PreparedBatch>,
+}
+
+impl isms_gen::RunSink for Handing {
+    fn event(&mut self, event: &isms_core::Event) {
+        match &mut self.builder {
+            _ if self.failed.is_some() => {}
+            Some(builder) => {
+                if let Err(e) = builder.push(event) {
+                    self.failed = Some(e);
+                }
+            }
+            None => self.events.push(event.clone()),
+        }
+    }
+
+    fn end_run(&mut self, register: &Register) -> bool {
+        let run = match (self.failed.take(), &mut self.builder) {
+            (Some(e), _) => Err(e),
+            (None, Some(builder)) => {
+                // A stored run lends its memory to the next one.
+                self.stored.extend(self.returned.try_iter());
+                let next = PreparedBatch::builder(self.stored.pop());
+                // The items the run creates are folded in the generator's
+                // register already: their rows are laid out from there.
+                std::mem::replace(builder, next)
+                    .finish(&|stream| register.item(stream))
+                    .map(Handed::Prepared)
+            }
+            (None, None) => Ok(Handed::Batch(session::batch_of(&mut self.events))),
+        };
+        // A closed channel means the store gave up: stop generating.
+        let go_on = run.is_ok();
+        let len = run.as_ref().map_or(0, Handed::len) as u64;
+        self.runs.send((len, run)).is_ok() && go_on
+    }
 }
 
 fn demo(s: &Session, args: &DemoArgs) -> Result<ExitCode, CliError> {

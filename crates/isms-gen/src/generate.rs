@@ -208,6 +208,10 @@ pub fn generate(config: &GeneratorConfig) -> Result<Generated, GenError> {
 /// `sink` returns `false` to stop; generation then ends with
 /// [`GenError::Stopped`] and the caller keeps its own reason.
 ///
+/// The run's events are copies of those the register applied; a receiver
+/// that only needs to read each event once (to serialise it) uses
+/// [`generate_to`], which lends each event before the register takes it.
+///
 /// # Errors
 /// As [`generate`], and [`GenError::Stopped`].
 pub fn generate_into(
@@ -215,12 +219,67 @@ pub fn generate_into(
     run_events: usize,
     sink: &mut dyn FnMut(&mut Vec<Event>, &Register) -> bool,
 ) -> Result<Generated, GenError> {
+    let run_events = run_events.max(1);
+    let mut runs = Runs {
+        // Every run is recorded into the same vector, sized once: growing
+        // one from empty copies each event several times.
+        events: Vec::with_capacity(run_events + run_events.div_ceil(4)),
+        sink,
+    };
+    run(config, Some((run_events, &mut runs)))
+}
+
+/// What [`generate_to`] hands its events to.
+pub trait RunSink {
+    /// An event as it is decided, before the generator's register applies
+    /// it. The register then takes the event itself, so a sink keeps what
+    /// it needs of it (its serialised body, or a copy).
+    fn event(&mut self, event: &Event);
+
+    /// The end of a run (see [`generate_into`]), with the register as it
+    /// stands after it: every item the run created is there, folded from
+    /// exactly the run's events of its stream. `false` stops the
+    /// generation with [`GenError::Stopped`].
+    fn end_run(&mut self, register: &Register) -> bool;
+}
+
+/// [`generate_into`] for a sink that reads each event once as it is
+/// decided ([`RunSink::event`]) and hears where each run ends: no event is
+/// copied for it, and none is kept to be freed later. The events, the runs
+/// and the register are those of [`generate_into`].
+///
+/// # Errors
+/// As [`generate_into`].
+pub fn generate_to(
+    config: &GeneratorConfig,
+    run_events: usize,
+    sink: &mut dyn RunSink,
+) -> Result<Generated, GenError> {
     run(config, Some((run_events.max(1), sink)))
 }
 
-type Sink<'a> = Option<(usize, &'a mut dyn FnMut(&mut Vec<Event>, &Register) -> bool)>;
+/// [`generate_into`]'s runs, as a [`RunSink`].
+struct Runs<'s> {
+    events: Vec<Event>,
+    sink: &'s mut dyn FnMut(&mut Vec<Event>, &Register) -> bool,
+}
 
-fn run(config: &GeneratorConfig, mut sink: Sink<'_>) -> Result<Generated, GenError> {
+impl RunSink for Runs<'_> {
+    fn event(&mut self, event: &Event) {
+        self.events.push(event.clone());
+    }
+
+    fn end_run(&mut self, register: &Register) -> bool {
+        let go_on = (self.sink)(&mut self.events, register);
+        self.events.clear();
+        go_on
+    }
+}
+
+fn run(
+    config: &GeneratorConfig,
+    sink: Option<(usize, &mut dyn RunSink)>,
+) -> Result<Generated, GenError> {
     if config.nonconformities > MAX_ITEMS as usize {
         return Err(GenError::TooMany {
             requested: config.nonconformities,
@@ -237,20 +296,21 @@ fn run(config: &GeneratorConfig, mut sink: Sink<'_>) -> Result<Generated, GenErr
     let start = config.start.timestamp();
     let span = i64::from(config.span_days) * DAY;
     let mut engine = Engine::new(config, start + span)?;
-    if let Some((run_events, _)) = &sink {
-        engine.keep = true;
-        // Every run is recorded into the same vector (see `generate_into`),
-        // sized once: growing one from empty copies each event several times.
-        engine.events.reserve(*run_events + run_events.div_ceil(4));
-    }
-    let mut hand_over = |engine: &mut Engine, last: bool| -> Result<(), GenError> {
-        if let Some((run_events, sink)) = &mut sink
-            && !engine.events.is_empty()
-            && (last || engine.events.len() >= *run_events)
+    let run_events = match sink {
+        Some((run_events, sink)) => {
+            engine.sink = Some(sink);
+            run_events
+        }
+        None => usize::MAX,
+    };
+    // A run ends where an item's story ends.
+    let hand_over = |engine: &mut Engine<'_>, last: bool| -> Result<(), GenError> {
+        if let Some(sink) = engine.sink.as_deref_mut()
+            && engine.run_len > 0
+            && (last || engine.run_len >= run_events)
         {
-            let go_on = sink(&mut engine.events, &engine.register);
-            engine.events.clear();
-            if !go_on {
+            engine.run_len = 0;
+            if !sink.end_run(&engine.register) {
                 return Err(GenError::Stopped);
             }
         }
@@ -314,15 +374,20 @@ struct Step {
 }
 
 /// The generator's working state.
-struct Engine {
+struct Engine<'s> {
     register: Register,
     rng: Rng,
     policy: Policy,
     shape: Shape,
     start: DateTime<Utc>,
     end: i64,
+    /// Whether to keep every event in `events` (without a sink).
     keep: bool,
     events: Vec<Event>,
+    /// Where the events go as they are decided, if anywhere.
+    sink: Option<&'s mut dyn RunSink>,
+    /// Events handed to the sink since the last run ended.
+    run_len: usize,
     commands: u64,
     events_recorded: u64,
     actions: usize,
@@ -346,7 +411,7 @@ fn actors(prefix: &str, n: usize) -> Result<Vec<Actor>, GenError> {
         .collect()
 }
 
-impl Engine {
+impl<'s> Engine<'s> {
     fn new(config: &GeneratorConfig, end: i64) -> Result<Self, GenError> {
         let owner_actors = actors("owner-", 240)?;
         Ok(Self {
@@ -366,6 +431,8 @@ impl Engine {
             end,
             keep: config.keep_events,
             events: Vec::new(),
+            sink: None,
+            run_len: 0,
             commands: 0,
             events_recorded: 0,
             actions: 0,
@@ -413,18 +480,26 @@ impl Engine {
         }
         let when = ts(at, self.start)?;
         let ctx = Context::new(when, actor, &self.policy).with_entropy(entropy);
-        let decision =
-            self.register
-                .execute(command, &ctx)
-                .map_err(|source| GenError::Refused {
-                    command: format!("{:?}", command.target()),
-                    at: when,
-                    source,
-                })?;
+        let decision = self
+            .register
+            .decide(command, &ctx)
+            .map_err(|source| GenError::Refused {
+                command: format!("{:?}", command.target()),
+                at: when,
+                source,
+            })?;
         self.commands += 1;
         self.events_recorded += decision.events.len() as u64;
-        if self.keep {
-            self.events.extend(decision.events);
+        // Applied as `Register::execute` applies them, each event moved
+        // into the register once the sink has read it.
+        for e in decision.events {
+            if let Some(sink) = self.sink.as_deref_mut() {
+                sink.event(&e);
+                self.run_len += 1;
+            } else if self.keep {
+                self.events.push(e.clone());
+            }
+            self.register.apply_owned(e);
         }
         Ok(true)
     }

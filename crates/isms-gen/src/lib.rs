@@ -50,7 +50,8 @@ mod vocab;
 
 pub use error::GenError;
 pub use generate::{
-    Generated, GenerationStats, GeneratorConfig, MAX_SPAN_DAYS, Shape, generate, generate_into,
+    Generated, GenerationStats, GeneratorConfig, MAX_SPAN_DAYS, RunSink, Shape, generate,
+    generate_into, generate_to,
 };
 pub use rng::Rng;
 pub use scenarios::{SeedScenarios, seed_scenarios, seed_scenarios_onto};

@@ -1,7 +1,7 @@
 //! Determinism, validity and shape of generated registers.
 
 use isms_core::{NcState, Policy, Register, Severity, check_invariants};
-use isms_gen::{GenError, GeneratorConfig, Shape, generate, generate_into};
+use isms_gen::{GenError, GeneratorConfig, RunSink, Shape, generate, generate_into, generate_to};
 
 #[test]
 fn same_seed_same_register_other_seed_other_register() {
@@ -62,6 +62,60 @@ fn events_handed_over_in_runs_are_the_kept_events() {
     });
     assert!(matches!(stopped, Err(GenError::Stopped)));
     assert_eq!(calls, 3);
+}
+
+/// Events lent one at a time (`generate_to`) are the events handed over in
+/// runs, with the runs ending at the same places, each seen with the same
+/// register; a sink that refuses stops the generation.
+#[test]
+fn events_lent_one_at_a_time_are_the_events_of_the_runs() {
+    let config = GeneratorConfig::new(700, 4);
+    let mut runs: Vec<Vec<isms_core::Event>> = Vec::new();
+    let mut seen: Vec<isms_core::Register> = Vec::new();
+    let into = generate_into(&config, 1_000, &mut |run, register| {
+        runs.push(std::mem::take(run));
+        seen.push(register.clone());
+        true
+    })
+    .unwrap();
+
+    struct Lent {
+        run: Vec<isms_core::Event>,
+        runs: Vec<Vec<isms_core::Event>>,
+        seen: Vec<isms_core::Register>,
+        stop_after: usize,
+    }
+    impl RunSink for Lent {
+        fn event(&mut self, event: &isms_core::Event) {
+            self.run.push(event.clone());
+        }
+        fn end_run(&mut self, register: &isms_core::Register) -> bool {
+            self.runs.push(std::mem::take(&mut self.run));
+            self.seen.push(register.clone());
+            self.runs.len() < self.stop_after
+        }
+    }
+    let mut lent = Lent {
+        run: Vec::new(),
+        runs: Vec::new(),
+        seen: Vec::new(),
+        stop_after: usize::MAX,
+    };
+    let to = generate_to(&config, 1_000, &mut lent).unwrap();
+    assert!(lent.run.is_empty(), "every event is in a run");
+    assert!(runs.len() > 5, "{} runs", runs.len());
+    assert_eq!(lent.runs, runs);
+    assert!(lent.seen == seen, "the same register after each run");
+    assert!(to.events.is_empty());
+    assert_eq!(to.register, into.register);
+    assert_eq!(to.stats, into.stats);
+
+    lent.runs.clear();
+    lent.stop_after = 2;
+    let stopped = generate_to(&config, 1_000, &mut lent);
+    assert!(matches!(stopped, Err(GenError::Stopped)));
+    assert_eq!(lent.runs.len(), 2);
+    assert_eq!(lent.runs[..], runs[..2]);
 }
 
 #[test]

@@ -31,7 +31,7 @@ use std::thread;
 use std::time::Duration;
 
 use isms_core::{Claim, RefKind, StreamId};
-use isms_store::append::{AppendState, PlannedEvent, PreparedBatch, plan_append, plan_prepared};
+use isms_store::append::{AppendState, PlannedRow, PreparedBatch, plan_append, plan_prepared};
 use isms_store::projection::Touched;
 use isms_store::{AppendBatch, AppendError, Appended, ChainHead, OpenError, ReadError};
 use rusqlite::{Connection, OpenFlags, params};
@@ -243,7 +243,7 @@ impl BulkLoad {
         if self.failed {
             return Err(self.ended().into());
         }
-        let result = self.append_inner(batch, None);
+        let result = self.append_inner(Input::Batch(batch));
         if result.is_err() {
             self.failed = true;
         }
@@ -260,25 +260,30 @@ impl BulkLoad {
         if self.failed {
             return Err(self.ended().into());
         }
-        let result = self.append_inner(prepared.batch(), Some(prepared));
+        // A batch numbered by the store is appended as it is.
+        let input = match prepared.batch() {
+            Some(batch) if !prepared.is_prepared() => Input::Batch(batch),
+            _ => Input::Prepared(prepared),
+        };
+        let result = self.append_inner(input);
         if result.is_err() {
             self.failed = true;
         }
         result
     }
 
-    fn append_inner(
-        &mut self,
-        batch: &AppendBatch,
-        prepared: Option<&PreparedBatch>,
-    ) -> Result<Appended, AppendError> {
+    fn append_inner(&mut self, input: Input<'_>) -> Result<Appended, AppendError> {
         // The file could not be written: say so now, not at the end.
         if let Some(write_back) = self.write_back.take_if(|w| w.stopped_early()) {
             write_back
                 .finish()
                 .map_err(io_err(&self.temp, "write the loaded file to disk"))?;
         }
-        if batch.request.is_some() {
+        let request = match input {
+            Input::Batch(batch) => batch.request.is_some(),
+            Input::Prepared(p) => p.batch().is_some_and(|b| b.request.is_some()),
+        };
+        if request {
             return Err(ReadError::Backend {
                 path: self.target.clone(),
                 operation: "load",
@@ -300,7 +305,6 @@ impl BulkLoad {
             operation: "load",
             source: "the load has no connection".into(),
         })?;
-        let mut rows = EventRows::prepare(conn, temp)?;
         // `plan_append` asks `known` (as it stood before the batch, as a
         // store's transaction does) and hands each placed event to the
         // writer; what the batch placed is noted into `known` after it.
@@ -308,30 +312,36 @@ impl BulkLoad {
         planned.clear();
         buffer.clear();
         let mut touched = Touched::default();
-        let prepared = prepared.filter(|p| p.is_prepared());
-        // A prepared batch keeps its bodies: its rows are written after
-        // planning, many to a statement; another's as they are planned.
-        let mut write = |p: &PlannedEvent<'_>| -> Result<(), AppendError> {
-            if prepared.is_some() {
-                touched.note_span(p);
-                buffer.push(p);
-            } else {
-                touched.note(p);
-                rows.write_event(p)?;
+        let appended = match input {
+            // A prepared batch keeps its bodies: its rows are written after
+            // planning, many to a statement.
+            Input::Prepared(p) => {
+                let appended = plan_prepared(p, *head, known, &mut |row| {
+                    touched.note_span(row);
+                    buffer.push(row);
+                    planned.push((row.stream_id, row.sequence, row.claim));
+                    Ok(())
+                })?;
+                buffer.write(conn, temp, p)?;
+                appended
             }
-            planned.push((p.event.stream, p.event.sequence, p.claim));
-            Ok(())
+            // Another's are written as they are planned.
+            Input::Batch(batch) => {
+                let mut rows = EventRows::prepare(conn, temp)?;
+                plan_append(batch, *head, known, &mut |p| {
+                    touched.note(p);
+                    rows.write_event(p)?;
+                    planned.push((p.event.stream, p.event.sequence, p.claim));
+                    Ok(())
+                })?
+            }
         };
-        let appended = match prepared {
-            Some(p) => plan_prepared(p, *head, known, &mut write)?,
-            None => plan_append(batch, *head, known, &mut write)?,
-        };
-        drop(rows);
-        if let Some(p) = prepared {
-            buffer.write(conn, temp, p)?;
-        }
         // The touched items' rows, as an append writes them: a new item
         // from the batch, a continued one folded from the log.
+        let prepared = match input {
+            Input::Prepared(p) => Some(p),
+            Input::Batch(_) => None,
+        };
         projection::update(conn, temp, &touched, prepared)?;
         let mut planned = planned.iter().peekable();
         while let Some(&(stream, sequence, claim)) = planned.next() {
@@ -510,7 +520,7 @@ impl EventBuffer {
         self.streams.clear();
     }
 
-    fn push(&mut self, p: &PlannedEvent<'_>) {
+    fn push(&mut self, p: &PlannedRow<'_>) {
         let last = self.rows.last().map(|r| r.3.clone());
         let stream = match last {
             Some(range) if self.streams.get(range.clone()) == Some(p.stream) => range,
@@ -520,8 +530,7 @@ impl EventBuffer {
                 start..self.streams.len()
             }
         };
-        self.rows
-            .push((p.position, p.event.sequence, p.hash.0, stream));
+        self.rows.push((p.position, p.sequence, p.hash.0, stream));
     }
 
     /// Writes the rows, the `k`th with the `k`th body of `prepared`.
@@ -564,6 +573,13 @@ impl EventBuffer {
         }
         Ok(())
     }
+}
+
+/// What [`BulkLoad::append_inner`] appends.
+#[derive(Clone, Copy)]
+enum Input<'b> {
+    Batch(&'b AppendBatch),
+    Prepared(&'b PreparedBatch),
 }
 
 /// Events written by one run of [`EventBuffer::write`]'s insert statement.

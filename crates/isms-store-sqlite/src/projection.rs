@@ -136,8 +136,9 @@ pub(crate) fn write_rows(
 /// Brings the rows of every stream `batch` touched up to date, inside the
 /// append's transaction (after its events were inserted). A new stream's
 /// rows are those a prepared batch laid out, or its item folded from the
-/// batch itself; a continued one is folded from the log, which now holds
-/// the new events too.
+/// batch itself; a continued one, or a new one a batch built event by event
+/// has no rows for, is folded from the log, which now holds the new events
+/// too.
 pub(crate) fn update(
     conn: &Connection,
     path: &Path,
@@ -150,16 +151,26 @@ pub(crate) fn update(
     // have taken written one by one.
     let mut laid_out = Vec::new();
     for (stream, first_sequence, last_position) in touched.streams() {
-        if first_sequence == 1 {
-            if let Some(row) = prepared.and_then(|p| p.created_row(stream)) {
-                laid_out.push((stream, row, last_position));
-            } else if let Some(item) = touched.created(stream) {
-                write_rows(conn, path, &laid_out)?;
-                laid_out.clear();
-                write_item(conn, path, stream, item, last_position)?;
+        let new = first_sequence == 1;
+        if let Some(row) = prepared.and_then(|p| p.created_row(stream)).filter(|_| new) {
+            laid_out.push((stream, row, last_position));
+            continue;
+        }
+        if new {
+            // Written where it would have been, after the rows before it.
+            write_rows(conn, path, &laid_out)?;
+            laid_out.clear();
+        }
+        let folded;
+        let item = match touched.created(stream).filter(|_| new) {
+            Some(item) => Some(item),
+            None => {
+                folded = fold_stream(conn, path, stream)?;
+                folded.as_ref()
             }
-        } else if let Some(item) = fold_stream(conn, path, stream)? {
-            write_item(conn, path, stream, &item, last_position)?;
+        };
+        if let Some(item) = item {
+            write_item(conn, path, stream, item, last_position)?;
         }
     }
     write_rows(conn, path, &laid_out)

@@ -17,7 +17,7 @@ use isms_core::{Claim, Event, Item, ItemRef, RefKind, StreamId};
 use crate::chain::{chain_hash, write_event_body};
 use crate::error::{AppendError, ReadError};
 use crate::projection::ItemRow;
-use crate::types::{AppendBatch, Appended, ChainHash, ChainHead, Numbering};
+use crate::types::{AppendBatch, Appended, ChainHash, ChainHead, ExpectedVersion, Numbering};
 
 /// What [`plan_append`] asks a backend, inside its write transaction.
 pub trait AppendState {
@@ -62,6 +62,28 @@ pub struct PlannedEvent<'a> {
     pub claim: Option<Claim>,
 }
 
+/// One checked event of a [`PreparedBatch`], placed in the log: the row
+/// [`plan_prepared`] hands its writer. It has no [`Event`]: a batch built
+/// event by event ([`PreparedBatchBuilder`]) keeps only what the row needs,
+/// and the items it creates were laid out when it was prepared.
+#[derive(Debug)]
+pub struct PlannedRow<'a> {
+    /// Its stream.
+    pub stream_id: StreamId,
+    /// Its sequence in the stream.
+    pub sequence: u64,
+    /// Its stream as text (`nonconformity/<uuid>`), as hashed.
+    pub stream: &'a str,
+    /// Its position in the log.
+    pub position: u64,
+    /// Its stored body: the JSON that was hashed (UTF-8).
+    pub body: &'a str,
+    /// Its chain hash.
+    pub hash: ChainHash,
+    /// The register-wide key it takes, to be indexed with it.
+    pub claim: Option<Claim>,
+}
+
 /// Checks `batch` against the store's state and hands each event, placed
 /// and hashed, to `write`, in log order; returns where the batch went.
 /// Nothing is written by this function itself: a backend that gets an
@@ -78,11 +100,28 @@ pub fn plan_append(
     state: &mut dyn AppendState,
     write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
 ) -> Result<Appended, AppendError> {
-    plan(batch, None, head, state, write)
+    plan(
+        Events(batch),
+        batch.numbering,
+        None,
+        head,
+        state,
+        &mut |row, e: &Event, renumbered| {
+            write(&PlannedEvent {
+                event: renumbered.unwrap_or(e),
+                stream: row.stream,
+                position: row.position,
+                body: row.body,
+                hash: row.hash,
+                claim: row.claim,
+            })
+        },
+    )
 }
 
-/// [`plan_append`] for a [`PreparedBatch`]: the same checks, hashes and
-/// rows, with the bodies serialised when the batch was prepared.
+/// [`plan_append`] for a [`PreparedBatch`]: the same checks and hashes,
+/// with the bodies serialised when the batch was prepared, and each event
+/// handed over as its row.
 ///
 /// # Errors
 /// As [`plan_append`].
@@ -90,10 +129,109 @@ pub fn plan_prepared(
     prepared: &PreparedBatch,
     head: ChainHead,
     state: &mut dyn AppendState,
-    write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
+    write: &mut dyn FnMut(&PlannedRow<'_>) -> Result<(), AppendError>,
 ) -> Result<Appended, AppendError> {
     let bodies = (!prepared.bodies.is_empty()).then_some(&prepared.bodies);
-    plan(&prepared.batch, bodies, head, state, write)
+    match &prepared.batch {
+        Some(batch) => plan(
+            Events(batch),
+            batch.numbering,
+            bodies,
+            head,
+            state,
+            &mut |row, _: &Event, _| write(row),
+        ),
+        None => plan(
+            Heads(prepared),
+            Numbering::AsDecided,
+            bodies,
+            head,
+            state,
+            &mut |row, _: &Head, _| write(row),
+        ),
+    }
+}
+
+/// What [`plan`] needs of each event of a batch: its stream, sequence and
+/// claim, and the event itself where the batch holds it.
+trait PlanItem {
+    fn head(&self) -> Head;
+    fn event(&self) -> Option<&Event>;
+}
+
+impl PlanItem for Event {
+    fn head(&self) -> Head {
+        Head {
+            stream: self.stream,
+            sequence: self.sequence,
+            claim: self.claim(),
+        }
+    }
+
+    fn event(&self) -> Option<&Event> {
+        Some(self)
+    }
+}
+
+/// An event of a batch built event by event: what its row and the checks
+/// need of it.
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    stream: StreamId,
+    sequence: u64,
+    claim: Option<Claim>,
+}
+
+impl PlanItem for Head {
+    fn head(&self) -> Head {
+        *self
+    }
+
+    fn event(&self) -> Option<&Event> {
+        None
+    }
+}
+
+/// The appends of a batch, in log order: each stream with what its version
+/// is expected to be and its events.
+trait PlanSource {
+    type Item: PlanItem;
+    fn appends(&self) -> impl Iterator<Item = (StreamId, ExpectedVersion, &[Self::Item])>;
+}
+
+struct Events<'b>(&'b AppendBatch);
+
+impl PlanSource for Events<'_> {
+    type Item = Event;
+    fn appends(&self) -> impl Iterator<Item = (StreamId, ExpectedVersion, &[Event])> {
+        self.0
+            .appends
+            .iter()
+            .map(|a| (a.stream, a.expected, a.events.as_slice()))
+    }
+}
+
+struct Heads<'b>(&'b PreparedBatch);
+
+impl PlanSource for Heads<'_> {
+    type Item = Head;
+    fn appends(&self) -> impl Iterator<Item = (StreamId, ExpectedVersion, &[Head])> {
+        let heads = &self.0.heads;
+        self.0.spans.iter().map(move |s| {
+            let events = heads.get(s.start..s.start + s.len).unwrap_or_default();
+            (s.stream, s.expected, events)
+        })
+    }
+}
+
+/// A stream's events one after another in a batch built event by event:
+/// `len` heads from `start`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    stream: StreamId,
+    expected: ExpectedVersion,
+    start: usize,
+    len: usize,
 }
 
 /// A batch made ready for an append away from the thread that writes: each
@@ -104,12 +242,21 @@ pub fn plan_prepared(
 /// one ([`plan_prepared`]); the chain hashes, which depend on the log, are
 /// still computed in the append.
 ///
+/// A batch is prepared from an [`AppendBatch`] ([`PreparedBatch::new`]),
+/// or built one event at a time as the events are decided
+/// ([`PreparedBatch::builder`]), which keeps only each event's body,
+/// stream, sequence and claim, not the event.
+///
 /// A batch whose new items are numbered by the store
 /// ([`Numbering::Assign`]) is taken as it is, unprepared: its bodies and
 /// rows are only known once the store has given out the numbers.
 #[derive(Debug)]
 pub struct PreparedBatch {
-    batch: AppendBatch,
+    /// The batch it was prepared from; `None` for one built event by event,
+    /// which has `spans` and `heads` instead.
+    batch: Option<AppendBatch>,
+    spans: Vec<Span>,
+    heads: Vec<Head>,
     bodies: Bodies,
     created: HashMap<StreamId, ItemRow>,
 }
@@ -136,24 +283,11 @@ impl Bodies {
         len: usize,
         reuse: Bodies,
     ) -> Result<Self, serde_json::Error> {
-        let mut text = reuse.text.into_bytes();
-        text.clear();
-        text.reserve(len * Self::PER_EVENT);
-        let mut ends = reuse.ends;
-        ends.clear();
-        ends.reserve(len);
+        let mut open = OpenBodies::reusing(reuse, len);
         for e in events {
-            crate::json::to_writer(&mut text, e)?;
-            ends.push(text.len());
+            open.push(e)?;
         }
-        // serde_json writes UTF-8; checking it once here keeps the storing
-        // thread from checking each body.
-        let text = String::from_utf8(text).map_err(|e| {
-            <serde_json::Error as serde::ser::Error>::custom(format!(
-                "serialised events are not UTF-8: {e}"
-            ))
-        })?;
-        Ok(Self { text, ends })
+        open.close()
     }
 
     /// The body of the `k`th event of the batch.
@@ -168,6 +302,46 @@ impl Bodies {
 
     fn is_empty(&self) -> bool {
         self.ends.is_empty()
+    }
+}
+
+/// [`Bodies`] being written: bytes, checked to be UTF-8 once, when closed.
+#[derive(Debug, Default)]
+struct OpenBodies {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl OpenBodies {
+    /// Empty, in the memory of `reuse`, with room for `len` events.
+    fn reusing(reuse: Bodies, len: usize) -> Self {
+        let mut bytes = reuse.text.into_bytes();
+        bytes.clear();
+        bytes.reserve(len * Bodies::PER_EVENT);
+        let mut ends = reuse.ends;
+        ends.clear();
+        ends.reserve(len);
+        Self { bytes, ends }
+    }
+
+    fn push(&mut self, e: &Event) -> Result<(), serde_json::Error> {
+        crate::json::to_writer(&mut self.bytes, e)?;
+        self.ends.push(self.bytes.len());
+        Ok(())
+    }
+
+    fn close(self) -> Result<Bodies, serde_json::Error> {
+        // serde_json writes UTF-8; checking it once here keeps the storing
+        // thread from checking each body.
+        let text = String::from_utf8(self.bytes).map_err(|e| {
+            <serde_json::Error as serde::ser::Error>::custom(format!(
+                "serialised events are not UTF-8: {e}"
+            ))
+        })?;
+        Ok(Bodies {
+            text,
+            ends: self.ends,
+        })
     }
 }
 
@@ -217,6 +391,34 @@ impl PreparedBatch {
     ) -> Result<Self, AppendError> {
         let reuse = spent.map(|s| s.bodies).unwrap_or_default();
         Self::prepare(batch, reuse, Some(created))
+    }
+
+    /// A batch to be built one event at a time, in the memory of `spent`
+    /// (see [`PreparedBatch::reusing`]): a generator serialises each event
+    /// as it decides it, while its fields are in the processor's caches,
+    /// and then moves the event into its own register, instead of handing
+    /// over a copy to be serialised and freed later.
+    pub fn builder(spent: Option<PreparedBatch>) -> PreparedBatchBuilder {
+        let spent = spent.unwrap_or_else(|| PreparedBatch {
+            batch: None,
+            spans: Vec::new(),
+            heads: Vec::new(),
+            bodies: Bodies::default(),
+            created: HashMap::new(),
+        });
+        let mut spans = spent.spans;
+        spans.clear();
+        let mut heads = spent.heads;
+        heads.clear();
+        let mut created = spent.created;
+        created.clear();
+        let reserve = heads.capacity();
+        PreparedBatchBuilder {
+            spans,
+            heads,
+            bodies: OpenBodies::reusing(spent.bodies, reserve),
+            created,
+        }
     }
 
     fn prepare<'r>(
@@ -271,15 +473,31 @@ impl PreparedBatch {
             }
         }
         Ok(Self {
-            batch,
+            batch: Some(batch),
+            spans: Vec::new(),
+            heads: Vec::new(),
             bodies,
             created,
         })
     }
 
-    /// The batch.
-    pub fn batch(&self) -> &AppendBatch {
-        &self.batch
+    /// The batch it was prepared from; `None` for a batch built event by
+    /// event ([`PreparedBatch::builder`]), which keeps no events.
+    pub fn batch(&self) -> Option<&AppendBatch> {
+        self.batch.as_ref()
+    }
+
+    /// The number of events in the batch.
+    pub fn len(&self) -> usize {
+        match &self.batch {
+            Some(batch) => batch.len(),
+            None => self.heads.len(),
+        }
+    }
+
+    /// Whether the batch has no events.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Whether the bodies and rows were prepared (not under
@@ -295,22 +513,129 @@ impl PreparedBatch {
         self.bodies.get(k)
     }
 
-    /// The projected rows of an item the batch creates, as prepared.
+    /// The projected rows of an item the batch creates, as prepared. A
+    /// batch built event by event has rows only for the items the builder
+    /// was given ([`PreparedBatchBuilder::finish`]); a backend folds any
+    /// other new item from the log it has just written.
     pub fn created_row(&self, stream: StreamId) -> Option<&ItemRow> {
         self.created.get(&stream)
     }
 }
 
-/// [`plan_append`], with the bodies of the batch's events already
-/// serialised in `bodies` (in batch order) or, without them, made here.
-fn plan(
-    batch: &AppendBatch,
+/// A [`PreparedBatch`] being built one event at a time, in log order
+/// ([`PreparedBatch::builder`]). The appends are the events' streams as
+/// they follow one another, each expected at the version before its first
+/// event here; the checks are those of any append, made when the batch is
+/// appended.
+#[derive(Debug)]
+pub struct PreparedBatchBuilder {
+    spans: Vec<Span>,
+    heads: Vec<Head>,
+    bodies: OpenBodies,
+    created: HashMap<StreamId, ItemRow>,
+}
+
+impl PreparedBatchBuilder {
+    /// Adds `event` at the end of the batch: its body serialised as it
+    /// will be stored and hashed, its stream, sequence and claim kept. The
+    /// event itself is not kept.
+    ///
+    /// # Errors
+    /// [`AppendError::Encode`] if the event does not serialise; the
+    /// builder is then to be dropped.
+    pub fn push(&mut self, event: &Event) -> Result<(), AppendError> {
+        self.bodies.push(event)?;
+        let head = event.head();
+        let start = self.heads.len();
+        self.heads.push(head);
+        match self.spans.last_mut() {
+            Some(span) if span.stream == head.stream => span.len += 1,
+            _ => self.spans.push(Span {
+                stream: head.stream,
+                expected: ExpectedVersion::from_version(head.sequence.saturating_sub(1)),
+                start,
+                len: 1,
+            }),
+        }
+        Ok(())
+    }
+
+    /// The number of events added.
+    pub fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    /// Whether no event was added.
+    pub fn is_empty(&self) -> bool {
+        self.heads.is_empty()
+    }
+
+    /// The batch, with the rows of the items it creates laid out from
+    /// `created`, which is asked for each of them: an item is taken if it
+    /// is that stream's and has folded exactly the batch's events of it,
+    /// as [`PreparedBatch::with_created`] takes it. The batch holds no
+    /// events to fold, so an item not given has no row here, and the
+    /// backend folds it from the log it has just written.
+    ///
+    /// # Errors
+    /// [`AppendError::Encode`] if an item does not serialise.
+    pub fn finish<'r>(
+        self,
+        created: &dyn Fn(StreamId) -> Option<ItemRef<'r>>,
+    ) -> Result<PreparedBatch, AppendError> {
+        let Self {
+            spans,
+            heads,
+            bodies,
+            created: mut created_rows,
+        } = self;
+        // As in `PreparedBatch::prepare`: the streams this batch begins,
+        // with their number of events here.
+        let mut new: HashMap<StreamId, u64> = HashMap::new();
+        for s in &spans {
+            if heads.get(s.start).is_some_and(|h| h.sequence == 1) {
+                new.entry(s.stream).or_insert(0);
+            }
+            if let Some(n) = new.get_mut(&s.stream) {
+                *n += s.len as u64;
+            }
+        }
+        for (stream, events) in new {
+            if let Some(item) = created(stream)
+                && item.stream() == stream
+                && item.version() == events
+            {
+                created_rows.insert(stream, ItemRow::of_ref(item)?);
+            }
+        }
+        Ok(PreparedBatch {
+            batch: None,
+            spans,
+            heads,
+            bodies: bodies.close()?,
+            created: created_rows,
+        })
+    }
+}
+
+/// [`plan`]'s writer: each row, with the batch's item it was planned from
+/// and, under [`Numbering::Assign`], the event renumbered.
+type RowWriter<'w, I> =
+    dyn FnMut(&PlannedRow<'_>, &I, Option<&Event>) -> Result<(), AppendError> + 'w;
+
+/// Checks and places the appends of `source`, and hands each event's row
+/// to `write` with the event (and its renumbered copy under
+/// [`Numbering::Assign`]). With `bodies`, the `k`th event's body is the
+/// `k`th of them; without, it is serialised here.
+fn plan<S: PlanSource>(
+    source: S,
+    numbering: Numbering,
     bodies: Option<&Bodies>,
     head: ChainHead,
     state: &mut dyn AppendState,
-    write: &mut dyn FnMut(&PlannedEvent<'_>) -> Result<(), AppendError>,
+    write: &mut RowWriter<'_, S::Item>,
 ) -> Result<Appended, AppendError> {
-    if batch.is_empty() {
+    if source.appends().all(|(_, _, events)| events.is_empty()) {
         return Err(AppendError::EmptyAppend);
     }
     let mut versions: HashMap<StreamId, u64> = HashMap::new();
@@ -322,53 +647,63 @@ fn plan(
     // from the store (inside its write lock) the first time it is needed.
     let mut next_numbers: [Option<u32>; 2] = [None, None];
     let mut k = 0usize;
-    for a in &batch.appends {
-        let current = match versions.get(&a.stream) {
+    for (stream, expected, events) in source.appends() {
+        let current = match versions.get(&stream) {
             Some(&v) => v,
-            None => state.stream_version(a.stream)?,
+            None => state.stream_version(stream)?,
         };
-        if !a.expected.admits(current) {
+        if !expected.admits(current) {
             return Err(AppendError::Conflict {
-                stream: a.stream,
-                expected: a.expected,
+                stream,
+                expected,
                 actual: current,
             });
         }
-        let stream_text = a.stream.to_string();
-        for (i, e) in a.events.iter().enumerate() {
-            if e.stream != a.stream {
+        let stream_text = stream.to_string();
+        for (i, item) in events.iter().enumerate() {
+            let Head {
+                stream: found,
+                sequence,
+                claim,
+            } = item.head();
+            if found != stream {
                 return Err(AppendError::StreamMismatch {
-                    declared: a.stream,
-                    found: e.stream,
+                    declared: stream,
+                    found,
                 });
             }
             let next = current + 1 + i as u64;
-            if e.sequence != next {
+            if sequence != next {
                 return Err(AppendError::SequenceMismatch {
-                    stream: a.stream,
+                    stream,
                     expected_next: next,
-                    found: e.sequence,
+                    found: sequence,
                 });
             }
-            let e = match batch.numbering {
-                Numbering::AsDecided => Cow::Borrowed(e),
-                Numbering::Assign => assign_number(e, state, &mut next_numbers)?,
+            let renumbered = match (numbering, item.event()) {
+                (Numbering::Assign, Some(e)) => match assign_number(e, state, &mut next_numbers)? {
+                    Cow::Owned(e) => Some(e),
+                    Cow::Borrowed(_) => None,
+                },
+                _ => None,
             };
-            let e = e.as_ref();
-            let claim = e.claim();
+            let claim = renumbered.as_ref().map_or(claim, Event::claim);
             if let Some(c) = claim
                 && (!claimed.insert(c) || state.claim_holder(c)?.is_some())
             {
                 return Err(AppendError::ReferenceTaken {
                     reference: c.to_string(),
-                    stream: a.stream,
+                    stream,
                 });
             }
             // A prepared body is the batch's own event's (numbering as
             // decided: nothing was renumbered).
-            let text: &str = match bodies.and_then(|b| b.get(k)) {
-                Some(prepared) => prepared,
-                None => {
+            let prepared = bodies
+                .and_then(|b| b.get(k))
+                .filter(|_| renumbered.is_none());
+            let text: &str = match (prepared, renumbered.as_ref().or(item.event())) {
+                (Some(prepared), _) => prepared,
+                (None, Some(e)) => {
                     write_event_body(e, &mut body)?;
                     // serde_json writes UTF-8; a failure here would be a serde bug.
                     std::str::from_utf8(&body).map_err(|e| ReadError::Backend {
@@ -377,21 +712,34 @@ fn plan(
                         source: Box::new(e),
                     })?
                 }
+                (None, None) => {
+                    return Err(ReadError::Backend {
+                        path: Default::default(),
+                        operation: "append a prepared batch",
+                        source: format!("the batch has no body for its event {k}").into(),
+                    }
+                    .into());
+                }
             };
             k += 1;
             position += 1;
-            let hash = chain_hash(&prev, position, &stream_text, e.sequence, text.as_bytes());
-            write(&PlannedEvent {
-                event: e,
-                stream: &stream_text,
-                position,
-                body: text,
-                hash,
-                claim,
-            })?;
+            let hash = chain_hash(&prev, position, &stream_text, sequence, text.as_bytes());
+            write(
+                &PlannedRow {
+                    stream_id: stream,
+                    sequence,
+                    stream: &stream_text,
+                    position,
+                    body: text,
+                    hash,
+                    claim,
+                },
+                item,
+                renumbered.as_ref(),
+            )?;
             prev = hash;
         }
-        versions.insert(a.stream, current + a.events.len() as u64);
+        versions.insert(stream, current + events.len() as u64);
     }
     Ok(Appended {
         first: head.position + 1,
@@ -477,6 +825,28 @@ mod tests {
         rows
     }
 
+    /// [`rows_of`] for [`plan_prepared`]'s writer.
+    fn prepared_rows_of(
+        prepared: &PreparedBatch,
+        head: ChainHead,
+        state: &mut dyn AppendState,
+    ) -> Vec<Row> {
+        let mut rows = Vec::new();
+        plan_prepared(prepared, head, state, &mut |p| {
+            rows.push((
+                p.position,
+                p.stream.to_owned(),
+                p.sequence,
+                p.body.to_owned(),
+                p.hash,
+                p.claim,
+            ));
+            Ok(())
+        })
+        .unwrap();
+        rows
+    }
+
     /// Lifecycles, open reports and an improvement, their streams
     /// interleaved, some of them only begun in this batch.
     fn batch(workload: &mut Workload) -> AppendBatch {
@@ -510,9 +880,7 @@ mod tests {
         });
         let prepared = PreparedBatch::new(batch.clone()).unwrap();
         assert!(prepared.is_prepared());
-        let from_prepared = rows_of(|w| {
-            plan_prepared(&prepared, head, &mut Empty, w).unwrap();
-        });
+        let from_prepared = prepared_rows_of(&prepared, head, &mut Empty);
         assert_eq!(plain.len(), batch.len());
         assert_eq!(plain, from_prepared);
         // Each new item's rows are those of its fold.
@@ -540,12 +908,8 @@ mod tests {
         assert_eq!(reused.bodies.text, fresh.bodies.text);
         assert_eq!(reused.bodies.ends, fresh.bodies.ends);
         assert_eq!(
-            rows_of(|w| {
-                plan_prepared(&reused, head, &mut Empty, w).unwrap();
-            }),
-            rows_of(|w| {
-                plan_prepared(&fresh, head, &mut Empty, w).unwrap();
-            })
+            prepared_rows_of(&reused, head, &mut Empty),
+            prepared_rows_of(&fresh, head, &mut Empty)
         );
     }
 
@@ -581,13 +945,147 @@ mod tests {
         }
         let head = ChainHead::EMPTY;
         assert_eq!(
+            prepared_rows_of(&given, head, &mut Empty),
+            prepared_rows_of(&fresh, head, &mut Empty)
+        );
+    }
+
+    #[test]
+    fn a_batch_built_event_by_event_plans_as_the_batch_prepared_whole() {
+        let mut workload = Workload::new();
+        let batch = batch(&mut workload);
+        let register = workload.register();
+        let head = ChainHead {
+            position: 41,
+            hash: ChainHash([7; 32]),
+        };
+        let whole = PreparedBatch::new(batch.clone()).unwrap();
+        // Built in a spent batch's memory, from the events in log order.
+        let spent = PreparedBatch::new(batch.clone()).unwrap();
+        let memory = spent.bodies.text.as_ptr();
+        let mut builder = PreparedBatch::builder(Some(spent));
+        assert!(builder.is_empty());
+        for e in batch.appends.iter().flat_map(|a| &a.events) {
+            builder.push(e).unwrap();
+        }
+        assert_eq!(builder.len(), batch.len());
+        let built = builder.finish(&|stream| register.item(stream)).unwrap();
+        assert_eq!(built.bodies.text.as_ptr(), memory, "the same memory");
+        assert!(built.is_prepared());
+        assert!(built.batch().is_none());
+        assert_eq!(built.len(), batch.len());
+        assert_eq!(
+            prepared_rows_of(&built, head, &mut Empty),
+            prepared_rows_of(&whole, head, &mut Empty)
+        );
+        // A whole story's item is taken; a stream the batch holds only the
+        // beginning of has no row (the backend folds it from the log).
+        let mut taken = 0;
+        for a in &batch.appends {
+            let whole_story = register.item(a.stream).unwrap().version() == a.events.len() as u64;
+            if whole_story {
+                taken += 1;
+                assert!(built.created_row(a.stream).is_some());
+                assert_eq!(built.created_row(a.stream), whole.created_row(a.stream));
+            } else {
+                assert_eq!(built.created_row(a.stream), None);
+            }
+        }
+        assert!(taken > 0 && taken < batch.appends.len());
+    }
+
+    #[test]
+    fn a_built_batch_keeps_the_log_order_and_gets_every_check() {
+        let mut workload = Workload::new();
+        let a = workload.lifecycle(Default::default()).unwrap();
+        let b = workload.lifecycle(Default::default()).unwrap();
+        // Interleaved: a's first three, b's first two, then the rest of a.
+        let order: Vec<&Event> = a[..3].iter().chain(&b[..2]).chain(&a[3..]).collect();
+        let build = |events: &[&Event]| {
+            let mut builder = PreparedBatch::builder(None);
+            for e in events {
+                builder.push(e).unwrap();
+            }
+            builder.finish(&|_| None).unwrap()
+        };
+        let built = build(&order);
+        // The same appends as a batch: each run of a stream's events.
+        let plain = AppendBatch {
+            appends: vec![
+                StreamAppend {
+                    stream: a[0].stream,
+                    expected: ExpectedVersion::NoStream,
+                    events: a[..3].to_vec(),
+                },
+                StreamAppend {
+                    stream: b[0].stream,
+                    expected: ExpectedVersion::NoStream,
+                    events: b[..2].to_vec(),
+                },
+                StreamAppend {
+                    stream: a[0].stream,
+                    expected: ExpectedVersion::Exact(3),
+                    events: a[3..].to_vec(),
+                },
+            ],
+            ..AppendBatch::default()
+        };
+        let head = ChainHead::EMPTY;
+        let rows = prepared_rows_of(&built, head, &mut Empty);
+        assert_eq!(
+            rows,
             rows_of(|w| {
-                plan_prepared(&given, head, &mut Empty, w).unwrap();
-            }),
-            rows_of(|w| {
-                plan_prepared(&fresh, head, &mut Empty, w).unwrap();
+                plan_append(&plain, head, &mut Empty, w).unwrap();
             })
         );
+        assert_eq!(rows.len(), order.len());
+        // Nothing is laid out without the items: the backend folds them.
+        assert_eq!(built.created_row(a[0].stream), None);
+
+        // A gap in a stream is refused when the batch is appended.
+        let gap: Vec<&Event> = a
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 2)
+            .map(|(_, e)| e)
+            .collect();
+        let refused = plan_prepared(&build(&gap), head, &mut Empty, &mut |_| Ok(()));
+        assert!(
+            matches!(
+                refused,
+                Err(AppendError::SequenceMismatch {
+                    expected_next: 3,
+                    found: 4,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        // A stream the store holds already is a conflict.
+        struct Holds(StreamId);
+        impl AppendState for Holds {
+            fn stream_version(&mut self, s: StreamId) -> Result<u64, ReadError> {
+                Ok(if s == self.0 { 1 } else { 0 })
+            }
+            fn claim_holder(&mut self, _: Claim) -> Result<Option<StreamId>, ReadError> {
+                Ok(None)
+            }
+            fn last_number(&mut self, _: RefKind) -> Result<u32, ReadError> {
+                Ok(0)
+            }
+        }
+        let conflict = plan_prepared(&built, head, &mut Holds(b[0].stream), &mut |_| Ok(()));
+        assert!(
+            matches!(conflict, Err(AppendError::Conflict { actual: 1, .. })),
+            "{conflict:?}"
+        );
+        // An empty batch is refused.
+        let empty = PreparedBatch::builder(None).finish(&|_| None).unwrap();
+        assert!(empty.is_empty());
+        assert!(matches!(
+            plan_prepared(&empty, head, &mut Empty, &mut |_| Ok(())),
+            Err(AppendError::EmptyAppend)
+        ));
     }
 
     #[test]
@@ -611,9 +1109,7 @@ mod tests {
             rows_of(|w| {
                 plan_append(&assigned, head, &mut Empty, w).unwrap();
             }),
-            rows_of(|w| {
-                plan_prepared(&prepared, head, &mut Empty, w).unwrap();
-            })
+            prepared_rows_of(&prepared, head, &mut Empty)
         );
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use isms_core::{ImprovementFacts, Item, ItemRef, NcFacts, StreamId};
 
-use crate::append::PlannedEvent;
+use crate::append::{PlannedEvent, PlannedRow};
 use crate::query::{Facts, ItemKind};
 
 /// What a backend's `read_encoded_facts` hands each `kpi_facts` row to: the
@@ -171,35 +171,37 @@ impl Touched {
         if event.sequence == 1 && !self.index.contains_key(&event.stream) {
             self.created.insert(event.stream, None);
         }
-        self.note_span(planned);
+        self.span(event.stream, event.sequence, planned.position);
         if let Some(item) = self.created.get_mut(&event.stream) {
             isms_core::apply(item, event);
         }
     }
 
-    /// Notes where an event was placed, without folding it: for a batch
-    /// whose new items were laid out already (see
+    /// Notes where an event of a prepared batch was placed, without
+    /// folding it: its new items were laid out already (see
     /// [`crate::append::PreparedBatch`]).
-    pub fn note_span(&mut self, planned: &PlannedEvent<'_>) {
-        let event = planned.event;
+    pub fn note_span(&mut self, planned: &PlannedRow<'_>) {
+        self.span(planned.stream_id, planned.sequence, planned.position);
+    }
+
+    fn span(&mut self, stream: StreamId, sequence: u64, position: u64) {
         // A batch's events come stream by stream: most continue the
         // stream noted last, which is found without hashing.
         if let Some(last) = self.spans.last_mut()
-            && last.0 == event.stream
+            && last.0 == stream
         {
-            last.2 = planned.position;
+            last.2 = position;
             return;
         }
-        match self.index.get(&event.stream) {
+        match self.index.get(&stream) {
             Some(&i) => {
                 if let Some(span) = self.spans.get_mut(i) {
-                    span.2 = planned.position;
+                    span.2 = position;
                 }
             }
             None => {
-                self.index.insert(event.stream, self.spans.len());
-                self.spans
-                    .push((event.stream, event.sequence, planned.position));
+                self.index.insert(stream, self.spans.len());
+                self.spans.push((stream, sequence, position));
             }
         }
     }
