@@ -21,7 +21,6 @@
 //! The rules are the same as [`EventStore::append`](isms_store::EventStore::append):
 //! every batch goes through [`plan_append`].
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::ops::Range;
@@ -108,8 +107,10 @@ pub struct BulkLoad {
 /// What the rules ask of the store, kept in memory.
 #[derive(Default)]
 struct Known {
-    versions: HashMap<StreamId, u64>,
-    claims: HashMap<Claim, StreamId>,
+    // Keyed with foldhash, seeded once per process: SipHash was a few per
+    // cent of the storing thread's time.
+    versions: foldhash::HashMap<StreamId, u64>,
+    claims: foldhash::HashMap<Claim, StreamId>,
     last_numbers: [u32; 2],
 }
 
@@ -452,7 +453,7 @@ impl BulkLoad {
 fn write_claims(
     conn: &Connection,
     temp: &Path,
-    claims: HashMap<Claim, StreamId>,
+    claims: foldhash::HashMap<Claim, StreamId>,
 ) -> Result<(), OpenError> {
     let mut claims: Vec<(Claim, StreamId)> = claims.into_iter().collect();
     // `Claim`'s order is the table's key order: kinds in the order of

@@ -8,7 +8,7 @@
 //! ([`AppendState`]) and a writer for the rows; on any error it rolls the
 //! transaction back, so a refused batch writes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use std::borrow::Cow;
 
@@ -638,8 +638,8 @@ fn plan<S: PlanSource>(
     if source.appends().all(|(_, _, events)| events.is_empty()) {
         return Err(AppendError::EmptyAppend);
     }
-    let mut versions: HashMap<StreamId, u64> = HashMap::new();
-    let mut claimed: HashSet<Claim> = HashSet::new();
+    let mut versions: foldhash::HashMap<StreamId, u64> = Default::default();
+    let mut claimed: foldhash::HashSet<Claim> = Default::default();
     let mut position = head.position;
     let mut prev = head.hash;
     let mut body = Vec::with_capacity(1024);

@@ -157,7 +157,7 @@ pub struct Touched {
     /// of its last, in order of first appearance.
     spans: Vec<(StreamId, u64, u64)>,
     /// Where each stream is in `spans`.
-    index: HashMap<StreamId, usize>,
+    index: foldhash::HashMap<StreamId, usize>,
     created: HashMap<StreamId, Option<Item>>,
 }
 
