@@ -618,6 +618,30 @@ impl Read {
             .is_none_or(|set| set.contains(&at))
     }
 
+    /// The attempt and phase (as [`Read::steps`] orders them) of the first
+    /// step at `at` that can make the item implemented: an analysis that
+    /// decides no action is required, or an action completed or cancelled
+    /// (the last open one makes it implemented).
+    fn first_implementing_step(&self, at: DateTime<Utc>) -> Option<(u32, u8)> {
+        let analyses = self
+            .analyses
+            .iter()
+            .filter(|a| {
+                a.at == at
+                    && matches!(
+                        a.decision,
+                        isms_core::ActionDecision::NoActionRequired { .. }
+                    )
+            })
+            .map(|a| (a.attempt, 3));
+        let actions = self
+            .actions
+            .iter()
+            .filter(|a| a.completed_at == Some(at) || a.cancelled_at == Some(at))
+            .map(|a| (a.attempt, 7));
+        analyses.chain(actions).min()
+    }
+
     /// The terms of the risk acceptance `decision` recorded, if it did.
     fn terms_of(&self, decision: RiskDecision) -> Option<RiskAcceptanceTerms> {
         self.risk_acceptance
@@ -649,12 +673,19 @@ impl Read {
             // transition to `contained` at its instant) goes after every
             // other step of its instant but a closure or rejection: an
             // analysis recorded at the same instant came first, or the item
-            // would have become contained.
-            let late = !self.exact_order_known(c.at);
+            // would have become contained. But it goes before a step of its
+            // instant that can make the item implemented (a decision that no
+            // action is required, an action completed or cancelled): no
+            // correction is taken after that.
+            let (attempt, phase) = if self.exact_order_known(c.at) {
+                (0, 1)
+            } else {
+                self.first_implementing_step(c.at).unwrap_or((u32::MAX, 1))
+            };
             push(
                 c.at,
-                if late { u32::MAX } else { 0 },
-                1,
+                attempt,
+                phase,
                 &c.by,
                 Command::RecordContainment {
                     nonconformity: nc,

@@ -201,3 +201,38 @@ fn scenario_registers_cover_the_lifecycle() {
     assert!(recurrences > 0, "recurrences {recurrences}");
     let _ = (missed, ends);
 }
+
+/// A case the property found (seed 989498746378499356): a further
+/// correction, then an analysis deciding that no action is required, both
+/// at the same instant. The import put the correction after the analysis,
+/// where the item was implemented and took no correction.
+#[test]
+fn a_further_correction_and_a_no_action_analysis_at_one_instant_round_trip() {
+    let mut policy = Policy::permissive();
+    policy.early_end_allowed = false;
+    let register = scenario_register(989_498_746_378_499_356, 80, &policy);
+    // The case is there: a correction without a transition to contained,
+    // at the instant of an analysis that made the item implemented.
+    let ncs = register.nonconformities();
+    let nc = &ncs[2];
+    let implemented = nc
+        .history
+        .iter()
+        .find(|t| t.to == isms_core::NcState::Implemented)
+        .unwrap();
+    assert!(nc.corrections.iter().any(|c| c.at == implemented.at));
+    assert!(
+        !nc.history
+            .iter()
+            .any(|t| t.to == isms_core::NcState::Contained && t.at == implemented.at)
+    );
+    let doc = export_poam(&register, &PoamOptions::default()).unwrap();
+    let import_policy = Policy::permissive();
+    let mut replayer = Replayer::new(&import_policy, 0);
+    let imported = import_poam_with(&doc.to_string(), &mut replayer).unwrap();
+    assert_eq!(imported.report.skipped, vec![]);
+    assert_eq!(
+        imported.register.nonconformities(),
+        register.nonconformities()
+    );
+}
